@@ -1,0 +1,154 @@
+const LONG_HELP: &str = "Convert annotated input into ieval's Parquet corpus layout (or into \
+JSONL or CoNLL), and report what was read: documents, sentences, tokens, mentions per label, \
+events, and every repair made.
+
+Output (--out), chosen by --to or by the path:
+  DIR            a corpus directory: documents.parquet, gold.parquet, systems/<name>.parquet
+  FILE.jsonl     ieval JSONL (one set: --set NAME, default gold or the only set)
+  FILE.conll     CoNLL, one tag column per set (--scheme-out iob2 or iobes)
+
+Outputs are written to a temporary file and renamed into place, so a failed run leaves
+nothing behind and never damages an earlier output.
+
+Examples:
+  ieval convert ../shared/corpora/conll2003/eng.testb --out corpus/testb
+  ieval convert spacy.conll --tag-cols 1- --names gold,spacy --out corpus/spacy
+  ieval convert corpus/testb --to jsonl --out testb.jsonl
+  ieval convert corpus/testb --to conll --scheme-out iobes --out testb.iobes.conll";
+
+use std::path::{Path, PathBuf};
+
+use ieval::formats::conll::ConllWriter;
+use ieval::formats::jsonl::JsonlWriter;
+use ieval::formats::parquet::CorpusWriter;
+use ieval::formats::{self, Diagnostics, Source};
+use ieval::output::AtomicFile;
+use ieval::stats::CorpusStats;
+use ieval::tags::Scheme;
+use ieval::{Error, Result};
+
+use super::stats::{describe, render};
+use super::{Global, InputArgs, Out, ReportFormat};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutFormat {
+    Parquet,
+    Jsonl,
+    Conll,
+}
+
+#[derive(clap::Args)]
+#[command(about = "Convert CoNLL, JSONL, ... into the Parquet corpus layout", long_about = LONG_HELP)]
+pub struct Args {
+    /// Input files or directories.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output: a corpus directory, a .jsonl file or a .conll file.
+    #[arg(long, short = 'o')]
+    out: PathBuf,
+    /// Output format (default: from --out: .jsonl, .conll/.txt, else a corpus directory).
+    #[arg(long, value_enum)]
+    to: Option<OutFormat>,
+    /// JSONL output: which set to write.
+    #[arg(long)]
+    set: Option<String>,
+    /// CoNLL output: tag scheme.
+    #[arg(long, default_value = "iob2")]
+    scheme_out: Scheme,
+    /// Format of the report printed after conversion.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ReportFormat,
+}
+
+enum Sink {
+    Parquet(CorpusWriter),
+    Jsonl(JsonlWriter<AtomicFile>, usize),
+    Conll(ConllWriter<AtomicFile>),
+}
+
+pub fn run(args: Args, _g: &Global) -> Result<i32> {
+    let format = args.input.format_of(&args.inputs)?;
+    let mut src = formats::open(format, &args.inputs, &args.input.read_options())?;
+    let to = args.to.unwrap_or_else(|| {
+        let ext = args.out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        match ext.as_str() {
+            "jsonl" | "ndjson" => OutFormat::Jsonl,
+            "conll" | "txt" | "iob" | "bio" => OutFormat::Conll,
+            _ => OutFormat::Parquet,
+        }
+    });
+    let provenance = format!("{}:{}", format.name(), describe(&args.inputs));
+    let mut write_diag = Diagnostics::default();
+    let mut sink = match to {
+        OutFormat::Parquet => Sink::Parquet(CorpusWriter::create(&args.out, src.sets(), &provenance)?),
+        OutFormat::Jsonl => {
+            let k = pick_set(src.as_ref(), args.set.as_deref())?;
+            Sink::Jsonl(JsonlWriter::new(AtomicFile::create(&args.out)?, &args.out), k)
+        }
+        OutFormat::Conll => Sink::Conll(ConllWriter::new(AtomicFile::create(&args.out)?, args.scheme_out, &args.out)),
+    };
+    let mut stats = CorpusStats::new(src.sets());
+    let mut seen = std::collections::HashMap::new();
+    for rec in src.by_ref() {
+        let rec = rec?;
+        if let Some(first) = seen.insert(rec.document.id.clone(), rec.origin.clone()) {
+            return Err(Error::data(
+                rec.origin,
+                format!("duplicate document id {:?} (first seen at {first})", rec.document.id),
+            ));
+        }
+        stats.add(&rec);
+        match &mut sink {
+            Sink::Parquet(w) => w.write(&rec.document, &rec.sets)?,
+            Sink::Jsonl(w, k) => match rec.sets.get(*k) {
+                Some(a) => w.write(&rec.document, a)?,
+                None => w.write(&rec.document, &ieval::model::DocAnnotations::new(rec.document.id.clone()))?,
+            },
+            Sink::Conll(w) => {
+                let sets: Vec<&ieval::model::DocAnnotations> = rec.sets.iter().collect();
+                w.write(&rec.document, &sets, &mut write_diag)?
+            }
+        }
+    }
+    if stats.documents == 0 {
+        return Err(Error::data(describe(&args.inputs), "no documents: the input is empty"));
+    }
+    stats.diagnostics = src.take_diagnostics();
+    stats.diagnostics.merge(write_diag);
+    match sink {
+        Sink::Parquet(w) => w.finish()?,
+        Sink::Jsonl(w, _) => w.finish()?.commit()?,
+        Sink::Conll(w) => w.finish()?.commit()?,
+    }
+    let mut out = Out::open(None)?;
+    if args.format == ReportFormat::Table {
+        out.put(&format!("converted {} documents to {}\n\n", stats.documents, display(&args.out)))?;
+    }
+    out.put(&render(&stats, args.format)?)?;
+    out.finish()?;
+    Ok(0)
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn pick_set(src: &dyn Source, name: Option<&str>) -> Result<usize> {
+    let sets = src.sets();
+    match name {
+        Some(n) => sets
+            .iter()
+            .position(|s| s.name() == n)
+            .ok_or_else(|| Error::usage(format!("no set named {n:?} (the input has: {})", names(src)))),
+        None if sets.len() <= 1 => Ok(0),
+        None => {
+            Err(Error::usage(format!("JSONL holds one set: choose one with --set (the input has: {})", names(src))))
+        }
+    }
+}
+
+fn names(src: &dyn Source) -> String {
+    src.sets().iter().map(|s| s.name().to_string()).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,193 @@
+//! Command-line interface: one file per command (long help first, then `Args`, then
+//! `run`). Only this module and `main.rs` know about clap, stdout and exit codes.
+
+mod convert;
+mod schemas;
+mod stats;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use ieval::formats::conll::{ConllOptions, Delimiter, DocBreak, TagColumns};
+use ieval::formats::{Format, ReadOptions};
+use ieval::output::AtomicFile;
+use ieval::tags::{Policy, Scheme};
+use ieval::text::OffsetUnit;
+use ieval::{Error, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "ieval",
+    version,
+    about = "Evaluation harness for information extraction on news",
+    long_about = "ieval converts annotated corpora into one Parquet layout, aligns gold labels and \
+system outputs to the article text, and scores entity and event extraction systems.\n\n\
+Offsets in every public file are Unicode code points, end-exclusive.",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(Args, Clone, Debug)]
+pub struct Global {
+    /// Worker threads for parallel work (0 = all cores).
+    #[arg(long, short = 'j', global = true, default_value_t = 0)]
+    pub jobs: usize,
+    /// No progress output on stderr.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Convert(convert::Args),
+    Stats(stats::Args),
+    Schemas(schemas::Args),
+}
+
+/// Run the CLI and return the process exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    if cli.global.jobs > 0 {
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(cli.global.jobs).build_global();
+    }
+    let result = match cli.command {
+        Command::Convert(a) => convert::run(a, &cli.global),
+        Command::Stats(a) => stats::run(a, &cli.global),
+        Command::Schemas(a) => schemas::run(a, &cli.global),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if e.is_broken_pipe() => 0,
+        Err(e) => {
+            eprintln!("ieval: error: {e}");
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                eprintln!("  caused by: {s}");
+                src = s.source();
+            }
+            e.exit_code()
+        }
+    }
+}
+
+/// Reader options shared by every command that reads annotated input.
+#[derive(Args, Clone, Debug, Default)]
+pub struct InputArgs {
+    /// Input format (default: guessed from the path): parquet, conll, jsonl.
+    #[arg(long = "from", value_name = "FORMAT")]
+    pub from: Option<Format>,
+    /// CoNLL: tag scheme (iob1, iob2, ioe1, ioe2, iobes, bilou, bare); guessed when absent.
+    #[arg(long)]
+    pub scheme: Option<Scheme>,
+    /// CoNLL: how to decode invalid tag sequences: lenient (conlleval, seqeval default) or
+    /// strict (seqeval mode='strict').
+    #[arg(long, default_value = "lenient", value_name = "POLICY")]
+    pub tag_policy: Policy,
+    /// CoNLL: tag columns, 0-based, negative from the end: -1 (default), 1,2,3, or 1- (column
+    /// 1 to the last: `token gold pred1 pred2 ...`).
+    #[arg(long, value_name = "COLS", allow_hyphen_values = true)]
+    pub tag_cols: Option<TagColumns>,
+    /// CoNLL: token column (0-based).
+    #[arg(long, default_value_t = 0, value_name = "COL")]
+    pub token_col: usize,
+    /// CoNLL: columns are separated by single tabs (tokens may contain spaces), not by any
+    /// whitespace.
+    #[arg(long)]
+    pub tab: bool,
+    /// CoNLL: one document per N sentences (files without -DOCSTART- are otherwise one
+    /// document).
+    #[arg(long, value_name = "N")]
+    pub sentences_per_doc: Option<usize>,
+    /// Names of the annotation sets, comma-separated, in input order (CoNLL: one per tag
+    /// column; default gold, pred1, pred2, ...). For single-set formats: the set's name.
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub names: Vec<String>,
+    /// Unit of the offsets in JSON inputs: char (code points, default), byte or utf16.
+    #[arg(long, default_value = "char", value_name = "UNIT")]
+    pub offsets: OffsetUnit,
+    /// Refuse to repair: any invalid tag sequence, malformed line or shifted offset is an
+    /// error instead of a counted repair.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+impl InputArgs {
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            conll: ConllOptions {
+                token_column: self.token_col,
+                tag_columns: self.tag_cols.clone().unwrap_or_default(),
+                scheme: self.scheme,
+                policy: self.tag_policy,
+                docs: self.sentences_per_doc.map_or(DocBreak::Docstart, DocBreak::Sentences),
+                delimiter: if self.tab { Delimiter::Tab } else { Delimiter::Whitespace },
+                set_names: self.names.clone(),
+                strict: self.strict,
+            },
+            offsets: self.offsets,
+            set_name: self.names.first().cloned(),
+            strict: self.strict,
+        }
+    }
+
+    pub fn format_of(&self, inputs: &[PathBuf]) -> Result<Format> {
+        match self.from {
+            Some(f) => Ok(f),
+            None => Format::detect(inputs.first().ok_or_else(|| Error::usage("no input given"))?),
+        }
+    }
+}
+
+/// Where a command's report goes: stdout, or a file written atomically.
+pub enum Out {
+    Stdout(io::StdoutLock<'static>),
+    File(AtomicFile),
+}
+
+impl Out {
+    pub fn open(path: Option<&Path>) -> Result<Out> {
+        match path {
+            None => Ok(Out::Stdout(io::stdout().lock())),
+            Some(p) if p == Path::new("-") => Ok(Out::Stdout(io::stdout().lock())),
+            Some(p) => Ok(Out::File(AtomicFile::create(p)?)),
+        }
+    }
+
+    pub fn put(&mut self, s: &str) -> Result<()> {
+        let r = match self {
+            Out::Stdout(o) => o.write_all(s.as_bytes()),
+            Out::File(f) => f.write_all(s.as_bytes()),
+        };
+        r.map_err(|e| Error::io(Path::new("<output>"), e))
+    }
+
+    pub fn finish(self) -> Result<()> {
+        match self {
+            Out::Stdout(mut o) => o.flush().map_err(|e| Error::io(Path::new("<stdout>"), e)),
+            Out::File(f) => f.commit(),
+        }
+    }
+}
+
+/// Report formats for commands that print a summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Markdown,
+    Csv,
+}

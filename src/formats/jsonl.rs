@@ -1,0 +1,515 @@
+//! ieval's own JSON Lines format: one document per line with its text inline and the
+//! annotations of one set, offsets in Unicode code points (end-exclusive) unless told
+//! otherwise. The JSON Schema in `schemas/ieval.jsonl.schema.json` is generated from the
+//! types below.
+//!
+//! ```json
+//! {"doc_id": "d1", "text": "Wang Yi met Cho Hyun.",
+//!  "entities": [{"id": "T1", "start": 0, "end": 7, "label": "PER", "text": "Wang Yi"}],
+//!  "events": [{"id": "E1", "type": "Contact:Meet", "trigger": {"start": 8, "end": 11, "text": "met"},
+//!              "arguments": [{"role": "Entity", "entity_id": "T1", "start": 0, "end": 7, "text": "Wang Yi"}]}]}
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::lines::{self, Lines};
+use super::{Diagnostics, Record, Source, units};
+use crate::error::{Error, Location, Result};
+use crate::model::{Argument, DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
+use crate::text::{OffsetIndex, OffsetUnit};
+
+/// A `[start, end)` range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSpan {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A key/value pair (attributes, normalizations); order and repeats are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonKv {
+    pub key: String,
+    pub value: String,
+}
+
+/// An entity mention.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonEntity {
+    /// Unique within the document; assigned (`T1`, `T2`, ...) when missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub start: usize,
+    pub end: usize,
+    pub label: String,
+    /// The covered text; when present it must equal `text[start:end]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_start: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_end: Option<usize>,
+    /// Coreference cluster id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Pieces of a discontinuous mention (then `start`/`end` is their full extent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fragments: Vec<JsonSpan>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attrs: Vec<JsonKv>,
+}
+
+/// An event trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonTrigger {
+    pub start: usize,
+    pub end: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_start: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_end: Option<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fragments: Vec<JsonSpan>,
+}
+
+/// An event argument: a span, or a reference to an entity of the same document (then the
+/// span may be left out and is taken from the entity).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonArgument {
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_start: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_end: Option<usize>,
+}
+
+/// An event mention.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub trigger: JsonTrigger,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realis: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(default)]
+    pub arguments: Vec<JsonArgument>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attrs: Vec<JsonKv>,
+}
+
+/// A relation argument: a role and the id of an entity (or event) of the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonRelationArg {
+    pub role: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+/// A relation between mentions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonRelation {
+    pub id: String,
+    pub label: String,
+    pub args: Vec<JsonRelationArg>,
+}
+
+/// One line of an ieval JSONL file: a document, its metadata and one set's annotations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonDoc {
+    pub doc_id: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// ISO date `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub meta: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sentences: Vec<JsonSpan>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<JsonSpan>,
+    #[serde(default)]
+    pub entities: Vec<JsonEntity>,
+    #[serde(default)]
+    pub events: Vec<JsonEvent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relations: Vec<JsonRelation>,
+}
+
+/// The JSON Schema of one JSONL line.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(JsonDoc)).unwrap_or_default()
+}
+
+fn sp(s: &JsonSpan) -> Span {
+    Span::new(s.start, s.end)
+}
+
+fn head(s: Option<usize>, e: Option<usize>) -> Option<Span> {
+    Some(Span::new(s?, e?))
+}
+
+/// Turn a parsed line into a document and its annotations (offsets converted to bytes and
+/// checked). `unit` is the unit the file's offsets count in.
+pub fn to_record(j: JsonDoc, unit: OffsetUnit, loc: &Location) -> Result<(Document, DocAnnotations)> {
+    let err = |m: String| Error::parse(loc.clone().with_doc(j.doc_id.clone()), m);
+    let ix = OffsetIndex::new(&j.text);
+    let conv_spans = |v: &[JsonSpan], what: &str| -> Result<Vec<Span>> {
+        v.iter()
+            .map(|s| match (ix.to_byte(s.start, unit), ix.to_byte(s.end, unit)) {
+                (Some(a), Some(b)) if a <= b => Ok(Span::new(a, b)),
+                _ => Err(err(format!("{what} span [{}, {}) does not fit the text", s.start, s.end))),
+            })
+            .collect()
+    };
+    let sentences = conv_spans(&j.sentences, "sentence")?;
+    let tokens = conv_spans(&j.tokens, "token")?;
+
+    let mut ann = DocAnnotations::new(j.doc_id.clone());
+    let mut texts: Vec<(String, Option<String>)> = Vec::new();
+    for (n, e) in j.entities.iter().enumerate() {
+        let id = e.id.clone().unwrap_or_else(|| format!("T{}", n + 1));
+        texts.push((format!("entity {id}"), e.text.clone()));
+        ann.entities.push(Mention {
+            id,
+            span: Span::new(e.start, e.end),
+            fragments: e.fragments.iter().map(sp).collect(),
+            label: e.label.clone(),
+            score: e.score,
+            head: head(e.head_start, e.head_end),
+            cluster: e.cluster.clone(),
+            attrs: e.attrs.iter().map(|kv| (kv.key.clone(), kv.value.clone())).collect(),
+        });
+    }
+    for (n, ev) in j.events.iter().enumerate() {
+        let id = ev.id.clone().unwrap_or_else(|| format!("E{}", n + 1));
+        texts.push((format!("event {id} trigger"), ev.trigger.text.clone()));
+        let mut arguments = Vec::new();
+        for (k, a) in ev.arguments.iter().enumerate() {
+            let span = match (a.start, a.end, &a.entity_id) {
+                (Some(s), Some(e), _) => Span::new(s, e),
+                (None, None, Some(eid)) => match j.entities.iter().zip(&ann.entities).find(|(_, m)| &m.id == eid) {
+                    Some((je, _)) => Span::new(je.start, je.end),
+                    None => return Err(err(format!("event {id} argument {} refers to unknown entity {eid:?}", k + 1))),
+                },
+                _ => return Err(err(format!("event {id} argument {} needs start and end, or an entity_id", k + 1))),
+            };
+            texts.push((format!("event {id} argument {} ({})", k + 1, a.role), a.text.clone()));
+            arguments.push(Argument {
+                role: a.role.clone(),
+                entity_id: a.entity_id.clone(),
+                span,
+                head: head(a.head_start, a.head_end),
+            });
+        }
+        ann.events.push(Event {
+            id,
+            event_type: ev.event_type.clone(),
+            trigger: Trigger {
+                span: Span::new(ev.trigger.start, ev.trigger.end),
+                fragments: ev.trigger.fragments.iter().map(sp).collect(),
+                head: head(ev.trigger.head_start, ev.trigger.head_end),
+            },
+            realis: ev.realis.clone(),
+            score: ev.score,
+            arguments,
+            attrs: ev.attrs.iter().map(|kv| (kv.key.clone(), kv.value.clone())).collect(),
+        });
+    }
+    for r in &j.relations {
+        ann.relations.push(Relation {
+            id: r.id.clone(),
+            label: r.label.clone(),
+            args: r.args.iter().map(|a| (a.role.clone(), a.reference.clone())).collect(),
+        });
+    }
+    units::to_bytes(&mut ann, &ix, unit).map_err(|b| err(b.to_string()))?;
+    // Stored texts must agree with the offsets.
+    let mut spans: Vec<Span> = ann.entities.iter().map(|m| m.span).collect();
+    for e in &ann.events {
+        spans.push(e.trigger.span);
+        spans.extend(e.arguments.iter().map(|a| a.span));
+    }
+    for ((what, stored), span) in texts.iter().zip(spans) {
+        if let Some(stored) = stored {
+            let actual = span.slice(&j.text).unwrap_or("");
+            if actual != stored {
+                return Err(err(format!(
+                    "{what}: text {stored:?} differs from the document text at its offsets {actual:?}"
+                )));
+            }
+        }
+    }
+    let meta = DocMeta {
+        title: j.title,
+        source: j.source,
+        published: j.published,
+        url: j.url,
+        lang: j.lang,
+        split: j.split,
+        extra: j.meta,
+    };
+    let doc = Document { id: j.doc_id, text: j.text, meta, sentences, tokens };
+    Ok((doc, ann))
+}
+
+/// Turn a document and one set's annotations into a JSONL line value (code points).
+pub fn from_record(doc: &Document, ann: &DocAnnotations) -> JsonDoc {
+    let ix = OffsetIndex::new(&doc.text);
+    let cp = |b: usize| ix.byte_to_char(b).unwrap_or(0);
+    let js = |s: &Span| JsonSpan { start: cp(s.start), end: cp(s.end) };
+    let text = |s: &Span| Some(s.slice(&doc.text).unwrap_or("").to_string());
+    let kvs = |v: &[(String, String)]| v.iter().map(|(k, v)| JsonKv { key: k.clone(), value: v.clone() }).collect();
+    JsonDoc {
+        doc_id: doc.id.clone(),
+        text: doc.text.clone(),
+        title: doc.meta.title.clone(),
+        source: doc.meta.source.clone(),
+        published: doc.meta.published.clone(),
+        url: doc.meta.url.clone(),
+        lang: doc.meta.lang.clone(),
+        split: doc.meta.split.clone(),
+        meta: doc.meta.extra.clone(),
+        sentences: doc.sentences.iter().map(js).collect(),
+        tokens: doc.tokens.iter().map(js).collect(),
+        entities: ann
+            .entities
+            .iter()
+            .map(|m| JsonEntity {
+                id: Some(m.id.clone()),
+                start: cp(m.span.start),
+                end: cp(m.span.end),
+                label: m.label.clone(),
+                text: text(&m.span),
+                score: m.score,
+                head_start: m.head.map(|h| cp(h.start)),
+                head_end: m.head.map(|h| cp(h.end)),
+                cluster: m.cluster.clone(),
+                fragments: m.fragments.iter().map(js).collect(),
+                attrs: kvs(&m.attrs),
+            })
+            .collect(),
+        events: ann
+            .events
+            .iter()
+            .map(|e| JsonEvent {
+                id: Some(e.id.clone()),
+                event_type: e.event_type.clone(),
+                trigger: JsonTrigger {
+                    start: cp(e.trigger.span.start),
+                    end: cp(e.trigger.span.end),
+                    text: text(&e.trigger.span),
+                    head_start: e.trigger.head.map(|h| cp(h.start)),
+                    head_end: e.trigger.head.map(|h| cp(h.end)),
+                    fragments: e.trigger.fragments.iter().map(js).collect(),
+                },
+                realis: e.realis.clone(),
+                score: e.score,
+                arguments: e
+                    .arguments
+                    .iter()
+                    .map(|a| JsonArgument {
+                        role: a.role.clone(),
+                        entity_id: a.entity_id.clone(),
+                        start: Some(cp(a.span.start)),
+                        end: Some(cp(a.span.end)),
+                        text: text(&a.span),
+                        head_start: a.head.map(|h| cp(h.start)),
+                        head_end: a.head.map(|h| cp(h.end)),
+                    })
+                    .collect(),
+                attrs: kvs(&e.attrs),
+            })
+            .collect(),
+        relations: ann
+            .relations
+            .iter()
+            .map(|r| JsonRelation {
+                id: r.id.clone(),
+                label: r.label.clone(),
+                args: r
+                    .args
+                    .iter()
+                    .map(|(role, id)| JsonRelationArg { role: role.clone(), reference: id.clone() })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Reads ieval JSONL files (one set) as a stream.
+pub struct JsonlSource {
+    files: Vec<PathBuf>,
+    next_file: usize,
+    lines: Option<Lines<std::fs::File>>,
+    unit: OffsetUnit,
+    sets: Vec<SetMeta>,
+    diag: Diagnostics,
+    failed: bool,
+}
+
+impl JsonlSource {
+    pub fn open(files: &[PathBuf], set: SetMeta, unit: OffsetUnit) -> Result<Self> {
+        if files.is_empty() {
+            return Err(Error::usage("no JSONL input files given"));
+        }
+        Ok(JsonlSource {
+            files: files.to_vec(),
+            next_file: 0,
+            lines: None,
+            unit,
+            sets: vec![set],
+            diag: Diagnostics::default(),
+            failed: false,
+        })
+    }
+
+    fn next_record(&mut self) -> Result<Option<Record>> {
+        loop {
+            if self.lines.is_none() {
+                let Some(p) = self.files.get(self.next_file) else { return Ok(None) };
+                self.next_file += 1;
+                self.lines = Some(Lines::new(lines::open(p)?, p));
+            }
+            let Some(lines) = self.lines.as_mut() else { continue };
+            let line_no = lines.line_number() + 1;
+            let path = lines.path().to_path_buf();
+            match lines.next_line(&mut self.diag)? {
+                None => {
+                    lines.report_crlf(&mut self.diag);
+                    self.lines = None;
+                }
+                Some(l) if l.trim().is_empty() => {}
+                Some(l) => {
+                    let j: JsonDoc = serde_json::from_str(l).map_err(|e| {
+                        Error::parse(
+                            Location::line(&path, line_no).with_column(e.column() as u64),
+                            format!("invalid ieval JSONL: {e}"),
+                        )
+                    })?;
+                    let loc = Location::line(&path, line_no);
+                    let (document, ann) = to_record(j, self.unit, &loc)?;
+                    return Ok(Some(Record {
+                        document,
+                        sets: vec![ann],
+                        origin: format!("{}:{line_no}", path.display()),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for JsonlSource {
+    type Item = Result<Record>;
+    fn next(&mut self) -> Option<Result<Record>> {
+        if self.failed {
+            return None;
+        }
+        match self.next_record() {
+            Ok(r) => r.map(Ok),
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl Source for JsonlSource {
+    fn sets(&self) -> &[SetMeta] {
+        &self.sets
+    }
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        std::mem::take(&mut self.diag)
+    }
+}
+
+/// Writes ieval JSONL, one document per line.
+pub struct JsonlWriter<W: Write> {
+    out: W,
+    path: PathBuf,
+}
+
+impl<W: Write> JsonlWriter<W> {
+    pub fn new(out: W, path: &Path) -> Self {
+        JsonlWriter { out, path: path.to_path_buf() }
+    }
+
+    pub fn write(&mut self, doc: &Document, ann: &DocAnnotations) -> Result<()> {
+        let j = from_record(doc, ann);
+        serde_json::to_writer(&mut self.out, &j).map_err(|e| Error::io(&self.path, e.into()))?;
+        self.out.write_all(b"\n").map_err(|e| Error::io(&self.path, e))
+    }
+
+    pub fn finish(mut self) -> Result<W> {
+        self.out.flush().map_err(|e| Error::io(&self.path, e))?;
+        Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_with_non_ascii() {
+        let line = r#"{"doc_id":"d1","text":"Zürich 😀 Basel met.","entities":[{"id":"T1","start":0,"end":6,"label":"LOC","text":"Zürich"},{"id":"T2","start":9,"end":14,"label":"LOC","text":"Basel"}],"events":[{"id":"E1","type":"Meet","trigger":{"start":15,"end":18,"text":"met"},"arguments":[{"role":"Entity","entity_id":"T2"}]}]}"#;
+        let j: JsonDoc = serde_json::from_str(line).expect("parses");
+        let (doc, ann) = to_record(j, OffsetUnit::Char, &Location::line("x", 1)).expect("valid");
+        assert_eq!(ann.entities[1].span.slice(&doc.text), Some("Basel"));
+        assert_eq!(ann.events[0].arguments[0].span.slice(&doc.text), Some("Basel"));
+        let back = from_record(&doc, &ann);
+        assert_eq!(back.entities[1].start, 9);
+        assert_eq!(back.events[0].arguments[0].start, Some(9));
+    }
+
+    #[test]
+    fn mismatched_text_is_an_error() {
+        let line = r#"{"doc_id":"d1","text":"abc def","entities":[{"start":4,"end":7,"label":"X","text":"abc"}]}"#;
+        let j: JsonDoc = serde_json::from_str(line).expect("parses");
+        let e = to_record(j, OffsetUnit::Char, &Location::line("f.jsonl", 3)).expect_err("mismatch");
+        assert_eq!(
+            e.to_string(),
+            "f.jsonl:3 (document \"d1\"): entity T1: text \"abc\" differs from the document text at its offsets \"def\""
+        );
+    }
+}

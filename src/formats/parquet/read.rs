@@ -1,0 +1,494 @@
+//! Reading corpus tables back, streaming batch by batch. Offsets are converted from code
+//! points to bytes against each document's text, and every mention's stored text is
+//! checked against the document text: a file that disagrees with itself is an error.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, AsArray, ListArray, RecordBatch, StructArray};
+use arrow::datatypes::{Date32Type, Float64Type, SchemaRef, UInt32Type};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+
+use super::schema::{SCHEMA_VERSION, annotations_schema, documents_schema};
+use super::write::format_date;
+use crate::error::{Error, Result};
+use crate::formats::units;
+use crate::model::{Argument, DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
+use crate::text::{OffsetIndex, OffsetUnit};
+
+const READ_BATCH: usize = 1024;
+
+/// Open a Parquet file; returns the batch reader and the file's key/value metadata.
+fn open(path: &Path, table: &str) -> Result<(ParquetRecordBatchReader, HashMap<String, String>)> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| Error::parquet(path, e))?;
+    let mut kv = HashMap::new();
+    if let Some(meta) = builder.metadata().file_metadata().key_value_metadata() {
+        for e in meta {
+            if let Some(v) = &e.value {
+                kv.insert(e.key.clone(), v.clone());
+            }
+        }
+    }
+    if let Some(t) = kv.get("ieval:table") {
+        if t != table {
+            return Err(Error::parquet(path, format!("this is an ieval {t} table, expected {table}")));
+        }
+    }
+    if let Some(v) = kv.get("ieval:schema_version") {
+        if v != SCHEMA_VERSION {
+            return Err(Error::parquet(path, format!("schema version {v}, this ieval reads version {SCHEMA_VERSION}")));
+        }
+    }
+    let reader = builder.with_batch_size(READ_BATCH).build().map_err(|e| Error::parquet(path, e))?;
+    Ok((reader, kv))
+}
+
+/// Cast the batch's columns to the expected types (files written by other tools may use
+/// `large_utf8`, `utf8_view` or `large_list`); a missing nullable column reads as nulls.
+fn normalize(path: &Path, batch: RecordBatch, expected: &SchemaRef) -> Result<RecordBatch> {
+    let mut cols = Vec::with_capacity(expected.fields().len());
+    for f in expected.fields() {
+        let col = match batch.column_by_name(f.name()) {
+            Some(c) => c.clone(),
+            None if f.is_nullable() => arrow::array::new_null_array(f.data_type(), batch.num_rows()),
+            None => return Err(Error::parquet(path, format!("missing column {:?}", f.name()))),
+        };
+        let col = if col.data_type() == f.data_type() {
+            col
+        } else {
+            arrow::compute::cast(&col, f.data_type())
+                .map_err(|e| Error::parquet(path, format!("column {:?}: {e}", f.name())))?
+        };
+        cols.push(col);
+    }
+    RecordBatch::try_new(expected.clone(), cols).map_err(|e| Error::parquet(path, e))
+}
+
+fn child<'a>(s: &'a StructArray, name: &str) -> &'a dyn Array {
+    s.column_by_name(name).map(|c| c.as_ref()).unwrap_or_else(|| s.column(0).as_ref())
+}
+
+/// Rows `[a, b)` of a list column's values.
+fn range(list: &ListArray, row: usize) -> std::ops::Range<usize> {
+    let o = list.value_offsets();
+    o[row] as usize..o[row + 1] as usize
+}
+
+fn u32_at(a: &dyn Array, i: usize) -> Option<usize> {
+    let p = a.as_primitive::<UInt32Type>();
+    if p.is_null(i) { None } else { Some(p.value(i) as usize) }
+}
+
+fn str_at(a: &dyn Array, i: usize) -> Option<&str> {
+    let s = a.as_string::<i32>();
+    if s.is_null(i) { None } else { Some(s.value(i)) }
+}
+
+fn f64_at(a: &dyn Array, i: usize) -> Option<f64> {
+    let p = a.as_primitive::<Float64Type>();
+    if p.is_null(i) { None } else { Some(p.value(i)) }
+}
+
+fn spans(list: &ListArray, row: usize) -> Vec<Span> {
+    let vals = list.values().as_struct();
+    let (s, e) = (child(vals, "start"), child(vals, "end"));
+    range(list, row).map(|i| Span::new(u32_at(s, i).unwrap_or(0), u32_at(e, i).unwrap_or(0))).collect()
+}
+
+fn kvs(list: &ListArray, row: usize) -> Vec<(String, String)> {
+    let vals = list.values().as_struct();
+    let (k, v) = (child(vals, "key"), child(vals, "value"));
+    range(list, row).map(|i| (str_at(k, i).unwrap_or("").to_string(), str_at(v, i).unwrap_or("").to_string())).collect()
+}
+
+fn head(hs: &dyn Array, he: &dyn Array, i: usize) -> Option<Span> {
+    match (u32_at(hs, i), u32_at(he, i)) {
+        (Some(s), Some(e)) => Some(Span::new(s, e)),
+        _ => None,
+    }
+}
+
+/// Streams `documents.parquet`. Offsets (sentences, tokens) come back as bytes.
+pub struct DocumentsReader {
+    path: PathBuf,
+    reader: ParquetRecordBatchReader,
+    schema: SchemaRef,
+    batch: Option<RecordBatch>,
+    row: usize,
+    pub provenance: Option<String>,
+}
+
+impl DocumentsReader {
+    pub fn open(path: &Path) -> Result<Self> {
+        let (reader, kv) = open(path, "documents")?;
+        Ok(DocumentsReader {
+            path: path.to_path_buf(),
+            reader,
+            schema: documents_schema(),
+            batch: None,
+            row: 0,
+            provenance: kv.get("ieval:source").cloned(),
+        })
+    }
+
+    fn row(&self, b: &RecordBatch, i: usize) -> Result<Document> {
+        let c = |n: usize| b.column(n).as_ref();
+        let id = str_at(c(0), i).unwrap_or("").to_string();
+        let text = str_at(c(1), i).unwrap_or("").to_string();
+        let opt = |n: usize| str_at(c(n), i).map(str::to_string);
+        let published = {
+            let p = c(4).as_primitive::<Date32Type>();
+            if p.is_null(i) { None } else { Some(format_date(p.value(i))) }
+        };
+        let meta = DocMeta {
+            title: opt(2),
+            source: opt(3),
+            published,
+            url: opt(5),
+            lang: opt(6),
+            split: opt(7),
+            extra: kvs(c(10).as_list::<i32>(), i).into_iter().collect(),
+        };
+        let ix = OffsetIndex::new(&text);
+        let conv = |v: Vec<Span>, what: &str| -> Result<Vec<Span>> {
+            v.into_iter()
+                .map(|s| match (ix.char_to_byte(s.start), ix.char_to_byte(s.end)) {
+                    (Some(a), Some(b)) if a <= b => Ok(Span::new(a, b)),
+                    _ => Err(Error::data(
+                        format!("{} (document {id:?})", self.path.display()),
+                        format!(
+                            "{what} span [{}, {}) is outside the text ({} characters)",
+                            s.start,
+                            s.end,
+                            ix.char_len()
+                        ),
+                    )),
+                })
+                .collect()
+        };
+        let sentences = conv(spans(c(8).as_list::<i32>(), i), "sentence")?;
+        let tokens = conv(spans(c(9).as_list::<i32>(), i), "token")?;
+        Ok(Document { id, text, meta, sentences, tokens })
+    }
+}
+
+impl Iterator for DocumentsReader {
+    type Item = Result<Document>;
+    fn next(&mut self) -> Option<Result<Document>> {
+        loop {
+            if let Some(b) = &self.batch {
+                if self.row < b.num_rows() {
+                    let r = self.row(b, self.row);
+                    self.row += 1;
+                    return Some(r);
+                }
+            }
+            match self.reader.next()? {
+                Ok(b) => match normalize(&self.path, b, &self.schema) {
+                    Ok(b) => {
+                        self.batch = Some(b);
+                        self.row = 0;
+                    }
+                    Err(e) => return Some(Err(e)),
+                },
+                Err(e) => return Some(Err(Error::parquet(&self.path, e))),
+            }
+        }
+    }
+}
+
+/// One row of an annotation table, offsets still in code points, with the texts the file
+/// stored for each span (checked when the row meets its document).
+#[derive(Debug, Clone)]
+pub struct RawAnnotations {
+    pub ann: DocAnnotations,
+    /// (what, stored text) in span order: entities, then triggers and arguments.
+    pub texts: Vec<(String, String)>,
+}
+
+impl RawAnnotations {
+    /// Convert offsets to bytes against `doc` and check the stored texts.
+    pub fn resolve(mut self, doc: &Document, ix: &OffsetIndex, path: &Path) -> Result<DocAnnotations> {
+        let ctx = || format!("{} (document {:?})", path.display(), doc.id);
+        units::to_bytes(&mut self.ann, ix, OffsetUnit::Char).map_err(|b| Error::data(ctx(), b.to_string()))?;
+        let mut it = self.texts.iter();
+        let mut check = |span: Span| -> Result<()> {
+            if let Some((what, stored)) = it.next() {
+                let actual = span.slice(&doc.text).unwrap_or("");
+                if actual != stored {
+                    return Err(Error::data(
+                        ctx(),
+                        format!(
+                            "{what}: stored text {stored:?} differs from the document text at its offsets {actual:?}"
+                        ),
+                    ));
+                }
+            }
+            Ok(())
+        };
+        for m in &self.ann.entities {
+            check(m.span)?;
+        }
+        for e in &self.ann.events {
+            check(e.trigger.span)?;
+            for a in &e.arguments {
+                check(a.span)?;
+            }
+        }
+        Ok(self.ann)
+    }
+}
+
+/// Streams an annotation table (`gold.parquet`, `systems/<name>.parquet`).
+pub struct AnnotationsReader {
+    path: PathBuf,
+    reader: ParquetRecordBatchReader,
+    schema: SchemaRef,
+    batch: Option<RecordBatch>,
+    row: usize,
+    pub meta: SetMeta,
+}
+
+impl AnnotationsReader {
+    pub fn open(path: &Path) -> Result<Self> {
+        let (reader, kv) = open(path, "annotations")?;
+        let meta = match kv.get("ieval:set") {
+            Some(j) => {
+                serde_json::from_str(j).map_err(|e| Error::parquet(path, format!("bad ieval:set metadata: {e}")))?
+            }
+            None => {
+                // A table written by another tool: name it after the file.
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                if stem == "gold" {
+                    SetMeta::gold(path.display().to_string())
+                } else {
+                    SetMeta::system(stem, path.display().to_string())
+                }
+            }
+        };
+        Ok(AnnotationsReader {
+            path: path.to_path_buf(),
+            reader,
+            schema: annotations_schema(),
+            batch: None,
+            row: 0,
+            meta,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn row(b: &RecordBatch, i: usize) -> RawAnnotations {
+        let doc_id = str_at(b.column(0).as_ref(), i).unwrap_or("").to_string();
+        let mut ann = DocAnnotations::new(doc_id);
+        let mut texts = Vec::new();
+
+        let el = b.column(1).as_list::<i32>();
+        let ev = el.values().as_struct();
+        let (id, st, en, lb, tx) =
+            (child(ev, "id"), child(ev, "start"), child(ev, "end"), child(ev, "label"), child(ev, "text"));
+        let (sc, hs, he, cl) =
+            (child(ev, "score"), child(ev, "head_start"), child(ev, "head_end"), child(ev, "cluster"));
+        let (fr, at) = (child(ev, "fragments").as_list::<i32>(), child(ev, "attrs").as_list::<i32>());
+        for k in range(el, i) {
+            let m = Mention {
+                id: str_at(id, k).unwrap_or("").to_string(),
+                span: Span::new(u32_at(st, k).unwrap_or(0), u32_at(en, k).unwrap_or(0)),
+                fragments: spans(fr, k),
+                label: str_at(lb, k).unwrap_or("").to_string(),
+                score: f64_at(sc, k),
+                head: head(hs, he, k),
+                cluster: str_at(cl, k).map(str::to_string),
+                attrs: kvs(at, k),
+            };
+            texts.push((format!("entity {}", m.id), str_at(tx, k).unwrap_or("").to_string()));
+            ann.entities.push(m);
+        }
+
+        let vl = b.column(2).as_list::<i32>();
+        let vv = vl.values().as_struct();
+        let (id, ty, tr, re, sc) = (
+            child(vv, "id"),
+            child(vv, "type"),
+            child(vv, "trigger").as_struct(),
+            child(vv, "realis"),
+            child(vv, "score"),
+        );
+        let (args, at) = (child(vv, "arguments").as_list::<i32>(), child(vv, "attrs").as_list::<i32>());
+        let (ts, te, tt, ths, the, tf) = (
+            child(tr, "start"),
+            child(tr, "end"),
+            child(tr, "text"),
+            child(tr, "head_start"),
+            child(tr, "head_end"),
+            child(tr, "fragments").as_list::<i32>(),
+        );
+        let av = args.values().as_struct();
+        let (ar, ae, ast, aen, atx, ahs, ahe) = (
+            child(av, "role"),
+            child(av, "entity_id"),
+            child(av, "start"),
+            child(av, "end"),
+            child(av, "text"),
+            child(av, "head_start"),
+            child(av, "head_end"),
+        );
+        for k in range(vl, i) {
+            let eid = str_at(id, k).unwrap_or("").to_string();
+            texts.push((format!("event {eid} trigger"), str_at(tt, k).unwrap_or("").to_string()));
+            let mut arguments = Vec::new();
+            for (n, j) in range(args, k).enumerate() {
+                let role = str_at(ar, j).unwrap_or("").to_string();
+                texts.push((
+                    format!("event {eid} argument {} ({role})", n + 1),
+                    str_at(atx, j).unwrap_or("").to_string(),
+                ));
+                arguments.push(Argument {
+                    role,
+                    entity_id: str_at(ae, j).map(str::to_string),
+                    span: Span::new(u32_at(ast, j).unwrap_or(0), u32_at(aen, j).unwrap_or(0)),
+                    head: head(ahs, ahe, j),
+                });
+            }
+            ann.events.push(Event {
+                id: eid,
+                event_type: str_at(ty, k).unwrap_or("").to_string(),
+                trigger: Trigger {
+                    span: Span::new(u32_at(ts, k).unwrap_or(0), u32_at(te, k).unwrap_or(0)),
+                    fragments: spans(tf, k),
+                    head: head(ths, the, k),
+                },
+                realis: str_at(re, k).map(str::to_string),
+                score: f64_at(sc, k),
+                arguments,
+                attrs: kvs(at, k),
+            });
+        }
+
+        let rl = b.column(3).as_list::<i32>();
+        let rv = rl.values().as_struct();
+        let (id, lb, ra) = (child(rv, "id"), child(rv, "label"), child(rv, "args").as_list::<i32>());
+        let rav = ra.values().as_struct();
+        let (rr, rf) = (child(rav, "role"), child(rav, "ref"));
+        for k in range(rl, i) {
+            ann.relations.push(Relation {
+                id: str_at(id, k).unwrap_or("").to_string(),
+                label: str_at(lb, k).unwrap_or("").to_string(),
+                args: range(ra, k)
+                    .map(|j| (str_at(rr, j).unwrap_or("").to_string(), str_at(rf, j).unwrap_or("").to_string()))
+                    .collect(),
+            });
+        }
+        RawAnnotations { ann, texts }
+    }
+}
+
+impl Iterator for AnnotationsReader {
+    type Item = Result<RawAnnotations>;
+    fn next(&mut self) -> Option<Result<RawAnnotations>> {
+        loop {
+            if let Some(b) = &self.batch {
+                if self.row < b.num_rows() {
+                    let r = Self::row(b, self.row);
+                    self.row += 1;
+                    return Some(Ok(r));
+                }
+            }
+            match self.reader.next()? {
+                Ok(b) => match normalize(&self.path, b, &self.schema) {
+                    Ok(b) => {
+                        self.batch = Some(b);
+                        self.row = 0;
+                    }
+                    Err(e) => return Some(Err(e)),
+                },
+                Err(e) => return Some(Err(Error::parquet(&self.path, e))),
+            }
+        }
+    }
+}
+
+/// Pairs the rows of an annotation table with documents as they stream by: in lockstep
+/// while both are in the same order (the usual case, files written together), falling back
+/// to an id lookup of the remaining rows otherwise.
+pub struct SetCursor {
+    reader: AnnotationsReader,
+    ahead: VecDeque<RawAnnotations>,
+    rest: Option<HashMap<String, RawAnnotations>>,
+    /// Documents seen so far without a row (counted for reporting).
+    pub missing: u64,
+}
+
+impl SetCursor {
+    pub fn new(reader: AnnotationsReader) -> Self {
+        SetCursor { reader, ahead: VecDeque::new(), rest: None, missing: 0 }
+    }
+
+    pub fn meta(&self) -> &SetMeta {
+        &self.reader.meta
+    }
+
+    /// The annotations of `doc` (empty when the set has no row for it).
+    pub fn take(&mut self, doc: &Document, ix: &OffsetIndex) -> Result<DocAnnotations> {
+        let raw = self.find(&doc.id)?;
+        match raw {
+            Some(r) => r.resolve(doc, ix, &self.reader.path),
+            None => {
+                self.missing += 1;
+                Ok(DocAnnotations::new(doc.id.clone()))
+            }
+        }
+    }
+
+    fn find(&mut self, id: &str) -> Result<Option<RawAnnotations>> {
+        if let Some(rest) = &mut self.rest {
+            return Ok(rest.remove(id));
+        }
+        if self.ahead.is_empty() {
+            if let Some(r) = self.reader.next() {
+                self.ahead.push_back(r?);
+            }
+        }
+        if self.ahead.front().is_some_and(|r| r.ann.doc_id == id) {
+            return Ok(self.ahead.pop_front());
+        }
+        if self.ahead.is_empty() {
+            return Ok(None);
+        }
+        // Out of order: load the rest of the table keyed by id.
+        let mut rest = HashMap::new();
+        for r in self.ahead.drain(..) {
+            rest.insert(r.ann.doc_id.clone(), r);
+        }
+        for r in self.reader.by_ref() {
+            let r = r?;
+            if rest.contains_key(&r.ann.doc_id) {
+                return Err(Error::data(
+                    self.reader.path.display().to_string(),
+                    format!("document id {:?} has two rows", r.ann.doc_id),
+                ));
+            }
+            rest.insert(r.ann.doc_id.clone(), r);
+        }
+        let found = rest.remove(id);
+        self.rest = Some(rest);
+        Ok(found)
+    }
+
+    /// Rows left that matched no document (call after the last document).
+    pub fn leftover_ids(&mut self) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = self.ahead.drain(..).map(|r| r.ann.doc_id).collect();
+        if let Some(rest) = &mut self.rest {
+            ids.extend(rest.drain().map(|(k, _)| k));
+        }
+        for r in self.reader.by_ref() {
+            ids.push(r?.ann.doc_id);
+        }
+        ids.sort();
+        Ok(ids)
+    }
+}

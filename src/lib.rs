@@ -1,0 +1,12 @@
+//! ieval: an evaluation harness for information extraction on news.
+pub mod error;
+pub mod model;
+pub mod tags;
+pub mod text;
+
+pub use error::{Error, Result};
+pub mod formats;
+pub mod output;
+pub mod report;
+pub mod schemas;
+pub mod stats;

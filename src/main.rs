@@ -1,0 +1,8 @@
+//! The `ieval` binary: parse arguments, dispatch to a command, map errors to exit codes.
+//! Every capability lives in the library; `cli/` only turns arguments into calls.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

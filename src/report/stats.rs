@@ -1,0 +1,84 @@
+//! Tables for corpus statistics.
+
+use super::Table;
+use crate::stats::CorpusStats;
+
+/// The statistics as tables: the corpus totals, one table per set, and the diagnostics.
+pub fn stats_tables(s: &CorpusStats) -> Vec<Table> {
+    let mut out = Vec::new();
+    let mut t = Table::new(["documents", "sentences", "tokens", "characters"]).with_title("corpus");
+    t.push([s.documents.to_string(), s.sentences.to_string(), s.tokens.to_string(), s.characters.to_string()]);
+    out.push(t);
+    for set in &s.sets {
+        let mut t = Table::new(["label", "entities"]).with_title(format!(
+            "set {} ({}): {} entities in {} documents{}{}",
+            set.name,
+            set.kind,
+            set.entities,
+            set.documents_with_annotations,
+            if set.discontinuous_entities > 0 {
+                format!(", {} discontinuous", set.discontinuous_entities)
+            } else {
+                String::new()
+            },
+            if set.overlapping_entity_pairs > 0 {
+                format!(", {} overlapping pairs", set.overlapping_entity_pairs)
+            } else {
+                String::new()
+            },
+        ));
+        for (l, n) in &set.entities_by_label {
+            t.push([l.clone(), n.to_string()]);
+        }
+        t.push(["total".to_string(), set.entities.to_string()]);
+        out.push(t);
+        if set.events > 0 {
+            let mut t =
+                Table::new(["event type", "events"]).with_title(format!("set {}: {} events", set.name, set.events));
+            for (l, n) in &set.events_by_type {
+                t.push([l.clone(), n.to_string()]);
+            }
+            out.push(t);
+            let mut t =
+                Table::new(["role", "arguments"]).with_title(format!("set {}: {} arguments", set.name, set.arguments));
+            for (l, n) in &set.arguments_by_role {
+                t.push([l.clone(), n.to_string()]);
+            }
+            out.push(t);
+        }
+        if set.relations > 0 {
+            let mut t =
+                Table::new(["relation", "count"]).with_title(format!("set {}: {} relations", set.name, set.relations));
+            for (l, n) in &set.relations_by_label {
+                t.push([l.clone(), n.to_string()]);
+            }
+            out.push(t);
+        }
+    }
+    let notes: Vec<_> = s.diagnostics.kinds.iter().filter(|(_, d)| d.note).collect();
+    if !notes.is_empty() {
+        let mut t = Table::new(["note", "count", "first at"]).with_title("notes");
+        for (kind, d) in notes {
+            t.push([
+                format!("{kind}: {}", d.message),
+                d.count.to_string(),
+                d.examples.first().cloned().unwrap_or_default(),
+            ]);
+        }
+        out.push(t);
+    }
+    let mut t = Table::new(["repair or problem", "count", "first at"]).with_title(if s.diagnostics.is_empty() {
+        "repairs: none".to_string()
+    } else {
+        format!("repairs and problems: {}", s.diagnostics.total())
+    });
+    for (kind, d) in s.diagnostics.kinds.iter().filter(|(_, d)| !d.note) {
+        t.push([
+            format!("{kind}: {}", d.message),
+            d.count.to_string(),
+            d.examples.first().cloned().unwrap_or_default(),
+        ]);
+    }
+    out.push(t);
+    out
+}

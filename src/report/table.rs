@@ -1,0 +1,229 @@
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+/// Column alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// Output flavour of a [`Table`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    /// Aligned plain text for a terminal.
+    Text,
+    Markdown,
+    Csv,
+    /// LaTeX with booktabs rules.
+    Latex,
+    /// An HTML `<table>` fragment.
+    Html,
+}
+
+impl FromStr for TableFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "text" | "table" | "terminal" => Ok(TableFormat::Text),
+            "markdown" | "md" => Ok(TableFormat::Markdown),
+            "csv" => Ok(TableFormat::Csv),
+            "latex" | "tex" => Ok(TableFormat::Latex),
+            "html" => Ok(TableFormat::Html),
+            other => Err(format!("unknown table format {other:?} (expected text, markdown, csv, latex or html)")),
+        }
+    }
+}
+
+/// A simple rectangular table of strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub title: Option<String>,
+    pub headers: Vec<String>,
+    pub align: Vec<Align>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table whose first column is left-aligned and the others right-aligned (labels then
+    /// numbers, the usual shape).
+    pub fn new<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Self {
+        let headers: Vec<String> = headers.into_iter().map(Into::into).collect();
+        let align = (0..headers.len()).map(|i| if i == 0 { Align::Left } else { Align::Right }).collect();
+        Table { title: None, headers, align, rows: Vec::new() }
+    }
+
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    pub fn push<S: Into<String>>(&mut self, row: impl IntoIterator<Item = S>) {
+        self.rows.push(row.into_iter().map(Into::into).collect());
+    }
+
+    pub fn render(&self, format: TableFormat) -> String {
+        match format {
+            TableFormat::Text => self.text(),
+            TableFormat::Markdown => self.markdown(),
+            TableFormat::Csv => self.csv(),
+            TableFormat::Latex => self.latex(),
+            TableFormat::Html => self.html(),
+        }
+    }
+
+    fn widths(&self) -> Vec<usize> {
+        let mut w: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                if i < w.len() {
+                    w[i] = w[i].max(c.chars().count());
+                }
+            }
+        }
+        w
+    }
+
+    fn cell(&self, s: &str, i: usize, w: usize) -> String {
+        let pad = w.saturating_sub(s.chars().count());
+        match self.align.get(i).copied().unwrap_or(Align::Left) {
+            Align::Left => format!("{s}{}", " ".repeat(pad)),
+            Align::Right => format!("{}{s}", " ".repeat(pad)),
+        }
+    }
+
+    fn text(&self) -> String {
+        let w = self.widths();
+        let mut out = String::new();
+        if let Some(t) = &self.title {
+            let _ = writeln!(out, "{t}");
+        }
+        let line = |cells: &[String]| -> String {
+            let parts: Vec<String> =
+                w.iter().enumerate().map(|(i, &wi)| self.cell(cells.get(i).map_or("", |s| s), i, wi)).collect();
+            parts.join("  ").trim_end().to_string()
+        };
+        let _ = writeln!(out, "{}", line(&self.headers));
+        let _ = writeln!(out, "{}", w.iter().map(|&n| "-".repeat(n)).collect::<Vec<_>>().join("  "));
+        for r in &self.rows {
+            let _ = writeln!(out, "{}", line(r));
+        }
+        out
+    }
+
+    fn markdown(&self) -> String {
+        let w = self.widths();
+        let esc = |s: &str| s.replace('|', "\\|");
+        let mut out = String::new();
+        if let Some(t) = &self.title {
+            let _ = writeln!(out, "**{}**\n", esc(t));
+        }
+        let row = |cells: &[String]| -> String {
+            let parts: Vec<String> =
+                w.iter().enumerate().map(|(i, &wi)| self.cell(&esc(cells.get(i).map_or("", |s| s)), i, wi)).collect();
+            format!("| {} |", parts.join(" | "))
+        };
+        let _ = writeln!(out, "{}", row(&self.headers));
+        let rules: Vec<String> = w
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| match self.align.get(i) {
+                Some(Align::Right) => format!("{}:", "-".repeat(n.max(3) - 1)),
+                _ => "-".repeat(n.max(3)),
+            })
+            .collect();
+        let _ = writeln!(out, "| {} |", rules.join(" | "));
+        for r in &self.rows {
+            let _ = writeln!(out, "{}", row(r));
+        }
+        out
+    }
+
+    fn csv(&self) -> String {
+        let field = |s: &str| {
+            if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+        };
+        let mut out = String::new();
+        for r in std::iter::once(&self.headers).chain(&self.rows) {
+            let _ = writeln!(out, "{}", r.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+        }
+        out
+    }
+
+    fn latex(&self) -> String {
+        let esc = |s: &str| {
+            let mut o = String::with_capacity(s.len());
+            for c in s.chars() {
+                match c {
+                    '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
+                        o.push('\\');
+                        o.push(c)
+                    }
+                    '~' => o.push_str("\\textasciitilde{}"),
+                    '^' => o.push_str("\\textasciicircum{}"),
+                    '\\' => o.push_str("\\textbackslash{}"),
+                    _ => o.push(c),
+                }
+            }
+            o
+        };
+        let spec: String = self.align.iter().map(|a| if *a == Align::Left { 'l' } else { 'r' }).collect();
+        let mut out = String::new();
+        let _ = writeln!(out, "\\begin{{tabular}}{{{spec}}}\n\\toprule");
+        let _ =
+            writeln!(out, "{} \\\\\n\\midrule", self.headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" & "));
+        for r in &self.rows {
+            let _ = writeln!(out, "{} \\\\", r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" & "));
+        }
+        let _ = writeln!(out, "\\bottomrule\n\\end{{tabular}}");
+        out
+    }
+
+    fn html(&self) -> String {
+        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+        let mut out = String::from("<table>\n");
+        if let Some(t) = &self.title {
+            let _ = writeln!(out, "<caption>{}</caption>", esc(t));
+        }
+        out.push_str("<thead><tr>");
+        for h in &self.headers {
+            let _ = write!(out, "<th>{}</th>", esc(h));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for r in &self.rows {
+            out.push_str("<tr>");
+            for (i, c) in r.iter().enumerate() {
+                let class = if self.align.get(i) == Some(&Align::Right) { " class=\"num\"" } else { "" };
+                let _ = write!(out, "<td{class}>{}</td>", esc(c));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        let mut t = Table::new(["label", "n"]);
+        t.push(["PER", "1617"]);
+        t.push(["a|b,c", "2"]);
+        t
+    }
+
+    #[test]
+    fn renders() {
+        let t = sample();
+        assert_eq!(t.render(TableFormat::Text), "label  n\n-----  ----\nPER    1617\na|b,c     2\n");
+        assert_eq!(
+            t.render(TableFormat::Markdown),
+            "| label |    n |\n| ----- | ---: |\n| PER   | 1617 |\n| a\\|b,c |    2 |\n"
+        );
+        assert_eq!(t.render(TableFormat::Csv), "label,n\nPER,1617\n\"a|b,c\",2\n");
+        assert!(t.render(TableFormat::Latex).contains("\\toprule\nlabel & n \\\\\n\\midrule"));
+        assert!(t.render(TableFormat::Html).contains("<td class=\"num\">1617</td>"));
+    }
+}

@@ -1,0 +1,347 @@
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A chunk tag scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// `I-X` everywhere, `B-X` only for a chunk that directly follows a chunk of the same type
+    /// (CoNLL-2003's original files).
+    Iob1,
+    /// `B-X` at every chunk start, `I-X` inside.
+    Iob2,
+    /// `I-X` everywhere, `E-X` only for a chunk directly followed by one of the same type.
+    Ioe1,
+    /// `E-X` at every chunk end, `I-X` before it.
+    Ioe2,
+    /// `B-X` begin, `I-X` inside, `E-X` end, `S-X` single-token chunk.
+    Iobes,
+    /// `B`egin, `I`nside, `L`ast, `U`nit (same structure as IOBES).
+    Bilou,
+    /// No prefixes: each maximal run of one label is a chunk; `O` is outside.
+    Bare,
+}
+
+impl Scheme {
+    pub const ALL: [Scheme; 7] =
+        [Scheme::Iob1, Scheme::Iob2, Scheme::Ioe1, Scheme::Ioe2, Scheme::Iobes, Scheme::Bilou, Scheme::Bare];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Iob1 => "IOB1",
+            Scheme::Iob2 => "IOB2",
+            Scheme::Ioe1 => "IOE1",
+            Scheme::Ioe2 => "IOE2",
+            Scheme::Iobes => "IOBES",
+            Scheme::Bilou => "BILOU",
+            Scheme::Bare => "bare",
+        }
+    }
+
+    /// The prefix letters the scheme writes (besides `O`).
+    fn letters(self) -> &'static [u8] {
+        match self {
+            Scheme::Iob1 | Scheme::Iob2 => b"BI",
+            Scheme::Ioe1 | Scheme::Ioe2 => b"IE",
+            Scheme::Iobes => b"BIES",
+            Scheme::Bilou => b"BILU",
+            Scheme::Bare => b"",
+        }
+    }
+
+    fn expected(self) -> String {
+        if self == Scheme::Bare {
+            return "O or a bare label".to_string();
+        }
+        let forms: Vec<String> = self.letters().iter().map(|&c| format!("{}-X", c as char)).collect();
+        format!("O, {}", forms.join(", "))
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Scheme {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "iob1" | "io" => Ok(Scheme::Iob1),
+            "iob2" | "bio" | "iob" => Ok(Scheme::Iob2),
+            "ioe1" => Ok(Scheme::Ioe1),
+            "ioe2" => Ok(Scheme::Ioe2),
+            "iobes" | "bioes" | "bioe" | "iobe" => Ok(Scheme::Iobes),
+            "bilou" => Ok(Scheme::Bilou),
+            "bare" | "none" | "plain" => Ok(Scheme::Bare),
+            other => Err(format!(
+                "unknown tag scheme {other:?} (expected iob1, iob2, ioe1, ioe2, iobes, bilou, bare or auto)"
+            )),
+        }
+    }
+}
+
+/// How to decode sequences that break the scheme's grammar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    #[default]
+    Lenient,
+    Strict,
+}
+
+impl FromStr for Policy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "lenient" => Ok(Policy::Lenient),
+            "strict" => Ok(Policy::Strict),
+            other => Err(format!("unknown decoding policy {other:?} (expected lenient or strict)")),
+        }
+    }
+}
+
+/// The structural role of a tag, after mapping scheme letters (BILOU's `L` is `End`, `U` is
+/// `Single`; a bare label is `Inside`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Prefix {
+    Outside,
+    Begin,
+    Inside,
+    End,
+    Single,
+}
+
+/// A parsed tag: prefix and interned label id (meaningless for `Outside`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tag {
+    pub prefix: Prefix,
+    pub label: u32,
+}
+
+impl Tag {
+    pub const OUTSIDE: Tag = Tag { prefix: Prefix::Outside, label: u32::MAX };
+}
+
+/// A tag string the scheme does not know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagError {
+    pub tag: String,
+    pub scheme: Scheme,
+}
+
+impl fmt::Display for TagError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown tag {:?}: scheme {} expects {}", self.tag, self.scheme, self.scheme.expected())
+    }
+}
+
+impl std::error::Error for TagError {}
+
+/// Interns tag strings for one scheme: each distinct string is parsed once.
+#[derive(Debug, Clone)]
+pub struct TagSet {
+    scheme: Scheme,
+    labels: Vec<String>,
+    label_ids: HashMap<String, u32>,
+    tags: HashMap<String, Tag>,
+}
+
+impl TagSet {
+    pub fn new(scheme: Scheme) -> Self {
+        TagSet { scheme, labels: Vec::new(), label_ids: HashMap::new(), tags: HashMap::new() }
+    }
+
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The label string of an id.
+    pub fn label(&self, id: u32) -> &str {
+        &self.labels[id as usize]
+    }
+
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// The id of a label, interning it.
+    pub fn label_id(&mut self, label: &str) -> u32 {
+        if let Some(&id) = self.label_ids.get(label) {
+            return id;
+        }
+        let id = self.labels.len() as u32;
+        self.labels.push(label.to_string());
+        self.label_ids.insert(label.to_string(), id);
+        id
+    }
+
+    /// Parse (and cache) one tag string.
+    pub fn parse(&mut self, tag: &str) -> Result<Tag, TagError> {
+        if let Some(&t) = self.tags.get(tag) {
+            return Ok(t);
+        }
+        let t = self.parse_uncached(tag)?;
+        self.tags.insert(tag.to_string(), t);
+        Ok(t)
+    }
+
+    fn parse_uncached(&mut self, tag: &str) -> Result<Tag, TagError> {
+        let err = || TagError { tag: tag.to_string(), scheme: self.scheme };
+        if tag == "O" {
+            return Ok(Tag::OUTSIDE);
+        }
+        if tag.is_empty() {
+            return Err(err());
+        }
+        if self.scheme == Scheme::Bare {
+            return Ok(Tag { prefix: Prefix::Inside, label: self.label_id(tag) });
+        }
+        let bytes = tag.as_bytes();
+        if bytes.len() < 3 || (bytes[1] != b'-' && bytes[1] != b'_') {
+            return Err(err());
+        }
+        let letter = bytes[0];
+        if !self.scheme.letters().contains(&letter) {
+            return Err(err());
+        }
+        let prefix = match letter {
+            b'B' => Prefix::Begin,
+            b'I' => Prefix::Inside,
+            b'E' | b'L' => Prefix::End,
+            b'S' | b'U' => Prefix::Single,
+            _ => return Err(err()),
+        };
+        let label = self.label_id(&tag[2..]);
+        Ok(Tag { prefix, label })
+    }
+}
+
+/// Evidence for the scheme of a tag column, gathered from raw tag strings.
+#[derive(Debug, Clone, Default)]
+pub struct SchemeGuess {
+    letters: [u64; 6], // B I E S L U
+    bare: u64,
+    i_starts: u64,
+    b_starts: u64,
+    e_ends: u64,
+    i_ends: u64,
+    prev: Option<(u8, String)>,
+}
+
+impl SchemeGuess {
+    /// Feed one tag (in order). Call [`SchemeGuess::boundary`] between sentences.
+    pub fn push(&mut self, tag: &str) {
+        let b = tag.as_bytes();
+        let cur = if tag == "O" {
+            None
+        } else if b.len() >= 3 && (b[1] == b'-' || b[1] == b'_') && b"BIESLU".contains(&b[0]) {
+            let idx = b"BIESLU".iter().position(|&c| c == b[0]).unwrap_or(0);
+            self.letters[idx] += 1;
+            Some((b[0], tag[2..].to_string()))
+        } else {
+            self.bare += 1;
+            None
+        };
+        let same = |p: &Option<(u8, String)>, c: &Option<(u8, String)>| match (p, c) {
+            (Some((_, a)), Some((_, b))) => a == b,
+            _ => false,
+        };
+        if let Some((letter, _)) = &cur {
+            if !same(&self.prev, &cur) {
+                match letter {
+                    b'I' => self.i_starts += 1,
+                    b'B' => self.b_starts += 1,
+                    _ => {}
+                }
+            }
+        }
+        if let Some((letter, _)) = &self.prev {
+            if !same(&self.prev, &cur) {
+                match letter {
+                    b'I' => self.i_ends += 1,
+                    b'E' => self.e_ends += 1,
+                    _ => {}
+                }
+            }
+        }
+        self.prev = cur;
+    }
+
+    pub fn boundary(&mut self) {
+        self.push("O");
+    }
+
+    /// The most plausible scheme, or `None` when no entity tag was seen at all.
+    pub fn guess(&self) -> Option<Scheme> {
+        let [b, i, e, s, l, u] = self.letters;
+        if b + i + e + s + l + u == 0 {
+            return if self.bare > 0 { Some(Scheme::Bare) } else { None };
+        }
+        if self.bare > 0 {
+            // Mixed bare and prefixed labels: let the prefixed scheme report the bare ones.
+        }
+        if l + u > 0 {
+            return Some(Scheme::Bilou);
+        }
+        if s > 0 || (b > 0 && e > 0) {
+            return Some(Scheme::Iobes);
+        }
+        if e > 0 {
+            // IOE2 ends every chunk with E; IOE1 only chunks followed by the same type.
+            return Some(if self.i_ends > self.e_ends { Scheme::Ioe1 } else { Scheme::Ioe2 });
+        }
+        // IOB2 starts every chunk with B; IOB1 only chunks that follow the same type.
+        Some(if self.i_starts > self.b_starts { Scheme::Iob1 } else { Scheme::Iob2 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_intern() {
+        let mut ts = TagSet::new(Scheme::Iobes);
+        let a = ts.parse("B-PER").expect("valid");
+        let b = ts.parse("E-PER").expect("valid");
+        assert_eq!(a.label, b.label);
+        assert_eq!(a.prefix, Prefix::Begin);
+        assert_eq!(b.prefix, Prefix::End);
+        assert_eq!(ts.parse("O").expect("valid"), Tag::OUTSIDE);
+        assert_eq!(ts.label(a.label), "PER");
+        let err = ts.parse("U-PER").expect_err("not IOBES");
+        assert!(err.to_string().contains("IOBES expects O, B-X, I-X, E-X, S-X"), "{err}");
+        assert!(TagSet::new(Scheme::Iob2).parse("PER").is_err());
+        assert!(TagSet::new(Scheme::Iob2).parse("B-").is_err());
+        let mut bilou = TagSet::new(Scheme::Bilou);
+        assert_eq!(bilou.parse("L-LOC").expect("valid").prefix, Prefix::End);
+        assert_eq!(bilou.parse("U-LOC").expect("valid").prefix, Prefix::Single);
+        let mut bare = TagSet::new(Scheme::Bare);
+        assert_eq!(bare.parse("PER").expect("valid").prefix, Prefix::Inside);
+    }
+
+    fn guess(tags: &[&str]) -> Option<Scheme> {
+        let mut g = SchemeGuess::default();
+        for t in tags {
+            g.push(t);
+        }
+        g.guess()
+    }
+
+    #[test]
+    fn guesses() {
+        assert_eq!(guess(&["I-PER", "I-PER", "O", "I-LOC", "B-LOC"]), Some(Scheme::Iob1));
+        assert_eq!(guess(&["B-PER", "I-PER", "O", "B-LOC"]), Some(Scheme::Iob2));
+        assert_eq!(guess(&["B-PER", "E-PER", "S-LOC"]), Some(Scheme::Iobes));
+        assert_eq!(guess(&["U-PER", "O"]), Some(Scheme::Bilou));
+        assert_eq!(guess(&["I-PER", "E-PER", "O", "E-LOC"]), Some(Scheme::Ioe2));
+        assert_eq!(guess(&["I-PER", "I-PER", "O", "I-LOC", "E-LOC", "I-LOC"]), Some(Scheme::Ioe1));
+        assert_eq!(guess(&["PER", "O", "LOC"]), Some(Scheme::Bare));
+        assert_eq!(guess(&["O", "O"]), None);
+    }
+}

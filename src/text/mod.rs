@@ -1,0 +1,7 @@
+//! Offsets and text: the per-document offset index (bytes <-> code points <-> UTF-16
+//! units) and, in later modules, alignment between a labels' source text and the
+//! canonical text.
+
+mod offsets;
+
+pub use offsets::{OffsetIndex, OffsetUnit};

@@ -1,0 +1,63 @@
+use crate::common::*;
+
+fn label_count(set: &serde_json::Value, label: &str) -> u64 {
+    set["entities_by_label"][label].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn conll2003_testb_counts() {
+    let Some(c) = corpora() else { return };
+    let dir = tempdir();
+    let out = dir.path().join("testb");
+    let v = json(&["convert", s(&c.join("conll2003/eng.testb")), "--out", s(&out)]);
+    assert_eq!(v["documents"], 231);
+    assert_eq!(v["sentences"], 3453);
+    assert_eq!(v["tokens"], 46435);
+    let gold = &v["sets"][0];
+    assert_eq!(gold["entities"], 5648);
+    for (l, n) in [("PER", 1617), ("LOC", 1668), ("ORG", 1661), ("MISC", 702)] {
+        assert_eq!(label_count(gold, l), n, "{l}");
+    }
+    assert!(out.join("documents.parquet").is_file());
+    assert!(out.join("gold.parquet").is_file());
+    // Reading the corpus back gives the same numbers.
+    let back = json(&["stats", s(&out)]);
+    assert_eq!(back["tokens"], 46435);
+    assert_eq!(back["sets"][0]["entities"], 5648);
+}
+
+#[test]
+fn conll2003_train_counts_and_invalid_tags() {
+    let Some(c) = corpora() else { return };
+    let v = json(&["stats", s(&c.join("conll2003/eng.train"))]);
+    assert_eq!(v["sentences"], 14041);
+    assert_eq!(v["tokens"], 203621);
+    assert_eq!(v["sets"][0]["entities"], 23499);
+    let bad = &v["diagnostics"]["invalid-tags:begin-after-other"];
+    assert_eq!(bad["count"], 2);
+    let where_ = bad["examples"].as_array().expect("examples");
+    assert!(where_[0].as_str().expect("str").ends_with("eng.train:152428"));
+    assert!(where_[1].as_str().expect("str").ends_with("eng.train:175436"));
+}
+
+/// JSONL -> Parquet -> JSONL and CoNLL -> Parquet -> CoNLL give identical files.
+#[test]
+fn round_trips() {
+    let Some(c) = corpora() else { return };
+    let dir = tempdir();
+    let d = dir.path();
+    // CoNLL (IOB2, 3 columns, DOCSTART) -> Parquet -> CoNLL
+    let src = c.join("conll2003-preds/spacy-sm-3.8.0.testb.conll");
+    ok(&["convert", s(&src), "--tag-cols", "1-", "--names", "gold,spacy", "--scheme", "iob2", "--out", s(&d.join("sp"))]);
+    ok(&["convert", s(&d.join("sp")), "--to", "conll", "--out", s(&d.join("sp.conll"))]);
+    let a = std::fs::read(&src).expect("read");
+    let b = std::fs::read(d.join("sp.conll")).expect("read");
+    assert!(a == b, "CoNLL round trip differs");
+    // JSONL -> Parquet -> JSONL
+    ok(&["convert", s(&d.join("sp")), "--set", "spacy", "--out", s(&d.join("a.jsonl"))]);
+    ok(&["convert", s(&d.join("a.jsonl")), "--names", "spacy", "--out", s(&d.join("j"))]);
+    ok(&["convert", s(&d.join("j")), "--out", s(&d.join("b.jsonl"))]);
+    let a = std::fs::read(d.join("a.jsonl")).expect("read");
+    let b = std::fs::read(d.join("b.jsonl")).expect("read");
+    assert!(a == b, "JSONL round trip differs");
+}

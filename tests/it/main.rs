@@ -1,0 +1,8 @@
+//! The integration tests: one binary that runs the real `ieval` executable on temporary
+//! directories. Tests that read the shared corpora (`../shared/corpora`, or `$CORPORA`)
+//! are skipped with a notice when those are absent, unless `IEVAL_REQUIRE_SHARED=1` (set in
+//! CI), which turns their absence into a failure.
+
+mod common;
+mod convert;
+mod schemas;
