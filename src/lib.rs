@@ -9,4 +9,5 @@ pub mod formats;
 pub mod output;
 pub mod report;
 pub mod schemas;
+pub mod score;
 pub mod stats;

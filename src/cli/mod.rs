@@ -3,6 +3,7 @@
 
 mod convert;
 mod schemas;
+mod score;
 mod stats;
 
 use std::io::{self, Write};
@@ -48,6 +49,7 @@ pub struct Global {
 enum Command {
     Convert(convert::Args),
     Stats(stats::Args),
+    Score(score::Args),
     Schemas(schemas::Args),
 }
 
@@ -67,6 +69,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Convert(a) => convert::run(a, &cli.global),
         Command::Stats(a) => stats::run(a, &cli.global),
+        Command::Score(a) => score::run(a, &cli.global),
         Command::Schemas(a) => schemas::run(a, &cli.global),
     };
     match result {

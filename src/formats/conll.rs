@@ -22,7 +22,7 @@ use super::lines::{self, Lines};
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
-use crate::tags::{self, DecodeOutput, Policy, Scheme, SchemeGuess, Tag, TagSet};
+use crate::tags::{self, DecodeOutput, Policy, Scheme, SchemeGuess, Tag, TagSet, compat};
 
 /// How many bytes of a file the scheme guess reads.
 const GUESS_BYTES: usize = 4 << 20;
@@ -107,7 +107,28 @@ pub struct ConllSource {
     ncols: Option<usize>,
     schemes: Vec<Scheme>,
     tagsets: Vec<TagSet>,
+    /// Raw tag strings per column, interned (for the anchor tools' chunkers).
+    raw: Vec<RawTags>,
     diag: Diagnostics,
+}
+
+/// Interned raw tag strings of one column.
+#[derive(Default)]
+struct RawTags {
+    ids: std::collections::HashMap<String, u32>,
+    strings: Vec<String>,
+}
+
+impl RawTags {
+    fn intern(&mut self, tag: &str) -> u32 {
+        if let Some(&id) = self.ids.get(tag) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(tag.to_string());
+        self.ids.insert(tag.to_string(), id);
+        id
+    }
 }
 
 struct FileState {
@@ -129,6 +150,8 @@ struct DocBuilder {
     sentence_start: usize,
     /// Per set: the tags of the current sentence.
     sent_tags: Vec<Vec<Tag>>,
+    /// Per set: the raw tag ids of the current sentence (anchor-tool policies only).
+    sent_raw: Vec<Vec<u32>>,
     /// Line number of each token of the current sentence.
     sent_lines: Vec<u64>,
     /// Per set: the mentions decoded so far.
@@ -145,6 +168,7 @@ impl DocBuilder {
             sentences: Vec::new(),
             sentence_start: 0,
             sent_tags: vec![Vec::new(); nsets],
+            sent_raw: vec![Vec::new(); nsets],
             sent_lines: Vec::new(),
             mentions: vec![Vec::new(); nsets],
             first_line: 0,
@@ -171,6 +195,7 @@ impl ConllSource {
             ncols: None,
             schemes: Vec::new(),
             tagsets: Vec::new(),
+            raw: Vec::new(),
             diag: Diagnostics::default(),
         };
         src.resolve_columns()?;
@@ -243,6 +268,8 @@ impl ConllSource {
         for (k, &c) in tag_cols.iter().enumerate() {
             let scheme = match self.opts.scheme {
                 Some(s) => s,
+                // The anchor tools' chunkers read raw tags: no scheme to guess.
+                None if self.opts.policy.is_compat() => Scheme::Iob2,
                 None => {
                     let s = guesses[k].guess().unwrap_or(Scheme::Iob2);
                     self.diag.note(
@@ -255,6 +282,7 @@ impl ConllSource {
             };
             self.schemes.push(scheme);
             self.tagsets.push(TagSet::new(scheme));
+            self.raw.push(RawTags::default());
             let name = self
                 .opts
                 .set_names
@@ -268,8 +296,10 @@ impl ConllSource {
             )
             .to_lowercase();
             let mut meta = if name == "gold" { SetMeta::gold(source) } else { SetMeta::system(name, source) };
-            meta.extra.insert("scheme".into(), scheme.name().into());
-            meta.extra.insert("policy".into(), format!("{:?}", self.opts.policy).to_lowercase());
+            if !self.opts.policy.is_compat() {
+                meta.extra.insert("scheme".into(), scheme.name().into());
+            }
+            meta.extra.insert("policy".into(), self.opts.policy.name().into());
             self.sets.push(meta);
         }
         self.tag_cols = tag_cols;
@@ -347,7 +377,7 @@ impl ConllSource {
                 Some(l) => l,
                 None => {
                     st.lines.report_crlf(&mut self.diag);
-                    finish_sentence(st, &self.schemes, &self.tagsets, policy, strict, &mut self.diag)?;
+                    finish_sentence(st, &self.schemes, &self.tagsets, &self.raw, policy, strict, &mut self.diag)?;
                     st.finished = true;
                     if !st.docstart_seen && st.doc_index == 0 && docs == DocBreak::Docstart {
                         let display = st.path.display().to_string();
@@ -371,7 +401,7 @@ impl ConllSource {
             }
             if cols.is_empty() {
                 let had = !st.doc.sent_lines.is_empty();
-                finish_sentence(st, &self.schemes, &self.tagsets, policy, strict, &mut self.diag)?;
+                finish_sentence(st, &self.schemes, &self.tagsets, &self.raw, policy, strict, &mut self.diag)?;
                 if let DocBreak::Sentences(n) = docs {
                     if had && st.doc.sentences.len() >= n {
                         return Ok(emit(st, &self.tagsets));
@@ -381,7 +411,7 @@ impl ConllSource {
             }
             if cols[0] == "-DOCSTART-" {
                 st.docstart_seen = true;
-                finish_sentence(st, &self.schemes, &self.tagsets, policy, strict, &mut self.diag)?;
+                finish_sentence(st, &self.schemes, &self.tagsets, &self.raw, policy, strict, &mut self.diag)?;
                 if st.doc.has_tokens() {
                     return Ok(emit(st, &self.tagsets));
                 }
@@ -414,6 +444,10 @@ impl ConllSource {
             doc.tokens.push(Span::new(start, doc.text.len()));
             doc.sent_lines.push(line_no);
             for (k, &c) in self.tag_cols.iter().enumerate() {
+                if policy.is_compat() {
+                    doc.sent_raw[k].push(self.raw[k].intern(cols[c]));
+                    continue;
+                }
                 let tag = self.tagsets[k].parse(cols[c]).map_err(|e| {
                     let col = line.find(cols[c]).map_or(1, |b| line[..b].chars().count() as u64 + 1);
                     Error::parse(Location::line(&st.path, line_no).with_column(col), format!("{e} (set --scheme)"))
@@ -429,10 +463,12 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 /// Decode the tags of the sentence just read into mentions.
+#[allow(clippy::too_many_arguments)]
 fn finish_sentence(
     st: &mut FileState,
     schemes: &[Scheme],
     tagsets: &[TagSet],
+    raw: &[RawTags],
     policy: Policy,
     strict: bool,
     diag: &mut Diagnostics,
@@ -444,6 +480,29 @@ fn finish_sentence(
     }
     let first_tok = doc.tokens.len() - n;
     doc.sentences.push(Span::new(doc.sentence_start, doc.text.len()));
+    if policy.is_compat() {
+        for k in 0..raw.len() {
+            let tags: Vec<&str> = doc.sent_raw[k].iter().map(|&i| raw[k].strings[i as usize].as_str()).collect();
+            let chunks = match policy {
+                Policy::Conlleval => compat::conlleval(&tags),
+                Policy::Seqeval => compat::seqeval(&tags),
+                _ => compat::nervaluate(&tags).map_err(|i| {
+                    Error::parse(
+                        Location::line(&st.path, doc.sent_lines[i]),
+                        format!("tag {:?}: nervaluate reads only O, B-X and I-X", tags[i]),
+                    )
+                })?,
+            };
+            for c in chunks {
+                let span = Span::new(doc.tokens[first_tok + c.start].start, doc.tokens[first_tok + c.end - 1].end);
+                let id = format!("T{}", doc.mentions[k].len() + 1);
+                doc.mentions[k].push(Mention::new(id, span, c.label));
+            }
+            doc.sent_raw[k].clear();
+        }
+        doc.sent_lines.clear();
+        return Ok(());
+    }
     for (k, scheme) in schemes.iter().enumerate() {
         doc.decoded.chunks.clear();
         doc.decoded.violations.clear();

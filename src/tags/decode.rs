@@ -66,7 +66,11 @@ pub fn decode(tags: &[Tag], scheme: Scheme, policy: Policy) -> DecodeOutput {
 /// Decode one sequence, appending to `out`; token indices are shifted by `offset`.
 pub fn decode_into(tags: &[Tag], scheme: Scheme, policy: Policy, offset: usize, out: &mut DecodeOutput) {
     match policy {
-        Policy::Lenient => lenient(tags, scheme, offset, out),
+        // The anchor tools' chunkers read raw strings: see `compat`. Given parsed tags they
+        // fall back to lenient decoding.
+        Policy::Lenient | Policy::Conlleval | Policy::Seqeval | Policy::Nervaluate => {
+            lenient(tags, scheme, offset, out)
+        }
         Policy::Strict => {
             let mut lax = DecodeOutput::default();
             lenient(tags, scheme, offset, &mut lax);

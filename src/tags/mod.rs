@@ -13,6 +13,7 @@
 //!   `mode='strict'` algorithm); the chunks lenient decoding would have produced but strict
 //!   decoding drops are counted as violations.
 
+pub mod compat;
 mod decode;
 mod encode;
 mod scheme;

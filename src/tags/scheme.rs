@@ -85,13 +85,38 @@ impl FromStr for Scheme {
     }
 }
 
-/// How to decode sequences that break the scheme's grammar.
+/// How to decode tag sequences: ieval's own lenient or strict decoding (scheme-aware), or
+/// exactly as one of the anchor tools chunks raw tags (see [`super::compat`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     #[default]
     Lenient,
     Strict,
+    /// conlleval.pl's chunker, on raw tags (any scheme; its quirks included).
+    Conlleval,
+    /// seqeval's default `get_entities`, on raw tags.
+    Seqeval,
+    /// nervaluate's `ListLoader` (IOB only).
+    Nervaluate,
+}
+
+impl Policy {
+    /// True for the anchor tools' chunkers, which read raw tag strings rather than tags
+    /// parsed under a scheme.
+    pub fn is_compat(self) -> bool {
+        matches!(self, Policy::Conlleval | Policy::Seqeval | Policy::Nervaluate)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Lenient => "lenient",
+            Policy::Strict => "strict",
+            Policy::Conlleval => "conlleval",
+            Policy::Seqeval => "seqeval",
+            Policy::Nervaluate => "nervaluate",
+        }
+    }
 }
 
 impl FromStr for Policy {
@@ -100,7 +125,12 @@ impl FromStr for Policy {
         match s {
             "lenient" => Ok(Policy::Lenient),
             "strict" => Ok(Policy::Strict),
-            other => Err(format!("unknown decoding policy {other:?} (expected lenient or strict)")),
+            "conlleval" => Ok(Policy::Conlleval),
+            "seqeval" => Ok(Policy::Seqeval),
+            "nervaluate" => Ok(Policy::Nervaluate),
+            other => Err(format!(
+                "unknown decoding policy {other:?} (expected lenient, strict, conlleval, seqeval or nervaluate)"
+            )),
         }
     }
 }

@@ -1,0 +1,191 @@
+//! Entity scoring of one document under a profile.
+
+use std::collections::HashSet;
+
+use crate::model::{Document, Mention, Span};
+use crate::text::OffsetIndex;
+
+use super::counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally};
+use super::matching::{Category, Item, ModeMatch, match_all};
+use super::nervaluate;
+use super::profile::Profile;
+
+/// The entity result of one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocEntityScore {
+    pub counts: EntityCounts,
+    pub confusion: Confusion,
+    /// Per mode, the category and partner of every gold and predicted mention (empty for
+    /// modes the profile does not compute). Filled only when asked for.
+    pub details: Option<[ModeMatch; 4]>,
+}
+
+fn items(ms: &[Mention]) -> Vec<Item<'_>> {
+    ms.iter().map(|m| Item { span: m.span, pieces: &m.fragments, label: &m.label, id: &m.id }).collect()
+}
+
+fn bump(t: &mut Tally, c: Category) {
+    match c {
+        Category::Cor => t.cor += 1,
+        Category::Inc => t.inc += 1,
+        Category::Par => t.par += 1,
+        Category::Mis => t.mis += 1,
+        Category::Spu => t.spu += 1,
+    }
+}
+
+/// Label tallies from a mode's outcome: gold items under their label, predictions under theirs.
+fn tally(m: &ModeMatch, gold: &[Mention], pred: &[Mention]) -> ModeCounts {
+    let mut mc = ModeCounts::default();
+    for (g, (c, _)) in gold.iter().zip(&m.gold) {
+        bump(&mut mc.overall.gold, *c);
+        bump(&mut mc.label_mut(&g.label).gold, *c);
+    }
+    for (p, (c, _)) in pred.iter().zip(&m.pred) {
+        bump(&mut mc.overall.pred, *c);
+        bump(&mut mc.label_mut(&p.label).pred, *c);
+    }
+    mc
+}
+
+/// Score one document's entities.
+pub fn score_document(
+    doc: &Document,
+    gold: &[Mention],
+    pred: &[Mention],
+    profile: Profile,
+    details: bool,
+) -> DocEntityScore {
+    match profile {
+        Profile::Default => default_profile(gold, pred, details),
+        Profile::Conlleval | Profile::Seqeval | Profile::SeqevalStrict => set_profile(gold, pred, details),
+        Profile::Nervaluate => nervaluate_profile(doc, gold, pred, details),
+    }
+}
+
+fn default_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEntityScore {
+    let matches = match_all(&items(gold), &items(pred));
+    let mut counts = EntityCounts::default();
+    for mode in Mode::ALL {
+        counts.modes[mode.index()] = tally(&matches[mode.index()], gold, pred);
+    }
+    // The confusion matrix pairs mentions with the same span (the `exact` matching).
+    let mut confusion = Confusion::default();
+    let exact = &matches[Mode::Exact.index()];
+    for (g, (c, partner)) in gold.iter().zip(&exact.gold) {
+        match (c, partner) {
+            (Category::Cor, Some(p)) => confusion.add(Some(&g.label), Some(&pred[*p].label)),
+            _ => confusion.add(Some(&g.label), None),
+        }
+    }
+    for (p, (c, _)) in pred.iter().zip(&exact.pred) {
+        if *c != Category::Cor {
+            confusion.add(None, Some(&p.label));
+        }
+    }
+    DocEntityScore { counts, confusion, details: details.then_some(matches) }
+}
+
+type Key<'a> = (Span, &'a [Span], &'a str);
+
+fn key(m: &Mention) -> Key<'_> {
+    (m.span, &m.fragments[..], &m.label[..])
+}
+
+/// conlleval and seqeval: exact span and label, as sets (duplicates collapse: a tag
+/// sequence cannot hold two identical chunks, and these tools count chunks).
+fn set_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEntityScore {
+    let gset: HashSet<Key> = gold.iter().map(key).collect();
+    let pset: HashSet<Key> = pred.iter().map(key).collect();
+    let mut mc = ModeCounts::default();
+    let mut m = ModeMatch { gold: Vec::with_capacity(gold.len()), pred: Vec::with_capacity(pred.len()) };
+    let mut seen: HashSet<Key> = HashSet::new();
+    for g in gold {
+        let k = key(g);
+        if !seen.insert(k) {
+            m.gold.push((Category::Cor, None)); // a duplicate: collapsed into the first
+            continue;
+        }
+        let c = if pset.contains(&k) { Category::Cor } else { Category::Mis };
+        bump(&mut mc.overall.gold, c);
+        bump(&mut mc.label_mut(&g.label).gold, c);
+        m.gold.push((c, None));
+    }
+    seen.clear();
+    for p in pred {
+        let k = key(p);
+        if !seen.insert(k) {
+            m.pred.push((Category::Cor, None));
+            continue;
+        }
+        let c = if gset.contains(&k) { Category::Cor } else { Category::Spu };
+        bump(&mut mc.overall.pred, c);
+        bump(&mut mc.label_mut(&p.label).pred, c);
+        m.pred.push((c, None));
+    }
+    let mut counts = EntityCounts::default();
+    counts.modes[Mode::Strict.index()] = mc;
+    let details = details.then(|| {
+        let mut d: [ModeMatch; 4] = Default::default();
+        d[Mode::Strict.index()] = m;
+        d
+    });
+    DocEntityScore { counts, confusion: Confusion::default(), details }
+}
+
+/// nervaluate 1.2.1: its four strategies, run on all entities of the document and again on
+/// the entities of each label alone. Positions are token indices when the mentions sit on
+/// the document's tokens (CoNLL input), else code points; ends are inclusive, as there.
+fn nervaluate_profile(doc: &Document, gold: &[Mention], pred: &[Mention], details: bool) -> DocEntityScore {
+    let ix = OffsetIndex::new(&doc.text);
+    let unit = |m: &Mention| -> nervaluate::Ent {
+        let tok = (doc.token_starting_at(m.span.start), doc.token_ending_at(m.span.end));
+        let (s, e) = match tok {
+            (Some(s), Some(e)) => (s, e),
+            _ => {
+                (ix.byte_to_char(m.span.start).unwrap_or(0), ix.byte_to_char(m.span.end).unwrap_or(0).saturating_sub(1))
+            }
+        };
+        nervaluate::Ent { label: m.label.clone(), start: s, end: e }
+    };
+    let sorted = |ms: &[Mention]| -> Vec<(usize, nervaluate::Ent)> {
+        let mut v: Vec<(usize, nervaluate::Ent)> = ms.iter().map(unit).enumerate().collect();
+        // nervaluate sees entities in text order (its loaders decode left to right).
+        v.sort_by(|a, b| (a.1.start, a.1.end, &a.1.label).cmp(&(b.1.start, b.1.end, &b.1.label)));
+        v
+    };
+    let g = sorted(gold);
+    let p = sorted(pred);
+    let ge: Vec<nervaluate::Ent> = g.iter().map(|x| x.1.clone()).collect();
+    let pe: Vec<nervaluate::Ent> = p.iter().map(|x| x.1.clone()).collect();
+    let mut counts = EntityCounts::default();
+    let mut d: [ModeMatch; 4] = Default::default();
+    let mut labels: Vec<&str> = ge.iter().chain(&pe).map(|e| e.label.as_str()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    for mode in Mode::ALL {
+        let (t, gc, pc) = nervaluate::evaluate(mode, &ge, &pe);
+        let mc = counts.mode_mut(mode);
+        mc.overall = LabelTally { gold: t, pred: t };
+        if details {
+            let mut m = ModeMatch {
+                gold: vec![(Category::Mis, None); gold.len()],
+                pred: vec![(Category::Spu, None); pred.len()],
+            };
+            for (k, c) in gc.into_iter().enumerate() {
+                m.gold[g[k].0] = (c.0, c.1.map(|j| p[j].0));
+            }
+            for (k, c) in pc.into_iter().enumerate() {
+                m.pred[p[k].0] = (c.0, c.1.map(|j| g[j].0));
+            }
+            d[mode.index()] = m;
+        }
+        for &l in &labels {
+            let gl: Vec<nervaluate::Ent> = ge.iter().filter(|e| e.label == l).cloned().collect();
+            let pl: Vec<nervaluate::Ent> = pe.iter().filter(|e| e.label == l).cloned().collect();
+            let (t, _, _) = nervaluate::evaluate(mode, &gl, &pl);
+            *mc.label_mut(l) = LabelTally { gold: t, pred: t };
+        }
+    }
+    DocEntityScore { counts, confusion: Confusion::default(), details: details.then_some(d) }
+}

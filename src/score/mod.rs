@@ -1,0 +1,23 @@
+//! Scoring: matching gold and predicted mentions, counting, metrics, profiles.
+//!
+//! Data flow: a [`pair::Pairing`] yields each gold document with every system's
+//! annotations of it; [`run::score`] scores them in parallel into per-document
+//! [`counts::EntityCounts`] (which add); [`report`] turns counts into metrics in the
+//! documented JSON shape.
+
+pub mod counts;
+pub mod entity;
+pub mod errors;
+pub mod matching;
+pub mod metrics;
+pub mod nervaluate;
+pub mod pair;
+pub mod profile;
+pub mod report;
+pub mod run;
+
+pub use counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally};
+pub use metrics::{Prf, Summary};
+pub use pair::{Item, Missing, PairBy, Pairing};
+pub use profile::Profile;
+pub use run::{DocScore, ScoreRun, SystemScore, score};

@@ -1,0 +1,100 @@
+//! Profiles: ieval's own definitions, or an anchor tool's, quirks included.
+
+use serde::Serialize;
+
+use super::counts::Mode;
+use crate::tags::Policy;
+
+/// Whose definitions to score by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// ieval: one-to-one maximum matching in every mode, 0/0 undefined.
+    #[default]
+    Default,
+    /// conlleval.pl: its chunker, exact span + type, micro and per type.
+    Conlleval,
+    /// seqeval (default mode): its `get_entities`, exact span + type, sklearn-style averages.
+    Seqeval,
+    /// seqeval `mode='strict'`: only chunks valid in the scheme, in gold and predictions alike.
+    SeqevalStrict,
+    /// nervaluate 1.2.1: its four strategies, per type recomputed one label at a time.
+    Nervaluate,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 5] =
+        [Profile::Default, Profile::Conlleval, Profile::Seqeval, Profile::SeqevalStrict, Profile::Nervaluate];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Default => "default",
+            Profile::Conlleval => "conlleval",
+            Profile::Seqeval => "seqeval",
+            Profile::SeqevalStrict => "seqeval-strict",
+            Profile::Nervaluate => "nervaluate",
+        }
+    }
+
+    /// The tag decoding the profile imposes on tag input (`None`: the user's choice).
+    pub fn decoding(self) -> Option<Policy> {
+        match self {
+            Profile::Default => None,
+            Profile::Conlleval => Some(Policy::Conlleval),
+            Profile::Seqeval => Some(Policy::Seqeval),
+            Profile::SeqevalStrict => Some(Policy::Strict),
+            Profile::Nervaluate => Some(Policy::Nervaluate),
+        }
+    }
+
+    /// The modes the profile reports.
+    pub fn modes(self) -> &'static [Mode] {
+        match self {
+            Profile::Default | Profile::Nervaluate => &Mode::ALL,
+            Profile::Conlleval | Profile::Seqeval | Profile::SeqevalStrict => &[Mode::Strict],
+        }
+    }
+
+    /// True when a 0/0 ratio is reported as 0 (the anchor tools) rather than undefined.
+    pub fn zero_for_undefined(self) -> bool {
+        self != Profile::Default
+    }
+
+    /// The anchor tool's behaviours this profile reproduces on purpose.
+    pub fn quirks(self) -> &'static [&'static str] {
+        match self {
+            Profile::Default => &[],
+            Profile::Conlleval => &[
+                "chunks come from conlleval's start/end rules on raw tags: S-X S-X and E-X B-X are merged into one chunk",
+                "a tag without '-' has an empty type and never starts a chunk",
+                "precision, recall and F1 of 0/0 are reported as 0",
+                "chunks are counted as sets: a repeated identical span counts once",
+            ],
+            Profile::Seqeval => &[
+                "chunks come from seqeval's get_entities: the prefix is the first character and the type the text after the first '-' (a bare 'PER' is type 'ER')",
+                "0/0 is reported as 0 (zero_division='warn' behaves as 0)",
+                "macro and weighted averages include every label seen in gold or predictions",
+            ],
+            Profile::SeqevalStrict => &[
+                "invalid chunks (an I- start in IOB2, an unterminated B- in IOBES) are dropped from gold as well as from predictions",
+                "0/0 is reported as 0",
+            ],
+            Profile::Nervaluate => &[
+                "matching is greedy in prediction order: each prediction takes the first overlapping gold entity not yet taken (ent_type: the closest one); the result depends on order",
+                "per-type numbers are recomputed one label at a time, so they do not add up to the overall numbers",
+                "the 'exact' mode does not give partial credit; 'partial' and 'ent_type' use (COR + 0.5 PAR)",
+                "0/0 is reported as 0",
+                "only O, B- and I- tags are read",
+            ],
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Profile::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| {
+            format!("unknown profile {s:?} (expected default, conlleval, seqeval, seqeval-strict or nervaluate)")
+        })
+    }
+}
