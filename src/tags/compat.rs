@@ -67,10 +67,10 @@ pub fn conlleval<S: AsRef<str>>(tags: &[S]) -> Vec<RawChunk> {
     // One extra "O" closes the last chunk, as the sentence boundary line does in conlleval.
     for i in 0..=tags.len() {
         let (tag, ty) = if i < tags.len() { conlleval_split(tags[i].as_ref()) } else { ("O", "") };
-        if conlleval_end(prev_tag, tag, prev_type, ty) {
-            if let Some((s, t)) = open.take() {
-                out.push(RawChunk { start: s, end: i, label: t.to_string() });
-            }
+        if conlleval_end(prev_tag, tag, prev_type, ty)
+            && let Some((s, t)) = open.take()
+        {
+            out.push(RawChunk { start: s, end: i, label: t.to_string() });
         }
         if conlleval_start(prev_tag, tag, prev_type, ty) {
             // A start while a chunk is open (only possible with odd tags) closes it first.

@@ -174,6 +174,7 @@ enum P {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)]
 enum Same {
     Same,
     Diff,
