@@ -223,6 +223,13 @@ impl Cursor {
     }
 }
 
+/// True when both documents have tokens and their first tokens (up to 20) read the same:
+/// the sign of one token stream broken into documents differently.
+fn same_first_tokens(a: &Document, b: &Document) -> bool {
+    let n = a.tokens.len().min(b.tokens.len()).min(20);
+    n > 0 && (0..n).all(|i| a.tokens[i].slice(&a.text) == b.tokens[i].slice(&b.text))
+}
+
 /// Pairs a gold source (its gold set, plus any system sets it carries) with prediction
 /// sources, yielding one [`Item`] per gold document.
 pub struct Pairing {
@@ -356,11 +363,7 @@ impl Pairing {
                     PairBy::Id => Mode::Id,
                     PairBy::Tokens => Mode::Tokens,
                     PairBy::Auto => match c.peek()? {
-                        Some(r)
-                            if r.document.id != doc.id && !r.document.tokens.is_empty() && !doc.tokens.is_empty() =>
-                        {
-                            Mode::Tokens
-                        }
+                        Some(r) if r.document.id != doc.id && same_first_tokens(&r.document, &doc) => Mode::Tokens,
                         _ => Mode::Id,
                     },
                 };
@@ -390,10 +393,15 @@ impl Pairing {
                     }
                     None => match self.missing {
                         Missing::Error => {
+                            let hint = if self.gold_documents == 1 && !doc.tokens.is_empty() {
+                                "; if both files hold the same tokens with other document breaks, use --pair tokens"
+                            } else {
+                                ""
+                            };
                             return Err(Error::data(
                                 c.name.clone(),
                                 format!(
-                                    "no prediction for gold document {:?} (use --missing empty or --missing skip)",
+                                    "no prediction for gold document {:?} (use --missing empty or --missing skip{hint})",
                                     doc.id
                                 ),
                             ));

@@ -6,3 +6,4 @@
 mod common;
 mod convert;
 mod schemas;
+mod score;

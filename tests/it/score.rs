@@ -1,0 +1,222 @@
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+fn preds(c: &Path) -> PathBuf {
+    c.join("conll2003-preds")
+}
+
+/// Eight systems over the CoNLL-2003 test gold, as `--pred NAME=PATH` arguments.
+fn eight(c: &Path) -> Vec<String> {
+    let p = preds(c);
+    [
+        ("elmo", p.join("interpreteval/connl03_CelmoWglove_lstmCrf_9222.txt")),
+        ("flair", p.join("interpreteval/connl03_CflairWglove_lstmCrf_9303.txt")),
+        ("elmo_tsv", p.join("explainaboard/conll2003-elmo-output.conll")),
+        ("flair_tsv", p.join("explainaboard/conll2003-flair-output.conll")),
+        ("xlmr", p.join("conll_sharp/outputs/xlm_flert_03.txt")),
+        ("spacy36", p.join("spacy-sm-3.6.0.testb.conll")),
+        ("spacy38", p.join("spacy-sm-3.8.0.testb.conll")),
+        ("gold_copy", c.join("conll2003/eng.testb")),
+    ]
+    .into_iter()
+    .map(|(n, p)| format!("{n}={}", p.display()))
+    .collect()
+}
+
+fn score_json(args: &[String]) -> Value {
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    json(&a)
+}
+
+fn f1(v: &Value, sys: usize, mode: &str) -> f64 {
+    v["systems"][sys]["entities"][mode]["micro"]["f1"].as_f64().expect("f1")
+}
+
+#[test]
+fn eight_systems_in_one_run_equal_eight_runs_for_any_jobs() {
+    let Some(c) = corpora() else { return };
+    let gold = c.join("conll2003/eng.testb").display().to_string();
+    let systems = eight(&c);
+    let mut all = vec!["score".to_string(), "--gold".into(), gold.clone()];
+    for s in &systems {
+        all.extend(["--pred".to_string(), s.clone()]);
+    }
+    let mut one = all.clone();
+    one.extend(["--jobs".to_string(), "1".into()]);
+    let mut many = all.clone();
+    many.extend(["--jobs".to_string(), "0".into()]);
+    let a = score_json(&one);
+    let b = score_json(&many);
+    assert_eq!(a, b, "--jobs 1 and --jobs 0 differ");
+    assert_eq!(a["systems"].as_array().expect("systems").len(), 8);
+    for (k, s) in systems.iter().enumerate() {
+        let single = score_json(&["score".into(), "--gold".into(), gold.clone(), "--pred".into(), s.clone()]);
+        assert_eq!(single["systems"][0], a["systems"][k], "system {s} alone differs from the combined run");
+    }
+    // The published strict F1 of the three neural systems, and the gold against itself.
+    assert_eq!((100.0 * f1(&a, 0, "strict") * 100.0).round() / 100.0, 92.22);
+    assert_eq!((100.0 * f1(&a, 1, "strict") * 100.0).round() / 100.0, 93.03);
+    assert_eq!((100.0 * f1(&a, 4, "strict") * 100.0).round() / 100.0, 93.69);
+    for mode in ["strict", "exact", "partial", "type"] {
+        assert_eq!(f1(&a, 7, mode), 1.0, "gold against itself, {mode}");
+    }
+}
+
+/// Document order does not change any number.
+#[test]
+fn input_order_does_not_matter() {
+    let Some(c) = corpora() else { return };
+    let dir = tempdir();
+    let d = dir.path();
+    let src = preds(&c).join("spacy-sm-3.8.0.testb.conll");
+    ok(&["convert", s(&src), "--tag-cols", "1-", "--names", "gold,spacy", "--out", s(&d.join("corpus"))]);
+    ok(&["convert", s(&d.join("corpus")), "--set", "gold", "--out", s(&d.join("gold.jsonl"))]);
+    ok(&["convert", s(&d.join("corpus")), "--set", "spacy", "--out", s(&d.join("spacy.jsonl"))]);
+    let lines = std::fs::read_to_string(d.join("spacy.jsonl")).expect("read");
+    let mut rev: Vec<&str> = lines.lines().collect();
+    rev.reverse();
+    std::fs::write(d.join("spacy_rev.jsonl"), rev.join("\n") + "\n").expect("write");
+    let a = json(&[
+        "score",
+        "--gold",
+        s(&d.join("gold.jsonl")),
+        "--pred",
+        &format!("spacy={}", d.join("spacy.jsonl").display()),
+    ]);
+    let b = json(&[
+        "score",
+        "--gold",
+        s(&d.join("gold.jsonl")),
+        "--pred",
+        &format!("spacy={}", d.join("spacy_rev.jsonl").display()),
+    ]);
+    assert_eq!(a["systems"][0]["entities"], b["systems"][0]["entities"]);
+    assert_eq!(a["systems"][0]["confusion"], b["systems"][0]["confusion"]);
+    // And the corpus directory (gold + system in one place) gives the same numbers.
+    let c2 = json(&["score", "--gold", s(&d.join("corpus"))]);
+    assert_eq!(a["systems"][0]["entities"], c2["systems"][0]["entities"]);
+    assert_eq!((f1(&a, 0, "strict") * 10000.0).round() / 100.0, 59.53);
+}
+
+#[test]
+fn error_listing_accounts_for_every_mention() {
+    let Some(c) = corpora() else { return };
+    let dir = tempdir();
+    let src = preds(&c).join("spacy-sm-3.6.0.testb.conll");
+    let errs = dir.path().join("errors.jsonl");
+    let v = json(&["score", "--gold", s(&src), "--tag-cols", "1-", "--names", "gold,spacy36", "--errors", s(&errs)]);
+    let rows: Vec<Value> = std::fs::read_to_string(&errs)
+        .expect("errors written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json row"))
+        .collect();
+    let micro = &v["systems"][0]["entities"]["strict"]["micro"];
+    let gold_rows = rows.iter().filter(|r| r["side"] == "gold").count() as u64;
+    let pred_rows = rows.iter().filter(|r| r["side"] == "pred").count() as u64;
+    assert_eq!(gold_rows, micro["possible"].as_u64().expect("n"));
+    assert_eq!(pred_rows, micro["actual"].as_u64().expect("n"));
+    for (mode, cat, key) in [("strict", "MIS", "mis"), ("partial", "PAR", "par"), ("type", "INC", "inc")] {
+        let n = rows.iter().filter(|r| r["side"] == "gold" && r[mode] == cat).count() as u64;
+        assert_eq!(n, v["systems"][0]["entities"][mode]["micro"][key].as_u64().expect("n"), "{mode} {cat}");
+    }
+    // Every row's text is the slice of its offsets (spot check: non-empty and trimmed).
+    assert!(rows.iter().all(|r| r["text"].as_str().is_some_and(|t| !t.is_empty() && t.trim() == t)));
+    // Parquet flavour.
+    let pq = dir.path().join("errors.parquet");
+    ok(&["score", "--gold", s(&src), "--tag-cols", "1-", "--errors", s(&pq)]);
+    assert!(std::fs::metadata(&pq).expect("parquet written").len() > 1000);
+}
+
+fn fails(args: &[&str], needle: &str) {
+    let out = run(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "expected exit 2 for {args:?}, stderr: {err}");
+    assert!(err.contains(needle), "stderr of {args:?} lacks {needle:?}:\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let dir = tempdir();
+    let d = dir.path();
+    let gold = d.join("gold.conll");
+    std::fs::write(&gold, "-DOCSTART- O\n\nJohn B-PER\nlives O\nin O\nParis B-LOC\n\n").expect("write");
+    // Tag column missing.
+    fails(&["score", "--gold", s(&gold), "--tag-cols", "4"], "tag column 4 does not exist");
+    // Files of different lengths.
+    let short = d.join("short.conll");
+    std::fs::write(&short, "John B-PER\nlives O\n\n").expect("write");
+    fails(&["score", "--gold", s(&gold), "--pred", &format!("sys={}", short.display())], "different lengths");
+    // A token that differs.
+    let other = d.join("other.conll");
+    std::fs::write(&other, "John B-PER\nlived O\nin O\nParis B-LOC\n\n").expect("write");
+    fails(&["score", "--gold", s(&gold), "--pred", &format!("sys={}", other.display())], "--pair tokens");
+    fails(
+        &["score", "--gold", s(&gold), "--pair", "tokens", "--pred", &format!("sys={}", other.display())],
+        "\"lived\"",
+    );
+    // Unknown scheme, unknown tag.
+    fails(&["score", "--gold", s(&gold), "--scheme", "iob9", "--pred", s(&gold)], "unknown tag scheme");
+    let bad_tag = d.join("badtag.conll");
+    std::fs::write(&bad_tag, "John B-PER\nlives X-PER\nin O\nParis B-LOC\n\n").expect("write");
+    fails(
+        &["score", "--gold", s(&gold), "--scheme", "iob2", "--pred", s(&bad_tag)],
+        "badtag.conll:2:7: unknown tag \"X-PER\"",
+    );
+    // A prediction set with unknown document ids.
+    let g = d.join("g.jsonl");
+    std::fs::write(
+        &g,
+        "{\"doc_id\":\"a\",\"text\":\"John\",\"entities\":[{\"start\":0,\"end\":4,\"label\":\"PER\"}]}\n",
+    )
+    .expect("write");
+    let p = d.join("p.jsonl");
+    std::fs::write(
+        &p,
+        "{\"doc_id\":\"a\",\"text\":\"John\",\"entities\":[]}\n{\"doc_id\":\"zz\",\"text\":\"x\",\"entities\":[]}\n",
+    )
+    .expect("write");
+    fails(&["score", "--gold", s(&g), "--pred", &format!("p={}", p.display())], "not in the gold: \"zz\"");
+    // ... unless asked to score it against nothing.
+    let v = json(&["score", "--gold", s(&g), "--pred", &format!("p={}", p.display()), "--missing", "empty"]);
+    assert_eq!(v["systems"][0]["documents"], 2);
+    // A gold document without prediction.
+    let p2 = d.join("p2.jsonl");
+    std::fs::write(&p2, "{\"doc_id\":\"b\",\"text\":\"x\",\"entities\":[]}\n").expect("write");
+    fails(
+        &["score", "--gold", s(&g), "--pred", &format!("p={}", p2.display())],
+        "no prediction for gold document \"a\"",
+    );
+}
+
+/// Hand-checked counts in every mode, including a duplicate prediction.
+#[test]
+fn modes_on_a_known_case() {
+    let dir = tempdir();
+    let d = dir.path();
+    let text = "Alice met Bob Smith in New York City on Monday";
+    // gold: Alice PER 0-5, Bob Smith PER 10-19, New York City LOC 23-36
+    let g = d.join("g.jsonl");
+    std::fs::write(&g, format!("{{\"doc_id\":\"d\",\"text\":\"{text}\",\"entities\":[{{\"start\":0,\"end\":5,\"label\":\"PER\"}},{{\"start\":10,\"end\":19,\"label\":\"PER\"}},{{\"start\":23,\"end\":36,\"label\":\"LOC\"}}]}}\n")).expect("write");
+    // pred: Alice PER (twice), Bob ORG 10-13 (partial, wrong type), York City LOC 27-36 (partial, right type), Monday DATE (spurious)
+    let p = d.join("p.jsonl");
+    std::fs::write(&p, format!("{{\"doc_id\":\"d\",\"text\":\"{text}\",\"entities\":[{{\"start\":0,\"end\":5,\"label\":\"PER\"}},{{\"start\":0,\"end\":5,\"label\":\"PER\"}},{{\"start\":10,\"end\":13,\"label\":\"ORG\"}},{{\"start\":27,\"end\":36,\"label\":\"LOC\"}},{{\"start\":40,\"end\":46,\"label\":\"DATE\"}}]}}\n")).expect("write");
+    let v = json(&["score", "--gold", s(&g), "--pred", &format!("p={}", p.display())]);
+    let m = |mode: &str| {
+        let u = &v["systems"][0]["entities"][mode]["micro"];
+        [u["cor"].as_u64(), u["inc"].as_u64(), u["par"].as_u64(), u["mis"].as_u64(), u["spu"].as_u64()]
+            .map(|x| x.expect("n"))
+    };
+    assert_eq!(m("strict"), [1, 2, 0, 0, 2]);
+    assert_eq!(m("exact"), [1, 2, 0, 0, 2]);
+    assert_eq!(m("partial"), [1, 0, 2, 0, 2]);
+    assert_eq!(m("type"), [2, 1, 0, 0, 2]);
+    let partial = &v["systems"][0]["entities"]["partial"]["micro"];
+    assert_eq!(partial["precision"].as_f64(), Some(2.0 / 5.0));
+    assert_eq!(partial["recall"].as_f64(), Some(2.0 / 3.0));
+    // Undefined stays undefined: a label only in the predictions has no recall.
+    assert!(v["systems"][0]["entities"]["strict"]["labels"]["DATE"]["recall"].is_null());
+}
