@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn renders() {
         let t = sample();
-        assert_eq!(t.render(TableFormat::Text), "label  n\n-----  ----\nPER    1617\na|b,c     2\n");
+        assert_eq!(t.render(TableFormat::Text), "label     n\n-----  ----\nPER    1617\na|b,c     2\n");
         assert_eq!(
             t.render(TableFormat::Markdown),
             "| label |    n |\n| ----- | ---: |\n| PER   | 1617 |\n| a\\|b,c |    2 |\n"
