@@ -10,6 +10,7 @@ pub mod conll;
 mod diag;
 pub mod jsonl;
 pub mod lines;
+pub mod meantime;
 pub mod parquet;
 pub mod units;
 
@@ -87,16 +88,19 @@ pub enum Format {
     Conll,
     /// ieval JSON Lines.
     Jsonl,
+    /// MEANTIME (NewsReader) CAT XML, one article per file.
+    Meantime,
 }
 
 impl Format {
-    pub const NAMES: &'static str = "parquet, conll, jsonl";
+    pub const NAMES: &'static str = "parquet, conll, jsonl, meantime";
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Parquet => "parquet",
             Format::Conll => "conll",
             Format::Jsonl => "jsonl",
+            Format::Meantime => "meantime",
         }
     }
 
@@ -107,6 +111,9 @@ impl Format {
             if parquet::is_corpus_dir(path) {
                 return Ok(Format::Parquet);
             }
+            if meantime::looks_like(path) {
+                return Ok(Format::Meantime);
+            }
             return Err(Error::usage(format!(
                 "cannot tell the format of directory {}: give --from ({})",
                 path.display(),
@@ -116,6 +123,7 @@ impl Format {
         let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         Ok(match ext.as_str() {
             "jsonl" | "ndjson" => Format::Jsonl,
+            "xml" if meantime::looks_like(path) => Format::Meantime,
             _ => Format::Conll,
         })
     }
@@ -128,6 +136,7 @@ impl std::str::FromStr for Format {
             "parquet" | "corpus" => Ok(Format::Parquet),
             "conll" | "conll2003" | "iob" => Ok(Format::Conll),
             "jsonl" | "ieval" => Ok(Format::Jsonl),
+            "meantime" | "cat" | "cat-xml" => Ok(Format::Meantime),
             other => Err(format!("unknown format {other:?} (expected one of: {})", Format::NAMES)),
         }
     }
@@ -213,6 +222,10 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
             let files = expand(inputs, &[".jsonl", ".ndjson"])?;
             let set = opts.single_set(describe(format, inputs));
             Ok(Box::new(jsonl::JsonlSource::open(&files, set, opts.offsets)?))
+        }
+        Format::Meantime => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(meantime::MeantimeSource::open(inputs, set, opts.strict)?))
         }
     }
 }

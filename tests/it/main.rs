@@ -5,4 +5,5 @@
 
 mod common;
 mod convert;
+mod meantime;
 mod schemas;
