@@ -7,3 +7,4 @@ mod common;
 mod convert;
 mod meantime;
 mod schemas;
+mod textee;
