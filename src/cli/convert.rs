@@ -13,6 +13,8 @@ nothing behind and never damages an earlier output.
 Examples:
   ieval convert ../shared/corpora/conll2003/eng.testb --out corpus/testb
   ieval convert spacy.conll --tag-cols 1- --names gold,spacy --out corpus/spacy
+  ieval convert ../shared/corpora/meantime --out corpus/meantime
+  ieval convert textee/test.jsonl --from textee --out corpus/textee-test
   ieval convert corpus/testb --to jsonl --out testb.jsonl
   ieval convert corpus/testb --to conll --scheme-out iobes --out testb.iobes.conll";
 

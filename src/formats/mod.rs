@@ -10,7 +10,9 @@ pub mod conll;
 mod diag;
 pub mod jsonl;
 pub mod lines;
+pub mod meantime;
 pub mod parquet;
+pub mod textee;
 pub mod units;
 
 use std::collections::HashMap;
@@ -87,25 +89,38 @@ pub enum Format {
     Conll,
     /// ieval JSON Lines.
     Jsonl,
+    /// MEANTIME (NewsReader) CAT XML, one article per file.
+    Meantime,
+    /// TextEE / OneIE JSON Lines (token offsets, one sentence or window per line).
+    Textee,
 }
 
 impl Format {
-    pub const NAMES: &'static str = "parquet, conll, jsonl";
+    pub const NAMES: &'static str = "parquet, conll, jsonl, meantime, textee";
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Parquet => "parquet",
             Format::Conll => "conll",
             Format::Jsonl => "jsonl",
+            Format::Meantime => "meantime",
+            Format::Textee => "textee",
         }
     }
 
-    /// Guess a format from a path: a corpus directory, a file extension, or the first line
-    /// of a JSON Lines file. Anything else is read as CoNLL.
+    /// Guess a format from a path: a corpus directory, a directory or file of MEANTIME XML,
+    /// a file extension, or the first line of a JSON Lines file (TextEE / OneIE lines have
+    /// `tokens` and `entity_mentions` or `event_mentions`). Anything else is read as CoNLL.
     pub fn detect(path: &Path) -> Result<Format> {
         if path.is_dir() {
             if parquet::is_corpus_dir(path) {
                 return Ok(Format::Parquet);
+            }
+            if meantime::looks_like(path) {
+                return Ok(Format::Meantime);
+            }
+            if textee::looks_like(path) {
+                return Ok(Format::Textee);
             }
             return Err(Error::usage(format!(
                 "cannot tell the format of directory {}: give --from ({})",
@@ -115,7 +130,9 @@ impl Format {
         }
         let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         Ok(match ext.as_str() {
+            "jsonl" | "ndjson" | "json" if textee::looks_like(path) => Format::Textee,
             "jsonl" | "ndjson" => Format::Jsonl,
+            "xml" if meantime::looks_like(path) => Format::Meantime,
             _ => Format::Conll,
         })
     }
@@ -128,6 +145,8 @@ impl std::str::FromStr for Format {
             "parquet" | "corpus" => Ok(Format::Parquet),
             "conll" | "conll2003" | "iob" => Ok(Format::Conll),
             "jsonl" | "ieval" => Ok(Format::Jsonl),
+            "meantime" | "cat" | "cat-xml" => Ok(Format::Meantime),
+            "textee" | "oneie" => Ok(Format::Textee),
             other => Err(format!("unknown format {other:?} (expected one of: {})", Format::NAMES)),
         }
     }
@@ -213,6 +232,15 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
             let files = expand(inputs, &[".jsonl", ".ndjson"])?;
             let set = opts.single_set(describe(format, inputs));
             Ok(Box::new(jsonl::JsonlSource::open(&files, set, opts.offsets)?))
+        }
+        Format::Meantime => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(meantime::MeantimeSource::open(inputs, set, opts.strict)?))
+        }
+        Format::Textee => {
+            let files = expand(inputs, &[".jsonl", ".json", ".ndjson"])?;
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(textee::TexteeSource::open(&files, set, opts.strict)?))
         }
     }
 }

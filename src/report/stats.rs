@@ -1,6 +1,6 @@
 //! Tables for corpus statistics.
 
-use super::Table;
+use super::{Align, Table};
 use crate::stats::CorpusStats;
 
 /// The statistics as tables: the corpus totals, one table per set, and the diagnostics.
@@ -38,12 +38,14 @@ pub fn stats_tables(s: &CorpusStats) -> Vec<Table> {
             for (l, n) in &set.events_by_type {
                 t.push([l.clone(), n.to_string()]);
             }
+            t.push(["total".to_string(), set.events.to_string()]);
             out.push(t);
             let mut t =
                 Table::new(["role", "arguments"]).with_title(format!("set {}: {} arguments", set.name, set.arguments));
             for (l, n) in &set.arguments_by_role {
                 t.push([l.clone(), n.to_string()]);
             }
+            t.push(["total".to_string(), set.arguments.to_string()]);
             out.push(t);
         }
         if set.relations > 0 {
@@ -58,6 +60,8 @@ pub fn stats_tables(s: &CorpusStats) -> Vec<Table> {
     let notes: Vec<_> = s.diagnostics.kinds.iter().filter(|(_, d)| d.note).collect();
     if !notes.is_empty() {
         let mut t = Table::new(["note", "count", "first at"]).with_title("notes");
+        // Locations are text: left-aligned, so long paths do not push the column right.
+        t.align[2] = Align::Left;
         for (kind, d) in notes {
             t.push([
                 format!("{kind}: {}", d.message),
@@ -72,6 +76,7 @@ pub fn stats_tables(s: &CorpusStats) -> Vec<Table> {
     } else {
         format!("repairs and problems: {}", s.diagnostics.total())
     });
+    t.align[2] = Align::Left;
     for (kind, d) in s.diagnostics.kinds.iter().filter(|(_, d)| !d.note) {
         t.push([
             format!("{kind}: {}", d.message),

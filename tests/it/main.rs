@@ -5,5 +5,7 @@
 
 mod common;
 mod convert;
+mod meantime;
 mod schemas;
 mod score;
+mod textee;

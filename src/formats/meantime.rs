@@ -1,0 +1,1227 @@
+//! MEANTIME (NewsReader) CAT XML: one article per file, read with a streaming XML
+//! reader.
+//!
+//! **Text.** The files carry tokens, not the article text, so the text is rebuilt: the
+//! tokens of a sentence are joined by one space, sentences (runs of tokens with the same
+//! `sentence` attribute, in file order) by one newline (`\n`). Token and sentence spans
+//! are kept.
+//!
+//! **Document.** Id: the `doc_id` attribute. Meta: `url`, `lang`; `title` from the last
+//! segment of the URL (percent-decoded, `_` read as a space; from `doc_name` without its
+//! id prefix when there is no URL); `source` = the folder the file is in (the topic:
+//! `corpus_airbus`, ...); `published` = the value of the `CREATION_TIME` TIMEX3 when it is
+//! a `YYYY-MM-DD` date; `extra`: `doc_name`, `file`, and every TIMEX3 that anchors no
+//! token (`timex3:<m_id>` = `type=..;value=..;descriptor=..`).
+//!
+//! **Entities** (ids are the markables' `m_id`s):
+//! - `ENTITY_MENTION`: span from its `token_anchor`s; anchors that are not contiguous
+//!   make a discontinuous mention (one fragment per run of adjacent tokens). The label is
+//!   the `ent_type` (PER, ORG, LOC, PRO, FIN, MIX) of the `ENTITY` instance the mention
+//!   `REFERS_TO`; the cluster is that instance's `instance_id` (corpus-wide, so clusters
+//!   link documents), or `<doc_id>#<m_id>` for an instance without one (document-level
+//!   only). A mention with no `REFERS_TO` is labelled by its own `ent_type` attribute
+//!   when it has one (this release has none) and `UNK` otherwise, and counted (note
+//!   `meantime-untyped-entity`). A mention that refers to two instances takes the first
+//!   (file order); the others go to attrs as `also_refers_to` (note
+//!   `meantime-several-instances`). Attrs: `syntactic_type`, `head` and `comment` when not
+//!   empty, and the instance's `external_ref` (a DBpedia URI). The `head` attribute is a
+//!   string: the head span is its last occurrence at token boundaries inside the mention
+//!   (English heads are rightmost); not found: attr only (note `meantime-head-not-found`).
+//! - `TIMEX3` and `VALUE` with tokens: entities labelled `TIMEX3` / `VALUE` (attrs
+//!   `type`, `value`, `functionInDocument`, ... when not empty), because event arguments
+//!   point at `VALUE`s and temporal links at `TIMEX3`s. Filter these labels out when
+//!   scoring named entities.
+//! - `SIGNAL` / `C-SIGNAL` (the cue words of temporal / causal links) are not read: they
+//!   are counted (note `meantime-signal-not-read`), as are the links' references to them.
+//!
+//! **Events.** Every `EVENT_MENTION` markable is an event (trigger = its tokens,
+//! fragments as for entities). The release has no `EVENT_MENTION` inside instances: the
+//! instance elements `ENTITY` / `EVENT` never anchor tokens. What differs is that 604 of
+//! the 2,699 event mentions carry no attribute but `m_id` (they were added at the
+//! cross-document level). Type: the mention's own `class` attribute when it has one (this
+//! release has none), else the `class` of the `EVENT` instance it `REFERS_TO` (OTHER,
+//! SPEECH_COGNITIVE, GRAMMATICAL, MIX), else `UNK` (note `meantime-untyped-event`; an
+//! instance with an empty class counts there too). Attrs: `pred`, `pos`, `tense`,
+//! `aspect`, `certainty`, `polarity`, `time`, `modality`, `special_cases`, `comment` when
+//! not empty, `cluster` (instance id, as for entities), `external_ref` of the instance
+//! (a PropBank sense) and `also_refers_to`.
+//!
+//! **Realis** (ACE / TAC KBP: ACTUAL, GENERIC, OTHER) from the NewsReader factuality
+//! attributes: `special_cases=GEN` -> GENERIC; otherwise, when `certainty`, `polarity` and
+//! `time` are all annotated: CERTAIN + POS + NON_FUTURE (an event asserted to have
+//! happened) -> ACTUAL, anything else (possible, probable, negated, future, conditional,
+//! underspecified) -> OTHER, which is how the KBP guidelines classify those; when one of
+//! the three is missing -> no realis (note `meantime-realis-unknown`).
+//!
+//! **Arguments.** Each `HAS_PARTICIPANT` (source: an event mention) is an argument of
+//! that event: role = `sem_role`, `entity_id` = the target markable's `m_id`, span and
+//! head = the target's. Targets are entity mentions or `VALUE`s, both entities here. A
+//! target that is an event mention gives an argument with its trigger span and no
+//! `entity_id` (note `meantime-argument-event-target`); a target without tokens or not
+//! in the document drops the argument (problem `meantime-argument-dropped:<role>`); a
+//! mention without tokens is not read (problem `meantime-markable-without-tokens:<tag>`).
+//!
+//! **Relations.** `TLINK` (label `TLINK:<reltype>`), `CLINK`, `SLINK`, `GLINK`: args
+//! (`source`, m_id), (`target`, m_id), id = `r_id`. `REFERS_TO` and `HAS_PARTICIPANT` are
+//! not relations here: they are the clusters and the arguments.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event as XmlEvent};
+
+use super::lines;
+use super::{Diagnostics, Record, Source};
+use crate::error::{Error, Location, Result};
+use crate::model::{Argument, DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
+
+/// Label of a mention or event whose type is not annotated.
+pub const UNTYPED: &str = "UNK";
+
+/// The folder of the full release that holds document-level annotation only: skipped when
+/// its cross-document twin is given alongside (same articles, same ids).
+const INTRA_DOC_ONLY: &str = "intra-doc_annotation";
+const CROSS_DOC: &str = "intra_cross-doc_annotation";
+
+/// True when `path` is a MEANTIME file, or a directory whose first `.xml` file (in sorted
+/// order, searched recursively) is one.
+pub fn looks_like(path: &Path) -> bool {
+    let file = if path.is_dir() {
+        match xml_files(path, &mut Diagnostics::default()) {
+            Ok(v) => match v.into_iter().next() {
+                Some(f) => f,
+                None => return false,
+            },
+            Err(_) => return false,
+        }
+    } else {
+        path.to_path_buf()
+    };
+    let mut head = [0u8; 2048];
+    let n = match std::fs::File::open(&file).and_then(|mut f| std::io::Read::read(&mut f, &mut head)) {
+        Ok(n) => n,
+        Err(_) => return false,
+    };
+    let head = String::from_utf8_lossy(&head[..n]);
+    head.contains("<Document") && head.contains("doc_id=") && (head.contains("<token") || head.contains("doc_name="))
+}
+
+/// The `.xml` files under `dir`, recursively, sorted by path (hidden entries skipped).
+fn xml_files(dir: &Path, diag: &mut Diagnostics) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        let mut subdirs = Vec::new();
+        for e in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
+            let p = e.map_err(|e| Error::io(&d, e))?.path();
+            if p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+                continue;
+            }
+            if p.is_dir() {
+                subdirs.push(p);
+            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")) {
+                out.push(p);
+            }
+        }
+        let has = |name: &str| subdirs.iter().any(|s| s.file_name().is_some_and(|n| n == name));
+        if has(INTRA_DOC_ONLY) && has(CROSS_DOC) {
+            let shown = d.join(INTRA_DOC_ONLY).display().to_string();
+            diag.note(
+                "meantime-intra-doc-skipped",
+                "intra-doc_annotation/ skipped: the same articles are read from intra_cross-doc_annotation/",
+                || shown,
+            );
+            subdirs.retain(|s| s.file_name().is_none_or(|n| n != INTRA_DOC_ONLY));
+        }
+        dirs.extend(subdirs);
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Reads MEANTIME CAT XML files (one document each) as a stream.
+pub struct MeantimeSource {
+    files: Vec<PathBuf>,
+    next_file: usize,
+    sets: Vec<SetMeta>,
+    diag: Diagnostics,
+    strict: bool,
+    seen: HashMap<String, PathBuf>,
+    failed: bool,
+}
+
+impl MeantimeSource {
+    /// Open files and directories (searched recursively for `.xml` files).
+    pub fn open(inputs: &[PathBuf], set: SetMeta, strict: bool) -> Result<Self> {
+        let mut diag = Diagnostics::default();
+        let mut files = Vec::new();
+        for p in inputs {
+            if p.is_dir() {
+                files.extend(xml_files(p, &mut diag)?);
+            } else {
+                files.push(p.clone());
+            }
+        }
+        if files.is_empty() {
+            return Err(Error::usage(format!(
+                "no .xml files found in {}",
+                inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        Ok(MeantimeSource { files, next_file: 0, sets: vec![set], diag, strict, seen: HashMap::new(), failed: false })
+    }
+
+    fn next_record(&mut self) -> Result<Option<Record>> {
+        let Some(path) = self.files.get(self.next_file).cloned() else { return Ok(None) };
+        self.next_file += 1;
+        let text = lines::read_text(&path, &mut self.diag)?;
+        let raw = parse_xml(&path, &text, &mut self.diag)?;
+        let rec = build(&path, &text, raw, &mut self.diag, self.strict)?;
+        if let Some(first) = self.seen.get(&rec.document.id) {
+            return Err(Error::data(
+                path.display().to_string(),
+                format!("duplicate document id {:?} (first in {})", rec.document.id, first.display()),
+            ));
+        }
+        self.seen.insert(rec.document.id.clone(), path);
+        Ok(Some(rec))
+    }
+}
+
+impl Iterator for MeantimeSource {
+    type Item = Result<Record>;
+    fn next(&mut self) -> Option<Result<Record>> {
+        if self.failed {
+            return None;
+        }
+        match self.next_record() {
+            Ok(r) => r.map(Ok),
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl Source for MeantimeSource {
+    fn sets(&self) -> &[SetMeta] {
+        &self.sets
+    }
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        std::mem::take(&mut self.diag)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Pass 1: the XML as read, element by element (byte positions kept for messages).
+
+#[derive(Debug, Default)]
+struct RawToken {
+    t_id: String,
+    sentence: String,
+    text: String,
+    pos: usize,
+}
+
+/// An element of `<Markables>`: a mention (`token_anchor` children) or an instance.
+#[derive(Debug, Default)]
+struct Markable {
+    tag: String,
+    m_id: String,
+    attrs: Vec<(String, String)>,
+    anchors: Vec<String>,
+    pos: usize,
+}
+
+impl Markable {
+    fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+    /// The attribute when present and not empty.
+    fn value(&self, key: &str) -> Option<&str> {
+        self.attr(key).filter(|v| !v.is_empty())
+    }
+}
+
+/// An element of `<Relations>`.
+#[derive(Debug, Default)]
+struct Link {
+    tag: String,
+    attrs: Vec<(String, String)>,
+    sources: Vec<String>,
+    targets: Vec<String>,
+    pos: usize,
+}
+
+impl Link {
+    fn value(&self, key: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
+}
+
+#[derive(Debug, Default)]
+struct RawDoc {
+    attrs: Vec<(String, String)>,
+    tokens: Vec<RawToken>,
+    markables: Vec<Markable>,
+    links: Vec<Link>,
+}
+
+/// Line and column (1-based, column in characters) of a byte position.
+fn locate(path: &Path, text: &str, pos: usize) -> Location {
+    let pos = pos.min(text.len());
+    let before = &text.as_bytes()[..pos];
+    let line = memchr::memchr_iter(b'\n', before).count() as u64 + 1;
+    let start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
+    let col = text.get(start..pos).map_or(pos - start, |s| s.chars().count()) as u64 + 1;
+    Location::line(path, line).with_column(col)
+}
+
+fn attrs_of(e: &BytesStart, path: &Path, text: &str, pos: usize) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute: {err}")))?;
+        let v = a
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute value: {err}")))?;
+        out.push((a.key.as_ref().to_string(), v.into_owned()));
+    }
+    Ok(out)
+}
+
+fn get<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// Where the reader is: which container the current element belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    Document,
+    Token,
+    Markables,
+    Markable,
+    Relations,
+    Link,
+    /// An element this reader does not know (its content is skipped).
+    Other,
+}
+
+fn parse_xml(path: &Path, text: &str, diag: &mut Diagnostics) -> Result<RawDoc> {
+    let mut r = quick_xml::Reader::from_str(text);
+    let mut doc = RawDoc::default();
+    let mut stack: Vec<Ctx> = Vec::new();
+    let mut seen_root = false;
+    let mut token: Option<RawToken> = None;
+    let err = |pos: usize, m: String| Error::parse(locate(path, text, pos), m);
+    loop {
+        let pos = r.buffer_position() as usize;
+        let ev = r.read_event().map_err(|e| err(r.error_position() as usize, format!("invalid XML: {e}")))?;
+        let (start, empty) = match &ev {
+            XmlEvent::Start(e) => (Some(e), false),
+            XmlEvent::Empty(e) => (Some(e), true),
+            _ => (None, false),
+        };
+        if let Some(e) = start {
+            let name = e.name().as_ref().to_string();
+            let parent = stack.last().copied();
+            let ctx = match (parent, name.as_str()) {
+                (None, "Document") if !seen_root => {
+                    seen_root = true;
+                    doc.attrs = attrs_of(e, path, text, pos)?;
+                    Ctx::Document
+                }
+                (None, _) => return Err(err(pos, format!("expected the root element <Document>, found <{name}>"))),
+                (Some(Ctx::Document), "token") => {
+                    let a = attrs_of(e, path, text, pos)?;
+                    let need = |k: &str| {
+                        get(&a, k)
+                            .map(str::to_string)
+                            .ok_or_else(|| err(pos, format!("<token> without its {k} attribute")))
+                    };
+                    token =
+                        Some(RawToken { t_id: need("t_id")?, sentence: need("sentence")?, text: String::new(), pos });
+                    Ctx::Token
+                }
+                (Some(Ctx::Document), "Markables") => Ctx::Markables,
+                (Some(Ctx::Document), "Relations") => Ctx::Relations,
+                (Some(Ctx::Markables), _) => {
+                    let attrs = attrs_of(e, path, text, pos)?;
+                    let m_id = get(&attrs, "m_id")
+                        .map(str::to_string)
+                        .ok_or_else(|| err(pos, format!("<{name}> without its m_id attribute")))?;
+                    doc.markables.push(Markable { tag: name.clone(), m_id, attrs, anchors: Vec::new(), pos });
+                    Ctx::Markable
+                }
+                (Some(Ctx::Markable), "token_anchor") => {
+                    let a = attrs_of(e, path, text, pos)?;
+                    let t =
+                        get(&a, "t_id").ok_or_else(|| err(pos, "<token_anchor> without its t_id attribute".into()))?;
+                    if let Some(m) = doc.markables.last_mut() {
+                        m.anchors.push(t.to_string());
+                    }
+                    Ctx::Other
+                }
+                (Some(Ctx::Relations), _) => {
+                    let attrs = attrs_of(e, path, text, pos)?;
+                    doc.links.push(Link { tag: name.clone(), attrs, pos, ..Default::default() });
+                    Ctx::Link
+                }
+                (Some(Ctx::Link), "source" | "target") => {
+                    let a = attrs_of(e, path, text, pos)?;
+                    let m = get(&a, "m_id").ok_or_else(|| err(pos, format!("<{name}> without its m_id attribute")))?;
+                    if let Some(l) = doc.links.last_mut() {
+                        if name == "source" {
+                            l.sources.push(m.to_string());
+                        } else {
+                            l.targets.push(m.to_string());
+                        }
+                    }
+                    Ctx::Other
+                }
+                (Some(Ctx::Other), _) => Ctx::Other,
+                (Some(_), _) => {
+                    let at = locate(path, text, pos).to_string();
+                    diag.note("meantime-unknown-element", "element this reader does not know: skipped", || {
+                        format!("{at} <{name}>")
+                    });
+                    Ctx::Other
+                }
+            };
+            if empty {
+                if ctx == Ctx::Token
+                    && let Some(t) = token.take()
+                {
+                    doc.tokens.push(t);
+                }
+            } else {
+                stack.push(ctx);
+            }
+            continue;
+        }
+        match ev {
+            XmlEvent::End(_) => {
+                if stack.pop() == Some(Ctx::Token)
+                    && let Some(t) = token.take()
+                {
+                    doc.tokens.push(t);
+                }
+            }
+            XmlEvent::Text(t) => {
+                if let Some(tok) = token.as_mut() {
+                    tok.text.push_str(&t.xml10_content());
+                } else if !t.trim().is_empty() && stack.last() != Some(&Ctx::Other) {
+                    let at = locate(path, text, pos).to_string();
+                    diag.note("meantime-stray-text", "text outside <token> elements: not read", || at);
+                }
+            }
+            XmlEvent::CData(c) => {
+                if let Some(tok) = token.as_mut() {
+                    tok.text.push_str(&c.xml10_content());
+                }
+            }
+            XmlEvent::GeneralRef(g) => {
+                if let Some(tok) = token.as_mut() {
+                    let resolved = match g.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        Ok(None) => match quick_xml::escape::resolve_predefined_entity(&g) {
+                            Some(s) => s.to_string(),
+                            None => return Err(err(pos, format!("unknown XML entity &{};", &*g))),
+                        },
+                        Err(e) => return Err(err(pos, format!("bad character reference &{};: {e}", &*g))),
+                    };
+                    tok.text.push_str(&resolved);
+                }
+            }
+            XmlEvent::Eof => break,
+            _ => {}
+        }
+    }
+    if !seen_root {
+        return Err(Error::parse(Location::file(path), "no <Document> element: not a MEANTIME CAT XML file"));
+    }
+    if !stack.is_empty() {
+        return Err(err(text.len(), "unexpected end of file: elements left open (<Document> not closed)".into()));
+    }
+    Ok(doc)
+}
+
+// ---------------------------------------------------------------------------------------
+// Pass 2: the document, its mentions, events and relations.
+
+/// What a mention's tokens cover: the full span and, when discontinuous, the fragments.
+#[derive(Debug, Clone)]
+struct Extent {
+    span: Span,
+    fragments: Vec<Span>,
+    /// Token indices, sorted.
+    tokens: Vec<usize>,
+}
+
+/// The instance (`ENTITY` / `EVENT`) a mention refers to.
+#[derive(Debug, Clone)]
+struct Instance<'a> {
+    markable: &'a Markable,
+    cluster: String,
+}
+
+struct Builder<'a> {
+    path: &'a Path,
+    xml: &'a str,
+    doc_id: String,
+    text: String,
+    token_spans: Vec<Span>,
+    token_index: HashMap<&'a str, usize>,
+    diag: &'a mut Diagnostics,
+    strict: bool,
+}
+
+impl Builder<'_> {
+    fn loc(&self, pos: usize) -> String {
+        locate(self.path, self.xml, pos).to_string()
+    }
+
+    /// Count a repair or tolerated problem; refuse under `strict`.
+    fn problem(&mut self, kind: &str, message: &str, pos: usize) -> Result<()> {
+        let at = self.loc(pos);
+        if self.strict {
+            return Err(Error::data(at, format!("{message} (refused: --strict)")));
+        }
+        self.diag.record(kind, message, || at);
+        Ok(())
+    }
+
+    fn note(&mut self, kind: &str, message: &str, pos: usize) {
+        let at = self.loc(pos);
+        self.diag.note(kind, message, || at);
+    }
+
+    /// The extent of a markable's anchors; `None` when it anchors no token.
+    fn extent(&mut self, m: &Markable) -> Result<Option<Extent>> {
+        let mut idx = Vec::with_capacity(m.anchors.len());
+        for t in &m.anchors {
+            match self.token_index.get(t.as_str()) {
+                Some(&i) => idx.push(i),
+                None => {
+                    return Err(Error::parse(
+                        locate(self.path, self.xml, m.pos).with_doc(self.doc_id.clone()),
+                        format!(
+                            "<{} m_id=\"{}\"> anchors token t_id=\"{t}\", which the document does not have",
+                            m.tag, m.m_id
+                        ),
+                    ));
+                }
+            }
+        }
+        if idx.is_empty() {
+            return Ok(None);
+        }
+        idx.sort_unstable();
+        let n = idx.len();
+        idx.dedup();
+        if idx.len() != n {
+            self.note("meantime-repeated-anchor", "a markable anchors the same token twice: read once", m.pos);
+        }
+        let mut runs: Vec<Span> = Vec::new();
+        let mut prev: Option<usize> = None;
+        for &i in &idx {
+            let s = self.token_spans[i];
+            match (prev, runs.last_mut()) {
+                (Some(p), Some(last)) if p + 1 == i => last.end = s.end,
+                _ => runs.push(s),
+            }
+            prev = Some(i);
+        }
+        let span = runs.iter().fold(runs[0], |a, b| a.cover(b));
+        let fragments = if runs.len() > 1 { runs } else { Vec::new() };
+        Ok(Some(Extent { span, fragments, tokens: idx }))
+    }
+
+    /// The head span: the last occurrence of `head` inside the mention that starts and ends
+    /// at token boundaries and lies within one run of adjacent tokens; compared exactly
+    /// first, then ignoring case (annotators often typed `it` for `It`). The flag tells
+    /// whether case had to be ignored.
+    fn head_span(&self, ext: &Extent, head: &str) -> Option<(Span, bool)> {
+        let toks = &ext.tokens;
+        let (mut exact, mut folded) = (None, None);
+        let lower = head.to_lowercase();
+        for a in 0..toks.len() {
+            for b in a..toks.len() {
+                if toks[b] - toks[a] != b - a {
+                    break;
+                }
+                let s = Span::new(self.token_spans[toks[a]].start, self.token_spans[toks[b]].end);
+                let Some(t) = s.slice(&self.text) else { break };
+                if t == head {
+                    exact = Some(s);
+                } else if t.to_lowercase() == lower {
+                    folded = Some(s);
+                }
+                if t.len() > 4 * head.len() + 16 {
+                    break;
+                }
+            }
+        }
+        exact.map(|s| (s, false)).or(folded.map(|s| (s, true)))
+    }
+}
+
+fn cluster_of(doc_id: &str, inst: &Markable) -> String {
+    match inst.value("instance_id") {
+        Some(id) => id.to_string(),
+        None => format!("{doc_id}#{}", inst.m_id),
+    }
+}
+
+/// Decode `%XX` escapes; the input unchanged when they do not form UTF-8.
+fn percent_decode(s: &str) -> String {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// Realis from the NewsReader factuality attributes (see the module doc).
+fn realis(m: &Markable) -> Option<&'static str> {
+    if m.value("special_cases") == Some("GEN") {
+        return Some("GENERIC");
+    }
+    let (c, p, t) = (m.value("certainty")?, m.value("polarity")?, m.value("time")?);
+    Some(if c == "CERTAIN" && p == "POS" && t == "NON_FUTURE" { "ACTUAL" } else { "OTHER" })
+}
+
+const EVENT_ATTRS: &[&str] =
+    &["pred", "pos", "tense", "aspect", "certainty", "polarity", "time", "modality", "special_cases", "comment"];
+const TIMEX_ATTRS: &[&str] =
+    &["type", "value", "functionInDocument", "anchorTimeID", "beginPoint", "endPoint", "comment"];
+
+/// The instance a mention refers to (the first in file order, of kind `want`) and the
+/// clusters of the others.
+fn instance<'m>(
+    b: &mut Builder,
+    refers: &HashMap<&str, Vec<&'m Markable>>,
+    m: &Markable,
+    want: &str,
+) -> Result<(Option<Instance<'m>>, Vec<String>)> {
+    let Some(list) = refers.get(m.m_id.as_str()) else { return Ok((None, Vec::new())) };
+    let mut ok: Vec<&'m Markable> = Vec::new();
+    for inst in list {
+        if inst.tag == want {
+            ok.push(inst);
+        } else {
+            b.problem(
+                "meantime-refers-to-wrong-kind",
+                "mention refers to an instance of the other kind (entity vs event): ignored",
+                m.pos,
+            )?;
+        }
+    }
+    if ok.len() > 1 {
+        b.note(
+            "meantime-several-instances",
+            "mention refers to several instances: the first (file order) types it, the others are kept as also_refers_to",
+            m.pos,
+        );
+        let key = if want == "ENTITY" { "ent_type" } else { "class" };
+        if ok.iter().any(|i| i.attr(key) != ok[0].attr(key)) {
+            b.note(
+                "meantime-several-instances-types-differ",
+                "mention refers to several instances of different types: the first (file order) is used",
+                m.pos,
+            );
+        }
+    }
+    let others = ok.iter().skip(1).map(|i| cluster_of(&b.doc_id, i)).collect();
+    Ok((ok.first().map(|i| Instance { markable: i, cluster: cluster_of(&b.doc_id, i) }), others))
+}
+
+fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bool) -> Result<Record> {
+    let doc_id = get(&raw.attrs, "doc_id")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::parse(Location::line(path, 1), "<Document> without its doc_id attribute"))?
+        .to_string();
+
+    // Text from tokens.
+    let mut text = String::new();
+    let mut token_spans = Vec::with_capacity(raw.tokens.len());
+    let mut sentences = Vec::new();
+    let mut token_index: HashMap<&str, usize> = HashMap::with_capacity(raw.tokens.len());
+    let mut closed: HashSet<&str> = HashSet::new();
+    let mut sent_start = 0;
+    let mut odd_tokens = Vec::new();
+    let mut split_sentences = Vec::new();
+    for (i, t) in raw.tokens.iter().enumerate() {
+        if let Some(prev) = i.checked_sub(1).map(|p| raw.tokens[p].sentence.as_str()) {
+            if prev != t.sentence {
+                sentences.push(Span::new(sent_start, text.len()));
+                closed.insert(prev);
+                if closed.contains(t.sentence.as_str()) {
+                    split_sentences.push(t.pos);
+                }
+                text.push('\n');
+                sent_start = text.len();
+            } else {
+                text.push(' ');
+            }
+        }
+        if t.text.is_empty() || t.text.chars().any(char::is_whitespace) {
+            odd_tokens.push(t.pos);
+        }
+        let start = text.len();
+        text.push_str(&t.text);
+        token_spans.push(Span::new(start, text.len()));
+        if token_index.insert(t.t_id.as_str(), i).is_some() {
+            return Err(Error::parse(
+                locate(path, xml, t.pos).with_doc(doc_id.clone()),
+                format!("duplicate token t_id=\"{}\"", t.t_id),
+            ));
+        }
+    }
+    if !raw.tokens.is_empty() {
+        sentences.push(Span::new(sent_start, text.len()));
+    }
+
+    let mut b = Builder { path, xml, doc_id: doc_id.clone(), text, token_spans, token_index, diag, strict };
+    for pos in odd_tokens {
+        b.note("meantime-odd-token", "token that is empty or holds whitespace: kept as it is", pos);
+    }
+    for pos in split_sentences {
+        b.problem(
+            "meantime-sentence-split",
+            "a sentence number comes back after another sentence: read as a new sentence",
+            pos,
+        )?;
+    }
+
+    // Markables by id.
+    let mut by_id: HashMap<&str, &Markable> = HashMap::with_capacity(raw.markables.len());
+    for m in &raw.markables {
+        if let Some(first) = by_id.insert(m.m_id.as_str(), m) {
+            return Err(Error::parse(
+                locate(path, xml, m.pos).with_doc(doc_id.clone()),
+                format!("duplicate m_id=\"{}\" (first at {})", m.m_id, b.loc(first.pos)),
+            ));
+        }
+    }
+
+    // REFERS_TO: mention -> instances, in file order.
+    let mut refers: HashMap<&str, Vec<&Markable>> = HashMap::new();
+    for l in raw.links.iter().filter(|l| l.tag == "REFERS_TO") {
+        let target = match l.targets.as_slice() {
+            [t] => by_id.get(t.as_str()).copied().filter(|m| m.tag == "ENTITY" || m.tag == "EVENT"),
+            _ => None,
+        };
+        let Some(target) = target else {
+            b.problem(
+                "meantime-refers-to-bad-target",
+                "REFERS_TO whose target is not one ENTITY or EVENT instance of the document: ignored",
+                l.pos,
+            )?;
+            continue;
+        };
+        for s in &l.sources {
+            refers.entry(s.as_str()).or_default().push(target);
+        }
+    }
+
+    let mut entities: Vec<Mention> = Vec::new();
+    let mut extents: HashMap<&str, Extent> = HashMap::new();
+    let mut heads: HashMap<&str, Span> = HashMap::new();
+    let mut event_marks: Vec<(&Markable, Extent)> = Vec::new();
+    let mut extra = std::collections::BTreeMap::new();
+    let mut published = None;
+    let mut signals = 0u64;
+
+    for m in &raw.markables {
+        match m.tag.as_str() {
+            "ENTITY" | "EVENT" => continue,
+            "SIGNAL" | "C-SIGNAL" => {
+                signals += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let ext = b.extent(m)?;
+        match (m.tag.as_str(), ext) {
+            ("TIMEX3", ext) => {
+                if m.value("functionInDocument") == Some("CREATION_TIME")
+                    && let Some(v) = m.value("value")
+                {
+                    if is_iso_date(v) {
+                        published = Some(v.to_string());
+                    } else {
+                        extra.insert("creation_time".to_string(), v.to_string());
+                        b.note(
+                                "meantime-creation-time-not-iso",
+                                "CREATION_TIME value is not a YYYY-MM-DD date: kept in meta as creation_time, no published date",
+                                m.pos,
+                            );
+                    }
+                }
+                let attrs: Vec<(String, String)> =
+                    TIMEX_ATTRS.iter().filter_map(|k| m.value(k).map(|v| (k.to_string(), v.to_string()))).collect();
+                match ext {
+                    Some(ext) => {
+                        entities.push(Mention {
+                            id: m.m_id.clone(),
+                            span: ext.span,
+                            fragments: ext.fragments.clone(),
+                            label: "TIMEX3".into(),
+                            attrs,
+                            ..Default::default()
+                        });
+                        extents.insert(&m.m_id, ext);
+                    }
+                    None => {
+                        let mut v: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                        if let Some(d) = m.value("TAG_DESCRIPTOR") {
+                            v.push(format!("descriptor={d}"));
+                        }
+                        extra.insert(format!("timex3:{}", m.m_id), v.join(";"));
+                        b.note(
+                            "meantime-timex-without-tokens",
+                            "TIMEX3 that anchors no token (not in the text): kept in document meta as timex3:<m_id>",
+                            m.pos,
+                        );
+                    }
+                }
+            }
+            ("VALUE", Some(ext)) => {
+                entities.push(Mention {
+                    id: m.m_id.clone(),
+                    span: ext.span,
+                    fragments: ext.fragments.clone(),
+                    label: "VALUE".into(),
+                    attrs: ["type", "comment"]
+                        .iter()
+                        .filter_map(|k| m.value(k).map(|v| (k.to_string(), v.to_string())))
+                        .collect(),
+                    ..Default::default()
+                });
+                extents.insert(&m.m_id, ext);
+            }
+            ("ENTITY_MENTION", Some(ext)) => {
+                let (inst, others) = instance(&mut b, &refers, m, "ENTITY")?;
+                let label = match (&inst, m.value("ent_type")) {
+                    (Some(i), _) if i.markable.value("ent_type").is_some() => {
+                        i.markable.value("ent_type").unwrap_or(UNTYPED).to_string()
+                    }
+                    (_, Some(own)) => own.to_string(),
+                    _ => {
+                        b.note(
+                            "meantime-untyped-entity",
+                            "entity mention with no REFERS_TO to a typed ENTITY instance: labelled UNK",
+                            m.pos,
+                        );
+                        UNTYPED.to_string()
+                    }
+                };
+                let mut attrs: Vec<(String, String)> = ["syntactic_type", "head", "comment"]
+                    .iter()
+                    .filter_map(|k| m.value(k).map(|v| (k.to_string(), v.to_string())))
+                    .collect();
+                if let Some(r) = inst.as_ref().and_then(|i| i.markable.value("external_ref")) {
+                    attrs.push(("external_ref".into(), r.to_string()));
+                }
+                attrs.extend(others.into_iter().map(|o| ("also_refers_to".to_string(), o)));
+                let head = match m.value("head") {
+                    Some(h) => match b.head_span(&ext, h) {
+                        Some((s, folded)) => {
+                            if folded {
+                                b.note(
+                                    "meantime-head-case-differs",
+                                    "head attribute found inside the mention only when ignoring case: head span set",
+                                    m.pos,
+                                );
+                            }
+                            Some(s)
+                        }
+                        None => {
+                            b.note(
+                                "meantime-head-not-found",
+                                "head attribute not found at token boundaries inside the mention: kept as attr only",
+                                m.pos,
+                            );
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                if let Some(h) = head {
+                    heads.insert(&m.m_id, h);
+                }
+                entities.push(Mention {
+                    id: m.m_id.clone(),
+                    span: ext.span,
+                    fragments: ext.fragments.clone(),
+                    label,
+                    score: None,
+                    head,
+                    cluster: inst.map(|i| i.cluster),
+                    attrs,
+                });
+                extents.insert(&m.m_id, ext);
+            }
+            ("EVENT_MENTION", Some(ext)) => event_marks.push((m, ext)),
+            (tag @ ("VALUE" | "ENTITY_MENTION" | "EVENT_MENTION"), None) => {
+                b.problem(
+                    &format!("meantime-markable-without-tokens:{tag}"),
+                    "mention that anchors no token: not read (it has no place in the text)",
+                    m.pos,
+                )?;
+            }
+            (_, _) => {
+                b.note("meantime-unknown-markable", "markable of a kind this reader does not know: not read", m.pos);
+            }
+        }
+    }
+    if signals > 0 {
+        let at = path.display().to_string();
+        b.diag.record_n(
+            "meantime-signal-not-read",
+            "SIGNAL / C-SIGNAL markables (cue words of temporal and causal links) are not read",
+            signals,
+            || at,
+        );
+        if let Some(d) = b.diag.kinds.get_mut("meantime-signal-not-read") {
+            d.note = true;
+        }
+    }
+
+    // Events.
+    let mut events: Vec<Event> = Vec::with_capacity(event_marks.len());
+    let mut event_index: HashMap<&str, usize> = HashMap::new();
+    for (m, ext) in &event_marks {
+        let (inst, others) = instance(&mut b, &refers, m, "EVENT")?;
+        let event_type = match (m.value("class"), inst.as_ref().and_then(|i| i.markable.value("class"))) {
+            (Some(own), _) => own.to_string(),
+            (None, Some(c)) => c.to_string(),
+            (None, None) => {
+                b.note(
+                    "meantime-untyped-event",
+                    "event mention with no REFERS_TO to an EVENT instance with a class: type UNK",
+                    m.pos,
+                );
+                UNTYPED.to_string()
+            }
+        };
+        let mut attrs: Vec<(String, String)> =
+            EVENT_ATTRS.iter().filter_map(|k| m.value(k).map(|v| (k.to_string(), v.to_string()))).collect();
+        if let Some(i) = &inst {
+            attrs.push(("cluster".into(), i.cluster.clone()));
+            if let Some(r) = i.markable.value("external_ref") {
+                attrs.push(("external_ref".into(), r.to_string()));
+            }
+        }
+        attrs.extend(others.into_iter().map(|o| ("also_refers_to".to_string(), o)));
+        let realis = realis(m);
+        if realis.is_none() {
+            b.note(
+                "meantime-realis-unknown",
+                "event mention without certainty, polarity or time (most carry no attribute at all): no realis",
+                m.pos,
+            );
+        }
+        event_index.insert(&m.m_id, events.len());
+        events.push(Event {
+            id: m.m_id.clone(),
+            event_type,
+            trigger: Trigger { span: ext.span, fragments: ext.fragments.clone(), head: None },
+            realis: realis.map(str::to_string),
+            score: None,
+            arguments: Vec::new(),
+            attrs,
+        });
+    }
+
+    // Arguments and relations.
+    let mut relations = Vec::new();
+    for l in &raw.links {
+        match l.tag.as_str() {
+            "REFERS_TO" => {}
+            "HAS_PARTICIPANT" => {
+                let role = l.value("sem_role").unwrap_or(UNTYPED).to_string();
+                let kind = format!("meantime-argument-dropped:{role}");
+                let (Some(src), Some(tgt)) = (l.sources.first(), l.targets.first()) else {
+                    b.problem(&kind, "HAS_PARTICIPANT without a source or target: argument dropped", l.pos)?;
+                    continue;
+                };
+                let Some(&ei) = event_index.get(src.as_str()) else {
+                    b.problem(
+                        &kind,
+                        "HAS_PARTICIPANT whose source is not an event mention with tokens: argument dropped",
+                        l.pos,
+                    )?;
+                    continue;
+                };
+                let arg = if let Some(ext) = extents.get(tgt.as_str()) {
+                    Argument {
+                        role,
+                        entity_id: Some(tgt.clone()),
+                        span: ext.span,
+                        head: heads.get(tgt.as_str()).copied(),
+                    }
+                } else if let Some(&ti) = event_index.get(tgt.as_str()) {
+                    b.note(
+                        "meantime-argument-event-target",
+                        "HAS_PARTICIPANT whose target is an event mention: argument with the trigger span, no entity_id",
+                        l.pos,
+                    );
+                    Argument { role, entity_id: None, span: events[ti].trigger.span, head: None }
+                } else {
+                    b.problem(
+                        &kind,
+                        "HAS_PARTICIPANT whose target is not a mention with tokens: argument dropped",
+                        l.pos,
+                    )?;
+                    continue;
+                };
+                events[ei].arguments.push(arg);
+            }
+            tag => {
+                let (Some(src), Some(tgt)) = (l.sources.first(), l.targets.first()) else {
+                    b.problem("meantime-link-incomplete", "link without a source or target: not read", l.pos)?;
+                    continue;
+                };
+                for end in [src, tgt] {
+                    match by_id.get(end.as_str()) {
+                        None => {
+                            b.problem(
+                                "meantime-link-unknown-end",
+                                "link end that is no markable of the document: link not read",
+                                l.pos,
+                            )?;
+                        }
+                        Some(_) if extents.contains_key(end.as_str()) || event_index.contains_key(end.as_str()) => {}
+                        Some(_) => b.note(
+                            "meantime-link-end-not-read",
+                            "link end that is not read as a mention (a TIMEX3 without tokens, kept in meta): link kept",
+                            l.pos,
+                        ),
+                    }
+                }
+                if !by_id.contains_key(src.as_str()) || !by_id.contains_key(tgt.as_str()) {
+                    continue;
+                }
+                if l.value("signalID").is_some() || l.value("c-signalID").is_some() {
+                    b.note(
+                        "meantime-link-signal-not-read",
+                        "link's signal reference not kept (signals are not read)",
+                        l.pos,
+                    );
+                }
+                let label = match l.value("reltype") {
+                    Some(r) => format!("{tag}:{r}"),
+                    None => tag.to_string(),
+                };
+                relations.push(Relation {
+                    id: l.value("r_id").map_or_else(|| format!("R{}", relations.len() + 1), str::to_string),
+                    label,
+                    args: vec![("source".into(), src.clone()), ("target".into(), tgt.clone())],
+                });
+            }
+        }
+    }
+
+    // Reading order: by span, file order among equals.
+    entities.sort_by_key(|m| (m.span.start, m.span.end));
+    events.sort_by_key(|e| (e.trigger.span.start, e.trigger.span.end));
+
+    let url = get(&raw.attrs, "url").filter(|s| !s.is_empty()).map(str::to_string);
+    let doc_name = get(&raw.attrs, "doc_name").filter(|s| !s.is_empty());
+    let title = match (&url, doc_name) {
+        (Some(u), _) => u.rsplit('/').next().filter(|s| !s.is_empty()).map(|s| percent_decode(s).replace('_', " ")),
+        (None, Some(n)) => Some(n.strip_prefix(&format!("{doc_id}_")).unwrap_or(n).replace('_', " ")),
+        (None, None) => None,
+    };
+    if let Some(n) = doc_name {
+        extra.insert("doc_name".into(), n.to_string());
+    }
+    if let Some(f) = path.file_name() {
+        extra.insert("file".into(), f.to_string_lossy().into_owned());
+    }
+    let meta = DocMeta {
+        title,
+        source: path.parent().and_then(|p| p.file_name()).map(|s| s.to_string_lossy().into_owned()),
+        published,
+        url,
+        lang: get(&raw.attrs, "lang").filter(|s| !s.is_empty()).map(str::to_string),
+        split: None,
+        extra,
+    };
+    let Builder { text, token_spans, .. } = b;
+    let document = Document { id: doc_id.clone(), text, meta, sentences, tokens: token_spans };
+    let ann = DocAnnotations { doc_id, entities, events, relations };
+    Ok(Record { document, sets: vec![ann], origin: path.display().to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"<?xml version="1.0" ?><Document doc_id="7" doc_name="7_Acme_buys_Foo" lang="en" url="http://x/wiki/Acme_buys_Foo%27s_unit">
+<token number="0" sentence="0" t_id="1">Acme</token>
+<token number="1" sentence="0" t_id="2">buys</token>
+<token number="2" sentence="0" t_id="3">Foo</token>
+<token number="3" sentence="0" t_id="4">&amp;</token>
+<token number="4" sentence="0" t_id="5">Co</token>
+<token number="5" sentence="1" t_id="6">It</token>
+<token number="6" sentence="1" t_id="7">paid</token>
+<token number="7" sentence="1" t_id="8">$</token>
+<token number="8" sentence="1" t_id="9">5</token>
+<Markables>
+<ENTITY_MENTION comment="" head="Acme" m_id="1" syntactic_type="NAM"><token_anchor t_id="1"/></ENTITY_MENTION>
+<ENTITY_MENTION comment="" head="" m_id="2" syntactic_type="NAM"><token_anchor t_id="3"/><token_anchor t_id="5"/></ENTITY_MENTION>
+<ENTITY_MENTION m_id="3"><token_anchor t_id="6"/></ENTITY_MENTION>
+<EVENT_MENTION aspect="NONE" certainty="CERTAIN" m_id="4" polarity="POS" pos="VERB" pred="buy" special_cases="NONE" tense="PRESENT" time="NON_FUTURE"><token_anchor t_id="2"/></EVENT_MENTION>
+<EVENT_MENTION m_id="5"><token_anchor t_id="7"/></EVENT_MENTION>
+<VALUE m_id="6" type="MONEY"><token_anchor t_id="8"/><token_anchor t_id="9"/></VALUE>
+<TIMEX3 functionInDocument="CREATION_TIME" m_id="7" type="DATE" value="2005-06-13"/>
+<SIGNAL m_id="8"><token_anchor t_id="4"/></SIGNAL>
+<ENTITY TAG_DESCRIPTOR="Acme" ent_type="ORG" instance_id="ORG1" m_id="20"/>
+<ENTITY TAG_DESCRIPTOR="Foo" ent_type="ORG" m_id="21"/>
+<EVENT TAG_DESCRIPTOR="buy" class="OTHER" instance_id="OTH1" m_id="22"/>
+</Markables>
+<Relations>
+<REFERS_TO r_id="1"><source m_id="1"/><source m_id="3"/><target m_id="20"/></REFERS_TO>
+<REFERS_TO r_id="2"><source m_id="2"/><target m_id="21"/></REFERS_TO>
+<REFERS_TO r_id="3"><source m_id="4"/><source m_id="5"/><target m_id="22"/></REFERS_TO>
+<HAS_PARTICIPANT r_id="4" sem_role="Arg0"><source m_id="4"/><target m_id="1"/></HAS_PARTICIPANT>
+<HAS_PARTICIPANT r_id="5" sem_role="Arg1"><source m_id="4"/><target m_id="2"/></HAS_PARTICIPANT>
+<HAS_PARTICIPANT r_id="6" sem_role="Arg1"><source m_id="5"/><target m_id="6"/></HAS_PARTICIPANT>
+<HAS_PARTICIPANT r_id="7" sem_role="Arg2"><source m_id="5"/><target m_id="99"/></HAS_PARTICIPANT>
+<TLINK r_id="8" reltype="BEFORE" signalID=""><source m_id="4"/><target m_id="7"/></TLINK>
+</Relations>
+</Document>
+"#;
+
+    fn read(xml: &str, strict: bool) -> (Result<Record>, Diagnostics) {
+        let mut diag = Diagnostics::default();
+        let path = Path::new("corpus_test/7_Acme.xml");
+        let r = parse_xml(path, xml, &mut diag).and_then(|raw| build(path, xml, raw, &mut diag, strict));
+        (r, diag)
+    }
+
+    #[test]
+    fn reads_a_small_document() {
+        let (rec, diag) = read(DOC, false);
+        let rec = rec.expect("reads");
+        let d = &rec.document;
+        assert_eq!(d.id, "7");
+        assert_eq!(d.text, "Acme buys Foo & Co\nIt paid $ 5");
+        assert_eq!(d.sentences.len(), 2);
+        assert_eq!(d.tokens.len(), 9);
+        assert_eq!(d.meta.title.as_deref(), Some("Acme buys Foo's unit"));
+        assert_eq!(d.meta.source.as_deref(), Some("corpus_test"));
+        assert_eq!(d.meta.published.as_deref(), Some("2005-06-13"));
+        let ann = &rec.sets[0];
+        let by = |id: &str| ann.entities.iter().find(|m| m.id == id).expect("entity");
+        let slice = |s: Span| s.slice(&d.text).expect("slice").to_string();
+        assert_eq!(by("1").label, "ORG");
+        assert_eq!(by("1").cluster.as_deref(), Some("ORG1"));
+        assert_eq!(by("1").head.map(slice).as_deref(), Some("Acme"));
+        assert_eq!(by("3").cluster.as_deref(), Some("ORG1"), "coreference through REFERS_TO");
+        // Discontinuous: "Foo" + "Co".
+        let foo = by("2");
+        assert_eq!(foo.cluster.as_deref(), Some("7#21"), "instance without instance_id");
+        assert_eq!(foo.fragments.iter().map(|f| slice(*f)).collect::<Vec<_>>(), ["Foo", "Co"]);
+        assert_eq!(slice(foo.span), "Foo & Co");
+        assert_eq!(by("6").label, "VALUE");
+        assert_eq!(slice(by("6").span), "$ 5");
+        assert!(ann.entities.iter().all(|m| m.id != "8"), "signals are not entities");
+        assert_eq!(diag.count("meantime-signal-not-read"), 1);
+
+        let buy = ann.events.iter().find(|e| e.id == "4").expect("event 4");
+        assert_eq!(buy.event_type, "OTHER");
+        assert_eq!(buy.realis.as_deref(), Some("ACTUAL"));
+        let roles: Vec<_> = buy.arguments.iter().map(|a| (a.role.as_str(), a.entity_id.as_deref())).collect();
+        assert_eq!(roles, [("Arg0", Some("1")), ("Arg1", Some("2"))]);
+        let paid = ann.events.iter().find(|e| e.id == "5").expect("event 5");
+        assert_eq!(paid.realis, None, "no factuality attributes");
+        assert_eq!(paid.arguments.len(), 1, "the argument to an unknown markable is dropped");
+        assert_eq!(slice(paid.arguments[0].span), "$ 5");
+        assert_eq!(diag.count("meantime-argument-dropped:Arg2"), 1);
+        assert_eq!(diag.count("meantime-realis-unknown"), 1);
+
+        assert_eq!(ann.relations.len(), 1);
+        assert_eq!(ann.relations[0].label, "TLINK:BEFORE");
+        assert_eq!(diag.count("meantime-timex-without-tokens"), 1);
+        assert_eq!(diag.count("meantime-link-end-not-read"), 1);
+        assert!(d.meta.extra.contains_key("timex3:7"));
+    }
+
+    #[test]
+    fn strict_refuses_a_dropped_argument() {
+        let (rec, _) = read(DOC, true);
+        let e = rec.expect_err("strict").to_string();
+        assert!(e.contains("7_Acme.xml:"), "{e}");
+        assert!(e.contains("--strict"), "{e}");
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let bad = DOC.replace("<token_anchor t_id=\"6\"/>", "<token_anchor t_id=\"66\"/>");
+        let e = read(&bad, false).0.expect_err("unknown token").to_string();
+        assert!(
+            e.starts_with(
+                "corpus_test/7_Acme.xml:14:1 (document \"7\"): <ENTITY_MENTION m_id=\"3\"> anchors token t_id=\"66\""
+            ),
+            "{e}"
+        );
+        let broken = DOC.replace("</Markables>", "</Markable>");
+        let e = read(&broken, false).0.expect_err("bad xml").to_string();
+        assert!(e.starts_with("corpus_test/7_Acme.xml:23:1: invalid XML"), "{e}");
+        let cut = &DOC[..DOC.find("<Relations>").expect("has relations")];
+        let e = read(cut, false).0.expect_err("truncated").to_string();
+        assert!(e.contains("7_Acme.xml:"), "{e}");
+    }
+
+    #[test]
+    fn realis_mapping() {
+        let m = |attrs: &[(&str, &str)]| Markable {
+            attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Default::default()
+        };
+        let fact = [("certainty", "CERTAIN"), ("polarity", "POS"), ("time", "NON_FUTURE")];
+        assert_eq!(realis(&m(&fact)), Some("ACTUAL"));
+        assert_eq!(realis(&m(&[("certainty", "CERTAIN"), ("polarity", "NEG"), ("time", "NON_FUTURE")])), Some("OTHER"));
+        assert_eq!(
+            realis(&m(&[("certainty", "POSSIBLE"), ("polarity", "POS"), ("time", "NON_FUTURE")])),
+            Some("OTHER")
+        );
+        assert_eq!(realis(&m(&[("certainty", "CERTAIN"), ("polarity", "POS"), ("time", "FUTURE")])), Some("OTHER"));
+        let mut gen_ = fact.to_vec();
+        gen_.push(("special_cases", "GEN"));
+        assert_eq!(realis(&m(&gen_)), Some("GENERIC"));
+        assert_eq!(realis(&m(&[("certainty", "CERTAIN"), ("polarity", "POS")])), None);
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("O%27Leary_%C3%A9"), "O'Leary_é");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}
