@@ -176,7 +176,6 @@ enum P {
 // Names follow seqeval's pattern table (`Same.SAME`, ...), hence the repeated word.
 #[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, PartialEq, Eq)]
-#[allow(clippy::enum_variant_names)]
 enum Same {
     Same,
     Diff,
