@@ -14,18 +14,24 @@
 //! one document takes the file stem; with several files the ids get the file stem as a
 //! prefix (`eng.testa/0001`).
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::lines::{self, Lines};
+use rayon::prelude::*;
+
+use super::lines;
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 use crate::tags::{self, DecodeOutput, Policy, Scheme, SchemeGuess, Tag, TagSet, compat};
 
 /// How many bytes of a file the scheme guess reads.
-const GUESS_BYTES: usize = 4 << 20;
+const GUESS_BYTES: usize = 1 << 20;
+/// ... and at most this many lines of it (thousands of chunks: ample evidence).
+const GUESS_LINES: usize = 20_000;
 
 /// Which columns hold tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,26 +102,41 @@ pub struct ConllOptions {
 }
 
 /// Reads one or more CoNLL files as a stream of documents.
+///
+/// Reading is in two stages: a scanner cuts each file into the raw bytes of its documents
+/// (one pass, `-DOCSTART-` lines and line numbers only), then batches of documents are
+/// parsed in parallel (columns, tags, text, tokens, chunks) and handed out in input order.
 pub struct ConllSource {
     files: Vec<PathBuf>,
     next_file: usize,
-    cur: Option<FileState>,
+    scan: Option<Scanner>,
     opts: ConllOptions,
     sets: Vec<SetMeta>,
-    /// Resolved tag column indices (set by the first token line of the first file).
-    tag_cols: Vec<usize>,
-    ncols: Option<usize>,
-    schemes: Vec<Scheme>,
+    layout: Layout,
+    /// Tag caches cloned into the parsing workers.
     tagsets: Vec<TagSet>,
-    /// Raw tag strings per column, interned (for the anchor tools' chunkers).
     raw: Vec<RawTags>,
+    ready: VecDeque<Result<Record>>,
+    done: bool,
     diag: Diagnostics,
 }
 
+/// What every document of the input shares: its columns and how to decode them.
+#[derive(Debug, Clone, Default)]
+struct Layout {
+    ncols: usize,
+    token_col: usize,
+    tag_cols: Vec<usize>,
+    schemes: Vec<Scheme>,
+    policy: Policy,
+    strict: bool,
+    delimiter: Delimiter,
+}
+
 /// Interned raw tag strings of one column.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct RawTags {
-    ids: std::collections::HashMap<String, u32>,
+    ids: rustc_hash::FxHashMap<String, u32>,
     strings: Vec<String>,
 }
 
@@ -131,18 +152,195 @@ impl RawTags {
     }
 }
 
-struct FileState {
-    lines: Lines<File>,
-    path: PathBuf,
-    stem: String,
-    prefix: String,
-    doc_index: usize,
-    docstart_seen: bool,
-    doc: DocBuilder,
-    finished: bool,
+/// A document's lines, cut from its file but not yet parsed.
+struct RawDoc {
+    path: Arc<PathBuf>,
+    id: String,
+    /// Line number of the first byte of `bytes`.
+    first_line: u64,
+    bytes: Vec<u8>,
 }
 
-/// The document being built.
+/// Cuts one file into raw documents.
+struct Scanner {
+    file: File,
+    path: Arc<PathBuf>,
+    stem: String,
+    prefix: String,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    /// Lines consumed so far.
+    line: u64,
+    doc_index: usize,
+    docstart_seen: bool,
+    crlf: u64,
+    finished: bool,
+    /// The document being cut: its bytes, first line, whether it has a token line, and how
+    /// many sentences it has completed.
+    cur: Vec<u8>,
+    cur_first: u64,
+    cur_tokens: bool,
+    cur_sentences: usize,
+    in_sentence: bool,
+}
+
+/// Read-ahead of the scanner; grows for longer lines.
+const SCAN_BLOCK: usize = 1 << 18;
+/// Raw bytes parsed per parallel batch.
+const BATCH_BYTES: usize = 1 << 20;
+
+impl Scanner {
+    fn open(path: &Path, multi: bool) -> Result<Scanner> {
+        let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = name
+            .strip_suffix(".conll")
+            .or_else(|| name.strip_suffix(".txt"))
+            .or_else(|| name.strip_suffix(".tsv"))
+            .unwrap_or(&name)
+            .to_string();
+        let prefix = if multi { format!("{stem}/") } else { String::new() };
+        Ok(Scanner {
+            file: lines::open(path)?,
+            path: Arc::new(path.to_path_buf()),
+            stem,
+            prefix,
+            buf: vec![0; SCAN_BLOCK],
+            pos: 0,
+            end: 0,
+            eof: false,
+            line: 0,
+            doc_index: 0,
+            docstart_seen: false,
+            crlf: 0,
+            finished: false,
+            cur: Vec::new(),
+            cur_first: 1,
+            cur_tokens: false,
+            cur_sentences: 0,
+            in_sentence: false,
+        })
+    }
+
+    /// The next line's byte range in `buf` (with its `\n`, if any).
+    fn next_line(&mut self) -> Result<Option<(usize, usize)>> {
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..self.end]) {
+                let r = (self.pos, self.pos + i + 1);
+                self.pos += i + 1;
+                return Ok(Some(r));
+            }
+            if self.eof {
+                if self.pos < self.end {
+                    let r = (self.pos, self.end);
+                    self.pos = self.end;
+                    return Ok(Some(r));
+                }
+                return Ok(None);
+            }
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+            if self.end == self.buf.len() {
+                let n = self.buf.len() * 2;
+                self.buf.resize(n, 0);
+            }
+            match self.file.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(&self.path, e)),
+            }
+        }
+    }
+
+    fn take_doc(&mut self) -> Option<RawDoc> {
+        if !self.cur_tokens {
+            self.cur.clear();
+            return None;
+        }
+        self.doc_index += 1;
+        let single = self.finished && self.doc_index == 1 && !self.docstart_seen;
+        let id = if single { self.stem.clone() } else { format!("{}{:04}", self.prefix, self.doc_index) };
+        let bytes = std::mem::take(&mut self.cur);
+        self.cur_tokens = false;
+        self.cur_sentences = 0;
+        self.in_sentence = false;
+        Some(RawDoc { path: self.path.clone(), id, first_line: self.cur_first, bytes })
+    }
+
+    /// Cut the next document, or `None` at the end of the file.
+    fn next_doc(&mut self, docs: DocBreak, diag: &mut Diagnostics) -> Result<Option<RawDoc>> {
+        while !self.finished {
+            let Some((a, b)) = self.next_line()? else {
+                self.finished = true;
+                let path = self.path.display().to_string();
+                diag.record_n("crlf-line-endings", "CRLF line endings read as LF", self.crlf, || path.clone());
+                if !self.docstart_seen && docs == DocBreak::Docstart && self.doc_index == 0 && self.cur_tokens {
+                    diag.note(
+                        "no-docstart",
+                        "no -DOCSTART- lines: the whole file is one document (use --sentences-per-doc N to split)",
+                        || path,
+                    );
+                }
+                return Ok(self.take_doc());
+            };
+            self.line += 1;
+            let mut line = &self.buf[a..b];
+            if self.line == 1 && line.starts_with(b"\xef\xbb\xbf") {
+                line = &line[3..];
+                let path = &self.path;
+                diag.record("bom-removed", "leading byte order mark removed", || path.display().to_string());
+            }
+            let content = line.strip_suffix(b"\n").unwrap_or(line);
+            if content.ends_with(b"\r") {
+                self.crlf += 1;
+            }
+            let first = content.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\r'));
+            let Some(first) = first else {
+                // Blank line: ends a sentence.
+                if self.in_sentence {
+                    self.in_sentence = false;
+                    self.cur_sentences += 1;
+                }
+                if !self.cur.is_empty() {
+                    self.cur.push(b'\n');
+                }
+                if let DocBreak::Sentences(n) = docs
+                    && self.cur_tokens
+                    && self.cur_sentences >= n
+                {
+                    return Ok(self.take_doc());
+                }
+                continue;
+            };
+            let rest = &content[first..];
+            let is_docstart =
+                rest.starts_with(b"-DOCSTART-") && rest.get(10).is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r'));
+            if is_docstart {
+                self.docstart_seen = true;
+                let done = self.take_doc();
+                self.cur.clear();
+                self.cur_first = self.line + 1;
+                if done.is_some() {
+                    return Ok(done);
+                }
+                continue;
+            }
+            if self.cur.is_empty() {
+                self.cur_first = self.line;
+            }
+            self.cur.extend_from_slice(content);
+            self.cur.push(b'\n');
+            self.cur_tokens = true;
+            self.in_sentence = true;
+        }
+        Ok(None)
+    }
+}
+
+/// The document being built by the parser.
 struct DocBuilder {
     text: String,
     tokens: Vec<Span>,
@@ -152,8 +350,10 @@ struct DocBuilder {
     sent_tags: Vec<Vec<Tag>>,
     /// Per set: the raw tag ids of the current sentence (anchor-tool policies only).
     sent_raw: Vec<Vec<u32>>,
-    /// Line number of each token of the current sentence.
-    sent_lines: Vec<u64>,
+    /// Line number of the current sentence's first token (tokens of a sentence are on
+    /// consecutive lines) and its token count.
+    sent_line: u64,
+    sent_len: usize,
     /// Per set: the mentions decoded so far.
     mentions: Vec<Vec<Mention>>,
     first_line: u64,
@@ -169,15 +369,101 @@ impl DocBuilder {
             sentence_start: 0,
             sent_tags: vec![Vec::new(); nsets],
             sent_raw: vec![Vec::new(); nsets],
-            sent_lines: Vec::new(),
+            sent_line: 0,
+            sent_len: 0,
             mentions: vec![Vec::new(); nsets],
             first_line: 0,
             decoded: DecodeOutput::default(),
         }
     }
-    fn has_tokens(&self) -> bool {
-        !self.tokens.is_empty()
+}
+
+/// Parse one raw document. `tagsets` and `raw` are the worker's own caches.
+fn parse_doc(
+    rd: &RawDoc,
+    lay: &Layout,
+    tagsets: &mut [TagSet],
+    raw: &mut [RawTags],
+    diag: &mut Diagnostics,
+) -> Result<Record> {
+    let path: &Path = &rd.path;
+    let text = lines::utf8(path, rd.first_line, &rd.bytes)?;
+    let nsets = lay.tag_cols.len();
+    let mut doc = DocBuilder::new(nsets);
+    let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(lay.ncols);
+    let mut line_no = rd.first_line.saturating_sub(1);
+    let mut from = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for to in ends {
+        // `to` and `from` sit next to '\n' bytes: always char boundaries.
+        let mut line = &text[from..to];
+        from = to + 1;
+        line_no += 1;
+        if line.as_bytes().last() == Some(&b'\r') {
+            line = &line[..line.len() - 1];
+        }
+        split_columns(line, lay.delimiter, &mut ranges);
+        if ranges.is_empty() {
+            finish_sentence(&mut doc, path, lay, tagsets, raw, diag)?;
+            continue;
+        }
+        if line.starts_with('\u{feff}') {
+            return Err(Error::parse(
+                Location::line(path, line_no).with_column(1),
+                "byte order mark inside the file (were two files concatenated?); expected it only at the very start",
+            ));
+        }
+        if ranges.len() != lay.ncols {
+            return Err(Error::parse(
+                Location::line(path, line_no),
+                format!(
+                    "expected {} columns (as on the first token line), found {}: {:?}",
+                    lay.ncols,
+                    ranges.len(),
+                    truncate(line, 80)
+                ),
+            ));
+        }
+        let col = |k: usize| &line[ranges[k].0..ranges[k].1];
+        if doc.tokens.is_empty() {
+            doc.first_line = line_no;
+        }
+        if doc.sent_len == 0 {
+            if !doc.text.is_empty() {
+                doc.text.push('\n');
+            }
+            doc.sentence_start = doc.text.len();
+            doc.sent_line = line_no;
+        } else {
+            doc.text.push(' ');
+        }
+        let start = doc.text.len();
+        doc.text.push_str(col(lay.token_col));
+        doc.tokens.push(Span::new(start, doc.text.len()));
+        doc.sent_len += 1;
+        for (k, &c) in lay.tag_cols.iter().enumerate() {
+            if lay.policy.is_compat() {
+                doc.sent_raw[k].push(raw[k].intern(col(c)));
+                continue;
+            }
+            let tag = tagsets[k].parse(col(c)).map_err(|e| {
+                let column = line[..ranges[c].0].chars().count() as u64 + 1;
+                Error::parse(Location::line(path, line_no).with_column(column), format!("{e} (set --scheme)"))
+            })?;
+            doc.sent_tags[k].push(tag);
+        }
     }
+    finish_sentence(&mut doc, path, lay, tagsets, raw, diag)?;
+    let origin = format!("{}:{}", path.display(), doc.first_line);
+    let sets = doc
+        .mentions
+        .into_iter()
+        .map(|entities| DocAnnotations { doc_id: rd.id.clone(), entities, ..Default::default() })
+        .collect();
+    let mut document = Document::new(rd.id.clone(), doc.text);
+    document.tokens = doc.tokens;
+    document.sentences = doc.sentences;
+    Ok(Record { document, sets, origin })
 }
 
 impl ConllSource {
@@ -185,21 +471,87 @@ impl ConllSource {
         if files.is_empty() {
             return Err(Error::usage("no CoNLL input files given"));
         }
+        let layout = Layout {
+            token_col: opts.token_column,
+            policy: opts.policy,
+            strict: opts.strict,
+            delimiter: opts.delimiter,
+            ..Default::default()
+        };
         let mut src = ConllSource {
             files: files.to_vec(),
             next_file: 0,
-            cur: None,
+            scan: None,
             opts,
             sets: Vec::new(),
-            tag_cols: Vec::new(),
-            ncols: None,
-            schemes: Vec::new(),
+            layout,
             tagsets: Vec::new(),
             raw: Vec::new(),
+            ready: VecDeque::new(),
+            done: false,
             diag: Diagnostics::default(),
         };
         src.resolve_columns()?;
         Ok(src)
+    }
+
+    /// Cut the next batch of documents and parse it in parallel.
+    fn fill(&mut self) {
+        let mut batch: Vec<RawDoc> = Vec::new();
+        let mut bytes = 0;
+        let mut failure = None;
+        while bytes < BATCH_BYTES {
+            if self.scan.as_ref().is_none_or(|s| s.finished) {
+                let Some(p) = self.files.get(self.next_file).cloned() else { break };
+                self.next_file += 1;
+                match Scanner::open(&p, self.files.len() > 1) {
+                    Ok(s) => self.scan = Some(s),
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+            let Some(scan) = self.scan.as_mut() else { break };
+            match scan.next_doc(self.opts.docs, &mut self.diag) {
+                Ok(Some(d)) => {
+                    bytes += d.bytes.len();
+                    batch.push(d);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let lay = &self.layout;
+        let parsed: Vec<(Result<Record>, Diagnostics)> = batch
+            .par_iter()
+            .map_init(
+                || (self.tagsets.clone(), self.raw.clone()),
+                |(ts, rt), rd| {
+                    let mut d = Diagnostics::default();
+                    let r = parse_doc(rd, lay, ts, rt, &mut d);
+                    (r, d)
+                },
+            )
+            .collect();
+        for (r, d) in parsed {
+            self.diag.merge(d);
+            let err = r.is_err();
+            self.ready.push_back(r);
+            if err {
+                self.done = true;
+                return;
+            }
+        }
+        if let Some(e) = failure {
+            self.ready.push_back(Err(e));
+            self.done = true;
+        } else if batch.is_empty() {
+            self.done = true;
+        }
     }
 
     /// Look at the first token line of the first file to fix the column layout, the sets and
@@ -214,7 +566,12 @@ impl ConllSource {
         {
             head.truncate(p + 1);
         }
-        let text = String::from_utf8_lossy(&head);
+        // Guess from the valid UTF-8 prefix; the reader reports a bad byte with its line.
+        let valid = match std::str::from_utf8(&head) {
+            Ok(t) => t,
+            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+        };
+        let text = valid;
         let mut first: Option<(u64, Vec<&str>)> = None;
         for (i, line) in text.lines().enumerate() {
             let cols = self.split(line.trim_start_matches('\u{feff}'));
@@ -252,15 +609,18 @@ impl ConllSource {
         }
         // Scheme per column: given, or guessed from the head of the file.
         let mut guesses = vec![SchemeGuess::default(); tag_cols.len()];
-        for line in text.lines() {
-            let cols = self.split(line);
-            if cols.is_empty() || cols[0] == "-DOCSTART-" {
-                guesses.iter_mut().for_each(|g| g.boundary());
-                continue;
-            }
-            for (g, &c) in guesses.iter_mut().zip(&tag_cols) {
-                if let Some(t) = cols.get(c) {
-                    g.push(t);
+        if self.opts.scheme.is_none() && !self.opts.policy.is_compat() {
+            let mut ranges = Vec::new();
+            for line in text.lines().take(GUESS_LINES) {
+                split_columns(line, self.opts.delimiter, &mut ranges);
+                if ranges.is_empty() || &line[ranges[0].0..ranges[0].1] == "-DOCSTART-" {
+                    guesses.iter_mut().for_each(|g| g.boundary());
+                    continue;
+                }
+                for (g, &c) in guesses.iter_mut().zip(&tag_cols) {
+                    if let Some(&(a, b)) = ranges.get(c) {
+                        g.push(&line[a..b]);
+                    }
                 }
             }
         }
@@ -280,7 +640,7 @@ impl ConllSource {
                     s
                 }
             };
-            self.schemes.push(scheme);
+            self.layout.schemes.push(scheme);
             self.tagsets.push(TagSet::new(scheme));
             self.raw.push(RawTags::default());
             let name = self
@@ -302,159 +662,61 @@ impl ConllSource {
             meta.extra.insert("policy".into(), self.opts.policy.name().into());
             self.sets.push(meta);
         }
-        self.tag_cols = tag_cols;
-        self.ncols = Some(n);
+        self.layout.tag_cols = tag_cols;
+        self.layout.ncols = n;
         Ok(())
     }
 
-    fn split<'a>(&self, line: &'a str) -> Vec<&'a str> {
-        match self.opts.delimiter {
-            Delimiter::Whitespace => line.split_ascii_whitespace().collect(),
-            Delimiter::Tab => {
-                if line.trim().is_empty() {
-                    Vec::new()
-                } else {
-                    line.split('\t').collect()
-                }
-            }
-        }
-    }
-
-    /// The schemes in use, one per set.
+    /// The tag schemes in use, one per set.
     pub fn schemes(&self) -> &[Scheme] {
-        &self.schemes
+        &self.layout.schemes
     }
 
-    fn open_next_file(&mut self) -> Result<bool> {
-        let Some(path) = self.files.get(self.next_file).cloned() else {
-            return Ok(false);
-        };
-        self.next_file += 1;
-        let stem = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let stem = stem
-            .strip_suffix(".conll")
-            .or_else(|| stem.strip_suffix(".txt"))
-            .or_else(|| stem.strip_suffix(".tsv"))
-            .unwrap_or(&stem)
-            .to_string();
-        let prefix = if self.files.len() > 1 { format!("{stem}/") } else { String::new() };
-        self.cur = Some(FileState {
-            lines: Lines::new(lines::open(&path)?, &path),
-            path,
-            stem,
-            prefix,
-            doc_index: 0,
-            docstart_seen: false,
-            doc: DocBuilder::new(self.sets.len()),
-            finished: false,
-        });
-        Ok(true)
+    fn split<'a>(&self, line: &'a str) -> Vec<&'a str> {
+        let mut r = Vec::new();
+        split_columns(line, self.opts.delimiter, &mut r);
+        r.into_iter().map(|(a, b)| &line[a..b]).collect()
     }
+}
 
-    /// Read lines of the current file until a document is complete.
-    fn next_doc(&mut self) -> Result<Option<Record>> {
-        loop {
-            if self.cur.as_ref().is_none_or(|c| c.finished) && !self.open_next_file()? {
-                return Ok(None);
+/// The byte ranges of a line's columns: runs of ASCII spaces/tabs separate them, or single
+/// tabs (a whitespace-only line has no columns either way).
+fn split_columns(line: &str, delimiter: Delimiter, out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    let b = line.as_bytes();
+    match delimiter {
+        Delimiter::Whitespace => {
+            // Separators are runs of spaces and tabs (Lines has already removed `\r`).
+            // A plain loop: lines are short, and SIMD searches cost more to set up.
+            let mut start = 0;
+            let mut in_col = false;
+            for (i, &c) in b.iter().enumerate() {
+                if c == b' ' || c == b'\t' {
+                    if in_col {
+                        out.push((start, i));
+                        in_col = false;
+                    }
+                } else if !in_col {
+                    start = i;
+                    in_col = true;
+                }
             }
-            if let Some(rec) = self.read_doc()? {
-                return Ok(Some(rec));
+            if in_col {
+                out.push((start, b.len()));
             }
         }
-    }
-
-    fn read_doc(&mut self) -> Result<Option<Record>> {
-        let ncols = self.ncols.unwrap_or(0);
-        let tok_col = self.opts.token_column;
-        let strict = self.opts.strict;
-        let policy = self.opts.policy;
-        let docs = self.opts.docs;
-        let delimiter = self.opts.delimiter;
-        let Some(st) = self.cur.as_mut() else { return Ok(None) };
-        loop {
-            let line_no = st.lines.line_number() + 1;
-            let line = match st.lines.next_line(&mut self.diag)? {
-                Some(l) => l,
-                None => {
-                    st.lines.report_crlf(&mut self.diag);
-                    finish_sentence(st, &self.schemes, &self.tagsets, &self.raw, policy, strict, &mut self.diag)?;
-                    st.finished = true;
-                    if !st.docstart_seen && st.doc_index == 0 && docs == DocBreak::Docstart {
-                        let display = st.path.display().to_string();
-                        self.diag.note(
-                            "no-docstart",
-                            "no -DOCSTART- lines: the whole file is one document (use --sentences-per-doc N to split)",
-                            || display,
-                        );
-                    }
-                    return Ok(emit(st, &self.tagsets));
-                }
-            };
-            let mut cols: Vec<&str> = Vec::with_capacity(ncols);
-            match delimiter {
-                Delimiter::Whitespace => cols.extend(line.split_ascii_whitespace()),
-                Delimiter::Tab => {
-                    if !line.trim().is_empty() {
-                        cols.extend(line.split('\t'))
-                    }
+        Delimiter::Tab => {
+            if b.iter().all(|c| c.is_ascii_whitespace()) {
+                return;
+            }
+            let mut start = 0;
+            for (i, &c) in b.iter().enumerate() {
+                if c == b'\t' {
+                    out.push((start, i));
+                    start = i + 1;
                 }
             }
-            if cols.is_empty() {
-                let had = !st.doc.sent_lines.is_empty();
-                finish_sentence(st, &self.schemes, &self.tagsets, &self.raw, policy, strict, &mut self.diag)?;
-                if let DocBreak::Sentences(n) = docs
-                    && had
-                    && st.doc.sentences.len() >= n
-                {
-                    return Ok(emit(st, &self.tagsets));
-                }
-                continue;
-            }
-            if cols[0] == "-DOCSTART-" {
-                st.docstart_seen = true;
-                finish_sentence(st, &self.schemes, &self.tagsets, &self.raw, policy, strict, &mut self.diag)?;
-                if st.doc.has_tokens() {
-                    return Ok(emit(st, &self.tagsets));
-                }
-                continue;
-            }
-            if cols.len() != ncols {
-                return Err(Error::parse(
-                    Location::line(&st.path, line_no),
-                    format!(
-                        "expected {ncols} columns (as on the first token line), found {}: {:?}",
-                        cols.len(),
-                        truncate(line, 80)
-                    ),
-                ));
-            }
-            let doc = &mut st.doc;
-            if !doc.has_tokens() {
-                doc.first_line = line_no;
-            }
-            if doc.sent_lines.is_empty() {
-                if !doc.text.is_empty() {
-                    doc.text.push('\n');
-                }
-                doc.sentence_start = doc.text.len();
-            } else {
-                doc.text.push(' ');
-            }
-            let start = doc.text.len();
-            doc.text.push_str(cols[tok_col]);
-            doc.tokens.push(Span::new(start, doc.text.len()));
-            doc.sent_lines.push(line_no);
-            for (k, &c) in self.tag_cols.iter().enumerate() {
-                if policy.is_compat() {
-                    doc.sent_raw[k].push(self.raw[k].intern(cols[c]));
-                    continue;
-                }
-                let tag = self.tagsets[k].parse(cols[c]).map_err(|e| {
-                    let col = line.find(cols[c]).map_or(1, |b| line[..b].chars().count() as u64 + 1);
-                    Error::parse(Location::line(&st.path, line_no).with_column(col), format!("{e} (set --scheme)"))
-                })?;
-                doc.sent_tags[k].push(tag);
-            }
+            out.push((start, b.len()));
         }
     }
 }
@@ -464,32 +726,30 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 /// Decode the tags of the sentence just read into mentions.
-#[allow(clippy::too_many_arguments)]
 fn finish_sentence(
-    st: &mut FileState,
-    schemes: &[Scheme],
+    doc: &mut DocBuilder,
+    path: &Path,
+    lay: &Layout,
     tagsets: &[TagSet],
     raw: &[RawTags],
-    policy: Policy,
-    strict: bool,
     diag: &mut Diagnostics,
 ) -> Result<()> {
-    let doc = &mut st.doc;
-    let n = doc.sent_lines.len();
+    let n = doc.sent_len;
     if n == 0 {
         return Ok(());
     }
     let first_tok = doc.tokens.len() - n;
     doc.sentences.push(Span::new(doc.sentence_start, doc.text.len()));
-    if policy.is_compat() {
+    let line_of = |token: usize| doc.sent_line + token as u64;
+    if lay.policy.is_compat() {
         for (k, table) in raw.iter().enumerate() {
             let tags: Vec<&str> = doc.sent_raw[k].iter().map(|&i| table.strings[i as usize].as_str()).collect();
-            let chunks = match policy {
+            let chunks = match lay.policy {
                 Policy::Conlleval => compat::conlleval(&tags),
                 Policy::Seqeval => compat::seqeval(&tags),
                 _ => compat::nervaluate(&tags).map_err(|i| {
                     Error::parse(
-                        Location::line(&st.path, doc.sent_lines[i]),
+                        Location::line(path, line_of(i)),
                         format!("tag {:?}: nervaluate reads only O, B-X and I-X", tags[i]),
                     )
                 })?,
@@ -501,22 +761,21 @@ fn finish_sentence(
             }
             doc.sent_raw[k].clear();
         }
-        doc.sent_lines.clear();
+        doc.sent_len = 0;
         return Ok(());
     }
-    for (k, scheme) in schemes.iter().enumerate() {
+    for (k, scheme) in lay.schemes.iter().enumerate() {
         doc.decoded.chunks.clear();
         doc.decoded.violations.clear();
-        tags::decode_into(&doc.sent_tags[k], *scheme, policy, 0, &mut doc.decoded);
+        tags::decode_into(&doc.sent_tags[k], *scheme, lay.policy, 0, &mut doc.decoded);
         for v in &doc.decoded.violations {
-            let line = doc.sent_lines[v.token];
-            if strict {
+            let line = line_of(v.token);
+            if lay.strict {
                 return Err(Error::parse(
-                    Location::line(&st.path, line),
+                    Location::line(path, line),
                     format!("invalid {scheme} tag sequence: {} (strict mode)", v.kind.describe()),
                 ));
             }
-            let path = &st.path;
             let kind =
                 serde_json::to_value(v.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
             diag.record(
@@ -532,47 +791,17 @@ fn finish_sentence(
         }
         doc.sent_tags[k].clear();
     }
-    doc.sent_lines.clear();
+    doc.sent_len = 0;
     Ok(())
-}
-
-/// Turn the finished document into a record and reset the builder.
-fn emit(st: &mut FileState, tagsets: &[TagSet]) -> Option<Record> {
-    if !st.doc.has_tokens() {
-        return None;
-    }
-    st.doc_index += 1;
-    let single = st.finished && st.doc_index == 1 && !st.docstart_seen;
-    let id = if single { st.stem.clone() } else { format!("{}{:04}", st.prefix, st.doc_index) };
-    let nsets = tagsets.len();
-    let doc = std::mem::replace(&mut st.doc, DocBuilder::new(nsets));
-    let origin = format!("{}:{}", st.path.display(), doc.first_line);
-    let sets = doc
-        .mentions
-        .into_iter()
-        .map(|entities| DocAnnotations { doc_id: id.clone(), entities, ..Default::default() })
-        .collect();
-    let mut document = Document::new(id, doc.text);
-    document.tokens = doc.tokens;
-    document.sentences = doc.sentences;
-    Some(Record { document, sets, origin })
 }
 
 impl Iterator for ConllSource {
     type Item = Result<Record>;
     fn next(&mut self) -> Option<Self::Item> {
-        match self.next_doc() {
-            Ok(Some(r)) => Some(Ok(r)),
-            Ok(None) => None,
-            Err(e) => {
-                // Stop after an error: the stream is not trustworthy past it.
-                self.next_file = self.files.len();
-                if let Some(c) = self.cur.as_mut() {
-                    c.finished = true;
-                }
-                Some(Err(e))
-            }
+        if self.ready.is_empty() && !self.done {
+            self.fill();
         }
+        self.ready.pop_front()
     }
 }
 

@@ -3,7 +3,7 @@
 //! stripped and counted, a byte order mark anywhere else refused.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::Diagnostics;
@@ -51,22 +51,23 @@ pub fn read_text_raw(path: &Path) -> Result<String> {
 
 /// A line-by-line reader over any `Read`, keeping the 1-based number of the current line.
 pub struct Lines<R> {
-    inner: BufReader<R>,
+    inner: R,
     path: PathBuf,
     line: u64,
+    /// Read-ahead buffer; `buf[pos..end]` is data not yet returned.
     buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
     crlf: u64,
 }
 
+/// Initial read-ahead; grows for lines longer than this.
+const BLOCK: usize = 1 << 18;
+
 impl<R: Read> Lines<R> {
     pub fn new(inner: R, path: &Path) -> Self {
-        Lines {
-            inner: BufReader::with_capacity(1 << 16, inner),
-            path: path.to_path_buf(),
-            line: 0,
-            buf: Vec::new(),
-            crlf: 0,
-        }
+        Lines { inner, path: path.to_path_buf(), line: 0, buf: vec![0; BLOCK], pos: 0, end: 0, eof: false, crlf: 0 }
     }
 
     pub fn path(&self) -> &Path {
@@ -83,25 +84,50 @@ impl<R: Read> Lines<R> {
         self.crlf
     }
 
-    /// The next line without its line ending, or `None` at the end of input.
-    pub fn next_line(&mut self, diag: &mut Diagnostics) -> Result<Option<&str>> {
-        self.buf.clear();
-        let n = self.inner.read_until(b'\n', &mut self.buf).map_err(|e| Error::io(&self.path, e))?;
-        if n == 0 {
-            return Ok(None);
-        }
-        self.line += 1;
-        if self.buf.last() == Some(&b'\n') {
-            self.buf.pop();
-            if self.buf.last() == Some(&b'\r') {
-                self.buf.pop();
-                self.crlf += 1;
+    /// The byte range of the next line (without `\n`), reading more input as needed; lines
+    /// are returned from the buffer in place, never copied.
+    fn next_range(&mut self) -> Result<Option<(usize, usize)>> {
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.pos..self.end]) {
+                let r = (self.pos, self.pos + i);
+                self.pos += i + 1;
+                return Ok(Some(r));
+            }
+            if self.eof {
+                if self.pos < self.end {
+                    let r = (self.pos, self.end);
+                    self.pos = self.end;
+                    return Ok(Some(r));
+                }
+                return Ok(None);
+            }
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+            if self.end == self.buf.len() {
+                let n = self.buf.len() * 2;
+                self.buf.resize(n, 0);
+            }
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(&self.path, e)),
             }
         }
-        let mut start = 0;
-        if self.buf.starts_with(b"\xef\xbb\xbf") {
+    }
+
+    /// The next line without its line ending, or `None` at the end of input.
+    pub fn next_line(&mut self, diag: &mut Diagnostics) -> Result<Option<&str>> {
+        let Some((mut start, mut end)) = self.next_range()? else { return Ok(None) };
+        self.line += 1;
+        if end > start && self.buf[end - 1] == b'\r' {
+            end -= 1;
+            self.crlf += 1;
+        }
+        if self.buf[start..end].starts_with(b"\xef\xbb\xbf") {
             if self.line == 1 {
-                start = 3;
+                start += 3;
                 let path = &self.path;
                 diag.record("bom-removed", "leading byte order mark removed", || path.display().to_string());
             } else {
@@ -111,7 +137,7 @@ impl<R: Read> Lines<R> {
                 ));
             }
         }
-        let line = utf8(&self.path, self.line, &self.buf[start..])?;
+        let line = utf8(&self.path, self.line, &self.buf[start..end])?;
         Ok(Some(line))
     }
 

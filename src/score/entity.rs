@@ -34,17 +34,35 @@ fn bump(t: &mut Tally, c: Category) {
     }
 }
 
+/// A document's few labels, accumulated without allocating per mention.
+struct LocalTallies<'a>(Vec<(&'a str, LabelTally)>);
+
+impl<'a> LocalTallies<'a> {
+    fn get(&mut self, label: &'a str) -> &mut LabelTally {
+        let i = match self.0.iter().position(|(l, _)| *l == label) {
+            Some(i) => i,
+            None => {
+                self.0.push((label, LabelTally::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
+    }
+}
+
 /// Label tallies from a mode's outcome: gold items under their label, predictions under theirs.
 fn tally(m: &ModeMatch, gold: &[Mention], pred: &[Mention]) -> ModeCounts {
     let mut mc = ModeCounts::default();
+    let mut local = LocalTallies(Vec::new());
     for (g, (c, _)) in gold.iter().zip(&m.gold) {
         bump(&mut mc.overall.gold, *c);
-        bump(&mut mc.label_mut(&g.label).gold, *c);
+        bump(&mut local.get(&g.label).gold, *c);
     }
     for (p, (c, _)) in pred.iter().zip(&m.pred) {
         bump(&mut mc.overall.pred, *c);
-        bump(&mut mc.label_mut(&p.label).pred, *c);
+        bump(&mut local.get(&p.label).pred, *c);
     }
+    mc.labels = local.0.into_iter().map(|(l, t)| (l.to_string(), t)).collect();
     mc
 }
 
@@ -70,18 +88,28 @@ fn default_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEnti
         counts.modes[mode.index()] = tally(&matches[mode.index()], gold, pred);
     }
     // The confusion matrix pairs mentions with the same span (the `exact` matching).
-    let mut confusion = Confusion::default();
     let exact = &matches[Mode::Exact.index()];
+    let mut cells: Vec<(Option<&str>, Option<&str>, u64)> = Vec::new();
+    fn add<'a>(cells: &mut Vec<(Option<&'a str>, Option<&'a str>, u64)>, g: Option<&'a str>, p: Option<&'a str>) {
+        match cells.iter_mut().find(|c| c.0 == g && c.1 == p) {
+            Some(c) => c.2 += 1,
+            None => cells.push((g, p, 1)),
+        }
+    }
     for (g, (c, partner)) in gold.iter().zip(&exact.gold) {
         match (c, partner) {
-            (Category::Cor, Some(p)) => confusion.add(Some(&g.label), Some(&pred[*p].label)),
-            _ => confusion.add(Some(&g.label), None),
+            (Category::Cor, Some(p)) => add(&mut cells, Some(&g.label), Some(&pred[*p].label)),
+            _ => add(&mut cells, Some(&g.label), None),
         }
     }
     for (p, (c, _)) in pred.iter().zip(&exact.pred) {
         if *c != Category::Cor {
-            confusion.add(None, Some(&p.label));
+            add(&mut cells, None, Some(&p.label));
         }
+    }
+    let mut confusion = Confusion::default();
+    for (g, p, n) in cells {
+        confusion.cells.insert((g.map(str::to_string), p.map(str::to_string)), n);
     }
     DocEntityScore { counts, confusion, details: details.then_some(matches) }
 }

@@ -150,37 +150,71 @@ fn candidates(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize]) -> Vec<E
     edges
 }
 
-/// Extend a partial matching with a maximum matching over `adj` (gold rank -> preferred
-/// prediction ranks), touching only golds and predictions free at the start.
-fn max_matching(adj: &[Vec<usize>], gm: &mut [Option<usize>], pm: &mut [Option<usize>]) {
+/// Gold rank -> preferred prediction ranks, as one flat array (rows in gold order).
+struct Adj {
+    start: Vec<usize>,
+    items: Vec<usize>,
+}
+
+impl Adj {
+    /// The rows of the edges (sorted by gold rank) that `keep` selects.
+    fn build(n_gold: usize, edges: &[Edge], keep: impl Fn(&Edge) -> bool) -> Adj {
+        let mut start = vec![0usize; n_gold + 1];
+        let mut items = Vec::new();
+        for e in edges.iter().filter(|e| keep(e)) {
+            start[e.g + 1] += 1;
+            items.push(e.p);
+        }
+        for g in 0..n_gold {
+            start[g + 1] += start[g];
+        }
+        Adj { start, items }
+    }
+    fn len(&self) -> usize {
+        self.start.len() - 1
+    }
+    fn row(&self, g: usize) -> &[usize] {
+        &self.items[self.start[g]..self.start[g + 1]]
+    }
+}
+
+/// Extend a partial matching with a maximum matching over `adj`, touching only golds and
+/// predictions free at the start.
+fn max_matching(adj: &Adj, gm: &mut [Option<usize>], pm: &mut [Option<usize>]) {
+    if adj.items.is_empty() {
+        return;
+    }
     let locked_p: Vec<bool> = pm.iter().map(Option::is_some).collect();
     // Greedy pass in preference order.
     for g in 0..adj.len() {
         if gm[g].is_some() {
             continue;
         }
-        if let Some(&p) = adj[g].iter().find(|&&p| pm[p].is_none()) {
+        if let Some(&p) = adj.row(g).iter().find(|&&p| pm[p].is_none()) {
             gm[g] = Some(p);
             pm[p] = Some(g);
         }
     }
     // Augmenting paths (iterative DFS) from each still-free gold.
     let mut seen = vec![usize::MAX; pm.len()];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    let mut via: Vec<(usize, usize)> = Vec::new(); // (pred, gold) along the path
     for root in 0..adj.len() {
-        if gm[root].is_some() || adj[root].is_empty() {
+        if gm[root].is_some() || adj.row(root).is_empty() {
             continue;
         }
-        // Stack of (gold, next adjacency index); `via[p]` = gold that reached p.
-        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
-        let mut via: Vec<(usize, usize)> = Vec::new(); // (pred, gold) along the path
+        // Stack of (gold, next adjacency index).
+        stack.clear();
+        stack.push((root, 0));
+        via.clear();
         let mut found = None;
         while let Some(&mut (g, ref mut k)) = stack.last_mut() {
-            if *k >= adj[g].len() {
+            if *k >= adj.row(g).len() {
                 stack.pop();
                 via.pop();
                 continue;
             }
-            let p = adj[g][*k];
+            let p = adj.row(g)[*k];
             *k += 1;
             if locked_p[p] || seen[p] == root {
                 continue;
@@ -232,10 +266,7 @@ pub fn match_all(gold: &[Item], pred: &[Item]) -> [ModeMatch; 4] {
         let mut pm = vec![None; po.len()];
         let mut tier_of_g = vec![0u8; go.len()];
         for tier in [true, false] {
-            let mut adj = vec![Vec::new(); go.len()];
-            for e in edges.iter().filter(|e| tier1(e) == tier) {
-                adj[e.g].push(e.p);
-            }
+            let adj = Adj::build(go.len(), &edges, |e| tier1(e) == tier);
             let before: Vec<bool> = gm.iter().map(Option::is_some).collect();
             max_matching(&adj, &mut gm, &mut pm);
             for g in 0..go.len() {

@@ -14,7 +14,7 @@ use super::pair::{Item, Pairing};
 use super::profile::Profile;
 
 /// Documents scored per parallel batch.
-const BATCH: usize = 256;
+const BATCH: usize = 32;
 
 /// One document's counts for one system.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,44 +78,70 @@ pub fn score(
         })
         .collect();
     let mut gold_entities = 0u64;
-    let mut batch: Vec<Item> = Vec::with_capacity(BATCH);
-    loop {
-        batch.clear();
-        for item in pairing.by_ref() {
-            batch.push(item?);
-            if batch.len() == BATCH {
-                break;
-            }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        let scored: Vec<Vec<Option<DocEntityScore>>> = batch
-            .par_iter()
-            .map(|item| {
-                item.preds
-                    .iter()
-                    .map(|p| {
-                        p.as_ref()
-                            .map(|p| score_document(&item.doc, &item.gold.entities, &p.entities, profile, want_details))
-                    })
-                    .collect()
-            })
-            .collect();
-        for (item, per_sys) in batch.iter().zip(scored) {
-            gold_entities += item.gold.entities.len() as u64;
-            for (k, s) in per_sys.into_iter().enumerate() {
-                let Some(s) = s else { continue };
-                let sys = &mut systems[k];
-                sys.total += &s.counts;
-                sys.confusion += &s.confusion;
-                if let Some(d) = &s.details {
-                    sink.document(item, k, d)?;
+    // Reading runs in its own thread, a few batches ahead of scoring, so that parsing and
+    // matching overlap; the order of batches (and so of every sum) is the input order.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Item>>>(4);
+    let reader = move || {
+        loop {
+            let mut batch = Vec::with_capacity(BATCH);
+            for item in pairing.by_ref() {
+                match item {
+                    Ok(i) => batch.push(i),
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return pairing;
+                    }
                 }
-                sys.docs.push(DocScore { doc_id: item.doc.id.clone(), entities: s.counts });
+                if batch.len() == BATCH {
+                    break;
+                }
+            }
+            if batch.is_empty() || tx.send(Ok(batch)).is_err() {
+                return pairing;
             }
         }
-    }
+    };
+    let (pairing, outcome) = std::thread::scope(|scope| {
+        let handle = scope.spawn(reader);
+        let outcome = (|| -> Result<()> {
+            for batch in rx.iter() {
+                let batch = batch?;
+                let scored: Vec<Vec<Option<DocEntityScore>>> = batch
+                    .par_iter()
+                    .map(|item| {
+                        item.preds
+                            .iter()
+                            .map(|p| {
+                                p.as_ref().map(|p| {
+                                    score_document(&item.doc, &item.gold.entities, &p.entities, profile, want_details)
+                                })
+                            })
+                            .collect()
+                    })
+                    .collect();
+                for (item, per_sys) in batch.iter().zip(scored) {
+                    gold_entities += item.gold.entities.len() as u64;
+                    for (k, s) in per_sys.into_iter().enumerate() {
+                        let Some(s) = s else { continue };
+                        let sys = &mut systems[k];
+                        sys.total += &s.counts;
+                        sys.confusion += &s.confusion;
+                        if let Some(d) = &s.details {
+                            sink.document(item, k, d)?;
+                        }
+                        sys.docs.push(DocScore { doc_id: item.doc.id.clone(), entities: s.counts });
+                    }
+                }
+            }
+            Ok(())
+        })();
+        // Stop the reader early on an error of ours (it sees the closed channel).
+        drop(rx);
+        let pairing = handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (pairing, outcome)
+    });
+    outcome?;
+    let mut pairing = pairing;
     let (gold_diagnostics, pred_diags) = pairing.take_diagnostics();
     for (first, d) in pred_diags {
         if let Some(s) = systems.get_mut(first) {

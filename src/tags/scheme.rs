@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -177,13 +177,13 @@ impl std::error::Error for TagError {}
 pub struct TagSet {
     scheme: Scheme,
     labels: Vec<String>,
-    label_ids: HashMap<String, u32>,
-    tags: HashMap<String, Tag>,
+    label_ids: FxHashMap<String, u32>,
+    tags: FxHashMap<String, Tag>,
 }
 
 impl TagSet {
     pub fn new(scheme: Scheme) -> Self {
-        TagSet { scheme, labels: Vec::new(), label_ids: HashMap::new(), tags: HashMap::new() }
+        TagSet { scheme, labels: Vec::new(), label_ids: FxHashMap::default(), tags: FxHashMap::default() }
     }
 
     pub fn scheme(&self) -> Scheme {
@@ -212,6 +212,10 @@ impl TagSet {
 
     /// Parse (and cache) one tag string.
     pub fn parse(&mut self, tag: &str) -> Result<Tag, TagError> {
+        // Most tokens are outside any chunk: no hashing for them.
+        if tag == "O" {
+            return Ok(Tag::OUTSIDE);
+        }
         if let Some(&t) = self.tags.get(tag) {
             return Ok(t);
         }
@@ -260,46 +264,43 @@ pub struct SchemeGuess {
     b_starts: u64,
     e_ends: u64,
     i_ends: u64,
-    prev: Option<(u8, String)>,
+    /// Prefix letter (0: outside) and label of the previous tag; the label buffer is reused.
+    prev_letter: u8,
+    prev_label: String,
 }
 
 impl SchemeGuess {
     /// Feed one tag (in order). Call [`SchemeGuess::boundary`] between sentences.
     pub fn push(&mut self, tag: &str) {
         let b = tag.as_bytes();
-        let cur = if tag == "O" {
-            None
+        let (letter, label) = if tag == "O" {
+            (0, "")
         } else if b.len() >= 3 && (b[1] == b'-' || b[1] == b'_') && b"BIESLU".contains(&b[0]) {
             let idx = b"BIESLU".iter().position(|&c| c == b[0]).unwrap_or(0);
             self.letters[idx] += 1;
-            Some((b[0], tag[2..].to_string()))
+            (b[0], &tag[2..])
         } else {
             self.bare += 1;
-            None
+            (0, "")
         };
-        let same = |p: &Option<(u8, String)>, c: &Option<(u8, String)>| match (p, c) {
-            (Some((_, a)), Some((_, b))) => a == b,
-            _ => false,
-        };
-        if let Some((letter, _)) = &cur
-            && !same(&self.prev, &cur)
-        {
+        let same = letter != 0 && self.prev_letter != 0 && self.prev_label == label;
+        if letter != 0 && !same {
             match letter {
                 b'I' => self.i_starts += 1,
                 b'B' => self.b_starts += 1,
                 _ => {}
             }
         }
-        if let Some((letter, _)) = &self.prev
-            && !same(&self.prev, &cur)
-        {
-            match letter {
+        if self.prev_letter != 0 && !same {
+            match self.prev_letter {
                 b'I' => self.i_ends += 1,
                 b'E' => self.e_ends += 1,
                 _ => {}
             }
         }
-        self.prev = cur;
+        self.prev_letter = letter;
+        self.prev_label.clear();
+        self.prev_label.push_str(label);
     }
 
     pub fn boundary(&mut self) {
