@@ -186,12 +186,12 @@ fn max_matching(adj: &Adj, gm: &mut [Option<usize>], pm: &mut [Option<usize>]) {
     }
     let locked_p: Vec<bool> = pm.iter().map(Option::is_some).collect();
     // Greedy pass in preference order.
-    for g in 0..adj.len() {
-        if gm[g].is_some() {
+    for (g, slot) in gm.iter_mut().enumerate().take(adj.len()) {
+        if slot.is_some() {
             continue;
         }
         if let Some(&p) = adj.row(g).iter().find(|&&p| pm[p].is_none()) {
-            gm[g] = Some(p);
+            *slot = Some(p);
             pm[p] = Some(g);
         }
     }
