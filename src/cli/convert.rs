@@ -68,9 +68,36 @@ enum Sink {
     Conll(ConllWriter<AtomicFile>),
 }
 
+/// The directories an output would create, so that a failed conversion can remove them
+/// again (only while empty: nothing that was there before is touched).
+struct NewDirs(Vec<PathBuf>);
+
+impl NewDirs {
+    /// `dirs` deepest first; each missing one and its missing ancestors are recorded.
+    fn before(dirs: &[PathBuf]) -> Self {
+        let mut v: Vec<PathBuf> = Vec::new();
+        for d in dirs {
+            let mut cur = Some(d.as_path());
+            while let Some(p) = cur.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+                if !v.iter().any(|x| x == p) {
+                    v.push(p.to_path_buf());
+                }
+                cur = p.parent();
+            }
+        }
+        NewDirs(v)
+    }
+
+    fn remove(&self) {
+        for d in &self.0 {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let format = args.input.format_of(&args.inputs)?;
-    let mut src = formats::open(format, &args.inputs, &args.input.read_options())?;
+    let src = formats::open(format, &args.inputs, &args.input.read_options())?;
     let to = args.to.unwrap_or_else(|| {
         let ext = args.out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         match ext.as_str() {
@@ -79,6 +106,19 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             _ => OutFormat::Parquet,
         }
     });
+    let new_dirs = match to {
+        OutFormat::Parquet => NewDirs::before(&[args.out.join("systems"), args.out.clone()]),
+        _ => NewDirs::before(&[args.out.parent().map(Path::to_path_buf).unwrap_or_default()]),
+    };
+    let r = convert(&args, format, src, to);
+    if r.is_err() {
+        // The writers are gone by now (their temporary files with them).
+        new_dirs.remove();
+    }
+    r
+}
+
+fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: OutFormat) -> Result<i32> {
     let provenance = format!("{}:{}", format.name(), describe(&args.inputs));
     let mut write_diag = Diagnostics::default();
     let mut sink = match to {

@@ -33,11 +33,20 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-/// Read a source to the end, counting.
+/// Read a source to the end, counting. Duplicate document ids are an error naming both
+/// places, as in `convert`.
 pub fn gather(mut src: Box<dyn formats::Source>, inputs: &[PathBuf]) -> Result<CorpusStats> {
     let mut stats = CorpusStats::new(src.sets());
+    let mut seen = std::collections::HashMap::new();
     for rec in src.by_ref() {
-        stats.add(&rec?);
+        let rec = rec?;
+        if let Some(first) = seen.insert(rec.document.id.clone(), rec.origin.clone()) {
+            return Err(Error::data(
+                rec.origin,
+                format!("duplicate document id {:?} (first seen at {first})", rec.document.id),
+            ));
+        }
+        stats.add(&rec);
     }
     if stats.documents == 0 {
         return Err(Error::data(describe(inputs), "no documents: the input is empty"));
