@@ -790,3 +790,71 @@ impl Source for BratSource {
         std::mem::take(&mut self.diag)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(ann: &str, text: &str, unit: OffsetUnit, strict: bool) -> Result<(Record, Diagnostics)> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("d.txt"), text).expect("write");
+        std::fs::write(dir.path().join("d.ann"), ann).expect("write");
+        let mut src = BratSource::open(&[dir.path().join("d.ann")], SetMeta::gold("t"), unit, strict)?;
+        let rec = src.next().expect("one document")?;
+        Ok((rec, src.take_diagnostics()))
+    }
+
+    #[test]
+    fn line_shapes() {
+        assert!(
+            matches!(parse_line("E1\tLife:Die:T3 Victim:T1"), Ok(Line::Event(e)) if e.event_type == "Life:Die" && e.trigger == "T3")
+        );
+        assert!(matches!(parse_line("R1\tIn Arg1:T1 Arg2:T2\t"), Ok(Line::Relation(r)) if r.args.len() == 2));
+        assert!(
+            matches!(parse_line("N1\tReference T1 Wikidata:Q1"), Ok(Line::Attach(a)) if matches!(&a.what, Attachment::Norm { label: None, .. }))
+        );
+        assert_eq!(
+            parse_line("N33\tReference T76 Wikidaиция").err(),
+            Some("expected a reference RID:EID, found \"Wikidaиция\"".into())
+        );
+        assert_eq!(parse_line("T1\tPER 0 4;x 9\tJohn").err(), Some("offset \"x\" is not a number".into()));
+        assert_eq!(parse_line("E1\tAttack:T1\tstray").err(), Some("unexpected third field \"stray\"".into()));
+        assert!(parse_line("*\tEquiv T1").is_err(), "an equivalence needs two members");
+        assert!(parse_line("X1\tfoo").is_err());
+    }
+
+    #[test]
+    fn shared_triggers_chained_clusters_and_later_events() {
+        let text = "Rebels attacked and bombed the town; it fell.";
+        let ann = "T1\tAttack 7 15\tattacked\nT2\tORG 0 6\tRebels\nT3\tLOC 27 35\tthe town\nT4\tLOC 37 39\tit\n\
+                   T5\tFall 40 44\tfell\nE1\tAttack:T1 Attacker:T2 Target:T3 Cause:E3\nE2\tConflict:T1 Place:T3\n\
+                   E3\tFall:T5 Entity:T4\n*\tEquiv T3 T4\n*\tEquiv T2 T4\nA1\tPolarity T1 Negative\n";
+        let (rec, diag) = read(ann, text, OffsetUnit::Char, false).expect("reads");
+        let a = &rec.sets[0];
+        assert_eq!(a.entities.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["T2", "T3", "T4"]);
+        assert_eq!(a.events.len(), 3);
+        assert_eq!(diag.count("brat-trigger-lines"), 2, "T1 and T5; T1 triggers two events");
+        assert_eq!(a.events[0].arguments[2].entity_id.as_deref(), Some("E3"));
+        assert_eq!(a.events[0].arguments[2].span.slice(text), Some("fell"));
+        assert_eq!(
+            a.events[1].attrs,
+            vec![("trigger_label".to_string(), "Attack".to_string()), ("Polarity".to_string(), "Negative".to_string())]
+        );
+        assert_eq!(a.events[0].attrs, vec![("Polarity".to_string(), "Negative".to_string())]);
+        assert!(a.entities.iter().all(|m| m.cluster.as_deref() == Some("T3")), "merged: first member seen");
+    }
+
+    #[test]
+    fn byte_offsets_and_strict() {
+        let text = "Zürich und Genf";
+        let (rec, _) = read("T1\tLOC 12 16\tGenf\n", text, OffsetUnit::Byte, false).expect("bytes");
+        assert_eq!(rec.sets[0].entities[0].span.slice(text), Some("Genf"));
+        let e = read("T1\tLOC 2 4\tri\n", text, OffsetUnit::Byte, false).expect_err("inside ü");
+        assert!(e.to_string().ends_with("d.ann:1: T1 [2, 4): offset falls inside a character"), "{e}");
+        let (rec, diag) = read("T1\tLOC 0 6\tZurich\n", text, OffsetUnit::Char, false).expect("tolerated");
+        assert_eq!(diag.count("brat-text-mismatch"), 1);
+        assert_eq!(rec.sets[0].entities[0].attrs, vec![("brat:text".to_string(), "Zurich".to_string())]);
+        let e = read("T1\tLOC 0 6\tZurich\n", text, OffsetUnit::Char, true).expect_err("strict");
+        assert!(e.to_string().contains("d.ann:1: the .ann text differs"), "{e}");
+    }
+}

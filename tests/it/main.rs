@@ -5,4 +5,5 @@
 
 mod common;
 mod convert;
+mod formats;
 mod schemas;
