@@ -10,8 +10,17 @@ Output (--out), chosen by --to or by the path:
 Outputs are written to a temporary file and renamed into place, so a failed run leaves
 nothing behind and never damages an earlier output.
 
+Input formats (--from, guessed when absent): parquet (a corpus directory), conll, jsonl
+(ieval), brat (.txt + .ann pairs; a directory is searched recursively), prodigy and doccano
+(JSON Lines), labelstudio (a JSON export; predictions become system sets), re3d (folders
+of documents/entities/relations.json). Offsets of every input are converted to the
+canonical byte spans; each reader's module documentation says which unit it reads.
+
 Examples:
   ieval convert ../shared/corpora/conll2003/eng.testb --out corpus/testb
+  ieval convert ../shared/corpora/nerel/NEREL-v1.1 --out corpus/nerel
+  ieval convert export.json --from labelstudio --ls-annotation last --out corpus/ls
+  ieval convert news.jsonl --from prodigy --include-rejected --out corpus/news
   ieval convert spacy.conll --tag-cols 1- --names gold,spacy --out corpus/spacy
   ieval convert corpus/testb --to jsonl --out testb.jsonl
   ieval convert corpus/testb --to conll --scheme-out iobes --out testb.iobes.conll";
@@ -38,7 +47,7 @@ pub enum OutFormat {
 }
 
 #[derive(clap::Args)]
-#[command(about = "Convert CoNLL, JSONL, ... into the Parquet corpus layout", long_about = LONG_HELP)]
+#[command(about = "Convert CoNLL, JSONL, BRAT, ... into the Parquet corpus layout", long_about = LONG_HELP)]
 pub struct Args {
     /// Input files or directories.
     #[arg(required = true)]

@@ -2,10 +2,13 @@ const LONG_HELP: &str = "Count what a corpus holds: documents, sentences, tokens
 annotation set the entities per label, events per type, arguments per role and relations per \
 label; and every repair the reader made (invalid tag sequences, line endings, ...).
 
-The input is anything `ieval convert` reads: a corpus directory, CoNLL, JSONL, ...
+The input is anything `ieval convert` reads: a corpus directory, CoNLL, JSONL, BRAT,
+Prodigy, doccano, Label Studio, re3d. With --strict every tolerated problem is an error
+naming its file and line.
 
 Examples:
   ieval stats ../shared/corpora/conll2003/eng.testb
+  ieval stats ../shared/corpora/nerel/NEREL-v1.1/train --strict
   ieval stats corpus/ --format json";
 
 use std::path::PathBuf;

@@ -29,7 +29,9 @@
 //!   `T` entity gets its id and span; an argument that is an event gets `entity_id` = the
 //!   event id and the span of that event's trigger. Roles are kept as written (`Theme2`).
 //!   When the trigger's label differs from the event type it is kept in attribute
-//!   `trigger_label`.
+//!   `trigger_label`. An event or relation argument that names a trigger `T` line keeps
+//!   that id (and, for an event argument, the trigger's span) and is noted
+//!   (`brat-reference-to-trigger`): it names no mention.
 //! - `R` relations (`R1\tLABEL Arg1:T1 Arg2:T2`, with or without a trailing tab) become
 //!   [`Relation`]s with their argument ids.
 //! - `*` equivalences (`*\tEquiv T1 T2`) set `cluster` on the member mentions (merged when
@@ -471,6 +473,16 @@ impl Resolver<'_> {
         Ok(())
     }
 
+    /// An argument naming a trigger `T` line: kept with that id, which names no mention.
+    fn names_trigger(&mut self, line: u64) {
+        let loc = self.loc(line);
+        self.diag.note(
+            "brat-reference-to-trigger",
+            "arguments naming a trigger T line (kept with the T id; triggers are not entities)",
+            || loc.to_string(),
+        );
+    }
+
     fn keep_raw(&mut self, line: u64) {
         if let Some(r) = self.raw.get(&line) {
             self.extra.insert(format!("brat:line:{line}"), r.clone());
@@ -515,7 +527,8 @@ impl Resolver<'_> {
                 Some(_) => {}
             }
             differs.push(t.stored.as_ref().is_some_and(|s| *s != joined));
-            let full = frags.iter().skip(1).fold(frags[0], |a, b| a.cover(b));
+            // The parser guarantees at least one piece.
+            let full = frags.iter().copied().reduce(|a, b| a.cover(&b)).unwrap_or_default();
             if frags.len() > 1 {
                 frags.sort();
             } else {
@@ -607,12 +620,7 @@ impl Resolver<'_> {
                     Some(Target::Entity(i)) => ann.entities[*i].span,
                     Some(Target::Event(i)) => ann.events[*i].trigger.span,
                     Some(Target::Trigger { first_event, .. }) => {
-                        let loc = self.loc(*line);
-                        self.diag.note(
-                            "brat-argument-is-trigger",
-                            "event arguments that name a trigger T line",
-                            || loc.to_string(),
-                        );
+                        self.names_trigger(*line);
                         ann.events[*first_event].trigger.span
                     }
                     Some(Target::Relation) | None => {
@@ -628,11 +636,13 @@ impl Resolver<'_> {
 
         for (line, r) in &file.relations {
             for (role, id) in &r.args {
-                if !matches!(
-                    targets.get(id.as_str()),
-                    Some(Target::Entity(_) | Target::Event(_) | Target::Trigger { .. })
-                ) {
-                    self.unresolved(*line, format!("relation {} argument {role}:{id} names no entity or event", r.id))?;
+                match targets.get(id.as_str()) {
+                    Some(Target::Entity(_) | Target::Event(_)) => {}
+                    Some(Target::Trigger { .. }) => self.names_trigger(*line),
+                    Some(Target::Relation) | None => self.unresolved(
+                        *line,
+                        format!("relation {} argument {role}:{id} names no entity or event", r.id),
+                    )?,
                 }
             }
             ann.relations.push(Relation { id: r.id.clone(), label: r.label.clone(), args: r.args.clone() });
