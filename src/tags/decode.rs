@@ -169,6 +169,8 @@ enum P {
     Any,
 }
 
+// The names mirror seqeval's patterns (`Tag.SAME`, `Tag.DIFF`, `Tag.ANY`).
+#[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Same {
     Same,
