@@ -18,7 +18,8 @@
 //! cancelled (`--ls-annotation last` or `N` picks another); tasks with more than one are
 //! counted, cancelled annotations too. Predictions give one system set per `model_version`
 //! (the name made file-safe, the original kept as the set's version; `predictions` when
-//! absent); a second prediction of the same model for one task is counted and left out.
+//! absent); a second prediction of the same model for one task is counted and left out,
+//! and a task without a prediction of some model is noted (its row in that set is empty).
 //! There is no gold set when no task has an annotation.
 //!
 //! **Results.** `labels` results become mentions (id = the result id; a region with
@@ -320,6 +321,13 @@ impl LabelStudioSource {
             }
             sets[k] = results(&p.result, p.score, &id, &loc, &doc.text, &ix, self.strict, &mut self.diag, None)?;
         }
+        let missing = self.systems.len() - seen.len();
+        self.diag.note_n(
+            "labelstudio-no-prediction",
+            "tasks without a prediction of some model (an empty row in that model's set)",
+            missing as u64,
+            || loc.to_string(),
+        );
         Ok(Record { document: doc, sets, origin: format!("{}:{line}", path.display()) })
     }
 }

@@ -5,6 +5,21 @@
 //! annotations in each set the input carries) plus the list of sets and the diagnostics
 //! gathered so far. Sources stream: they hold one document at a time where the format
 //! allows it.
+//!
+//! | format | module | offsets in the input | converted with |
+//! |---|---|---|---|
+//! | corpus directory | [`parquet`] | code points | [`OffsetIndex`](crate::text::OffsetIndex) |
+//! | CoNLL columns | [`conll`] | none (text rebuilt from tokens) | — |
+//! | ieval JSONL | [`jsonl`] | code points (`--offsets`) | [`units::to_bytes`] |
+//! | BRAT standoff | [`brat`] | code points of the `.txt` as on disk, CR and BOM included (`--offsets`) | [`units::span_to_bytes`], per line |
+//! | Prodigy / spaCy JSONL | [`prodigy`] | code points (`--offsets`) | [`units::to_bytes`] |
+//! | doccano JSONL | [`doccano`] | code points (`--offsets`) | [`units::to_bytes`] |
+//! | Label Studio JSON | [`labelstudio`] | UTF-16 code units | [`units::to_bytes`] with `Utf16` |
+//! | re3d folders | [`re3d`] | code points | [`units::span_to_bytes`], per record |
+//!
+//! Whatever a reader cannot represent is kept (attributes, `meta.extra`) or counted in its
+//! [`Diagnostics`]; under [`ReadOptions::strict`] each tolerated problem is an error naming
+//! the file and line.
 
 pub mod brat;
 pub mod conll;
