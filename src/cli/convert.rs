@@ -10,8 +10,17 @@ Output (--out), chosen by --to or by the path:
 Outputs are written to a temporary file and renamed into place, so a failed run leaves
 nothing behind and never damages an earlier output.
 
+Input formats (--from, guessed when absent): parquet (a corpus directory), conll, jsonl
+(ieval), brat (.txt + .ann pairs; a directory is searched recursively), prodigy and doccano
+(JSON Lines), labelstudio (a JSON export; predictions become system sets), re3d (folders
+of documents/entities/relations.json). Offsets of every input are converted to the
+canonical byte spans; each reader's module documentation says which unit it reads.
+
 Examples:
   ieval convert ../shared/corpora/conll2003/eng.testb --out corpus/testb
+  ieval convert ../shared/corpora/nerel/NEREL-v1.1 --out corpus/nerel
+  ieval convert export.json --from labelstudio --ls-annotation last --out corpus/ls
+  ieval convert news.jsonl --from prodigy --include-rejected --out corpus/news
   ieval convert spacy.conll --tag-cols 1- --names gold,spacy --out corpus/spacy
   ieval convert ../shared/corpora/meantime --out corpus/meantime
   ieval convert textee/test.jsonl --from textee --out corpus/textee-test
@@ -40,7 +49,7 @@ pub enum OutFormat {
 }
 
 #[derive(clap::Args)]
-#[command(about = "Convert CoNLL, JSONL, ... into the Parquet corpus layout", long_about = LONG_HELP)]
+#[command(about = "Convert CoNLL, JSONL, BRAT, ... into the Parquet corpus layout", long_about = LONG_HELP)]
 pub struct Args {
     /// Input files or directories.
     #[arg(required = true)]
@@ -70,9 +79,36 @@ enum Sink {
     Conll(ConllWriter<AtomicFile>),
 }
 
+/// The directories an output would create, so that a failed conversion can remove them
+/// again (only while empty: nothing that was there before is touched).
+struct NewDirs(Vec<PathBuf>);
+
+impl NewDirs {
+    /// `dirs` deepest first; each missing one and its missing ancestors are recorded.
+    fn before(dirs: &[PathBuf]) -> Self {
+        let mut v: Vec<PathBuf> = Vec::new();
+        for d in dirs {
+            let mut cur = Some(d.as_path());
+            while let Some(p) = cur.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+                if !v.iter().any(|x| x == p) {
+                    v.push(p.to_path_buf());
+                }
+                cur = p.parent();
+            }
+        }
+        NewDirs(v)
+    }
+
+    fn remove(&self) {
+        for d in &self.0 {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let format = args.input.format_of(&args.inputs)?;
-    let mut src = formats::open(format, &args.inputs, &args.input.read_options())?;
+    let src = formats::open(format, &args.inputs, &args.input.read_options())?;
     let to = args.to.unwrap_or_else(|| {
         let ext = args.out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         match ext.as_str() {
@@ -81,6 +117,19 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             _ => OutFormat::Parquet,
         }
     });
+    let new_dirs = match to {
+        OutFormat::Parquet => NewDirs::before(&[args.out.join("systems"), args.out.clone()]),
+        _ => NewDirs::before(&[args.out.parent().map(Path::to_path_buf).unwrap_or_default()]),
+    };
+    let r = convert(&args, format, src, to);
+    if r.is_err() {
+        // The writers are gone by now (their temporary files with them).
+        new_dirs.remove();
+    }
+    r
+}
+
+fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: OutFormat) -> Result<i32> {
     let provenance = format!("{}:{}", format.name(), describe(&args.inputs));
     let mut write_diag = Diagnostics::default();
     let mut sink = match to {

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use ieval::formats::conll::{ConllOptions, Delimiter, DocBreak, TagColumns};
+use ieval::formats::labelstudio::{AnnotationPick, LabelStudioOptions};
+use ieval::formats::prodigy::ProdigyOptions;
 use ieval::formats::{Format, ReadOptions};
 use ieval::output::AtomicFile;
 use ieval::tags::{Policy, Scheme};
@@ -90,8 +92,9 @@ pub fn main() -> i32 {
 /// Reader options shared by every command that reads annotated input.
 #[derive(Args, Clone, Debug, Default)]
 pub struct InputArgs {
-    /// Input format (default: guessed from the path): parquet, conll, jsonl, meantime (CAT
-    /// XML files or a folder of them), textee (TextEE / OneIE JSON Lines).
+    /// Input format (default: guessed from the path): parquet, conll, jsonl, brat, prodigy,
+    /// doccano, labelstudio, re3d, meantime (CAT XML files or a folder of them), textee
+    /// (TextEE / OneIE JSON Lines).
     #[arg(long = "from", value_name = "FORMAT")]
     pub from: Option<Format>,
     /// CoNLL: tag scheme (iob1, iob2, ioe1, ioe2, iobes, bilou, bare); guessed when absent.
@@ -120,9 +123,18 @@ pub struct InputArgs {
     /// column; default gold, pred1, pred2, ...). For single-set formats: the set's name.
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub names: Vec<String>,
-    /// Unit of the offsets in JSON inputs: char (code points, default), byte or utf16.
+    /// Unit of the offsets in ieval JSONL, BRAT, Prodigy and doccano inputs: char (code
+    /// points, default), byte or utf16. (Label Studio always counts UTF-16 units.)
     #[arg(long, default_value = "char", value_name = "UNIT")]
     pub offsets: OffsetUnit,
+    /// Prodigy: keep records answered reject or ignore (skipped by default, as Prodigy's
+    /// own exports do).
+    #[arg(long)]
+    pub include_rejected: bool,
+    /// Label Studio: which annotation of a task is the gold one: first (default), last, or
+    /// N (1-based), among those not cancelled.
+    #[arg(long, default_value = "first", value_name = "WHICH")]
+    pub ls_annotation: AnnotationPick,
     /// Refuse to repair: any invalid tag sequence, malformed line or shifted offset is an
     /// error instead of a counted repair.
     #[arg(long)]
@@ -142,6 +154,8 @@ impl InputArgs {
                 set_names: self.names.clone(),
                 strict: self.strict,
             },
+            prodigy: ProdigyOptions { include_rejected: self.include_rejected },
+            labelstudio: LabelStudioOptions { annotation: self.ls_annotation },
             offsets: self.offsets,
             set_name: self.names.first().cloned(),
             strict: self.strict,

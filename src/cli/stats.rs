@@ -2,11 +2,13 @@ const LONG_HELP: &str = "Count what a corpus holds: documents, sentences, tokens
 annotation set the entities per label, events per type, arguments per role and relations per \
 label; and every repair the reader made (invalid tag sequences, line endings, ...).
 
-The input is anything `ieval convert` reads: a corpus directory, CoNLL, JSONL, MEANTIME \
-CAT XML, TextEE / OneIE JSONL, ...
+The input is anything `ieval convert` reads: a corpus directory, CoNLL, JSONL, BRAT,
+Prodigy, doccano, Label Studio, re3d, MEANTIME CAT XML, TextEE / OneIE JSONL. With --strict
+every tolerated problem is an error naming its file and line.
 
 Examples:
   ieval stats ../shared/corpora/conll2003/eng.testb
+  ieval stats ../shared/corpora/nerel/NEREL-v1.1/train --strict
   ieval stats ../shared/corpora/meantime
   ieval stats train.oneie.json --from oneie
   ieval stats corpus/ --format json";
@@ -36,11 +38,20 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-/// Read a source to the end, counting.
+/// Read a source to the end, counting. Duplicate document ids are an error naming both
+/// places, as in `convert`.
 pub fn gather(mut src: Box<dyn formats::Source>, inputs: &[PathBuf]) -> Result<CorpusStats> {
     let mut stats = CorpusStats::new(src.sets());
+    let mut seen = std::collections::HashMap::new();
     for rec in src.by_ref() {
-        stats.add(&rec?);
+        let rec = rec?;
+        if let Some(first) = seen.insert(rec.document.id.clone(), rec.origin.clone()) {
+            return Err(Error::data(
+                rec.origin,
+                format!("duplicate document id {:?} (first seen at {first})", rec.document.id),
+            ));
+        }
+        stats.add(&rec);
     }
     if stats.documents == 0 {
         return Err(Error::data(describe(inputs), "no documents: the input is empty"));

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::error::{Error, Location, Result};
+
 /// How many example locations each kind keeps.
 const EXAMPLES: usize = 5;
 
@@ -40,6 +42,37 @@ impl Diagnostics {
         if let Some(d) = self.kinds.get_mut(kind) {
             d.note = true;
         }
+    }
+
+    /// Record `n` occurrences of a piece of information at one location.
+    pub fn note_n(&mut self, kind: &str, message: &str, n: u64, location: impl FnOnce() -> String) {
+        self.record_n(kind, message, n, location);
+        if let Some(d) = self.kinds.get_mut(kind) {
+            d.note = true;
+        }
+    }
+
+    /// A problem a reader can tolerate: counted under `kind` (with `message`) or, when
+    /// `strict`, an error at `location` that gives `message` and the `detail`. A trailing
+    /// parenthetical in `message` says what tolerant reading does with the item (`(offsets
+    /// kept)`) and is left out of the error.
+    pub fn problem(
+        &mut self,
+        strict: bool,
+        kind: &str,
+        message: &str,
+        location: &Location,
+        detail: impl FnOnce() -> String,
+    ) -> Result<()> {
+        if strict {
+            let what = match message.rfind(" (") {
+                Some(i) if message.ends_with(')') => &message[..i],
+                _ => message,
+            };
+            return Err(Error::parse(location.clone(), format!("{what}: {} (refused under --strict)", detail())));
+        }
+        self.record(kind, message, || location.to_string());
+        Ok(())
     }
 
     /// Count `n` occurrences of `kind` at one location.
@@ -112,5 +145,16 @@ mod tests {
         d.merge(e);
         assert_eq!(d.count("bom"), 9);
         assert_eq!(d.total(), 10);
+    }
+
+    #[test]
+    fn problems_count_or_refuse() {
+        let mut d = Diagnostics::default();
+        let loc = Location::line("a.ann", 3);
+        d.problem(false, "text-mismatch", "text differs (offsets kept)", &loc, || "T1".into()).expect("tolerated");
+        assert_eq!(d.kinds["text-mismatch"].examples, vec!["a.ann:3".to_string()]);
+        let e =
+            d.problem(true, "text-mismatch", "text differs (offsets kept)", &loc, || "T1".into()).expect_err("strict");
+        assert_eq!(e.to_string(), "a.ann:3: text differs: T1 (refused under --strict)");
     }
 }

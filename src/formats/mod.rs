@@ -5,13 +5,34 @@
 //! annotations in each set the input carries) plus the list of sets and the diagnostics
 //! gathered so far. Sources stream: they hold one document at a time where the format
 //! allows it.
+//!
+//! | format | module | offsets in the input | converted with |
+//! |---|---|---|---|
+//! | corpus directory | [`parquet`] | code points | [`OffsetIndex`](crate::text::OffsetIndex) |
+//! | CoNLL columns | [`conll`] | none (text rebuilt from tokens) | — |
+//! | ieval JSONL | [`jsonl`] | code points (`--offsets`) | [`units::to_bytes`] |
+//! | BRAT standoff | [`brat`] | code points of the `.txt` as on disk, CR and BOM included (`--offsets`) | [`units::span_to_bytes`], per line |
+//! | Prodigy / spaCy JSONL | [`prodigy`] | code points (`--offsets`) | [`units::to_bytes`] |
+//! | doccano JSONL | [`doccano`] | code points (`--offsets`) | [`units::to_bytes`] |
+//! | Label Studio JSON | [`labelstudio`] | UTF-16 code units | [`units::to_bytes`] with `Utf16` |
+//! | re3d folders | [`re3d`] | code points | [`units::span_to_bytes`], per record |
+//!
+//! Whatever a reader cannot represent is kept (attributes, `meta.extra`) or counted in its
+//! [`Diagnostics`]; under [`ReadOptions::strict`] each tolerated problem is an error naming
+//! the file and line.
 
+pub mod brat;
 pub mod conll;
 mod diag;
+pub mod doccano;
+mod jsonin;
 pub mod jsonl;
+pub mod labelstudio;
 pub mod lines;
 pub mod meantime;
 pub mod parquet;
+pub mod prodigy;
+pub mod re3d;
 pub mod textee;
 pub mod units;
 
@@ -93,10 +114,21 @@ pub enum Format {
     Meantime,
     /// TextEE / OneIE JSON Lines (token offsets, one sentence or window per line).
     Textee,
+    /// BRAT standoff (`.txt` + `.ann` pairs).
+    Brat,
+    /// spaCy / Prodigy task JSON Lines.
+    Prodigy,
+    /// doccano JSON Lines export.
+    Doccano,
+    /// Label Studio JSON export (an array of tasks).
+    LabelStudio,
+    /// re3d (Dstl): `documents.json` + `entities.json` + `relations.json` folders.
+    Re3d,
 }
 
 impl Format {
-    pub const NAMES: &'static str = "parquet, conll, jsonl, meantime, textee";
+    pub const NAMES: &'static str =
+        "parquet, conll, jsonl, meantime, textee, brat, prodigy, doccano, labelstudio, re3d";
 
     pub fn name(self) -> &'static str {
         match self {
@@ -105,12 +137,21 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Meantime => "meantime",
             Format::Textee => "textee",
+            Format::Brat => "brat",
+            Format::Prodigy => "prodigy",
+            Format::Doccano => "doccano",
+            Format::LabelStudio => "labelstudio",
+            Format::Re3d => "re3d",
         }
     }
 
     /// Guess a format from a path: a corpus directory, a directory or file of MEANTIME XML,
-    /// a file extension, or the first line of a JSON Lines file (TextEE / OneIE lines have
-    /// `tokens` and `entity_mentions` or `event_mentions`). Anything else is read as CoNLL.
+    /// a re3d folder (or a folder of them), a directory holding `.ann` files (BRAT), a file
+    /// extension (`.ann`, `.xml`), the first character of a `.json` file (`[`: Label
+    /// Studio) or the keys of the first record of a JSON Lines file (`tokens` with
+    /// `entity_mentions`/`event_mentions`: TextEE/OneIE; `doc_id`: ieval; `_input_hash`,
+    /// `spans`, `tokens`, `answer`: Prodigy; `label`, `entities`: doccano). Anything else is
+    /// read as CoNLL.
     pub fn detect(path: &Path) -> Result<Format> {
         if path.is_dir() {
             if parquet::is_corpus_dir(path) {
@@ -122,6 +163,12 @@ impl Format {
             if textee::looks_like(path) {
                 return Ok(Format::Textee);
             }
+            if re3d::is_re3d_dir(path) {
+                return Ok(Format::Re3d);
+            }
+            if brat::is_brat_dir(path) {
+                return Ok(Format::Brat);
+            }
             return Err(Error::usage(format!(
                 "cannot tell the format of directory {}: give --from ({})",
                 path.display(),
@@ -129,12 +176,52 @@ impl Format {
             )));
         }
         let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         Ok(match ext.as_str() {
             "jsonl" | "ndjson" | "json" if textee::looks_like(path) => Format::Textee,
-            "jsonl" | "ndjson" => Format::Jsonl,
             "xml" if meantime::looks_like(path) => Format::Meantime,
+            "ann" => Format::Brat,
+            _ if re3d::FILES.contains(&name.as_str()) => Format::Re3d,
+            "json" if first_char(path) == Some(b'[') => Format::LabelStudio,
+            "jsonl" | "ndjson" | "json" | "json1" => sniff_json_lines(path),
             _ => Format::Conll,
         })
+    }
+}
+
+/// The first non-whitespace byte of a file (after a byte order mark).
+fn first_char(path: &Path) -> Option<u8> {
+    use std::io::Read;
+    let mut buf = [0u8; 4096];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut buf)).ok()?;
+    let b = buf[..n].strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf[..n]);
+    b.iter().copied().find(|c| !c.is_ascii_whitespace())
+}
+
+/// Tell ieval JSONL, Prodigy and doccano apart by the keys of the first record. A record
+/// that does not parse is left to the ieval reader, whose error names the line.
+fn sniff_json_lines(path: &Path) -> Format {
+    use std::io::BufRead;
+    let Ok(f) = std::fs::File::open(path) else { return Format::Jsonl };
+    let first = std::io::BufReader::new(f).lines().map_while(|l| l.ok()).find(|l| !l.trim().is_empty());
+    let Some(first) = first else { return Format::Jsonl };
+    let Ok(serde_json::Value::Object(m)) =
+        serde_json::from_str::<serde_json::Value>(first.trim_start_matches('\u{feff}'))
+    else {
+        return Format::Jsonl;
+    };
+    let has = |k: &str| m.contains_key(k);
+    if has("doc_id") {
+        Format::Jsonl
+    } else if ["_input_hash", "_task_hash", "spans", "tokens", "answer"].iter().any(|k| has(k)) {
+        Format::Prodigy
+    } else if has("label") || has("entities") {
+        Format::Doccano
+    } else if has("text") {
+        // Text alone: a Prodigy task without spans reads the same way.
+        Format::Prodigy
+    } else {
+        Format::Jsonl
     }
 }
 
@@ -147,6 +234,11 @@ impl std::str::FromStr for Format {
             "jsonl" | "ieval" => Ok(Format::Jsonl),
             "meantime" | "cat" | "cat-xml" => Ok(Format::Meantime),
             "textee" | "oneie" => Ok(Format::Textee),
+            "brat" | "standoff" => Ok(Format::Brat),
+            "prodigy" | "spacy" => Ok(Format::Prodigy),
+            "doccano" => Ok(Format::Doccano),
+            "labelstudio" | "label-studio" | "ls" => Ok(Format::LabelStudio),
+            "re3d" => Ok(Format::Re3d),
             other => Err(format!("unknown format {other:?} (expected one of: {})", Format::NAMES)),
         }
     }
@@ -156,7 +248,11 @@ impl std::str::FromStr for Format {
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
     pub conll: conll::ConllOptions,
-    /// The unit offsets count in, for formats that carry offsets (default: code points).
+    pub prodigy: prodigy::ProdigyOptions,
+    pub labelstudio: labelstudio::LabelStudioOptions,
+    /// The unit offsets count in, for formats whose offsets are code points by convention
+    /// (ieval JSONL, BRAT, Prodigy, doccano; default: code points). Label Studio always
+    /// counts UTF-16 units and re3d code points.
     pub offsets: OffsetUnit,
     /// Name of the (single) set a format carries: `gold` (default) or a system name.
     pub set_name: Option<String>,
@@ -241,6 +337,28 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
             let files = expand(inputs, &[".jsonl", ".json", ".ndjson"])?;
             let set = opts.single_set(describe(format, inputs));
             Ok(Box::new(textee::TexteeSource::open(&files, set, opts.strict)?))
+        }
+        Format::Brat => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(brat::BratSource::open(inputs, set, opts.offsets, opts.strict)?))
+        }
+        Format::Prodigy => {
+            let files = expand(inputs, &[".jsonl", ".ndjson", ".json"])?;
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(prodigy::ProdigySource::open(&files, set, opts)?))
+        }
+        Format::Doccano => {
+            let files = expand(inputs, &[".jsonl", ".ndjson", ".json", ".json1"])?;
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(doccano::DoccanoSource::open(&files, set, opts)?))
+        }
+        Format::LabelStudio => {
+            let files = expand(inputs, &[".json"])?;
+            Ok(Box::new(labelstudio::LabelStudioSource::open(&files, &describe(format, inputs), opts)?))
+        }
+        Format::Re3d => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(re3d::Re3dSource::open(inputs, set, opts.strict)?))
         }
     }
 }

@@ -83,14 +83,26 @@ fn map_spans(
     Ok(())
 }
 
-/// Offsets in `unit` -> bytes.
-pub fn to_bytes(ann: &mut DocAnnotations, ix: &OffsetIndex, unit: OffsetUnit) -> Result<(), BadSpan> {
-    let len = match unit {
+/// Length of the text in `unit`.
+pub fn len_in(ix: &OffsetIndex, unit: OffsetUnit) -> usize {
+    match unit {
         OffsetUnit::Byte => ix.byte_len(),
         OffsetUnit::Char => ix.char_len(),
         OffsetUnit::Utf16 => ix.utf16_len(),
-    };
-    map_spans(ann, ix, len, |o| ix.to_byte(o, unit))
+    }
+}
+
+/// Offsets in `unit` -> bytes.
+pub fn to_bytes(ann: &mut DocAnnotations, ix: &OffsetIndex, unit: OffsetUnit) -> Result<(), BadSpan> {
+    map_spans(ann, ix, len_in(ix, unit), |o| ix.to_byte(o, unit))
+}
+
+/// One `[start, end)` range in `unit` -> a byte span, for readers that convert span by span
+/// (to name the line of a bad one). The error gives the reason, as [`BadSpan`] does.
+pub fn span_to_bytes(ix: &OffsetIndex, unit: OffsetUnit, start: usize, end: usize) -> Result<Span, String> {
+    let mut span = Span::new(start, end);
+    conv(&mut span, String::new, ix, |o| ix.to_byte(o, unit), len_in(ix, unit)).map_err(|b| b.reason)?;
+    Ok(span)
 }
 
 /// Bytes -> offsets in `unit`.
@@ -117,5 +129,8 @@ mod tests {
         bad.entities.push(Mention::new("T9", Span::new(3, 40), "LOC"));
         let e = to_bytes(&mut bad, &ix, OffsetUnit::Char).expect_err("past end");
         assert_eq!(e.to_string(), "entity T9 [3, 40): offset past the end of the text (14)");
+        assert_eq!(span_to_bytes(&ix, OffsetUnit::Char, 9, 14), Ok(Span::new(13, 18)));
+        assert_eq!(span_to_bytes(&ix, OffsetUnit::Utf16, 8, 9), Err("offset falls inside a character".to_string()));
+        assert_eq!(span_to_bytes(&ix, OffsetUnit::Char, 5, 4), Err("start is after end".to_string()));
     }
 }

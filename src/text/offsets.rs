@@ -121,19 +121,24 @@ impl OffsetIndex {
         self.char_to_utf16.get(c).map(|&u| u as usize)
     }
 
-    /// An offset in `unit` -> byte offset.
+    /// True when `b` is a character boundary (0 and the length included).
+    pub fn is_boundary(&self, b: usize) -> bool {
+        if self.is_identity() { b <= self.byte_len } else { self.char_to_byte.binary_search(&(b as u32)).is_ok() }
+    }
+
+    /// An offset in `unit` -> byte offset; `None` past the end or inside a character.
     pub fn to_byte(&self, offset: usize, unit: OffsetUnit) -> Option<usize> {
         match unit {
-            OffsetUnit::Byte => (offset <= self.byte_len).then_some(offset),
+            OffsetUnit::Byte => self.is_boundary(offset).then_some(offset),
             OffsetUnit::Char => self.char_to_byte(offset),
             OffsetUnit::Utf16 => self.utf16_to_char(offset).and_then(|c| self.char_to_byte(c)),
         }
     }
 
-    /// A byte offset -> offset in `unit`.
+    /// A byte offset -> offset in `unit`; `None` past the end or inside a character.
     pub fn from_byte(&self, byte: usize, unit: OffsetUnit) -> Option<usize> {
         match unit {
-            OffsetUnit::Byte => (byte <= self.byte_len).then_some(byte),
+            OffsetUnit::Byte => self.is_boundary(byte).then_some(byte),
             OffsetUnit::Char => self.byte_to_char(byte),
             OffsetUnit::Utf16 => self.byte_to_char(byte).and_then(|c| self.char_to_utf16(c)),
         }
@@ -163,6 +168,9 @@ mod tests {
         assert_eq!(ix.char_to_byte(1), Some(2));
         assert_eq!(ix.char_to_byte(2), Some(6));
         assert_eq!(ix.byte_to_char(1), None, "inside é");
+        assert_eq!(ix.to_byte(1, OffsetUnit::Byte), None, "a byte offset inside é");
+        assert_eq!(ix.to_byte(2, OffsetUnit::Byte), Some(2));
+        assert_eq!(ix.from_byte(3, OffsetUnit::Byte), None, "inside the emoji");
         assert_eq!(ix.utf16_to_char(3), Some(2));
         assert_eq!(ix.utf16_to_char(2), None, "between surrogates");
         assert_eq!(ix.to_byte(3, OffsetUnit::Utf16), Some(6));

@@ -5,6 +5,7 @@
 
 mod common;
 mod convert;
+mod formats;
 mod meantime;
 mod schemas;
 mod score;

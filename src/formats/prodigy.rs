@@ -1,0 +1,304 @@
+//! spaCy / Prodigy task JSON Lines: one task per line,
+//!
+//! ```json
+//! {"text": "Uber’s Lesson", "tokens": [{"text": "Uber", "start": 0, "end": 4, "id": 0}, ...],
+//!  "spans": [{"start": 0, "end": 4, "token_start": 0, "token_end": 0, "label": "ORG"}],
+//!  "meta": {"source": "The New York Times"}, "_input_hash": 1886699658, "answer": "accept"}
+//! ```
+//!
+//! **Offsets** are Unicode code points (Python `str` indices), end-exclusive, for spans and
+//! tokens alike; each is converted to bytes through the document's [`OffsetIndex`]
+//! (`--offsets` reads files that count otherwise). An offset past the end of the text or
+//! inside a character is an error naming the file and line.
+//!
+//! **Records.** `text` is required. A missing (or null) `spans` means no entities; each span
+//! becomes a mention `T1`, `T2`, ... with its `label`, its `score` when present, and any
+//! other scalar keys (`source`, `input_hash`, ...) as attributes; `token_start`/`token_end`
+//! are not kept (they follow from the tokens). A span `text` that differs from the text at
+//! its offsets is counted (an error under `--strict`). `tokens` become the document's
+//! tokens (their `text`, when given, is checked the same way). `meta` keys `title`,
+//! `source`, `url` and `lang` fill the document metadata; other `meta` keys and every other
+//! top-level key (`_task_hash`, `_view_id`, `answer`, `relations`, ...) are kept in
+//! `meta.extra` (the top-level ones prefixed `prodigy:`), values that are not strings as
+//! JSON.
+//!
+//! **Answers.** Records answered `reject` or `ignore` are skipped, as Prodigy's own
+//! exports (`data-to-spacy`, `train`) do; each skip is noted in the diagnostics
+//! (`prodigy-skipped:reject`, `prodigy-skipped:ignore`). `--include-rejected` keeps them
+//! (their answer is in `meta.extra["prodigy:answer"]`).
+//!
+//! **Document ids**: `_input_hash` when present, else the line number (prefixed with the
+//! file stem when several files are read: `news/12`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::jsonin::{JsonLinesFiles, file_prefix, id_string, meta_string};
+use super::{Diagnostics, ReadOptions, Record, Source, units};
+use crate::error::{Error, Location, Result};
+use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
+use crate::text::{OffsetIndex, OffsetUnit};
+
+/// Options of the Prodigy reader.
+#[derive(Debug, Clone, Default)]
+pub struct ProdigyOptions {
+    /// Keep records answered `reject` or `ignore` (skipped by default, as Prodigy's exports do).
+    pub include_rejected: bool,
+}
+
+#[derive(Deserialize)]
+struct Task {
+    text: String,
+    #[serde(default)]
+    spans: Option<Vec<SpanRec>>,
+    #[serde(default)]
+    tokens: Option<Vec<TokenRec>>,
+    #[serde(default)]
+    meta: Option<BTreeMap<String, Value>>,
+    #[serde(default)]
+    answer: Option<String>,
+    #[serde(default, rename = "_input_hash")]
+    input_hash: Option<Value>,
+    #[serde(flatten)]
+    rest: BTreeMap<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct SpanRec {
+    start: usize,
+    end: usize,
+    label: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    score: Option<f64>,
+    #[serde(default)]
+    token_start: Option<Value>,
+    #[serde(default)]
+    token_end: Option<Value>,
+    #[serde(flatten)]
+    rest: BTreeMap<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct TokenRec {
+    start: usize,
+    end: usize,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// Reads Prodigy / spaCy task JSONL (one set).
+pub struct ProdigySource {
+    input: JsonLinesFiles,
+    several: bool,
+    unit: OffsetUnit,
+    strict: bool,
+    opts: ProdigyOptions,
+    sets: Vec<SetMeta>,
+    diag: Diagnostics,
+    failed: bool,
+}
+
+impl ProdigySource {
+    pub fn open(files: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Self> {
+        if files.is_empty() {
+            return Err(Error::usage("no Prodigy JSONL input files given"));
+        }
+        Ok(ProdigySource {
+            input: JsonLinesFiles::new(files),
+            several: files.len() > 1,
+            unit: opts.offsets,
+            strict: opts.strict,
+            opts: opts.prodigy.clone(),
+            sets: vec![set],
+            diag: Diagnostics::default(),
+            failed: false,
+        })
+    }
+
+    fn next_record(&mut self) -> Result<Option<Record>> {
+        loop {
+            let Some((task, path, line)) = self.input.next::<Task>(&mut self.diag, "Prodigy task")? else {
+                return Ok(None);
+            };
+            let loc = Location::line(&path, line);
+            if let Some(a @ ("reject" | "ignore")) = task.answer.as_deref() {
+                let where_ = loc.to_string();
+                if !self.opts.include_rejected {
+                    self.diag.note(
+                        &format!("prodigy-skipped:{a}"),
+                        &format!(
+                            "records answered {a:?} skipped, as Prodigy's exports do (--include-rejected keeps them)"
+                        ),
+                        || where_,
+                    );
+                    continue;
+                }
+                self.diag.note(&format!("prodigy-included:{a}"), &format!("records answered {a:?} kept"), || where_);
+            }
+            let id = match task.input_hash.as_ref().and_then(id_string) {
+                Some(h) => h,
+                None => format!("{}{line}", file_prefix(&path, self.several)),
+            };
+            let (document, ann) = self.convert(task, id, &loc)?;
+            return Ok(Some(Record { document, sets: vec![ann], origin: loc.to_string() }));
+        }
+    }
+
+    fn convert(&mut self, t: Task, id: String, loc: &Location) -> Result<(Document, DocAnnotations)> {
+        let loc = loc.clone().with_doc(id.clone());
+        let ix = OffsetIndex::new(&t.text);
+        let mut doc = Document::new(id.clone(), t.text);
+        for (k, tok) in t.tokens.iter().flatten().enumerate() {
+            let span = units::span_to_bytes(&ix, self.unit, tok.start, tok.end).map_err(|why| {
+                Error::parse(loc.clone(), format!("token {} [{}, {}): {why}", k + 1, tok.start, tok.end))
+            })?;
+            if let Some(want) = &tok.text {
+                let got = span.slice(&doc.text).unwrap_or("");
+                if want != got {
+                    self.diag.problem(
+                        self.strict,
+                        "prodigy-token-text-mismatch",
+                        "token text differs from the document text at its offsets (offsets kept)",
+                        &loc,
+                        || format!("token {}: {want:?} vs {got:?}", k + 1),
+                    )?;
+                }
+            }
+            doc.tokens.push(span);
+        }
+        let mut ann = DocAnnotations::new(id);
+        let mut stored = Vec::new();
+        for (k, s) in t.spans.into_iter().flatten().enumerate() {
+            let mut m = Mention::new(format!("T{}", k + 1), Span::new(s.start, s.end), s.label);
+            m.score = s.score;
+            // Token indices follow from the tokens: not kept.
+            let _ = (s.token_start, s.token_end);
+            m.attrs = s.rest.iter().filter_map(|(k, v)| Some((k.clone(), meta_string(v)?))).collect();
+            stored.push(s.text);
+            ann.entities.push(m);
+        }
+        units::to_bytes(&mut ann, &ix, self.unit).map_err(|b| Error::parse(loc.clone(), b.to_string()))?;
+        for (m, want) in ann.entities.iter_mut().zip(stored) {
+            let Some(want) = want else { continue };
+            let got = m.span.slice(&doc.text).unwrap_or("");
+            if want != got {
+                self.diag.problem(
+                    self.strict,
+                    "prodigy-text-mismatch",
+                    "span text differs from the document text at its offsets (offsets kept, text in attribute text)",
+                    &loc,
+                    || format!("span {}: {want:?} vs {got:?}", m.id),
+                )?;
+                m.attrs.push(("text".into(), want));
+            }
+        }
+        for (k, v) in t.meta.into_iter().flatten() {
+            let Some(v) = meta_string(&v) else { continue };
+            let field = match k.as_str() {
+                "title" => &mut doc.meta.title,
+                "source" => &mut doc.meta.source,
+                "url" => &mut doc.meta.url,
+                "lang" => &mut doc.meta.lang,
+                _ => {
+                    doc.meta.extra.insert(k, v);
+                    continue;
+                }
+            };
+            *field = Some(v);
+        }
+        if let Some(a) = t.answer {
+            doc.meta.extra.insert("prodigy:answer".into(), a);
+        }
+        for (k, v) in &t.rest {
+            if let Some(v) = meta_string(v) {
+                doc.meta.extra.insert(format!("prodigy:{k}"), v);
+            }
+        }
+        Ok((doc, ann))
+    }
+}
+
+impl Iterator for ProdigySource {
+    type Item = Result<Record>;
+    fn next(&mut self) -> Option<Result<Record>> {
+        if self.failed {
+            return None;
+        }
+        match self.next_record() {
+            Ok(r) => r.map(Ok),
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl Source for ProdigySource {
+    fn sets(&self) -> &[SetMeta] {
+        &self.sets
+    }
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        std::mem::take(&mut self.diag)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(lines: &str, opts: ReadOptions) -> Result<(Vec<Record>, Diagnostics)> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("t.jsonl");
+        std::fs::write(&p, lines).expect("write");
+        let mut src = ProdigySource::open(&[p], SetMeta::gold("t"), &opts)?;
+        let recs = src.by_ref().collect::<Result<Vec<_>>>()?;
+        Ok((recs, src.take_diagnostics()))
+    }
+
+    #[test]
+    fn spans_tokens_and_answers() {
+        let data = concat!(
+            r#"{"text":"Uber’s boss","_input_hash":7,"tokens":[{"text":"Uber","start":0,"end":4},{"text":"’s","start":4,"end":6}],"spans":[{"start":0,"end":4,"label":"ORG","source":"core"}],"answer":"accept","_view_id":"ner_manual"}"#,
+            "\n",
+            r#"{"text":"no spans here","answer":"ignore"}"#,
+            "\n\n",
+            r#"{"text":"Zürich","spans":[{"start":0,"end":6,"label":"LOC"}],"answer":"reject"}"#,
+            "\n",
+        );
+        let (recs, diag) = read(data, ReadOptions::default()).expect("reads");
+        assert_eq!(recs.len(), 1);
+        let r = &recs[0];
+        assert_eq!(r.document.id, "7");
+        assert_eq!(r.document.tokens[1].slice(&r.document.text), Some("’s"));
+        assert_eq!(r.sets[0].entities[0].attrs, vec![("source".to_string(), "core".to_string())]);
+        assert_eq!(r.document.meta.extra["prodigy:_view_id"], "ner_manual");
+        assert_eq!(diag.count("prodigy-skipped:ignore"), 1);
+        assert_eq!(diag.count("prodigy-skipped:reject"), 1);
+
+        let opts = ReadOptions { prodigy: ProdigyOptions { include_rejected: true }, ..Default::default() };
+        let (recs, _) = read(data, opts).expect("reads");
+        assert_eq!(recs.iter().map(|r| r.document.id.as_str()).collect::<Vec<_>>(), vec!["7", "2", "4"]);
+        assert!(recs[1].sets[0].entities.is_empty());
+        assert_eq!(recs[2].sets[0].entities[0].span.slice(&recs[2].document.text), Some("Zürich"));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = read(
+            "{\"text\":\"abc\"}\n{\"text\":\"abc\",\"spans\":[{\"start\":1,\"end\":9,\"label\":\"X\"}]}\n",
+            ReadOptions::default(),
+        )
+        .expect_err("past the end");
+        assert!(
+            e.to_string()
+                .ends_with("t.jsonl:2 (document \"2\"): entity T1 [1, 9): offset past the end of the text (3)"),
+            "{e}"
+        );
+    }
+}
