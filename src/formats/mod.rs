@@ -6,6 +6,7 @@
 //! gathered so far. Sources stream: they hold one document at a time where the format
 //! allows it.
 
+pub mod article;
 pub mod conll;
 mod diag;
 pub mod jsonl;
@@ -87,25 +88,33 @@ pub enum Format {
     Conll,
     /// ieval JSON Lines.
     Jsonl,
+    /// Plain-text news articles as published (`.txt`), no annotations.
+    Article,
 }
 
 impl Format {
-    pub const NAMES: &'static str = "parquet, conll, jsonl";
+    pub const NAMES: &'static str = "parquet, conll, jsonl, article";
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Parquet => "parquet",
             Format::Conll => "conll",
             Format::Jsonl => "jsonl",
+            Format::Article => "article",
         }
     }
 
-    /// Guess a format from a path: a corpus directory, a file extension, or the first line
-    /// of a JSON Lines file. Anything else is read as CoNLL.
+    /// Guess a format from a path: a corpus directory, a directory of `.txt` articles (no
+    /// `.ann` files beside them), or a file extension (`.jsonl`; `.txt` is an article unless
+    /// a BRAT `.ann` sibling exists or its first lines are CoNLL columns). Anything else is
+    /// read as CoNLL.
     pub fn detect(path: &Path) -> Result<Format> {
         if path.is_dir() {
             if parquet::is_corpus_dir(path) {
                 return Ok(Format::Parquet);
+            }
+            if article::is_article_dir(path) {
+                return Ok(Format::Article);
             }
             return Err(Error::usage(format!(
                 "cannot tell the format of directory {}: give --from ({})",
@@ -116,6 +125,7 @@ impl Format {
         let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         Ok(match ext.as_str() {
             "jsonl" | "ndjson" => Format::Jsonl,
+            "txt" if article::is_article_file(path) => Format::Article,
             _ => Format::Conll,
         })
     }
@@ -128,6 +138,7 @@ impl std::str::FromStr for Format {
             "parquet" | "corpus" => Ok(Format::Parquet),
             "conll" | "conll2003" | "iob" => Ok(Format::Conll),
             "jsonl" | "ieval" => Ok(Format::Jsonl),
+            "article" | "articles" => Ok(Format::Article),
             other => Err(format!("unknown format {other:?} (expected one of: {})", Format::NAMES)),
         }
     }
@@ -214,5 +225,6 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
             let set = opts.single_set(describe(format, inputs));
             Ok(Box::new(jsonl::JsonlSource::open(&files, set, opts.offsets)?))
         }
+        Format::Article => Ok(Box::new(article::ArticleSource::open(expand(inputs, &[".txt"])?)?)),
     }
 }
