@@ -169,6 +169,8 @@ enum P {
     Any,
 }
 
+// `Same::Same` reads as the pattern table's column heading says: the types must be the same.
+#[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Same {
     Same,
