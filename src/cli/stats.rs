@@ -2,11 +2,13 @@ const LONG_HELP: &str = "Count what a corpus holds: documents, sentences, tokens
 annotation set the entities per label, events per type, arguments per role and relations per \
 label; and every repair the reader made (invalid tag sequences, line endings, ...).
 
-The input is anything `ieval convert` reads: a corpus directory, CoNLL, JSONL, ...
+The input is anything `ieval convert` reads: a corpus directory, CoNLL, JSONL, plain-text
+articles, ...
 
 Examples:
   ieval stats ../shared/corpora/conll2003/eng.testb
-  ieval stats corpus/ --format json";
+  ieval stats corpus/ --format json
+  ieval stats ../shared/articles";
 
 use std::path::PathBuf;
 

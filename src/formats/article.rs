@@ -51,7 +51,7 @@
 //! date), `repeated_headline`, `dateline`, `footer` (paragraphs joined by a blank line),
 //! `file` (the file name) and `layout` (which lines became what, by line number, e.g.
 //! `section 1; headline 3; standfirst 5; byline 7; repeated-headline 8; dateline 10; body
-//! 12-24; footer 29`). `meta.title` is the headline and `meta.published` the first
+//! 12-24; footer 29`; an inline dateline shows as `inline-dateline 5`). `meta.title` is the headline and `meta.published` the first
 //! publication date of the byline zone (see [`date`] for the forms read).
 //!
 //! Sentences are split by [`crate::text::segment::split_sentences`] inside each paragraph;
@@ -303,9 +303,12 @@ fn split_parts(lines: &[Line<'_>], path: &Path) -> Result<Parts> {
         }
     }
     let body = paragraphs(rest);
-    if let Some(d) = body.first().and_then(|p| layout::inline_dateline(&p.text())) {
+    if let Some(first) = body.first()
+        && let Some(d) = layout::inline_dateline(&first.text())
+    {
         parts.dateline = Some(d.place);
         parts.agency = d.agency;
+        parts.layout.push(format!("inline-dateline {}", first.range()));
     }
     finish(parts, &body, path)
 }
@@ -560,6 +563,10 @@ mod tests {
         assert_eq!(d.meta.extra.get("dateline").map(String::as_str), Some("MADRID"));
         assert_eq!(d.meta.source.as_deref(), Some("Meridian Wire"));
         assert!(d.text.starts_with("Central bank holds rates\n\nMADRID (Meridian) - The bank"));
+        assert_eq!(
+            d.meta.extra.get("layout").map(String::as_str),
+            Some("headline 1; byline 3; byline 4; inline-dateline 6; body 6-8; footer 10")
+        );
         assert!(d.text.ends_with("The next meeting is in December."));
         assert!(!d.text.contains("©"));
     }
