@@ -58,8 +58,8 @@
 //! tokens come from [`crate::text::segment::tokenize`]. Both are byte spans of the
 //! canonical text.
 //!
-//! A file with no body paragraph left after the header and footer is an error naming the
-//! file. Every decision is also counted in the diagnostics as a note (footer moved,
+//! A file with no body paragraph left after the header and footer (boilerplate alone is
+//! not a body) is an error naming the file. Every decision is also counted in the diagnostics as a note (footer moved,
 //! repeated headline moved, no date found, ...).
 
 pub mod date;
@@ -318,7 +318,11 @@ fn finish(mut parts: Parts, body: &[Para<'_>], path: &Path) -> Result<Parts> {
     let texts: Vec<String> = body.iter().map(Para::text).collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let gaps: Vec<usize> = body.iter().map(Para::gap).collect();
-    let cut = layout::footer_start(&refs, &gaps).unwrap_or(body.len());
+    let mut cut = layout::footer_start(&refs, &gaps).unwrap_or(body.len());
+    // Boilerplate alone is not a body (the footer rule always leaves one paragraph).
+    if refs[..cut].iter().all(|p| layout::is_boilerplate(p)) {
+        cut = 0;
+    }
     if cut == 0 {
         let seen = if parts.layout.is_empty() { "nothing".to_string() } else { parts.layout.join("; ") };
         return Err(Error::in_file(
@@ -589,6 +593,10 @@ mod tests {
     fn no_body_is_an_error_naming_the_file() {
         let e = parse("Just a headline\n\nJane Doe | 08.10.2025").expect_err("no body").to_string();
         assert!(e.starts_with("a.txt: no article body recognised"), "{e}");
+        let e = parse("Rates held\n\nJane Doe | 08.10.2025\n\n\n\n© 2025 Example News. All rights reserved.")
+            .expect_err("footer only")
+            .to_string();
+        assert!(e.contains("no article body recognised (found: headline 1; byline 3)"), "{e}");
         let e = parse(" \n\n ").expect_err("empty").to_string();
         assert_eq!(e, "a.txt: empty article: the file has no text");
     }
