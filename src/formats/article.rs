@@ -370,9 +370,9 @@ fn assemble(parts: Parts, id: &str, path: &Path) -> Document {
     let footer = parts.footer.join("\n\n");
     let source = layout::publisher(&footer).or(parts.agency.clone()).or_else(|| {
         let b = parts.byline.as_deref()?;
-        let lower = b.to_lowercase();
-        let name = b[..lower.strip_suffix(" staff").map(str::len)?].trim();
-        (!name.is_empty()).then(|| name.to_string())
+        let cut = b.len().checked_sub(" staff".len())?;
+        let name = b.get(..cut).filter(|_| b.get(cut..).is_some_and(|s| s.eq_ignore_ascii_case(" staff")))?;
+        Some(name.trim().to_string()).filter(|n| !n.is_empty())
     });
     let mut extra = std::collections::BTreeMap::new();
     let mut put = |k: &str, v: String| {
@@ -599,6 +599,28 @@ mod tests {
         assert!(e.contains("no article body recognised (found: headline 1; byline 3)"), "{e}");
         let e = parse(" \n\n ").expect_err("empty").to_string();
         assert_eq!(e, "a.txt: empty article: the file has no text");
+    }
+
+    #[test]
+    fn crlf_and_staff_byline() {
+        let raw = "Port reopens\r\n\r\nİzmir Staff | 2025-10-01\r\n\r\nThe port reopened on Monday after repairs, officials said.\r\n";
+        let d = parse(raw).expect("parses");
+        assert_eq!(d.text, "Port reopens\n\nThe port reopened on Monday after repairs, officials said.");
+        assert_eq!(d.meta.source.as_deref(), Some("İzmir"));
+        assert_eq!(d.meta.published.as_deref(), Some("2025-10-01"));
+    }
+
+    proptest::proptest! {
+        /// Whatever the input, the reader returns an error or a document whose sentence and
+        /// token spans slice the text on character boundaries.
+        #[test]
+        fn never_panics_and_spans_slice(raw in "(\\PC{0,40}[\n ]{0,3}){0,12}") {
+            if let Ok(d) = parse(&raw) {
+                for s in d.sentences.iter().chain(&d.tokens) {
+                    proptest::prop_assert!(s.slice(&d.text).is_some_and(|p| !p.is_empty()));
+                }
+            }
+        }
     }
 
     #[test]

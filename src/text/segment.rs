@@ -293,6 +293,28 @@ mod tests {
         assert_eq!(sents("  ANKARA  "), ["ANKARA"]);
     }
 
+    proptest::proptest! {
+        /// Tokens are ordered, disjoint, non-empty, free of whitespace and on character
+        /// boundaries; every token lies in a sentence; sentences are trimmed.
+        #[test]
+        fn spans_are_clean(t in "[A-Za-z0-9 .,!?’'“”()\\-—éÜ😀\n]{0,80}") {
+            let toks = tokenize(&t);
+            let sents = split_sentences(&t, &[Span::new(0, t.len())]);
+            let mut end = 0;
+            for s in &toks {
+                let p = s.slice(&t);
+                proptest::prop_assert!(p.is_some_and(|p| !p.is_empty() && !p.chars().any(char::is_whitespace)));
+                proptest::prop_assert!(s.start >= end);
+                end = s.end;
+                proptest::prop_assert!(sents.iter().any(|x| x.contains(s)), "token {:?} outside sentences", p);
+            }
+            for s in &sents {
+                let p = s.slice(&t).unwrap_or("");
+                proptest::prop_assert!(!p.is_empty() && p.trim() == p);
+            }
+        }
+    }
+
     #[test]
     fn sentences_stay_inside_blocks() {
         let t = "Headline without stop\n\nBody one. Body two.";
