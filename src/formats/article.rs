@@ -45,22 +45,24 @@
 //!    agency of an inline dateline, else the `X` of an `X staff` byline.
 //!
 //! Nothing is lost: the canonical text is headline, standfirst, dateline and body
-//! paragraphs separated by one blank line (`"\n\n"`); every line left out of it is kept
-//! verbatim in `meta.extra`. Keys: `section`, `standfirst`, `byline` (the name part),
+//! paragraphs separated by one blank line (`"\n\n"`), each paragraph as printed (only the
+//! ends of its lines trimmed); every line left out of it is kept verbatim in `meta.extra`.
+//! Keys: `section`, `standfirst` (also in the text), `byline` (the name part),
 //! `byline_line` (the zone's byline/date lines, verbatim, one per line), `updated` (ISO
 //! date), `repeated_headline`, `dateline`, `footer` (paragraphs joined by a blank line),
 //! `file` (the file name) and `layout` (which lines became what, by line number, e.g.
 //! `section 1; headline 3; standfirst 5; byline 7; repeated-headline 8; dateline 10; body
-//! 12-24; footer 29`; an inline dateline shows as `inline-dateline 5`). `meta.title` is the headline and `meta.published` the first
-//! publication date of the byline zone (see [`date`] for the forms read).
+//! 12-24; footer 29`; an inline dateline shows as `inline-dateline 5`). `meta.title` is the
+//! headline and `meta.published` the first publication date of the byline zone (see
+//! [`date`] for the forms read).
 //!
 //! Sentences are split by [`crate::text::segment::split_sentences`] inside each paragraph;
 //! tokens come from [`crate::text::segment::tokenize`]. Both are byte spans of the
 //! canonical text.
 //!
 //! A file with no body paragraph left after the header and footer (boilerplate alone is
-//! not a body) is an error naming the file. Every decision is also counted in the diagnostics as a note (footer moved,
-//! repeated headline moved, no date found, ...).
+//! not a body) is an error naming the file. Every decision is also counted in the
+//! diagnostics as a note (footer moved, repeated headline moved, no date found, ...).
 
 pub mod date;
 pub mod layout;
@@ -328,7 +330,8 @@ fn finish(mut parts: Parts, body: &[Para<'_>], path: &Path) -> Result<Parts> {
         return Err(Error::in_file(
             path,
             format!(
-                "no article body recognised (found: {seen}); an article needs a headline and at least one body paragraph"
+                "no article body recognised (found: {seen}); an article needs a headline and at least one \
+                 body paragraph"
             ),
         ));
     }
@@ -603,7 +606,8 @@ mod tests {
 
     #[test]
     fn crlf_and_staff_byline() {
-        let raw = "Port reopens\r\n\r\nİzmir Staff | 2025-10-01\r\n\r\nThe port reopened on Monday after repairs, officials said.\r\n";
+        let raw = "Port reopens\r\n\r\nİzmir Staff | 2025-10-01\r\n\r\n\
+                   The port reopened on Monday after repairs, officials said.\r\n";
         let d = parse(raw).expect("parses");
         assert_eq!(d.text, "Port reopens\n\nThe port reopened on Monday after repairs, officials said.");
         assert_eq!(d.meta.source.as_deref(), Some("İzmir"));

@@ -97,7 +97,8 @@ fn shared_article_converts() {
 
     let text = d["text"].as_str().expect("text");
     assert!(text.starts_with(&format!(
-        "{HEADLINE}\n\nWang Yi, Cho Hyun hold phone call ahead of APEC summit in Gyeongju\n\nANKARA\n\nChina and South Korea’s top diplomats"
+        "{HEADLINE}\n\nWang Yi, Cho Hyun hold phone call ahead of APEC summit in Gyeongju\n\n\
+         ANKARA\n\nChina and South Korea’s top diplomats"
     )));
     assert!(text.ends_with("his schedule is still being coordinated between Seoul and Washington."));
     assert!(!text.contains("subscribers"), "the footer is not in the text");

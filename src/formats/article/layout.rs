@@ -303,7 +303,7 @@ pub fn inline_dateline(p: &str) -> Option<InlineDateline> {
 /// Phrases that mark publisher boilerplate (matched case-insensitively). They are chosen to
 /// be unlikely in a news sentence: "subscribers" alone is news about a streaming service,
 /// "offered to subscribers" is a footer.
-const BOILERPLATE: &[&str] = &[
+pub const BOILERPLATE: &[&str] = &[
     "copyright",
     "©",
     "all rights reserved",
@@ -376,7 +376,7 @@ pub fn footer_start(paras: &[&str], gaps: &[usize]) -> Option<usize> {
 }
 
 /// Last words of a publisher's name.
-const ORG_WORDS: &[&str] = &[
+pub const ORG_WORDS: &[&str] = &[
     "Agency",
     "News",
     "Press",
