@@ -2,6 +2,11 @@ const LONG_HELP: &str = "Convert annotated input into ieval's Parquet corpus lay
 JSONL or CoNLL), and report what was read: documents, sentences, tokens, mentions per label, \
 events, and every repair made.
 
+Plain-text news articles (a .txt file, or a directory of them without BRAT .ann files) are
+read with a layout heuristic: headline, standfirst, dateline and body become the text; the
+section, byline and date lines, a repeated headline and the publisher's footer go to the
+document metadata (title, published, source, and meta keys). They carry no annotations.
+
 Output (--out), chosen by --to or by the path:
   DIR            a corpus directory: documents.parquet, gold.parquet, systems/<name>.parquet
   FILE.jsonl     ieval JSONL (one set: --set NAME, default gold or the only set)
@@ -25,6 +30,7 @@ Examples:
   ieval convert ../shared/corpora/meantime --out corpus/meantime
   ieval convert textee/test.jsonl --from textee --out corpus/textee-test
   ieval convert corpus/testb --to jsonl --out testb.jsonl
+  ieval convert ../shared/articles --to jsonl --out articles.jsonl
   ieval convert corpus/testb --to conll --scheme-out iobes --out testb.iobes.conll";
 
 use std::path::{Path, PathBuf};

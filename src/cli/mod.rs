@@ -92,9 +92,9 @@ pub fn main() -> i32 {
 /// Reader options shared by every command that reads annotated input.
 #[derive(Args, Clone, Debug, Default)]
 pub struct InputArgs {
-    /// Input format (default: guessed from the path): parquet, conll, jsonl, brat, prodigy,
-    /// doccano, labelstudio, re3d, meantime (CAT XML files or a folder of them), textee
-    /// (TextEE / OneIE JSON Lines).
+    /// Input format (default: guessed from the path): parquet, conll, jsonl, article (plain-text
+    /// news articles, `.txt`), brat, prodigy, doccano, labelstudio, re3d, meantime (CAT XML
+    /// files or a folder of them), textee (TextEE / OneIE JSON Lines).
     #[arg(long = "from", value_name = "FORMAT")]
     pub from: Option<Format>,
     /// CoNLL: tag scheme (iob1, iob2, ioe1, ioe2, iobes, bilou, bare); guessed when absent.

@@ -2,12 +2,13 @@ const LONG_HELP: &str = "Count what a corpus holds: documents, sentences, tokens
 annotation set the entities per label, events per type, arguments per role and relations per \
 label; and every repair the reader made (invalid tag sequences, line endings, ...).
 
-The input is anything `ieval convert` reads: a corpus directory, CoNLL, JSONL, BRAT,
-Prodigy, doccano, Label Studio, re3d, MEANTIME CAT XML, TextEE / OneIE JSONL. With --strict
-every tolerated problem is an error naming its file and line.
+The input is anything `ieval convert` reads: a corpus directory, CoNLL, JSONL, plain-text
+articles, BRAT, Prodigy, doccano, Label Studio, re3d, MEANTIME CAT XML, TextEE / OneIE JSONL.
+With --strict every tolerated problem is an error naming its file and line.
 
 Examples:
   ieval stats ../shared/corpora/conll2003/eng.testb
+  ieval stats ../shared/articles
   ieval stats ../shared/corpora/nerel/NEREL-v1.1/train --strict
   ieval stats ../shared/corpora/meantime
   ieval stats train.oneie.json --from oneie

@@ -21,6 +21,7 @@
 //! [`Diagnostics`]; under [`ReadOptions::strict`] each tolerated problem is an error naming
 //! the file and line.
 
+pub mod article;
 pub mod brat;
 pub mod conll;
 mod diag;
@@ -110,6 +111,8 @@ pub enum Format {
     Conll,
     /// ieval JSON Lines.
     Jsonl,
+    /// Plain-text news articles as published (`.txt`), no annotations.
+    Article,
     /// MEANTIME (NewsReader) CAT XML, one article per file.
     Meantime,
     /// TextEE / OneIE JSON Lines (token offsets, one sentence or window per line).
@@ -128,13 +131,14 @@ pub enum Format {
 
 impl Format {
     pub const NAMES: &'static str =
-        "parquet, conll, jsonl, meantime, textee, brat, prodigy, doccano, labelstudio, re3d";
+        "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d";
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Parquet => "parquet",
             Format::Conll => "conll",
             Format::Jsonl => "jsonl",
+            Format::Article => "article",
             Format::Meantime => "meantime",
             Format::Textee => "textee",
             Format::Brat => "brat",
@@ -145,7 +149,9 @@ impl Format {
         }
     }
 
-    /// Guess a format from a path: a corpus directory, a directory or file of MEANTIME XML,
+    /// Guess a format from a path: a corpus directory, a directory of `.txt` articles (no
+    /// `.ann` files beside them; a `.txt` file is an article unless a BRAT `.ann` sibling
+    /// exists or its first lines are CoNLL columns), a directory or file of MEANTIME XML,
     /// a re3d folder (or a folder of them), a directory holding `.ann` files (BRAT), a file
     /// extension (`.ann`, `.xml`), the first character of a `.json` file (`[`: Label
     /// Studio) or the keys of the first record of a JSON Lines file (`tokens` with
@@ -169,6 +175,9 @@ impl Format {
             if brat::is_brat_dir(path) {
                 return Ok(Format::Brat);
             }
+            if article::is_article_dir(path) {
+                return Ok(Format::Article);
+            }
             return Err(Error::usage(format!(
                 "cannot tell the format of directory {}: give --from ({})",
                 path.display(),
@@ -184,6 +193,8 @@ impl Format {
             _ if re3d::FILES.contains(&name.as_str()) => Format::Re3d,
             "json" if first_char(path) == Some(b'[') => Format::LabelStudio,
             "jsonl" | "ndjson" | "json" | "json1" => sniff_json_lines(path),
+            "txt" if path.with_extension("ann").is_file() => Format::Brat,
+            "txt" if article::is_article_file(path) => Format::Article,
             _ => Format::Conll,
         })
     }
@@ -239,6 +250,7 @@ impl std::str::FromStr for Format {
             "doccano" => Ok(Format::Doccano),
             "labelstudio" | "label-studio" | "ls" => Ok(Format::LabelStudio),
             "re3d" => Ok(Format::Re3d),
+            "article" | "articles" => Ok(Format::Article),
             other => Err(format!("unknown format {other:?} (expected one of: {})", Format::NAMES)),
         }
     }
@@ -360,5 +372,6 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
             let set = opts.single_set(describe(format, inputs));
             Ok(Box::new(re3d::Re3dSource::open(inputs, set, opts.strict)?))
         }
+        Format::Article => Ok(Box::new(article::ArticleSource::open(expand(inputs, &[".txt"])?)?)),
     }
 }

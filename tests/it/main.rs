@@ -3,8 +3,10 @@
 //! are skipped with a notice when those are absent, unless `IEVAL_REQUIRE_SHARED=1` (set in
 //! CI), which turns their absence into a failure.
 
+mod article;
 mod common;
 mod convert;
+mod datasets;
 mod formats;
 mod meantime;
 mod schemas;
