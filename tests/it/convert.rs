@@ -48,7 +48,18 @@ fn round_trips() {
     let d = dir.path();
     // CoNLL (IOB2, 3 columns, DOCSTART) -> Parquet -> CoNLL
     let src = c.join("conll2003-preds/spacy-sm-3.8.0.testb.conll");
-    ok(&["convert", s(&src), "--tag-cols", "1-", "--names", "gold,spacy", "--scheme", "iob2", "--out", s(&d.join("sp"))]);
+    ok(&[
+        "convert",
+        s(&src),
+        "--tag-cols",
+        "1-",
+        "--names",
+        "gold,spacy",
+        "--scheme",
+        "iob2",
+        "--out",
+        s(&d.join("sp")),
+    ]);
     ok(&["convert", s(&d.join("sp")), "--to", "conll", "--out", s(&d.join("sp.conll"))]);
     let a = std::fs::read(&src).expect("read");
     let b = std::fs::read(d.join("sp.conll")).expect("read");

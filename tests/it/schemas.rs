@@ -4,7 +4,11 @@ use crate::common::*;
 #[test]
 fn schemas_do_not_drift() {
     let out = run(&["schemas", "--check", "--out", s(&root().join("schemas"))]);
-    assert!(out.status.success(), "schemas/ drifted from the code: run `make schemas`\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "schemas/ drifted from the code: run `make schemas`\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The check can fail: a tampered copy is reported.
