@@ -343,14 +343,14 @@ impl<'a> TextAlignment<'a> {
             } else {
                 Reason::TextChanged
             };
-            return Projection::unalignable(Some(da), reason);
+            return Projection::unalignable(self.nearest_doc(a), reason);
         }
         let tspan = t.skel.span_of(ta, tb + 1);
         // The target text must normalize to exactly the source text.
         let (ca, cb) = t.range_in(da, tspan);
         if t.skel.chars[ca..cb] != self.src.chars[a..b] {
             let reason = if direct { Reason::TextChanged } else { Reason::NotInTarget };
-            return Projection::unalignable(Some(da), reason);
+            return Projection::unalignable(self.nearest_doc(a), reason);
         }
         let stext = &self.source[span.start..span.end];
         let ttext = &t.texts[da][tspan.start..tspan.end];
@@ -498,10 +498,11 @@ fn seeds(src: &[u32], tgt: &[u32], tgt_unique: &[(u64, u32)], k: usize) -> Vec<(
 fn extend(src: &[u32], tgt: &[u32], seeds: &[(usize, usize)], k: usize) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::new();
     for &(s0, t0) in seeds {
-        if let Some(b) = blocks.last() {
-            if s0 as isize - t0 as isize == b.s as isize - b.t as isize && s0 < b.s + b.len {
-                continue;
-            }
+        if let Some(b) = blocks.last()
+            && s0 as isize - t0 as isize == b.s as isize - b.t as isize
+            && s0 < b.s + b.len
+        {
+            continue;
         }
         let (mut s, mut t) = (s0, t0);
         while s > 0 && t > 0 && src[s - 1] == tgt[t - 1] {
@@ -626,10 +627,11 @@ fn chain(blocks: &[Block], doc_of: impl Fn(usize) -> usize, jump: Option<i64>) -
     let mut global = (i64::MIN, usize::MAX);
     for i in 0..n {
         let mut best = (0i64, usize::MAX);
-        if let (Some(j), true) = (jump, global.1 != usize::MAX) {
-            if global.0 - j > best.0 {
-                best = (global.0 - j, global.1);
-            }
+        if let Some(j) = jump
+            && global.1 != usize::MAX
+            && global.0 - j > best.0
+        {
+            best = (global.0 - j, global.1);
         }
         let m = tree.max(doc_first_rank[i], rank[i]);
         if m.1 != usize::MAX && m.0 >= best.0 {
