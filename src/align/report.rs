@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::text::{AlignClass, Reason};
+use crate::formats::Diagnostics;
 use crate::report::Table;
 
 /// What a label is.
@@ -235,6 +236,8 @@ pub struct AlignReport {
     pub pairings: Vec<Pairing>,
     /// The settings used.
     pub settings: BTreeMap<String, String>,
+    /// What reading the labels found (repairs, notes), as the readers report it.
+    pub reading: Diagnostics,
 }
 
 impl AlignReport {
@@ -368,7 +371,15 @@ impl AlignReport {
 
 /// Shorten a text for a table cell, on one line.
 fn clip(s: &str) -> String {
-    let one: String = s.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+    // Line breaks stay visible: they are often the difference being reported.
+    let one: String = s
+        .chars()
+        .map(|c| match c {
+            '\n' => '⏎',
+            c if c.is_whitespace() => ' ',
+            c => c,
+        })
+        .collect();
     if one.chars().count() > 40 { format!("{}…", one.chars().take(39).collect::<String>()) } else { one }
 }
 

@@ -1,6 +1,7 @@
 //! Command-line interface: one file per command (long help first, then `Args`, then
 //! `run`). Only this module and `main.rs` know about clap, stdout and exit codes.
 
+mod align;
 mod convert;
 mod schemas;
 mod stats;
@@ -47,6 +48,7 @@ pub struct Global {
 #[derive(Subcommand)]
 enum Command {
     Convert(convert::Args),
+    Align(align::Args),
     Stats(stats::Args),
     Schemas(schemas::Args),
 }
@@ -66,6 +68,7 @@ pub fn main() -> i32 {
     }
     let result = match cli.command {
         Command::Convert(a) => convert::run(a, &cli.global),
+        Command::Align(a) => align::run(a, &cli.global),
         Command::Stats(a) => stats::run(a, &cli.global),
         Command::Schemas(a) => schemas::run(a, &cli.global),
     };
