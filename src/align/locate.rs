@@ -5,7 +5,9 @@
 //! references are ignored, and case too with `ignore_case`. A match must respect word
 //! boundaries: when the string starts (ends) with a letter or digit, the document
 //! character before (after) the match must not be one, so `Xi` is not found inside
-//! `Xinhua`. Occurrences do not overlap; they are taken left to right.
+//! `Xinhua`. Occurrences do not overlap; they are taken left to right. For entities, an
+//! occurrence inside an occurrence of a longer listed entity string does not count (with
+//! `Xi Jinping` and `Xi` both listed, `Xi` is not placed inside `Xi Jinping`).
 //!
 //! **Policy** (`Locate`):
 //! - `all`: every occurrence is placed. An entity listed twice with the same label is
@@ -243,8 +245,16 @@ pub fn locate(
     }
     let mut used: HashMap<&[u32], usize> = HashMap::new();
     let mut merged: BTreeMap<(&[u32], &str), ()> = BTreeMap::new();
-    for (e, k) in labels.entities.iter().zip(&keys) {
-        let occ = p.find(&e.text);
+    let all_occ: Vec<Vec<Occurrence>> = labels.entities.iter().map(|e| p.find(&e.text)).collect();
+    for (i, (e, k)) in labels.entities.iter().zip(&keys).enumerate() {
+        // "Xi" inside "Xi Jinping", when both are listed, is part of the longer entity.
+        let (occ, inside): (Vec<Occurrence>, Vec<Occurrence>) = all_occ[i].iter().partition(|o| {
+            !keys
+                .iter()
+                .zip(&all_occ)
+                .any(|(kj, oj)| kj.len() > k.len() && oj.iter().any(|q| q.span.contains(&o.span) && q.span != o.span))
+        });
+        p.rep.note("entity occurrences inside a longer listed entity skipped", inside.len() as u64);
         let (chosen, ambiguous, none_left) = match policy {
             Locate::All => {
                 if merged.insert((k, e.label.as_str()), ()).is_some() {

@@ -328,29 +328,27 @@ impl<'a> TextAlignment<'a> {
         if span.is_empty() || a >= b {
             return Projection::unalignable(self.nearest_doc(a), Reason::NoText);
         }
-        let direct = self.map[a] != NONE && self.map[b - 1] != NONE;
+        // A label none of whose characters has a partner is text the target does not have;
+        // one partly matched was edited (or, across a separator, spans two documents).
+        let changed = if self.map[a..b].iter().any(|&m| m != NONE) { Reason::TextChanged } else { Reason::NotInTarget };
+        let fail = |reason| Projection::unalignable(self.nearest_doc(a), reason);
         let (Some(ta), Some(tb)) = (self.place_start(a, b), self.place_end(a, b)) else {
-            return Projection::unalignable(self.nearest_doc(a), Reason::NotInTarget);
+            return fail(Reason::NotInTarget);
         };
         let t = &*self.target;
         if ta > tb || tb >= t.skel.len() {
-            return Projection::unalignable(self.nearest_doc(a), Reason::TextChanged);
+            return fail(changed);
         }
         let (da, db) = (t.doc_of(ta), t.doc_of(tb));
         if da != db || t.skel.chars[ta] == SEP_TARGET || t.skel.chars[tb] == SEP_TARGET {
-            let reason = if t.skel.chars[ta..=tb].contains(&SEP_TARGET) {
-                Reason::CrossesDocuments
-            } else {
-                Reason::TextChanged
-            };
-            return Projection::unalignable(self.nearest_doc(a), reason);
+            let crosses = changed == Reason::TextChanged && t.skel.chars[ta..=tb].contains(&SEP_TARGET);
+            return fail(if crosses { Reason::CrossesDocuments } else { changed });
         }
         let tspan = t.skel.span_of(ta, tb + 1);
         // The target text must normalize to exactly the source text.
         let (ca, cb) = t.range_in(da, tspan);
         if t.skel.chars[ca..cb] != self.src.chars[a..b] {
-            let reason = if direct { Reason::TextChanged } else { Reason::NotInTarget };
-            return Projection::unalignable(self.nearest_doc(a), reason);
+            return fail(changed);
         }
         let stext = &self.source[span.start..span.end];
         let ttext = &t.texts[da][tspan.start..tspan.end];
