@@ -41,6 +41,9 @@ const NONE: u32 = u32::MAX;
 /// neighbour.
 const NEIGHBOUR_REACH: usize = 64;
 
+/// How far (in skeleton characters) the fallback search looks for a label's text.
+const SEARCH_REACH: usize = 1 << 14;
+
 /// Alignment settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AlignOptions {
@@ -55,7 +58,7 @@ pub struct AlignOptions {
 
 impl Default for AlignOptions {
     fn default() -> Self {
-        AlignOptions { normalize: NormalizeOptions::default(), seed: 16, jump_cost: 16, max_gap_cells: 1 << 22 }
+        AlignOptions { normalize: NormalizeOptions::default(), seed: 16, jump_cost: 16, max_gap_cells: 1 << 20 }
     }
 }
 
@@ -328,39 +331,134 @@ impl<'a> TextAlignment<'a> {
         if span.is_empty() || a >= b {
             return Projection::unalignable(self.nearest_doc(a), Reason::NoText);
         }
-        // A label none of whose characters has a partner is text the target does not have;
-        // one partly matched was edited (or, across a separator, spans two documents).
-        let changed = if self.map[a..b].iter().any(|&m| m != NONE) { Reason::TextChanged } else { Reason::NotInTarget };
-        let fail = |reason| Projection::unalignable(self.nearest_doc(a), reason);
-        let (Some(ta), Some(tb)) = (self.place_start(a, b), self.place_end(a, b)) else {
-            return fail(Reason::NotInTarget);
-        };
+        // How the label sits between its neighbours: a placement inside a longer word (a
+        // stray match of a gap filled by LCS) must not be taken for it.
+        let glued = glue(self.source, span);
         let t = &*self.target;
-        if ta > tb || tb >= t.skel.len() {
-            return fail(changed);
-        }
-        let (da, db) = (t.doc_of(ta), t.doc_of(tb));
-        if da != db || t.skel.chars[ta] == SEP_TARGET || t.skel.chars[tb] == SEP_TARGET {
-            let crosses = changed == Reason::TextChanged && t.skel.chars[ta..=tb].contains(&SEP_TARGET);
-            return fail(if crosses { Reason::CrossesDocuments } else { changed });
-        }
-        let tspan = t.skel.span_of(ta, tb + 1);
-        // The target text must normalize to exactly the source text.
-        let (ca, cb) = t.range_in(da, tspan);
-        if t.skel.chars[ca..cb] != self.src.chars[a..b] {
-            return fail(changed);
-        }
+        let placed = match self.primary(a, b) {
+            Ok((d, s)) if glue(t.texts[d], s) == glued => (d, s),
+            Ok(p) => self.search(a, b, glued).unwrap_or(p),
+            Err(reason) => match self.search(a, b, glued) {
+                Some(p) => p,
+                None => return Projection::unalignable(self.nearest_doc(a), reason),
+            },
+        };
+        let (d, tspan) = placed;
         let stext = &self.source[span.start..span.end];
-        let ttext = &t.texts[da][tspan.start..tspan.end];
+        let ttext = &t.texts[d][tspan.start..tspan.end];
         let (class, reason) = if stext == ttext {
-            let same = self.src_offsets.byte_to_char(span.start) == t.offsets[da].byte_to_char(tspan.start);
+            let same = self.src_offsets.byte_to_char(span.start) == t.offsets[d].byte_to_char(tspan.start);
             if same { (AlignClass::Exact, None) } else { (AlignClass::Shifted, None) }
         } else if stext.split_whitespace().eq(ttext.split_whitespace()) || no_space(stext) == no_space(ttext) {
             (AlignClass::Retokenized, Some(Reason::Whitespace))
         } else {
             (AlignClass::Retokenized, Some(Reason::Normalization))
         };
-        Projection { doc: Some(da), span: Some(tspan), class, reason }
+        Projection { doc: Some(d), span: Some(tspan), class, reason }
+    }
+
+    /// Place skeleton characters `[a, b)` through the character map: (document, byte span),
+    /// or why not.
+    fn primary(&self, a: usize, b: usize) -> Result<(usize, Span), Reason> {
+        // A label none of whose characters has a partner is text the target does not have;
+        // one partly matched was edited (or, across a separator, spans two documents).
+        let changed = if self.map[a..b].iter().any(|&m| m != NONE) { Reason::TextChanged } else { Reason::NotInTarget };
+        let (Some(ta), Some(tb)) = (self.place_start(a, b), self.place_end(a, b)) else {
+            return Err(Reason::NotInTarget);
+        };
+        let t = &*self.target;
+        if ta > tb || tb >= t.skel.len() {
+            return Err(changed);
+        }
+        let (da, db) = (t.doc_of(ta), t.doc_of(tb));
+        if da != db || t.skel.chars[ta] == SEP_TARGET || t.skel.chars[tb] == SEP_TARGET {
+            let crosses = changed == Reason::TextChanged && t.skel.chars[ta..=tb].contains(&SEP_TARGET);
+            return Err(if crosses { Reason::CrossesDocuments } else { changed });
+        }
+        let tspan = t.skel.span_of(ta, tb + 1);
+        // The target text must normalize to exactly the source text.
+        let (ca, cb) = t.range_in(da, tspan);
+        if t.skel.chars[ca..cb] != self.src.chars[a..b] {
+            return Err(changed);
+        }
+        Ok((da, tspan))
+    }
+
+    /// Look for the label's normalized text in the target between the aligned characters
+    /// around it: the occurrence glued like the source (else any), nearest to where the
+    /// neighbours put it (ties: the earlier).
+    fn search(&self, a: usize, b: usize, glued: Glue) -> Option<(usize, Span)> {
+        let t = &*self.target;
+        let map = &self.map;
+        // Anchors: aligned characters in runs of at least 4 on their side of the label (a
+        // lone LCS match in an edited region, or a run through the label itself, may sit on
+        // the wrong side of the label's true place).
+        let anchored = |i: usize, lo_bound: usize, hi_bound: usize| -> bool {
+            if map[i] == NONE {
+                return false;
+            }
+            let (mut lo, mut hi) = (i, i);
+            while lo > lo_bound && hi - lo < 3 && map[lo - 1] != NONE && map[lo - 1] + 1 == map[lo] {
+                lo -= 1;
+            }
+            while hi + 1 < hi_bound && hi - lo < 3 && map[hi + 1] != NONE && map[hi + 1] == map[hi] + 1 {
+                hi += 1;
+            }
+            hi - lo >= 3
+        };
+        let p = (a.saturating_sub(SEARCH_REACH)..a).rev().find(|&p| anchored(p, 0, a));
+        let q = (b..(b + SEARCH_REACH).min(map.len())).find(|&q| anchored(q, b, map.len()));
+        // Windows (document, start, end), widened by the label's length: characters next to
+        // the label may be aligned one way or the other when text repeats ("dd d" -> "dd").
+        let w = 2 * (b - a) + 4;
+        let windows: Vec<(usize, usize, usize)> = match (p, q) {
+            (Some(p), Some(q)) => {
+                let (lo, hi) = (map[p] as usize + 1, map[q] as usize);
+                let (dp, dq) = (t.doc_of(lo - 1), t.doc_of(hi));
+                if dp == dq && lo <= hi {
+                    vec![(dp, lo, hi)]
+                } else {
+                    vec![(dp, lo, t.docs[dp].1), (dq, t.docs[dq].0, hi)]
+                }
+            }
+            (Some(p), None) => {
+                let d = t.doc_of(map[p] as usize);
+                vec![(d, map[p] as usize + 1, t.docs[d].1)]
+            }
+            (None, Some(q)) => {
+                let d = t.doc_of(map[q] as usize);
+                vec![(d, t.docs[d].0, map[q] as usize)]
+            }
+            (None, None) if t.docs.len() == 1 => vec![(0, t.docs[0].0, t.docs[0].1)],
+            (None, None) => return None,
+        };
+        let windows =
+            windows.into_iter().map(|(d, lo, hi)| (lo.saturating_sub(w).max(t.docs[d].0), (hi + w).min(t.docs[d].1)));
+        let expected = match (p, q) {
+            (Some(p), _) => map[p] as usize + (a - p),
+            (None, Some(q)) => (map[q] as usize).saturating_sub(q - a),
+            (None, None) => 0,
+        };
+        let needle = &self.src.chars[a..b];
+        let mut best: Option<((bool, usize, usize), usize, Span)> = None;
+        for (lo, hi) in windows {
+            let hi = hi.min(lo + SEARCH_REACH);
+            let mut i = lo;
+            while i + needle.len() <= hi {
+                if t.skel.chars[i..i + needle.len()] == *needle {
+                    let d = t.doc_of(i);
+                    let span = t.skel.span_of(i, i + needle.len());
+                    if t.range_in(d, span) == (i, i + needle.len()) {
+                        let key = (glue(t.texts[d], span) != glued, i.abs_diff(expected), i);
+                        if best.as_ref().is_none_or(|(k, _, _)| key < *k) {
+                            best = Some((key, d, span));
+                        }
+                    }
+                }
+                i += 1;
+            }
+        }
+        best.map(|(_, d, s)| (d, s))
     }
 
     /// Target position of source character `a` (first of `[a, b)`).
@@ -402,6 +500,23 @@ impl<'a> TextAlignment<'a> {
         let fwd = self.map[a..].iter().find(|&&m| m != NONE);
         back.or(fwd).map(|&m| self.target.doc_of(m as usize))
     }
+}
+
+/// How a span sits in its text, on each side: whether a space (or the edge of the text)
+/// borders it, and whether it cuts a run of letters and digits.
+type Glue = [bool; 4];
+
+fn glue(text: &str, span: Span) -> Glue {
+    let alnum = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let inner = &text[span.start..span.end];
+    let before = text[..span.start].chars().next_back();
+    let after = text[span.end..].chars().next();
+    [
+        before.is_none_or(char::is_whitespace),
+        alnum(before) && alnum(inner.chars().next()),
+        after.is_none_or(char::is_whitespace),
+        alnum(after) && alnum(inner.chars().next_back()),
+    ]
 }
 
 fn no_space(s: &str) -> String {
@@ -797,28 +912,47 @@ fn fill_at(src: &[u32], tgt: &[u32], os: usize, ot: usize, k: usize, max_cells: 
     }
 }
 
-/// Longest common subsequence by dynamic programming (small gaps only).
+/// Longest common subsequence by dynamic programming (small gaps only). Among longest
+/// ones, the one with the most adjacent matches wins: matched characters stay together
+/// (a word next to an edit keeps its own characters, not scattered look-alikes).
 fn lcs(s: &[u32], t: &[u32], os: usize, ot: usize, out: &mut Vec<(usize, usize)>) {
+    // Scores: matches in the high half, adjacent matches in the low half.
+    const MATCH: i64 = 1 << 32;
+    const NEG: i64 = i64::MIN / 2;
     let (n, m) = (s.len(), t.len());
     let w = m + 1;
-    let mut dp = vec![0u32; (n + 1) * w];
+    // mm: best ending with s[i-1] matched to t[j-1]; gg: best otherwise.
+    let mut mm = vec![NEG; (n + 1) * w];
+    let mut gg = vec![0i64; (n + 1) * w];
     for i in 1..=n {
         for j in 1..=m {
-            dp[i * w + j] = if s[i - 1] == t[j - 1] {
-                dp[(i - 1) * w + j - 1] + 1
-            } else {
-                dp[(i - 1) * w + j].max(dp[i * w + j - 1])
-            };
+            let k = i * w + j;
+            if s[i - 1] == t[j - 1] {
+                let d = k - w - 1;
+                mm[k] = (mm[d] + MATCH + 1).max(gg[d] + MATCH);
+            }
+            gg[k] = mm[k - w].max(gg[k - w]).max(mm[k - 1]).max(gg[k - 1]);
         }
     }
     let (mut i, mut j) = (n, m);
+    let mut in_match = mm[n * w + m] > gg[n * w + m];
     while i > 0 && j > 0 {
-        if s[i - 1] == t[j - 1] && dp[i * w + j] == dp[(i - 1) * w + j - 1] + 1 {
+        let k = i * w + j;
+        if in_match {
             out.push((os + i - 1, ot + j - 1));
+            let d = k - w - 1;
+            in_match = mm[d] > NEG && mm[d] + MATCH + 1 == mm[k];
             i -= 1;
             j -= 1;
-        } else if dp[(i - 1) * w + j] >= dp[i * w + j - 1] {
+            continue;
+        }
+        let g = gg[k];
+        if mm[k - w] == g {
+            (i, in_match) = (i - 1, true);
+        } else if gg[k - w] == g {
             i -= 1;
+        } else if mm[k - 1] == g {
+            (j, in_match) = (j - 1, true);
         } else {
             j -= 1;
         }
@@ -972,5 +1106,95 @@ mod tests {
         assert_eq!(al.coverage(), 1.0);
         let p = al.project(span_of(&src, "w399x"));
         assert_eq!(p.class, AlignClass::Shifted);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// An edit of the word sequence.
+        #[derive(Debug, Clone)]
+        enum Edit {
+            Delete(usize),
+            Insert(usize, String),
+            Replace(usize, String),
+            Space(usize, &'static str),
+        }
+
+        fn word() -> impl Strategy<Value = String> {
+            prop_oneof![
+                8 => "[a-z]{1,6}",
+                1 => "[A-Z][a-z]{0,5}",
+                1 => "[a-zé😀-]{1,4}",
+            ]
+        }
+
+        fn edit() -> impl Strategy<Value = Edit> {
+            prop_oneof![
+                (0..60usize).prop_map(Edit::Delete),
+                (0..60usize, word()).prop_map(|(i, w)| Edit::Insert(i, w)),
+                (0..60usize, word()).prop_map(|(i, w)| Edit::Replace(i, w)),
+                (0..60usize, prop::sample::select(vec!["  ", "\n", " \n ", "\t"])).prop_map(|(i, s)| Edit::Space(i, s)),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+            /// Random edits keep every label whose words are untouched aligned exactly onto
+            /// those words, whatever happened around them.
+            #[test]
+            fn untouched_labels_align_exactly(
+                pool in prop::collection::vec(word(), 3..60),
+                edits in prop::collection::vec(edit(), 0..12),
+                labels in prop::collection::vec((0..60usize, 1..4usize), 1..12),
+            ) {
+                // Distinct words, so that each label has one true counterpart.
+                let mut seen = std::collections::HashSet::new();
+                let words: Vec<String> = pool.into_iter().filter(|w| seen.insert(w.clone())).collect();
+                // The edited sequence: (original index or None, word), separators after each.
+                let mut seq: Vec<(Option<usize>, String)> = words.iter().cloned().enumerate().map(|(i, w)| (Some(i), w)).collect();
+                let mut seps: Vec<&str> = vec![" "; seq.len()];
+                for e in edits {
+                    match e {
+                        Edit::Delete(i) if !seq.is_empty() => { let i = i % seq.len(); seq.remove(i); seps.remove(i); }
+                        Edit::Insert(i, w) if seen.insert(w.clone()) => { let i = i % (seq.len() + 1); seq.insert(i, (None, w)); seps.insert(i, " "); }
+                        Edit::Replace(i, w) if !seq.is_empty() && seen.insert(w.clone()) => { let i = i % seq.len(); seq[i] = (None, w); }
+                        Edit::Space(i, s) if !seps.is_empty() => { let i = i % seps.len(); seps[i] = s; }
+                        _ => {}
+                    }
+                }
+                let source = words.join(" ");
+                let mut src_pos = Vec::new();
+                let mut at = 0;
+                for w in &words { src_pos.push((at, at + w.len())); at += w.len() + 1; }
+                let mut target = String::new();
+                let mut tgt_pos = std::collections::HashMap::new();
+                for ((orig, w), sep) in seq.iter().zip(&seps) {
+                    if let Some(o) = orig { tgt_pos.insert(*o, (target.len(), target.len() + w.len())); }
+                    target.push_str(w);
+                    target.push_str(sep);
+                }
+                // Where each surviving original word now sits in the edited sequence.
+                let order: std::collections::HashMap<usize, usize> =
+                    seq.iter().enumerate().filter_map(|(k, (o, _))| o.map(|o| (o, k))).collect();
+                let al = TextAlignment::new(&source, &target, &AlignOptions::default());
+                for (i, n) in labels {
+                    let i = i % words.len();
+                    let j = (i + n).min(words.len()) - 1;
+                    // Untouched: every word kept, still consecutive.
+                    let untouched = (i..=j).all(|w| order.contains_key(&w))
+                        && (i..j).all(|w| order[&(w + 1)] == order[&w] + 1);
+                    if !untouched {
+                        continue;
+                    }
+                    let span = Span::new(src_pos[i].0, src_pos[j].1);
+                    let p = al.project(span);
+                    let want = Span::new(tgt_pos[&i].0, tgt_pos[&j].1);
+                    prop_assert_eq!(p.span, Some(want), "label {:?} -> {:?} in {:?}", &source[span.start..span.end], p, target);
+                    prop_assert_ne!(p.class, AlignClass::Unalignable);
+                }
+            }
+        }
     }
 }
