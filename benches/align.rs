@@ -111,14 +111,14 @@ fn document(rng: &mut Rng, id: usize) -> (Document, Record) {
     let mut i = 0;
     let bytes = text.as_bytes();
     while i < text.len() {
-        if let Some(&&(s, e)) = next.peek() {
-            if s == i {
-                spans.push(Span::new(copy.len(), copy.len() + (e - s)));
-                copy.push_str(&text[s..e]);
-                i = e;
-                next.next();
-                continue;
-            }
+        if let Some(&&(s, e)) = next.peek()
+            && s == i
+        {
+            spans.push(Span::new(copy.len(), copy.len() + (e - s)));
+            copy.push_str(&text[s..e]);
+            i = e;
+            next.next();
+            continue;
         }
         if !inserted && i >= insert_at && bytes[i] == b' ' {
             copy.push_str(" An inserted sentence the corpus never had.");

@@ -586,7 +586,7 @@ impl Projector<'_, '_> {
     /// Count one label and keep it as an example.
     fn record(&mut self, kind: LabelKind, label: &str, src: Span, p: &Placed) {
         self.rep.count(kind, p.class, p.reason);
-        if p.class == AlignClass::Exact {
+        if !self.rep.wants_example(p.class, self.aligner.opts.examples) {
             return;
         }
         let six = self.chosen.al.source_offsets();

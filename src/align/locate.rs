@@ -193,7 +193,7 @@ impl Placer<'_> {
             }
         };
         self.rep.count(kind, class, reason);
-        if class != AlignClass::Exact {
+        if self.rep.wants_example(class, self.opts.examples) {
             let first = chosen.first().map(|o| o.span);
             let ex = Example {
                 class,

@@ -166,6 +166,11 @@ impl SetReport {
         }
     }
 
+    /// Whether an example of `class` would still be kept (building one costs).
+    pub fn wants_example(&self, class: AlignClass, max: usize) -> bool {
+        class != AlignClass::Exact && self.examples.get(&class).is_none_or(|v| v.len() < max)
+    }
+
     /// Keep `ex` if its class still wants examples.
     pub fn example(&mut self, ex: Example, max: usize) {
         if ex.class == AlignClass::Exact {

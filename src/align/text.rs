@@ -174,8 +174,8 @@ pub struct TargetIndex<'a> {
     docs: Vec<(usize, usize)>,
     offsets: Vec<OffsetIndex>,
     opts: AlignOptions,
-    /// Seeds unique in the target: (hash, position), sorted by hash.
-    unique: Vec<(u64, u32)>,
+    /// Seeds unique in the target.
+    unique: KmerTable,
 }
 
 impl<'a> TargetIndex<'a> {
@@ -192,7 +192,7 @@ impl<'a> TargetIndex<'a> {
             skel.push_text(t, 0, &opts.normalize);
             docs.push((start, skel.len()));
         }
-        let unique = unique_kmers(&skel.chars, opts.seed);
+        let unique = KmerTable::new(&kmers(&skel.chars, opts.seed.max(4)));
         let offsets = texts.iter().map(|t| OffsetIndex::new(t)).collect();
         TargetIndex { texts: texts.to_vec(), skel, docs, offsets, opts: *opts, unique }
     }
@@ -565,45 +565,70 @@ fn kmers(s: &[u32], k: usize) -> Vec<(u64, u32)> {
     out
 }
 
-/// The k-mers that occur once, sorted by hash.
-fn unique_kmers(s: &[u32], k: usize) -> Vec<(u64, u32)> {
-    let mut v = kmers(s, k);
-    v.sort_unstable();
-    let mut out = Vec::with_capacity(v.len());
-    let mut i = 0;
-    while i < v.len() {
-        let mut j = i + 1;
-        while j < v.len() && v[j].0 == v[i].0 {
-            j += 1;
-        }
-        if j == i + 1 {
-            out.push(v[i]);
-        }
-        i = j;
-    }
-    out
+/// How often each k-mer (by hash) occurs in a text, and where it first occurs: an
+/// open-addressing table keyed by the rolling hash itself.
+#[derive(Debug, Default)]
+struct KmerTable {
+    mask: usize,
+    keys: Vec<u64>,
+    pos: Vec<u32>,
+    /// 0: empty slot; 1: once; 2: more than once.
+    count: Vec<u8>,
 }
 
-/// Seeds unique on both sides: (source position, target position), sorted by source.
-fn seeds(src: &[u32], tgt: &[u32], tgt_unique: &[(u64, u32)], k: usize) -> Vec<(usize, usize)> {
-    let su = unique_kmers(src, k);
-    let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < su.len() && j < tgt_unique.len() {
-        match su[i].0.cmp(&tgt_unique[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                let (s, t) = (su[i].1 as usize, tgt_unique[j].1 as usize);
-                if src[s..s + k] == tgt[t..t + k] {
-                    out.push((s, t));
+impl KmerTable {
+    fn new(kmers: &[(u64, u32)]) -> Self {
+        let cap = (kmers.len() * 2).next_power_of_two().max(16);
+        let mut t = KmerTable { mask: cap - 1, keys: vec![0; cap], pos: vec![0; cap], count: vec![0; cap] };
+        for &(h, p) in kmers {
+            let mut i = (h as usize) & t.mask;
+            loop {
+                if t.count[i] == 0 {
+                    (t.keys[i], t.pos[i], t.count[i]) = (h, p, 1);
+                    break;
                 }
-                i += 1;
-                j += 1;
+                if t.keys[i] == h {
+                    t.count[i] = 2;
+                    break;
+                }
+                i = (i + 1) & t.mask;
+            }
+        }
+        t
+    }
+
+    /// The position of a k-mer that occurs exactly once.
+    fn unique(&self, h: u64) -> Option<u32> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        let mut i = (h as usize) & self.mask;
+        loop {
+            match self.count[i] {
+                0 => return None,
+                c if self.keys[i] == h => return (c == 1).then_some(self.pos[i]),
+                _ => i = (i + 1) & self.mask,
             }
         }
     }
-    out.sort_unstable();
+}
+
+/// Seeds unique on both sides: (source position, target position), sorted by source.
+fn seeds(src: &[u32], tgt: &[u32], tgt_table: &KmerTable, k: usize) -> Vec<(usize, usize)> {
+    let sk = kmers(src, k);
+    let st = KmerTable::new(&sk);
+    let mut out = Vec::new();
+    for &(h, sp) in &sk {
+        if st.unique(h).is_none() {
+            continue;
+        }
+        if let Some(tp) = tgt_table.unique(h) {
+            let (s, t) = (sp as usize, tp as usize);
+            if src[s..s + k] == tgt[t..t + k] {
+                out.push((s, t));
+            }
+        }
+    }
     out
 }
 
@@ -768,13 +793,7 @@ fn chain(blocks: &[Block], doc_of: impl Fn(usize) -> usize, jump: Option<i64>) -
 }
 
 /// Align two skeletons: for each source character, its target position or `NONE`.
-fn align(
-    src: &[u32],
-    tgt: &[u32],
-    tgt_unique: &[(u64, u32)],
-    docs: &[(usize, usize)],
-    opts: &AlignOptions,
-) -> Vec<u32> {
+fn align(src: &[u32], tgt: &[u32], tgt_unique: &KmerTable, docs: &[(usize, usize)], opts: &AlignOptions) -> Vec<u32> {
     let mut map = vec![NONE; src.len()];
     if src.is_empty() || tgt.is_empty() {
         return map;
@@ -889,7 +908,7 @@ fn fill_at(src: &[u32], tgt: &[u32], os: usize, ot: usize, k: usize, max_cells: 
     // Too big for dynamic programming: seeds unique inside the gap, then recurse.
     let mut kk = k;
     loop {
-        let tu = unique_kmers(t, kk);
+        let tu = KmerTable::new(&kmers(t, kk));
         let blocks = deoverlap(extend(s, t, &seeds(s, t, &tu, kk), kk));
         let ch = chain(&blocks, |_| 0, None);
         if !ch.is_empty() {

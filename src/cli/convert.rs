@@ -63,7 +63,7 @@ pub struct Args {
 }
 
 enum Sink {
-    Parquet(CorpusWriter),
+    Parquet(Box<CorpusWriter>),
     Jsonl(JsonlWriter<AtomicFile>, usize),
     Conll(ConllWriter<AtomicFile>),
 }
@@ -82,7 +82,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let provenance = format!("{}:{}", format.name(), describe(&args.inputs));
     let mut write_diag = Diagnostics::default();
     let mut sink = match to {
-        OutFormat::Parquet => Sink::Parquet(CorpusWriter::create(&args.out, src.sets(), &provenance)?),
+        OutFormat::Parquet => Sink::Parquet(Box::new(CorpusWriter::create(&args.out, src.sets(), &provenance)?)),
         OutFormat::Jsonl => {
             let k = pick_set(src.as_ref(), args.set.as_deref())?;
             Sink::Jsonl(JsonlWriter::new(AtomicFile::create(&args.out)?, &args.out), k)

@@ -46,10 +46,10 @@ impl std::str::FromStr for TagColumns {
     type Err = String;
     /// `-1` (default), `1,2,3`, or `1-` (column 1 to the last).
     fn from_str(s: &str) -> Result<Self, String> {
-        if let Some(from) = s.strip_suffix('-') {
-            if let Ok(n) = from.parse::<usize>() {
-                return Ok(TagColumns::From(n));
-            }
+        if let Some(from) = s.strip_suffix('-')
+            && let Ok(n) = from.parse::<usize>()
+        {
+            return Ok(TagColumns::From(n));
         }
         let cols: Result<Vec<i64>, _> = s.split(',').map(|c| c.trim().parse::<i64>()).collect();
         match cols {
@@ -184,10 +184,10 @@ impl ConllSource {
         let mut head = Vec::with_capacity(GUESS_BYTES.min(1 << 20));
         lines::open(&path)?.take(GUESS_BYTES as u64).read_to_end(&mut head).map_err(|e| Error::io(&path, e))?;
         // Cut at the last newline so no line is split; validation of the rest happens later.
-        if head.len() == GUESS_BYTES {
-            if let Some(p) = memchr::memrchr(b'\n', &head) {
-                head.truncate(p + 1);
-            }
+        if head.len() == GUESS_BYTES
+            && let Some(p) = memchr::memrchr(b'\n', &head)
+        {
+            head.truncate(p + 1);
         }
         let text = String::from_utf8_lossy(&head);
         let mut first: Option<(u64, Vec<&str>)> = None;
@@ -372,10 +372,11 @@ impl ConllSource {
             if cols.is_empty() {
                 let had = !st.doc.sent_lines.is_empty();
                 finish_sentence(st, &self.schemes, &self.tagsets, policy, strict, &mut self.diag)?;
-                if let DocBreak::Sentences(n) = docs {
-                    if had && st.doc.sentences.len() >= n {
-                        return Ok(emit(st, &self.tagsets));
-                    }
+                if let DocBreak::Sentences(n) = docs
+                    && had
+                    && st.doc.sentences.len() >= n
+                {
+                    return Ok(emit(st, &self.tagsets));
                 }
                 continue;
             }

@@ -169,6 +169,8 @@ enum P {
     Any,
 }
 
+// Names follow seqeval's pattern table (`Same.SAME`, ...), hence the repeated word.
+#[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Same {
     Same,

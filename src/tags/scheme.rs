@@ -251,22 +251,22 @@ impl SchemeGuess {
             (Some((_, a)), Some((_, b))) => a == b,
             _ => false,
         };
-        if let Some((letter, _)) = &cur {
-            if !same(&self.prev, &cur) {
-                match letter {
-                    b'I' => self.i_starts += 1,
-                    b'B' => self.b_starts += 1,
-                    _ => {}
-                }
+        if let Some((letter, _)) = &cur
+            && !same(&self.prev, &cur)
+        {
+            match letter {
+                b'I' => self.i_starts += 1,
+                b'B' => self.b_starts += 1,
+                _ => {}
             }
         }
-        if let Some((letter, _)) = &self.prev {
-            if !same(&self.prev, &cur) {
-                match letter {
-                    b'I' => self.i_ends += 1,
-                    b'E' => self.e_ends += 1,
-                    _ => {}
-                }
+        if let Some((letter, _)) = &self.prev
+            && !same(&self.prev, &cur)
+        {
+            match letter {
+                b'I' => self.i_ends += 1,
+                b'E' => self.e_ends += 1,
+                _ => {}
             }
         }
         self.prev = cur;

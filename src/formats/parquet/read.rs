@@ -31,15 +31,15 @@ fn open(path: &Path, table: &str) -> Result<(ParquetRecordBatchReader, HashMap<S
             }
         }
     }
-    if let Some(t) = kv.get("ieval:table") {
-        if t != table {
-            return Err(Error::parquet(path, format!("this is an ieval {t} table, expected {table}")));
-        }
+    if let Some(t) = kv.get("ieval:table")
+        && t != table
+    {
+        return Err(Error::parquet(path, format!("this is an ieval {t} table, expected {table}")));
     }
-    if let Some(v) = kv.get("ieval:schema_version") {
-        if v != SCHEMA_VERSION {
-            return Err(Error::parquet(path, format!("schema version {v}, this ieval reads version {SCHEMA_VERSION}")));
-        }
+    if let Some(v) = kv.get("ieval:schema_version")
+        && v != SCHEMA_VERSION
+    {
+        return Err(Error::parquet(path, format!("schema version {v}, this ieval reads version {SCHEMA_VERSION}")));
     }
     let reader = builder.with_batch_size(READ_BATCH).build().map_err(|e| Error::parquet(path, e))?;
     Ok((reader, kv))
@@ -178,12 +178,12 @@ impl Iterator for DocumentsReader {
     type Item = Result<Document>;
     fn next(&mut self) -> Option<Result<Document>> {
         loop {
-            if let Some(b) = &self.batch {
-                if self.row < b.num_rows() {
-                    let r = self.row(b, self.row);
-                    self.row += 1;
-                    return Some(r);
-                }
+            if let Some(b) = &self.batch
+                && self.row < b.num_rows()
+            {
+                let r = self.row(b, self.row);
+                self.row += 1;
+                return Some(r);
             }
             match self.reader.next()? {
                 Ok(b) => match normalize(&self.path, b, &self.schema) {
@@ -391,12 +391,12 @@ impl Iterator for AnnotationsReader {
     type Item = Result<RawAnnotations>;
     fn next(&mut self) -> Option<Result<RawAnnotations>> {
         loop {
-            if let Some(b) = &self.batch {
-                if self.row < b.num_rows() {
-                    let r = Self::row(b, self.row);
-                    self.row += 1;
-                    return Some(Ok(r));
-                }
+            if let Some(b) = &self.batch
+                && self.row < b.num_rows()
+            {
+                let r = Self::row(b, self.row);
+                self.row += 1;
+                return Some(Ok(r));
             }
             match self.reader.next()? {
                 Ok(b) => match normalize(&self.path, b, &self.schema) {
@@ -448,10 +448,10 @@ impl SetCursor {
         if let Some(rest) = &mut self.rest {
             return Ok(rest.remove(id));
         }
-        if self.ahead.is_empty() {
-            if let Some(r) = self.reader.next() {
-                self.ahead.push_back(r?);
-            }
+        if self.ahead.is_empty()
+            && let Some(r) = self.reader.next()
+        {
+            self.ahead.push_back(r?);
         }
         if self.ahead.front().is_some_and(|r| r.ann.doc_id == id) {
             return Ok(self.ahead.pop_front());
