@@ -880,4 +880,61 @@ mod tests {
         assert_eq!(e.arguments[1].span.slice(&corpus[0].text), Some("Kranjska Gora"));
         assert_eq!(d.relations.len(), 1);
     }
+
+    #[test]
+    fn output_does_not_depend_on_input_order() {
+        let corpus: Vec<Document> = (0..6)
+            .map(|i| {
+                Document::new(
+                    format!("c{i}"),
+                    format!("Story {i}: the mayor of Town{i} met envoys from Country{i} on day {i}."),
+                )
+            })
+            .collect();
+        let mut records = Vec::new();
+        for i in 0..6 {
+            let text = format!("Story {i} : the mayor of Town{i} met envoys from Country{i} on day {i} .");
+            let mut ann = DocAnnotations::new(format!("c{i}"));
+            ann.entities.push(mention("T1", &text, &format!("Country{i}"), "LOC"));
+            ann.entities.push(mention("T2", &text, &format!("Town{i}"), "LOC"));
+            // Odd stories come under other ids, as one would from another file.
+            let id = if i % 2 == 1 { format!("other{i}") } else { format!("c{i}") };
+            records.push(rec(&id, &text, ann));
+        }
+        let sets = vec![SetMeta::gold("t")];
+        let al = Aligner::new(&corpus, LabelOptions::default());
+        let a = al.align(&records, &sets).expect("aligns");
+        records.reverse();
+        let b = al.align(&records, &sets).expect("aligns");
+        assert_eq!(a.sets, b.sets);
+        // Counts agree; examples are the first ones in input order, so they may not.
+        let (x, y) = (&a.report.sets[0], &b.report.sets[0]);
+        assert_eq!((x.counts, &x.by_kind, &x.reasons, x.written), (y.counts, &y.by_kind, &y.reasons, y.written));
+        assert_eq!(a.sets[0].docs.len(), 6);
+        assert_eq!(a.sets[0].docs[0].entities[0].id, "T2", "sorted by position: Town before Country");
+        assert_eq!((a.report.paired_by_id, a.report.aligned_by_content), (3, 3));
+    }
+
+    #[test]
+    fn wrong_id_falls_back_to_content() {
+        let corpus = vec![
+            Document::new("a", "Parliament in Oslo approved the budget after a long debate on oil revenue."),
+            Document::new("b", "Heavy snow closed the mountain passes between Bergen and Oslo for two days."),
+        ];
+        let text = "Heavy snow closed the mountain passes between Bergen and Oslo for two days.";
+        let mut ann = DocAnnotations::new("a");
+        ann.entities.push(mention("T1", text, "Bergen", "LOC"));
+        let al = Aligner::new(&corpus, LabelOptions::default());
+        let out = al.align(&[rec("a", text, ann.clone())], &[SetMeta::gold("t")]).expect("aligns");
+        let p = &out.report.pairings[0];
+        assert_eq!(p.mode, "content");
+        assert!(p.note.as_deref().is_some_and(|n| n.contains("content used")), "{p:?}");
+        assert_eq!(out.sets[0].docs.iter().find(|d| d.doc_id == "b").map(|d| d.entities.len()), Some(1));
+        // Pairing by id only keeps the wrong document, and says so.
+        let strict = Aligner::new(&corpus, LabelOptions { pairing: Pairing::Id, ..Default::default() });
+        let out = strict.align(&[rec("a", text, ann.clone())], &[SetMeta::gold("t")]).expect("aligns");
+        assert_eq!(out.report.sets[0].counts.unalignable, 1);
+        let e = strict.align(&[rec("zzz", text, ann)], &[SetMeta::gold("t")]).expect_err("unknown id");
+        assert!(e.to_string().contains("\"zzz\" is not in the corpus"), "{e}");
+    }
 }
