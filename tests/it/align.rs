@@ -376,3 +376,28 @@ fn table_report() {
         assert!(out.contains(needle), "{needle} in\n{out}");
     }
 }
+
+/// A new directory as output becomes a corpus: the set, plus the corpus documents.
+#[test]
+fn directory_output_is_a_corpus() {
+    let f = fixture("align/llm");
+    let dir = tempdir();
+    let out = dir.path().join("aligned");
+    ok(&[
+        "align",
+        "--corpus",
+        s(&f.join("corpus.jsonl")),
+        "--labels",
+        s(&f.join("predictions.jsonl")),
+        "--names",
+        "llm",
+        "--out",
+        s(&out),
+    ]);
+    assert!(out.join("systems/llm.parquet").is_file());
+    let v = json(&["stats", s(&out)]);
+    assert_eq!(v["documents"], 2);
+    assert_eq!(v["sets"][0]["name"], "llm");
+    assert_eq!(v["sets"][0]["entities"], 9, "7 + 2 entities, the unfound one kept without a span");
+    assert_eq!(v["sets"][0]["events"], 3);
+}
