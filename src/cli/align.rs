@@ -128,9 +128,10 @@ fn sniff(path: &Path) -> Option<Kind> {
     if path.is_dir() || !path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson") {
         return None;
     }
-    let text = std::fs::read_to_string(path).ok()?;
-    let first = text.lines().find(|l| !l.trim().is_empty())?;
-    let v: serde_json::Value = serde_json::from_str(first).ok()?;
+    use std::io::BufRead;
+    let file = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let first = file.lines().map_while(|l| l.ok()).find(|l| !l.trim().is_empty())?;
+    let v: serde_json::Value = serde_json::from_str(first.trim_start_matches('\u{feff}')).ok()?;
     let o = v.as_object()?;
     if o.contains_key("sentence") {
         return Some(Kind::Relative(RelativeTo::Sentence));
