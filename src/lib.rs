@@ -1,4 +1,5 @@
 //! ieval: an evaluation harness for information extraction on news.
+pub mod align;
 pub mod error;
 pub mod model;
 pub mod tags;

@@ -1,6 +1,7 @@
 //! Command-line interface: one file per command (long help first, then `Args`, then
 //! `run`). Only this module and `main.rs` know about clap, stdout and exit codes.
 
+mod align;
 mod convert;
 mod schemas;
 mod score;
@@ -50,6 +51,7 @@ pub struct Global {
 #[derive(Subcommand)]
 enum Command {
     Convert(convert::Args),
+    Align(align::Args),
     Stats(stats::Args),
     Score(score::Args),
     Schemas(schemas::Args),
@@ -70,6 +72,7 @@ pub fn main() -> i32 {
     }
     let result = match cli.command {
         Command::Convert(a) => convert::run(a, &cli.global),
+        Command::Align(a) => align::run(a, &cli.global),
         Command::Stats(a) => stats::run(a, &cli.global),
         Command::Score(a) => score::run(a, &cli.global),
         Command::Schemas(a) => schemas::run(a, &cli.global),

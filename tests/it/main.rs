@@ -3,6 +3,7 @@
 //! are skipped with a notice when those are absent, unless `IEVAL_REQUIRE_SHARED=1` (set in
 //! CI), which turns their absence into a failure.
 
+mod align;
 mod article;
 mod common;
 mod convert;
