@@ -409,3 +409,38 @@ mod tests {
         assert_eq!(extra_attrs(&d.entities[0].extra), [("confidence".to_string(), "0.9".to_string())]);
     }
 }
+
+/// What kind of label input a file holds, beyond what `formats` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelInput {
+    /// Anything `formats::open` reads (offsets on a text of its own).
+    Standard,
+    /// String-only labels (no offsets; see [`StringDoc`]).
+    Strings,
+    /// Offsets relative to sentences or paragraphs of the corpus text.
+    Relative(RelativeTo),
+}
+
+/// Look at the first record of a JSON Lines file to tell string-only and relative labels
+/// from ordinary ones: a record without `text` is string-only; one with `sentence` or
+/// `paragraph` is relative. `None` for anything else (read it with `formats`).
+pub fn sniff(path: &Path) -> Option<LabelInput> {
+    if path.is_dir() || !path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson") {
+        return None;
+    }
+    use std::io::BufRead;
+    let file = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let first = file.lines().map_while(|l| l.ok()).find(|l| !l.trim().is_empty())?;
+    let v: serde_json::Value = serde_json::from_str(first.trim_start_matches('\u{feff}')).ok()?;
+    let o = v.as_object()?;
+    if o.contains_key("sentence") {
+        return Some(LabelInput::Relative(RelativeTo::Sentence));
+    }
+    if o.contains_key("paragraph") {
+        return Some(LabelInput::Relative(RelativeTo::Paragraph));
+    }
+    if !o.contains_key("text") {
+        return Some(LabelInput::Strings);
+    }
+    None
+}

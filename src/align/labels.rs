@@ -133,10 +133,15 @@ impl Default for LabelOptions {
     }
 }
 
+/// The attribute key that marks a label kept without a place (its span is empty). The
+/// scorer never matches such a label: unplaced gold counts as missed, unplaced predictions
+/// as spurious.
+pub const UNALIGNED: &str = "ieval:unaligned";
+
 /// The attributes that mark a label kept without a place.
 pub fn placeholder_attrs(reason: Option<Reason>, text: &str) -> Vec<(String, String)> {
     vec![
-        ("ieval:unaligned".to_string(), reason.map_or("unalignable", Reason::name).to_string()),
+        (UNALIGNED.to_string(), reason.map_or("unalignable", Reason::name).to_string()),
         ("ieval:source_text".to_string(), text.to_string()),
     ]
 }

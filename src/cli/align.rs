@@ -116,34 +116,7 @@ pub struct Args {
 }
 
 /// What kind of labels input this is.
-enum Kind {
-    Standard,
-    Strings,
-    Relative(RelativeTo),
-}
-
-/// Look at the first line of a JSONL input to tell string-only and relative labels from
-/// ieval JSONL.
-fn sniff(path: &Path) -> Option<Kind> {
-    if path.is_dir() || !path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson") {
-        return None;
-    }
-    use std::io::BufRead;
-    let file = std::io::BufReader::new(std::fs::File::open(path).ok()?);
-    let first = file.lines().map_while(|l| l.ok()).find(|l| !l.trim().is_empty())?;
-    let v: serde_json::Value = serde_json::from_str(first.trim_start_matches('\u{feff}')).ok()?;
-    let o = v.as_object()?;
-    if o.contains_key("sentence") {
-        return Some(Kind::Relative(RelativeTo::Sentence));
-    }
-    if o.contains_key("paragraph") {
-        return Some(Kind::Relative(RelativeTo::Paragraph));
-    }
-    if !o.contains_key("text") {
-        return Some(Kind::Strings);
-    }
-    None
-}
+use ieval::align::input::{LabelInput as Kind, sniff};
 
 /// Read a whole source into records.
 fn records(mut src: Box<dyn formats::Source>) -> Result<(Vec<Record>, Vec<SetMeta>, Diagnostics)> {

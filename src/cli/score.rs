@@ -24,12 +24,22 @@ Examples:
   ieval score --gold eng.testb --pred flair=flair.txt --pred elmo=elmo.txt
   ieval score --gold spacy.conll --tag-cols 1- --names gold,spacy --profile seqeval
   ieval score --gold corpus/ --format json --output scores.json
-  ieval score --gold corpus/ --errors errors.parquet --confusion";
+  ieval score --gold corpus/ --errors errors.parquet --confusion
+
+Alignment (--align): gold and predictions made on another copy of the text (another
+tokenization, drifted text, other offset units, or LLM output with no offsets at all) are
+placed on the scoring documents first, and the alignment report is printed with the scores:
+  ieval score --corpus testb/ --gold conll_sharp.txt --pred luke=luke_sharp.txt --align
+  ieval score --gold gold.jsonl --pred llm=llm_strings.jsonl --align --locate all";
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
+use ieval::align::{AlignReport, Aligner, LabelOptions, Locate, Unaligned};
 use ieval::formats::parquet::{ParquetSource, is_corpus_dir};
-use ieval::formats::{self, Format, Source};
+use ieval::formats::{self, Corpus, Format, MemorySource, ReadOptions, Record, Source};
+use ieval::model::{AnnotationSet, Document, SetMeta};
 use ieval::report::{Table, TableFormat};
 use ieval::score::errors::ErrorWriter;
 use ieval::score::report::{ScoreReport, build, confusion_table, label_table, summary_table};
@@ -79,6 +89,24 @@ pub struct Args {
     /// Write every gold and predicted mention with its category to FILE (.parquet or .jsonl).
     #[arg(long, value_name = "FILE")]
     errors: Option<PathBuf>,
+    /// Align every label input onto the documents' text before scoring (labels made on a
+    /// re-tokenized or drifted copy, in other offset units; see `ieval align`). Labels that
+    /// cannot be placed are kept: unplaced gold counts as missed, unplaced predictions as
+    /// spurious (or an error with --strict).
+    #[arg(long)]
+    align: bool,
+    /// With --align: the corpus (directory or any input) whose documents are scored; the
+    /// gold input is then aligned onto it too. Default: the gold input's own documents.
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
+    /// With --align, string-only predictions (entity strings and event frames with no
+    /// offsets): which occurrences become labels: nearest (arguments nearest their trigger;
+    /// default), first, or all.
+    #[arg(long, default_value = "nearest", value_name = "POLICY")]
+    locate: Locate,
+    /// With --align: match text ignoring case.
+    #[arg(long)]
+    ignore_case: bool,
 }
 
 /// Split `NAME=PATH` (a bare path takes no name).
@@ -105,38 +133,25 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             opts.conll.scheme = Some(Scheme::Iob2);
         }
     }
+    if args.corpus.is_some() && !args.align {
+        return Err(Error::usage("--corpus goes with --align"));
+    }
     let gold_paths = vec![args.gold.clone()];
     let gold_format = args.input.format_of(&gold_paths)?;
     let gold: Box<dyn Source> = formats::open(gold_format, &gold_paths, &opts)?;
-
-    let mut preds: Vec<(Vec<String>, Box<dyn Source>)> = Vec::new();
-    for p in &args.pred {
-        let (name, path) = split_pred(p);
-        let name = name.unwrap_or_else(|| stem(&path));
-        ieval::model::validate_set_name(&name)?;
-        let src: Box<dyn Source> = if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
-            if !is_corpus_dir(&args.gold) {
-                return Err(Error::usage(format!(
-                    "{}: a Parquet annotation file needs the documents of a gold corpus directory (--gold DIR)",
-                    path.display()
-                )));
-            }
-            Box::new(ParquetSource::open(&args.gold.join("documents.parquet"), std::slice::from_ref(&path))?)
-        } else {
-            let mut po = opts.clone();
-            po.conll.tag_columns = args.pred_tag_cols.clone().unwrap_or_default();
-            po.conll.set_names = vec![name.clone()];
-            po.set_name = Some(name.clone());
-            let f = match args.input.from {
-                Some(Format::Parquet) | None => Format::detect(&path)?,
-                Some(f) => f,
-            };
-            formats::open(f, std::slice::from_ref(&path), &po)?
-        };
-        let n = src.sets().len();
-        let names = if n == 1 { vec![name] } else { (1..=n).map(|k| format!("{name}.{k}")).collect() };
-        preds.push((names, src));
-    }
+    let preds = open_preds(&args, &opts)?;
+    let (gold, preds, alignment) = if args.align {
+        align_all(&args, gold, preds)?
+    } else {
+        let preds = preds
+            .into_iter()
+            .map(|p| match p {
+                PredInput::Source(n, s) => (n, s),
+                PredInput::Strings(..) => unreachable!("string-only inputs are only recognised with --align"),
+            })
+            .collect();
+        (gold, preds, None)
+    };
 
     let pairing = Pairing::new(gold, preds, args.pair, args.missing)?;
     if pairing.systems().is_empty() {
@@ -161,14 +176,136 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     if let Some(w) = errw {
         w.finish()?;
     }
-    let report = build(&run);
+    let mut report = build(&run);
+    if let Some(a) = &alignment {
+        report.alignment = serde_json::to_value(a).ok();
+    }
     let mut out = Out::open(args.output.as_deref())?;
-    out.put(&render(&report, &args)?)?;
+    out.put(&render(&report, &args, alignment.as_ref())?)?;
     out.finish()?;
     Ok(0)
 }
 
-fn render(r: &ScoreReport, args: &Args) -> Result<String> {
+/// A prediction input: a source, or (with `--align`) string-only labels to locate.
+enum PredInput {
+    Source(Vec<String>, Box<dyn Source>),
+    Strings(String, PathBuf),
+}
+
+/// Open every `--pred` input.
+fn open_preds(args: &Args, opts: &ReadOptions) -> Result<Vec<PredInput>> {
+    let mut preds = Vec::new();
+    for p in &args.pred {
+        let (name, path) = split_pred(p);
+        let name = name.unwrap_or_else(|| stem(&path));
+        ieval::model::validate_set_name(&name)?;
+        if args.align && ieval::align::input::sniff(&path) == Some(ieval::align::input::LabelInput::Strings) {
+            preds.push(PredInput::Strings(name, path));
+            continue;
+        }
+        let src: Box<dyn Source> = if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
+            if !is_corpus_dir(&args.gold) {
+                return Err(Error::usage(format!(
+                    "{}: a Parquet annotation file needs the documents of a gold corpus directory (--gold DIR)",
+                    path.display()
+                )));
+            }
+            Box::new(ParquetSource::open(&args.gold.join("documents.parquet"), std::slice::from_ref(&path))?)
+        } else {
+            let mut po = opts.clone();
+            po.conll.tag_columns = args.pred_tag_cols.clone().unwrap_or_default();
+            po.conll.set_names = vec![name.clone()];
+            po.set_name = Some(name.clone());
+            let f = match args.input.from {
+                Some(Format::Parquet) | None => Format::detect(&path)?,
+                Some(f) => f,
+            };
+            formats::open(f, std::slice::from_ref(&path), &po)?
+        };
+        let n = src.sets().len();
+        let names = if n == 1 { vec![name] } else { (1..=n).map(|k| format!("{name}.{k}")).collect() };
+        preds.push(PredInput::Source(names, src));
+    }
+    Ok(preds)
+}
+
+/// Read a source to the end, keeping its records.
+fn records(mut src: Box<dyn Source>) -> Result<(Vec<Record>, Vec<SetMeta>)> {
+    let sets = src.sets().to_vec();
+    let recs = src.by_ref().collect::<Result<Vec<_>>>()?;
+    Ok((recs, sets))
+}
+
+/// `--align`: place every label input onto the scoring documents (the `--corpus`, or the
+/// gold input's own documents) and hand the aligned sets to the pairing as in-memory
+/// sources. Returns the alignment reports (gold first when the gold was aligned).
+#[allow(clippy::type_complexity)]
+fn align_all(
+    args: &Args,
+    gold: Box<dyn Source>,
+    preds: Vec<PredInput>,
+) -> Result<(Box<dyn Source>, Vec<(Vec<String>, Box<dyn Source>)>, Option<BTreeMap<String, AlignReport>>)> {
+    let (gold_recs, gold_sets) = records(gold)?;
+    let docs: Vec<Document> = match &args.corpus {
+        Some(c) => {
+            let f = Format::detect(c)?;
+            Corpus::collect(formats::open(f, std::slice::from_ref(c), &ReadOptions::default())?)?.documents
+        }
+        None => gold_recs.iter().map(|r| r.document.clone()).collect(),
+    };
+    if docs.is_empty() {
+        return Err(Error::data("--align", "no documents to align onto"));
+    }
+    let mut opts = LabelOptions {
+        unaligned: if args.input.strict { Unaligned::Error } else { Unaligned::Keep },
+        locate: args.locate,
+        ..Default::default()
+    };
+    opts.text.normalize.ignore_case = args.ignore_case;
+    let aligner = Aligner::new(&docs, opts);
+    let mut reports = BTreeMap::new();
+    let gold_src: Box<dyn Source> = if args.corpus.is_some() {
+        let aligned = aligner.align(&gold_recs, &gold_sets)?;
+        reports.insert("gold".to_string(), aligned.report);
+        Box::new(MemorySource::new(docs.clone(), aligned.sets, "aligned gold"))
+    } else {
+        let mut sets: Vec<AnnotationSet> = gold_sets.into_iter().map(AnnotationSet::new).collect();
+        let mut documents = Vec::with_capacity(gold_recs.len());
+        for r in gold_recs {
+            for (set, ann) in sets.iter_mut().zip(r.sets) {
+                set.docs.push(ann);
+            }
+            documents.push(r.document);
+        }
+        Box::new(MemorySource::new(documents, sets, "gold"))
+    };
+    let mut out = Vec::new();
+    for p in preds {
+        let (names, aligned) = match p {
+            PredInput::Source(names, src) => {
+                let (recs, sets) = records(src)?;
+                let aligned = aligner.align(&recs, &sets)?;
+                (names, aligned)
+            }
+            PredInput::Strings(name, path) => {
+                let mut diag = ieval::formats::Diagnostics::default();
+                let sdocs = ieval::align::input::read_strings(&path, &mut diag)?;
+                let meta = SetMeta::system(name.clone(), format!("strings:{}", path.display()));
+                let mut aligned = aligner.locate(&sdocs, &meta)?;
+                aligned.report.reading = diag;
+                (vec![name], aligned)
+            }
+        };
+        reports.insert(names.join(","), aligned.report);
+        out.push((
+            names,
+            Box::new(MemorySource::new(docs.clone(), aligned.sets, "aligned predictions")) as Box<dyn Source>,
+        ));
+    }
+    Ok((gold_src, out, Some(reports)))
+}
+
+fn render(r: &ScoreReport, args: &Args, alignment: Option<&BTreeMap<String, AlignReport>>) -> Result<String> {
     let tf = match args.format {
         ReportFormat::Json => {
             return Ok(serde_json::to_string_pretty(r).map_err(|e| Error::data("scores", e.to_string()))? + "\n");
@@ -178,6 +315,14 @@ fn render(r: &ScoreReport, args: &Args) -> Result<String> {
         ReportFormat::Table => TableFormat::Text,
     };
     let mut tables: Vec<Table> = Vec::new();
+    // Alignment first: how each label input landed on the text (counts; `ieval align`
+    // shows the examples).
+    for (name, a) in alignment.into_iter().flatten() {
+        for t in a.tables().into_iter().take(2) {
+            let title = t.title.clone().unwrap_or_default();
+            tables.push(t.with_title(format!("{title} ({name})")));
+        }
+    }
     let head = format!(
         "gold {} ({} documents, {} entities), profile {}",
         r.gold.source, r.gold.documents, r.gold.entities, r.ieval.profile

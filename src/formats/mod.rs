@@ -102,6 +102,47 @@ impl Corpus {
     }
 }
 
+/// Documents and sets already in memory, as a [`Source`] (the aligned sets of
+/// `score --align`, say). Each set may cover any subset of the documents; a document a set
+/// does not cover reads as unannotated in that set.
+pub struct MemorySource {
+    docs: std::vec::IntoIter<Document>,
+    sets: Vec<SetMeta>,
+    anns: Vec<HashMap<String, DocAnnotations>>,
+    origin: String,
+}
+
+impl MemorySource {
+    pub fn new(documents: Vec<Document>, sets: Vec<AnnotationSet>, origin: impl Into<String>) -> Self {
+        let metas = sets.iter().map(|s| s.meta.clone()).collect();
+        let anns = sets.into_iter().map(|s| s.docs.into_iter().map(|d| (d.doc_id.clone(), d)).collect()).collect();
+        MemorySource { docs: documents.into_iter(), sets: metas, anns, origin: origin.into() }
+    }
+}
+
+impl Iterator for MemorySource {
+    type Item = Result<Record>;
+    fn next(&mut self) -> Option<Result<Record>> {
+        let document = self.docs.next()?;
+        let sets = self
+            .anns
+            .iter_mut()
+            .map(|m| m.remove(&document.id).unwrap_or_else(|| DocAnnotations::new(document.id.clone())))
+            .collect();
+        let origin = format!("{} (document {:?})", self.origin, document.id);
+        Some(Ok(Record { document, sets, origin }))
+    }
+}
+
+impl Source for MemorySource {
+    fn sets(&self) -> &[SetMeta] {
+        &self.sets
+    }
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        Diagnostics::default()
+    }
+}
+
 /// An input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {

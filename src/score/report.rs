@@ -75,6 +75,9 @@ pub struct ScoreReport {
     pub ieval: ToolInfo,
     pub gold: GoldInfo,
     pub systems: Vec<SystemReport>,
+    /// With `--align`: how each label input was placed on the text, by input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alignment: Option<serde_json::Value>,
 }
 
 fn diag_json(d: &Diagnostics) -> serde_json::Value {
@@ -139,6 +142,7 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
             diagnostics: diag_json(&run.gold_diagnostics),
         },
         systems: run.systems.iter().map(|s| system_report(s, run.profile)).collect(),
+        alignment: None,
     }
 }
 

@@ -220,3 +220,85 @@ fn modes_on_a_known_case() {
     // Undefined stays undefined: a label only in the predictions has no recall.
     assert!(v["systems"][0]["entities"]["strict"]["labels"]["DATE"]["recall"].is_null());
 }
+
+fn strict_f1_pct(v: &Value, sys: usize) -> f64 {
+    (f1(v, sys, "strict") * 10000.0).round() / 100.0
+}
+
+/// CoNLL# outputs (re-tokenized, other sentence breaks; ASP: no breaks, other document
+/// order) aligned onto the corpus of the original eng.testb, with the CoNLL# gold aligned
+/// the same way, score the published CoNLL# figures.
+#[test]
+fn conll_sharp_scores_after_alignment() {
+    let Some(c) = corpora() else { return };
+    let dir = tempdir();
+    let corpus = dir.path().join("testb");
+    ok(&["convert", s(&c.join("conll2003/eng.testb")), "--out", s(&corpus)]);
+    let sharp = c.join("conll2003-preds/conll_sharp");
+    let run = |gold: &str, preds: &[(&str, &str)]| {
+        let mut a = vec!["score".to_string(), "--align".into(), "--corpus".into(), s(&corpus).into()];
+        a.extend(["--gold".to_string(), s(&sharp.join(gold)).into()]);
+        for (n, p) in preds {
+            a.extend(["--pred".to_string(), format!("{n}={}", sharp.join(p).display())]);
+        }
+        score_json(&a)
+    };
+    let v = run(
+        "test_sets/conll_sharp.txt",
+        &[("xlmr", "outputs/xlm_flert_sharp.txt"), ("luke", "outputs/luke_sharp.txt")],
+    );
+    assert_eq!(strict_f1_pct(&v, 0), 95.97);
+    assert_eq!(strict_f1_pct(&v, 1), 97.10);
+    let asp = run("test_sets/conll_sharp_asp_order_.txt", &[("asp", "outputs/asp_sharp.txt")]);
+    assert_eq!(strict_f1_pct(&asp, 0), 96.48);
+    // Counts equal the upstream seqscore tables (correct / predicted / reference).
+    let micro = |v: &Value, k: usize| {
+        let m = &v["systems"][k]["entities"]["strict"]["micro"];
+        (m["cor"].as_u64(), m["actual"].as_u64(), m["possible"].as_u64())
+    };
+    assert_eq!(micro(&v, 0), (Some(5472), Some(5721), Some(5682)));
+    assert_eq!(micro(&v, 1), (Some(5512), Some(5671), Some(5682)));
+    assert_eq!(micro(&asp, 0), (Some(5488), Some(5698), Some(5678)));
+    // The alignment report: nothing unalignable, re-tokenized labels shown.
+    for (report, names) in [(&v, vec!["gold", "xlmr", "luke"]), (&asp, vec!["gold", "asp"])] {
+        for n in names {
+            let sets = report["alignment"][n]["sets"].as_array().expect("alignment sets");
+            for set in sets {
+                assert_eq!(set["counts"]["unalignable"], 0, "{n}");
+                assert!(set["counts"]["retokenized"].as_u64().expect("n") > 0, "{n}");
+            }
+        }
+    }
+    assert!(asp["alignment"]["asp"]["aligned_by_content"].as_u64().expect("n") > 0, "ASP has no document breaks");
+}
+
+/// LLM-style string predictions (no offsets) for the bundled articles align and score;
+/// the placement policy for ambiguous strings is visible in the report.
+#[test]
+fn llm_strings_align_and_score() {
+    let gold = root().join("datasets/articles/gold.jsonl");
+    let llm = root().join("datasets/articles/predictions/llm_strings.jsonl");
+    let pred = format!("llm={}", llm.display());
+    let run = |extra: &[&str]| {
+        let mut a = vec!["score", "--gold", s(&gold), "--pred", &pred, "--align"];
+        a.extend(extra);
+        json(&a)
+    };
+    let nearest = run(&[]);
+    let all = run(&["--locate", "all"]);
+    let caseless = run(&["--ignore-case"]);
+    let set = |v: &Value| v["alignment"]["llm"]["sets"][0].clone();
+    let (n, a, ci) = (set(&nearest), set(&all), set(&caseless));
+    assert!(n["counts"]["ambiguous"].as_u64().expect("n") > 0, "repeated names are ambiguous: {n}");
+    assert!(a["written"].as_u64() > n["written"].as_u64(), "--locate all places every occurrence");
+    // Five entity strings are not in the text as written ("Anadolu Agency" is in the
+    // footer, "US Treasury" is not contiguous, "Red Cross" is not there, "Ankara" and
+    // "London" appear only in capitals); ignoring case finds the last two.
+    assert_eq!(n["counts"]["unalignable"], 5);
+    assert_eq!(ci["counts"]["unalignable"], 3);
+    let cor = |v: &Value| v["systems"][0]["entities"]["strict"]["micro"]["cor"].as_u64().expect("n");
+    assert!(cor(&all) > cor(&nearest));
+    // Unplaced predictions count as spurious.
+    let spu = nearest["systems"][0]["entities"]["strict"]["micro"]["spu"].as_u64().expect("n");
+    assert!(spu >= 5);
+}
