@@ -38,7 +38,7 @@ use super::locate::{Locate, locate};
 use super::report::{AlignReport, Example, LabelKind, Pairing as PairingReport, SetReport};
 use super::text::{AlignClass, AlignOptions, Projection, Reason, TargetIndex, TextAlignment};
 use crate::error::{Error, Result};
-use crate::formats::Record;
+use crate::formats::{MemorySource, Record, Source};
 use crate::model::{AnnotationSet, DocAnnotations, Document, Event, Relation, SetMeta, Span};
 use crate::text::OffsetIndex;
 
@@ -197,6 +197,17 @@ impl<'a> Aligner<'a> {
 
     pub fn options(&self) -> &LabelOptions {
         &self.opts
+    }
+
+    /// Read a whole label source and align its sets onto the corpus: the result reads as
+    /// a source over the corpus documents (what `score --align` and `convert --align` feed
+    /// on), with the report.
+    pub fn align_source(&self, mut src: Box<dyn Source>) -> Result<(MemorySource, AlignReport)> {
+        let sets = src.sets().to_vec();
+        let records = src.by_ref().collect::<Result<Vec<_>>>()?;
+        let mut aligned = self.align(&records, &sets)?;
+        aligned.report.reading = src.take_diagnostics();
+        Ok((MemorySource::new(self.corpus.to_vec(), aligned.sets, "aligned labels"), aligned.report))
     }
 
     fn content_index(&self) -> &TargetIndex<'a> {

@@ -31,7 +31,8 @@ Examples:
   ieval convert textee/test.jsonl --from textee --out corpus/textee-test
   ieval convert corpus/testb --to jsonl --out testb.jsonl
   ieval convert ../shared/articles --to jsonl --out articles.jsonl
-  ieval convert corpus/testb --to conll --scheme-out iobes --out testb.iobes.conll";
+  ieval convert corpus/testb --to conll --scheme-out iobes --out testb.iobes.conll
+  ieval convert conll_sharp.txt --align --corpus corpus/testb --out sharp_on_testb/";
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,7 @@ use ieval::formats::jsonl::JsonlWriter;
 use ieval::formats::parquet::CorpusWriter;
 use ieval::formats::{self, Diagnostics, Source};
 use ieval::output::AtomicFile;
+use ieval::report::TableFormat;
 use ieval::stats::CorpusStats;
 use ieval::tags::Scheme;
 use ieval::{Error, Result};
@@ -77,6 +79,15 @@ pub struct Args {
     /// Format of the report printed after conversion.
     #[arg(long, value_enum, default_value = "table")]
     format: ReportFormat,
+    /// Align the input's labels onto the documents of --corpus (another tokenization,
+    /// drifted text, other offset units) and write them over the corpus text; the
+    /// alignment report is printed first (see `ieval align`, which also reads string-only
+    /// and sentence-relative labels).
+    #[arg(long, requires = "corpus")]
+    align: bool,
+    /// With --align: the corpus whose documents the labels are placed on.
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
 }
 
 enum Sink {
@@ -114,7 +125,22 @@ impl NewDirs {
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let format = args.input.format_of(&args.inputs)?;
-    let src = formats::open(format, &args.inputs, &args.input.read_options())?;
+    let mut src = formats::open(format, &args.inputs, &args.input.read_options())?;
+    if let (true, Some(corpus)) = (args.align, &args.corpus) {
+        let f = formats::Format::detect(corpus)?;
+        let docs =
+            formats::Corpus::collect(formats::open(f, std::slice::from_ref(corpus), &Default::default())?)?.documents;
+        let opts = ieval::align::LabelOptions {
+            unaligned: if args.input.strict { ieval::align::Unaligned::Error } else { ieval::align::Unaligned::Keep },
+            ..Default::default()
+        };
+        let (aligned, report) = ieval::align::Aligner::new(&docs, opts).align_source(src)?;
+        src = Box::new(aligned);
+        if args.format == ReportFormat::Table {
+            let text: Vec<String> = report.tables().iter().take(4).map(|t| t.render(TableFormat::Text)).collect();
+            Out::open(None)?.put(&(text.join("\n") + "\n"))?;
+        }
+    }
     let to = args.to.unwrap_or_else(|| {
         let ext = args.out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         match ext.as_str() {

@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 use ieval::align::{AlignReport, Aligner, LabelOptions, Locate, Unaligned};
 use ieval::formats::parquet::{ParquetSource, is_corpus_dir};
 use ieval::formats::{self, Corpus, Format, MemorySource, ReadOptions, Record, Source};
-use ieval::model::{AnnotationSet, Document, SetMeta};
+use ieval::model::{Document, SetMeta};
 use ieval::report::{Table, TableFormat};
 use ieval::score::errors::ErrorWriter;
 use ieval::score::report::{ScoreReport, build, confusion_table, label_table, summary_table};
@@ -265,27 +265,20 @@ fn align_all(
     let aligner = Aligner::new(&docs, opts);
     let mut reports = BTreeMap::new();
     let gold_src: Box<dyn Source> = if args.corpus.is_some() {
-        let aligned = aligner.align(&gold_recs, &gold_sets)?;
-        reports.insert("gold".to_string(), aligned.report);
-        Box::new(MemorySource::new(docs.clone(), aligned.sets, "aligned gold"))
+        let (src, report) = aligner.align_source(Box::new(MemorySource::from_records(gold_recs, gold_sets, "gold")))?;
+        reports.insert("gold".to_string(), report);
+        Box::new(src)
     } else {
-        let mut sets: Vec<AnnotationSet> = gold_sets.into_iter().map(AnnotationSet::new).collect();
-        let mut documents = Vec::with_capacity(gold_recs.len());
-        for r in gold_recs {
-            for (set, ann) in sets.iter_mut().zip(r.sets) {
-                set.docs.push(ann);
-            }
-            documents.push(r.document);
-        }
-        Box::new(MemorySource::new(documents, sets, "gold"))
+        Box::new(MemorySource::from_records(gold_recs, gold_sets, "gold"))
     };
     let mut out = Vec::new();
     for p in preds {
         let (names, aligned) = match p {
             PredInput::Source(names, src) => {
-                let (recs, sets) = records(src)?;
-                let aligned = aligner.align(&recs, &sets)?;
-                (names, aligned)
+                let (src, report) = aligner.align_source(src)?;
+                reports.insert(names.join(","), report);
+                out.push((names, Box::new(src) as Box<dyn Source>));
+                continue;
             }
             PredInput::Strings(name, path) => {
                 let mut diag = ieval::formats::Diagnostics::default();

@@ -118,6 +118,19 @@ impl MemorySource {
         let anns = sets.into_iter().map(|s| s.docs.into_iter().map(|d| (d.doc_id.clone(), d)).collect()).collect();
         MemorySource { docs: documents.into_iter(), sets: metas, anns, origin: origin.into() }
     }
+
+    /// Records read earlier (all of a source), as a source again.
+    pub fn from_records(records: Vec<Record>, metas: Vec<SetMeta>, origin: impl Into<String>) -> Self {
+        let mut sets: Vec<AnnotationSet> = metas.into_iter().map(AnnotationSet::new).collect();
+        let mut documents = Vec::with_capacity(records.len());
+        for r in records {
+            for (set, ann) in sets.iter_mut().zip(r.sets) {
+                set.docs.push(ann);
+            }
+            documents.push(r.document);
+        }
+        MemorySource::new(documents, sets, origin)
+    }
 }
 
 impl Iterator for MemorySource {

@@ -401,3 +401,19 @@ fn directory_output_is_a_corpus() {
     assert_eq!(v["sets"][0]["entities"], 9, "7 + 2 entities, the unfound one kept without a span");
     assert_eq!(v["sets"][0]["events"], 3);
 }
+
+/// `convert --align` writes labels made on another tokenization over the corpus text.
+#[test]
+fn convert_align_writes_labels_onto_the_corpus() {
+    let Some(c) = corpora() else { return };
+    let dir = tempdir();
+    let corpus = dir.path().join("testb");
+    ok(&["convert", s(&c.join("conll2003/eng.testb")), "--out", s(&corpus)]);
+    let out = dir.path().join("sharp");
+    let sharp = c.join("conll2003-preds/conll_sharp/test_sets/conll_sharp.txt");
+    ok(&["convert", s(&sharp), "--align", "--corpus", s(&corpus), "--out", s(&out)]);
+    let v = json(&["stats", s(&out)]);
+    assert_eq!(v["documents"], 231);
+    assert_eq!(v["tokens"], 46435, "the corpus tokens, not CoNLL#'s");
+    assert_eq!(v["sets"][0]["entities"], 5682);
+}
