@@ -417,3 +417,84 @@ fn convert_align_writes_labels_onto_the_corpus() {
     assert_eq!(v["tokens"], 46435, "the corpus tokens, not CoNLL#'s");
     assert_eq!(v["sets"][0]["entities"], 5682);
 }
+
+/// The `text[start:end]` of a code-point span (Python slicing).
+fn cp_slice(text: &str, start: u64, end: u64) -> String {
+    text.chars().skip(start as usize).take((end - start) as usize).collect()
+}
+
+fn aligned_entities(out: &Path) -> Vec<(String, String, String)> {
+    let mut v = Vec::new();
+    for line in std::fs::read_to_string(out).expect("aligned output").lines() {
+        let d: Value = serde_json::from_str(line).expect("json");
+        let text = d["text"].as_str().expect("text").to_string();
+        for e in d["entities"].as_array().expect("entities") {
+            let (a, b) = (e["start"].as_u64().expect("start"), e["end"].as_u64().expect("end"));
+            v.push((
+                cp_slice(&text, a, b),
+                e["text"].as_str().expect("t").to_string(),
+                e["label"].as_str().expect("l").into(),
+            ));
+        }
+    }
+    v
+}
+
+/// A Label Studio export (UTF-16 offsets, emoji, a ZWJ family, a flag, math letters)
+/// aligns onto a corpus copy of its text in decomposed form (NFD) with other spacing: every
+/// label lands on the right code points.
+#[test]
+fn label_studio_astral_aligns_to_code_points() {
+    let dir = tempdir();
+    let text = "😀 Zoe\u{308} met 👩\u{200d}👩\u{200d}👧 at Cafe\u{301} 🇨🇭 Zu\u{308}rich ; 𝔘𝔫𝔦 🙂 Bern.";
+    let corpus = dir.path().join("corpus.jsonl");
+    std::fs::write(&corpus, serde_json::json!({"doc_id": "101", "text": text}).to_string() + "\n").expect("write");
+    let out = dir.path().join("out.jsonl");
+    ok(&[
+        "align",
+        "--corpus",
+        s(&corpus),
+        "--labels",
+        s(&fixture("labelstudio/emoji.json")),
+        "--set",
+        "gold",
+        "--out",
+        s(&out),
+    ]);
+    // Only task 101 is in this corpus: the labels of the fixture's other tasks are kept
+    // unplaced (empty spans), the rest land on the decomposed text.
+    let ents: Vec<_> = aligned_entities(&out).into_iter().filter(|e| !e.0.is_empty()).collect();
+    let got: Vec<(&str, &str)> = ents.iter().map(|(slice, _, label)| (slice.as_str(), label.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("Zoe\u{308}", "PER"),
+            ("👩\u{200d}👩\u{200d}👧", "PER"),
+            ("Cafe\u{301} 🇨🇭 Zu\u{308}rich", "LOC"),
+            ("𝔘𝔫𝔦 🙂 Bern", "ORG"),
+        ]
+    );
+    for (slice, stored, _) in &ents {
+        assert_eq!(slice, stored, "the written text is the corpus slice");
+    }
+}
+
+/// A BRAT file whose text has CRLF line ends (offsets count the `\r`) aligns onto the LF
+/// copy of the text at the right code points.
+#[test]
+fn brat_crlf_aligns_onto_lf_text() {
+    let dir = tempdir();
+    let corpus = dir.path().join("corpus.jsonl");
+    let lf = "Line one has Paris.\nLine two has Berlin.\n";
+    std::fs::write(&corpus, serde_json::json!({"doc_id": "crlf", "text": lf}).to_string() + "\n").expect("write");
+    let out = dir.path().join("out.jsonl");
+    ok(&["align", "--corpus", s(&corpus), "--labels", s(&fixture("brat/dev/crlf.ann")), "--out", s(&out)]);
+    let ents = aligned_entities(&out);
+    assert_eq!(ents.len(), 2);
+    assert_eq!(ents[0].0, "Paris");
+    assert_eq!(ents[1].0, "Berlin");
+    // Berlin is at code point 33 in the LF text (34 in the CRLF source).
+    let line = std::fs::read_to_string(&out).expect("out");
+    let d: Value = serde_json::from_str(line.lines().next().expect("line")).expect("json");
+    assert_eq!(d["entities"][1]["start"], 33);
+}
