@@ -223,6 +223,121 @@ impl Scanner {
         })
     }
 
+    /// Read more input after `buf[pos..end]` (compacting first, growing when full).
+    fn fill_more(&mut self) -> Result<()> {
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
+        self.pos = 0;
+        if self.end == self.buf.len() {
+            let n = self.buf.len() * 2;
+            self.buf.resize(n, 0);
+        }
+        loop {
+            match self.file.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(&self.path, e)),
+            }
+            return Ok(());
+        }
+    }
+
+    /// Append complete lines to the document being cut, counting them.
+    fn absorb(&mut self, bytes_end: usize) {
+        let content = &self.buf[self.pos..bytes_end];
+        if self.cur.is_empty() {
+            self.cur_first = self.line + 1;
+        }
+        self.line += memchr::memchr_iter(b'\n', content).count() as u64;
+        self.crlf += memchr::memmem::find_iter(content, b"\r\n").count() as u64;
+        if !self.cur_tokens {
+            self.cur_tokens = content.iter().any(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
+        }
+        self.cur.extend_from_slice(content);
+        self.pos = bytes_end;
+    }
+
+    /// Where the first `-DOCSTART-` line in `buf[pos..end]` starts and ends (after its
+    /// `\n`); the line must be complete (or the input ended). Marker lines may be indented.
+    fn find_docstart(&self) -> Option<(usize, usize)> {
+        const MARK: &[u8] = b"-DOCSTART-";
+        let hay = &self.buf[self.pos..self.end];
+        for hit in memchr::memmem::find_iter(hay, MARK) {
+            let line_start = memchr::memrchr(b'\n', &hay[..hit]).map_or(0, |i| i + 1);
+            let at_line_start = hay[line_start..hit].iter().all(|c| matches!(c, b' ' | b'\t'))
+                && (line_start > 0 || self.pos > 0 || self.cur.is_empty() || self.cur.ends_with(b"\n"));
+            let after = hay.get(hit + MARK.len());
+            let ends_word = after.is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
+            if !(at_line_start && ends_word) {
+                continue;
+            }
+            let line_end = match memchr::memchr(b'\n', &hay[hit..]) {
+                Some(i) => hit + i + 1,
+                None if self.eof => hay.len(),
+                None => return None,
+            };
+            return Some((self.pos + line_start, self.pos + line_end));
+        }
+        None
+    }
+
+    /// Cut the next document when documents are `-DOCSTART-` separated: a substring search
+    /// for the marker and one copy per document (no per-line work).
+    fn next_doc_docstart(&mut self, diag: &mut Diagnostics) -> Result<Option<RawDoc>> {
+        loop {
+            if self.finished {
+                return Ok(None);
+            }
+            if self.line == 0 && self.pos == 0 && self.cur.is_empty() {
+                if self.end < 3 && !self.eof {
+                    self.fill_more()?;
+                    if self.end < 3 && !self.eof {
+                        continue;
+                    }
+                }
+                if self.buf[..self.end].starts_with(b"\xef\xbb\xbf") {
+                    self.pos = 3;
+                    let path = &self.path;
+                    diag.record("bom-removed", "leading byte order mark removed", || path.display().to_string());
+                }
+            }
+            if let Some((ls, le)) = self.find_docstart() {
+                self.absorb(ls);
+                // The marker line itself.
+                self.line += 1;
+                self.crlf += u64::from(self.buf[ls..le].ends_with(b"\r\n"));
+                self.pos = le;
+                self.docstart_seen = true;
+                let doc = self.take_doc();
+                self.cur.clear();
+                if doc.is_some() {
+                    return Ok(doc);
+                }
+                continue;
+            }
+            if self.eof {
+                self.absorb(self.end);
+                self.finished = true;
+                let path = self.path.display().to_string();
+                diag.record_n("crlf-line-endings", "CRLF line endings read as LF", self.crlf, || path.clone());
+                if !self.docstart_seen && self.doc_index == 0 && self.cur_tokens {
+                    diag.note(
+                        "no-docstart",
+                        "no -DOCSTART- lines: the whole file is one document (use --sentences-per-doc N to split)",
+                        || path,
+                    );
+                }
+                return Ok(self.take_doc());
+            }
+            // No marker in what is buffered: keep the complete lines, read on.
+            if let Some(i) = memchr::memrchr(b'\n', &self.buf[self.pos..self.end]) {
+                self.absorb(self.pos + i + 1);
+            }
+            self.fill_more()?;
+        }
+    }
+
     /// The next line's byte range in `buf` (with its `\n`, if any).
     fn next_line(&mut self) -> Result<Option<(usize, usize)>> {
         loop {
@@ -272,6 +387,9 @@ impl Scanner {
 
     /// Cut the next document, or `None` at the end of the file.
     fn next_doc(&mut self, docs: DocBreak, diag: &mut Diagnostics) -> Result<Option<RawDoc>> {
+        if docs == DocBreak::Docstart {
+            return self.next_doc_docstart(diag);
+        }
         while !self.finished {
             let Some((a, b)) = self.next_line()? else {
                 self.finished = true;
@@ -721,6 +839,25 @@ fn split_columns(line: &str, delimiter: Delimiter, out: &mut Vec<(usize, usize)>
     }
 }
 
+/// `T<n>` without the formatting machinery (one of these per mention read).
+fn mention_id(n: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let mut s = String::with_capacity(1 + digits.len() - i);
+    s.push('T');
+    s.extend(digits[i..].iter().map(|&d| d as char));
+    s
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
 }
@@ -756,7 +893,7 @@ fn finish_sentence(
             };
             for c in chunks {
                 let span = Span::new(doc.tokens[first_tok + c.start].start, doc.tokens[first_tok + c.end - 1].end);
-                let id = format!("T{}", doc.mentions[k].len() + 1);
+                let id = mention_id(doc.mentions[k].len() + 1);
                 doc.mentions[k].push(Mention::new(id, span, c.label));
             }
             doc.sent_raw[k].clear();
@@ -786,7 +923,7 @@ fn finish_sentence(
         }
         for c in &doc.decoded.chunks {
             let span = Span::new(doc.tokens[first_tok + c.start].start, doc.tokens[first_tok + c.end - 1].end);
-            let id = format!("T{}", doc.mentions[k].len() + 1);
+            let id = mention_id(doc.mentions[k].len() + 1);
             doc.mentions[k].push(Mention::new(id, span, tagsets[k].label(c.label)));
         }
         doc.sent_tags[k].clear();
