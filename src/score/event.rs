@@ -791,3 +791,141 @@ fn textee(doc: &Document, gold: &DocAnnotations, pred: &DocAnnotations, details:
     });
     DocEventScore { counts, details }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Trigger;
+
+    /// A document of space-separated words with token spans.
+    fn doc(text: &str) -> Document {
+        let mut d = Document::new("d", text);
+        let mut pos = 0;
+        for w in text.split(' ') {
+            d.tokens.push(Span::new(pos, pos + w.len()));
+            pos += w.len() + 1;
+        }
+        d
+    }
+
+    /// The byte span of word `i` (0-based) of `d`.
+    fn w(d: &Document, i: usize) -> Span {
+        d.tokens[i]
+    }
+
+    fn ev(id: &str, ty: &str, trig: Span, args: &[(&str, Span)]) -> Event {
+        Event {
+            id: id.into(),
+            event_type: ty.into(),
+            trigger: Trigger { span: trig, ..Default::default() },
+            arguments: args
+                .iter()
+                .map(|(r, s)| Argument { role: r.to_string(), span: *s, ..Default::default() })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn ann(events: Vec<Event>) -> DocAnnotations {
+        DocAnnotations { doc_id: "d".into(), events, ..Default::default() }
+    }
+
+    fn cor(c: &EventCounts) -> [u64; 6] {
+        EventMetric::ALL.map(|m| c.metric(m).overall.gold.cor)
+    }
+
+    #[test]
+    fn attached_arguments_follow_the_best_event_pairing() {
+        // Two predicted copies of one gold event; the second carries the arguments. Whatever
+        // the order, TC pairs the gold event with the copy that gives the most AC+.
+        let d = doc("Police arrested the suspect in Lyon");
+        let g = ann(vec![ev("E1", "Arrest", w(&d, 1), &[("Agent", w(&d, 0)), ("Place", w(&d, 5))])]);
+        let bare = ev("P1", "Arrest", w(&d, 1), &[]);
+        let full = ev("P2", "Arrest", w(&d, 1), &[("Agent", w(&d, 0)), ("Place", w(&d, 5))]);
+        for pred in [vec![bare.clone(), full.clone()], vec![full.clone(), bare.clone()]] {
+            let s = score_document(&d, &g, &ann(pred.clone()), Profile::Default, EventOptions::default(), true);
+            assert_eq!(cor(&s.counts), [1, 1, 2, 2, 2, 2]);
+            let det = s.details.expect("details");
+            let partner = det.gold_events[0][1].1.expect("paired");
+            assert_eq!(pred[partner].id, "P2");
+        }
+    }
+
+    #[test]
+    fn derived_heads() {
+        let d = doc("The former president of France arrived in Paris");
+        assert_eq!(derived_head(&d, Span::new(0, w(&d, 4).end)), w(&d, 2), "cut before 'of'");
+        assert_eq!(derived_head(&d, w(&d, 5).cover(&w(&d, 6))), w(&d, 5), "cut before 'in'");
+        assert_eq!(derived_head(&d, w(&d, 1).cover(&w(&d, 2))), w(&d, 2), "last token");
+        // Without document tokens, ieval's tokenizer splits the span.
+        let bare = Document::new("d", "two soldiers, killed");
+        assert_eq!(derived_head(&bare, Span::new(0, 12)), Span::new(4, 12));
+    }
+
+    #[test]
+    fn textee_positions_are_tokens_or_text() {
+        let d = doc("Rebels attacked the convoy");
+        assert_eq!(pos(&d, w(&d, 2).cover(&w(&d, 3))), Pos::Tok(2, 4));
+        assert_eq!(pos(&d, Span::new(1, 4)), Pos::Text(1, 4), "inside a token");
+        assert_eq!(pos(&Document::new("d", "Rebels"), Span::new(0, 6)), Pos::Text(0, 6), "no tokens");
+    }
+
+    /// (trigger word, type, [(role, argument word)]).
+    type Spec = (u8, u8, Vec<(u8, u8)>);
+
+    /// A small random document: events over 6 words, 2 types, 2 roles.
+    fn arb_events(d: &Document, spec: &[Spec]) -> Vec<Event> {
+        spec.iter()
+            .enumerate()
+            .map(|(i, (t, ty, args))| {
+                let args: Vec<(&str, Span)> =
+                    args.iter().map(|(r, a)| (["A", "B"][*r as usize % 2], w(d, *a as usize % 6))).collect();
+                ev(&format!("E{i}"), ["X", "Y"][*ty as usize % 2], w(d, *t as usize % 6), &args)
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn invariants_and_order_independence(
+            gs in proptest::collection::vec((0u8..6, 0u8..2, proptest::collection::vec((0u8..2, 0u8..6), 0..4)), 0..5),
+            ps in proptest::collection::vec((0u8..6, 0u8..2, proptest::collection::vec((0u8..2, 0u8..6), 0..4)), 0..5),
+            coref in proptest::bool::ANY,
+        ) {
+            let d = doc("a b c d e f");
+            let g = ann(arb_events(&d, &gs));
+            let p = ann(arb_events(&d, &ps));
+            let opts = EventOptions { coref, ..Default::default() };
+            let s = score_document(&d, &g, &p, Profile::Default, opts, false).counts;
+            let c = cor(&s);
+            // TI >= TC, AI >= AC, AI >= AI+ >= AC+, AC >= AC+; never more COR than items.
+            proptest::prop_assert!(c[0] >= c[1] && c[2] >= c[3] && c[2] >= c[4] && c[4] >= c[5] && c[3] >= c[5]);
+            for m in EventMetric::ALL {
+                let t = s.metric(m).overall;
+                proptest::prop_assert_eq!(t.gold.cor, t.pred.cor);
+                proptest::prop_assert!(t.gold.cor <= t.possible().min(t.actual()));
+                let by_label: u64 = s.metric(m).labels.values().map(|l| l.possible()).sum();
+                proptest::prop_assert_eq!(by_label, t.possible());
+            }
+            // Reversed events and arguments: the same counts.
+            let rev = |a: &DocAnnotations| {
+                let mut a = a.clone();
+                a.events.reverse();
+                for e in &mut a.events {
+                    e.arguments.reverse();
+                }
+                a
+            };
+            let r = score_document(&d, &rev(&g), &rev(&p), Profile::Default, opts, false).counts;
+            proptest::prop_assert_eq!(&r, &s);
+            // Gold against itself: everything correct, in both profiles.
+            for profile in [Profile::Default, Profile::Textee] {
+                let me = score_document(&d, &g, &g, profile, EventOptions::default(), false).counts;
+                for m in EventMetric::ALL {
+                    let t = me.metric(m).overall;
+                    proptest::prop_assert_eq!(t.gold.mis + t.pred.spu, 0);
+                }
+            }
+        }
+    }
+}
