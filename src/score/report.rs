@@ -16,7 +16,8 @@
 //! `Summary` = `{cor, inc, par, mis, spu, possible, actual, tp, fp, fn, precision, recall, f1}`.
 //! `entities` is empty under `--task events` and `events` empty when events are not scored
 //! (`--task entities`, or by default a gold without events). Event labels are event types
-//! (TI, TC, AI, AI+) or roles (AC, AC+); `task` is what was scored (`entities`, `events`,
+//! (TI, TC, AI, AI+) or roles (AC, AC+); the event `documents` average is over documents
+//! with an event on either side; `task` is what was scored (`entities`, `events`,
 //! `all`), `event_matching` the event options on (`exact`, or `head`, `coref`, `realis`).
 
 use std::collections::BTreeMap;
@@ -137,7 +138,9 @@ fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
     } else {
         BTreeMap::new()
     };
-    let ev_docs: Vec<&EventCounts> = s.docs.iter().map(|d| &d.events).collect();
+    // A document without events on either side has undefined ratios: the document average
+    // skips it, so leaving it out is the same.
+    let ev_docs: Vec<&EventCounts> = s.docs.iter().filter_map(|d| d.events.as_deref()).collect();
     let (events, event_type_roles) = if run.events_scored() {
         let events = EventMetric::ALL
             .iter()

@@ -76,7 +76,9 @@ pub struct ScoreOptions {
 pub struct DocScore {
     pub doc_id: String,
     pub entities: EntityCounts,
-    pub events: EventCounts,
+    /// `None` when neither side of the document has an event (most documents of an entity
+    /// corpus: kept small, since every document's counts are kept).
+    pub events: Option<Box<EventCounts>>,
 }
 
 /// Everything one system earned.
@@ -163,6 +165,10 @@ fn score_one(item: &Item, pred: &crate::model::DocAnnotations, opts: &ScoreOptio
     (ents, evs)
 }
 
+fn pred_has_events(item: &Item, system: usize) -> bool {
+    item.preds.get(system).and_then(Option::as_ref).is_some_and(|p| !p.events.is_empty())
+}
+
 /// Score every system on every document of the pairing.
 pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn DetailSink) -> Result<ScoreRun> {
     let profile = opts.profile;
@@ -228,10 +234,11 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                             let d = DocDetails { entities: ents.details, events: evs.details };
                             sink.document(item, k, &d)?;
                         }
+                        let has_events = !item.gold.events.is_empty() || pred_has_events(item, k);
                         sys.docs.push(DocScore {
                             doc_id: item.doc.id.clone(),
                             entities: ents.counts,
-                            events: evs.counts,
+                            events: has_events.then(|| Box::new(evs.counts)),
                         });
                     }
                 }
