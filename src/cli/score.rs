@@ -34,8 +34,8 @@ Examples:
   ieval score --gold spacy.conll --tag-cols 1- --names gold,spacy --profile seqeval
   ieval score --gold corpus/ --format json --output scores.json
   ieval score --gold corpus/ --errors errors.parquet --confusion
-  ieval score --gold gold.jsonl --pred v1=events_v1.jsonl --pred v2=events_v2.jsonl --task events --labels TC,AC
-  ieval score --gold test.jsonl --from textee --pred oneie=pred.jsonl --profile textee --task events";
+  ieval score -g gold.jsonl -p v1=v1.jsonl -p v2=v2.jsonl --task events --labels TC,AC,AC+
+  ieval score -g test.jsonl --from textee -p oneie=pred.jsonl --profile textee --task events";
 
 use std::path::{Path, PathBuf};
 
