@@ -17,11 +17,15 @@ all: build
 build:
 	$(CARGO) build --profile $(PROFILE) --bin ieval
 
-## The main job on the bundled default: convert the bundled datasets and summarise them.
+## The main job on the bundled default: convert the bundled datasets, summarise them, and
+## score the two bundled event system versions against the gold events.
 eval: build
 	@mkdir -p $(OUT)
 	$(IEVAL) convert datasets/articles/gold.jsonl --out $(OUT)/articles
 	$(IEVAL) stats $(OUT)/articles
+	$(IEVAL) score --gold datasets/articles/gold.jsonl --task events --labels TC,AC \
+		--pred v1=datasets/articles/predictions/events_v1.jsonl \
+		--pred v2=datasets/articles/predictions/events_v2.jsonl
 
 ## Rust tests (unit, integration, doc) and the Python-side checks (pyarrow offsets,
 ## parity with seqeval/nervaluate) when their packages are installed.

@@ -8,10 +8,18 @@ files that hold the same tokens pair by token stream (a prediction file without
 -DOCSTART- lines, say). A document present on one side only is an error unless
 --missing empty (score it against nothing) or --missing skip (leave it out, reported).
 
-Modes (see the README): strict (same span and label), exact (same span), partial
+Entity modes (see the README): strict (same span and label), exact (same span), partial
 (overlap, half credit for a partial boundary), type (overlap and same label). Every item
 gets a MUC category: COR, INC, PAR, MIS, SPU. Matching is one-to-one and independent of
 input order.
+
+Events (--task; by default entities, plus events when the gold has any), README section
+\"Event metrics\": TI (trigger span), TC (+ event type), AI (event type + argument span), AC
+(+ role), AI+ / AC+ (AI / AC whose predicted event is the one paired in TC with the
+argument's gold event). One-to-one: a duplicated trigger or argument never earns a
+second COR. Per event type (TI, TC, AI, AI+) and per role (AC, AC+). Options: --head
+(head spans, annotated or derived), --coref (any mention of the gold argument's entity
+cluster fills the role), --realis (TC also needs equal realis).
 
 Profiles reproduce an anchor tool's numbers exactly, quirks included:
   default          ieval's own definitions (all four modes; 0/0 is undefined)
@@ -19,12 +27,15 @@ Profiles reproduce an anchor tool's numbers exactly, quirks included:
   seqeval          seqeval default mode (strict only)
   seqeval-strict   seqeval mode='strict' with --scheme (default IOB2)
   nervaluate       nervaluate 1.2.1 (strict, exact, partial, ent_type)
+  textee           TextEE's event scorer: tuple sets, token offsets (entities: strict sets)
 
 Examples:
   ieval score --gold eng.testb --pred flair=flair.txt --pred elmo=elmo.txt
   ieval score --gold spacy.conll --tag-cols 1- --names gold,spacy --profile seqeval
   ieval score --gold corpus/ --format json --output scores.json
   ieval score --gold corpus/ --errors errors.parquet --confusion
+  ieval score -g gold.jsonl -p v1=v1.jsonl -p v2=v2.jsonl --task events --labels TC,AC,AC+
+  ieval score -g test.jsonl --from textee -p oneie=pred.jsonl --profile textee --task events
 
 Alignment (--align): gold and predictions made on another copy of the text (another
 tokenization, drifted text, other offset units, or LLM output with no offsets at all) are
@@ -42,16 +53,19 @@ use ieval::formats::{self, Corpus, Format, MemorySource, ReadOptions, Record, So
 use ieval::model::{Document, SetMeta};
 use ieval::report::{Table, TableFormat};
 use ieval::score::errors::ErrorWriter;
-use ieval::score::report::{ScoreReport, build, confusion_table, label_table, summary_table};
-use ieval::score::run::{DetailSink, NoDetails};
-use ieval::score::{Missing, PairBy, Pairing, Profile, score};
+use ieval::score::report::{
+    ScoreReport, TYPE_ROLE_TABLE, build, confusion_table, event_summary_table, has_label_table, label_table,
+    summary_table,
+};
+use ieval::score::run::{DetailSink, NoDetails, ScoreOptions, Task, score_with};
+use ieval::score::{EventOptions, Missing, PairBy, Pairing, Profile};
 use ieval::tags::Scheme;
 use ieval::{Error, Result};
 
 use super::{Global, InputArgs, Out, ReportFormat};
 
 #[derive(clap::Args)]
-#[command(about = "Score systems against a gold set (entities)", long_about = LONG_HELP)]
+#[command(about = "Score systems against a gold set (entities and events)", long_about = LONG_HELP)]
 pub struct Args {
     /// The gold input: corpus directory, CoNLL or JSONL.
     #[arg(long, short = 'g')]
@@ -80,13 +94,30 @@ pub struct Args {
     /// Write the scores to a file instead of stdout.
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
-    /// Per-label tables for this mode (or `all`); default strict. `none` to leave out.
-    #[arg(long, default_value = "strict", value_name = "MODE")]
+    /// What to score: entities, events, all, or auto (entities, plus events when the gold
+    /// has any).
+    #[arg(long, default_value = "auto")]
+    task: Task,
+    /// Events: compare head spans (annotated, else derived: see the README).
+    #[arg(long)]
+    head: bool,
+    /// Events: a predicted argument may match any mention of the gold argument's entity
+    /// cluster.
+    #[arg(long)]
+    coref: bool,
+    /// Events: TC (and AI+, AC+) also need equal realis where both events have one.
+    #[arg(long)]
+    realis: bool,
+    /// Per-label tables, comma-separated: entity modes (strict, exact, partial, type), event
+    /// metrics (TI, TC, AI, AC, AI+, AC+), AC-type-role; `all`, or `none`. Tables for what
+    /// was not scored are left out.
+    #[arg(long, default_value = "strict,TC,AC", value_name = "TABLES")]
     labels: String,
     /// Also print the entity confusion matrix (gold label x predicted label).
     #[arg(long)]
     confusion: bool,
-    /// Write every gold and predicted mention with its category to FILE (.parquet or .jsonl).
+    /// Write every gold and predicted mention with its category to FILE (.parquet or
+    /// .jsonl); event triggers and arguments go to FILE's sibling <stem>.events.<ext>.
     #[arg(long, value_name = "FILE")]
     errors: Option<PathBuf>,
     /// Align every label input onto the documents' text before scoring (labels made on a
@@ -126,6 +157,17 @@ fn stem(p: &Path) -> String {
 }
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
+    let events = EventOptions { head: args.head, coref: args.coref, realis: args.realis };
+    if events != EventOptions::default() {
+        if args.task == Task::Entities {
+            return Err(Error::usage("--head, --coref and --realis apply to events: leave out --task entities"));
+        }
+        if args.profile == Profile::Textee {
+            return Err(Error::usage(
+                "--head, --coref and --realis are not part of TextEE's scorer: leave them out with --profile textee",
+            ));
+        }
+    }
     let mut opts = args.input.read_options();
     if let Some(policy) = args.profile.decoding() {
         opts.conll.policy = policy;
@@ -158,17 +200,19 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         return Err(Error::usage("nothing to score: give --pred, or a gold input that carries system sets"));
     }
     let names: Vec<String> = pairing.systems().iter().map(|s| s.name().to_string()).collect();
-    let mut errw = match &args.errors {
+    let errw = match &args.errors {
         Some(p) => Some(ErrorWriter::create(p, names)?),
         None => None,
     };
+    let mut errw = errw.map(|w| w.with_events_required(matches!(args.task, Task::Events | Task::All)));
     let want = errw.is_some();
     let run = {
         let sink: &mut dyn DetailSink = match errw.as_mut() {
             Some(w) => w,
             None => &mut NoDetails,
         };
-        score(pairing, args.profile, sink, want)?
+        let so = ScoreOptions { profile: args.profile, task: args.task, events, details: want };
+        score_with(pairing, so, sink)?
     };
     if run.gold_documents == 0 {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
@@ -316,18 +360,34 @@ fn render(r: &ScoreReport, args: &Args, alignment: Option<&BTreeMap<String, Alig
             tables.push(t.with_title(format!("{title} ({name})")));
         }
     }
+    let has_events = r.systems.iter().any(|s| !s.events.is_empty());
+    let has_entities = r.systems.iter().any(|s| !s.entities.is_empty());
     let head = format!(
-        "gold {} ({} documents, {} entities), profile {}",
-        r.gold.source, r.gold.documents, r.gold.entities, r.ieval.profile
+        "gold {} ({} documents, {} entities, {} events, {} arguments), profile {}",
+        r.gold.source, r.gold.documents, r.gold.entities, r.gold.events, r.gold.arguments, r.ieval.profile
     );
-    tables.push(summary_table(r).with_title(head));
-    let modes: Vec<String> = match args.labels.as_str() {
+    if has_entities {
+        tables.push(summary_table(r).with_title(head.clone()));
+    }
+    if has_events {
+        let matching = format!("events, {} matching", r.ieval.event_matching.join(" + "));
+        let title = if has_entities { matching } else { format!("{head}; {matching}") };
+        tables.push(event_summary_table(r).with_title(title));
+    }
+    let names: Vec<String> = match args.labels.as_str() {
         "none" => Vec::new(),
-        "all" => r.systems.first().map(|s| s.entities.keys().cloned().collect()).unwrap_or_default(),
-        m => vec![m.to_string()],
+        "all" => {
+            let mut v: Vec<String> = ["strict", "exact", "partial", "type"].iter().map(|s| s.to_string()).collect();
+            v.extend(ieval::score::EventMetric::ALL.iter().map(|m| m.name().to_string()));
+            v.push(TYPE_ROLE_TABLE.to_string());
+            v
+        }
+        list => list.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
     };
-    for m in modes {
-        tables.push(label_table(r, &m));
+    for n in names {
+        if has_label_table(r, &n) {
+            tables.push(label_table(r, &n));
+        }
     }
     if args.confusion {
         for s in &r.systems {

@@ -76,7 +76,9 @@ pub fn score_document(
 ) -> DocEntityScore {
     match profile {
         Profile::Default => default_profile(gold, pred, details),
-        Profile::Conlleval | Profile::Seqeval | Profile::SeqevalStrict => set_profile(gold, pred, details),
+        Profile::Conlleval | Profile::Seqeval | Profile::SeqevalStrict | Profile::Textee => {
+            set_profile(gold, pred, details)
+        }
         Profile::Nervaluate => nervaluate_profile(doc, gold, pred, details),
     }
 }

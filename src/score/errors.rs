@@ -1,5 +1,8 @@
-//! The mention-level error listing: every gold and predicted mention of every system with
-//! its category in each mode and its partner, for drill-down (JSONL or Parquet).
+//! The item-level error listing, for drill-down (JSONL or Parquet): every gold and
+//! predicted entity mention of every system with its category in each mode and its
+//! partner ([`ErrorRow`], in the file asked for), and every gold and predicted event
+//! trigger and argument with its category in each event metric ([`EventErrorRow`], in a
+//! sibling file `<stem>.events.<ext>`, see [`event_errors_path`]).
 
 use std::io::Write;
 use std::path::Path;
@@ -13,11 +16,12 @@ use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 
 use super::counts::Mode;
+use super::event::{ArgOutcome, EventMatch, TriggerOutcome};
 use super::matching::ModeMatch;
 use super::pair::Item;
-use super::run::DetailSink;
+use super::run::{DetailSink, DocDetails};
 use crate::error::{Error, Result};
-use crate::model::Mention;
+use crate::model::{DocAnnotations, Mention};
 use crate::output::AtomicFile;
 use crate::text::OffsetIndex;
 
@@ -89,42 +93,261 @@ pub fn rows(item: &Item, system_name: &str, system: usize, d: &[ModeMatch; 4]) -
     out
 }
 
-fn schema() -> SchemaRef {
-    let s = |n: &str, null: bool| Field::new(n, DataType::Utf8, null);
-    Arc::new(Schema::new(vec![
-        s("system", false),
-        s("doc_id", false),
-        s("side", false),
-        s("id", false),
-        Field::new("start", DataType::UInt32, false),
-        Field::new("end", DataType::UInt32, false),
-        s("label", false),
-        s("text", false),
-        s("strict", true),
-        s("strict_match", true),
-        s("exact", true),
-        s("exact_match", true),
-        s("partial", true),
-        s("partial_match", true),
-        s("type", true),
-        s("type_match", true),
-    ]))
+/// One trigger or argument of the event listing. Offsets are code points; `ti`..`ac_plus`
+/// hold COR, MIS or SPU (triggers fill `ti` and `tc`, arguments the four argument
+/// metrics); `*_match` names the partner on the other side: an event id for a trigger,
+/// `<event id>#<n>` (n: 1-based argument number) for an argument. Under the textee
+/// profile items match as tuples, so there is no partner, and duplicates share their
+/// tuple's category.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EventErrorRow {
+    pub system: String,
+    pub doc_id: String,
+    pub side: &'static str,
+    /// `trigger` or `argument`.
+    pub kind: &'static str,
+    pub event_id: String,
+    pub event_type: String,
+    pub realis: Option<String>,
+    /// Arguments: the role and the 1-based argument number within its event.
+    pub role: Option<String>,
+    pub argument: Option<u32>,
+    pub entity_id: Option<String>,
+    pub start: u32,
+    pub end: u32,
+    pub text: String,
+    pub ti: Option<&'static str>,
+    pub ti_match: Option<String>,
+    pub tc: Option<&'static str>,
+    pub tc_match: Option<String>,
+    pub ai: Option<&'static str>,
+    pub ai_match: Option<String>,
+    pub ac: Option<&'static str>,
+    pub ac_match: Option<String>,
+    pub ai_plus: Option<&'static str>,
+    pub ai_plus_match: Option<String>,
+    pub ac_plus: Option<&'static str>,
+    pub ac_plus_match: Option<String>,
 }
 
-enum Sink {
+/// Event rows of one document and system.
+pub fn event_rows(item: &Item, system_name: &str, system: usize, d: &EventMatch) -> Vec<EventErrorRow> {
+    let ix = OffsetIndex::new(&item.doc.text);
+    let empty = DocAnnotations::default();
+    let pred: &DocAnnotations = item.preds[system].as_ref().unwrap_or(&empty);
+    let gold = &item.gold;
+    let cp = |b: usize| ix.byte_to_char(b).unwrap_or(0) as u32;
+    let text = |s: crate::model::Span| s.slice(&item.doc.text).unwrap_or("").to_string();
+    let mut out = Vec::new();
+    type Sides<'a> = (&'a [[TriggerOutcome; 2]], &'a [Vec<[ArgOutcome; 4]>]);
+    let sides: [(&'static str, &DocAnnotations, &DocAnnotations, Sides); 2] =
+        [("gold", gold, pred, (&d.gold_events, &d.gold_args)), ("pred", pred, gold, (&d.pred_events, &d.pred_args))];
+    for (side, mine, other, (evs, args)) in sides {
+        let ev_name = |o: &(crate::score::matching::Category, Option<usize>)| {
+            (Some(o.0.name()), o.1.and_then(|i| other.events.get(i)).map(|e| e.id.clone()))
+        };
+        let arg_name = |o: &ArgOutcome| {
+            let partner = o.1.and_then(|(e, k)| other.events.get(e).map(|ev| format!("{}#{}", ev.id, k + 1)));
+            (Some(o.0.name()), partner)
+        };
+        for (i, e) in mine.events.iter().enumerate() {
+            let Some(t) = evs.get(i) else { continue };
+            let (ti, ti_match) = ev_name(&t[0]);
+            let (tc, tc_match) = ev_name(&t[1]);
+            out.push(EventErrorRow {
+                system: system_name.to_string(),
+                doc_id: item.doc.id.clone(),
+                side,
+                kind: "trigger",
+                event_id: e.id.clone(),
+                event_type: e.event_type.clone(),
+                realis: e.realis.clone(),
+                role: None,
+                argument: None,
+                entity_id: None,
+                start: cp(e.trigger.span.start),
+                end: cp(e.trigger.span.end),
+                text: text(e.trigger.span),
+                ti,
+                ti_match,
+                tc,
+                tc_match,
+                ai: None,
+                ai_match: None,
+                ac: None,
+                ac_match: None,
+                ai_plus: None,
+                ai_plus_match: None,
+                ac_plus: None,
+                ac_plus_match: None,
+            });
+            for (k, a) in e.arguments.iter().enumerate() {
+                let Some(o) = args.get(i).and_then(|v| v.get(k)) else { continue };
+                let (ai, ai_match) = arg_name(&o[0]);
+                let (ac, ac_match) = arg_name(&o[1]);
+                let (ai_plus, ai_plus_match) = arg_name(&o[2]);
+                let (ac_plus, ac_plus_match) = arg_name(&o[3]);
+                out.push(EventErrorRow {
+                    system: system_name.to_string(),
+                    doc_id: item.doc.id.clone(),
+                    side,
+                    kind: "argument",
+                    event_id: e.id.clone(),
+                    event_type: e.event_type.clone(),
+                    realis: e.realis.clone(),
+                    role: Some(a.role.clone()),
+                    argument: Some(k as u32 + 1),
+                    entity_id: a.entity_id.clone(),
+                    start: cp(a.span.start),
+                    end: cp(a.span.end),
+                    text: text(a.span),
+                    ti: None,
+                    ti_match: None,
+                    tc: None,
+                    tc_match: None,
+                    ai,
+                    ai_match,
+                    ac,
+                    ac_match,
+                    ai_plus,
+                    ai_plus_match,
+                    ac_plus,
+                    ac_plus_match,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A row type the writer can store as JSONL and Parquet.
+trait Row: Serialize + Sized {
+    fn schema() -> SchemaRef;
+    fn columns(rows: &[Self]) -> Vec<ArrayRef>;
+}
+
+fn utf8(n: &str, null: bool) -> Field {
+    Field::new(n, DataType::Utf8, null)
+}
+
+fn strs<R>(rows: &[R], f: impl Fn(&R) -> &str) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+}
+
+fn opt_strs<R>(rows: &[R], f: impl Fn(&R) -> Option<&str>) -> ArrayRef {
+    Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
+}
+
+impl Row for ErrorRow {
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            utf8("system", false),
+            utf8("doc_id", false),
+            utf8("side", false),
+            utf8("id", false),
+            Field::new("start", DataType::UInt32, false),
+            Field::new("end", DataType::UInt32, false),
+            utf8("label", false),
+            utf8("text", false),
+            utf8("strict", true),
+            utf8("strict_match", true),
+            utf8("exact", true),
+            utf8("exact_match", true),
+            utf8("partial", true),
+            utf8("partial_match", true),
+            utf8("type", true),
+            utf8("type_match", true),
+        ]))
+    }
+    fn columns(rows: &[Self]) -> Vec<ArrayRef> {
+        vec![
+            strs(rows, |r| &r.system),
+            strs(rows, |r| &r.doc_id),
+            strs(rows, |r| r.side),
+            strs(rows, |r| &r.id),
+            Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.start))),
+            Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.end))),
+            strs(rows, |r| &r.label),
+            strs(rows, |r| &r.text),
+            opt_strs(rows, |r| r.strict),
+            opt_strs(rows, |r| r.strict_match.as_deref()),
+            opt_strs(rows, |r| r.exact),
+            opt_strs(rows, |r| r.exact_match.as_deref()),
+            opt_strs(rows, |r| r.partial),
+            opt_strs(rows, |r| r.partial_match.as_deref()),
+            opt_strs(rows, |r| r.type_),
+            opt_strs(rows, |r| r.type_match.as_deref()),
+        ]
+    }
+}
+
+impl Row for EventErrorRow {
+    fn schema() -> SchemaRef {
+        let mut fields = vec![
+            utf8("system", false),
+            utf8("doc_id", false),
+            utf8("side", false),
+            utf8("kind", false),
+            utf8("event_id", false),
+            utf8("event_type", false),
+            utf8("realis", true),
+            utf8("role", true),
+            Field::new("argument", DataType::UInt32, true),
+            utf8("entity_id", true),
+            Field::new("start", DataType::UInt32, false),
+            Field::new("end", DataType::UInt32, false),
+            utf8("text", false),
+        ];
+        for m in ["ti", "tc", "ai", "ac", "ai_plus", "ac_plus"] {
+            fields.push(utf8(m, true));
+            fields.push(utf8(&format!("{m}_match"), true));
+        }
+        Arc::new(Schema::new(fields))
+    }
+    fn columns(rows: &[Self]) -> Vec<ArrayRef> {
+        vec![
+            strs(rows, |r| &r.system),
+            strs(rows, |r| &r.doc_id),
+            strs(rows, |r| r.side),
+            strs(rows, |r| r.kind),
+            strs(rows, |r| &r.event_id),
+            strs(rows, |r| &r.event_type),
+            opt_strs(rows, |r| r.realis.as_deref()),
+            opt_strs(rows, |r| r.role.as_deref()),
+            Arc::new(UInt32Array::from(rows.iter().map(|r| r.argument).collect::<Vec<_>>())),
+            opt_strs(rows, |r| r.entity_id.as_deref()),
+            Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.start))),
+            Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.end))),
+            strs(rows, |r| &r.text),
+            opt_strs(rows, |r| r.ti),
+            opt_strs(rows, |r| r.ti_match.as_deref()),
+            opt_strs(rows, |r| r.tc),
+            opt_strs(rows, |r| r.tc_match.as_deref()),
+            opt_strs(rows, |r| r.ai),
+            opt_strs(rows, |r| r.ai_match.as_deref()),
+            opt_strs(rows, |r| r.ac),
+            opt_strs(rows, |r| r.ac_match.as_deref()),
+            opt_strs(rows, |r| r.ai_plus),
+            opt_strs(rows, |r| r.ai_plus_match.as_deref()),
+            opt_strs(rows, |r| r.ac_plus),
+            opt_strs(rows, |r| r.ac_plus_match.as_deref()),
+        ]
+    }
+}
+
+enum Sink<R> {
     Jsonl(AtomicFile),
-    Parquet(Box<ArrowWriter<AtomicFile>>, Vec<ErrorRow>),
+    Parquet(Box<ArrowWriter<AtomicFile>>, Vec<R>),
 }
 
-/// Writes the listing as JSONL (`.jsonl`) or Parquet (anything else), atomically.
-pub struct ErrorWriter {
-    sink: Sink,
-    names: Vec<String>,
+/// One listing file: JSONL (`.jsonl`, `.ndjson`) or Parquet (anything else), atomic.
+struct RowFile<R> {
+    sink: Sink<R>,
     path: std::path::PathBuf,
 }
 
-impl ErrorWriter {
-    pub fn create(path: &Path, system_names: Vec<String>) -> Result<Self> {
+impl<R: Row> RowFile<R> {
+    fn create(path: &Path) -> Result<Self> {
         let file = AtomicFile::create(path)?;
         let jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
         let sink = if jsonl {
@@ -133,59 +356,22 @@ impl ErrorWriter {
             let props = WriterProperties::builder()
                 .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
                 .build();
-            let w = ArrowWriter::try_new(file, schema(), Some(props)).map_err(|e| Error::parquet(path, e))?;
+            let w = ArrowWriter::try_new(file, R::schema(), Some(props)).map_err(|e| Error::parquet(path, e))?;
             Sink::Parquet(Box::new(w), Vec::new())
         };
-        Ok(ErrorWriter { sink, names: system_names, path: path.to_path_buf() })
+        Ok(RowFile { sink, path: path.to_path_buf() })
     }
 
-    fn flush_parquet(w: &mut ArrowWriter<AtomicFile>, buf: &mut Vec<ErrorRow>, path: &Path) -> Result<()> {
+    fn flush_parquet(w: &mut ArrowWriter<AtomicFile>, buf: &mut Vec<R>, path: &Path) -> Result<()> {
         if buf.is_empty() {
             return Ok(());
         }
         let rows = std::mem::take(buf);
-        let st = |f: fn(&ErrorRow) -> &str| -> ArrayRef { Arc::new(StringArray::from_iter_values(rows.iter().map(f))) };
-        let opt = |f: fn(&ErrorRow) -> Option<&str>| -> ArrayRef {
-            Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
-        };
-        let cols: Vec<ArrayRef> = vec![
-            st(|r| &r.system),
-            st(|r| &r.doc_id),
-            st(|r| r.side),
-            st(|r| &r.id),
-            Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.start))),
-            Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.end))),
-            st(|r| &r.label),
-            st(|r| &r.text),
-            opt(|r| r.strict),
-            opt(|r| r.strict_match.as_deref()),
-            opt(|r| r.exact),
-            opt(|r| r.exact_match.as_deref()),
-            opt(|r| r.partial),
-            opt(|r| r.partial_match.as_deref()),
-            opt(|r| r.type_),
-            opt(|r| r.type_match.as_deref()),
-        ];
-        let batch = RecordBatch::try_new(schema(), cols).map_err(|e| Error::parquet(path, e))?;
+        let batch = RecordBatch::try_new(R::schema(), R::columns(&rows)).map_err(|e| Error::parquet(path, e))?;
         w.write(&batch).map_err(|e| Error::parquet(path, e))
     }
 
-    pub fn finish(self) -> Result<()> {
-        match self.sink {
-            Sink::Jsonl(f) => f.commit(),
-            Sink::Parquet(mut w, mut buf) => {
-                Self::flush_parquet(&mut w, &mut buf, &self.path)?;
-                let f = w.into_inner().map_err(|e| Error::parquet(&self.path, e))?;
-                f.commit()
-            }
-        }
-    }
-}
-
-impl DetailSink for ErrorWriter {
-    fn document(&mut self, item: &Item, system: usize, details: &[ModeMatch; 4]) -> Result<()> {
-        let name = self.names.get(system).cloned().unwrap_or_default();
-        let rows = rows(item, &name, system, details);
+    fn write(&mut self, rows: Vec<R>) -> Result<()> {
         match &mut self.sink {
             Sink::Jsonl(f) => {
                 for r in rows {
@@ -197,6 +383,93 @@ impl DetailSink for ErrorWriter {
                 buf.extend(rows);
                 if buf.len() >= 65_536 {
                     Self::flush_parquet(w, buf, &self.path)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        match self.sink {
+            Sink::Jsonl(f) => f.commit(),
+            Sink::Parquet(mut w, mut buf) => {
+                Self::flush_parquet(&mut w, &mut buf, &self.path)?;
+                let f = w.into_inner().map_err(|e| Error::parquet(&self.path, e))?;
+                f.commit()
+            }
+        }
+    }
+}
+
+/// Where the event rows go when the entity rows go to `path`: `errors.parquet` ->
+/// `errors.events.parquet`, `out/e.jsonl` -> `out/e.events.jsonl`.
+pub fn event_errors_path(path: &Path) -> std::path::PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.events.{}", ext.to_string_lossy()),
+        None => format!("{stem}.events"),
+    };
+    path.with_file_name(name)
+}
+
+/// Writes the listings: entity rows to the path given, event rows to
+/// [`event_errors_path`] (created at the first event row, or at the end when events are
+/// `required`).
+pub struct ErrorWriter {
+    entities: RowFile<ErrorRow>,
+    events: Option<RowFile<EventErrorRow>>,
+    events_path: std::path::PathBuf,
+    events_required: bool,
+    names: Vec<String>,
+}
+
+impl ErrorWriter {
+    pub fn create(path: &Path, system_names: Vec<String>) -> Result<Self> {
+        Ok(ErrorWriter {
+            entities: RowFile::create(path)?,
+            events: None,
+            events_path: event_errors_path(path),
+            events_required: false,
+            names: system_names,
+        })
+    }
+
+    /// Write the event file even when no document has an event.
+    pub fn with_events_required(mut self, yes: bool) -> Self {
+        self.events_required = yes;
+        self
+    }
+
+    /// The path of the event listing.
+    pub fn events_path(&self) -> &Path {
+        &self.events_path
+    }
+
+    pub fn finish(mut self) -> Result<()> {
+        if self.events.is_none() && self.events_required {
+            self.events = Some(RowFile::create(&self.events_path)?);
+        }
+        if let Some(e) = self.events {
+            e.finish()?;
+        }
+        self.entities.finish()
+    }
+}
+
+impl DetailSink for ErrorWriter {
+    fn document(&mut self, item: &Item, system: usize, details: &DocDetails) -> Result<()> {
+        let name = self.names.get(system).cloned().unwrap_or_default();
+        if let Some(d) = &details.entities {
+            self.entities.write(rows(item, &name, system, d))?;
+        }
+        if let Some(d) = &details.events {
+            let rows = event_rows(item, &name, system, d);
+            if !rows.is_empty() {
+                if self.events.is_none() {
+                    self.events = Some(RowFile::create(&self.events_path)?);
+                }
+                if let Some(f) = self.events.as_mut() {
+                    f.write(rows)?;
                 }
             }
         }

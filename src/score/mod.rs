@@ -5,9 +5,11 @@
 //! [`counts::EntityCounts`] (which add); [`report`] turns counts into metrics in the
 //! documented JSON shape.
 
+pub mod bipartite;
 pub mod counts;
 pub mod entity;
 pub mod errors;
+pub mod event;
 pub mod matching;
 pub mod metrics;
 pub mod nervaluate;
@@ -17,6 +19,7 @@ pub mod report;
 pub mod run;
 
 pub use counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally};
+pub use event::{EventCounts, EventMetric, EventOptions};
 pub use metrics::{Prf, Summary};
 pub use pair::{Item, Missing, PairBy, Pairing};
 pub use profile::Profile;

@@ -20,11 +20,20 @@ pub enum Profile {
     SeqevalStrict,
     /// nervaluate 1.2.1: its four strategies, per type recomputed one label at a time.
     Nervaluate,
+    /// TextEE's end-to-end event scorer: tuple sets (duplicates collapse), token offsets;
+    /// entities as strict span + type sets.
+    Textee,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 5] =
-        [Profile::Default, Profile::Conlleval, Profile::Seqeval, Profile::SeqevalStrict, Profile::Nervaluate];
+    pub const ALL: [Profile; 6] = [
+        Profile::Default,
+        Profile::Conlleval,
+        Profile::Seqeval,
+        Profile::SeqevalStrict,
+        Profile::Nervaluate,
+        Profile::Textee,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -33,13 +42,14 @@ impl Profile {
             Profile::Seqeval => "seqeval",
             Profile::SeqevalStrict => "seqeval-strict",
             Profile::Nervaluate => "nervaluate",
+            Profile::Textee => "textee",
         }
     }
 
     /// The tag decoding the profile imposes on tag input (`None`: the user's choice).
     pub fn decoding(self) -> Option<Policy> {
         match self {
-            Profile::Default => None,
+            Profile::Default | Profile::Textee => None,
             Profile::Conlleval => Some(Policy::Conlleval),
             Profile::Seqeval => Some(Policy::Seqeval),
             Profile::SeqevalStrict => Some(Policy::Strict),
@@ -51,7 +61,7 @@ impl Profile {
     pub fn modes(self) -> &'static [Mode] {
         match self {
             Profile::Default | Profile::Nervaluate => &Mode::ALL,
-            Profile::Conlleval | Profile::Seqeval | Profile::SeqevalStrict => &[Mode::Strict],
+            Profile::Conlleval | Profile::Seqeval | Profile::SeqevalStrict | Profile::Textee => &[Mode::Strict],
         }
     }
 
@@ -86,6 +96,15 @@ impl Profile {
                 "0/0 is reported as 0",
                 "only O, B- and I- tags are read",
             ],
+            Profile::Textee => &[
+                "each event metric is a set of tuples over the run: a duplicated trigger or argument counts once, in gold as in predictions",
+                "TI (w, t_start, t_end); TC + event type; AI (w, type, a_start, a_end); AC + role; AI+ / AC+ add the trigger span (w = document or window id)",
+                "offsets are token indices (end exclusive); a span off the token boundaries keeps its character range",
+                "an argument is attached (AI+, AC+) to a predicted event by its trigger span and type, not by a one-to-one event pairing",
+                "micro averages only in TextEE (per-type rows here are the same sets split by type or role); 0/0 is reported as 0",
+                "entities: strict span + type, as sets",
+                "fractions, not TextEE's percentages",
+            ],
         }
     }
 }
@@ -94,7 +113,9 @@ impl std::str::FromStr for Profile {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         Profile::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| {
-            format!("unknown profile {s:?} (expected default, conlleval, seqeval, seqeval-strict or nervaluate)")
+            format!(
+                "unknown profile {s:?} (expected default, conlleval, seqeval, seqeval-strict, nervaluate or textee)"
+            )
         })
     }
 }

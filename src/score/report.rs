@@ -2,21 +2,30 @@
 //!
 //! JSON shape (stable; fractions in [0, 1], `null` for undefined):
 //! ```text
-//! { "ieval":  { "version", "profile", "quirks": [..] },
-//!   "gold":   { "name", "source", "documents", "entities", "diagnostics" },
+//! { "ieval":  { "version", "profile", "quirks": [..], "task", "event_matching": [..] },
+//!   "gold":   { "name", "source", "documents", "entities", "events", "arguments", "diagnostics" },
 //!   "systems": [ { "name", "version", "source", "documents",
-//!                  "entities": { "<mode>": { "micro": Summary, "macro": Prf, "weighted": Prf,
-//!                                            "documents": Prf, "labels": { "<label>": Summary } } },
+//!                  "entities": { "<mode>": ModeReport },
+//!                  "events": { "TI" | "TC" | "AI" | "AC" | "AI+" | "AC+": ModeReport },
+//!                  "event_type_roles": ModeReport,     // AC by "<type>/<role>"; when events are scored
 //!                  "confusion": [ { "gold", "pred", "count" } ],
 //!                  "diagnostics": { .. } } ] }
+//! ModeReport = { "micro": Summary, "macro": Prf, "weighted": Prf, "documents": Prf,
+//!                "labels": { "<label>": Summary } }
 //! ```
 //! `Summary` = `{cor, inc, par, mis, spu, possible, actual, tp, fp, fn, precision, recall, f1}`.
+//! `entities` is empty under `--task events` and `events` empty when events are not scored
+//! (`--task entities`, or by default a gold without events). Event labels are event types
+//! (TI, TC, AI, AI+) or roles (AC, AC+); the event `documents` average is over documents
+//! with an event on either side; `task` is what was scored (`entities`, `events`,
+//! `all`), `event_matching` the event options on (`exact`, or `head`, `coref`, `realis`).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::counts::{EntityCounts, Mode};
+use super::counts::{EntityCounts, Mode, ModeCounts};
+use super::event::{EventCounts, EventMetric};
 use super::metrics::{Prf, Summary, document_avg, macro_avg, summarize, weighted_avg};
 use super::profile::Profile;
 use super::run::{ScoreRun, SystemScore};
@@ -29,6 +38,10 @@ pub struct ToolInfo {
     pub version: String,
     pub profile: String,
     pub quirks: Vec<String>,
+    #[serde(default)]
+    pub task: String,
+    #[serde(default)]
+    pub event_matching: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,6 +50,10 @@ pub struct GoldInfo {
     pub source: String,
     pub documents: u64,
     pub entities: u64,
+    #[serde(default)]
+    pub events: u64,
+    #[serde(default)]
+    pub arguments: u64,
     #[serde(default)]
     pub diagnostics: serde_json::Value,
 }
@@ -65,6 +82,10 @@ pub struct SystemReport {
     pub source: String,
     pub documents: u64,
     pub entities: BTreeMap<String, ModeReport>,
+    #[serde(default)]
+    pub events: BTreeMap<String, ModeReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type_roles: Option<ModeReport>,
     pub confusion: Vec<ConfusionCell>,
     #[serde(default)]
     pub diagnostics: serde_json::Value,
@@ -86,13 +107,23 @@ fn diag_json(d: &Diagnostics) -> serde_json::Value {
 
 /// Metrics of one mode from totals and per-document counts.
 pub fn mode_report(total: &EntityCounts, docs: &[&EntityCounts], mode: Mode, profile: Profile) -> ModeReport {
+    let doc_counts: Vec<&ModeCounts> = docs.iter().map(|d| d.mode(mode)).collect();
+    counts_report(total.mode(mode), &doc_counts, mode.half_credit(), profile)
+}
+
+/// Metrics of one event metric from totals and per-document counts.
+pub fn event_report(total: &EventCounts, docs: &[&EventCounts], metric: EventMetric, profile: Profile) -> ModeReport {
+    let doc_counts: Vec<&ModeCounts> = docs.iter().map(|d| d.metric(metric)).collect();
+    counts_report(total.metric(metric), &doc_counts, false, profile)
+}
+
+/// Metrics from counts: micro, per label, the averages over labels and over documents.
+pub fn counts_report(mc: &ModeCounts, docs: &[&ModeCounts], half: bool, profile: Profile) -> ModeReport {
     let zero = profile.zero_for_undefined();
-    let half = mode.half_credit();
-    let mc = total.mode(mode);
     let labels: BTreeMap<String, Summary> =
         mc.labels.iter().map(|(l, t)| (l.clone(), summarize(t, half, zero))).collect();
     let label_vals: Vec<Summary> = labels.values().copied().collect();
-    let doc_vals: Vec<Summary> = docs.iter().map(|d| summarize(&d.mode(mode).overall, half, zero)).collect();
+    let doc_vals: Vec<Summary> = docs.iter().map(|d| summarize(&d.overall, half, zero)).collect();
     ModeReport {
         micro: summarize(&mc.overall, half, zero),
         macro_: macro_avg(&label_vals, zero),
@@ -102,10 +133,27 @@ pub fn mode_report(total: &EntityCounts, docs: &[&EntityCounts], mode: Mode, pro
     }
 }
 
-fn system_report(s: &SystemScore, profile: Profile) -> SystemReport {
+fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
+    let profile = run.profile;
     let docs: Vec<&EntityCounts> = s.docs.iter().map(|d| &d.entities).collect();
-    let entities =
-        profile.modes().iter().map(|&m| (m.name().to_string(), mode_report(&s.total, &docs, m, profile))).collect();
+    let entities = if run.entities_scored() {
+        profile.modes().iter().map(|&m| (m.name().to_string(), mode_report(&s.total, &docs, m, profile))).collect()
+    } else {
+        BTreeMap::new()
+    };
+    // A document without events on either side has undefined ratios: the document average
+    // skips it, so leaving it out is the same.
+    let ev_docs: Vec<&EventCounts> = s.docs.iter().filter_map(|d| d.events.as_deref()).collect();
+    let (events, event_type_roles) = if run.events_scored() {
+        let events = EventMetric::ALL
+            .iter()
+            .map(|&m| (m.name().to_string(), event_report(&s.events, &ev_docs, m, profile)))
+            .collect();
+        let tr_docs: Vec<&ModeCounts> = ev_docs.iter().map(|d| &d.type_roles).collect();
+        (events, Some(counts_report(&s.events.type_roles, &tr_docs, false, profile)))
+    } else {
+        (BTreeMap::new(), None)
+    };
     let (name, version) = match &s.meta.kind {
         SetKind::System { name, version } => (name.clone(), version.clone()),
         SetKind::Gold => ("gold".to_string(), None),
@@ -116,6 +164,8 @@ fn system_report(s: &SystemScore, profile: Profile) -> SystemReport {
         source: s.meta.source.clone(),
         documents: s.docs.len() as u64,
         entities,
+        events,
+        event_type_roles,
         confusion: s
             .confusion
             .cells
@@ -133,15 +183,28 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
             version: env!("CARGO_PKG_VERSION").to_string(),
             profile: run.profile.name().to_string(),
             quirks: run.profile.quirks().iter().map(|q| q.to_string()).collect(),
+            task: match (run.entities_scored(), run.events_scored()) {
+                (true, true) => "all",
+                (false, true) => "events",
+                _ => "entities",
+            }
+            .to_string(),
+            event_matching: if run.events_scored() {
+                run.options.events.names().iter().map(|s| s.to_string()).collect()
+            } else {
+                Vec::new()
+            },
         },
         gold: GoldInfo {
             name: run.gold.name().to_string(),
             source: run.gold.source.clone(),
             documents: run.gold_documents,
             entities: run.gold_entities,
+            events: run.gold_events,
+            arguments: run.gold_arguments,
             diagnostics: diag_json(&run.gold_diagnostics),
         },
-        systems: run.systems.iter().map(|s| system_report(s, run.profile)).collect(),
+        systems: run.systems.iter().map(|s| system_report(s, run)).collect(),
         alignment: None,
     }
 }
@@ -182,13 +245,58 @@ pub fn summary_table(r: &ScoreReport) -> Table {
     t
 }
 
-/// Per-label rows of one mode for every system, with the micro/macro/weighted/document
-/// averages.
+/// One row per system and event metric: micro P/R/F1, COR/MIS/SPU, gold and predicted items.
+pub fn event_summary_table(r: &ScoreReport) -> Table {
+    let mut t = Table::new(["system", "metric", "P", "R", "F1", "COR", "MIS", "SPU", "POS", "ACT"]);
+    t.align[1] = crate::report::Align::Left;
+    for s in &r.systems {
+        for m in EventMetric::ALL {
+            let Some(rep) = s.events.get(m.name()) else { continue };
+            let u = &rep.micro;
+            t.push([
+                s.name.clone(),
+                m.name().to_string(),
+                pct(u.precision),
+                pct(u.recall),
+                pct(u.f1),
+                u.cor.to_string(),
+                u.mis.to_string(),
+                u.spu.to_string(),
+                u.possible.to_string(),
+                u.actual.to_string(),
+            ]);
+        }
+    }
+    t
+}
+
+/// The name `--labels` uses for the AC table by event type and role.
+pub const TYPE_ROLE_TABLE: &str = "AC-type-role";
+
+/// The report of `name`: an entity mode, an event metric (`TI` .. `AC+`, any case) or
+/// [`TYPE_ROLE_TABLE`].
+fn named_report<'a>(s: &'a SystemReport, name: &str) -> Option<&'a ModeReport> {
+    if name.eq_ignore_ascii_case(TYPE_ROLE_TABLE) {
+        return s.event_type_roles.as_ref();
+    }
+    match EventMetric::from_name(name) {
+        Some(m) => s.events.get(m.name()),
+        None => s.entities.get(name),
+    }
+}
+
+/// True when some system has the table `name` (see [`label_table`]).
+pub fn has_label_table(r: &ScoreReport, name: &str) -> bool {
+    r.systems.iter().any(|s| named_report(s, name).is_some())
+}
+
+/// Per-label rows of one entity mode or event metric for every system, with the
+/// micro/macro/weighted/document averages.
 pub fn label_table(r: &ScoreReport, mode: &str) -> Table {
     let mut t = Table::new(["system", "label", "P", "R", "F1", "COR", "MIS", "SPU", "support"]);
     t.align[1] = crate::report::Align::Left;
     for s in &r.systems {
-        let Some(m) = s.entities.get(mode) else { continue };
+        let Some(m) = named_report(s, mode) else { continue };
         for (l, u) in &m.labels {
             t.push([
                 s.name.clone(),
@@ -222,7 +330,16 @@ pub fn label_table(r: &ScoreReport, mode: &str) -> Table {
             ]);
         }
     }
-    t.with_title(format!("per label, {mode} mode"))
+    let title = if mode.eq_ignore_ascii_case(TYPE_ROLE_TABLE) {
+        "per event type and role, AC".to_string()
+    } else {
+        match EventMetric::from_name(mode) {
+            Some(EventMetric::Ac | EventMetric::AcPlus) => format!("per role, {}", mode.to_uppercase()),
+            Some(_) => format!("per event type, {}", mode.to_uppercase()),
+            None => format!("per label, {mode} mode"),
+        }
+    };
+    t.with_title(title)
 }
 
 /// Gold label x predicted label counts of one system (same-span pairing).

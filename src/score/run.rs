@@ -1,5 +1,6 @@
-//! Scoring a paired stream: every system on every document, in parallel, reduced in
-//! document order (counts add, so the result does not depend on `--jobs`).
+//! Scoring a paired stream: every system on every document, entities and events, in
+//! parallel, reduced in document order (counts add, so the result does not depend on
+//! `--jobs`).
 
 use rayon::prelude::*;
 
@@ -9,6 +10,7 @@ use crate::model::SetMeta;
 
 use super::counts::{Confusion, EntityCounts};
 use super::entity::{DocEntityScore, score_document};
+use super::event::{self, DocEventScore, EventCounts, EventMatch, EventOptions};
 use super::matching::ModeMatch;
 use super::pair::{Item, Pairing};
 use super::profile::Profile;
@@ -16,11 +18,67 @@ use super::profile::Profile;
 /// Documents scored per parallel batch.
 const BATCH: usize = 32;
 
+/// What to score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Task {
+    /// Entities, plus events when the gold has any (the default).
+    #[default]
+    Auto,
+    Entities,
+    Events,
+    All,
+}
+
+impl Task {
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Auto => "auto",
+            Task::Entities => "entities",
+            Task::Events => "events",
+            Task::All => "all",
+        }
+    }
+    /// True when entities are scored.
+    pub fn entities(self) -> bool {
+        self != Task::Events
+    }
+    /// True when events are scored (under `Auto`, reported only when the gold has events).
+    pub fn events(self) -> bool {
+        self != Task::Entities
+    }
+}
+
+impl std::str::FromStr for Task {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Task::Auto),
+            "entities" => Ok(Task::Entities),
+            "events" => Ok(Task::Events),
+            "all" => Ok(Task::All),
+            other => Err(format!("unknown task {other:?} (expected entities, events, all or auto)")),
+        }
+    }
+}
+
+/// How to score.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScoreOptions {
+    pub profile: Profile,
+    pub task: Task,
+    pub events: EventOptions,
+    /// Keep every item's category for a [`DetailSink`].
+    pub details: bool,
+}
+
 /// One document's counts for one system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocScore {
     pub doc_id: String,
     pub entities: EntityCounts,
+    /// `None` when neither side of the document has an event (most documents of an entity
+    /// corpus: kept small, since every document's counts are kept).
+    pub events: Option<Box<EventCounts>>,
 }
 
 /// Everything one system earned.
@@ -30,6 +88,7 @@ pub struct SystemScore {
     /// Per document, in gold order (documents the system skipped are absent).
     pub docs: Vec<DocScore>,
     pub total: EntityCounts,
+    pub events: EventCounts,
     pub confusion: Confusion,
     pub diagnostics: Diagnostics,
 }
@@ -38,34 +97,81 @@ pub struct SystemScore {
 #[derive(Debug, Clone)]
 pub struct ScoreRun {
     pub profile: Profile,
+    pub options: ScoreOptions,
     pub gold: SetMeta,
     pub gold_documents: u64,
     pub gold_entities: u64,
+    pub gold_events: u64,
+    pub gold_arguments: u64,
     pub gold_diagnostics: Diagnostics,
     pub systems: Vec<SystemScore>,
 }
 
+impl ScoreRun {
+    /// True when the run's report carries entity scores.
+    pub fn entities_scored(&self) -> bool {
+        self.options.task.entities()
+    }
+    /// True when the run's report carries event scores: asked for, or (by default) the gold
+    /// has events.
+    pub fn events_scored(&self) -> bool {
+        match self.options.task {
+            Task::Auto => self.gold_events > 0,
+            t => t.events(),
+        }
+    }
+}
+
+/// The item-level outcome of one document and system (each part `None` when not scored).
+#[derive(Debug, Clone, Default)]
+pub struct DocDetails {
+    pub entities: Option<[ModeMatch; 4]>,
+    pub events: Option<EventMatch>,
+}
+
 /// What the caller wants to see of each scored document (for error listings).
 pub trait DetailSink {
-    fn document(&mut self, item: &Item, system: usize, details: &[ModeMatch; 4]) -> Result<()>;
+    fn document(&mut self, item: &Item, system: usize, details: &DocDetails) -> Result<()>;
 }
 
 /// No details wanted.
 pub struct NoDetails;
 
 impl DetailSink for NoDetails {
-    fn document(&mut self, _: &Item, _: usize, _: &[ModeMatch; 4]) -> Result<()> {
+    fn document(&mut self, _: &Item, _: usize, _: &DocDetails) -> Result<()> {
         Ok(())
     }
 }
 
+/// Score every system on every document of the pairing (entities only, the historical
+/// entry point; see [`score_with`]).
+pub fn score(pairing: Pairing, profile: Profile, sink: &mut dyn DetailSink, want_details: bool) -> Result<ScoreRun> {
+    let opts = ScoreOptions { profile, task: Task::Entities, details: want_details, ..Default::default() };
+    score_with(pairing, opts, sink)
+}
+
+/// One document for one system.
+fn score_one(item: &Item, pred: &crate::model::DocAnnotations, opts: &ScoreOptions) -> (DocEntityScore, DocEventScore) {
+    let ents = if opts.task.entities() {
+        score_document(&item.doc, &item.gold.entities, &pred.entities, opts.profile, opts.details)
+    } else {
+        DocEntityScore::default()
+    };
+    let evs = if opts.task.events() {
+        event::score_document(&item.doc, &item.gold, pred, opts.profile, opts.events, opts.details)
+    } else {
+        DocEventScore::default()
+    };
+    (ents, evs)
+}
+
+fn pred_has_events(item: &Item, system: usize) -> bool {
+    item.preds.get(system).and_then(Option::as_ref).is_some_and(|p| !p.events.is_empty())
+}
+
 /// Score every system on every document of the pairing.
-pub fn score(
-    mut pairing: Pairing,
-    profile: Profile,
-    sink: &mut dyn DetailSink,
-    want_details: bool,
-) -> Result<ScoreRun> {
+pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn DetailSink) -> Result<ScoreRun> {
+    let profile = opts.profile;
     let metas = pairing.systems().to_vec();
     let mut systems: Vec<SystemScore> = metas
         .iter()
@@ -73,11 +179,14 @@ pub fn score(
             meta: m.clone(),
             docs: Vec::new(),
             total: EntityCounts::default(),
+            events: EventCounts::default(),
             confusion: Confusion::default(),
             diagnostics: Diagnostics::default(),
         })
         .collect();
     let mut gold_entities = 0u64;
+    let mut gold_events = 0u64;
+    let mut gold_arguments = 0u64;
     // Reading runs in its own thread, a few batches ahead of scoring, so that parsing and
     // matching overlap; the order of batches (and so of every sum) is the input order.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Item>>>(4);
@@ -106,30 +215,31 @@ pub fn score(
         let outcome = (|| -> Result<()> {
             for batch in rx.iter() {
                 let batch = batch?;
-                let scored: Vec<Vec<Option<DocEntityScore>>> = batch
+                type Scored = Vec<Option<(DocEntityScore, DocEventScore)>>;
+                let scored: Vec<Scored> = batch
                     .par_iter()
-                    .map(|item| {
-                        item.preds
-                            .iter()
-                            .map(|p| {
-                                p.as_ref().map(|p| {
-                                    score_document(&item.doc, &item.gold.entities, &p.entities, profile, want_details)
-                                })
-                            })
-                            .collect()
-                    })
+                    .map(|item| item.preds.iter().map(|p| p.as_ref().map(|p| score_one(item, p, &opts))).collect())
                     .collect();
                 for (item, per_sys) in batch.iter().zip(scored) {
                     gold_entities += item.gold.entities.len() as u64;
+                    gold_events += item.gold.events.len() as u64;
+                    gold_arguments += item.gold.events.iter().map(|e| e.arguments.len() as u64).sum::<u64>();
                     for (k, s) in per_sys.into_iter().enumerate() {
-                        let Some(s) = s else { continue };
+                        let Some((ents, evs)) = s else { continue };
                         let sys = &mut systems[k];
-                        sys.total += &s.counts;
-                        sys.confusion += &s.confusion;
-                        if let Some(d) = &s.details {
-                            sink.document(item, k, d)?;
+                        sys.total += &ents.counts;
+                        sys.events += &evs.counts;
+                        sys.confusion += &ents.confusion;
+                        if opts.details {
+                            let d = DocDetails { entities: ents.details, events: evs.details };
+                            sink.document(item, k, &d)?;
                         }
-                        sys.docs.push(DocScore { doc_id: item.doc.id.clone(), entities: s.counts });
+                        let has_events = !item.gold.events.is_empty() || pred_has_events(item, k);
+                        sys.docs.push(DocScore {
+                            doc_id: item.doc.id.clone(),
+                            entities: ents.counts,
+                            events: has_events.then(|| Box::new(evs.counts)),
+                        });
                     }
                 }
             }
@@ -150,9 +260,12 @@ pub fn score(
     }
     Ok(ScoreRun {
         profile,
+        options: opts,
         gold: pairing.gold_meta().clone(),
         gold_documents: pairing.gold_documents,
         gold_entities,
+        gold_events,
+        gold_arguments,
         gold_diagnostics,
         systems,
     })

@@ -8,6 +8,7 @@ mod article;
 mod common;
 mod convert;
 mod datasets;
+mod events;
 mod formats;
 mod meantime;
 mod schemas;

@@ -1,0 +1,240 @@
+//! Small bipartite matching routines for the event scorer: a maximum matching over
+//! adjacency lists (augmenting paths) and a maximum-weight assignment (Hungarian method).
+//!
+//! Both are deterministic functions of their input: the caller fixes the order of rows,
+//! columns and adjacency lists (its tie rule), and the result never depends on anything
+//! else.
+
+/// A matching: `left[i]` is the right partner of left item `i`, `right[j]` the left partner
+/// of right item `j`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matching {
+    pub left: Vec<Option<usize>>,
+    pub right: Vec<Option<usize>>,
+}
+
+impl Matching {
+    pub fn empty(n_left: usize, n_right: usize) -> Self {
+        Matching { left: vec![None; n_left], right: vec![None; n_right] }
+    }
+
+    /// Number of matched pairs.
+    pub fn size(&self) -> usize {
+        self.left.iter().filter(|p| p.is_some()).count()
+    }
+
+    /// Pair `l` with `r` (both must be free).
+    pub fn pair(&mut self, l: usize, r: usize) {
+        self.left[l] = Some(r);
+        self.right[r] = Some(l);
+    }
+}
+
+/// Extend `m` to a maximum matching of the bipartite graph whose left item `i` may pair with
+/// the right items `adj[i]` (tried in that order: the caller's preference). Pairs already in
+/// `m` must be edges of the graph; they may be re-routed by an augmenting path, but a
+/// matched item stays matched. A greedy pass in row order comes first, then augmenting
+/// paths (iterative depth-first search) from each still-free left item, in row order.
+pub fn extend_to_maximum(adj: &[Vec<usize>], m: &mut Matching) {
+    for (l, row) in adj.iter().enumerate() {
+        if m.left[l].is_some() {
+            continue;
+        }
+        if let Some(&r) = row.iter().find(|&&r| m.right[r].is_none()) {
+            m.pair(l, r);
+        }
+    }
+    let mut seen = vec![usize::MAX; m.right.len()];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    let mut path: Vec<(usize, usize)> = Vec::new();
+    for root in 0..adj.len() {
+        if m.left[root].is_some() || adj[root].is_empty() {
+            continue;
+        }
+        stack.clear();
+        path.clear();
+        stack.push((root, 0));
+        let mut found = false;
+        while let Some(&mut (l, ref mut k)) = stack.last_mut() {
+            let Some(&r) = adj[l].get(*k) else {
+                stack.pop();
+                path.pop();
+                continue;
+            };
+            *k += 1;
+            if seen[r] == root {
+                continue;
+            }
+            seen[r] = root;
+            path.push((l, r));
+            match m.right[r] {
+                None => {
+                    found = true;
+                    break;
+                }
+                Some(l2) => stack.push((l2, 0)),
+            }
+        }
+        if found {
+            for &(l, r) in &path {
+                m.left[l] = Some(r);
+                m.right[r] = Some(l);
+            }
+        }
+    }
+}
+
+/// A maximum matching from scratch (see [`extend_to_maximum`]).
+pub fn maximum(adj: &[Vec<usize>], n_right: usize) -> Matching {
+    let mut m = Matching::empty(adj.len(), n_right);
+    extend_to_maximum(adj, &mut m);
+    m
+}
+
+/// The assignment of rows to columns with the largest total weight, where `w[i][j] > 0`
+/// marks an allowed pair and 0 a forbidden one (such pairs are left out of the result).
+/// Hungarian method with potentials, O(n² m) for n ≤ m. Rows must have equal lengths.
+pub fn max_weight_assignment(w: &[Vec<i64>], n_cols: usize) -> Matching {
+    let n_rows = w.len();
+    let mut out = Matching::empty(n_rows, n_cols);
+    if n_rows == 0 || n_cols == 0 {
+        return out;
+    }
+    // Work on a matrix with no more rows than columns.
+    let transposed = n_rows > n_cols;
+    let (n, m) = if transposed { (n_cols, n_rows) } else { (n_rows, n_cols) };
+    let at = |i: usize, j: usize| if transposed { w[j][i] } else { w[i][j] };
+    let max_w = (0..n).flat_map(|i| (0..m).map(move |j| (i, j))).map(|(i, j)| at(i, j)).max().unwrap_or(0);
+    // Minimise cost = max_w - weight (non-negative), 1-based as in the textbook method.
+    let cost = |i: usize, j: usize| max_w - at(i - 1, j - 1);
+    const INF: i64 = i64::MAX / 4;
+    let mut u = vec![0i64; n + 1];
+    let mut v = vec![0i64; m + 1];
+    let mut p = vec![0usize; m + 1];
+    let mut way = vec![0usize; m + 1];
+    for i in 1..=n {
+        p[0] = i;
+        let mut j0 = 0usize;
+        let mut minv = vec![INF; m + 1];
+        let mut used = vec![false; m + 1];
+        loop {
+            used[j0] = true;
+            let i0 = p[j0];
+            let mut delta = INF;
+            let mut j1 = 0usize;
+            for j in 1..=m {
+                if !used[j] {
+                    let cur = cost(i0, j) - u[i0] - v[j];
+                    if cur < minv[j] {
+                        minv[j] = cur;
+                        way[j] = j0;
+                    }
+                    if minv[j] < delta {
+                        delta = minv[j];
+                        j1 = j;
+                    }
+                }
+            }
+            for j in 0..=m {
+                if used[j] {
+                    u[p[j]] += delta;
+                    v[j] -= delta;
+                } else {
+                    minv[j] -= delta;
+                }
+            }
+            j0 = j1;
+            if p[j0] == 0 {
+                break;
+            }
+        }
+        loop {
+            let j1 = way[j0];
+            p[j0] = p[j1];
+            j0 = j1;
+            if j0 == 0 {
+                break;
+            }
+        }
+    }
+    for (j, &pj) in p.iter().enumerate().skip(1) {
+        if pj == 0 {
+            continue;
+        }
+        let (i, jj) = (pj - 1, j - 1);
+        if at(i, jj) <= 0 {
+            continue;
+        }
+        let (row, col) = if transposed { (jj, i) } else { (i, jj) };
+        out.pair(row, col);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn total(w: &[Vec<i64>], m: &Matching) -> i64 {
+        m.left.iter().enumerate().filter_map(|(i, c)| c.map(|j| w[i][j])).sum()
+    }
+
+    /// Every assignment by brute force (small matrices only).
+    fn best(w: &[Vec<i64>], n_cols: usize) -> i64 {
+        fn go(w: &[Vec<i64>], i: usize, used: &mut Vec<bool>) -> i64 {
+            if i == w.len() {
+                return 0;
+            }
+            let mut b = go(w, i + 1, used);
+            for j in 0..used.len() {
+                if !used[j] && w[i][j] > 0 {
+                    used[j] = true;
+                    b = b.max(w[i][j] + go(w, i + 1, used));
+                    used[j] = false;
+                }
+            }
+            b
+        }
+        go(w, 0, &mut vec![false; n_cols])
+    }
+
+    #[test]
+    fn augmenting_beats_greedy() {
+        // Greedy gives l0-r0 and leaves l1 free; the maximum re-routes l0 to r1.
+        let adj = vec![vec![0, 1], vec![0]];
+        let m = maximum(&adj, 2);
+        assert_eq!(m.left, [Some(1), Some(0)]);
+    }
+
+    #[test]
+    fn extension_keeps_matched_items_matched() {
+        let adj = vec![vec![0], vec![0, 1], vec![1]];
+        let mut m = Matching::empty(3, 2);
+        m.pair(1, 0);
+        extend_to_maximum(&adj, &mut m);
+        assert_eq!(m.size(), 2);
+        assert!(m.left[1].is_some());
+    }
+
+    #[test]
+    fn hungarian_is_optimal() {
+        let cases: Vec<Vec<Vec<i64>>> = vec![
+            vec![vec![5, 4], vec![4, 0]],
+            vec![vec![3, 0, 0], vec![0, 0, 7]],
+            vec![vec![1, 1], vec![1, 0], vec![0, 1]],
+            vec![vec![0, 0], vec![0, 0]],
+            vec![vec![10, 11, 12], vec![11, 12, 10], vec![12, 10, 11], vec![9, 9, 9]],
+        ];
+        for w in cases {
+            let n_cols = w[0].len();
+            let m = max_weight_assignment(&w, n_cols);
+            assert_eq!(total(&w, &m), best(&w, n_cols), "{w:?}: {m:?}");
+            for (i, c) in m.left.iter().enumerate() {
+                if let Some(j) = c {
+                    assert!(w[i][*j] > 0);
+                    assert_eq!(m.right[*j], Some(i));
+                }
+            }
+        }
+    }
+}

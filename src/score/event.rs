@@ -1,0 +1,931 @@
+//! Event scoring of one document: triggers and arguments, under ieval's own definitions or
+//! TextEE's.
+//!
+//! # Metrics (TextEE's names)
+//!
+//! | metric | item | a gold and a predicted item match when |
+//! |---|---|---|
+//! | TI  | an event's trigger | the trigger spans are equal |
+//! | TC  | an event's trigger | TI, and the event types are equal |
+//! | AI  | an argument (of an event) | the events' types are equal and the argument spans are equal |
+//! | AC  | an argument | AI, and the roles are equal |
+//! | AI+ | an argument | AI, and the predicted argument's event is the one matched (in TC) to the gold argument's event |
+//! | AC+ | an argument | AI+, and the roles are equal |
+//!
+//! # Default profile
+//!
+//! Items are **multisets**, matched **one-to-one** per document: a gold item pairs with at
+//! most one predicted item and the reverse, and the number of pairs is the largest
+//! possible (a maximum bipartite matching). Paired items are COR, unpaired gold items MIS,
+//! unpaired predicted items SPU; P = COR / predicted items, R = COR / gold items, and a
+//! 0/0 ratio is undefined (not 0). So a duplicated trigger, or an argument listed twice,
+//! never earns a second COR (OneIE counts it twice; TextEE collapses it into one set
+//! element, which also collapses *gold* duplicates — see below).
+//!
+//! - Spans are exact: byte-equal, and for discontinuous triggers the same fragments.
+//! - **AI+ / AC+ depend on TC's pairing**: among the maximum TC matchings the scorer takes
+//!   one with the most AC+ argument pairs, then the most AI+ pairs (an optimal
+//!   assignment, Hungarian method, inside each group of events with the same trigger span
+//!   and type); AI+ and AC+ are then maximum matchings between the arguments of each
+//!   TC-paired gold and predicted event. An argument on the wrong trigger (a predicted
+//!   event not paired with the argument's gold event) counts for AI and AC, not for AI+
+//!   and AC+.
+//! - **Tie rule.** Events are put in a canonical order — (type, trigger span, fragments,
+//!   realis, sorted (argument span, role) list, id) — and arguments of an event in
+//!   (span, role, entity id) order, before any matching; partners are tried in that
+//!   order, so results never depend on the order of the input. Partners agree across
+//!   metrics where the counts allow: TI extends TC's pairs, AC extends AC+'s, AI extends
+//!   AC's, and AI/AC candidates are tried attached ones first (the argument's predicted
+//!   event is TC-paired with its gold event), then same role.
+//! - Per-label tables: TI, TC, AI and AI+ by event type, AC and AC+ by role, and AC by
+//!   `type/role`. A gold item counts under its own label and a predicted item under its
+//!   own (so a TI pair whose types differ is COR for the gold type's recall and for the
+//!   predicted type's precision).
+//!
+//! Options (default profile only):
+//! - **`head`**: compare head spans instead of full spans, for triggers and arguments. The
+//!   head is the annotated one (`Trigger::head`, `Argument::head`, or the `Mention::head`
+//!   of the entity the argument's `entity_id` names, on the same side); where none is
+//!   annotated it is *derived* by a heuristic for English: the span's tokens (the
+//!   document's tokens inside the span, else ieval's tokenizer) are cut before the first
+//!   token, after the first, that opens a post-modifier (a preposition such as `of`, `in`,
+//!   `at`, a relative pronoun, a comma or a parenthesis) and the last remaining token is
+//!   the head (`the president of France` -> `president`, `two soldiers` -> `soldiers`). It
+//!   is a heuristic: a right-headed noun phrase comes out right, a verb phrase trigger
+//!   (`took office` -> `office`) does not.
+//! - **`coref`**: a predicted argument matches a gold argument when its span (head with
+//!   `head`) equals that of *any* gold mention in the gold argument's entity cluster (the
+//!   `cluster` of the gold entity the argument's `entity_id` names); without an entity id
+//!   or a cluster, only the argument's own span. Still one-to-one: two predicted mentions
+//!   of one entity fill one gold role once.
+//! - **`realis`**: TC (and so AI+ and AC+) also requires equal realis, compared ignoring
+//!   ASCII case, when both events have one.
+//!
+//! # Profile `textee`
+//!
+//! TextEE's scorer (`TextEE/scorer.py`, end-to-end): each metric is a **set** of tuples
+//! over the whole run (duplicates collapse), micro-averaged, P = |pred ∩ gold| / |pred|,
+//! R = |pred ∩ gold| / |gold|, 0 when a denominator is 0; offsets in tokens, end
+//! exclusive; `w` the document (window) id:
+//! TI `(w, t_start, t_end)`; TC `(w, t_start, t_end, type)`; AI `(w, type, a_start,
+//! a_end)`; AC `(w, type, a_start, a_end, role)`; AI+ `(w, t_start, t_end, type, a_start,
+//! a_end)`; AC+ `(w, t_start, t_end, type, a_start, a_end, role)`.
+//! Because `w` is in every tuple, the sets of different documents are disjoint: counting
+//! per document and adding gives the run's set sizes exactly.
+//!
+//! Token offsets come from the document's tokens: a span that starts and ends on token
+//! boundaries becomes `(first token, last token + 1)`. A span that does not (only possible
+//! in input that is not TextEE's, e.g. BRAT or a document without tokens) keeps its
+//! character range, which equals only the identical range and never a token pair; since
+//! token-aligned spans and token pairs correspond one to one, the counts are those of
+//! exact span equality either way. Discontinuous triggers count by their extent.
+//! Per-label numbers under this profile: by the tuple's own type (TC, AI, AI+) or role
+//! (AC, AC+); TI tuples carry no type and have no per-label rows. `head`, `coref` and
+//! `realis` are not part of TextEE's scorer and are refused with this profile.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+
+use serde::{Deserialize, Serialize};
+
+use super::bipartite::{Matching, extend_to_maximum, max_weight_assignment, maximum};
+use super::counts::{ModeCounts, Tally};
+use super::matching::Category;
+use super::profile::Profile;
+use crate::model::{Argument, DocAnnotations, Document, Event, Mention, Span};
+
+/// The six event metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventMetric {
+    Ti,
+    Tc,
+    Ai,
+    Ac,
+    AiPlus,
+    AcPlus,
+}
+
+impl EventMetric {
+    pub const ALL: [EventMetric; 6] =
+        [EventMetric::Ti, EventMetric::Tc, EventMetric::Ai, EventMetric::Ac, EventMetric::AiPlus, EventMetric::AcPlus];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EventMetric::Ti => "TI",
+            EventMetric::Tc => "TC",
+            EventMetric::Ai => "AI",
+            EventMetric::Ac => "AC",
+            EventMetric::AiPlus => "AI+",
+            EventMetric::AcPlus => "AC+",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The metric named `s` (case-insensitive), if any.
+    pub fn from_name(s: &str) -> Option<EventMetric> {
+        EventMetric::ALL.into_iter().find(|m| m.name().eq_ignore_ascii_case(s))
+    }
+
+    /// True for the argument metrics (AI, AC, AI+, AC+).
+    pub fn is_argument(self) -> bool {
+        self.index() >= 2
+    }
+}
+
+/// Matching options of the default profile (see the module doc).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventOptions {
+    pub head: bool,
+    pub coref: bool,
+    pub realis: bool,
+}
+
+impl EventOptions {
+    /// The options that are on, by name (`exact` when none).
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.head {
+            v.push("head");
+        }
+        if self.coref {
+            v.push("coref");
+        }
+        if self.realis {
+            v.push("realis");
+        }
+        if v.is_empty() {
+            v.push("exact");
+        }
+        v
+    }
+}
+
+/// Event counts of a document or a run: one [`ModeCounts`] per metric (index by
+/// [`EventMetric::index`]), plus AC by `type/role`. They add like entity counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventCounts {
+    pub metrics: [ModeCounts; 6],
+    pub type_roles: ModeCounts,
+}
+
+impl EventCounts {
+    pub fn metric(&self, m: EventMetric) -> &ModeCounts {
+        &self.metrics[m.index()]
+    }
+    pub fn metric_mut(&mut self, m: EventMetric) -> &mut ModeCounts {
+        &mut self.metrics[m.index()]
+    }
+}
+
+impl std::ops::AddAssign<&EventCounts> for EventCounts {
+    fn add_assign(&mut self, o: &EventCounts) {
+        for (a, b) in self.metrics.iter_mut().zip(&o.metrics) {
+            *a += b;
+        }
+        self.type_roles += &o.type_roles;
+    }
+}
+
+/// The outcome of a trigger in TI or TC: its category and partner event (an index into
+/// the other side's events; `None` under the textee profile, which matches sets).
+pub type TriggerOutcome = (Category, Option<usize>);
+/// An argument as (event index, argument index) in its set.
+pub type ArgRef = (usize, usize);
+/// The outcome of an argument in AI, AC, AI+ or AC+.
+pub type ArgOutcome = (Category, Option<ArgRef>);
+
+/// Every trigger's and argument's outcome in one document, in input order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventMatch {
+    /// Per gold event: [TI, TC].
+    pub gold_events: Vec<[TriggerOutcome; 2]>,
+    pub pred_events: Vec<[TriggerOutcome; 2]>,
+    /// Per gold event, per argument: [AI, AC, AI+, AC+].
+    pub gold_args: Vec<Vec<[ArgOutcome; 4]>>,
+    pub pred_args: Vec<Vec<[ArgOutcome; 4]>>,
+}
+
+/// The event result of one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocEventScore {
+    pub counts: EventCounts,
+    pub details: Option<EventMatch>,
+}
+
+/// Score one document's events (`gold` and `pred` carry the entities that arguments,
+/// heads and clusters refer to).
+pub fn score_document(
+    doc: &Document,
+    gold: &DocAnnotations,
+    pred: &DocAnnotations,
+    profile: Profile,
+    opts: EventOptions,
+    details: bool,
+) -> DocEventScore {
+    if gold.events.is_empty() && pred.events.is_empty() {
+        return DocEventScore { counts: EventCounts::default(), details: details.then(EventMatch::default) };
+    }
+    match profile {
+        Profile::Textee => textee(doc, gold, pred, details),
+        _ => default_profile(doc, gold, pred, opts, details),
+    }
+}
+
+fn bump(t: &mut Tally, c: Category) {
+    match c {
+        Category::Cor => t.cor += 1,
+        Category::Inc => t.inc += 1,
+        Category::Par => t.par += 1,
+        Category::Mis => t.mis += 1,
+        Category::Spu => t.spu += 1,
+    }
+}
+
+/// Count one gold (`gold = true`) or predicted item under `label`.
+fn count(mc: &mut ModeCounts, label: &str, gold: bool, c: Category) {
+    if gold {
+        bump(&mut mc.overall.gold, c);
+        bump(&mut mc.label_mut(label).gold, c);
+    } else {
+        bump(&mut mc.overall.pred, c);
+        bump(&mut mc.label_mut(label).pred, c);
+    }
+}
+
+fn type_role(event_type: &str, role: &str) -> String {
+    format!("{event_type}/{role}")
+}
+
+// ---------------------------------------------------------------------------------------
+// Heads
+
+/// Words that open an English post-modifier: the head is the last token before them.
+const POSTMODIFIER_OPENERS: &[&str] = &[
+    "of", "in", "at", "on", "for", "from", "with", "by", "to", "about", "as", "into", "near", "over", "under", "who",
+    "whom", "whose", "which", "that", "where", ",", "(", ";", ":", "-lrb-",
+];
+
+/// The tokens inside `span`: the document's, else ieval's tokenizer on the span's text.
+fn tokens_in(doc: &Document, span: Span) -> Vec<Span> {
+    let first = doc.tokens.partition_point(|t| t.start < span.start);
+    let inside: Vec<Span> = doc.tokens[first..].iter().take_while(|t| t.end <= span.end).copied().collect();
+    if !inside.is_empty() {
+        return inside;
+    }
+    let mut out = Vec::new();
+    crate::text::segment::tokenize_range(&doc.text, span, &mut out);
+    out
+}
+
+/// The derived head of a span (see the module doc); the span itself when it has no token.
+pub fn derived_head(doc: &Document, span: Span) -> Span {
+    let toks = tokens_in(doc, span);
+    if toks.is_empty() {
+        return span;
+    }
+    let mut end = toks.len();
+    for (i, t) in toks.iter().enumerate().skip(1) {
+        let w = t.slice(&doc.text).unwrap_or("").to_lowercase();
+        if POSTMODIFIER_OPENERS.contains(&w.as_str()) {
+            end = i;
+            break;
+        }
+    }
+    toks[end - 1]
+}
+
+// ---------------------------------------------------------------------------------------
+// Default profile
+
+/// A trigger as compared: its span and fragments (or its head alone).
+type TKey<'a> = (Span, &'a [Span]);
+
+/// One side's events in canonical order, with their comparison keys.
+struct Side<'a> {
+    /// Canonical rank -> event.
+    events: Vec<&'a Event>,
+    /// Canonical rank -> input index.
+    index: Vec<usize>,
+    trig: Vec<TKey<'a>>,
+    /// Per rank, arguments in canonical order: (input argument index, acceptable keys).
+    /// A predicted argument has one key (its own); a gold argument its own first, then
+    /// those of its cluster's mentions under `coref`.
+    args: Vec<Vec<(usize, Vec<Span>)>>,
+}
+
+fn arg_cmp(a: &Argument, b: &Argument) -> std::cmp::Ordering {
+    (a.span, &a.role, &a.entity_id).cmp(&(b.span, &b.role, &b.entity_id))
+}
+
+fn event_cmp(a: &Event, b: &Event) -> std::cmp::Ordering {
+    fn sorted(e: &Event) -> Vec<(Span, &str)> {
+        let mut v: Vec<(Span, &str)> = e.arguments.iter().map(|x| (x.span, x.role.as_str())).collect();
+        v.sort_unstable();
+        v
+    }
+    (&a.event_type, a.trigger.span, &a.trigger.fragments, &a.realis)
+        .cmp(&(&b.event_type, b.trigger.span, &b.trigger.fragments, &b.realis))
+        .then_with(|| sorted(a).cmp(&sorted(b)))
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+impl<'a> Side<'a> {
+    fn new(doc: &Document, ann: &'a DocAnnotations, opts: EventOptions, gold: bool) -> Side<'a> {
+        let mut index: Vec<usize> = (0..ann.events.len()).collect();
+        index.sort_by(|&a, &b| event_cmp(&ann.events[a], &ann.events[b]));
+        let events: Vec<&Event> = index.iter().map(|&i| &ann.events[i]).collect();
+        let entities: HashMap<&str, &Mention> = ann.entities.iter().map(|m| (m.id.as_str(), m)).collect();
+        let mention_key =
+            |m: &Mention| if opts.head { m.head.unwrap_or_else(|| derived_head(doc, m.span)) } else { m.span };
+        let mut clusters: HashMap<&str, Vec<Span>> = HashMap::new();
+        if gold && opts.coref {
+            for m in &ann.entities {
+                if let Some(c) = &m.cluster {
+                    clusters.entry(c.as_str()).or_default().push(mention_key(m));
+                }
+            }
+        }
+        let trig = events
+            .iter()
+            .map(|e| {
+                if opts.head {
+                    (e.trigger.head.unwrap_or_else(|| derived_head(doc, e.trigger.span)), &[][..])
+                } else {
+                    (e.trigger.span, &e.trigger.fragments[..])
+                }
+            })
+            .collect();
+        let args = events
+            .iter()
+            .map(|e| {
+                let mut order: Vec<usize> = (0..e.arguments.len()).collect();
+                order.sort_by(|&x, &y| arg_cmp(&e.arguments[x], &e.arguments[y]).then(x.cmp(&y)));
+                order
+                    .into_iter()
+                    .map(|k| {
+                        let a = &e.arguments[k];
+                        let entity = a.entity_id.as_deref().and_then(|id| entities.get(id));
+                        let own = if opts.head {
+                            a.head.or_else(|| entity.and_then(|m| m.head)).unwrap_or_else(|| derived_head(doc, a.span))
+                        } else {
+                            a.span
+                        };
+                        let mut keys = vec![own];
+                        if let Some(c) = entity.and_then(|m| m.cluster.as_deref()).and_then(|c| clusters.get(c)) {
+                            for s in c {
+                                if !keys.contains(s) {
+                                    keys.push(*s);
+                                }
+                            }
+                        }
+                        (k, keys)
+                    })
+                    .collect()
+            })
+            .collect();
+        Side { events, index, trig, args }
+    }
+}
+
+fn role_of<'s>(s: &Side<'s>, (e, k): (usize, usize)) -> &'s str {
+    &s.events[e].arguments[s.args[e][k].0].role
+}
+
+fn realis_ok(g: &Event, p: &Event, opts: EventOptions) -> bool {
+    match (&g.realis, &p.realis) {
+        (Some(a), Some(b)) if opts.realis => a.eq_ignore_ascii_case(b),
+        _ => true,
+    }
+}
+
+/// AC+ and AI+ between the arguments of one gold and one predicted event (argument ranks).
+fn pair_args(g: &[(usize, Vec<Span>)], ge: &Event, p: &[(usize, Vec<Span>)], pe: &Event) -> (Matching, Matching) {
+    let role = |gi: usize, pi: usize| ge.arguments[g[gi].0].role == pe.arguments[p[pi].0].role;
+    let fits = |gi: usize, pi: usize| g[gi].1.contains(&p[pi].1[0]);
+    let mut adj_ai: Vec<Vec<usize>> = Vec::with_capacity(g.len());
+    let mut adj_ac: Vec<Vec<usize>> = Vec::with_capacity(g.len());
+    for gi in 0..g.len() {
+        let mut row: Vec<usize> = (0..p.len()).filter(|&pi| fits(gi, pi)).collect();
+        row.sort_by_key(|&pi| (!role(gi, pi), pi));
+        adj_ac.push(row.iter().copied().filter(|&pi| role(gi, pi)).collect());
+        adj_ai.push(row);
+    }
+    let ac = maximum(&adj_ac, p.len());
+    let mut ai = ac.clone();
+    extend_to_maximum(&adj_ai, &mut ai);
+    (ai, ac)
+}
+
+/// Groups larger than this (gold x predicted events with one trigger and type) are paired
+/// by a plain maximum matching instead of the optimal assignment (quadratic memory).
+const ASSIGNMENT_LIMIT: usize = 4096;
+
+fn default_profile(
+    doc: &Document,
+    gold: &DocAnnotations,
+    pred: &DocAnnotations,
+    opts: EventOptions,
+    details: bool,
+) -> DocEventScore {
+    let g = Side::new(doc, gold, opts, true);
+    let p = Side::new(doc, pred, opts, false);
+    let (ng, np) = (g.events.len(), p.events.len());
+
+    // TC: groups of events with one trigger key and type, paired by optimal assignment.
+    type Group = (Vec<usize>, Vec<usize>);
+    let mut groups: HashMap<(TKey, &str), Group> = HashMap::new();
+    for r in 0..ng {
+        groups.entry((g.trig[r], g.events[r].event_type.as_str())).or_default().0.push(r);
+    }
+    for r in 0..np {
+        if let Some(grp) = groups.get_mut(&(p.trig[r], p.events[r].event_type.as_str())) {
+            grp.1.push(r);
+        }
+    }
+    let mut tc = Matching::empty(ng, np);
+    // Per gold rank paired in TC: (AI+, AC+) between its arguments and its partner's.
+    let mut attached: Vec<Option<(Matching, Matching)>> = vec![None; ng];
+    for (gs, ps) in groups.values() {
+        if ps.is_empty() {
+            continue;
+        }
+        let ok = |a: usize, b: usize| realis_ok(g.events[a], p.events[b], opts);
+        let pairs = |a: usize, b: usize| pair_args(&g.args[a], g.events[a], &p.args[b], p.events[b]);
+        let chosen: Vec<(usize, usize)> = if gs.len() == 1 && ps.len() == 1 {
+            if ok(gs[0], ps[0]) { vec![(gs[0], ps[0])] } else { Vec::new() }
+        } else if gs.len() * ps.len() <= ASSIGNMENT_LIMIT {
+            let total: i64 = gs.iter().map(|&a| g.args[a].len() as i64).sum();
+            let big1 = total + 1;
+            let big2 = big1 * big1;
+            let w: Vec<Vec<i64>> = gs
+                .iter()
+                .map(|&a| {
+                    ps.iter()
+                        .map(|&b| {
+                            if !ok(a, b) {
+                                return 0;
+                            }
+                            let (ai, ac) = pairs(a, b);
+                            big2 + big1 * ac.size() as i64 + ai.size() as i64
+                        })
+                        .collect()
+                })
+                .collect();
+            let m = max_weight_assignment(&w, ps.len());
+            m.left.iter().enumerate().filter_map(|(i, j)| j.map(|j| (gs[i], ps[j]))).collect()
+        } else {
+            let adj: Vec<Vec<usize>> = gs.iter().map(|&a| (0..ps.len()).filter(|&j| ok(a, ps[j])).collect()).collect();
+            let m = maximum(&adj, ps.len());
+            m.left.iter().enumerate().filter_map(|(i, j)| j.map(|j| (gs[i], ps[j]))).collect()
+        };
+        for (a, b) in chosen {
+            tc.pair(a, b);
+            attached[a] = Some(pairs(a, b));
+        }
+    }
+
+    // TI: same trigger key, extending TC's pairs; same type tried first.
+    let mut by_trig: HashMap<TKey, Vec<usize>> = HashMap::new();
+    for r in 0..np {
+        by_trig.entry(p.trig[r]).or_default().push(r);
+    }
+    let ti_adj: Vec<Vec<usize>> = (0..ng)
+        .map(|r| {
+            let mut row = by_trig.get(&g.trig[r]).cloned().unwrap_or_default();
+            row.sort_by_key(|&b| (p.events[b].event_type != g.events[r].event_type, b));
+            row
+        })
+        .collect();
+    let mut ti = tc.clone();
+    extend_to_maximum(&ti_adj, &mut ti);
+
+    // Arguments, flattened: (event rank, argument rank).
+    let flat = |s: &Side| -> Vec<(usize, usize)> {
+        s.args.iter().enumerate().flat_map(|(e, a)| (0..a.len()).map(move |k| (e, k))).collect()
+    };
+    let gflat = flat(&g);
+    let pflat = flat(&p);
+    let gpos: HashMap<(usize, usize), usize> = gflat.iter().enumerate().map(|(i, x)| (*x, i)).collect();
+    let ppos: HashMap<(usize, usize), usize> = pflat.iter().enumerate().map(|(i, x)| (*x, i)).collect();
+    let mut pred_by_key: HashMap<(&str, Span), Vec<usize>> = HashMap::new();
+    for (i, &(e, k)) in pflat.iter().enumerate() {
+        pred_by_key.entry((p.events[e].event_type.as_str(), p.args[e][k].1[0])).or_default().push(i);
+    }
+    let mut ai_adj: Vec<Vec<usize>> = Vec::with_capacity(gflat.len());
+    let mut ac_adj: Vec<Vec<usize>> = Vec::with_capacity(gflat.len());
+    for &(e, k) in &gflat {
+        let ty = g.events[e].event_type.as_str();
+        let mut row: Vec<usize> = Vec::new();
+        for key in &g.args[e][k].1 {
+            if let Some(c) = pred_by_key.get(&(ty, *key)) {
+                row.extend(c);
+            }
+        }
+        row.sort_unstable();
+        row.dedup();
+        let grole = role_of(&g, (e, k));
+        let partner = tc.left[e];
+        row.sort_by_key(|&i| (Some(pflat[i].0) != partner, role_of(&p, pflat[i]) != grole, i));
+        ac_adj.push(row.iter().copied().filter(|&i| role_of(&p, pflat[i]) == grole).collect());
+        ai_adj.push(row);
+    }
+    let mut ai_plus = Matching::empty(gflat.len(), pflat.len());
+    let mut ac_plus = Matching::empty(gflat.len(), pflat.len());
+    for (e, m) in attached.iter().enumerate() {
+        let (Some((ai, ac)), Some(pe)) = (m, tc.left[e]) else { continue };
+        for (k, pk) in ai.left.iter().enumerate() {
+            if let Some(pk) = pk {
+                ai_plus.pair(gpos[&(e, k)], ppos[&(pe, *pk)]);
+            }
+        }
+        for (k, pk) in ac.left.iter().enumerate() {
+            if let Some(pk) = pk {
+                ac_plus.pair(gpos[&(e, k)], ppos[&(pe, *pk)]);
+            }
+        }
+    }
+    let mut ac = ac_plus.clone();
+    extend_to_maximum(&ac_adj, &mut ac);
+    let mut ai = ac.clone();
+    extend_to_maximum(&ai_adj, &mut ai);
+
+    // Counts.
+    let mut counts = EventCounts::default();
+    for (metric, m) in [(EventMetric::Ti, &ti), (EventMetric::Tc, &tc)] {
+        let mc = counts.metric_mut(metric);
+        for (r, x) in m.left.iter().enumerate() {
+            count(mc, &g.events[r].event_type, true, if x.is_some() { Category::Cor } else { Category::Mis });
+        }
+        for (r, x) in m.right.iter().enumerate() {
+            count(mc, &p.events[r].event_type, false, if x.is_some() { Category::Cor } else { Category::Spu });
+        }
+    }
+    let arg_metrics = [
+        (EventMetric::Ai, &ai),
+        (EventMetric::Ac, &ac),
+        (EventMetric::AiPlus, &ai_plus),
+        (EventMetric::AcPlus, &ac_plus),
+    ];
+    for (metric, m) in arg_metrics {
+        let by_role = matches!(metric, EventMetric::Ac | EventMetric::AcPlus);
+        for (side_is_gold, s, flat, v) in [(true, &g, &gflat, &m.left), (false, &p, &pflat, &m.right)] {
+            for (i, x) in v.iter().enumerate() {
+                let c = match (x.is_some(), side_is_gold) {
+                    (true, _) => Category::Cor,
+                    (false, true) => Category::Mis,
+                    (false, false) => Category::Spu,
+                };
+                let (e, k) = flat[i];
+                let ty = s.events[e].event_type.as_str();
+                let role = role_of(s, (e, k));
+                count(counts.metric_mut(metric), if by_role { role } else { ty }, side_is_gold, c);
+                if metric == EventMetric::Ac {
+                    count(&mut counts.type_roles, &type_role(ty, role), side_is_gold, c);
+                }
+            }
+        }
+    }
+
+    let details = details.then(|| {
+        let out_events = |s: &Side, mine: [&Vec<Option<usize>>; 2], other: &Side, miss: Category| {
+            let mut v = vec![[(miss, None); 2]; s.events.len()];
+            for r in 0..s.events.len() {
+                for (j, m) in mine.iter().enumerate() {
+                    v[s.index[r]][j] = match m[r] {
+                        Some(o) => (Category::Cor, Some(other.index[o])),
+                        None => (miss, None),
+                    };
+                }
+            }
+            v
+        };
+        let out_args = |s: &Side,
+                        flat: &[(usize, usize)],
+                        mine: [&Vec<Option<usize>>; 4],
+                        other: &Side,
+                        oflat: &[(usize, usize)],
+                        miss: Category| {
+            let mut v: Vec<Vec<[ArgOutcome; 4]>> = s.index.iter().map(|_| Vec::new()).collect::<Vec<_>>();
+            for r in 0..s.events.len() {
+                v[s.index[r]] = vec![[(miss, None); 4]; s.events[r].arguments.len()];
+            }
+            for (i, &(e, k)) in flat.iter().enumerate() {
+                for (j, m) in mine.iter().enumerate() {
+                    v[s.index[e]][s.args[e][k].0][j] = match m[i] {
+                        Some(o) => {
+                            let (oe, ok) = oflat[o];
+                            (Category::Cor, Some((other.index[oe], other.args[oe][ok].0)))
+                        }
+                        None => (miss, None),
+                    };
+                }
+            }
+            v
+        };
+        EventMatch {
+            gold_events: out_events(&g, [&ti.left, &tc.left], &p, Category::Mis),
+            pred_events: out_events(&p, [&ti.right, &tc.right], &g, Category::Spu),
+            gold_args: out_args(
+                &g,
+                &gflat,
+                [&ai.left, &ac.left, &ai_plus.left, &ac_plus.left],
+                &p,
+                &pflat,
+                Category::Mis,
+            ),
+            pred_args: out_args(
+                &p,
+                &pflat,
+                [&ai.right, &ac.right, &ai_plus.right, &ac_plus.right],
+                &g,
+                &gflat,
+                Category::Spu,
+            ),
+        }
+    });
+    DocEventScore { counts, details }
+}
+
+// ---------------------------------------------------------------------------------------
+// Profile textee
+
+/// A position as TextEE sees it: token indices, or (off the tokens) a byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Pos {
+    Tok(usize, usize),
+    Text(usize, usize),
+}
+
+fn pos(doc: &Document, s: Span) -> Pos {
+    match (doc.token_starting_at(s.start), doc.token_ending_at(s.end)) {
+        (Some(a), Some(b)) if a <= b => Pos::Tok(a, b + 1),
+        _ => Pos::Text(s.start, s.end),
+    }
+}
+
+/// Set semantics for one metric: every item has a tuple and (maybe) a label that is part
+/// of the tuple. Counts the sets per label and returns each item's category.
+fn set_metric<K: Hash + Eq + Copy>(
+    mc: &mut ModeCounts,
+    gold: &[(K, Option<String>)],
+    pred: &[(K, Option<String>)],
+) -> (Vec<Category>, Vec<Category>) {
+    let gs: HashSet<K> = gold.iter().map(|x| x.0).collect();
+    let ps: HashSet<K> = pred.iter().map(|x| x.0).collect();
+    for (items, other, is_gold) in [(gold, &ps, true), (pred, &gs, false)] {
+        let mut seen: HashSet<K> = HashSet::new();
+        for (k, label) in items {
+            if !seen.insert(*k) {
+                continue;
+            }
+            let c = match (other.contains(k), is_gold) {
+                (true, _) => Category::Cor,
+                (false, true) => Category::Mis,
+                (false, false) => Category::Spu,
+            };
+            let t = if is_gold { &mut mc.overall.gold } else { &mut mc.overall.pred };
+            bump(t, c);
+            if let Some(l) = label {
+                let lt = mc.label_mut(l);
+                bump(if is_gold { &mut lt.gold } else { &mut lt.pred }, c);
+            }
+        }
+    }
+    let cat = |items: &[(K, Option<String>)], other: &HashSet<K>, miss| {
+        items.iter().map(|(k, _)| if other.contains(k) { Category::Cor } else { miss }).collect()
+    };
+    (cat(gold, &ps, Category::Mis), cat(pred, &gs, Category::Spu))
+}
+
+type ArgTuple<'a> = (Pos, &'a str, Pos, &'a str);
+
+fn trigger_tuples<'a>(doc: &Document, ann: &'a DocAnnotations) -> Vec<(Pos, &'a str)> {
+    ann.events.iter().map(|e| (pos(doc, e.trigger.span), e.event_type.as_str())).collect()
+}
+
+fn argument_tuples<'a>(doc: &Document, ann: &'a DocAnnotations) -> Vec<ArgTuple<'a>> {
+    let mut v = Vec::new();
+    for e in &ann.events {
+        let t = pos(doc, e.trigger.span);
+        for a in &e.arguments {
+            v.push((t, e.event_type.as_str(), pos(doc, a.span), a.role.as_str()));
+        }
+    }
+    v
+}
+
+/// Project argument tuples onto a metric's tuple and label.
+fn project<'a, K>(v: &[ArgTuple<'a>], f: impl Fn(&ArgTuple<'a>) -> (K, Option<String>)) -> Vec<(K, Option<String>)> {
+    v.iter().map(f).collect()
+}
+
+fn textee(doc: &Document, gold: &DocAnnotations, pred: &DocAnnotations, details: bool) -> DocEventScore {
+    let (gt, pt) = (trigger_tuples(doc, gold), trigger_tuples(doc, pred));
+    let (ga, pa) = (argument_tuples(doc, gold), argument_tuples(doc, pred));
+    let mut counts = EventCounts::default();
+    let s = |x: &str| Some(x.to_string());
+    let ti = set_metric(
+        counts.metric_mut(EventMetric::Ti),
+        &gt.iter().map(|x| (x.0, None)).collect::<Vec<_>>(),
+        &pt.iter().map(|x| (x.0, None)).collect::<Vec<_>>(),
+    );
+    let tc = set_metric(
+        counts.metric_mut(EventMetric::Tc),
+        &gt.iter().map(|x| (*x, s(x.1))).collect::<Vec<_>>(),
+        &pt.iter().map(|x| (*x, s(x.1))).collect::<Vec<_>>(),
+    );
+    let ai = set_metric(
+        counts.metric_mut(EventMetric::Ai),
+        &project(&ga, |x| ((x.1, x.2), s(x.1))),
+        &project(&pa, |x| ((x.1, x.2), s(x.1))),
+    );
+    let ac = set_metric(
+        counts.metric_mut(EventMetric::Ac),
+        &project(&ga, |x| ((x.1, x.2, x.3), s(x.3))),
+        &project(&pa, |x| ((x.1, x.2, x.3), s(x.3))),
+    );
+    set_metric(
+        &mut counts.type_roles,
+        &project(&ga, |x| ((x.1, x.2, x.3), Some(type_role(x.1, x.3)))),
+        &project(&pa, |x| ((x.1, x.2, x.3), Some(type_role(x.1, x.3)))),
+    );
+    let aip = set_metric(
+        counts.metric_mut(EventMetric::AiPlus),
+        &project(&ga, |x| ((x.0, x.1, x.2), s(x.1))),
+        &project(&pa, |x| ((x.0, x.1, x.2), s(x.1))),
+    );
+    let acp = set_metric(
+        counts.metric_mut(EventMetric::AcPlus),
+        &project(&ga, |x| (*x, s(x.3))),
+        &project(&pa, |x| (*x, s(x.3))),
+    );
+    let details = details.then(|| {
+        let events = |n: usize, t: &[Category], c: &[Category]| -> Vec<[TriggerOutcome; 2]> {
+            (0..n).map(|i| [(t[i], None), (c[i], None)]).collect()
+        };
+        let arguments = |ann: &DocAnnotations, m: [&Vec<Category>; 4]| -> Vec<Vec<[ArgOutcome; 4]>> {
+            let mut i = 0;
+            ann.events
+                .iter()
+                .map(|e| {
+                    e.arguments
+                        .iter()
+                        .map(|_| {
+                            let row = [(m[0][i], None), (m[1][i], None), (m[2][i], None), (m[3][i], None)];
+                            i += 1;
+                            row
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        EventMatch {
+            gold_events: events(gold.events.len(), &ti.0, &tc.0),
+            pred_events: events(pred.events.len(), &ti.1, &tc.1),
+            gold_args: arguments(gold, [&ai.0, &ac.0, &aip.0, &acp.0]),
+            pred_args: arguments(pred, [&ai.1, &ac.1, &aip.1, &acp.1]),
+        }
+    });
+    DocEventScore { counts, details }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Trigger;
+
+    /// A document of space-separated words with token spans.
+    fn doc(text: &str) -> Document {
+        let mut d = Document::new("d", text);
+        let mut pos = 0;
+        for w in text.split(' ') {
+            d.tokens.push(Span::new(pos, pos + w.len()));
+            pos += w.len() + 1;
+        }
+        d
+    }
+
+    /// The byte span of word `i` (0-based) of `d`.
+    fn w(d: &Document, i: usize) -> Span {
+        d.tokens[i]
+    }
+
+    fn ev(id: &str, ty: &str, trig: Span, args: &[(&str, Span)]) -> Event {
+        Event {
+            id: id.into(),
+            event_type: ty.into(),
+            trigger: Trigger { span: trig, ..Default::default() },
+            arguments: args
+                .iter()
+                .map(|(r, s)| Argument { role: r.to_string(), span: *s, ..Default::default() })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn ann(events: Vec<Event>) -> DocAnnotations {
+        DocAnnotations { doc_id: "d".into(), events, ..Default::default() }
+    }
+
+    fn cor(c: &EventCounts) -> [u64; 6] {
+        EventMetric::ALL.map(|m| c.metric(m).overall.gold.cor)
+    }
+
+    #[test]
+    fn attached_arguments_follow_the_best_event_pairing() {
+        // Two predicted copies of one gold event; the second carries the arguments. Whatever
+        // the order, TC pairs the gold event with the copy that gives the most AC+.
+        let d = doc("Police arrested the suspect in Lyon");
+        let g = ann(vec![ev("E1", "Arrest", w(&d, 1), &[("Agent", w(&d, 0)), ("Place", w(&d, 5))])]);
+        let bare = ev("P1", "Arrest", w(&d, 1), &[]);
+        let full = ev("P2", "Arrest", w(&d, 1), &[("Agent", w(&d, 0)), ("Place", w(&d, 5))]);
+        for pred in [vec![bare.clone(), full.clone()], vec![full.clone(), bare.clone()]] {
+            let s = score_document(&d, &g, &ann(pred.clone()), Profile::Default, EventOptions::default(), true);
+            assert_eq!(cor(&s.counts), [1, 1, 2, 2, 2, 2]);
+            let det = s.details.expect("details");
+            let partner = det.gold_events[0][1].1.expect("paired");
+            assert_eq!(pred[partner].id, "P2");
+        }
+    }
+
+    #[test]
+    fn derived_heads() {
+        let d = doc("The former president of France arrived in Paris");
+        assert_eq!(derived_head(&d, Span::new(0, w(&d, 4).end)), w(&d, 2), "cut before 'of'");
+        assert_eq!(derived_head(&d, w(&d, 5).cover(&w(&d, 6))), w(&d, 5), "cut before 'in'");
+        assert_eq!(derived_head(&d, w(&d, 1).cover(&w(&d, 2))), w(&d, 2), "last token");
+        // Without document tokens, ieval's tokenizer splits the span.
+        let bare = Document::new("d", "two soldiers, killed");
+        assert_eq!(derived_head(&bare, Span::new(0, 12)), Span::new(4, 12));
+    }
+
+    #[test]
+    fn textee_positions_are_tokens_or_text() {
+        let d = doc("Rebels attacked the convoy");
+        assert_eq!(pos(&d, w(&d, 2).cover(&w(&d, 3))), Pos::Tok(2, 4));
+        assert_eq!(pos(&d, Span::new(1, 4)), Pos::Text(1, 4), "inside a token");
+        assert_eq!(pos(&Document::new("d", "Rebels"), Span::new(0, 6)), Pos::Text(0, 6), "no tokens");
+    }
+
+    /// (trigger word, type, [(role, argument word)]).
+    type Spec = (u8, u8, Vec<(u8, u8)>);
+
+    /// A small random document: events over 6 words, 2 types, 2 roles.
+    fn arb_events(d: &Document, spec: &[Spec]) -> Vec<Event> {
+        spec.iter()
+            .enumerate()
+            .map(|(i, (t, ty, args))| {
+                let args: Vec<(&str, Span)> =
+                    args.iter().map(|(r, a)| (["A", "B"][*r as usize % 2], w(d, *a as usize % 6))).collect();
+                ev(&format!("E{i}"), ["X", "Y"][*ty as usize % 2], w(d, *t as usize % 6), &args)
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn invariants_and_order_independence(
+            gs in proptest::collection::vec((0u8..6, 0u8..2, proptest::collection::vec((0u8..2, 0u8..6), 0..4)), 0..5),
+            ps in proptest::collection::vec((0u8..6, 0u8..2, proptest::collection::vec((0u8..2, 0u8..6), 0..4)), 0..5),
+            coref in proptest::bool::ANY,
+        ) {
+            let d = doc("a b c d e f");
+            let g = ann(arb_events(&d, &gs));
+            let p = ann(arb_events(&d, &ps));
+            let opts = EventOptions { coref, ..Default::default() };
+            let s = score_document(&d, &g, &p, Profile::Default, opts, false).counts;
+            let c = cor(&s);
+            // TI >= TC, AI >= AC, AI >= AI+ >= AC+, AC >= AC+; never more COR than items.
+            proptest::prop_assert!(c[0] >= c[1] && c[2] >= c[3] && c[2] >= c[4] && c[4] >= c[5] && c[3] >= c[5]);
+            for m in EventMetric::ALL {
+                let t = s.metric(m).overall;
+                proptest::prop_assert_eq!(t.gold.cor, t.pred.cor);
+                proptest::prop_assert!(t.gold.cor <= t.possible().min(t.actual()));
+                let by_label: u64 = s.metric(m).labels.values().map(|l| l.possible()).sum();
+                proptest::prop_assert_eq!(by_label, t.possible());
+            }
+            // Reversed events and arguments: the same counts.
+            let rev = |a: &DocAnnotations| {
+                let mut a = a.clone();
+                a.events.reverse();
+                for e in &mut a.events {
+                    e.arguments.reverse();
+                }
+                a
+            };
+            let r = score_document(&d, &rev(&g), &rev(&p), Profile::Default, opts, false).counts;
+            proptest::prop_assert_eq!(&r, &s);
+            // Gold against itself: everything correct, in both profiles.
+            for profile in [Profile::Default, Profile::Textee] {
+                let me = score_document(&d, &g, &g, profile, EventOptions::default(), false).counts;
+                for m in EventMetric::ALL {
+                    let t = me.metric(m).overall;
+                    proptest::prop_assert_eq!(t.gold.mis + t.pred.spu, 0);
+                }
+            }
+        }
+    }
+}
