@@ -228,10 +228,49 @@ pub fn score_document(
     if gold.events.is_empty() && pred.events.is_empty() {
         return DocEventScore { counts: EventCounts::default(), details: details.then(EventMatch::default) };
     }
+    // Triggers and arguments that alignment could not place carry empty spans; they must
+    // match nothing (gold: missed, predictions: spurious). Each gets a span of its own past
+    // the end of the text — gold on even offsets, predictions on odd ones — so that no
+    // equality can hold, while every index (and so the error listing) stays as it is.
+    let base = doc.text.len() + 1;
+    let g2 = with_sentinels(gold, base, 0);
+    let p2 = with_sentinels(pred, base, 1);
+    let (gold, pred) = (g2.as_ref().unwrap_or(gold), p2.as_ref().unwrap_or(pred));
     match profile {
         Profile::Textee => textee(doc, gold, pred, details),
         _ => default_profile(doc, gold, pred, opts, details),
     }
+}
+
+/// A copy of `ann` whose empty trigger and argument spans are replaced by distinct spans
+/// past the text (`base + 2k + parity`), or `None` when it has none.
+fn with_sentinels(ann: &DocAnnotations, base: usize, parity: usize) -> Option<DocAnnotations> {
+    let empty = |s: &Span| s.start >= s.end;
+    if !ann.events.iter().any(|e| empty(&e.trigger.span) || e.arguments.iter().any(|a| empty(&a.span))) {
+        return None;
+    }
+    let mut out = ann.clone();
+    let mut k = 0;
+    let mut next = || {
+        let at = base + 2 * k + parity;
+        k += 1;
+        Span::new(at, at + 1)
+    };
+    for e in &mut out.events {
+        if empty(&e.trigger.span) {
+            e.trigger.span = next();
+            e.trigger.fragments.clear();
+            e.trigger.head = None;
+        }
+        for a in &mut e.arguments {
+            if empty(&a.span) {
+                a.span = next();
+                a.head = None;
+                a.entity_id = None;
+            }
+        }
+    }
+    Some(out)
 }
 
 fn bump(t: &mut Tally, c: Category) {
@@ -796,6 +835,30 @@ fn textee(doc: &Document, gold: &DocAnnotations, pred: &DocAnnotations, details:
 mod tests {
     use super::*;
     use crate::model::Trigger;
+
+    /// Unplaced (empty-span) triggers and arguments, as alignment leaves them, never match.
+    #[test]
+    fn unplaced_items_never_match() {
+        let doc = Document::new("d", "Alice met Bob.");
+        let ev = |span: Span| Event {
+            id: "E1".into(),
+            event_type: "Meet".into(),
+            trigger: Trigger { span, ..Default::default() },
+            arguments: vec![Argument { role: "Entity".into(), span: Span::default(), ..Default::default() }],
+            ..Default::default()
+        };
+        let mut gold = DocAnnotations::new("d");
+        gold.events.push(ev(Span::default()));
+        let mut pred = DocAnnotations::new("d");
+        pred.events.push(ev(Span::default()));
+        for profile in [Profile::Default, Profile::Textee] {
+            let s = score_document(&doc, &gold, &pred, profile, EventOptions::default(), false);
+            for m in [EventMetric::Ti, EventMetric::Tc, EventMetric::Ai, EventMetric::Ac] {
+                let t = s.counts.metric(m).overall;
+                assert_eq!((t.gold.cor, t.gold.mis, t.pred.spu), (0, 1, 1), "{profile:?} {m:?}");
+            }
+        }
+    }
 
     /// A document of space-separated words with token spans.
     fn doc(text: &str) -> Document {
