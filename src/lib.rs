@@ -1,4 +1,6 @@
 //! ieval: an evaluation harness for information extraction on news.
+#[cfg(feature = "analysis")]
+pub mod analysis;
 pub mod error;
 pub mod model;
 pub mod tags;

@@ -1,10 +1,14 @@
 //! Command-line interface: one file per command (long help first, then `Args`, then
 //! `run`). Only this module and `main.rs` know about clap, stdout and exit codes.
 
+mod compare;
 mod convert;
+mod report;
 mod schemas;
 mod score;
 mod stats;
+#[cfg(feature = "analysis")]
+mod table;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -52,6 +56,10 @@ enum Command {
     Convert(convert::Args),
     Stats(stats::Args),
     Score(score::Args),
+    Compare(compare::Args),
+    Report(report::Args),
+    #[cfg(feature = "analysis")]
+    Table(table::Args),
     Schemas(schemas::Args),
 }
 
@@ -72,6 +80,10 @@ pub fn main() -> i32 {
         Command::Convert(a) => convert::run(a, &cli.global),
         Command::Stats(a) => stats::run(a, &cli.global),
         Command::Score(a) => score::run(a, &cli.global),
+        Command::Compare(a) => compare::run(a, &cli.global),
+        Command::Report(a) => report::run(a, &cli.global),
+        #[cfg(feature = "analysis")]
+        Command::Table(a) => table::run(a, &cli.global),
         Command::Schemas(a) => schemas::run(a, &cli.global),
     };
     match result {

@@ -82,7 +82,7 @@ pub struct Args {
 }
 
 /// Split `NAME=PATH` (a bare path takes no name).
-fn split_pred(s: &str) -> (Option<String>, PathBuf) {
+pub(super) fn split_pred(s: &str) -> (Option<String>, PathBuf) {
     match s.split_once('=') {
         Some((n, p)) if !n.is_empty() && !n.contains('/') && !Path::new(s).exists() => {
             (Some(n.to_string()), PathBuf::from(p))
@@ -91,54 +91,27 @@ fn split_pred(s: &str) -> (Option<String>, PathBuf) {
     }
 }
 
-fn stem(p: &Path) -> String {
+pub(super) fn stem(p: &Path) -> String {
     let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "system".into());
     let name = name.split('.').next().unwrap_or(&name).to_string();
     name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' }).collect()
 }
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
-    let mut opts = args.input.read_options();
-    if let Some(policy) = args.profile.decoding() {
-        opts.conll.policy = policy;
-        if args.profile == Profile::SeqevalStrict && opts.conll.scheme.is_none() {
-            opts.conll.scheme = Some(Scheme::Iob2);
-        }
-    }
-    let gold_paths = vec![args.gold.clone()];
-    let gold_format = args.input.format_of(&gold_paths)?;
-    let gold: Box<dyn Source> = formats::open(gold_format, &gold_paths, &opts)?;
-
-    let mut preds: Vec<(Vec<String>, Box<dyn Source>)> = Vec::new();
+    let mut preds = Vec::new();
     for p in &args.pred {
         let (name, path) = split_pred(p);
-        let name = name.unwrap_or_else(|| stem(&path));
-        ieval::model::validate_set_name(&name)?;
-        let src: Box<dyn Source> = if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
-            if !is_corpus_dir(&args.gold) {
-                return Err(Error::usage(format!(
-                    "{}: a Parquet annotation file needs the documents of a gold corpus directory (--gold DIR)",
-                    path.display()
-                )));
-            }
-            Box::new(ParquetSource::open(&args.gold.join("documents.parquet"), std::slice::from_ref(&path))?)
-        } else {
-            let mut po = opts.clone();
-            po.conll.tag_columns = args.pred_tag_cols.clone().unwrap_or_default();
-            po.conll.set_names = vec![name.clone()];
-            po.set_name = Some(name.clone());
-            let f = match args.input.from {
-                Some(Format::Parquet) | None => Format::detect(&path)?,
-                Some(f) => f,
-            };
-            formats::open(f, std::slice::from_ref(&path), &po)?
-        };
-        let n = src.sets().len();
-        let names = if n == 1 { vec![name] } else { (1..=n).map(|k| format!("{name}.{k}")).collect() };
-        preds.push((names, src));
+        preds.push((name.unwrap_or_else(|| stem(&path)), path));
     }
-
-    let pairing = Pairing::new(gold, preds, args.pair, args.missing)?;
+    let pairing = open_pairing(
+        &args.gold,
+        &preds,
+        &args.input,
+        args.pred_tag_cols.as_ref(),
+        args.profile,
+        args.pair,
+        args.missing,
+    )?;
     if pairing.systems().is_empty() {
         return Err(Error::usage("nothing to score: give --pred, or a gold input that carries system sets"));
     }
@@ -166,6 +139,58 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     out.put(&render(&report, &args)?)?;
     out.finish()?;
     Ok(0)
+}
+
+/// Open the gold input once and every named prediction input, and pair them (shared with
+/// `compare` and `report`).
+pub(super) fn open_pairing(
+    gold_path: &Path,
+    preds_in: &[(String, PathBuf)],
+    input: &InputArgs,
+    pred_tag_cols: Option<&formats::conll::TagColumns>,
+    profile: Profile,
+    pair: PairBy,
+    missing: Missing,
+) -> Result<Pairing> {
+    let mut opts = input.read_options();
+    if let Some(policy) = profile.decoding() {
+        opts.conll.policy = policy;
+        if profile == Profile::SeqevalStrict && opts.conll.scheme.is_none() {
+            opts.conll.scheme = Some(Scheme::Iob2);
+        }
+    }
+    let gold_paths = vec![gold_path.to_path_buf()];
+    let gold_format = input.format_of(&gold_paths)?;
+    let gold: Box<dyn Source> = formats::open(gold_format, &gold_paths, &opts)?;
+
+    let mut preds: Vec<(Vec<String>, Box<dyn Source>)> = Vec::new();
+    for (name, path) in preds_in {
+        let name = name.clone();
+        ieval::model::validate_set_name(&name)?;
+        let src: Box<dyn Source> = if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
+            if !is_corpus_dir(gold_path) {
+                return Err(Error::usage(format!(
+                    "{}: a Parquet annotation file needs the documents of a gold corpus directory (--gold DIR)",
+                    path.display()
+                )));
+            }
+            Box::new(ParquetSource::open(&gold_path.join("documents.parquet"), std::slice::from_ref(path))?)
+        } else {
+            let mut po = opts.clone();
+            po.conll.tag_columns = pred_tag_cols.cloned().unwrap_or_default();
+            po.conll.set_names = vec![name.clone()];
+            po.set_name = Some(name.clone());
+            let f = match input.from {
+                Some(Format::Parquet) | None => Format::detect(path)?,
+                Some(f) => f,
+            };
+            formats::open(f, std::slice::from_ref(path), &po)?
+        };
+        let n = src.sets().len();
+        let names = if n == 1 { vec![name] } else { (1..=n).map(|k| format!("{name}.{k}")).collect() };
+        preds.push((names, src));
+    }
+    Pairing::new(gold, preds, pair, missing)
 }
 
 fn render(r: &ScoreReport, args: &Args) -> Result<String> {

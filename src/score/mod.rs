@@ -5,6 +5,7 @@
 //! [`counts::EntityCounts`] (which add); [`report`] turns counts into metrics in the
 //! documented JSON shape.
 
+pub mod compare;
 pub mod counts;
 pub mod entity;
 pub mod errors;
@@ -14,6 +15,7 @@ pub mod nervaluate;
 pub mod pair;
 pub mod profile;
 pub mod report;
+pub mod resample;
 pub mod run;
 
 pub use counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally};

@@ -5,10 +5,15 @@
 
 mod article;
 mod common;
+mod compare;
 mod convert;
 mod datasets;
 mod formats;
 mod meantime;
+mod report;
 mod schemas;
 mod score;
+mod store_fixture;
+#[cfg(feature = "analysis")]
+mod table;
 mod textee;
