@@ -205,7 +205,7 @@ fn confusion(d: &ReportData) -> String {
                     .collect()
             })
             .collect();
-        out.push_str(&svg::heat_map(&format!("{}: gold (rows) x predicted (columns)", s.name), &axis, &axis, &counts));
+        out.push_str(&svg::heat_map(&format!("{}: gold (rows) × predicted (columns)", s.name), &axis, &axis, &counts));
     }
     out.push_str("</div>");
     out

@@ -64,7 +64,9 @@ fn legend(out: &mut String, x: f64, y: f64, items: &[(&str, &str)]) {
 pub fn grouped_bars(title: &str, groups: &[String], series: &[(String, Vec<Option<f64>>)]) -> String {
     let n = series.len().max(1) as f64;
     let bar = 16.0_f64.min(60.0 / n).max(6.0);
-    let group_w = bar * n + 24.0;
+    // Wide enough for the longest group name (about 6.2 units per character at 11px).
+    let longest = groups.iter().map(|g| g.chars().count()).max().unwrap_or(0) as f64;
+    let group_w = (bar * n + 24.0).max(6.2 * longest + 12.0);
     let (left, top, plot_h) = (44.0, 34.0, 180.0);
     let w = (left + group_w * groups.len() as f64 + 20.0).max(360.0);
     let h = top + plot_h + 64.0;
@@ -83,7 +85,7 @@ pub fn grouped_bars(title: &str, groups: &[String], series: &[(String, Vec<Optio
         );
     }
     for (gi, g) in groups.iter().enumerate() {
-        let gx = left + 12.0 + group_w * gi as f64;
+        let gx = left + 12.0 + group_w * gi as f64 + (group_w - 24.0 - bar * n) / 2.0;
         for (si, (_, vals)) in series.iter().enumerate() {
             let x = gx + bar * si as f64;
             let colour = PALETTE[si % PALETTE.len()];
@@ -193,8 +195,9 @@ pub fn stacked_bars(title: &str, rows: &[(String, Vec<(&str, u64)>)]) -> String 
 pub fn heat_map(title: &str, rows: &[String], cols: &[String], counts: &[Vec<u64>]) -> String {
     let cell = 46.0;
     let left = 20.0 + 8.0 * rows.iter().map(|r| r.chars().count()).max().unwrap_or(4) as f64;
-    let top = 70.0 + 0.0 * cell;
-    let w = left + cell * cols.len() as f64 + 30.0;
+    let top = 70.0;
+    // Wide enough for the title too (about 7.5 units per character at 13px).
+    let w = (left + cell * cols.len() as f64 + 30.0).max(20.0 + 7.5 * title.chars().count() as f64);
     let h = top + cell * rows.len() as f64 + 30.0;
     let mut out = String::new();
     open(&mut out, w.max(300.0), h, title);
