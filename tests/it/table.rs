@@ -90,6 +90,12 @@ fn table_from_a_store() {
     let csv = ok(&["table", "--results", r, "--samples", "200", "--format", "csv"]);
     assert!(csv.starts_with("system,dataset,metric,status,value,ci_low,ci_high,best,documents\n"), "{csv}");
     assert_eq!(csv.lines().count(), 1 + 3 * 2);
+    // The report shows the store's benchmark table first.
+    let (g, a, _) = tiny(dir.path());
+    let html = dir.path().join("r.html");
+    ok(&["report", "--gold", s(&g), "--pred", &a, "--results", r, "--samples", "100", "--out", s(&html)]);
+    let html = std::fs::read_to_string(&html).expect("report");
+    assert!(html.contains("<section id=\"benchmark\">") && html.contains("FAILED"), "benchmark section");
     // Same seed, same table; --jobs does not matter.
     let j1 = ok(&["table", "--results", r, "--samples", "300", "--format", "json", "--jobs", "1"]);
     let j0 = ok(&["table", "--results", r, "--samples", "300", "--format", "json", "--jobs", "0"]);
