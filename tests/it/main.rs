@@ -13,6 +13,7 @@ mod meantime;
 mod report;
 mod schemas;
 mod score;
+#[cfg(feature = "analysis")]
 mod store_fixture;
 #[cfg(feature = "analysis")]
 mod table;
