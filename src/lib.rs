@@ -1,5 +1,7 @@
 //! ieval: an evaluation harness for information extraction on news.
 pub mod align;
+#[cfg(feature = "analysis")]
+pub mod analysis;
 pub mod error;
 pub mod model;
 pub mod tags;

@@ -2,10 +2,14 @@
 //! `run`). Only this module and `main.rs` know about clap, stdout and exit codes.
 
 mod align;
+mod compare;
 mod convert;
+mod report;
 mod schemas;
 mod score;
 mod stats;
+#[cfg(feature = "analysis")]
+mod table;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -54,6 +58,10 @@ enum Command {
     Align(align::Args),
     Stats(stats::Args),
     Score(score::Args),
+    Compare(compare::Args),
+    Report(report::Args),
+    #[cfg(feature = "analysis")]
+    Table(table::Args),
     Schemas(schemas::Args),
 }
 
@@ -75,6 +83,10 @@ pub fn main() -> i32 {
         Command::Align(a) => align::run(a, &cli.global),
         Command::Stats(a) => stats::run(a, &cli.global),
         Command::Score(a) => score::run(a, &cli.global),
+        Command::Compare(a) => compare::run(a, &cli.global),
+        Command::Report(a) => report::run(a, &cli.global),
+        #[cfg(feature = "analysis")]
+        Command::Table(a) => table::run(a, &cli.global),
         Command::Schemas(a) => schemas::run(a, &cli.global),
     };
     match result {

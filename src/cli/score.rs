@@ -141,7 +141,7 @@ pub struct Args {
 }
 
 /// Split `NAME=PATH` (a bare path takes no name).
-fn split_pred(s: &str) -> (Option<String>, PathBuf) {
+pub(super) fn split_pred(s: &str) -> (Option<String>, PathBuf) {
     match s.split_once('=') {
         Some((n, p)) if !n.is_empty() && !n.contains('/') && !Path::new(s).exists() => {
             (Some(n.to_string()), PathBuf::from(p))
@@ -150,7 +150,7 @@ fn split_pred(s: &str) -> (Option<String>, PathBuf) {
     }
 }
 
-fn stem(p: &Path) -> String {
+pub(super) fn stem(p: &Path) -> String {
     let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "system".into());
     let name = name.split('.').next().unwrap_or(&name).to_string();
     name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' }).collect()
@@ -168,20 +168,22 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             ));
         }
     }
-    let mut opts = args.input.read_options();
-    if let Some(policy) = args.profile.decoding() {
-        opts.conll.policy = policy;
-        if args.profile == Profile::SeqevalStrict && opts.conll.scheme.is_none() {
-            opts.conll.scheme = Some(Scheme::Iob2);
-        }
-    }
+    let opts = profile_read_options(&args.input, args.profile);
     if args.corpus.is_some() && !args.align {
         return Err(Error::usage("--corpus goes with --align"));
     }
     let gold_paths = vec![args.gold.clone()];
     let gold_format = args.input.format_of(&gold_paths)?;
     let gold: Box<dyn Source> = formats::open(gold_format, &gold_paths, &opts)?;
-    let preds = open_preds(&args, &opts)?;
+    let named: Vec<(String, PathBuf)> = args
+        .pred
+        .iter()
+        .map(|p| {
+            let (name, path) = split_pred(p);
+            (name.unwrap_or_else(|| stem(&path)), path)
+        })
+        .collect();
+    let preds = open_preds(&args.gold, &named, &args.input, args.pred_tag_cols.as_ref(), &opts, args.align)?;
     let (gold, preds, alignment) = if args.align {
         align_all(&args, gold, preds)?
     } else {
@@ -236,31 +238,50 @@ enum PredInput {
     Strings(String, PathBuf),
 }
 
-/// Open every `--pred` input.
-fn open_preds(args: &Args, opts: &ReadOptions) -> Result<Vec<PredInput>> {
+/// Reader options for a profile: the anchor profiles impose their tag decoding.
+fn profile_read_options(input: &InputArgs, profile: Profile) -> ReadOptions {
+    let mut opts = input.read_options();
+    if let Some(policy) = profile.decoding() {
+        opts.conll.policy = policy;
+        if profile == Profile::SeqevalStrict && opts.conll.scheme.is_none() {
+            opts.conll.scheme = Some(Scheme::Iob2);
+        }
+    }
+    opts
+}
+
+/// Open every named prediction input. With `align`, string-only label files are
+/// recognised (they are located in the text later).
+fn open_preds(
+    gold_path: &Path,
+    named: &[(String, PathBuf)],
+    input: &InputArgs,
+    pred_tag_cols: Option<&formats::conll::TagColumns>,
+    opts: &ReadOptions,
+    align: bool,
+) -> Result<Vec<PredInput>> {
     let mut preds = Vec::new();
-    for p in &args.pred {
-        let (name, path) = split_pred(p);
-        let name = name.unwrap_or_else(|| stem(&path));
+    for (name, path) in named {
+        let (name, path) = (name.clone(), path.clone());
         ieval::model::validate_set_name(&name)?;
-        if args.align && ieval::align::input::sniff(&path) == Some(ieval::align::input::LabelInput::Strings) {
+        if align && ieval::align::input::sniff(&path) == Some(ieval::align::input::LabelInput::Strings) {
             preds.push(PredInput::Strings(name, path));
             continue;
         }
         let src: Box<dyn Source> = if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
-            if !is_corpus_dir(&args.gold) {
+            if !is_corpus_dir(gold_path) {
                 return Err(Error::usage(format!(
                     "{}: a Parquet annotation file needs the documents of a gold corpus directory (--gold DIR)",
                     path.display()
                 )));
             }
-            Box::new(ParquetSource::open(&args.gold.join("documents.parquet"), std::slice::from_ref(&path))?)
+            Box::new(ParquetSource::open(&gold_path.join("documents.parquet"), std::slice::from_ref(&path))?)
         } else {
             let mut po = opts.clone();
-            po.conll.tag_columns = args.pred_tag_cols.clone().unwrap_or_default();
+            po.conll.tag_columns = pred_tag_cols.cloned().unwrap_or_default();
             po.conll.set_names = vec![name.clone()];
             po.set_name = Some(name.clone());
-            let f = match args.input.from {
+            let f = match input.from {
                 Some(Format::Parquet) | None => Format::detect(&path)?,
                 Some(f) => f,
             };
@@ -340,6 +361,30 @@ fn align_all(
         ));
     }
     Ok((gold_src, out, Some(reports)))
+}
+
+/// Open the gold input once and every named prediction input, and pair them (shared with
+/// `compare` and `report`; no alignment there).
+pub(super) fn open_pairing(
+    gold_path: &Path,
+    preds_in: &[(String, PathBuf)],
+    input: &InputArgs,
+    pred_tag_cols: Option<&formats::conll::TagColumns>,
+    profile: Profile,
+    pair: PairBy,
+    missing: Missing,
+) -> Result<Pairing> {
+    let opts = profile_read_options(input, profile);
+    let gold_paths = vec![gold_path.to_path_buf()];
+    let gold: Box<dyn Source> = formats::open(input.format_of(&gold_paths)?, &gold_paths, &opts)?;
+    let preds = open_preds(gold_path, preds_in, input, pred_tag_cols, &opts, false)?
+        .into_iter()
+        .filter_map(|p| match p {
+            PredInput::Source(n, s) => Some((n, s)),
+            PredInput::Strings(..) => None,
+        })
+        .collect();
+    Pairing::new(gold, preds, pair, missing)
 }
 
 fn render(r: &ScoreReport, args: &Args, alignment: Option<&BTreeMap<String, AlignReport>>) -> Result<String> {

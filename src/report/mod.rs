@@ -1,6 +1,10 @@
-//! Rendering: plain tables as terminal text, Markdown, CSV, LaTeX and HTML.
+//! Rendering: plain tables as terminal text, Markdown, CSV, LaTeX and HTML; the
+//! self-contained HTML report with its SVG charts, and the breakdowns it shows.
 
+pub mod breakdown;
+pub mod html;
 mod stats;
+pub mod svg;
 mod table;
 
 pub use stats::stats_tables;

@@ -42,6 +42,9 @@ pub struct Table {
     pub headers: Vec<String>,
     pub align: Vec<Align>,
     pub rows: Vec<Vec<String>>,
+    /// Cells (row, column) to emphasise: bold in Markdown, LaTeX and HTML, a trailing `*`
+    /// in text; CSV stays plain.
+    pub emphasis: std::collections::BTreeSet<(usize, usize)>,
 }
 
 impl Table {
@@ -50,7 +53,7 @@ impl Table {
     pub fn new<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Self {
         let headers: Vec<String> = headers.into_iter().map(Into::into).collect();
         let align = (0..headers.len()).map(|i| if i == 0 { Align::Left } else { Align::Right }).collect();
-        Table { title: None, headers, align, rows: Vec::new() }
+        Table { title: None, headers, align, rows: Vec::new(), emphasis: Default::default() }
     }
 
     pub fn with_title(mut self, title: impl Into<String>) -> Self {
@@ -60,6 +63,15 @@ impl Table {
 
     pub fn push<S: Into<String>>(&mut self, row: impl IntoIterator<Item = S>) {
         self.rows.push(row.into_iter().map(Into::into).collect());
+    }
+
+    /// Mark a cell for emphasis (see [`Table::emphasis`]).
+    pub fn emphasize(&mut self, row: usize, col: usize) {
+        self.emphasis.insert((row, col));
+    }
+
+    fn marked(&self, r: usize, c: usize) -> bool {
+        self.emphasis.contains(&(r, c))
     }
 
     pub fn render(&self, format: TableFormat) -> String {
@@ -72,9 +84,20 @@ impl Table {
         }
     }
 
-    fn widths(&self) -> Vec<usize> {
+    /// The rows with emphasis written as `mark(cell)`.
+    fn rows_marked(&self, mark: impl Fn(&str) -> String) -> Vec<Vec<String>> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.iter().enumerate().map(|(j, c)| if self.marked(i, j) { mark(c) } else { c.clone() }).collect()
+            })
+            .collect()
+    }
+
+    fn widths_of(&self, rows: &[Vec<String>]) -> Vec<usize> {
         let mut w: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
-        for r in &self.rows {
+        for r in rows {
             for (i, c) in r.iter().enumerate() {
                 if i < w.len() {
                     w[i] = w[i].max(c.chars().count());
@@ -93,7 +116,8 @@ impl Table {
     }
 
     fn text(&self) -> String {
-        let w = self.widths();
+        let rows = self.rows_marked(|c| format!("{c}*"));
+        let w = self.widths_of(&rows);
         let mut out = String::new();
         if let Some(t) = &self.title {
             let _ = writeln!(out, "{t}");
@@ -105,15 +129,16 @@ impl Table {
         };
         let _ = writeln!(out, "{}", line(&self.headers));
         let _ = writeln!(out, "{}", w.iter().map(|&n| "-".repeat(n)).collect::<Vec<_>>().join("  "));
-        for r in &self.rows {
+        for r in &rows {
             let _ = writeln!(out, "{}", line(r));
         }
         out
     }
 
     fn markdown(&self) -> String {
-        let w = self.widths();
         let esc = |s: &str| s.replace('|', "\\|");
+        let rows = self.rows_marked(|c| format!("**{c}**"));
+        let w = self.widths_of(&rows);
         let mut out = String::new();
         if let Some(t) = &self.title {
             let _ = writeln!(out, "**{}**\n", esc(t));
@@ -133,7 +158,7 @@ impl Table {
             })
             .collect();
         let _ = writeln!(out, "| {} |", rules.join(" | "));
-        for r in &self.rows {
+        for r in &rows {
             let _ = writeln!(out, "{}", row(r));
         }
         out
@@ -172,8 +197,13 @@ impl Table {
         let _ = writeln!(out, "\\begin{{tabular}}{{{spec}}}\n\\toprule");
         let _ =
             writeln!(out, "{} \\\\\n\\midrule", self.headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" & "));
-        for r in &self.rows {
-            let _ = writeln!(out, "{} \\\\", r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" & "));
+        for (i, r) in self.rows.iter().enumerate() {
+            let cells: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(j, c)| if self.marked(i, j) { format!("\\textbf{{{}}}", esc(c)) } else { esc(c) })
+                .collect();
+            let _ = writeln!(out, "{} \\\\", cells.join(" & "));
         }
         let _ = writeln!(out, "\\bottomrule\n\\end{{tabular}}");
         out
@@ -190,11 +220,15 @@ impl Table {
             let _ = write!(out, "<th>{}</th>", esc(h));
         }
         out.push_str("</tr></thead>\n<tbody>\n");
-        for r in &self.rows {
+        for (ri, r) in self.rows.iter().enumerate() {
             out.push_str("<tr>");
             for (i, c) in r.iter().enumerate() {
                 let class = if self.align.get(i) == Some(&Align::Right) { " class=\"num\"" } else { "" };
-                let _ = write!(out, "<td{class}>{}</td>", esc(c));
+                if self.marked(ri, i) {
+                    let _ = write!(out, "<td{class}><strong>{}</strong></td>", esc(c));
+                } else {
+                    let _ = write!(out, "<td{class}>{}</td>", esc(c));
+                }
             }
             out.push_str("</tr>\n");
         }
@@ -225,5 +259,16 @@ mod tests {
         assert_eq!(t.render(TableFormat::Csv), "label,n\nPER,1617\n\"a|b,c\",2\n");
         assert!(t.render(TableFormat::Latex).contains("\\toprule\nlabel & n \\\\\n\\midrule"));
         assert!(t.render(TableFormat::Html).contains("<td class=\"num\">1617</td>"));
+    }
+
+    #[test]
+    fn emphasis() {
+        let mut t = sample();
+        t.emphasize(0, 1);
+        assert!(t.render(TableFormat::Text).contains("PER    1617*"));
+        assert!(t.render(TableFormat::Markdown).contains("| PER   | **1617** |"));
+        assert!(t.render(TableFormat::Latex).contains("PER & \\textbf{1617} \\\\"));
+        assert!(t.render(TableFormat::Html).contains("<td class=\"num\"><strong>1617</strong></td>"));
+        assert_eq!(t.render(TableFormat::Csv), "label,n\nPER,1617\n\"a|b,c\",2\n");
     }
 }

@@ -6,6 +6,7 @@
 //! documented JSON shape.
 
 pub mod bipartite;
+pub mod compare;
 pub mod counts;
 pub mod entity;
 pub mod errors;
@@ -16,6 +17,7 @@ pub mod nervaluate;
 pub mod pair;
 pub mod profile;
 pub mod report;
+pub mod resample;
 pub mod run;
 
 pub use counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally};

@@ -6,11 +6,17 @@
 mod align;
 mod article;
 mod common;
+mod compare;
 mod convert;
 mod datasets;
 mod events;
 mod formats;
 mod meantime;
+mod report;
 mod schemas;
 mod score;
+#[cfg(feature = "analysis")]
+mod store_fixture;
+#[cfg(feature = "analysis")]
+mod table;
 mod textee;

@@ -1,0 +1,371 @@
+const LONG_HELP: &str = "Compare two systems on the same gold: differences with confidence intervals
+and significance tests, per label, and the mentions B fixed and broke relative to A.
+
+Examples:
+  ieval compare --gold eng.testb old=spacy-3.6.conll new=spacy-3.8.conll
+  ieval compare --gold eng.testb old.conll new.conll --fail-if-worse strict-f1:0.005
+  ieval compare --gold corpus/ A.jsonl B.jsonl --format json --per-document
+  ieval compare --results results/ --dataset conll2003 spacy-3.6 spacy-3.8
+
+A and B are `[NAME=]PATH` like `ieval score --pred` (with --gold), or system names in the
+results store (with --results and --dataset, reading the per-document counts of each
+system's latest run). Both systems are scored on the same documents (the gold is read
+once) and compared document by document.
+
+For every metric (entities: strict, exact, partial, type; events when present) and for
+precision, recall and F1, the output gives A, B, the difference B - A in points, its 95%
+confidence interval and two p-values:
+  - CI: paired bootstrap over documents (same resampled documents for A and B),
+    percentile interval;
+  - p (bootstrap): two-sided shifted-distribution test, (#{|D* - D| >= |D|} + 1) / (N + 1)
+    (Berg-Kirkpatrick et al. 2012, two-sided);
+  - p (AR): approximate randomization, A and B swapped per document with probability 1/2,
+    (#{|D*| >= |D|} + 1) / (N + 1) (Noreen 1989; Riezler & Maxwell 2005).
+Metrics are micro-averaged from summed counts, exactly as `ieval score` computes them.
+--samples and --seed make the numbers reproducible; they do not depend on --jobs.
+
+--fail-if-worse METRIC[:DELTA] (repeatable; METRIC as strict-f1, exact-p, type-r, TC-f1;
+DELTA a fraction, 0.005 = half a point) exits with status 1 when B is lower than A by more
+than DELTA and the difference is significant (p (AR) < --alpha). Errors exit with 2.";
+
+use std::path::PathBuf;
+
+use ieval::report::{Align, Table, TableFormat};
+use ieval::score::compare::{self, ChangeCollector, Changes, DocCounts, Gate, Row, Statistics, Verdict, doc_series};
+use ieval::score::resample::{Options, Stat};
+use ieval::score::{Missing, Mode, PairBy, Profile, score};
+use ieval::{Error, Result};
+use serde::Serialize;
+
+use super::score::{open_pairing, split_pred, stem};
+use super::{Global, InputArgs, Out};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(clap::Args)]
+#[command(about = "Compare two systems: differences, confidence intervals, p-values", long_about = LONG_HELP)]
+pub struct Args {
+    /// System A (the baseline) and system B: `[NAME=]PATH`, or system names with --results.
+    #[arg(value_name = "A B", num_args = 2, required = true)]
+    systems: Vec<String>,
+    /// The gold input (corpus directory, CoNLL, JSONL, ...).
+    #[arg(long, short = 'g', conflicts_with = "results", required_unless_present = "results")]
+    gold: Option<PathBuf>,
+    /// Compare from a results store instead (needs --dataset).
+    #[arg(long, value_name = "DIR", requires = "dataset")]
+    results: Option<PathBuf>,
+    /// The dataset in the results store.
+    #[arg(long)]
+    dataset: Option<String>,
+    #[command(flatten)]
+    input: InputArgs,
+    /// CoNLL predictions: tag columns (default: the last).
+    #[arg(long, value_name = "COLS", allow_hyphen_values = true)]
+    pred_tag_cols: Option<ieval::formats::conll::TagColumns>,
+    /// Whose definitions to score by.
+    #[arg(long, default_value = "default")]
+    profile: Profile,
+    /// How prediction documents pair with gold documents: auto, id, tokens.
+    #[arg(long, default_value = "auto")]
+    pair: PairBy,
+    /// A document on one side only: error, empty or skip.
+    #[arg(long, default_value = "error")]
+    missing: Missing,
+    /// Resampling samples per test.
+    #[arg(long, default_value_t = ieval::score::resample::DEFAULT_SAMPLES)]
+    samples: usize,
+    /// Seed of the resampling.
+    #[arg(long, default_value_t = ieval::score::resample::DEFAULT_SEED)]
+    seed: u64,
+    /// Significance level for --fail-if-worse.
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// Exit 1 when B is significantly worse than A on METRIC by more than DELTA.
+    #[arg(long, value_name = "METRIC[:DELTA]")]
+    fail_if_worse: Vec<Gate>,
+    /// Per-label table for this entity mode (or `all`, or `none`).
+    #[arg(long, default_value = "strict", value_name = "MODE")]
+    labels: String,
+    /// Entity mode of the fixed/broken listing.
+    #[arg(long, default_value = "strict", value_name = "MODE")]
+    changes_mode: Mode,
+    /// Fixed and broken mentions printed in the table (JSON always has all).
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    changes: usize,
+    /// JSON: include each document's overall counts of A and B.
+    #[arg(long)]
+    per_document: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: CompareFormat,
+    /// Write the comparison to a file instead of stdout.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+}
+
+/// The machine-readable comparison (`--format json`).
+#[derive(Serialize)]
+struct Output {
+    ieval: serde_json::Value,
+    gold: Option<String>,
+    dataset: Option<String>,
+    a: String,
+    b: String,
+    samples: usize,
+    seed: u64,
+    confidence: f64,
+    alpha: f64,
+    tests: serde_json::Value,
+    #[serde(flatten)]
+    stats: Statistics,
+    changes: Option<Changes>,
+    gates: Vec<Verdict>,
+}
+
+pub fn run(args: Args, _g: &Global) -> Result<i32> {
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        return Err(Error::usage(format!("--alpha {} is not in (0, 1)", args.alpha)));
+    }
+    let opts = Options { samples: args.samples, seed: args.seed, confidence: 0.95 };
+    let (names, stats, changes, zero_label) = match (&args.gold, &args.results) {
+        (Some(gold), _) => from_gold(&args, gold, &opts)?,
+        (None, Some(dir)) => from_store(&args, dir, &opts)?,
+        (None, None) => return Err(Error::usage("give --gold, or --results with --dataset")),
+    };
+    let gates: Vec<Verdict> = args.fail_if_worse.iter().map(|g| compare::judge(g, &stats.rows, args.alpha)).collect();
+    let out = Output {
+        ieval: serde_json::json!({ "version": env!("CARGO_PKG_VERSION"), "profile": zero_label }),
+        gold: args.gold.as_ref().map(|p| p.display().to_string()),
+        dataset: args.dataset.clone(),
+        a: names.0,
+        b: names.1,
+        samples: opts.samples,
+        seed: opts.seed,
+        confidence: opts.confidence,
+        alpha: args.alpha,
+        tests: serde_json::json!({
+            "ci": "paired bootstrap over documents, percentile interval (type 7)",
+            "p_bootstrap": "paired bootstrap, two-sided shifted distribution: (#{|D*-D| >= |D|} + 1) / (N + 1)",
+            "p_randomization": "approximate randomization, per-document swap with probability 1/2: (#{|D*| >= |D|} + 1) / (N + 1)",
+        }),
+        stats,
+        changes,
+        gates,
+    };
+    let text = match args.format {
+        CompareFormat::Json => {
+            serde_json::to_string_pretty(&out).map_err(|e| Error::data("comparison", e.to_string()))? + "\n"
+        }
+        CompareFormat::Table => render(&out, &args, TableFormat::Text),
+        CompareFormat::Markdown => render(&out, &args, TableFormat::Markdown),
+    };
+    let mut o = Out::open(args.output.as_deref())?;
+    o.put(&text)?;
+    o.finish()?;
+    let failed: Vec<&Verdict> = out.gates.iter().filter(|v| v.failed).collect();
+    for v in &failed {
+        eprintln!("ieval compare: {}", v.message);
+    }
+    Ok(if failed.is_empty() { 0 } else { 1 })
+}
+
+type Loaded = ((String, String), Statistics, Option<Changes>, String);
+
+fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options) -> Result<Loaded> {
+    let mut preds: Vec<(String, PathBuf)> = args
+        .systems
+        .iter()
+        .map(|s| {
+            let (n, p) = split_pred(s);
+            (n.unwrap_or_else(|| stem(&p)), p)
+        })
+        .collect();
+    if preds[0].0 == preds[1].0 {
+        // Two unnamed files with the same stem (or a system against itself).
+        preds[0].0.push_str("-A");
+        preds[1].0.push_str("-B");
+    }
+    let pairing =
+        open_pairing(gold, &preds, &args.input, args.pred_tag_cols.as_ref(), args.profile, args.pair, args.missing)?;
+    if pairing.systems().len() != 2 {
+        return Err(Error::usage(format!(
+            "compare needs exactly one annotation set per input; got {} sets",
+            pairing.systems().len()
+        )));
+    }
+    let names = (pairing.systems()[0].name().to_string(), pairing.systems()[1].name().to_string());
+    let mut collector = ChangeCollector::new(args.changes_mode);
+    let run = score(pairing, args.profile, &mut collector, true)?;
+    if run.gold_documents == 0 {
+        return Err(Error::data(gold.display().to_string(), "no documents: the gold input is empty"));
+    }
+    let modes = args.profile.modes();
+    let docs = |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(d, modes)).collect() };
+    let stats = compare::compare(&docs(0), &docs(1), args.profile.zero_for_undefined(), opts, args.per_document)?;
+    Ok((names, stats, Some(collector.changes), args.profile.name().to_string()))
+}
+
+#[cfg(feature = "analysis")]
+fn from_store(args: &Args, dir: &std::path::Path, opts: &Options) -> Result<Loaded> {
+    let dataset = args.dataset.as_deref().ok_or_else(|| Error::usage("--results needs --dataset"))?;
+    let store = ieval::analysis::Store::open(dir)?;
+    let (ra, a) = store.doc_counts(dataset, &args.systems[0])?;
+    let (rb, b) = store.doc_counts(dataset, &args.systems[1])?;
+    if ra.profile != rb.profile {
+        return Err(Error::data(
+            dir.display().to_string(),
+            format!("the two runs were scored with different profiles ({} and {})", ra.profile, rb.profile),
+        ));
+    }
+    let zero = ra.profile.parse::<Profile>().map(|p| p.zero_for_undefined()).unwrap_or(false);
+    let stats = compare::compare(&a, &b, zero, opts, args.per_document)?;
+    Ok(((args.systems[0].clone(), args.systems[1].clone()), stats, None, ra.profile))
+}
+
+#[cfg(not(feature = "analysis"))]
+fn from_store(_: &Args, _: &std::path::Path, _: &Options) -> Result<Loaded> {
+    Err(Error::usage("this ieval was built without the `analysis` feature: compare --results is not available"))
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| format!("{:.2}", 100.0 * v))
+}
+
+fn signed(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| format!("{:+.2}", 100.0 * v))
+}
+
+fn ci(r: &Row) -> String {
+    match (r.diff.ci_low, r.diff.ci_high) {
+        (Some(l), Some(h)) => format!("[{:+.2}, {:+.2}]", 100.0 * l, 100.0 * h),
+        _ => "-".to_string(),
+    }
+}
+
+fn pval(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"))
+}
+
+fn stat_short(s: Stat) -> &'static str {
+    match s {
+        Stat::Precision => "P",
+        Stat::Recall => "R",
+        Stat::F1 => "F1",
+    }
+}
+
+fn render(out: &Output, args: &Args, tf: TableFormat) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let al = &out.stats.alignment;
+    let mut head = format!(
+        "A = {}, B = {} on {} ({} documents), profile {}; {} samples, seed {}; values in points (%), difference B - A",
+        out.a,
+        out.b,
+        out.gold.clone().or_else(|| out.dataset.clone()).unwrap_or_default(),
+        al.paired,
+        out.ieval["profile"].as_str().unwrap_or(""),
+        out.samples,
+        out.seed
+    );
+    if al.only_a + al.only_b > 0 {
+        head.push_str(&format!(
+            "\nnote: {} documents scored for A only and {} for B only were left out (e.g. {})",
+            al.only_a,
+            al.only_b,
+            al.examples.join(", ")
+        ));
+    }
+    let mut t = Table::new(["task", "metric", "", "A", "B", "B - A", "95% CI", "p (bootstrap)", "p (AR)"]);
+    t.align[1] = Align::Left;
+    t.align[2] = Align::Left;
+    for r in out.stats.rows.iter().filter(|r| r.label.is_empty()) {
+        t.push([
+            r.task.clone(),
+            r.metric.clone(),
+            stat_short(r.stat).to_string(),
+            pct(r.diff.a),
+            pct(r.diff.b),
+            signed(r.diff.delta),
+            ci(r),
+            pval(r.diff.p_bootstrap),
+            pval(r.diff.p_randomization),
+        ]);
+    }
+    parts.push(t.with_title(head).render(tf));
+
+    let modes: Vec<String> = match args.labels.as_str() {
+        "none" => Vec::new(),
+        "all" => {
+            let mut v: Vec<String> = Vec::new();
+            for r in out.stats.rows.iter().filter(|r| !r.label.is_empty()) {
+                if !v.contains(&r.metric) {
+                    v.push(r.metric.clone());
+                }
+            }
+            v
+        }
+        m => vec![m.to_string()],
+    };
+    for m in modes {
+        let mut t = Table::new(["label", "", "A", "B", "B - A", "95% CI", "p (bootstrap)", "p (AR)"]);
+        t.align[1] = Align::Left;
+        for r in out.stats.rows.iter().filter(|r| !r.label.is_empty() && r.metric == m) {
+            t.push([
+                r.label.clone(),
+                stat_short(r.stat).to_string(),
+                pct(r.diff.a),
+                pct(r.diff.b),
+                signed(r.diff.delta),
+                ci(r),
+                pval(r.diff.p_bootstrap),
+                pval(r.diff.p_randomization),
+            ]);
+        }
+        if !t.rows.is_empty() {
+            parts.push(t.with_title(format!("per label, {m}")).render(tf));
+        }
+    }
+
+    if let Some(ch) = &out.changes {
+        for (what, list) in
+            [("fixed by B (A wrong, B right)", &ch.fixed), ("broken by B (A right, B wrong)", &ch.broken)]
+        {
+            let gold = list.iter().filter(|c| c.kind == "gold").count();
+            let spu = list.len() - gold;
+            let mut t = Table::new(["document", "text", "label", "A", "B"]);
+            t.align = vec![Align::Left; 5];
+            for c in list.iter().take(args.changes) {
+                let side = |cat: &str, l: &Option<String>| match l {
+                    Some(l) if cat != "COR" => format!("{cat} ({l})"),
+                    _ => cat.to_string(),
+                };
+                t.push([
+                    c.doc_id.clone(),
+                    c.text.clone(),
+                    c.label.clone(),
+                    side(&c.a, &c.a_label),
+                    side(&c.b, &c.b_label),
+                ]);
+            }
+            let more =
+                if list.len() > args.changes { format!("; first {} shown", args.changes) } else { String::new() };
+            parts.push(
+                t.with_title(format!(
+                    "{what}, {} mode: {gold} gold mentions, {spu} spurious predictions{more}",
+                    ch.mode
+                ))
+                .render(tf),
+            );
+        }
+    }
+    let mut s = parts.join("\n");
+    for v in &out.gates {
+        s.push_str(&format!("\n{}\n", v.message));
+    }
+    s
+}

@@ -1,0 +1,185 @@
+const LONG_HELP: &str = "Write one self-contained HTML report (inline CSS and SVG, no network access
+needed to view it) of one or more systems against a gold set.
+
+Examples:
+  ieval report --gold eng.testb --pred old=spacy-3.6.conll --pred new=spacy-3.8.conll --out report.html
+  ieval report --gold corpus/ --pred llm.jsonl --train train.conll --out report.html
+  ieval report --gold eng.testb --pred flair.conll --results results/ --out report.html
+
+The report holds: the scores table with bootstrap confidence intervals of F1; per-label F1
+bars; the entity confusion matrix as a heat map (mentions paired by exact span); the
+COR/INC/PAR/MIS/SPU breakdown per system and mode; bucketed precision, recall and F1 by
+mention length, label, position in the article (headline, lead, body), capitalization and,
+with --train, whether the mention's surface form is seen in the training split; and a
+document viewer showing gold and predicted spans in the article text, with misses and
+spurious predictions marked (the --max-docs documents with the most errors). With
+--results, the benchmark table of the results store comes first.";
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use ieval::formats::{self, Format};
+use ieval::report::breakdown::{Breakdown, Seen};
+use ieval::report::html::{ReportData, render};
+use ieval::score::report::build as build_report;
+use ieval::score::resample::{Options, intervals};
+use ieval::score::{Missing, PairBy, Profile, score};
+use ieval::{Error, Result};
+
+use super::score::{open_pairing, split_pred, stem};
+use super::{Global, InputArgs, Out};
+
+#[derive(clap::Args)]
+#[command(about = "Write a self-contained HTML report", long_about = LONG_HELP)]
+pub struct Args {
+    /// The gold input (corpus directory, CoNLL, JSONL, ...).
+    #[arg(long, short = 'g')]
+    gold: PathBuf,
+    /// A system's predictions, `[NAME=]PATH` (repeatable).
+    #[arg(long, short = 'p', value_name = "[NAME=]PATH")]
+    pred: Vec<String>,
+    #[command(flatten)]
+    input: InputArgs,
+    /// CoNLL predictions: tag columns (default: the last).
+    #[arg(long, value_name = "COLS", allow_hyphen_values = true)]
+    pred_tag_cols: Option<formats::conll::TagColumns>,
+    /// Whose definitions to score by.
+    #[arg(long, default_value = "default")]
+    profile: Profile,
+    /// How prediction documents pair with gold documents: auto, id, tokens.
+    #[arg(long, default_value = "auto")]
+    pair: PairBy,
+    /// A document on one side only: error, empty or skip.
+    #[arg(long, default_value = "error")]
+    missing: Missing,
+    /// A training split (any readable corpus): its gold mentions' surface forms define the
+    /// seen/unseen buckets.
+    #[arg(long, value_name = "CORPUS")]
+    train: Option<PathBuf>,
+    /// Also show the benchmark table of this results store.
+    #[arg(long, value_name = "DIR")]
+    results: Option<PathBuf>,
+    /// Documents in the viewer (those with the most errors).
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    max_docs: usize,
+    /// Bootstrap samples for the confidence intervals.
+    #[arg(long, default_value_t = ieval::score::resample::DEFAULT_SAMPLES)]
+    samples: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = ieval::score::resample::DEFAULT_SEED)]
+    seed: u64,
+    /// Title of the page.
+    #[arg(long)]
+    title: Option<String>,
+    /// The HTML file to write.
+    #[arg(long, short = 'o', default_value = "report.html")]
+    out: PathBuf,
+}
+
+/// Surface forms of the gold mentions of a training split.
+fn read_train(args: &Args) -> Result<Seen> {
+    let path = args.train.clone().ok_or_else(|| Error::usage("no --train"))?;
+    let opts = args.input.read_options();
+    let f = match args.input.from {
+        Some(f) => f,
+        None => Format::detect(&path)?,
+    };
+    let src = formats::open(f, std::slice::from_ref(&path), &opts)?;
+    let mut seen: Seen = Seen::new();
+    for rec in src {
+        let rec = rec?;
+        // The gold set is the first set of a record (CoNLL: the first tag column).
+        if let Some(set) = rec.sets.first() {
+            for m in &set.entities {
+                if let Some(t) = m.span.slice(&rec.document.text) {
+                    seen.entry(t.to_string()).or_default().insert(m.label.clone());
+                }
+            }
+        }
+    }
+    Ok(seen)
+}
+
+pub fn run(args: Args, _g: &Global) -> Result<i32> {
+    let opts = Options { samples: args.samples, seed: args.seed, confidence: 0.95 };
+    let seen = match &args.train {
+        Some(_) => Some(read_train(&args)?),
+        None => None,
+    };
+    let mut preds = Vec::new();
+    for p in &args.pred {
+        let (name, path) = split_pred(p);
+        preds.push((name.unwrap_or_else(|| stem(&path)), path));
+    }
+    let pairing = open_pairing(
+        &args.gold,
+        &preds,
+        &args.input,
+        args.pred_tag_cols.as_ref(),
+        args.profile,
+        args.pair,
+        args.missing,
+    )?;
+    let n = pairing.systems().len();
+    if n == 0 {
+        return Err(Error::usage("nothing to report: give --pred, or a gold input that carries system sets"));
+    }
+    let mut breakdown = Breakdown::new(n, args.max_docs, seen);
+    let run = score(pairing, args.profile, &mut breakdown, true)?;
+    if run.gold_documents == 0 {
+        return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
+    }
+    let report = build_report(&run);
+    let (dimensions, documents) = breakdown.finish();
+
+    let zero = args.profile.zero_for_undefined();
+    let mut ivs = BTreeMap::new();
+    for (k, s) in run.systems.iter().enumerate() {
+        let modes = args.profile.modes();
+        let cols: Vec<Vec<_>> =
+            modes.iter().map(|m| s.docs.iter().map(|d| d.entities.mode(*m).overall).collect()).collect();
+        let series: Vec<(bool, &[_])> = modes.iter().zip(&cols).map(|(m, c)| (m.half_credit(), &c[..])).collect();
+        for (m, iv) in modes.iter().zip(intervals(&series, zero, &opts)?) {
+            ivs.insert((k, *m), iv);
+        }
+    }
+    let benchmark = match &args.results {
+        Some(dir) => Some(benchmark_html(dir, &opts)?),
+        None => None,
+    };
+    let title = args.title.clone().unwrap_or_else(|| {
+        let names: Vec<&str> = run.systems.iter().map(|s| s.meta.name()).collect();
+        format!("ieval report: {}", names.join(" vs "))
+    });
+    let data = ReportData {
+        title,
+        run: &run,
+        report: &report,
+        intervals: ivs,
+        samples: opts.samples,
+        seed: opts.seed,
+        dimensions: &dimensions,
+        documents: &documents,
+        max_documents: args.max_docs,
+        benchmark,
+        train: args.train.as_ref().map(|p| p.display().to_string()),
+    };
+    let html = render(&data);
+    let mut o = Out::open(Some(&args.out))?;
+    o.put(&html)?;
+    o.finish()?;
+    Ok(0)
+}
+
+#[cfg(feature = "analysis")]
+fn benchmark_html(dir: &std::path::Path, opts: &Options) -> Result<String> {
+    let store = ieval::analysis::Store::open(dir)?;
+    let specs: Vec<ieval::analysis::MetricSpec> = vec!["strict-f1".parse().map_err(|e: String| Error::usage(e))?];
+    let t = ieval::analysis::bench_table(&store, &specs, opts)?;
+    Ok(super::table::to_table(&t, false).render(ieval::report::TableFormat::Html))
+}
+
+#[cfg(not(feature = "analysis"))]
+fn benchmark_html(_: &std::path::Path, _: &Options) -> Result<String> {
+    Err(Error::usage("this ieval was built without the `analysis` feature: report --results is not available"))
+}

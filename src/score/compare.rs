@@ -1,0 +1,544 @@
+//! Comparing two systems scored on the same gold: per-document counts flattened into
+//! series keyed by (task, metric, label), the resampling statistics of [`super::resample`]
+//! on every series, and the mentions system B fixed and broke relative to system A.
+//!
+//! The comparison is generic over the task: anything that yields per-document
+//! [`LabelTally`]s under a [`SeriesKey`] is compared the same way (entities today through
+//! [`doc_series`]; event scores only need to be added there, and the results store yields
+//! the same keys).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::counts::{LabelTally, Mode};
+use super::errors::rows;
+use super::matching::ModeMatch;
+use super::pair::Item;
+use super::resample::{self, Difference, Options, Series, Stat};
+use super::run::{DetailSink, DocDetails, DocScore};
+use crate::error::{Error, Result};
+
+/// Event metrics in their natural order (TextEE naming).
+pub const EVENT_METRICS: [&str; 6] = ["TI", "TC", "AI", "AC", "AI+", "AC+"];
+
+/// What one series of counts measures. `label` is `""` for the document's overall counts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SeriesKey {
+    pub task: String,
+    pub metric: String,
+    pub label: String,
+}
+
+impl SeriesKey {
+    pub fn new(task: &str, metric: &str, label: &str) -> Self {
+        SeriesKey { task: task.to_string(), metric: metric.to_string(), label: label.to_string() }
+    }
+
+    /// Partial matches earn half credit only in the entity `partial` mode.
+    pub fn half_credit(&self) -> bool {
+        self.task == "entities" && self.metric == Mode::Partial.name()
+    }
+
+    /// Sort key: tasks entities then events, metrics in their natural order, the overall
+    /// series before the labels, labels alphabetical.
+    fn rank(&self) -> (usize, usize, &str, bool, &str) {
+        let task = match self.task.as_str() {
+            "entities" => 0,
+            "events" => 1,
+            _ => 2,
+        };
+        let metric = Mode::ALL
+            .iter()
+            .position(|m| m.name() == self.metric)
+            .or_else(|| EVENT_METRICS.iter().position(|m| *m == self.metric))
+            .unwrap_or(usize::MAX);
+        (task, metric, &self.metric, !self.label.is_empty(), &self.label)
+    }
+
+    /// `entities/strict`, `events/TC`, `entities/strict/PER`.
+    pub fn display(&self) -> String {
+        if self.label.is_empty() {
+            format!("{}/{}", self.task, self.metric)
+        } else {
+            format!("{}/{}/{}", self.task, self.metric, self.label)
+        }
+    }
+}
+
+impl PartialOrd for SeriesKey {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for SeriesKey {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&o.rank())
+    }
+}
+
+/// One document's counts of one system, by series.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocCounts {
+    pub doc_id: String,
+    pub series: BTreeMap<SeriesKey, LabelTally>,
+}
+
+/// Every series of a scored document: each entity mode the profile computed, overall and
+/// per label. (Event scores, once on [`DocScore`], add their `("events", metric, label)`
+/// series here.)
+pub fn doc_series(d: &DocScore, modes: &[Mode]) -> DocCounts {
+    let mut series = BTreeMap::new();
+    for &m in modes {
+        let mc = d.entities.mode(m);
+        series.insert(SeriesKey::new("entities", m.name(), ""), mc.overall);
+        for (l, t) in &mc.labels {
+            series.insert(SeriesKey::new("entities", m.name(), l), *t);
+        }
+    }
+    DocCounts { doc_id: d.doc_id.clone(), series }
+}
+
+/// One row of the comparison: a statistic of one series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub task: String,
+    pub metric: String,
+    pub label: String,
+    pub stat: Stat,
+    #[serde(flatten)]
+    pub diff: Difference,
+}
+
+/// How the documents of the two systems lined up.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Alignment {
+    /// Documents scored for both systems (the ones compared).
+    pub paired: usize,
+    /// Documents scored for A only / B only (left out, with a few ids).
+    pub only_a: usize,
+    pub only_b: usize,
+    pub examples: Vec<String>,
+}
+
+/// Per-document overall counts of both systems (for independent re-computation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocPair {
+    pub doc_id: String,
+    pub a: BTreeMap<String, LabelTally>,
+    pub b: BTreeMap<String, LabelTally>,
+}
+
+/// The statistics of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Statistics {
+    pub alignment: Alignment,
+    /// Overall series first, then per label; within each in [`SeriesKey`] order, P, R, F1.
+    pub rows: Vec<Row>,
+    pub per_document: Option<Vec<DocPair>>,
+}
+
+/// Pair the two systems' documents by id (A's order) and compute every statistic of every
+/// series present in either. A label absent from a document has zero counts there.
+pub fn compare(a: &[DocCounts], b: &[DocCounts], zero: bool, opts: &Options, per_document: bool) -> Result<Statistics> {
+    let b_ix: HashMap<&str, usize> = b.iter().enumerate().map(|(i, d)| (d.doc_id.as_str(), i)).collect();
+    if b_ix.len() != b.len() {
+        return Err(Error::data("comparison", "system B has a duplicate document id"));
+    }
+    let mut pairs: Vec<(&DocCounts, &DocCounts)> = Vec::with_capacity(a.len());
+    let mut alignment = Alignment::default();
+    let mut seen_a = std::collections::HashSet::new();
+    for d in a {
+        if !seen_a.insert(d.doc_id.as_str()) {
+            return Err(Error::data("comparison", format!("system A has a duplicate document id {:?}", d.doc_id)));
+        }
+        match b_ix.get(d.doc_id.as_str()) {
+            Some(&j) => pairs.push((d, &b[j])),
+            None => {
+                alignment.only_a += 1;
+                if alignment.examples.len() < 5 {
+                    alignment.examples.push(d.doc_id.clone());
+                }
+            }
+        }
+    }
+    for d in b {
+        if !seen_a.contains(d.doc_id.as_str()) {
+            alignment.only_b += 1;
+            if alignment.examples.len() < 5 {
+                alignment.examples.push(d.doc_id.clone());
+            }
+        }
+    }
+    alignment.paired = pairs.len();
+
+    let mut keys: Vec<&SeriesKey> = pairs.iter().flat_map(|(x, y)| x.series.keys().chain(y.series.keys())).collect();
+    keys.sort();
+    keys.dedup();
+    // Overall series first (the headline table), then labels.
+    keys.sort_by_key(|k| !k.label.is_empty());
+    let get = |d: &DocCounts, k: &SeriesKey| d.series.get(k).copied().unwrap_or_default();
+    let columns: Vec<(Vec<LabelTally>, Vec<LabelTally>)> = keys
+        .iter()
+        .map(|k| (pairs.iter().map(|(x, _)| get(x, k)).collect(), pairs.iter().map(|(_, y)| get(y, k)).collect()))
+        .collect();
+    let series: Vec<Series> =
+        keys.iter().zip(&columns).map(|(k, (ca, cb))| Series { half: k.half_credit(), a: ca, b: cb }).collect();
+    let stats = resample::compare(&series, zero, opts)?;
+    let mut out = Vec::with_capacity(3 * keys.len());
+    for (k, diffs) in keys.iter().zip(stats) {
+        for s in Stat::ALL {
+            out.push(Row {
+                task: k.task.clone(),
+                metric: k.metric.clone(),
+                label: k.label.clone(),
+                stat: s,
+                diff: diffs[s.index()],
+            });
+        }
+    }
+    let per_document = per_document.then(|| {
+        let overall = |d: &DocCounts| -> BTreeMap<String, LabelTally> {
+            d.series.iter().filter(|(k, _)| k.label.is_empty()).map(|(k, t)| (k.display(), *t)).collect()
+        };
+        pairs.iter().map(|(x, y)| DocPair { doc_id: x.doc_id.clone(), a: overall(x), b: overall(y) }).collect()
+    });
+    Ok(Statistics { alignment, rows: out, per_document })
+}
+
+/// A mention whose outcome changed between A and B.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub doc_id: String,
+    /// `gold`: a gold mention (found or lost); `spurious`: a spurious prediction (removed or
+    /// added).
+    pub kind: String,
+    /// Code points, end-exclusive.
+    pub start: u32,
+    pub end: u32,
+    pub text: String,
+    pub label: String,
+    /// The category under A and under B (COR, INC, PAR, MIS, SPU; `-` for a spurious
+    /// prediction the system does not make).
+    pub a: String,
+    pub b: String,
+    /// The label A's / B's matched prediction carries (gold mentions only).
+    pub a_label: Option<String>,
+    pub b_label: Option<String>,
+}
+
+/// The mentions B fixed and broke relative to A in one entity mode: a gold mention is
+/// fixed when A did not get it right (not COR) and B does, broken the other way round; a
+/// spurious prediction of A (same span and label) that B does not make is fixed, one B adds
+/// is broken.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    pub mode: String,
+    pub fixed: Vec<Change>,
+    pub broken: Vec<Change>,
+}
+
+/// A [`DetailSink`] collecting [`Changes`] between systems 0 (A) and 1 (B) of a pairing.
+pub struct ChangeCollector {
+    mode: Mode,
+    pending: Option<(String, [ModeMatch; 4])>,
+    pub changes: Changes,
+}
+
+impl ChangeCollector {
+    pub fn new(mode: Mode) -> Self {
+        ChangeCollector {
+            mode,
+            pending: None,
+            changes: Changes { mode: mode.name().to_string(), ..Default::default() },
+        }
+    }
+}
+
+impl DetailSink for ChangeCollector {
+    fn document(&mut self, item: &Item, system: usize, details: &DocDetails) -> Result<()> {
+        // Entities only (event details are not part of this view yet).
+        let Some(details) = &details.entities else { return Ok(()) };
+        match system {
+            0 => self.pending = Some((item.doc.id.clone(), details.clone())),
+            1 => {
+                if let Some((id, da)) = self.pending.take()
+                    && id == item.doc.id
+                {
+                    diff_document(item, &da, details, self.mode, &mut self.changes);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn diff_document(item: &Item, da: &[ModeMatch; 4], db: &[ModeMatch; 4], mode: Mode, out: &mut Changes) {
+    let ra = rows(item, "A", 0, da);
+    let rb = rows(item, "B", 1, db);
+    let cat = |r: &super::errors::ErrorRow| -> Option<&'static str> {
+        match mode {
+            Mode::Strict => r.strict,
+            Mode::Exact => r.exact,
+            Mode::Partial => r.partial,
+            Mode::Type => r.type_,
+        }
+    };
+    fn partner(r: &super::errors::ErrorRow, mode: Mode) -> Option<&String> {
+        match mode {
+            Mode::Strict => r.strict_match.as_ref(),
+            Mode::Exact => r.exact_match.as_ref(),
+            Mode::Partial => r.partial_match.as_ref(),
+            Mode::Type => r.type_match.as_ref(),
+        }
+    }
+    let labels = |rs: &[super::errors::ErrorRow]| -> HashMap<String, String> {
+        rs.iter().filter(|r| r.side == "pred").map(|r| (r.id.clone(), r.label.clone())).collect()
+    };
+    let (la, lb) = (labels(&ra), labels(&rb));
+    let gold_a = ra.iter().filter(|r| r.side == "gold");
+    let gold_b = rb.iter().filter(|r| r.side == "gold");
+    for (x, y) in gold_a.zip(gold_b) {
+        let (Some(ca), Some(cb)) = (cat(x), cat(y)) else { continue };
+        let fixed = ca != "COR" && cb == "COR";
+        let broken = ca == "COR" && cb != "COR";
+        if !(fixed || broken) {
+            continue;
+        }
+        let c = Change {
+            doc_id: x.doc_id.clone(),
+            kind: "gold".into(),
+            start: x.start,
+            end: x.end,
+            text: x.text.clone(),
+            label: x.label.clone(),
+            a: ca.into(),
+            b: cb.into(),
+            a_label: partner(x, mode).and_then(|p| la.get(p)).cloned(),
+            b_label: partner(y, mode).and_then(|p| lb.get(p)).cloned(),
+        };
+        if fixed { out.fixed.push(c) } else { out.broken.push(c) }
+    }
+    // Spurious predictions as multisets of (start, end, label), in text order.
+    type Key = (u32, u32, String);
+    let spurious = |rs: &[super::errors::ErrorRow]| -> BTreeMap<Key, (usize, String)> {
+        let mut m: BTreeMap<Key, (usize, String)> = BTreeMap::new();
+        for r in rs.iter().filter(|r| r.side == "pred" && cat(r) == Some("SPU")) {
+            m.entry((r.start, r.end, r.label.clone())).or_insert((0, r.text.clone())).0 += 1;
+        }
+        m
+    };
+    let (sa, sb) = (spurious(&ra), spurious(&rb));
+    let mut emit = |from: &BTreeMap<Key, (usize, String)>, other: &BTreeMap<Key, (usize, String)>, fixed: bool| {
+        for (k, (n, text)) in from {
+            let left = n.saturating_sub(other.get(k).map_or(0, |o| o.0));
+            for _ in 0..left {
+                let (a, b) = if fixed { ("SPU", "-") } else { ("-", "SPU") };
+                let c = Change {
+                    doc_id: item.doc.id.clone(),
+                    kind: "spurious".into(),
+                    start: k.0,
+                    end: k.1,
+                    text: text.clone(),
+                    label: k.2.clone(),
+                    a: a.into(),
+                    b: b.into(),
+                    a_label: None,
+                    b_label: None,
+                };
+                if fixed { out.fixed.push(c) } else { out.broken.push(c) }
+            }
+        }
+    };
+    emit(&sa, &sb, true);
+    emit(&sb, &sa, false);
+}
+
+/// A regression gate: `METRIC[:DELTA]`, e.g. `strict-f1:0.005` (entities) or `TC-f1`
+/// (events). DELTA is a fraction (0.005 = half a point of F1), default 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gate {
+    pub task: String,
+    pub metric: String,
+    pub stat: Stat,
+    pub delta: f64,
+    pub spec: String,
+}
+
+/// Parse `MODE-STAT` (entities: strict, exact, partial, type; events: TI, TC, AI, AC, AI+,
+/// AC+; STAT: p, r, f1) into (task, metric, stat).
+pub fn parse_metric(s: &str) -> std::result::Result<(String, String, Stat), String> {
+    let (m, st) = s.rsplit_once('-').ok_or_else(|| format!("metric {s:?}: expected MODE-STAT, e.g. strict-f1"))?;
+    let stat: Stat = st.parse()?;
+    if let Ok(mode) = m.to_ascii_lowercase().parse::<Mode>() {
+        return Ok(("entities".into(), mode.name().into(), stat));
+    }
+    if let Some(e) = EVENT_METRICS.iter().find(|e| e.eq_ignore_ascii_case(m)) {
+        return Ok(("events".into(), e.to_string(), stat));
+    }
+    Err(format!("metric {s:?}: unknown mode {m:?} (expected strict, exact, partial, type, TI, TC, AI, AC, AI+ or AC+)"))
+}
+
+impl std::str::FromStr for Gate {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (m, d) = match s.split_once(':') {
+            Some((m, d)) => {
+                let d: f64 = d.parse().map_err(|_| format!("{s:?}: DELTA {d:?} is not a number"))?;
+                if !(d.is_finite() && d >= 0.0) {
+                    return Err(format!("{s:?}: DELTA must be a non-negative fraction, e.g. 0.005"));
+                }
+                (m, d)
+            }
+            None => (s, 0.0),
+        };
+        let (task, metric, stat) = parse_metric(m)?;
+        Ok(Gate { task, metric, stat, delta: d, spec: s.to_string() })
+    }
+}
+
+/// The verdict of one gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub gate: String,
+    pub delta: Option<f64>,
+    pub p: Option<f64>,
+    /// True when B is worse than A by more than the gate's DELTA and the difference is
+    /// significant (approximate-randomization p < alpha).
+    pub failed: bool,
+    pub message: String,
+}
+
+/// Judge a gate on the overall rows of a comparison. The p-value is the approximate
+/// randomization one: Riezler & Maxwell (2005) found it less prone to false rejections than
+/// the bootstrap on NLP metrics, which is what a CI gate needs.
+pub fn judge(g: &Gate, rows: &[Row], alpha: f64) -> Verdict {
+    let row = rows.iter().find(|r| r.task == g.task && r.metric == g.metric && r.label.is_empty() && r.stat == g.stat);
+    let Some(r) = row else {
+        return Verdict {
+            gate: g.spec.clone(),
+            delta: None,
+            p: None,
+            failed: false,
+            message: format!("{}: no {} {} scores to compare; gate not applied", g.spec, g.task, g.metric),
+        };
+    };
+    let (d, p) = (r.diff.delta, r.diff.p_randomization);
+    let name = format!("{} {}", g.metric, g.stat.name());
+    match (d, p) {
+        (Some(d), Some(p)) => {
+            let failed = d < -g.delta && p < alpha;
+            let message = if failed {
+                format!(
+                    "REGRESSION {}: B is worse than A by {:.2} points ({name}: {} -> {}), more than the allowed {:.2}, and significant (p = {p:.4} < {alpha})",
+                    g.spec,
+                    -100.0 * d,
+                    pct(r.diff.a),
+                    pct(r.diff.b),
+                    100.0 * g.delta
+                )
+            } else if d < -g.delta {
+                format!(
+                    "ok {}: B is lower by {:.2} points ({name}) but not significantly (p = {p:.4} >= {alpha})",
+                    g.spec,
+                    -100.0 * d
+                )
+            } else {
+                format!("ok {}: difference {:+.2} points ({name}), p = {p:.4}", g.spec, 100.0 * d)
+            };
+            Verdict { gate: g.spec.clone(), delta: Some(d), p: Some(p), failed, message }
+        }
+        _ => Verdict {
+            gate: g.spec.clone(),
+            delta: d,
+            p,
+            failed: false,
+            message: format!("{}: {name} is undefined for A or B; gate not applied", g.spec),
+        },
+    }
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| format!("{:.2}", 100.0 * v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::counts::Tally;
+
+    fn doc(id: &str, cor: u64, mis: u64, spu: u64) -> DocCounts {
+        let t = LabelTally {
+            gold: Tally { cor, mis, ..Default::default() },
+            pred: Tally { cor, spu, ..Default::default() },
+        };
+        let mut series = BTreeMap::new();
+        series.insert(SeriesKey::new("entities", "strict", ""), t);
+        series.insert(SeriesKey::new("entities", "strict", "PER"), t);
+        DocCounts { doc_id: id.into(), series }
+    }
+
+    #[test]
+    fn series_order_is_natural() {
+        let mut v = [
+            SeriesKey::new("events", "TI", ""),
+            SeriesKey::new("entities", "type", ""),
+            SeriesKey::new("entities", "strict", "PER"),
+            SeriesKey::new("entities", "strict", ""),
+            SeriesKey::new("events", "AC+", ""),
+        ];
+        v.sort();
+        let names: Vec<String> = v.iter().map(|k| k.display()).collect();
+        assert_eq!(names, ["entities/strict", "entities/strict/PER", "entities/type", "events/TI", "events/AC+"]);
+    }
+
+    #[test]
+    fn pairs_by_id_and_reports_unpaired() {
+        let a = vec![doc("d1", 2, 1, 0), doc("d2", 1, 0, 1), doc("d3", 1, 1, 1)];
+        let b = vec![doc("d2", 1, 0, 0), doc("d1", 3, 0, 0), doc("d4", 1, 0, 0)];
+        let s = compare(&a, &b, false, &Options { samples: 50, ..Default::default() }, true).expect("compare");
+        assert_eq!((s.alignment.paired, s.alignment.only_a, s.alignment.only_b), (2, 1, 1));
+        assert_eq!(s.rows.len(), 6);
+        assert_eq!(s.rows[0].label, "");
+        assert_eq!(s.rows[3].label, "PER");
+        let f1 = &s.rows[2];
+        // A over d1, d2: cor 3, pos 4, act 4 -> 0.75; B: cor 4, pos 4, act 4 -> 1.
+        assert_eq!((f1.diff.a, f1.diff.b), (Some(0.75), Some(1.0)));
+        assert_eq!(s.per_document.as_ref().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn gates_parse_and_judge() {
+        let g: Gate = "strict-f1:0.005".parse().expect("gate");
+        assert_eq!((g.task.as_str(), g.metric.as_str(), g.stat, g.delta), ("entities", "strict", Stat::F1, 0.005));
+        let g: Gate = "tc-f1".parse().expect("gate");
+        assert_eq!((g.task.as_str(), g.metric.as_str()), ("events", "TC"));
+        assert!("strict".parse::<Gate>().is_err());
+        assert!("strict-f1:-1".parse::<Gate>().is_err());
+        assert!("bogus-f1".parse::<Gate>().is_err());
+        let row = |d: f64, p: f64| Row {
+            task: "entities".into(),
+            metric: "strict".into(),
+            label: String::new(),
+            stat: Stat::F1,
+            diff: Difference {
+                a: Some(0.9),
+                b: Some(0.9 + d),
+                delta: Some(d),
+                ci_low: None,
+                ci_high: None,
+                p_bootstrap: Some(p),
+                p_randomization: Some(p),
+                undefined_bootstrap: 0,
+                undefined_randomization: 0,
+            },
+        };
+        let g: Gate = "strict-f1:0.005".parse().expect("gate");
+        assert!(judge(&g, &[row(-0.01, 0.001)], 0.05).failed);
+        assert!(!judge(&g, &[row(-0.01, 0.2)], 0.05).failed, "not significant");
+        assert!(!judge(&g, &[row(-0.004, 0.001)], 0.05).failed, "within DELTA");
+        assert!(!judge(&g, &[row(0.02, 0.001)], 0.05).failed, "better");
+    }
+}
