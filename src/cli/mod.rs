@@ -2,6 +2,7 @@
 //! `run`). Only this module and `main.rs` know about clap, stdout and exit codes.
 
 mod convert;
+mod run;
 mod schemas;
 mod score;
 mod stats;
@@ -52,6 +53,7 @@ enum Command {
     Convert(convert::Args),
     Stats(stats::Args),
     Score(score::Args),
+    Run(run::Args),
     Schemas(schemas::Args),
 }
 
@@ -72,6 +74,7 @@ pub fn main() -> i32 {
         Command::Convert(a) => convert::run(a, &cli.global),
         Command::Stats(a) => stats::run(a, &cli.global),
         Command::Score(a) => score::run(a, &cli.global),
+        Command::Run(a) => run::run(a, &cli.global),
         Command::Schemas(a) => schemas::run(a, &cli.global),
     };
     match result {
