@@ -367,6 +367,13 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
         })
         .collect();
 
+    // The latest run of each (dataset, system) in the store, by (time, run id).
+    let mut latest: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    for m in store.manifests()? {
+        let e = latest.entry((m.dataset.clone(), m.system.clone())).or_default();
+        *e = (m.time.clone(), m.run_id.clone()).max(e.clone());
+    }
+
     // 1. Plan.
     let mut plans: Vec<Plan> = Vec::new();
     for (di, ds) in datasets.iter().enumerate() {
@@ -419,6 +426,9 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
             } else {
                 store.manifest(&run_id)?
             };
+            if reused.is_some() && matches!(sys.kind, SystemKind::Command(_)) {
+                predictions = Some(output_path(&store, &ds.spec.name, sys, &run_id));
+            }
             plans.push(Plan { ds: di, sys, run_id, inputs, problem, predictions, reused, command: None });
         }
     }
@@ -457,9 +467,8 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
             }
             None => continue,
         };
-        let dir = absolute(&store.work_dir(&ds.spec.name).join(format!("system={}", sys.name)).join(&run_id));
-        let ext = sys.reader.from.map_or("jsonl", Format::name);
-        let output = dir.join(format!("predictions.{ext}"));
+        let output = absolute(&output_path(&store, &ds.spec.name, sys, &run_id));
+        let dir = output.parent().map(Path::to_path_buf).unwrap_or_default();
         let _ = std::fs::remove_file(&output);
         let mut vars = BTreeMap::new();
         vars.insert("input", docs.display().to_string());
@@ -496,6 +505,15 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
         let ds = &mut datasets[plan.ds];
         let (dname, sname) = (ds.spec.name.clone(), plan.sys.name.clone());
         if let Some(m) = &plan.reused {
+            // Tables read a unit's latest run; when a later run of this dataset and system
+            // exists (one that failed, say), the reused run becomes the latest again.
+            let newest = latest.get(&(dname.clone(), sname.clone()));
+            let m = if newest.is_some_and(|n| *n > (m.time.clone(), m.run_id.clone())) {
+                store.restamp(m, &iso_utc(SystemTime::now()))?
+            } else {
+                m.clone()
+            };
+            keep_predictions(&store, &dname, plan);
             obs.event(Event::UnitDone { dataset: &dname, system: &sname, status: Status::Ok, reused: true });
             units.push(UnitOutcome {
                 dataset: dname,
@@ -546,6 +564,7 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
         let (status, message, counts_file) = match result {
             Ok((counts, note)) => {
                 let rel = store.write_counts(&meta, &counts)?;
+                keep_predictions(&store, &dname, plan);
                 (Status::Ok, note, Some(rel))
             }
             Err((s, m)) => (s, Some(m), None),
@@ -589,6 +608,27 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
         units,
         dataset_errors,
     })
+}
+
+/// Where a command system writes its predictions for a unit.
+fn output_path(store: &Store, dataset: &str, sys: &SystemSpec, run_id: &str) -> PathBuf {
+    let ext = sys.reader.from.map_or("jsonl", Format::name);
+    store.work_dir(dataset).join(format!("system={}", sys.name)).join(run_id).join(format!("predictions.{ext}"))
+}
+
+/// Copy a command system's predictions to `predictions/<dataset>/<system>.<ext>` in the
+/// store, a stable path to the outputs of the latest run (for reports and error analysis).
+/// Best effort: the counts are the results; a failed copy only loses the convenience.
+fn keep_predictions(store: &Store, dataset: &str, plan: &Plan) {
+    if !matches!(plan.sys.kind, SystemKind::Command(_)) {
+        return;
+    }
+    let Some(src) = plan.predictions.as_ref().filter(|p| p.is_file()) else { return };
+    let ext = src.extension().map_or_else(|| "jsonl".to_string(), |e| e.to_string_lossy().into_owned());
+    let dst = store.root().join("predictions").join(dataset).join(format!("{}.{ext}", plan.sys.name));
+    if let Ok(bytes) = std::fs::read(src) {
+        let _ = crate::output::write_file(&dst, &bytes);
+    }
 }
 
 fn absolute(p: &Path) -> PathBuf {

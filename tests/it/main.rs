@@ -11,4 +11,5 @@ mod formats;
 mod meantime;
 mod schemas;
 mod score;
+mod suite;
 mod textee;
