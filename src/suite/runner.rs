@@ -730,6 +730,7 @@ fn score_unit(
     let mut counts = UnitCounts::default();
     let mut notes: Vec<String> = Vec::new();
     let spec = ds.spec;
+    let tasks = sys.tasks_on(spec);
     for &profile in &spec.profiles {
         let gold = ds.gold(profile, obs).map_err(|e| (true, e))?;
         let src = open_predictions(spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?;
@@ -746,7 +747,7 @@ fn score_unit(
             notes.push(r);
         }
         for d in &s.docs {
-            for &task in &spec.tasks {
+            for &task in &tasks {
                 if !add_rows(&mut counts, task, profile, d) {
                     let n = format!("{} not scored: this ieval has no {} scorer yet", task.name(), task.name());
                     if !notes.contains(&n) {

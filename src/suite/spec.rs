@@ -38,7 +38,7 @@
 //! documents come on stdin), `{output}` (where to write predictions, ieval JSONL unless the
 //! system says `from = ...`; without `{output}` stdout is the output), `{dataset}`,
 //! `{system}`, `{version}`; `{{` and `}}` are literal braces. A system's other keys:
-//! `datasets` (restrict to these), `env` (a table of variables), `inputs` (files whose
+//! `datasets` (restrict to these), `tasks` (score only these of the dataset's tasks), `env` (a table of variables), `inputs` (files whose
 //! content is part of the run id, besides the files named in `command`), `pair` (auto, id,
 //! tokens), `missing` (error, empty, skip) and the reader options for its predictions (the
 //! dataset's, overridden; tag columns default to the last).
@@ -293,6 +293,8 @@ pub struct SystemSpec {
     /// Restrict the system to these datasets (`None`: every dataset, or the datasets its
     /// predictions name).
     pub datasets: Option<Vec<String>>,
+    /// Score only these of each dataset's tasks (`None`: all of them).
+    pub tasks: Option<Vec<Task>>,
     /// Reader options for the predictions (overriding the dataset's).
     pub reader: ReaderSpec,
     pub pair: PairBy,
@@ -302,6 +304,11 @@ pub struct SystemSpec {
 }
 
 impl SystemSpec {
+    /// The tasks scored for this system on a dataset.
+    pub fn tasks_on(&self, ds: &DatasetSpec) -> Vec<Task> {
+        ds.tasks.iter().copied().filter(|t| self.tasks.as_ref().is_none_or(|s| s.contains(t))).collect()
+    }
+
     /// True when the system runs on this dataset.
     pub fn runs_on(&self, dataset: &str) -> bool {
         if let Some(only) = &self.datasets
@@ -452,6 +459,7 @@ impl Suite {
                 "datasets",
                 "pair",
                 "missing",
+                "tasks",
             ];
             allowed.extend(READER_KEYS);
             t.only_keys(&allowed)?;
@@ -489,6 +497,10 @@ impl Suite {
                     Some(list.into_iter().map(|(d, _)| d).collect::<Vec<_>>())
                 }
             };
+            let stasks = t.parsed_list::<Task>("tasks")?;
+            if let Some(ts) = &stasks {
+                written.insert("tasks".to_string(), ts.iter().map(|t| t.name()).collect::<Vec<_>>().join(","));
+            }
             let pair = t.parsed::<PairBy>("pair")?.unwrap_or_default();
             let missing = t.parsed::<Missing>("missing")?.unwrap_or_default();
             for key in ["pair", "missing"] {
@@ -621,7 +633,25 @@ impl Suite {
                     SystemKind::Command(CommandSpec { argv, workdir, env, timeout, inputs })
                 }
             };
-            systems.push(SystemSpec { name: sname, version, kind, datasets: only, reader, pair, missing, written });
+            let sys = SystemSpec {
+                name: sname,
+                version,
+                kind,
+                datasets: only,
+                tasks: stasks,
+                reader,
+                pair,
+                missing,
+                written,
+            };
+            for d in &datasets {
+                if sys.runs_on(&d.name) && sys.tasks_on(d).is_empty() {
+                    let at = t.get("tasks").map_or(nspan.start, |v| v.span().start);
+                    return Err(ctx
+                        .at(at, format!("{}: none of these tasks is a task of dataset {:?}", t.key("tasks"), d.name)));
+                }
+            }
+            systems.push(sys);
         }
         if systems.is_empty() {
             return Err(ctx.at(root_span.end, "the suite has no [[system]]: add one with predictions or command"));
@@ -1069,6 +1099,19 @@ tag_cols = "-1"
         assert!(e.contains("a system named \"a\" exists already"), "{e}");
         let e = err("[[dataset]\nname = 1");
         assert!(e.contains("s.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn system_tasks() {
+        let s = parse(
+            &OK.replace("[suite]\n", "[suite]\ntasks = [\"entities\", \"events\"]\n")
+                .replace("tag_cols = \"-1\"", "tag_cols = \"-1\"\ntasks = [\"events\"]"),
+        )
+        .expect("valid");
+        assert_eq!(s.systems[1].tasks_on(&s.datasets[0]), vec![Task::Events]);
+        assert_eq!(s.systems[0].tasks_on(&s.datasets[0]), vec![Task::Entities, Task::Events]);
+        let e = err(&OK.replace("tag_cols = \"-1\"", "tag_cols = \"-1\"\ntasks = [\"events\"]"));
+        assert!(e.contains("system \"b\": key tasks: none of these tasks is a task of dataset \"d\""), "{e}");
     }
 
     #[test]

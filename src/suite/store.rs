@@ -4,9 +4,17 @@
 //! results/
 //!   counts/dataset=<dataset>/system=<system>/<run_id>.parquet   one file per evaluated unit
 //!   runs/<run_id>.json                                          one manifest per evaluated unit
+//!   predictions/<dataset>/<system>.jsonl                        latest output of each command system
 //!   work/...                                                    documents given to commands, their
-//!                                                               outputs and logs (not part of the contract)
+//!                                                               outputs and logs
 //! ```
+//!
+//! `counts/` and `runs/` are the contract; `predictions/` and `work/` are conveniences.
+//!
+//! A unit's `time` is when it was scored, except that a unit reused after a later run of
+//! the same dataset and system (one that failed, say) is restamped with the time of the
+//! run that reused it (counts and manifest alike), so that "the latest run of each dataset
+//! and system" is what the last `ieval run` found.
 //!
 //! A counts file has one row per (task, profile, metric, label, document), written in
 //! that order (keys sorted as strings, documents in gold order), zstd-compressed. Rows are
