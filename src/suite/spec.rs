@@ -595,7 +595,16 @@ impl Suite {
                         argv.push(a);
                     }
                     let workdir = match t.string("workdir")? {
-                        Some((w, span)) => ctx.path_of(&dir, &w, span, &t.key("workdir"))?,
+                        Some((w, span)) => {
+                            let p = ctx.path_of(&dir, &w, span.clone(), &t.key("workdir"))?;
+                            if !p.is_dir() {
+                                return Err(ctx.at(
+                                    span.start,
+                                    format!("{}: {} is not a directory", t.key("workdir"), p.display()),
+                                ));
+                            }
+                            p
+                        }
                         None => dir.clone(),
                     };
                     let mut env = BTreeMap::new();
@@ -965,10 +974,12 @@ impl<'a, 'i> Tbl<'a, 'i> {
                     _ => None,
                 };
                 match n {
-                    Some(s) if s > 0.0 && s.is_finite() => Ok(Some(Duration::from_secs_f64(s))),
-                    _ => Err(self
-                        .ctx
-                        .at(v.span().start, format!("{}: expected a number of seconds above 0", self.key(k)))),
+                    // Up to a year: more is surely a typo (and could overflow a Duration).
+                    Some(s) if s > 0.0 && s <= 31_536_000.0 => Ok(Some(Duration::from_secs_f64(s))),
+                    _ => Err(self.ctx.at(
+                        v.span().start,
+                        format!("{}: expected a number of seconds above 0 (at most a year)", self.key(k)),
+                    )),
                 }
             }
         }
