@@ -358,12 +358,10 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
     let mut datasets: Vec<DatasetState> = suite
         .datasets
         .iter()
-        .map(|spec| DatasetState {
-            spec,
-            hash: hash_path(&spec.path).map_err(|e| e.to_string()),
-            golds: HashMap::new(),
-            error: None,
-            documents: None,
+        .map(|spec| {
+            let hash = hash_path(&spec.path).map_err(|e| e.to_string());
+            let error = hash.as_ref().err().map(|e| format!("the gold of dataset {:?} cannot be read: {e}", spec.name));
+            DatasetState { spec, hash, golds: HashMap::new(), error, documents: None }
         })
         .collect();
 
@@ -385,7 +383,7 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
             let ds_hash = ds.hash.clone().unwrap_or_else(|_| "unreadable".into());
             inputs.insert(ds.spec.path.display().to_string(), ds_hash.clone());
             let mut sys_inputs: Vec<(String, String)> = Vec::new();
-            let mut problem = ds.hash.as_ref().err().cloned();
+            let mut problem = ds.error.clone();
             let mut predictions = None;
             match &sys.kind {
                 SystemKind::Predictions(map) => {

@@ -411,3 +411,51 @@ fn the_conll_suite_reproduces_the_published_scores() {
         }
     }
 }
+
+/// A dataset whose gold cannot be read: its units are errors, the other datasets are
+/// scored, and the exit status says the suite's data is broken.
+#[test]
+fn an_unreadable_gold_fails_its_dataset_only() {
+    let dir = tempdir();
+    let d = dir.path();
+    std::fs::copy(fixture("suite/gold.jsonl"), d.join("gold.jsonl")).expect("copy");
+    std::fs::copy(fixture("suite/pred.jsonl"), d.join("pred.jsonl")).expect("copy");
+    std::fs::write(d.join("broken.jsonl"), "{\"doc_id\": \"x\", \"text\": \"abc\"}\n{not json\n").expect("write");
+    let suite = d.join("s.toml");
+    std::fs::write(
+        &suite,
+        r#"
+[[dataset]]
+name = "good"
+path = "gold.jsonl"
+[[dataset]]
+name = "bad"
+path = "broken.jsonl"
+[[system]]
+name = "file"
+predictions = { good = "pred.jsonl", bad = "pred.jsonl" }
+[[system]]
+name = "echo"
+command = ["cat"]
+"#,
+    )
+    .expect("write suite");
+    let results = d.join("results");
+    let out = run(&["run", s(&suite), "--results", s(&results), "--format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("broken.jsonl:2:"), "the error names the file and line: {err}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("summary still printed");
+    let got: Vec<(String, String, String)> = v["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| (u["dataset"].to_string(), u["system"].to_string(), u["status"].to_string()))
+        .collect();
+    let want: Vec<(String, String, String)> =
+        [("good", "file", "ok"), ("good", "echo", "ok"), ("bad", "file", "error"), ("bad", "echo", "error")]
+            .iter()
+            .map(|(a, b, c)| (format!("{a:?}"), format!("{b:?}"), format!("{c:?}")))
+            .collect();
+    assert_eq!(got, want);
+}
