@@ -14,3 +14,4 @@ pub mod report;
 pub mod schemas;
 pub mod score;
 pub mod stats;
+pub mod suite;

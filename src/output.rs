@@ -41,6 +41,13 @@ impl AtomicFile {
     pub fn commit(self) -> Result<()> {
         let path = self.path;
         let tmp = self.writer.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+        // Temporary files are created private (0600); an output is an ordinary file that
+        // others (a web server, a CI artifact upload) may need to read.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file().set_permissions(fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(&path, e))?;
+        }
         tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
         tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
         Ok(())
@@ -81,5 +88,10 @@ mod tests {
         assert_eq!(fs::read_dir(dir.path()).expect("ls").count(), 1, "no temporary file left");
         write_file(&p, b"new").expect("write");
         assert_eq!(fs::read(&p).expect("read"), b"new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&p).expect("stat").permissions().mode() & 0o777, 0o644, "readable by others");
+        }
     }
 }

@@ -5,6 +5,7 @@ mod align;
 mod compare;
 mod convert;
 mod report;
+mod run;
 mod schemas;
 mod score;
 mod stats;
@@ -62,6 +63,7 @@ enum Command {
     Report(report::Args),
     #[cfg(feature = "analysis")]
     Table(table::Args),
+    Run(run::Args),
     Schemas(schemas::Args),
 }
 
@@ -87,6 +89,7 @@ pub fn main() -> i32 {
         Command::Report(a) => report::run(a, &cli.global),
         #[cfg(feature = "analysis")]
         Command::Table(a) => table::run(a, &cli.global),
+        Command::Run(a) => run::run(a, &cli.global),
         Command::Schemas(a) => schemas::run(a, &cli.global),
     };
     match result {

@@ -17,6 +17,7 @@ mod schemas;
 mod score;
 #[cfg(feature = "analysis")]
 mod store_fixture;
+mod suite;
 #[cfg(feature = "analysis")]
 mod table;
 mod textee;

@@ -1,0 +1,150 @@
+//! Content hashes for the results store: FNV-1a, 64 bits, printed as 16 lowercase hex
+//! digits.
+//!
+//! Why FNV-1a: it is four lines anywhere (Python: `h = 0xcbf29ce484222325; for b in data:
+//! h = ((h ^ b) * 0x100000001b3) % 2**64`), so a run id can be checked by hand; it needs
+//! no dependency; and 64 bits are plenty to tell apart the few thousand units a results
+//! directory holds. It is not a cryptographic hash: it guards against stale results, not
+//! against someone forging an input on purpose.
+//!
+//! A hash of several fields feeds each field as `key=value` followed by a NUL byte, so
+//! that `("ab", "c")` and `("a", "bc")` differ. A directory hashes as the sorted list of
+//! its files (relative path, then the file's own hash), hidden files left out.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// An FNV-1a 64 hasher.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(OFFSET)
+    }
+}
+
+impl Fnv {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn bytes(&mut self, data: &[u8]) -> &mut Self {
+        let mut h = self.0;
+        for &b in data {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
+        self.0 = h;
+        self
+    }
+
+    /// One `key=value` field, NUL-terminated.
+    pub fn field(&mut self, key: &str, value: &str) -> &mut Self {
+        self.bytes(key.as_bytes()).bytes(b"=").bytes(value.as_bytes()).bytes(b"\0")
+    }
+
+    pub fn finish(&self) -> u64 {
+        self.0
+    }
+
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
+/// The hash of a byte string.
+pub fn hash_bytes(data: &[u8]) -> String {
+    Fnv::new().bytes(data).hex()
+}
+
+/// The hash of a file's bytes, or of a directory's files (recursively, sorted by relative
+/// path, hidden files and directories left out).
+pub fn hash_path(path: &Path) -> Result<String> {
+    if path.is_dir() {
+        let mut files = Vec::new();
+        walk(path, path, &mut files)?;
+        files.sort();
+        let mut h = Fnv::new();
+        for rel in files {
+            let fh = hash_file(&path.join(&rel))?;
+            h.field(&rel, &fh);
+        }
+        Ok(h.hex())
+    } else {
+        hash_file(path)
+    }
+}
+
+fn hash_file(path: &Path) -> Result<String> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut r = BufReader::with_capacity(1 << 16, f);
+    let mut h = Fnv::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = r.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.bytes(&buf[..n]);
+    }
+    Ok(h.hex())
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let p = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            walk(root, &p, out)?;
+        } else if p.is_file() {
+            let rel = p.strip_prefix(root).unwrap_or(&p);
+            // Forward slashes, so a hash does not depend on the platform.
+            let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            out.push(rel.join("/"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values() {
+        // Published FNV-1a 64 test vectors.
+        assert_eq!(hash_bytes(b""), "cbf29ce484222325");
+        assert_eq!(hash_bytes(b"a"), "af63dc4c8601ec8c");
+        assert_eq!(hash_bytes(b"foobar"), "85944171f73967e8");
+    }
+
+    #[test]
+    fn fields_do_not_run_together() {
+        let a = Fnv::new().field("k", "ab").field("k", "c").hex();
+        let b = Fnv::new().field("k", "a").field("k", "bc").hex();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn directories_hash_their_files_in_order() {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::write(d.path().join("b.txt"), "2").expect("write");
+        std::fs::write(d.path().join("a.txt"), "1").expect("write");
+        std::fs::write(d.path().join(".hidden"), "x").expect("write");
+        let h1 = hash_path(d.path()).expect("hash");
+        std::fs::write(d.path().join(".hidden"), "y").expect("write");
+        assert_eq!(hash_path(d.path()).expect("hash"), h1, "hidden files do not count");
+        std::fs::write(d.path().join("a.txt"), "3").expect("write");
+        assert_ne!(hash_path(d.path()).expect("hash"), h1);
+    }
+}

@@ -1,0 +1,797 @@
+//! Running a suite: every system on every dataset, into the results store.
+//!
+//! 1. Each dataset's input is hashed; every (dataset, system) unit gets its run id (see
+//!    [`run_id`]). A unit whose run id has an `ok` manifest and a counts file is
+//!    *reused*: nothing is run or scored again (unless `force`).
+//! 2. The gold is read once per dataset (once per tag decoding, when profiles decode CoNLL
+//!    tags differently) and kept in memory. For command systems, the dataset's documents
+//!    are written once as ieval JSONL without annotations.
+//! 3. Commands run as subprocesses, at most `jobs` at a time, each with its timeout; a
+//!    crash, a timeout, or a missing or unreadable output is recorded as the unit's status
+//!    and the rest of the suite goes on.
+//! 4. Every unit with predictions is scored against the gold ([`crate::score::run::score`],
+//!    rayon inside) and written to the store: counts first, then the manifest.
+//!
+//! Counts are the same for any `jobs`: scoring sums in document order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use crate::error::{Error, Result};
+use crate::formats::parquet::{ParquetSource, is_corpus_dir};
+use crate::formats::{self, Diagnostics, Format, ReadOptions, Record, Source};
+use crate::model::{DocAnnotations, SetMeta};
+use crate::score::metrics::{Summary, summarize};
+use crate::score::run::{DocScore, NoDetails};
+use crate::score::{Pairing, Profile, score};
+use crate::tags::Scheme;
+
+use super::command::{self, Job};
+use super::hash::{Fnv, hash_path};
+use super::spec::{DatasetSpec, Suite, SystemKind, SystemSpec, Task};
+use super::store::{CountKey, Manifest, Status, Store, UnitCounts, UnitMeta, iso_utc};
+
+/// The version of the run-id recipe; bump it when the recipe changes.
+const RUN_ID_RECIPE: &str = "1";
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The results store's directory.
+    pub results: PathBuf,
+    /// Commands at a time (0: one per core).
+    pub jobs: usize,
+    /// Recompute units whose results exist.
+    pub force: bool,
+    /// Only these systems (empty: all).
+    pub only: Vec<String>,
+}
+
+/// What the runner is doing, for progress displays.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// The plan: units in all, how many are reused, how many commands will run.
+    Planned {
+        units: usize,
+        reused: usize,
+        commands: usize,
+    },
+    ReadingGold {
+        dataset: &'a str,
+    },
+    CommandStarted {
+        dataset: &'a str,
+        system: &'a str,
+    },
+    CommandFinished {
+        dataset: &'a str,
+        system: &'a str,
+        status: Status,
+    },
+    Scoring {
+        dataset: &'a str,
+        system: &'a str,
+    },
+    UnitDone {
+        dataset: &'a str,
+        system: &'a str,
+        status: Status,
+        reused: bool,
+    },
+}
+
+/// Receives [`Event`]s (from several threads while commands run).
+pub trait Observer: Sync {
+    fn event(&self, _e: Event<'_>) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// One unit's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitOutcome {
+    pub dataset: String,
+    pub system: String,
+    pub system_version: Option<String>,
+    pub run_id: String,
+    pub status: Status,
+    /// True when the results existed and nothing was run or scored.
+    pub reused: bool,
+    pub message: Option<String>,
+    pub seconds: f64,
+    /// Relative to the store's root.
+    pub counts_file: Option<String>,
+}
+
+/// The result of running a suite.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub suite: String,
+    pub suite_hash: String,
+    pub results: PathBuf,
+    /// In suite order: datasets, then systems.
+    pub units: Vec<UnitOutcome>,
+    /// Datasets whose gold could not be read: (name, message).
+    pub dataset_errors: Vec<(String, String)>,
+}
+
+/// A unit's overall metrics per (task, profile, metric), from its counts in the store.
+pub type UnitScores = BTreeMap<CountKey, Summary>;
+
+impl RunReport {
+    /// The overall micro metrics of every `ok` unit, read back from the store.
+    pub fn scores(&self) -> Result<Vec<Option<UnitScores>>> {
+        let store = Store::new(&self.results);
+        self.units
+            .iter()
+            .map(|u| {
+                let Some(rel) = &u.counts_file else { return Ok(None) };
+                let rows = super::store::read_counts(&store.root().join(rel))?;
+                let counts = super::store::counts_of(&rows);
+                let mut out = BTreeMap::new();
+                for key in counts.keys().filter(|k| k.is_overall()) {
+                    let zero = key.profile.parse::<Profile>().is_ok_and(|p| p.zero_for_undefined());
+                    out.insert(key.clone(), summarize(&counts.total(key), key.half_credit(), zero));
+                }
+                Ok(Some(out))
+            })
+            .collect()
+    }
+}
+
+/// The gold of one dataset, read with one set of options.
+struct Gold {
+    records: Vec<Record>,
+    meta: SetMeta,
+}
+
+/// A dataset while the suite runs.
+struct DatasetState<'s> {
+    spec: &'s DatasetSpec,
+    hash: std::result::Result<String, String>,
+    golds: HashMap<String, Arc<Gold>>,
+    error: Option<String>,
+    documents: Option<std::result::Result<PathBuf, String>>,
+}
+
+impl DatasetState<'_> {
+    fn format(&self) -> Result<Format> {
+        match self.spec.reader.from {
+            Some(f) => Ok(f),
+            None => Format::detect(&self.spec.path),
+        }
+    }
+
+    /// The gold, read once per decoding the profile asks for.
+    fn gold(&mut self, profile: Profile, obs: &dyn Observer) -> std::result::Result<Arc<Gold>, String> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let opts = with_profile(self.spec.reader.read_options(), profile);
+        let format = self.format().map_err(|e| e.to_string())?;
+        let key = if format == Format::Conll {
+            format!("{:?}|{:?}", opts.conll.policy, opts.conll.scheme)
+        } else {
+            String::new()
+        };
+        if let Some(g) = self.golds.get(&key) {
+            return Ok(g.clone());
+        }
+        obs.event(Event::ReadingGold { dataset: &self.spec.name });
+        match read_gold(self.spec, format, &opts) {
+            Ok(g) => {
+                let g = Arc::new(g);
+                self.golds.insert(key, g.clone());
+                Ok(g)
+            }
+            Err(e) => {
+                let msg = format!("the gold of dataset {:?} cannot be read: {e}", self.spec.name);
+                self.error = Some(msg.clone());
+                Err(msg)
+            }
+        }
+    }
+}
+
+/// Reader options with a profile's tag decoding (as `ieval score --profile` does).
+fn with_profile(mut opts: ReadOptions, profile: Profile) -> ReadOptions {
+    if let Some(policy) = profile.decoding() {
+        opts.conll.policy = policy;
+        if profile == Profile::SeqevalStrict && opts.conll.scheme.is_none() {
+            opts.conll.scheme = Some(Scheme::Iob2);
+        }
+    }
+    opts
+}
+
+fn read_gold(spec: &DatasetSpec, format: Format, opts: &ReadOptions) -> Result<Gold> {
+    let mut src = formats::open(format, std::slice::from_ref(&spec.path), opts)?;
+    let sets = src.sets().to_vec();
+    let names = || sets.iter().map(|s| s.name().to_string()).collect::<Vec<_>>().join(", ");
+    let idx = match &spec.gold {
+        Some(n) => sets.iter().position(|s| s.name() == n).ok_or_else(|| {
+            Error::usage(format!("{} has no set named {n:?} (it has: {})", spec.path.display(), names()))
+        })?,
+        None => match sets.iter().position(SetMeta::is_gold) {
+            Some(i) => i,
+            None if sets.len() == 1 => 0,
+            None => {
+                return Err(Error::usage(format!(
+                    "{} carries the sets {}: say which is the gold with gold = \"...\"",
+                    spec.path.display(),
+                    if sets.is_empty() { "(none)".to_string() } else { names() }
+                )));
+            }
+        },
+    };
+    let meta = if sets[idx].is_gold() { sets[idx].clone() } else { SetMeta::gold(sets[idx].source.clone()) };
+    let mut records = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for rec in src.by_ref() {
+        let mut rec = rec?;
+        if let Some(first) = seen.get(&rec.document.id) {
+            return Err(Error::data(
+                rec.origin,
+                format!("duplicate document id {:?} (first seen at {first})", rec.document.id),
+            ));
+        }
+        seen.insert(rec.document.id.clone(), rec.origin.clone());
+        let ann =
+            if idx < rec.sets.len() { rec.sets.swap_remove(idx) } else { DocAnnotations::new(rec.document.id.clone()) };
+        rec.sets = vec![ann];
+        records.push(rec);
+    }
+    if records.is_empty() {
+        return Err(Error::data(spec.path.display().to_string(), "no documents"));
+    }
+    Ok(Gold { records, meta })
+}
+
+/// The gold, in memory, as a [`Source`] (each pairing gets its own).
+struct MemSource {
+    gold: Arc<Gold>,
+    pos: usize,
+    sets: Vec<SetMeta>,
+}
+
+impl MemSource {
+    fn new(gold: Arc<Gold>) -> Self {
+        let sets = vec![gold.meta.clone()];
+        MemSource { gold, pos: 0, sets }
+    }
+}
+
+impl Iterator for MemSource {
+    type Item = Result<Record>;
+    fn next(&mut self) -> Option<Result<Record>> {
+        let r = self.gold.records.get(self.pos)?.clone();
+        self.pos += 1;
+        Some(Ok(r))
+    }
+}
+
+impl Source for MemSource {
+    fn sets(&self) -> &[SetMeta] {
+        &self.sets
+    }
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        Diagnostics::default()
+    }
+}
+
+/// One planned unit.
+struct Plan<'s> {
+    ds: usize,
+    sys: &'s SystemSpec,
+    run_id: String,
+    inputs: BTreeMap<String, String>,
+    /// A problem found while planning (a prediction file missing): the unit is an error.
+    problem: Option<String>,
+    predictions: Option<PathBuf>,
+    reused: Option<Manifest>,
+    command: Option<command::Outcome>,
+}
+
+/// The run id of a unit: FNV-1a 64 (see [`super::hash`]) over the recipe version, the ieval
+/// version, the suite's name, the dataset's name, input content hash, reader options, gold
+/// set, tasks and profiles, and the system's name, version, pairing options, reader
+/// options and either its predictions' content hash or its command (arguments and
+/// environment as written, with the content hash of every argument that names a file and
+/// of every `inputs` file). Paths do not enter it, so a moved checkout reuses its results;
+/// the suite file's hash does not either, so editing one system reruns only that system.
+/// What the suite cannot see (an installed package, a model) changes nothing: bump the
+/// system's `version`, or run with `--force`.
+fn run_id(suite: &Suite, ds: &DatasetSpec, ds_hash: &str, sys: &SystemSpec, sys_inputs: &[(String, String)]) -> String {
+    let mut h = Fnv::new();
+    h.field("recipe", RUN_ID_RECIPE)
+        .field("ieval_version", env!("CARGO_PKG_VERSION"))
+        .field("suite", &suite.name)
+        .field("dataset", &ds.name)
+        .field("dataset.input", ds_hash)
+        .field("dataset.reader", &ds.reader.canonical())
+        .field("dataset.gold", ds.gold.as_deref().unwrap_or(""))
+        .field("tasks", &ds.tasks.iter().map(|t| t.name()).collect::<Vec<_>>().join(","))
+        .field("profiles", &ds.profiles.iter().map(|p| p.name()).collect::<Vec<_>>().join(","))
+        .field("system", &sys.name)
+        .field("system.reader", &sys.reader.canonical());
+    for (k, v) in &sys.written {
+        h.field(&format!("system.{k}"), v);
+    }
+    match &sys.kind {
+        SystemKind::Predictions(_) => {
+            h.field("kind", "predictions");
+        }
+        SystemKind::Command(c) => {
+            h.field("kind", "command");
+            for a in &c.argv {
+                h.field("argv", a);
+            }
+            for (k, v) in &c.env {
+                h.field("env", &format!("{k}={v}"));
+            }
+        }
+    }
+    for (what, hash) in sys_inputs {
+        h.field(what, hash);
+    }
+    h.hex()
+}
+
+/// Run a suite.
+pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunReport> {
+    for name in &opts.only {
+        if !suite.systems.iter().any(|s| &s.name == name) {
+            return Err(Error::usage(format!(
+                "--only: the suite {} has no system {name:?} (it has: {})",
+                suite.path.display(),
+                suite.systems.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let store = Store::new(&opts.results);
+    std::fs::create_dir_all(store.root()).map_err(|e| Error::io(store.root(), e))?;
+
+    let mut datasets: Vec<DatasetState> = suite
+        .datasets
+        .iter()
+        .map(|spec| {
+            let hash = hash_path(&spec.path).map_err(|e| e.to_string());
+            let error = hash.as_ref().err().map(|e| format!("the gold of dataset {:?} cannot be read: {e}", spec.name));
+            DatasetState { spec, hash, golds: HashMap::new(), error, documents: None }
+        })
+        .collect();
+
+    // The latest run of each (dataset, system) in the store, by (time, run id).
+    let mut latest: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    for m in store.manifests()? {
+        let e = latest.entry((m.dataset.clone(), m.system.clone())).or_default();
+        *e = (m.time.clone(), m.run_id.clone()).max(e.clone());
+    }
+
+    // 1. Plan.
+    let mut plans: Vec<Plan> = Vec::new();
+    for (di, ds) in datasets.iter().enumerate() {
+        for sys in &suite.systems {
+            if !sys.runs_on(&ds.spec.name) || !(opts.only.is_empty() || opts.only.contains(&sys.name)) {
+                continue;
+            }
+            let mut inputs = BTreeMap::new();
+            let ds_hash = ds.hash.clone().unwrap_or_else(|_| "unreadable".into());
+            inputs.insert(ds.spec.path.display().to_string(), ds_hash.clone());
+            let mut sys_inputs: Vec<(String, String)> = Vec::new();
+            let mut problem = ds.error.clone();
+            let mut predictions = None;
+            match &sys.kind {
+                SystemKind::Predictions(map) => {
+                    let p = map.get(&ds.spec.name).cloned().unwrap_or_default();
+                    let h = if p.exists() {
+                        match hash_path(&p) {
+                            Ok(h) => h,
+                            Err(e) => {
+                                problem.get_or_insert(format!("cannot read the predictions: {e}"));
+                                "unreadable".into()
+                            }
+                        }
+                    } else {
+                        problem.get_or_insert(format!("the predictions {} do not exist", p.display()));
+                        "missing".into()
+                    };
+                    inputs.insert(p.display().to_string(), h.clone());
+                    sys_inputs.push(("predictions".into(), h));
+                    predictions = Some(p);
+                }
+                SystemKind::Command(c) => {
+                    let files =
+                        c.argv.iter().filter(|a| !a.contains('{')).map(|a| c.workdir.join(a)).filter(|p| p.is_file());
+                    for p in files.chain(c.inputs.iter().cloned()) {
+                        let h = hash_path(&p).unwrap_or_else(|e| {
+                            problem.get_or_insert(format!("cannot read {}: {e}", p.display()));
+                            "unreadable".into()
+                        });
+                        let rel = p.strip_prefix(&c.workdir).unwrap_or(&p).display().to_string();
+                        sys_inputs.push((format!("file:{rel}"), h.clone()));
+                        inputs.insert(p.display().to_string(), h);
+                    }
+                }
+            }
+            let run_id = run_id(suite, ds.spec, &ds_hash, sys, &sys_inputs);
+            let reused = if opts.force || problem.is_some() || !store.is_done(&ds.spec.name, &sys.name, &run_id) {
+                None
+            } else {
+                store.manifest(&run_id)?
+            };
+            if reused.is_some() && matches!(sys.kind, SystemKind::Command(_)) {
+                predictions = Some(output_path(&store, &ds.spec.name, sys, &run_id));
+            }
+            plans.push(Plan { ds: di, sys, run_id, inputs, problem, predictions, reused, command: None });
+        }
+    }
+    let to_run: Vec<usize> = (0..plans.len())
+        .filter(|&i| {
+            let p = &plans[i];
+            p.reused.is_none() && p.problem.is_none() && matches!(p.sys.kind, SystemKind::Command(_))
+        })
+        .collect();
+    obs.event(Event::Planned {
+        units: plans.len(),
+        reused: plans.iter().filter(|p| p.reused.is_some()).count(),
+        commands: to_run.len(),
+    });
+
+    // 2. Documents for the commands, once per dataset.
+    let mut jobs: Vec<(usize, Job)> = Vec::new();
+    for &i in &to_run {
+        let (di, sys, run_id) = (plans[i].ds, plans[i].sys, plans[i].run_id.clone());
+        let SystemKind::Command(c) = &sys.kind else { continue };
+        let ds = &mut datasets[di];
+        if ds.documents.is_none() {
+            let first = ds.spec.profiles.first().copied().unwrap_or_default();
+            let r = ds.gold(first, obs).and_then(|g| {
+                let hash = ds.hash.clone().unwrap_or_default();
+                let path = store.work_dir(&ds.spec.name).join(format!("documents-{hash}.jsonl"));
+                write_documents(&g, &path).map(|_| path).map_err(|e| e.to_string())
+            });
+            ds.documents = Some(r);
+        }
+        let docs = match ds.documents.as_ref() {
+            Some(Ok(p)) => absolute(p),
+            Some(Err(e)) => {
+                plans[i].problem = Some(e.clone());
+                continue;
+            }
+            None => continue,
+        };
+        let output = absolute(&output_path(&store, &ds.spec.name, sys, &run_id));
+        let dir = output.parent().map(Path::to_path_buf).unwrap_or_default();
+        let _ = std::fs::remove_file(&output);
+        let mut vars = BTreeMap::new();
+        vars.insert("input", docs.display().to_string());
+        vars.insert("output", output.display().to_string());
+        vars.insert("dataset", ds.spec.name.clone());
+        vars.insert("system", sys.name.clone());
+        vars.insert("version", sys.version.clone().unwrap_or_default());
+        let job = Job {
+            argv: c.expand(&vars),
+            workdir: c.workdir.clone(),
+            env: c.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            timeout: c.timeout,
+            stdin: (!c.uses("input")).then(|| docs.clone()),
+            stdout: if c.uses("output") { dir.join("stdout.log") } else { output.clone() },
+            stderr: dir.join("stderr.log"),
+        };
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            plans[i].problem = Some(format!("cannot create {}: {e}", dir.display()));
+            continue;
+        }
+        plans[i].predictions = Some(output);
+        jobs.push((i, job));
+    }
+
+    // 3. Commands, at most `jobs` at a time.
+    let outcomes = run_jobs(&jobs, &plans, &datasets, opts.jobs, obs);
+    for ((i, _), o) in jobs.iter().zip(outcomes) {
+        plans[*i].command = Some(o);
+    }
+
+    // 4. Score and store.
+    let mut units = Vec::new();
+    for plan in &plans {
+        let ds = &mut datasets[plan.ds];
+        let (dname, sname) = (ds.spec.name.clone(), plan.sys.name.clone());
+        if let Some(m) = &plan.reused {
+            // Tables read a unit's latest run; when a later run of this dataset and system
+            // exists (one that failed, say), the reused run becomes the latest again.
+            let newest = latest.get(&(dname.clone(), sname.clone()));
+            let m = if newest.is_some_and(|n| *n > (m.time.clone(), m.run_id.clone())) {
+                store.restamp(m, &iso_utc(SystemTime::now()))?
+            } else {
+                m.clone()
+            };
+            keep_predictions(&store, &dname, plan);
+            obs.event(Event::UnitDone { dataset: &dname, system: &sname, status: Status::Ok, reused: true });
+            units.push(UnitOutcome {
+                dataset: dname,
+                system: sname,
+                system_version: m.system_version.clone(),
+                run_id: plan.run_id.clone(),
+                status: Status::Ok,
+                reused: true,
+                message: m.message.clone(),
+                seconds: m.seconds,
+                counts_file: m.counts_file.clone(),
+            });
+            continue;
+        }
+        let start = Instant::now();
+        let cmd_secs = plan.command.as_ref().map_or(0.0, |c| c.seconds);
+        let stderr_tail = plan.command.as_ref().and_then(|c| c.stderr_tail.clone());
+        let is_command = matches!(plan.sys.kind, SystemKind::Command(_));
+        let result: std::result::Result<(UnitCounts, Option<String>), (Status, String)> = if let Some(p) = &plan.problem
+        {
+            Err((Status::Error, p.clone()))
+        } else if let Some(c) = plan.command.as_ref().filter(|c| c.status != Status::Ok) {
+            Err((c.status, c.message.clone().unwrap_or_else(|| c.status.name().to_string())))
+        } else {
+            obs.event(Event::Scoring { dataset: &dname, system: &sname });
+            let pred = plan.predictions.clone().unwrap_or_default();
+            if is_command && !pred.is_file() {
+                Err((Status::Failed, format!("the command exited 0 but wrote no predictions to {}", pred.display())))
+            } else {
+                score_unit(ds, plan.sys, &pred, obs).map_err(|(dataset_fault, m)| {
+                    // An unreadable output is the command's failure; an unreadable gold is not.
+                    let status = if is_command && !dataset_fault { Status::Failed } else { Status::Error };
+                    (status, m)
+                })
+            }
+        };
+        let time = iso_utc(SystemTime::now());
+        let meta = UnitMeta {
+            run_id: plan.run_id.clone(),
+            time: time.clone(),
+            ieval_version: env!("CARGO_PKG_VERSION").to_string(),
+            suite: suite.name.clone(),
+            suite_hash: suite.hash.clone(),
+            dataset: dname.clone(),
+            system: sname.clone(),
+            system_version: plan.sys.version.clone(),
+        };
+        let (status, message, counts_file) = match result {
+            Ok((counts, note)) => {
+                let rel = store.write_counts(&meta, &counts)?;
+                keep_predictions(&store, &dname, plan);
+                (Status::Ok, note, Some(rel))
+            }
+            Err((s, m)) => (s, Some(m), None),
+        };
+        let seconds = cmd_secs + start.elapsed().as_secs_f64();
+        let manifest = Manifest {
+            run_id: plan.run_id.clone(),
+            time,
+            ieval_version: meta.ieval_version.clone(),
+            suite: suite.name.clone(),
+            suite_hash: suite.hash.clone(),
+            dataset: dname.clone(),
+            system: sname.clone(),
+            system_version: plan.sys.version.clone(),
+            status,
+            message: message.clone(),
+            stderr_tail,
+            seconds,
+            inputs: plan.inputs.clone(),
+            counts_file: counts_file.clone(),
+        };
+        store.write_manifest(&manifest)?;
+        obs.event(Event::UnitDone { dataset: &dname, system: &sname, status, reused: false });
+        units.push(UnitOutcome {
+            dataset: dname,
+            system: sname,
+            system_version: plan.sys.version.clone(),
+            run_id: plan.run_id.clone(),
+            status,
+            reused: false,
+            message,
+            seconds,
+            counts_file,
+        });
+    }
+    let dataset_errors = datasets.iter().filter_map(|d| d.error.clone().map(|e| (d.spec.name.clone(), e))).collect();
+    Ok(RunReport {
+        suite: suite.name.clone(),
+        suite_hash: suite.hash.clone(),
+        results: opts.results.clone(),
+        units,
+        dataset_errors,
+    })
+}
+
+/// Where a command system writes its predictions for a unit.
+fn output_path(store: &Store, dataset: &str, sys: &SystemSpec, run_id: &str) -> PathBuf {
+    let ext = sys.reader.from.map_or("jsonl", Format::name);
+    store.work_dir(dataset).join(format!("system={}", sys.name)).join(run_id).join(format!("predictions.{ext}"))
+}
+
+/// Copy a command system's predictions to `predictions/<dataset>/<system>.<ext>` in the
+/// store, a stable path to the outputs of the latest run (for reports and error analysis).
+/// Best effort: the counts are the results; a failed copy only loses the convenience.
+fn keep_predictions(store: &Store, dataset: &str, plan: &Plan) {
+    if !matches!(plan.sys.kind, SystemKind::Command(_)) {
+        return;
+    }
+    let Some(src) = plan.predictions.as_ref().filter(|p| p.is_file()) else { return };
+    let ext = src.extension().map_or_else(|| "jsonl".to_string(), |e| e.to_string_lossy().into_owned());
+    let dst = store.root().join("predictions").join(dataset).join(format!("{}.{ext}", plan.sys.name));
+    if let Ok(bytes) = std::fs::read(src) {
+        let _ = crate::output::write_file(&dst, &bytes);
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Run the commands on a small pool of threads; outcomes in job order.
+fn run_jobs(
+    jobs: &[(usize, Job)],
+    plans: &[Plan],
+    datasets: &[DatasetState],
+    workers: usize,
+    obs: &dyn Observer,
+) -> Vec<command::Outcome> {
+    let workers = if workers == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { workers };
+    let workers = workers.clamp(1, jobs.len().max(1));
+    let next = Mutex::new(0usize);
+    let results: Mutex<Vec<Option<command::Outcome>>> = Mutex::new(vec![None; jobs.len()]);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let k = {
+                        let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
+                        let k = *n;
+                        *n += 1;
+                        k
+                    };
+                    let Some((i, job)) = jobs.get(k) else { break };
+                    let (d, sys) = (&datasets[plans[*i].ds].spec.name, &plans[*i].sys.name);
+                    obs.event(Event::CommandStarted { dataset: d, system: sys });
+                    let o = command::run(job);
+                    obs.event(Event::CommandFinished { dataset: d, system: sys, status: o.status });
+                    results.lock().unwrap_or_else(|p| p.into_inner())[k] = Some(o);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|o| {
+            o.unwrap_or(command::Outcome {
+                status: Status::Failed,
+                message: Some("not run".into()),
+                stderr_tail: None,
+                seconds: 0.0,
+            })
+        })
+        .collect()
+}
+
+/// The dataset's documents as ieval JSONL without annotations (what commands read).
+fn write_documents(gold: &Gold, path: &Path) -> Result<()> {
+    if path.is_file() {
+        return Ok(()); // written atomically by an earlier run: complete
+    }
+    let file = crate::output::AtomicFile::create(path)?;
+    let mut w = formats::jsonl::JsonlWriter::new(file, path);
+    for r in &gold.records {
+        w.write(&r.document, &DocAnnotations::new(r.document.id.clone()))?;
+    }
+    w.finish()?.commit()
+}
+
+/// Open a system's predictions for a dataset, read as `ieval score --pred` would.
+fn open_predictions(ds: &DatasetSpec, sys: &SystemSpec, path: &Path, profile: Profile) -> Result<Box<dyn Source>> {
+    if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
+        if !is_corpus_dir(&ds.path) {
+            return Err(Error::usage(format!(
+                "{}: a Parquet annotation file needs the documents of a corpus directory as the dataset",
+                path.display()
+            )));
+        }
+        return Ok(Box::new(ParquetSource::open(&ds.path.join("documents.parquet"), &[path.to_path_buf()])?));
+    }
+    let reader = ds.reader.overridden_by(&sys.reader);
+    let mut o = with_profile(reader.read_options(), profile);
+    o.conll.tag_columns = sys.reader.tag_cols.clone().unwrap_or_default();
+    o.conll.set_names = vec![sys.name.clone()];
+    o.set_name = Some(sys.name.clone());
+    let format = match (sys.reader.from, &sys.kind, ds.reader.from) {
+        (Some(f), _, _) => f,
+        (None, SystemKind::Predictions(_), Some(f)) if f != Format::Parquet => f,
+        _ => Format::detect(path)?,
+    };
+    formats::open(format, &[path.to_path_buf()], &o)
+}
+
+/// Score one unit for every profile and task of its dataset. Errors: `(true, message)`
+/// when the fault is the dataset's, `(false, message)` when it is the predictions'.
+fn score_unit(
+    ds: &mut DatasetState,
+    sys: &SystemSpec,
+    pred: &Path,
+    obs: &dyn Observer,
+) -> std::result::Result<(UnitCounts, Option<String>), (bool, String)> {
+    let mut counts = UnitCounts::default();
+    let mut notes: Vec<String> = Vec::new();
+    let spec = ds.spec;
+    let tasks = sys.tasks_on(spec);
+    for &profile in &spec.profiles {
+        let gold = ds.gold(profile, obs).map_err(|e| (true, e))?;
+        let src = open_predictions(spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?;
+        let pairing =
+            Pairing::new(Box::new(MemSource::new(gold)), vec![(vec![sys.name.clone()], src)], sys.pair, sys.missing)
+                .map_err(|e| (false, e.to_string()))?;
+        let run = score(pairing, profile, &mut NoDetails, false).map_err(|e| (false, e.to_string()))?;
+        let Some(s) = run.systems.first() else {
+            return Err((false, "no system was scored".into()));
+        };
+        if let Some(r) = repairs(&s.diagnostics)
+            && !notes.contains(&r)
+        {
+            notes.push(r);
+        }
+        for d in &s.docs {
+            for &task in &tasks {
+                if !add_rows(&mut counts, task, profile, d) {
+                    let n = format!("{} not scored: this ieval has no {} scorer yet", task.name(), task.name());
+                    if !notes.contains(&n) {
+                        notes.push(n);
+                    }
+                }
+            }
+        }
+    }
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
+    Ok((counts, note))
+}
+
+/// Add one document's counts for one task; false when the task has no counts to give.
+///
+/// This is the one place that maps a scorer's counts onto the store's (task, metric,
+/// label) rows; a new task or metric only needs an arm here.
+fn add_rows(counts: &mut UnitCounts, task: Task, profile: Profile, d: &DocScore) -> bool {
+    let doc = counts.doc(&d.doc_id);
+    match task {
+        Task::Entities => {
+            for &mode in profile.modes() {
+                let mc = d.entities.mode(mode);
+                counts.add(&CountKey::new(task.name(), profile.name(), mode.name(), ""), doc, mc.overall);
+                for (label, t) in &mc.labels {
+                    counts.add(&CountKey::new(task.name(), profile.name(), mode.name(), label), doc, *t);
+                }
+            }
+            true
+        }
+        // TODO(events): when `DocScore` carries event counts, add one row per event metric
+        // (TI TC AI AC AI+ AC+) and label (event type / role) here, as for entities.
+        Task::Events => false,
+    }
+}
+
+/// The repairs a reader made in the predictions, in one line (`None`: none).
+fn repairs(d: &Diagnostics) -> Option<String> {
+    let parts: Vec<String> = d
+        .kinds
+        .values()
+        .filter(|k| !k.note)
+        .map(|k| match k.examples.first() {
+            Some(e) => format!("{} x {} (first at {e})", k.count, k.message),
+            None => format!("{} x {}", k.count, k.message),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("repairs in the predictions: {}", parts.join("; ")))
+}

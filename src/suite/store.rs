@@ -1,0 +1,723 @@
+//! The results store (the contract is `STORE.md`; this is its one writer and a reader).
+//!
+//! ```text
+//! results/
+//!   counts/dataset=<dataset>/system=<system>/<run_id>.parquet   one file per evaluated unit
+//!   runs/<run_id>.json                                          one manifest per evaluated unit
+//!   predictions/<dataset>/<system>.jsonl                        latest output of each command system
+//!   work/...                                                    documents given to commands, their
+//!                                                               outputs and logs
+//! ```
+//!
+//! `counts/` and `runs/` are the contract; `predictions/` and `work/` are conveniences.
+//!
+//! A unit's `time` is when it was scored, except that a unit reused after a later run of
+//! the same dataset and system (one that failed, say) is restamped with the time of the
+//! run that reused it (counts and manifest alike), so that "the latest run of each dataset
+//! and system" is what the last `ieval run` found.
+//!
+//! A counts file has one row per (task, profile, metric, label, document), written in
+//! that order (keys sorted as strings, documents in gold order), zstd-compressed. Rows are
+//! sparse in one way only: **every document has its overall row (`label = ""`) for every
+//! (task, profile, metric)**, so the overall rows list the unit's documents completely;
+//! a per-label row whose counts are all zero is left out (read it as zero). Totals are sums.
+//!
+//! A unit is written counts first, manifest second, each atomically: a manifest with
+//! status `ok` means its counts file is complete. The reader
+//! ([`Store::load`], [`Store::unit`]) gives typed rows or, per unit, one zero-filled
+//! [`LabelTally`] vector per (task, profile, metric, label) aligned with the unit's
+//! documents — the shape bootstrap and paired tests resample.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::output::{AtomicFile, write_file};
+use crate::score::counts::{LabelTally, Tally};
+
+/// Version of the counts table layout (file metadata `ieval:schema_version`).
+pub const COUNTS_SCHEMA_VERSION: &str = "1";
+
+/// The counts table's schema (column order as in `STORE.md`).
+pub fn counts_schema() -> SchemaRef {
+    let s = |n: &str| Field::new(n, DataType::Utf8, false);
+    let u = |n: &str| Field::new(n, DataType::UInt64, false);
+    Arc::new(Schema::new(vec![
+        s("run_id"),
+        s("time"),
+        s("ieval_version"),
+        s("suite"),
+        s("suite_hash"),
+        s("dataset"),
+        s("system"),
+        Field::new("system_version", DataType::Utf8, true),
+        s("task"),
+        s("profile"),
+        s("metric"),
+        s("label"),
+        s("doc_id"),
+        u("g_cor"),
+        u("g_inc"),
+        u("g_par"),
+        u("g_mis"),
+        u("p_cor"),
+        u("p_inc"),
+        u("p_par"),
+        u("p_spu"),
+    ]))
+}
+
+/// Everything that identifies one evaluated unit (one system on one dataset).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitMeta {
+    pub run_id: String,
+    pub time: String,
+    pub ieval_version: String,
+    pub suite: String,
+    pub suite_hash: String,
+    pub dataset: String,
+    pub system: String,
+    pub system_version: Option<String>,
+}
+
+/// Which counts a series holds.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CountKey {
+    /// `entities` or `events`.
+    pub task: String,
+    pub profile: String,
+    /// entities: `strict` `exact` `partial` `type`; events: `TI` `TC` `AI` `AC` `AI+` `AC+`.
+    pub metric: String,
+    /// `""`: all labels.
+    pub label: String,
+}
+
+impl CountKey {
+    pub fn new(task: &str, profile: &str, metric: &str, label: &str) -> Self {
+        CountKey { task: task.into(), profile: profile.into(), metric: metric.into(), label: label.into() }
+    }
+
+    /// True for the document's overall counts (all labels).
+    pub fn is_overall(&self) -> bool {
+        self.label.is_empty()
+    }
+
+    /// True when partial matches earn half credit (the `partial` metric).
+    pub fn half_credit(&self) -> bool {
+        self.metric == "partial"
+    }
+}
+
+/// The counts of one unit: its documents, and per key one tally per document (aligned with
+/// `docs`, zero where the document has none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitCounts {
+    pub docs: Vec<String>,
+    pub series: BTreeMap<CountKey, Vec<LabelTally>>,
+    index: HashMap<String, usize>,
+}
+
+impl UnitCounts {
+    /// The document's index, adding it when new.
+    pub fn doc(&mut self, id: &str) -> usize {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        let i = self.docs.len();
+        self.docs.push(id.to_string());
+        self.index.insert(id.to_string(), i);
+        for v in self.series.values_mut() {
+            v.push(LabelTally::default());
+        }
+        i
+    }
+
+    /// Add counts of one document under a key.
+    pub fn add(&mut self, key: &CountKey, doc: usize, t: LabelTally) {
+        let n = self.docs.len();
+        let v = self.series.entry(key.clone()).or_insert_with(|| vec![LabelTally::default(); n]);
+        v[doc] += t;
+    }
+
+    /// Make sure a key exists (all zero): overall keys must have a row for every document.
+    pub fn touch(&mut self, key: &CountKey) {
+        let n = self.docs.len();
+        self.series.entry(key.clone()).or_insert_with(|| vec![LabelTally::default(); n]);
+    }
+
+    /// Per-document tallies of a key (`None`: the unit has no such key).
+    pub fn series(&self, key: &CountKey) -> Option<&[LabelTally]> {
+        self.series.get(key).map(Vec::as_slice)
+    }
+
+    /// The sum over documents.
+    pub fn total(&self, key: &CountKey) -> LabelTally {
+        self.series.get(key).map(|v| v.iter().fold(LabelTally::default(), |a, &b| a + b)).unwrap_or_default()
+    }
+
+    /// The keys, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &CountKey> {
+        self.series.keys()
+    }
+}
+
+/// One row of a counts file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountRow {
+    pub unit: Arc<UnitMeta>,
+    pub key: CountKey,
+    pub doc_id: String,
+    pub tally: LabelTally,
+}
+
+/// The status of a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Scored; the counts file exists.
+    Ok,
+    /// The system's command exited with an error, or its output was missing or unreadable.
+    Failed,
+    /// The system's command ran past its timeout and was killed.
+    Timeout,
+    /// The unit could not be evaluated for another reason (prediction file missing or
+    /// unreadable, gold unreadable, documents that do not pair).
+    Error,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Timeout => "timeout",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// `runs/<run_id>.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub run_id: String,
+    pub time: String,
+    pub ieval_version: String,
+    pub suite: String,
+    pub suite_hash: String,
+    pub dataset: String,
+    pub system: String,
+    pub system_version: Option<String>,
+    pub status: Status,
+    pub message: Option<String>,
+    pub stderr_tail: Option<String>,
+    pub seconds: f64,
+    /// Input path -> content hash.
+    pub inputs: BTreeMap<String, String>,
+    /// Relative to the store's root (`counts/dataset=.../system=.../<run_id>.parquet`).
+    pub counts_file: Option<String>,
+}
+
+impl Manifest {
+    pub fn unit_meta(&self) -> UnitMeta {
+        UnitMeta {
+            run_id: self.run_id.clone(),
+            time: self.time.clone(),
+            ieval_version: self.ieval_version.clone(),
+            suite: self.suite.clone(),
+            suite_hash: self.suite_hash.clone(),
+            dataset: self.dataset.clone(),
+            system: self.system.clone(),
+            system_version: self.system_version.clone(),
+        }
+    }
+}
+
+/// Which units to read (empty lists: all).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub suite: Option<String>,
+    pub datasets: Vec<String>,
+    pub systems: Vec<String>,
+    pub run_ids: Vec<String>,
+}
+
+impl Filter {
+    fn dataset(&self, d: &str) -> bool {
+        self.datasets.is_empty() || self.datasets.iter().any(|x| x == d)
+    }
+    fn system(&self, s: &str) -> bool {
+        self.systems.is_empty() || self.systems.iter().any(|x| x == s)
+    }
+    fn run(&self, r: &str) -> bool {
+        self.run_ids.is_empty() || self.run_ids.iter().any(|x| x == r)
+    }
+    fn suite(&self, s: &str) -> bool {
+        self.suite.as_deref().is_none_or(|x| x == s)
+    }
+    pub fn matches(&self, m: &Manifest) -> bool {
+        self.suite(&m.suite) && self.dataset(&m.dataset) && self.system(&m.system) && self.run(&m.run_id)
+    }
+}
+
+/// A unit read back: its manifest and counts.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub manifest: Manifest,
+    pub counts: UnitCounts,
+}
+
+/// A results directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Store { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `counts/dataset=<d>/system=<s>/<run_id>.parquet`, relative to the root.
+    pub fn counts_rel(dataset: &str, system: &str, run_id: &str) -> String {
+        format!("counts/dataset={dataset}/system={system}/{run_id}.parquet")
+    }
+
+    pub fn counts_path(&self, dataset: &str, system: &str, run_id: &str) -> PathBuf {
+        self.root.join(Self::counts_rel(dataset, system, run_id))
+    }
+
+    pub fn manifest_path(&self, run_id: &str) -> PathBuf {
+        self.root.join("runs").join(format!("{run_id}.json"))
+    }
+
+    /// A scratch directory for one dataset's work files.
+    pub fn work_dir(&self, dataset: &str) -> PathBuf {
+        self.root.join("work").join(format!("dataset={dataset}"))
+    }
+
+    /// The manifest of a run, if there is one.
+    pub fn manifest(&self, run_id: &str) -> Result<Option<Manifest>> {
+        let p = self.manifest_path(run_id);
+        if !p.is_file() {
+            return Ok(None);
+        }
+        read_manifest(&p).map(Some)
+    }
+
+    /// True when a unit with this run id was scored already: an `ok` manifest and its counts
+    /// file are there.
+    pub fn is_done(&self, dataset: &str, system: &str, run_id: &str) -> bool {
+        matches!(self.manifest(run_id), Ok(Some(m)) if m.status == Status::Ok)
+            && self.counts_path(dataset, system, run_id).is_file()
+    }
+
+    /// Write a unit's counts file; returns its path relative to the root.
+    pub fn write_counts(&self, meta: &UnitMeta, counts: &UnitCounts) -> Result<String> {
+        let rel = Self::counts_rel(&meta.dataset, &meta.system, &meta.run_id);
+        write_counts(&self.root.join(&rel), meta, counts)?;
+        Ok(rel)
+    }
+
+    pub fn write_manifest(&self, m: &Manifest) -> Result<()> {
+        let p = self.manifest_path(&m.run_id);
+        let mut text =
+            serde_json::to_string_pretty(m).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
+        text.push('\n');
+        write_file(&p, text.as_bytes())
+    }
+
+    /// Give a unit a new time without rescoring it: its counts file and manifest are
+    /// rewritten with `time` (the run that reused it). Returns the new manifest.
+    pub fn restamp(&self, m: &Manifest, time: &str) -> Result<Manifest> {
+        let mut m = m.clone();
+        m.time = time.to_string();
+        if let Some(rel) = &m.counts_file {
+            let path = self.root.join(rel);
+            let counts = counts_of(&read_counts(&path)?);
+            write_counts(&path, &m.unit_meta(), &counts)?;
+        }
+        self.write_manifest(&m)?;
+        Ok(m)
+    }
+
+    /// Every manifest, sorted by (time, run id). A manifest that does not parse is an error
+    /// naming it.
+    pub fn manifests(&self) -> Result<Vec<Manifest>> {
+        let dir = self.root.join("runs");
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for p in crate::formats::files_in(&dir, &[".json"])? {
+            out.push(read_manifest(&p)?);
+        }
+        out.sort_by(|a, b| (&a.time, &a.run_id).cmp(&(&b.time, &b.run_id)));
+        Ok(out)
+    }
+
+    /// The latest manifest (by time, then run id) of each (suite, dataset, system) the
+    /// filter lets through, failed ones included; sorted by (suite, dataset, system).
+    pub fn latest(&self, filter: &Filter) -> Result<Vec<Manifest>> {
+        let mut by: BTreeMap<(String, String, String), Manifest> = BTreeMap::new();
+        for m in self.manifests()? {
+            if filter.matches(&m) {
+                by.insert((m.suite.clone(), m.dataset.clone(), m.system.clone()), m);
+            }
+        }
+        Ok(by.into_values().collect())
+    }
+
+    /// A unit's counts (the manifest must be `ok`).
+    pub fn unit(&self, m: &Manifest) -> Result<Unit> {
+        let Some(rel) = &m.counts_file else {
+            return Err(Error::data(
+                self.manifest_path(&m.run_id).display().to_string(),
+                format!("unit {} on {} has status {} and no counts", m.system, m.dataset, m.status.name()),
+            ));
+        };
+        let rows = read_counts(&self.root.join(rel))?;
+        Ok(Unit { manifest: m.clone(), counts: counts_of(&rows) })
+    }
+
+    /// Every count row of the store the filter lets through (counts files only: a unit
+    /// without counts has no rows), in file order within files sorted by path.
+    pub fn load(&self, filter: &Filter) -> Result<Vec<CountRow>> {
+        let dir = self.root.join("counts");
+        let mut rows = Vec::new();
+        if !dir.is_dir() {
+            return Ok(rows);
+        }
+        for d in subdirs(&dir, "dataset=")? {
+            if !filter.dataset(&d.0) {
+                continue;
+            }
+            for s in subdirs(&d.1, "system=")? {
+                if !filter.system(&s.0) {
+                    continue;
+                }
+                for f in crate::formats::files_in(&s.1, &[".parquet"])? {
+                    let run = f.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default();
+                    if !filter.run(&run) {
+                        continue;
+                    }
+                    rows.extend(read_counts(&f)?.into_iter().filter(|r| filter.suite(&r.unit.suite)));
+                }
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// `(value, path)` of the `prefix<value>` subdirectories, sorted.
+fn subdirs(dir: &Path, prefix: &str) -> Result<Vec<(String, PathBuf)>> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(val) = name.strip_prefix(prefix)
+            && e.path().is_dir()
+        {
+            v.push((val.to_string(), e.path()));
+        }
+    }
+    v.sort();
+    Ok(v)
+}
+
+fn read_manifest(p: &Path) -> Result<Manifest> {
+    let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::parse(
+            crate::error::Location::line(p, e.line() as u64).with_column(e.column() as u64),
+            format!("not a results manifest: {e}"),
+        )
+    })
+}
+
+/// Rebuild per-key document vectors from rows (of one unit).
+pub fn counts_of(rows: &[CountRow]) -> UnitCounts {
+    let mut c = UnitCounts::default();
+    // Documents in the order of the overall rows (every document has them).
+    for r in rows.iter().filter(|r| r.key.is_overall()) {
+        c.doc(&r.doc_id);
+    }
+    for r in rows {
+        let i = c.doc(&r.doc_id);
+        c.add(&r.key, i, r.tally);
+    }
+    c
+}
+
+/// Write one counts file atomically.
+pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result<()> {
+    let schema = counts_schema();
+    let kv = |k: &str, v: &str| KeyValue::new(k.to_string(), Some(v.to_string()));
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_key_value_metadata(Some(vec![
+            kv("ieval:table", "counts"),
+            kv("ieval:schema_version", COUNTS_SCHEMA_VERSION),
+            kv("ieval:version", env!("CARGO_PKG_VERSION")),
+        ]))
+        .build();
+    let file = AtomicFile::create(path)?;
+    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
+    let mut keys: Vec<&CountKey> = Vec::new();
+    let mut docs: Vec<&str> = Vec::new();
+    let mut vals: [Vec<u64>; 8] = Default::default();
+    for (key, v) in &counts.series {
+        for (i, t) in v.iter().enumerate() {
+            if !key.is_overall() && *t == LabelTally::default() {
+                continue;
+            }
+            keys.push(key);
+            docs.push(&counts.docs[i]);
+            for (col, x) in vals.iter_mut().zip(tally_values(t)) {
+                col.push(x);
+            }
+        }
+    }
+    let n = keys.len();
+    let rep = |s: &str| -> ArrayRef { Arc::new(StringArray::from(vec![s; n])) };
+    let mut cols: Vec<ArrayRef> = vec![
+        rep(&meta.run_id),
+        rep(&meta.time),
+        rep(&meta.ieval_version),
+        rep(&meta.suite),
+        rep(&meta.suite_hash),
+        rep(&meta.dataset),
+        rep(&meta.system),
+        Arc::new(StringArray::from(vec![meta.system_version.as_deref(); n])),
+        Arc::new(StringArray::from(keys.iter().map(|k| k.task.as_str()).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(keys.iter().map(|k| k.profile.as_str()).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(keys.iter().map(|k| k.metric.as_str()).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(keys.iter().map(|k| k.label.as_str()).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(docs)),
+    ];
+    for v in vals {
+        cols.push(Arc::new(UInt64Array::from(v)));
+    }
+    let batch = RecordBatch::try_new(schema, cols).map_err(|e| Error::parquet(path, e))?;
+    w.write(&batch).map_err(|e| Error::parquet(path, e))?;
+    let file = w.into_inner().map_err(|e| Error::parquet(path, e))?;
+    file.commit()
+}
+
+fn tally_values(t: &LabelTally) -> [u64; 8] {
+    [t.gold.cor, t.gold.inc, t.gold.par, t.gold.mis, t.pred.cor, t.pred.inc, t.pred.par, t.pred.spu]
+}
+
+/// Read one counts file. Columns are found by name; string and integer columns written by
+/// other tools (large or view strings, signed integers) are cast.
+pub fn read_counts(path: &Path) -> Result<Vec<CountRow>> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| Error::parquet(path, e))?;
+    if let Some(meta) = builder.metadata().file_metadata().key_value_metadata() {
+        for e in meta {
+            match (e.key.as_str(), e.value.as_deref()) {
+                ("ieval:table", Some(t)) if t != "counts" => {
+                    return Err(Error::parquet(path, format!("this is an ieval {t} table, expected counts")));
+                }
+                ("ieval:schema_version", Some(v)) if v != COUNTS_SCHEMA_VERSION => {
+                    return Err(Error::parquet(
+                        path,
+                        format!("counts schema version {v}, this ieval reads version {COUNTS_SCHEMA_VERSION}"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    let reader = builder.with_batch_size(8192).build().map_err(|e| Error::parquet(path, e))?;
+    let schema = counts_schema();
+    let mut rows = Vec::new();
+    let mut unit: Option<Arc<UnitMeta>> = None;
+    for batch in reader {
+        let batch = batch.map_err(|e| Error::parquet(path, e))?;
+        let mut cols = Vec::new();
+        for f in schema.fields() {
+            let c = batch
+                .column_by_name(f.name())
+                .ok_or_else(|| Error::parquet(path, format!("missing column {:?}", f.name())))?;
+            let c = if c.data_type() == f.data_type() {
+                c.clone()
+            } else {
+                arrow::compute::cast(c, f.data_type())
+                    .map_err(|e| Error::parquet(path, format!("column {:?}: {e}", f.name())))?
+            };
+            cols.push(c);
+        }
+        let strs: Vec<&StringArray> = cols[..13].iter().map(|c| c.as_string::<i32>()).collect();
+        let nums: Vec<&arrow::array::PrimitiveArray<UInt64Type>> =
+            cols[13..].iter().map(|c| c.as_primitive::<UInt64Type>()).collect();
+        for i in 0..batch.num_rows() {
+            let s = |k: usize| -> Result<&str> {
+                if strs[k].is_null(i) {
+                    if k == 7 {
+                        return Ok("");
+                    }
+                    return Err(Error::parquet(
+                        path,
+                        format!("row {}: column {:?} is null", i + 1, schema.field(k).name()),
+                    ));
+                }
+                Ok(strs[k].value(i))
+            };
+            let n = |k: usize| -> Result<u64> {
+                if nums[k].is_null(i) {
+                    return Err(Error::parquet(
+                        path,
+                        format!("row {}: column {:?} is null", i + 1, schema.field(13 + k).name()),
+                    ));
+                }
+                Ok(nums[k].value(i))
+            };
+            let version = if strs[7].is_null(i) { None } else { Some(strs[7].value(i).to_string()) };
+            let same = unit.as_ref().is_some_and(|u| {
+                u.run_id == s(0).unwrap_or("")
+                    && u.time == s(1).unwrap_or("")
+                    && u.suite == s(3).unwrap_or("")
+                    && u.dataset == s(5).unwrap_or("")
+                    && u.system == s(6).unwrap_or("")
+                    && u.system_version == version
+            });
+            if !same {
+                unit = Some(Arc::new(UnitMeta {
+                    run_id: s(0)?.to_string(),
+                    time: s(1)?.to_string(),
+                    ieval_version: s(2)?.to_string(),
+                    suite: s(3)?.to_string(),
+                    suite_hash: s(4)?.to_string(),
+                    dataset: s(5)?.to_string(),
+                    system: s(6)?.to_string(),
+                    system_version: version,
+                }));
+            }
+            let Some(u) = unit.clone() else { unreachable!() };
+            rows.push(CountRow {
+                unit: u,
+                key: CountKey::new(s(8)?, s(9)?, s(10)?, s(11)?),
+                doc_id: s(12)?.to_string(),
+                tally: LabelTally {
+                    gold: Tally { cor: n(0)?, inc: n(1)?, par: n(2)?, mis: n(3)?, spu: 0 },
+                    pred: Tally { cor: n(4)?, inc: n(5)?, par: n(6)?, mis: 0, spu: n(7)? },
+                },
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// ISO 8601 UTC time, to the second: `2025-11-28T08:51:00Z`.
+pub fn iso_utc(t: SystemTime) -> String {
+    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn lt(gc: u64, gm: u64, ps: u64) -> LabelTally {
+        LabelTally {
+            gold: Tally { cor: gc, mis: gm, ..Default::default() },
+            pred: Tally { cor: gc, spu: ps, ..Default::default() },
+        }
+    }
+
+    #[test]
+    fn iso_times() {
+        assert_eq!(iso_utc(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_319_860);
+        assert_eq!(iso_utc(t), "2025-11-28T08:51:00Z");
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(iso_utc(leap), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn counts_round_trip_with_sparse_label_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::new(dir.path());
+        let meta = UnitMeta {
+            run_id: "00000000000000ab".into(),
+            time: "2025-01-01T00:00:00Z".into(),
+            ieval_version: "0.1.0".into(),
+            suite: "s".into(),
+            suite_hash: "h".into(),
+            dataset: "d".into(),
+            system: "sys".into(),
+            system_version: None,
+        };
+        let mut c = UnitCounts::default();
+        let overall = CountKey::new("entities", "default", "strict", "");
+        let per = CountKey::new("entities", "default", "strict", "PER");
+        let a = c.doc("a");
+        let b = c.doc("b");
+        let e = c.doc("empty");
+        c.touch(&overall);
+        c.add(&overall, a, lt(2, 1, 0));
+        c.add(&per, a, lt(2, 1, 0));
+        c.add(&overall, b, lt(0, 0, 3));
+        let rel = store.write_counts(&meta, &c).expect("write");
+        let rows = read_counts(&dir.path().join(&rel)).expect("read");
+        // 3 overall rows (the empty document too) + 1 PER row (zero rows left out).
+        assert_eq!(rows.len(), 4);
+        assert_eq!(*rows[0].unit, meta);
+        let back = counts_of(&rows);
+        assert_eq!(back.docs, vec!["a", "b", "empty"]);
+        assert_eq!(back.series(&per).expect("per"), &[lt(2, 1, 0), LabelTally::default(), LabelTally::default()]);
+        assert_eq!(back.total(&overall), lt(2, 1, 3));
+        assert_eq!(back.series(&overall).expect("all")[e], LabelTally::default());
+        let m = Manifest {
+            run_id: meta.run_id.clone(),
+            time: meta.time.clone(),
+            ieval_version: meta.ieval_version.clone(),
+            suite: "s".into(),
+            suite_hash: "h".into(),
+            dataset: "d".into(),
+            system: "sys".into(),
+            system_version: None,
+            status: Status::Ok,
+            message: None,
+            stderr_tail: None,
+            seconds: 0.5,
+            inputs: BTreeMap::new(),
+            counts_file: Some(rel),
+        };
+        store.write_manifest(&m).expect("manifest");
+        assert!(store.is_done("d", "sys", &meta.run_id));
+        assert_eq!(store.latest(&Filter::default()).expect("latest"), vec![m.clone()]);
+        assert_eq!(store.unit(&m).expect("unit").counts, back);
+        let f = Filter { systems: vec!["other".into()], ..Default::default() };
+        assert!(store.load(&f).expect("load").is_empty());
+        assert_eq!(store.load(&Filter::default()).expect("load").len(), 4);
+    }
+}
