@@ -2,12 +2,15 @@
 # `make test` runs the test suite; `make check` is what CI enforces.
 
 CARGO    ?= cargo
-PROFILE  ?= release
+# dev: the first `make eval` on a fresh machine builds in a few minutes; use
+# PROFILE=release for large runs and benchmarks (`make bench` always builds release).
+PROFILE  ?= dev
 SHARED   ?= ../shared
 CORPORA  ?= $(SHARED)/corpora
 OUT      ?= out
 PYTHON   ?= python3
 RESULTS  ?= results
+RESULTS_CONLL ?= results-conll
 JOBS     ?= 0
 # `make compare`: two systems of the results store, on one dataset.
 A        ?= gazetteer-v1
@@ -15,6 +18,9 @@ B        ?= gazetteer-v2
 DATASET  ?= articles
 # The systems of the default suite whose predictions go into report.html.
 REPORT_SYSTEMS ?= gazetteer-v1 gazetteer-v2
+# `make tables`: which metrics, in which format.
+TABLE_METRICS ?= strict-f1,partial-f1
+TABLE_FORMAT  ?= markdown
 BIN_DIR   = target/$(if $(filter dev test,$(PROFILE)),debug,$(PROFILE))
 IEVAL     = $(BIN_DIR)/ieval
 
@@ -30,31 +36,27 @@ build:
 ## $(RESULTS)/, print the benchmark table, write report.html.
 eval: build
 	$(IEVAL) run suites/default.toml --results $(RESULTS) --jobs $(JOBS)
-	@$(MAKE) --no-print-directory tables report
+	@$(MAKE) --no-print-directory tables TABLE_METRICS=strict-f1,partial-f1,TC-f1,AC-f1
+	@$(MAKE) --no-print-directory compare
+	@$(MAKE) --no-print-directory report
 
 ## CoNLL-2003 test with every real system under $(CORPORA)/conll2003-preds.
 eval-conll: build
-	CORPORA=$(abspath $(CORPORA)) $(IEVAL) run suites/conll2003.toml --results $(RESULTS) --jobs $(JOBS)
-	@$(MAKE) --no-print-directory tables
+	CORPORA=$(abspath $(CORPORA)) $(IEVAL) run suites/conll2003.toml --results $(RESULTS_CONLL) --jobs $(JOBS)
+	@$(MAKE) --no-print-directory tables RESULTS=$(RESULTS_CONLL) TABLE_METRICS=strict-f1
 
-## Benchmark tables of the results store (`ieval table`; until a build has it, the
-## summary `ieval run` printed is the table).
+## Benchmark tables of the results store: systems x (dataset, metric), 95% CIs, best
+## per column marked (TABLE_FORMAT=markdown|latex|csv|json|html|text).
 tables: build
-	@if $(IEVAL) table --help >/dev/null 2>&1; then \
-	  $(IEVAL) table --results $(RESULTS) --metric strict-f1,partial-f1; \
-	else \
-	  echo "(this ieval has no 'table' command yet: the summary of 'ieval run' above is the table)"; \
-	fi
+	$(IEVAL) table --results $(RESULTS) --metric $(TABLE_METRICS) --format $(TABLE_FORMAT)
 
-## report.html for the default suite (`ieval report`, when the build has it).
+## report.html for the default suite: the table, per-label F1, confusion heat map,
+## COR/INC/PAR/MIS/SPU, bucketed analysis and a document viewer (self-contained HTML).
 report: build
-	@if $(IEVAL) report --help >/dev/null 2>&1; then \
-	  $(IEVAL) report --gold datasets/articles/gold.jsonl \
-	    $(foreach s,$(REPORT_SYSTEMS),--pred $(s)=$(RESULTS)/predictions/articles/$(s).jsonl) \
-	    --results $(RESULTS) --out report.html && echo "wrote report.html"; \
-	else \
-	  echo "(this ieval has no 'report' command yet: report.html not written)"; \
-	fi
+	$(IEVAL) report --gold datasets/articles/gold.jsonl \
+	  $(foreach s,$(REPORT_SYSTEMS),--pred $(s)=$(RESULTS)/predictions/articles/$(s).jsonl) \
+	  --results $(RESULTS) --out report.html
+	@echo "wrote report.html"
 
 ## Compare two systems of the results store: make compare A=gazetteer-v1 B=gazetteer-v2 [DATASET=articles]
 compare: build
@@ -83,8 +85,13 @@ fmt-check:
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
+## Criterion benches (quick) and the side-by-side run against conlleval.pl, seqeval and
+## nervaluate on a generated 1M-token CoNLL file (needs the Python packages of
+## tests/python/requirements.txt). Figures go to BENCHMARKS.md.
 bench:
-	$(CARGO) bench
+	$(CARGO) build --release --bin ieval
+	$(CARGO) bench -- --quick
+	$(PYTHON) benches/side_by_side.py --ieval target/release/ieval
 
 ## Regenerate schemas/ from the code (a test fails when they drift).
 schemas:

@@ -19,13 +19,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
+use crate::align::{Aligner, LabelOptions};
 use crate::error::{Error, Result};
 use crate::formats::parquet::{ParquetSource, is_corpus_dir};
-use crate::formats::{self, Diagnostics, Format, ReadOptions, Record, Source};
-use crate::model::{DocAnnotations, SetMeta};
+use crate::formats::{self, Diagnostics, Format, MemorySource, ReadOptions, Record, Source};
+use crate::model::{DocAnnotations, Document, SetMeta};
+use crate::score::event::{EventCounts, EventMetric, EventOptions};
 use crate::score::metrics::{Summary, summarize};
-use crate::score::run::{DocScore, NoDetails};
-use crate::score::{Pairing, Profile, score};
+use crate::score::run::{DocScore, NoDetails, ScoreOptions, Task as ScoreTask, score_with};
+use crate::score::{Pairing, Profile};
 use crate::tags::Scheme;
 
 use super::command::{self, Job};
@@ -248,6 +250,16 @@ fn read_gold(spec: &DatasetSpec, format: Format, opts: &ReadOptions) -> Result<G
     if records.is_empty() {
         return Err(Error::data(spec.path.display().to_string(), "no documents"));
     }
+    if let Some(corpus) = &spec.corpus {
+        // Gold labels made on another copy of the text: place them on the corpus documents.
+        let f = Format::detect(corpus)?;
+        let docs = formats::Corpus::collect(formats::open(f, std::slice::from_ref(corpus), &ReadOptions::default())?)?
+            .documents;
+        let aligner = Aligner::new(&docs, LabelOptions::default());
+        let (src, _report) =
+            aligner.align_source(Box::new(MemorySource::from_records(records, vec![meta.clone()], "gold")))?;
+        records = src.collect::<Result<Vec<_>>>()?;
+    }
     Ok(Gold { records, meta })
 }
 
@@ -359,7 +371,11 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
         .datasets
         .iter()
         .map(|spec| {
-            let hash = hash_path(&spec.path).map_err(|e| e.to_string());
+            let hash = hash_path(&spec.path).and_then(|h| match &spec.corpus {
+                Some(c) => hash_path(c).map(|hc| format!("{h}+corpus:{hc}")),
+                None => Ok(h),
+            });
+            let hash = hash.map_err(|e| e.to_string());
             let error = hash.as_ref().err().map(|e| format!("the gold of dataset {:?} cannot be read: {e}", spec.name));
             DatasetState { spec, hash, golds: HashMap::new(), error, documents: None }
         })
@@ -717,6 +733,29 @@ fn open_predictions(ds: &DatasetSpec, sys: &SystemSpec, path: &Path, profile: Pr
     formats::open(format, &[path.to_path_buf()], &o)
 }
 
+/// A system's predictions placed on the dataset's documents (`align = true`): any input
+/// ieval reads, or string-only labels (entity strings and event frames without offsets).
+fn aligned_predictions(
+    gold: &Gold,
+    ds: &DatasetSpec,
+    sys: &SystemSpec,
+    path: &Path,
+    profile: Profile,
+) -> Result<Box<dyn Source>> {
+    let docs: Vec<Document> = gold.records.iter().map(|r| r.document.clone()).collect();
+    let aligner = Aligner::new(&docs, LabelOptions::default());
+    if crate::align::input::sniff(path) == Some(crate::align::input::LabelInput::Strings) {
+        let mut diag = Diagnostics::default();
+        let sdocs = crate::align::input::read_strings(path, &mut diag)?;
+        let meta = SetMeta::system(sys.name.clone(), format!("strings:{}", path.display()));
+        let aligned = aligner.locate(&sdocs, &meta)?;
+        return Ok(Box::new(MemorySource::new(docs, aligned.sets, "aligned predictions")));
+    }
+    let src = open_predictions(ds, sys, path, profile)?;
+    let (src, _report) = aligner.align_source(src)?;
+    Ok(Box::new(src))
+}
+
 /// Score one unit for every profile and task of its dataset. Errors: `(true, message)`
 /// when the fault is the dataset's, `(false, message)` when it is the predictions'.
 fn score_unit(
@@ -731,11 +770,22 @@ fn score_unit(
     let tasks = sys.tasks_on(spec);
     for &profile in &spec.profiles {
         let gold = ds.gold(profile, obs).map_err(|e| (true, e))?;
-        let src = open_predictions(spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?;
+        let src = if sys.align {
+            aligned_predictions(&gold, spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?
+        } else {
+            open_predictions(spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?
+        };
         let pairing =
             Pairing::new(Box::new(MemSource::new(gold)), vec![(vec![sys.name.clone()], src)], sys.pair, sys.missing)
                 .map_err(|e| (false, e.to_string()))?;
-        let run = score(pairing, profile, &mut NoDetails, false).map_err(|e| (false, e.to_string()))?;
+        let want_events = tasks.contains(&Task::Events);
+        let so = ScoreOptions {
+            profile,
+            task: if want_events { ScoreTask::All } else { ScoreTask::Entities },
+            events: EventOptions::default(),
+            details: false,
+        };
+        let run = score_with(pairing, so, &mut NoDetails).map_err(|e| (false, e.to_string()))?;
         let Some(s) = run.systems.first() else {
             return Err((false, "no system was scored".into()));
         };
@@ -776,9 +826,20 @@ fn add_rows(counts: &mut UnitCounts, task: Task, profile: Profile, d: &DocScore)
             }
             true
         }
-        // TODO(events): when `DocScore` carries event counts, add one row per event metric
-        // (TI TC AI AC AI+ AC+) and label (event type / role) here, as for entities.
-        Task::Events => false,
+        // Documents without events on either side carry no event counts: they still get
+        // their all-zero overall rows, so that every document is present for resampling.
+        Task::Events => {
+            let empty = EventCounts::default();
+            let ec = d.events.as_deref().unwrap_or(&empty);
+            for metric in EventMetric::ALL {
+                let mc = ec.metric(metric);
+                counts.add(&CountKey::new(task.name(), profile.name(), metric.name(), ""), doc, mc.overall);
+                for (label, t) in &mc.labels {
+                    counts.add(&CountKey::new(task.name(), profile.name(), metric.name(), label), doc, *t);
+                }
+            }
+            true
+        }
     }
 }
 

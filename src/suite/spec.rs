@@ -191,6 +191,9 @@ pub struct DatasetSpec {
     pub reader: ReaderSpec,
     /// The name of the gold set in the input (`None`: the set marked gold, or the only set).
     pub gold: Option<String>,
+    /// The documents to score on, when they are not the input's own: the gold labels of
+    /// `path` (made on another copy of the text) are aligned onto them (`ieval align`).
+    pub corpus: Option<PathBuf>,
     pub tasks: Vec<Task>,
     pub profiles: Vec<Profile>,
 }
@@ -297,6 +300,9 @@ pub struct SystemSpec {
     pub tasks: Option<Vec<Task>>,
     /// Reader options for the predictions (overriding the dataset's).
     pub reader: ReaderSpec,
+    /// Align the predictions onto the dataset's documents before scoring (other
+    /// tokenization, drifted text, string-only LLM output).
+    pub align: bool,
     pub pair: PairBy,
     pub missing: Missing,
     /// The keys as written (for run ids).
@@ -407,7 +413,7 @@ impl Suite {
         for (k, v) in top.array_of_tables("dataset")?.into_iter().enumerate() {
             let t = ctx.table(v, &format!("[[dataset]] #{}", k + 1))?;
             let t = t.named("dataset");
-            let mut allowed = vec!["name", "path", "gold", "tasks", "profiles"];
+            let mut allowed = vec!["name", "path", "gold", "corpus", "tasks", "profiles"];
             allowed.extend(READER_KEYS);
             t.only_keys(&allowed)?;
             let (dname, nspan) = t.required_string("name")?;
@@ -424,6 +430,19 @@ impl Suite {
                 ));
             }
             let gold = t.string("gold")?.map(|(g, _)| g);
+            let corpus = match t.string("corpus")? {
+                None => None,
+                Some((ctext, cspan)) => {
+                    let c = ctx.path_of(&dir, &ctext, cspan.clone(), &t.key("corpus"))?;
+                    if !c.exists() {
+                        return Err(ctx.at(
+                            cspan.start,
+                            format!("{}: {} does not exist{}", t.key("corpus"), c.display(), env_hint(&ctext)),
+                        ));
+                    }
+                    Some(c)
+                }
+            };
             let reader = t.reader()?;
             let dtasks = t.parsed_list::<Task>("tasks")?.unwrap_or_else(|| tasks.clone());
             let dprofiles = t.parsed_list::<Profile>("profiles")?.unwrap_or_else(|| profiles.clone());
@@ -433,6 +452,7 @@ impl Suite {
                 path: dpath,
                 reader,
                 gold,
+                corpus,
                 tasks: dtasks,
                 profiles: dprofiles,
             });
@@ -460,6 +480,7 @@ impl Suite {
                 "pair",
                 "missing",
                 "tasks",
+                "align",
             ];
             allowed.extend(READER_KEYS);
             t.only_keys(&allowed)?;
@@ -500,6 +521,10 @@ impl Suite {
             let stasks = t.parsed_list::<Task>("tasks")?;
             if let Some(ts) = &stasks {
                 written.insert("tasks".to_string(), ts.iter().map(|t| t.name()).collect::<Vec<_>>().join(","));
+            }
+            let align = t.boolean("align")?.unwrap_or(false);
+            if align {
+                written.insert("align".to_string(), "true".to_string());
             }
             let pair = t.parsed::<PairBy>("pair")?.unwrap_or_default();
             let missing = t.parsed::<Missing>("missing")?.unwrap_or_default();
@@ -649,6 +674,7 @@ impl Suite {
                 datasets: only,
                 tasks: stasks,
                 reader,
+                align,
                 pair,
                 missing,
                 written,
