@@ -18,13 +18,17 @@ B        ?= gazetteer-v2
 DATASET  ?= articles
 # The systems of the default suite whose predictions go into report.html.
 REPORT_SYSTEMS ?= gazetteer-v1 gazetteer-v2
+# `make fuzz`: seconds per target, targets run at once, which targets (default: all).
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+FUZZ_TARGETS ?=
 # `make tables`: which metrics, in which format.
 TABLE_METRICS ?= strict-f1,partial-f1
 TABLE_FORMAT  ?= markdown
 BIN_DIR   = target/$(if $(filter dev test,$(PROFILE)),debug,$(PROFILE))
 IEVAL     = $(BIN_DIR)/ieval
 
-.PHONY: all build eval eval-conll tables report compare test test-rust test-python check fmt fmt-check lint bench schemas clean
+.PHONY: all build eval eval-conll tables report compare test test-rust test-python check fmt fmt-check lint bench schemas fuzz clean
 
 all: build
 
@@ -92,6 +96,14 @@ bench:
 	$(CARGO) build --release --bin ieval
 	$(CARGO) bench -- --quick
 	$(PYTHON) benches/side_by_side.py --ieval target/release/ieval
+
+## Fuzz every reader, the tag decoder, offsets and the matcher for FUZZ_SECONDS each,
+## FUZZ_JOBS at a time, on stable Rust (cargo-fuzz with RUSTC_BOOTSTRAP=1, no sanitizer:
+## see fuzz/README.md). Crashes land in fuzz/artifacts/<target>/; exit 1 if any.
+##   make fuzz FUZZ_SECONDS=600            (the release check: 10 minutes per target)
+##   make fuzz FUZZ_TARGETS="conll brat"
+fuzz:
+	bash fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 ## Regenerate schemas/ from the code (a test fails when they drift).
 schemas:

@@ -12,6 +12,7 @@ mod datasets;
 mod events;
 mod formats;
 mod meantime;
+mod properties;
 mod report;
 mod schemas;
 mod score;
