@@ -4,6 +4,7 @@
 //! CI), which turns their absence into a failure.
 
 mod article;
+mod broken;
 mod common;
 mod convert;
 mod datasets;
