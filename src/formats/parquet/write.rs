@@ -12,7 +12,7 @@ use arrow::datatypes::{DataType, Field, Fields, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::schema::*;
@@ -25,11 +25,13 @@ use crate::text::OffsetIndex;
 pub const BATCH_DOCS: usize = 1024;
 /// Rows per row group: readers stream a row group at a time.
 const ROW_GROUP_ROWS: usize = 8192;
-/// zstd level of every column.
-const ZSTD_LEVEL: i32 = 3;
+/// zstd level of every column. Level 1 against 3: files 3-10% larger, conversion about a
+/// third faster (BENCHMARKS.md).
+const ZSTD_LEVEL: i32 = 1;
 
 /// Writer settings: zstd, bounded row groups, and per column an encoding that suits it:
-/// no dictionary for columns of distinct values (document texts), delta encoding for
+/// no dictionary and no statistics for columns of distinct values (document texts and
+/// ids), delta encoding for
 /// ascending offsets (token and sentence spans), dictionaries elsewhere (labels, roles,
 /// repeated mention texts).
 fn props(meta: Vec<KeyValue>, distinct: &[&str], ascending: &[&str]) -> WriterProperties {
@@ -40,7 +42,10 @@ fn props(meta: Vec<KeyValue>, distinct: &[&str], ascending: &[&str]) -> WriterPr
     // `ColumnPath::from(&str)` would make one part of "a.b.c": split nested paths.
     let path = |c: &str| ColumnPath::new(c.split('.').map(str::to_string).collect());
     for c in distinct {
-        b = b.set_column_dictionary_enabled(path(c), false);
+        // Min/max statistics of whole texts or ids select nothing: not worth computing.
+        b = b
+            .set_column_dictionary_enabled(path(c), false)
+            .set_column_statistics_enabled(path(c), EnabledStatistics::None);
     }
     for c in ascending {
         let c = path(c);
@@ -182,12 +187,28 @@ struct CodePoints<'a> {
 
 impl<'a> CodePoints<'a> {
     fn new(text: &'a str) -> Self {
-        let continuation = if text.is_ascii() {
-            Vec::new()
-        } else {
+        let mut continuation = Vec::new();
+        if !text.is_ascii() {
+            // Eight bytes at a time: most words of Latin-script news have no byte >= 0x80.
             let b = text.as_bytes();
-            (0..b.len()).filter(|&i| b[i] & 0xC0 == 0x80).map(|i| i as u32).collect()
-        };
+            let mut push = |from: usize, bytes: &[u8]| {
+                for (k, &x) in bytes.iter().enumerate() {
+                    if x & 0xC0 == 0x80 {
+                        continuation.push((from + k) as u32);
+                    }
+                }
+            };
+            let words = b.chunks_exact(8);
+            let tail = words.remainder();
+            for (w, chunk) in words.enumerate() {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(chunk);
+                if u64::from_le_bytes(word) & 0x8080_8080_8080_8080 != 0 {
+                    push(w * 8, chunk);
+                }
+            }
+            push(b.len() - tail.len(), tail);
+        }
         CodePoints { text, continuation }
     }
 
