@@ -18,8 +18,13 @@ nothing behind and never damages an earlier output.
 Input formats (--from, guessed when absent): parquet (a corpus directory), conll, jsonl
 (ieval), brat (.txt + .ann pairs; a directory is searched recursively), prodigy and doccano
 (JSON Lines), labelstudio (a JSON export; predictions become system sets), re3d (folders
-of documents/entities/relations.json). Offsets of every input are converted to the
-canonical byte spans; each reader's module documentation says which unit it reads.
+of documents/entities/relations.json), meantime (CAT XML), textee (TextEE / OneIE JSON
+Lines), article (plain text). Offsets of every input are converted to the canonical byte
+spans; each reader's module documentation says which unit it reads, and the README has a
+table of them.
+
+Whatever a reader cannot represent is kept (attributes, document metadata) or counted in
+the report; --strict makes each such repair an error naming the file and line.
 
 Examples:
   ieval convert ../shared/corpora/conll2003/eng.testb --out corpus/testb
