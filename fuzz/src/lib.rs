@@ -1,7 +1,8 @@
-//! The reader fuzz targets' bodies and what they share: a scratch directory for the
-//! readers that take paths, input splitting, and the checks every record a reader returns
-//! must pass. The regression tests (`tests/it/fuzz_regressions.rs`) include this file and
-//! run the crashing inputs through the very same functions ([`run`]).
+//! The bodies of every fuzz target, and what the reader targets share: a scratch directory
+//! for the readers that take paths, input splitting, and the checks every record a reader
+//! returns must pass. The targets in `fuzz_targets/` only call [`run`]; the regression
+//! tests (`tests/it/fuzz_regressions.rs`) include this file and replay the crashing inputs
+//! through the very same function.
 //!
 //! Input layout of the reader targets: option bytes first (each function says how many),
 //! then the file contents; readers of several files split the rest at NUL bytes
@@ -13,6 +14,14 @@ use std::sync::OnceLock;
 use ieval::formats::{Record, Source};
 use ieval::model::SetMeta;
 use ieval::model::Span;
+
+// Structured targets (inputs decoded with `arbitrary`, as `cargo fuzz` does).
+#[path = "offsets.rs"]
+pub mod offsets;
+#[path = "score.rs"]
+pub mod score;
+#[path = "tags.rs"]
+pub mod tags;
 
 /// A private directory for this process (on tmpfs when there is one: the readers open
 /// files for every input). Never removed: it lives as long as the fuzzing process, and
@@ -74,7 +83,11 @@ pub fn drain(source: ieval::Result<Box<dyn Source>>) {
 
 fn check_span(text: &str, s: &Span, what: &str) {
     assert!(s.start <= s.end, "{what}: reversed span {s:?}");
-    assert!(text.get(s.start..s.end).is_some(), "{what}: span {s:?} not on char boundaries of a {}-byte text", text.len());
+    assert!(
+        text.get(s.start..s.end).is_some(),
+        "{what}: span {s:?} not on char boundaries of a {}-byte text",
+        text.len()
+    );
 }
 
 /// What every reader promises: byte spans on char boundaries of the document text, one
@@ -137,9 +150,29 @@ pub fn read_options(o: u8) -> ieval::formats::ReadOptions {
 pub const READERS: [&str; 10] =
     ["conll", "jsonl", "prodigy", "doccano", "labelstudio", "brat", "re3d", "article", "meantime", "textee"];
 
-/// Run the reader target `name` on `data`, with its files under `dir`.
+/// Every target, by name: the readers, then the tag decoder, offsets and the matcher.
+pub const TARGETS: [&str; 13] = [
+    "conll",
+    "jsonl",
+    "prodigy",
+    "doccano",
+    "labelstudio",
+    "brat",
+    "re3d",
+    "article",
+    "meantime",
+    "textee",
+    "tags",
+    "offsets",
+    "score",
+];
+
+/// Run the target `name` on `data` (a reader target puts its files under `dir`).
 pub fn run(name: &str, dir: &Path, data: &[u8]) {
     match name {
+        "tags" => tags::run(data),
+        "offsets" => offsets::run(data),
+        "score" => score::run(data),
         "conll" => conll(dir, data),
         "jsonl" => jsonl(dir, data),
         "prodigy" => prodigy(dir, data),
@@ -150,7 +183,7 @@ pub fn run(name: &str, dir: &Path, data: &[u8]) {
         "article" => article(dir, data),
         "meantime" => meantime(dir, data),
         "textee" => textee(dir, data),
-        other => panic!("no reader target {other:?}"),
+        other => panic!("no fuzz target {other:?}"),
     }
 }
 

@@ -12,6 +12,7 @@ mod convert;
 mod datasets;
 mod events;
 mod formats;
+mod fuzz_regressions;
 mod meantime;
 mod properties;
 mod report;
