@@ -40,8 +40,13 @@ run_one() {
     runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | grep -o '[0-9]*$')
     cov=$(grep -E '^#[0-9]+' "logs/$t.log" | tail -1 | grep -o 'cov: [0-9]* ft: [0-9]*')
     corp=$(ls "corpus/$t" | wc -l)
-    printf '%-12s rc=%s runs=%s secs=%s %s corpus=%s artifacts=%s\n' "$t" "$rc" "${runs:-?}" "$SECS" \
-        "${cov:-?}" "$corp" "$(ls "artifacts/$t" | wc -l)"
+    # Crashes, timeouts and out-of-memory inputs fail the run; a slow unit (the slowest input
+    # when it took a second or more) is written too but is only worth a look.
+    local bad slow
+    bad=$(find "artifacts/$t" -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' | wc -l)
+    slow=$(find "artifacts/$t" -name 'slow-unit-*' | wc -l)
+    printf '%-12s rc=%s runs=%s secs=%s %s corpus=%s crashes=%s slow-units=%s\n' "$t" "$rc" "${runs:-?}" \
+        "$SECS" "${cov:-?}" "$corp" "$bad" "$slow"
     return $rc
 }
 export -f run_one
