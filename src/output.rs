@@ -1,6 +1,15 @@
 //! Crash-safe output: every file is written to a temporary file in the same directory and
 //! renamed over the target only when complete, so an interrupted or failed run never leaves
-//! a partial file and never damages the previous one.
+//! a partial file and never damages the previous one. A directory of files (a corpus) is
+//! written as a whole the same way ([`AtomicDir`]).
+//!
+//! The guarantee, precisely: at every moment — whatever kills the process, `kill -9`
+//! included — the target path holds either the complete previous output or the complete
+//! new one (or nothing, when there was no previous output). A process killed while writing
+//! may leave its temporary file or directory behind: its name starts with a dot and ends in
+//! `.tmp` (`.NAME.XXXXXX.tmp`), and no reader of ieval's looks at hidden files. A write that
+//! fails (disk full, read-only directory, `ulimit -f`) is an error naming the output, and
+//! the temporary is removed.
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -63,6 +72,124 @@ impl Write for AtomicFile {
     }
 }
 
+/// A directory written as a whole: files go into a hidden temporary directory beside the
+/// target, and [`AtomicDir::commit`] puts it in place of the target in one step (Linux:
+/// `renameat2(RENAME_EXCHANGE)`, so the old directory is replaced atomically, then removed;
+/// elsewhere, or on a file system without it: the old directory is renamed aside first, so
+/// a crash between the two renames leaves it at `.NAME.XXXXXX.old.tmp`). Dropping it without
+/// committing removes the temporary directory.
+pub struct AtomicDir {
+    target: PathBuf,
+    tmp: Option<PathBuf>,
+}
+
+impl AtomicDir {
+    pub fn create(target: &Path) -> Result<Self> {
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io(target, e))?
+            .keep();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755));
+        }
+        Ok(AtomicDir { target: target.to_path_buf(), tmp: Some(tmp) })
+    }
+
+    /// Where to write the files.
+    pub fn path(&self) -> &Path {
+        self.tmp.as_deref().unwrap_or(&self.target)
+    }
+
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Put the written directory in place of the target.
+    pub fn commit(mut self) -> Result<()> {
+        let Some(tmp) = self.tmp.take() else { return Ok(()) };
+        let target = self.target.clone();
+        let r = swap_in(&tmp, &target);
+        if r.is_err() {
+            let _ = fs::remove_dir_all(&tmp);
+        }
+        r?;
+        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // The rename is durable once the directory holding it is.
+            let _ = fs::File::open(parent).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AtomicDir {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = fs::remove_dir_all(tmp);
+        }
+    }
+}
+
+/// Move `tmp` to `target`, replacing a directory there.
+fn swap_in(tmp: &Path, target: &Path) -> Result<()> {
+    match fs::symlink_metadata(target) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return fs::rename(tmp, target).map_err(|e| Error::io(target, e));
+        }
+        Err(e) => return Err(Error::io(target, e)),
+        Ok(m) if !m.is_dir() => {
+            return Err(Error::io(
+                target,
+                io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a directory: not replaced"),
+            ));
+        }
+        Ok(_) => {}
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, tmp, CWD, target, RenameFlags::EXCHANGE) {
+            Ok(()) => {
+                // `tmp` now holds the old directory.
+                let _ = fs::remove_dir_all(tmp);
+                return Ok(());
+            }
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+            Err(e) => return Err(Error::io(target, e.into())),
+        }
+    }
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let aside = tmp.with_file_name(format!(".{name}.{}.old.tmp", std::process::id()));
+    fs::rename(target, &aside).map_err(|e| Error::io(target, e))?;
+    if let Err(e) = fs::rename(tmp, target) {
+        let _ = fs::rename(&aside, target);
+        return Err(Error::io(target, e));
+    }
+    let _ = fs::remove_dir_all(&aside);
+    Ok(())
+}
+
+/// Make writes past the file size limit (`ulimit -f`) fail with an error (EFBIG) instead
+/// of killing the process with SIGXFSZ, so that the error names the file and temporary
+/// files are cleaned up. Call once at start-up.
+pub fn catch_file_size_signal() {
+    #[cfg(unix)]
+    {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicBool;
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, Arc::new(AtomicBool::new(false)));
+    }
+}
+
 /// Write a whole file atomically.
 pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     let mut f = AtomicFile::create(path)?;
@@ -73,6 +200,39 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directory_replaced_whole() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let target = root.path().join("corpus");
+        let d = AtomicDir::create(&target).expect("create");
+        fs::write(d.path().join("a"), "1").expect("write");
+        d.commit().expect("commit");
+        assert_eq!(fs::read_to_string(target.join("a")).expect("read"), "1");
+        // Replacing: the old files go, the new ones come, nothing else is left.
+        let d = AtomicDir::create(&target).expect("create");
+        fs::write(d.path().join("b"), "2").expect("write");
+        assert!(target.join("a").is_file(), "the old directory stays until commit");
+        d.commit().expect("commit");
+        assert!(!target.join("a").exists());
+        assert_eq!(fs::read_to_string(target.join("b")).expect("read"), "2");
+        // Abandoned: the old directory survives and the temporary goes.
+        {
+            let d = AtomicDir::create(&target).expect("create");
+            fs::write(d.path().join("c"), "3").expect("write");
+        }
+        assert!(target.join("b").is_file());
+        let names: Vec<String> = fs::read_dir(root.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+            .collect();
+        assert_eq!(names, vec!["corpus".to_string()], "no temporary left");
+        // A file in the way is not replaced.
+        fs::write(root.path().join("f"), "x").expect("write");
+        let d = AtomicDir::create(&root.path().join("f")).expect("create");
+        assert!(d.commit().is_err());
+        assert_eq!(fs::read_to_string(root.path().join("f")).expect("read"), "x");
+    }
 
     #[test]
     fn commit_or_nothing() {

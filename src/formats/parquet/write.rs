@@ -185,6 +185,8 @@ pub struct DocumentsWriter {
     tokens: SpanCols,
     meta: KvCols,
     rows: usize,
+    /// Text bytes in the batch being built (for memory budgets).
+    pending_bytes: usize,
 }
 
 impl DocumentsWriter {
@@ -214,7 +216,21 @@ impl DocumentsWriter {
             tokens: SpanCols::default(),
             meta: KvCols::default(),
             rows: 0,
+            pending_bytes: 0,
         })
+    }
+
+    /// Memory held for rows not yet written out (the batch being built and the row group
+    /// being encoded), approximately.
+    pub fn buffered_bytes(&self) -> usize {
+        self.pending_bytes + self.writer.memory_size()
+    }
+
+    /// Write the rows held so far as a row group of their own.
+    pub fn flush_row_group(&mut self) -> Result<()> {
+        self.flush()?;
+        let path = self.writer.inner().path().to_path_buf();
+        self.writer.flush().map_err(|e| Error::parquet(&path, e))
     }
 
     pub fn write(&mut self, doc: &Document, ix: &OffsetIndex) -> Result<()> {
@@ -236,6 +252,7 @@ impl DocumentsWriter {
         self.tokens.push_row(doc.tokens.iter().map(|s| cp_span(ix, *s)));
         self.meta.push_row(doc.meta.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         self.rows += 1;
+        self.pending_bytes += doc.text.len() + 16 * (doc.tokens.len() + doc.sentences.len()) + 128;
         if self.rows >= BATCH_DOCS {
             self.flush()?;
         }
@@ -263,6 +280,7 @@ impl DocumentsWriter {
         let batch = RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| Error::parquet(&path, e))?;
         self.writer.write(&batch).map_err(|e| Error::parquet(&path, e))?;
         self.rows = 0;
+        self.pending_bytes = 0;
         Ok(())
     }
 
@@ -284,6 +302,7 @@ pub struct AnnotationsWriter {
     evs: EventCols,
     rels: RelationCols,
     rows: usize,
+    pending_bytes: usize,
 }
 
 #[derive(Default)]
@@ -357,7 +376,20 @@ impl AnnotationsWriter {
             evs: EventCols::default(),
             rels: RelationCols::default(),
             rows: 0,
+            pending_bytes: 0,
         })
+    }
+
+    /// Memory held for rows not yet written out, approximately.
+    pub fn buffered_bytes(&self) -> usize {
+        self.pending_bytes + self.writer.memory_size()
+    }
+
+    /// Write the rows held so far as a row group of their own.
+    pub fn flush_row_group(&mut self) -> Result<()> {
+        self.flush()?;
+        let path = self.writer.inner().path().to_path_buf();
+        self.writer.flush().map_err(|e| Error::parquet(&path, e))
     }
 
     /// Write one document's annotations; `text` and `ix` are the document's text and index.
@@ -418,6 +450,8 @@ impl AnnotationsWriter {
         }
         r.lens.0.push(ann.relations.len());
         self.rows += 1;
+        let args: usize = ann.events.iter().map(|e| e.arguments.len()).sum();
+        self.pending_bytes += 64 + 96 * ann.entities.len() + 128 * ann.events.len() + 80 * args;
         if self.rows >= BATCH_DOCS {
             self.flush()?;
         }
@@ -506,6 +540,7 @@ impl AnnotationsWriter {
         let batch = RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| Error::parquet(&path, e))?;
         self.writer.write(&batch).map_err(|e| Error::parquet(&path, e))?;
         self.rows = 0;
+        self.pending_bytes = 0;
         Ok(())
     }
 
