@@ -19,6 +19,10 @@ use tempfile::NamedTempFile;
 
 use crate::error::{Error, Result};
 
+/// Permissions of a committed file on unix (`rw-r--r--`), whatever the umask.
+#[cfg(unix)]
+pub const FILE_MODE: u32 = 0o644;
+
 /// A file being written; becomes visible at `path` on [`AtomicFile::commit`]. Dropping it
 /// without committing removes the temporary file.
 pub struct AtomicFile {
@@ -50,12 +54,12 @@ impl AtomicFile {
     pub fn commit(self) -> Result<()> {
         let path = self.path;
         let tmp = self.writer.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
-        // Temporary files are created private (0600); an output is an ordinary file that
-        // others (a web server, a CI artifact upload) may need to read.
+        // The temporary file was created 0600 (private while incomplete); the finished file
+        // is an ordinary output, readable by all, like one made by `File::create`.
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            tmp.as_file().set_permissions(fs::Permissions::from_mode(0o644)).map_err(|e| Error::io(&path, e))?;
+            tmp.as_file().set_permissions(fs::Permissions::from_mode(FILE_MODE)).map_err(|e| Error::io(&path, e))?;
         }
         tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
         tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
@@ -253,5 +257,23 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(fs::metadata(&p).expect("stat").permissions().mode() & 0o777, 0o644, "readable by others");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn committed_files_are_0644() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("out.txt");
+        let mode = |p: &Path| fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        let f = AtomicFile::create(&p).expect("create");
+        let tmp: Vec<PathBuf> = fs::read_dir(dir.path()).expect("ls").map(|e| e.expect("entry").path()).collect();
+        assert_eq!(mode(&tmp[0]), 0o600, "private while being written");
+        f.commit().expect("commit");
+        assert_eq!(mode(&p), 0o644);
+        // Replacing a file with other permissions gives 0644 too.
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).expect("chmod");
+        write_file(&p, b"again").expect("write");
+        assert_eq!(mode(&p), 0o644);
     }
 }

@@ -31,8 +31,13 @@ existing --out directory must be a corpus (it is replaced as a whole) or empty.
 Input formats (--from, guessed when absent): parquet (a corpus directory), conll, jsonl
 (ieval), brat (.txt + .ann pairs; a directory is searched recursively), prodigy and doccano
 (JSON Lines), labelstudio (a JSON export; predictions become system sets), re3d (folders
-of documents/entities/relations.json). Offsets of every input are converted to the
-canonical byte spans; each reader's module documentation says which unit it reads.
+of documents/entities/relations.json), meantime (CAT XML), textee (TextEE / OneIE JSON
+Lines), article (plain text). Offsets of every input are converted to the canonical byte
+spans; each reader's module documentation says which unit it reads, and the README has a
+table of them.
+
+Whatever a reader cannot represent is kept (attributes, document metadata) or counted in
+the report; --strict makes each such repair an error naming the file and line.
 
 Examples:
   ieval convert ../shared/corpora/conll2003/eng.testb --out corpus/testb
@@ -253,7 +258,7 @@ fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: O
         if let Some(first) = seen.insert(rec.document.id.as_str().into(), n) {
             return Err(Error::data(
                 rec.origin,
-                format!("duplicate document id {:?} (also document {first} of the input)", rec.document.id),
+                format!("duplicate document id {:?} (first seen at document {first} of the input)", rec.document.id),
             ));
         }
         stats.add(&rec);

@@ -440,6 +440,16 @@ impl BratSource {
     }
 }
 
+/// The text a text-bound line's offsets cover in `text` (pieces joined by a space), if they
+/// fit.
+fn covered_text(text: &str, ix: &OffsetIndex, unit: OffsetUnit, offsets: &[(usize, usize)]) -> Option<String> {
+    let mut pieces = Vec::with_capacity(offsets.len());
+    for &(s, e) in offsets {
+        pieces.push(units::span_to_bytes(ix, unit, s, e).ok()?.slice(text)?);
+    }
+    Some(pieces.join(" "))
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
 }
@@ -499,6 +509,8 @@ impl Resolver<'_> {
         let mut spans: Vec<(Span, Vec<Span>)> = Vec::with_capacity(file.texts.len());
         let mut differs: Vec<bool> = Vec::with_capacity(file.texts.len());
         let mut t_index: HashMap<&str, usize> = HashMap::new();
+        // The text with CRLF read as LF, built on the first mismatch in a text with CRs.
+        let mut lf_view: Option<(String, OffsetIndex)> = None;
         for (k, (line, t)) in file.texts.iter().enumerate() {
             let mut frags = Vec::with_capacity(t.offsets.len());
             for &(s, e) in &t.offsets {
@@ -509,6 +521,30 @@ impl Resolver<'_> {
             let covered: Vec<&str> = frags.iter().map(|s| s.slice(self.text).unwrap_or("")).collect();
             let joined = covered.join(" ");
             let loc = self.loc(*line);
+            if let Some(s) = &t.stored
+                && *s != joined
+                && self.text.contains('\r')
+            {
+                let (lf, lix) = lf_view.get_or_insert_with(|| {
+                    let lf = self.text.replace("\r\n", "\n");
+                    let ix = OffsetIndex::new(&lf);
+                    (lf, ix)
+                });
+                if covered_text(lf, lix, unit, &t.offsets).as_deref() == Some(s.as_str()) {
+                    // Every span after the first line break is shifted: keeping the offsets
+                    // would keep wrong mentions, so this is never a repair.
+                    return Err(Error::at_line(
+                        self.path,
+                        *line,
+                        format!(
+                            "{}: the offsets count the text with LF line endings, but the .txt has CRLF line \
+                             endings (the .ann says {s:?}, the .txt has {joined:?} there); expected offsets into \
+                             the .txt as it is on disk, CR included: convert the .txt to LF line endings",
+                            t.id
+                        ),
+                    ));
+                }
+            }
             match &t.stored {
                 None => self.diag.problem(
                     self.strict,

@@ -508,6 +508,10 @@ fn parse_doc(
     let text = lines::utf8(path, rd.first_line, &rd.bytes)?;
     let nsets = lay.tag_cols.len();
     let mut doc = DocBuilder::new(nsets);
+    // The text is at most the raw bytes; a token per line at most: no regrowth.
+    let lines = memchr::memchr_iter(b'\n', rd.bytes.as_slice()).count() + 1;
+    doc.text.reserve(rd.bytes.len());
+    doc.tokens.reserve(lines);
     let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(lay.ncols);
     let mut line_no = rd.first_line.saturating_sub(1);
     let mut from = 0;

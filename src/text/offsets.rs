@@ -44,13 +44,18 @@ impl OffsetIndex {
         if text.is_ascii() {
             return OffsetIndex { byte_len: text.len(), char_to_byte: Vec::new(), char_to_utf16: Vec::new() };
         }
+        // Scanning bytes is cheaper than decoding characters: every byte that is not a
+        // continuation byte (10xxxxxx) starts a character, and a 4-byte lead byte (>= 0xF0)
+        // starts one outside the Basic Multilingual Plane.
+        let bytes = text.as_bytes();
         let mut char_to_byte = Vec::with_capacity(text.len() + 1);
-        let mut astral = false;
-        for (b, c) in text.char_indices() {
-            char_to_byte.push(b as u32);
-            astral |= c.len_utf16() == 2;
+        for (b, &x) in bytes.iter().enumerate() {
+            if (x as i8) >= -0x40 {
+                char_to_byte.push(b as u32);
+            }
         }
         char_to_byte.push(text.len() as u32);
+        let astral = bytes.iter().any(|&x| x >= 0xF0);
         let char_to_utf16 = if astral {
             let mut v = Vec::with_capacity(char_to_byte.len());
             let mut u = 0u32;

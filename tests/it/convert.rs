@@ -72,3 +72,22 @@ fn round_trips() {
     let b = std::fs::read(d.join("b.jsonl")).expect("read");
     assert!(a == b, "JSONL round trip differs");
 }
+
+/// Outputs are ordinary files (0644), not the 0600 of the temporary file they were written
+/// to.
+#[cfg(unix)]
+#[test]
+fn outputs_are_0644() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let d = dir.path();
+    let gold = root().join("datasets/articles/gold.jsonl");
+    ok(&["convert", s(&gold), "--out", s(&d.join("corpus"))]);
+    ok(&["convert", s(&gold), "--names", "sys", "--out", s(&d.join("sys"))]);
+    ok(&["convert", s(&gold), "--out", s(&d.join("a.jsonl"))]);
+    ok(&["convert", s(&d.join("sys")), "--out", s(&d.join("a.conll"))]);
+    for f in ["corpus/documents.parquet", "corpus/gold.parquet", "sys/systems/sys.parquet", "a.jsonl", "a.conll"] {
+        let mode = std::fs::metadata(d.join(f)).expect("output exists").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "{f}: mode {mode:o}");
+    }
+}

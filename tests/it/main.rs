@@ -5,6 +5,7 @@
 
 mod align;
 mod article;
+mod broken;
 mod common;
 mod compare;
 mod convert;

@@ -36,10 +36,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::write::{AnnotationsWriter, DocumentsWriter, parse_date};
+use super::write::{AnnotationsWriter, CodePoints, DocumentsWriter, parse_date};
 use crate::error::{Error, Result};
 use crate::model::{DocAnnotations, Document, SetMeta};
-use crate::text::OffsetIndex;
 
 /// The description file of a partitioned corpus.
 pub const MANIFEST: &str = "_ieval.json";
@@ -308,12 +307,12 @@ impl PartitionedWriter {
     }
 
     pub fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
-        let ix = OffsetIndex::new(&doc.text);
+        let cp = CodePoints::new(&doc.text);
         let value = self.by.value(doc);
         let part = self.part(value)?;
-        part.docs.write(doc, &ix)?;
+        part.docs.add(doc, &cp)?;
         for (w, a) in part.sets.iter_mut().zip(sets) {
-            w.write(a, &doc.text, &ix)?;
+            w.add(a, &doc.text, &cp)?;
         }
         part.documents += 1;
         self.writes += 1;

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Date32Array, Float64Array, ListArray, RecordBatch, StringArray, StructArray, UInt32Array,
+    ArrayRef, Date32Array, Float64Array, ListArray, RecordBatch, StringBuilder, StructArray, UInt32Array,
 };
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields, SchemaRef};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use super::schema::*;
 use crate::error::{Error, Result};
@@ -24,13 +25,33 @@ use crate::text::OffsetIndex;
 pub const BATCH_DOCS: usize = 1024;
 /// Rows per row group: readers stream a row group at a time.
 const ROW_GROUP_ROWS: usize = 8192;
+/// zstd level of every column. Level 1 against 3: files 3-10% larger, conversion about a
+/// third faster (BENCHMARKS.md).
+const ZSTD_LEVEL: i32 = 1;
 
-fn props(meta: Vec<KeyValue>) -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+/// Writer settings: zstd, bounded row groups, and per column an encoding that suits it:
+/// no dictionary and no statistics for columns of distinct values (document texts and
+/// ids), delta encoding for
+/// ascending offsets (token and sentence spans), dictionaries elsewhere (labels, roles,
+/// repeated mention texts).
+fn props(meta: Vec<KeyValue>, distinct: &[&str], ascending: &[&str]) -> WriterProperties {
+    let mut b = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL).unwrap_or_default()))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_key_value_metadata(Some(meta))
-        .build()
+        .set_key_value_metadata(Some(meta));
+    // `ColumnPath::from(&str)` would make one part of "a.b.c": split nested paths.
+    let path = |c: &str| ColumnPath::new(c.split('.').map(str::to_string).collect());
+    for c in distinct {
+        // Min/max statistics of whole texts or ids select nothing: not worth computing.
+        b = b
+            .set_column_dictionary_enabled(path(c), false)
+            .set_column_statistics_enabled(path(c), EnabledStatistics::None);
+    }
+    for c in ascending {
+        let c = path(c);
+        b = b.set_column_dictionary_enabled(c.clone(), false).set_column_encoding(c, Encoding::DELTA_BINARY_PACKED);
+    }
+    b.build()
 }
 
 fn kv(k: &str, v: impl Into<String>) -> KeyValue {
@@ -131,38 +152,97 @@ impl SpanCols {
 
 #[derive(Default)]
 struct KvCols {
-    key: Vec<String>,
-    value: Vec<String>,
+    key: StringBuilder,
+    value: StringBuilder,
     lens: Lens,
 }
 
 impl KvCols {
     fn push_row<'a>(&mut self, kvs: impl Iterator<Item = (&'a str, &'a str)>) {
-        let before = self.key.len();
+        let mut n = 0;
         for (k, v) in kvs {
-            self.key.push(k.to_string());
-            self.value.push(v.to_string());
+            self.key.append_value(k);
+            self.value.append_value(v);
+            n += 1;
         }
-        self.lens.0.push(self.key.len() - before);
+        self.lens.0.push(n);
     }
     fn finish(&mut self) -> ArrayRef {
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from(std::mem::take(&mut self.key))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.value))),
-        ];
+        let cols: Vec<ArrayRef> = vec![Arc::new(self.key.finish()), Arc::new(self.value.finish())];
         let out = self.lens.list(kv_fields(), cols);
         self.lens.0.clear();
         out
     }
 }
 
-fn cp(ix: &OffsetIndex, b: usize) -> u32 {
-    // Spans inside the library are on char boundaries by construction.
-    ix.byte_to_char(b).unwrap_or(0) as u32
+/// Byte offsets of one document -> code points, by counting the UTF-8 continuation bytes
+/// before an offset: `code point = byte - continuation bytes before it`. Only their
+/// positions are stored, so the table is empty for ASCII text and small for news in Latin
+/// script; offsets mostly come in ascending order (tokens, sentences, mentions sorted by
+/// start), so a [`Cursor`] walks that list forward instead of searching it each time.
+pub(super) struct CodePoints<'a> {
+    text: &'a str,
+    continuation: Vec<u32>,
 }
 
-fn cp_span(ix: &OffsetIndex, s: Span) -> (u32, u32) {
-    (cp(ix, s.start), cp(ix, s.end))
+impl<'a> CodePoints<'a> {
+    pub(super) fn new(text: &'a str) -> Self {
+        let mut continuation = Vec::new();
+        if !text.is_ascii() {
+            // Eight bytes at a time: most words of Latin-script news have no byte >= 0x80.
+            let b = text.as_bytes();
+            let mut push = |from: usize, bytes: &[u8]| {
+                for (k, &x) in bytes.iter().enumerate() {
+                    if x & 0xC0 == 0x80 {
+                        continuation.push((from + k) as u32);
+                    }
+                }
+            };
+            let words = b.chunks_exact(8);
+            let tail = words.remainder();
+            for (w, chunk) in words.enumerate() {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(chunk);
+                if u64::from_le_bytes(word) & 0x8080_8080_8080_8080 != 0 {
+                    push(w * 8, chunk);
+                }
+            }
+            push(b.len() - tail.len(), tail);
+        }
+        CodePoints { text, continuation }
+    }
+
+    fn cursor(&self) -> Cursor<'_> {
+        Cursor { cp: self, next: 0, last: 0 }
+    }
+}
+
+/// A position in [`CodePoints`]: `next` continuation bytes lie before byte `last`.
+struct Cursor<'a> {
+    cp: &'a CodePoints<'a>,
+    next: usize,
+    last: usize,
+}
+
+impl Cursor<'_> {
+    fn at(&mut self, b: usize) -> u32 {
+        // Spans inside the library are on char boundaries by construction.
+        debug_assert!(self.cp.text.is_char_boundary(b), "byte {b} is not a char boundary");
+        let c = &self.cp.continuation;
+        if b >= self.last {
+            while self.next < c.len() && (c[self.next] as usize) < b {
+                self.next += 1;
+            }
+        } else {
+            self.next = c.partition_point(|&p| (p as usize) < b);
+        }
+        self.last = b;
+        (b - self.next) as u32
+    }
+
+    fn span(&mut self, s: Span) -> (u32, u32) {
+        (self.at(s.start), self.at(s.end))
+    }
 }
 
 fn slice(text: &str, s: Span) -> &str {
@@ -173,14 +253,14 @@ fn slice(text: &str, s: Span) -> &str {
 pub struct DocumentsWriter {
     writer: ArrowWriter<AtomicFile>,
     schema: SchemaRef,
-    doc_id: Vec<String>,
-    text: Vec<String>,
-    title: Vec<Option<String>>,
-    source: Vec<Option<String>>,
+    doc_id: StringBuilder,
+    text: StringBuilder,
+    title: StringBuilder,
+    source: StringBuilder,
     published: Vec<Option<i32>>,
-    url: Vec<Option<String>>,
-    lang: Vec<Option<String>>,
-    split: Vec<Option<String>>,
+    url: StringBuilder,
+    lang: StringBuilder,
+    split: StringBuilder,
     sentences: SpanCols,
     tokens: SpanCols,
     meta: KvCols,
@@ -199,19 +279,23 @@ impl DocumentsWriter {
             kv("ieval:version", env!("CARGO_PKG_VERSION")),
             kv("ieval:source", provenance),
         ];
-        let writer =
-            ArrowWriter::try_new(file, schema.clone(), Some(props(meta))).map_err(|e| Error::parquet(path, e))?;
+        let props = props(
+            meta,
+            &["doc_id", "text"],
+            &["sentences.list.item.start", "sentences.list.item.end", "tokens.list.item.start", "tokens.list.item.end"],
+        );
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
         Ok(DocumentsWriter {
             writer,
             schema,
-            doc_id: Vec::new(),
-            text: Vec::new(),
-            title: Vec::new(),
-            source: Vec::new(),
+            doc_id: StringBuilder::new(),
+            text: StringBuilder::new(),
+            title: StringBuilder::new(),
+            source: StringBuilder::new(),
             published: Vec::new(),
-            url: Vec::new(),
-            lang: Vec::new(),
-            split: Vec::new(),
+            url: StringBuilder::new(),
+            lang: StringBuilder::new(),
+            split: StringBuilder::new(),
             sentences: SpanCols::default(),
             tokens: SpanCols::default(),
             meta: KvCols::default(),
@@ -233,23 +317,31 @@ impl DocumentsWriter {
         self.writer.flush().map_err(|e| Error::parquet(&path, e))
     }
 
-    pub fn write(&mut self, doc: &Document, ix: &OffsetIndex) -> Result<()> {
+    /// Add one document. (`_ix` is not used: the writer converts offsets itself; the
+    /// parameter stays for existing callers.)
+    pub fn write(&mut self, doc: &Document, _ix: &OffsetIndex) -> Result<()> {
+        self.add(doc, &CodePoints::new(&doc.text))
+    }
+
+    pub(super) fn add(&mut self, doc: &Document, cp: &CodePoints) -> Result<()> {
         let published = match &doc.meta.published {
             None => None,
             Some(p) => Some(parse_date(p).ok_or_else(|| {
                 Error::data(format!("document {:?}", doc.id), format!("published date {p:?} is not YYYY-MM-DD"))
             })?),
         };
-        self.doc_id.push(doc.id.clone());
-        self.text.push(doc.text.clone());
-        self.title.push(doc.meta.title.clone());
-        self.source.push(doc.meta.source.clone());
+        self.doc_id.append_value(&doc.id);
+        self.text.append_value(&doc.text);
+        self.title.append_option(doc.meta.title.as_deref());
+        self.source.append_option(doc.meta.source.as_deref());
         self.published.push(published);
-        self.url.push(doc.meta.url.clone());
-        self.lang.push(doc.meta.lang.clone());
-        self.split.push(doc.meta.split.clone());
-        self.sentences.push_row(doc.sentences.iter().map(|s| cp_span(ix, *s)));
-        self.tokens.push_row(doc.tokens.iter().map(|s| cp_span(ix, *s)));
+        self.url.append_option(doc.meta.url.as_deref());
+        self.lang.append_option(doc.meta.lang.as_deref());
+        self.split.append_option(doc.meta.split.as_deref());
+        let mut cur = cp.cursor();
+        self.sentences.push_row(doc.sentences.iter().map(|s| cur.span(*s)));
+        let mut cur = cp.cursor();
+        self.tokens.push_row(doc.tokens.iter().map(|s| cur.span(*s)));
         self.meta.push_row(doc.meta.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         self.rows += 1;
         self.pending_bytes += doc.text.len() + 16 * (doc.tokens.len() + doc.sentences.len()) + 128;
@@ -265,14 +357,14 @@ impl DocumentsWriter {
         }
         let path = self.writer.inner().path().to_path_buf();
         let cols: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from(std::mem::take(&mut self.doc_id))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.text))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.title))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.source))),
+            Arc::new(self.doc_id.finish()),
+            Arc::new(self.text.finish()),
+            Arc::new(self.title.finish()),
+            Arc::new(self.source.finish()),
             Arc::new(Date32Array::from(std::mem::take(&mut self.published))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.url))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.lang))),
-            Arc::new(StringArray::from(std::mem::take(&mut self.split))),
+            Arc::new(self.url.finish()),
+            Arc::new(self.lang.finish()),
+            Arc::new(self.split.finish()),
             self.sentences.finish(),
             self.tokens.finish(),
             self.meta.finish(),
@@ -297,7 +389,7 @@ impl DocumentsWriter {
 pub struct AnnotationsWriter {
     writer: ArrowWriter<AtomicFile>,
     schema: SchemaRef,
-    doc_id: Vec<String>,
+    doc_id: StringBuilder,
     ents: EntityCols,
     evs: EventCols,
     rels: RelationCols,
@@ -307,15 +399,15 @@ pub struct AnnotationsWriter {
 
 #[derive(Default)]
 struct EntityCols {
-    id: Vec<String>,
+    id: StringBuilder,
     start: Vec<u32>,
     end: Vec<u32>,
-    label: Vec<String>,
-    text: Vec<String>,
+    label: StringBuilder,
+    text: StringBuilder,
     score: Vec<Option<f64>>,
     head_start: Vec<Option<u32>>,
     head_end: Vec<Option<u32>>,
-    cluster: Vec<Option<String>>,
+    cluster: StringBuilder,
     fragments: SpanCols,
     attrs: KvCols,
     lens: Lens,
@@ -323,21 +415,21 @@ struct EntityCols {
 
 #[derive(Default)]
 struct EventCols {
-    id: Vec<String>,
-    ty: Vec<String>,
+    id: StringBuilder,
+    ty: StringBuilder,
     t_start: Vec<u32>,
     t_end: Vec<u32>,
-    t_text: Vec<String>,
+    t_text: StringBuilder,
     t_head_start: Vec<Option<u32>>,
     t_head_end: Vec<Option<u32>>,
     t_fragments: SpanCols,
-    realis: Vec<Option<String>>,
+    realis: StringBuilder,
     score: Vec<Option<f64>>,
-    a_role: Vec<String>,
-    a_entity: Vec<Option<String>>,
+    a_role: StringBuilder,
+    a_entity: StringBuilder,
     a_start: Vec<u32>,
     a_end: Vec<u32>,
-    a_text: Vec<String>,
+    a_text: StringBuilder,
     a_head_start: Vec<Option<u32>>,
     a_head_end: Vec<Option<u32>>,
     a_lens: Lens,
@@ -347,10 +439,10 @@ struct EventCols {
 
 #[derive(Default)]
 struct RelationCols {
-    id: Vec<String>,
-    label: Vec<String>,
-    arg_role: Vec<String>,
-    arg_ref: Vec<String>,
+    id: StringBuilder,
+    label: StringBuilder,
+    arg_role: StringBuilder,
+    arg_ref: StringBuilder,
     arg_lens: Lens,
     lens: Lens,
 }
@@ -366,12 +458,23 @@ impl AnnotationsWriter {
             kv("ieval:version", env!("CARGO_PKG_VERSION")),
             kv("ieval:set", set_json),
         ];
-        let writer =
-            ArrowWriter::try_new(file, schema.clone(), Some(props(meta))).map_err(|e| Error::parquet(path, e))?;
+        let props = props(
+            meta,
+            &["doc_id"],
+            &[
+                "entities.list.item.start",
+                "entities.list.item.end",
+                "events.list.item.trigger.start",
+                "events.list.item.trigger.end",
+                "events.list.item.arguments.list.item.start",
+                "events.list.item.arguments.list.item.end",
+            ],
+        );
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
         Ok(AnnotationsWriter {
             writer,
             schema,
-            doc_id: Vec::new(),
+            doc_id: StringBuilder::new(),
             ents: EntityCols::default(),
             evs: EventCols::default(),
             rels: RelationCols::default(),
@@ -393,46 +496,53 @@ impl AnnotationsWriter {
     }
 
     /// Write one document's annotations; `text` and `ix` are the document's text and index.
-    pub fn write(&mut self, ann: &DocAnnotations, text: &str, ix: &OffsetIndex) -> Result<()> {
-        self.doc_id.push(ann.doc_id.clone());
+    /// Add one document's annotations; `text` is the document's text. (`_ix` is not used:
+    /// the writer converts offsets itself; the parameter stays for existing callers.)
+    pub fn write(&mut self, ann: &DocAnnotations, text: &str, _ix: &OffsetIndex) -> Result<()> {
+        self.add(ann, text, &CodePoints::new(text))
+    }
+
+    pub(super) fn add(&mut self, ann: &DocAnnotations, text: &str, cp: &CodePoints) -> Result<()> {
+        self.doc_id.append_value(&ann.doc_id);
+        let mut cp = cp.cursor();
         let e = &mut self.ents;
         for m in &ann.entities {
-            e.id.push(m.id.clone());
-            let (s, en) = cp_span(ix, m.span);
+            e.id.append_value(&m.id);
+            let (s, en) = cp.span(m.span);
             e.start.push(s);
             e.end.push(en);
-            e.label.push(m.label.clone());
-            e.text.push(slice(text, m.span).to_string());
+            e.label.append_value(&m.label);
+            e.text.append_value(slice(text, m.span));
             e.score.push(m.score);
-            e.head_start.push(m.head.map(|h| cp(ix, h.start)));
-            e.head_end.push(m.head.map(|h| cp(ix, h.end)));
-            e.cluster.push(m.cluster.clone());
-            e.fragments.push_row(m.fragments.iter().map(|f| cp_span(ix, *f)));
+            e.head_start.push(m.head.map(|h| cp.at(h.start)));
+            e.head_end.push(m.head.map(|h| cp.at(h.end)));
+            e.cluster.append_option(m.cluster.as_deref());
+            e.fragments.push_row(m.fragments.iter().map(|f| cp.span(*f)));
             e.attrs.push_row(m.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         }
         e.lens.0.push(ann.entities.len());
         let v = &mut self.evs;
         for ev in &ann.events {
-            v.id.push(ev.id.clone());
-            v.ty.push(ev.event_type.clone());
-            let (s, en) = cp_span(ix, ev.trigger.span);
+            v.id.append_value(&ev.id);
+            v.ty.append_value(&ev.event_type);
+            let (s, en) = cp.span(ev.trigger.span);
             v.t_start.push(s);
             v.t_end.push(en);
-            v.t_text.push(slice(text, ev.trigger.span).to_string());
-            v.t_head_start.push(ev.trigger.head.map(|h| cp(ix, h.start)));
-            v.t_head_end.push(ev.trigger.head.map(|h| cp(ix, h.end)));
-            v.t_fragments.push_row(ev.trigger.fragments.iter().map(|f| cp_span(ix, *f)));
-            v.realis.push(ev.realis.clone());
+            v.t_text.append_value(slice(text, ev.trigger.span));
+            v.t_head_start.push(ev.trigger.head.map(|h| cp.at(h.start)));
+            v.t_head_end.push(ev.trigger.head.map(|h| cp.at(h.end)));
+            v.t_fragments.push_row(ev.trigger.fragments.iter().map(|f| cp.span(*f)));
+            v.realis.append_option(ev.realis.as_deref());
             v.score.push(ev.score);
             for a in &ev.arguments {
-                v.a_role.push(a.role.clone());
-                v.a_entity.push(a.entity_id.clone());
-                let (s, en) = cp_span(ix, a.span);
+                v.a_role.append_value(&a.role);
+                v.a_entity.append_option(a.entity_id.as_deref());
+                let (s, en) = cp.span(a.span);
                 v.a_start.push(s);
                 v.a_end.push(en);
-                v.a_text.push(slice(text, a.span).to_string());
-                v.a_head_start.push(a.head.map(|h| cp(ix, h.start)));
-                v.a_head_end.push(a.head.map(|h| cp(ix, h.end)));
+                v.a_text.append_value(slice(text, a.span));
+                v.a_head_start.push(a.head.map(|h| cp.at(h.start)));
+                v.a_head_end.push(a.head.map(|h| cp.at(h.end)));
             }
             v.a_lens.0.push(ev.arguments.len());
             v.attrs.push_row(ev.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -440,11 +550,11 @@ impl AnnotationsWriter {
         v.lens.0.push(ann.events.len());
         let r = &mut self.rels;
         for rel in &ann.relations {
-            r.id.push(rel.id.clone());
-            r.label.push(rel.label.clone());
+            r.id.append_value(&rel.id);
+            r.label.append_value(&rel.label);
             for (role, id) in &rel.args {
-                r.arg_role.push(role.clone());
-                r.arg_ref.push(id.clone());
+                r.arg_role.append_value(role);
+                r.arg_ref.append_value(id);
             }
             r.arg_lens.0.push(rel.args.len());
         }
@@ -465,15 +575,15 @@ impl AnnotationsWriter {
         let path = self.writer.inner().path().to_path_buf();
         let e = &mut self.ents;
         let ent_children: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from(std::mem::take(&mut e.id))),
+            Arc::new(e.id.finish()),
             Arc::new(UInt32Array::from(std::mem::take(&mut e.start))),
             Arc::new(UInt32Array::from(std::mem::take(&mut e.end))),
-            Arc::new(StringArray::from(std::mem::take(&mut e.label))),
-            Arc::new(StringArray::from(std::mem::take(&mut e.text))),
+            Arc::new(e.label.finish()),
+            Arc::new(e.text.finish()),
             Arc::new(Float64Array::from(std::mem::take(&mut e.score))),
             Arc::new(UInt32Array::from(std::mem::take(&mut e.head_start))),
             Arc::new(UInt32Array::from(std::mem::take(&mut e.head_end))),
-            Arc::new(StringArray::from(std::mem::take(&mut e.cluster))),
+            Arc::new(e.cluster.finish()),
             e.fragments.finish(),
             e.attrs.finish(),
         ];
@@ -486,7 +596,7 @@ impl AnnotationsWriter {
             vec![
                 Arc::new(UInt32Array::from(std::mem::take(&mut v.t_start))),
                 Arc::new(UInt32Array::from(std::mem::take(&mut v.t_end))),
-                Arc::new(StringArray::from(std::mem::take(&mut v.t_text))),
+                Arc::new(v.t_text.finish()),
                 Arc::new(UInt32Array::from(std::mem::take(&mut v.t_head_start))),
                 Arc::new(UInt32Array::from(std::mem::take(&mut v.t_head_end))),
                 v.t_fragments.finish(),
@@ -496,21 +606,21 @@ impl AnnotationsWriter {
         let arguments = v.a_lens.list(
             argument_fields(),
             vec![
-                Arc::new(StringArray::from(std::mem::take(&mut v.a_role))),
-                Arc::new(StringArray::from(std::mem::take(&mut v.a_entity))),
+                Arc::new(v.a_role.finish()),
+                Arc::new(v.a_entity.finish()),
                 Arc::new(UInt32Array::from(std::mem::take(&mut v.a_start))),
                 Arc::new(UInt32Array::from(std::mem::take(&mut v.a_end))),
-                Arc::new(StringArray::from(std::mem::take(&mut v.a_text))),
+                Arc::new(v.a_text.finish()),
                 Arc::new(UInt32Array::from(std::mem::take(&mut v.a_head_start))),
                 Arc::new(UInt32Array::from(std::mem::take(&mut v.a_head_end))),
             ],
         );
         v.a_lens.0.clear();
         let ev_children: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from(std::mem::take(&mut v.id))),
-            Arc::new(StringArray::from(std::mem::take(&mut v.ty))),
+            Arc::new(v.id.finish()),
+            Arc::new(v.ty.finish()),
             Arc::new(trigger),
-            Arc::new(StringArray::from(std::mem::take(&mut v.realis))),
+            Arc::new(v.realis.finish()),
             Arc::new(Float64Array::from(std::mem::take(&mut v.score))),
             arguments,
             v.attrs.finish(),
@@ -519,24 +629,14 @@ impl AnnotationsWriter {
         v.lens.0.clear();
 
         let r = &mut self.rels;
-        let args = r.arg_lens.list(
-            relation_arg_fields(),
-            vec![
-                Arc::new(StringArray::from(std::mem::take(&mut r.arg_role))),
-                Arc::new(StringArray::from(std::mem::take(&mut r.arg_ref))),
-            ],
-        );
+        let args =
+            r.arg_lens.list(relation_arg_fields(), vec![Arc::new(r.arg_role.finish()), Arc::new(r.arg_ref.finish())]);
         r.arg_lens.0.clear();
-        let rel_children: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from(std::mem::take(&mut r.id))),
-            Arc::new(StringArray::from(std::mem::take(&mut r.label))),
-            args,
-        ];
+        let rel_children: Vec<ArrayRef> = vec![Arc::new(r.id.finish()), Arc::new(r.label.finish()), args];
         let relations = r.lens.list(relation_fields(), rel_children);
         r.lens.0.clear();
 
-        let cols: Vec<ArrayRef> =
-            vec![Arc::new(StringArray::from(std::mem::take(&mut self.doc_id))), entities, events, relations];
+        let cols: Vec<ArrayRef> = vec![Arc::new(self.doc_id.finish()), entities, events, relations];
         let batch = RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| Error::parquet(&path, e))?;
         self.writer.write(&batch).map_err(|e| Error::parquet(&path, e))?;
         self.rows = 0;
@@ -585,10 +685,10 @@ impl CorpusWriter {
     }
 
     pub fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
-        let ix = OffsetIndex::new(&doc.text);
-        self.docs.write(doc, &ix)?;
+        let cp = CodePoints::new(&doc.text);
+        self.docs.add(doc, &cp)?;
         for (w, a) in self.sets.iter_mut().zip(sets) {
-            w.write(a, &doc.text, &ix)?;
+            w.add(a, &doc.text, &cp)?;
         }
         Ok(())
     }
@@ -605,6 +705,28 @@ impl CorpusWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_points_in_any_order() {
+        for text in ["plain ascii text", "Zürich 😀 São Paulo — “quoted” naïve", "😀😀", ""] {
+            let ix = OffsetIndex::new(text);
+            let bounds: Vec<usize> = (0..=text.len()).filter(|&b| text.is_char_boundary(b)).collect();
+            let want = |b: usize| ix.byte_to_char(b).map(|c| c as u32);
+            let table = CodePoints::new(text);
+            let mut cp = table.cursor();
+            for &b in &bounds {
+                assert_eq!(Some(cp.at(b)), want(b), "{text:?} ascending at {b}");
+            }
+            for &b in bounds.iter().rev() {
+                assert_eq!(Some(cp.at(b)), want(b), "{text:?} descending at {b}");
+            }
+            // Jumping around, and repeated offsets.
+            for k in 0..bounds.len() * 3 {
+                let b = bounds[(k * 7 + 3) % bounds.len()];
+                assert_eq!(Some(cp.at(b)), want(b), "{text:?} jumping to {b}");
+            }
+        }
+    }
 
     #[test]
     fn dates() {
