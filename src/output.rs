@@ -7,7 +7,8 @@
 //! included — the target path holds either the complete previous output or the complete
 //! new one (or nothing, when there was no previous output). A process killed while writing
 //! may leave its temporary file or directory behind: its name starts with a dot and ends in
-//! `.tmp` (`.NAME.XXXXXX.tmp`), and no reader of ieval's looks at hidden files. A write that
+//! `.tmp` (`.NAME.PID.XXXXXX.tmp`), no reader of ieval's looks at hidden files, and the next
+//! write of the same output removes it (once process PID is gone). A write that
 //! fails (disk full, read-only directory, `ulimit -f`) is an error naming the output, and
 //! the temporary is removed.
 
@@ -38,8 +39,9 @@ impl AtomicFile {
         };
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        sweep_stale(&dir, &name);
         let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&temp_prefix(&name))
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| Error::io(path, e))?;
@@ -80,7 +82,8 @@ impl Write for AtomicFile {
 /// target, and [`AtomicDir::commit`] puts it in place of the target in one step (Linux:
 /// `renameat2(RENAME_EXCHANGE)`, so the old directory is replaced atomically, then removed;
 /// elsewhere, or on a file system without it: the old directory is renamed aside first, so
-/// a crash between the two renames leaves it at `.NAME.XXXXXX.old.tmp`). Dropping it without
+/// a crash between the two renames leaves it at `.NAME.PID.old.tmp`, and the next write of
+/// the same output puts it back first). Dropping it without
 /// committing removes the temporary directory.
 pub struct AtomicDir {
     target: PathBuf,
@@ -95,8 +98,9 @@ impl AtomicDir {
         };
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        sweep_stale(&parent, &name);
         let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&temp_prefix(&name))
             .suffix(".tmp")
             .tempdir_in(&parent)
             .map_err(|e| Error::io(target, e))?
@@ -140,6 +144,91 @@ impl Drop for AtomicDir {
         if let Some(tmp) = self.tmp.take() {
             let _ = fs::remove_dir_all(tmp);
         }
+    }
+}
+
+/// The start of a temporary's name for the output `name`: `.NAME.PID.` (then random
+/// characters and `.tmp`), so that a later run can tell a dead writer's leftovers.
+fn temp_prefix(name: &str) -> String {
+    format!(".{name}.{}.", std::process::id())
+}
+
+/// `text` (an error message) with this process's temporary names (`.NAME.PID.XXXXXX.tmp`)
+/// replaced by the names of the outputs they become (`NAME`), and the `at path "..."`
+/// that the temporary-file layer appends to its errors left out when it repeats the output.
+pub fn untemp_text(text: &str) -> String {
+    let marker = format!(".{}.", std::process::id());
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(&marker) {
+        // The temporary's name starts at the last '.' that follows a separator before `i`.
+        let head = &rest[..i];
+        let start = head.rfind(['/', '"', ' ', '(', '\\']).map_or(0, |k| k + 1);
+        let tail = &rest[i + marker.len()..];
+        let tmp_end = tail.find(".tmp").filter(|&j| !tail[..j].contains(['/', ' ', '"']));
+        match (rest[start..].starts_with('.'), tmp_end) {
+            (true, Some(j)) if start < i => {
+                out.push_str(&rest[..start]);
+                out.push_str(&rest[start + 1..i]);
+                rest = &tail[j + 4..];
+            }
+            _ => {
+                out.push_str(&rest[..i + marker.len()]);
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    // `: File too large (os error 27) at path "/x/out.json"` after `out.json: ...`.
+    if let Some(k) = out.find(" at path \"") {
+        let quoted = &out[k + 10..];
+        if let Some(end) = quoted.find('"') {
+            let p = quoted[..end].to_string();
+            let name = Path::new(&p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if !name.is_empty() && out[..k].contains(&name) {
+                out.replace_range(k..k + 10 + end + 1, "");
+            }
+        }
+    }
+    out
+}
+
+/// Remove the temporaries of `name` in `dir` left by writers that are gone (killed with
+/// `kill -9`, say, so that they could not clean up). A temporary of a live process — another
+/// ieval writing the same output at this moment — is left alone. Linux only (a process is
+/// alive when `/proc/PID` exists); elsewhere nothing is removed. Best effort: errors are
+/// ignored.
+fn sweep_stale(dir: &Path, name: &str) {
+    if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let prefix = format!(".{name}.");
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let Some(f) = file.to_str() else { continue };
+        let Some(rest) = f.strip_prefix(&prefix) else { continue };
+        if !rest.ends_with(".tmp") {
+            continue;
+        }
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let p = e.path();
+        if rest.ends_with(".old.tmp") {
+            // The previous directory, renamed aside by a writer that died before putting
+            // the new one in place: it is the output, so it goes back.
+            let target = dir.join(name);
+            if fs::symlink_metadata(&target).is_err() {
+                let _ = fs::rename(&p, &target);
+                continue;
+            }
+        }
+        let _ = match e.file_type() {
+            Ok(t) if t.is_dir() => fs::remove_dir_all(&p),
+            _ => fs::remove_file(&p),
+        };
     }
 }
 
@@ -204,6 +293,48 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_names_in_messages() {
+        let pid = std::process::id();
+        let m = format!(
+            "/w/.old.{pid}.w3yQa7.tmp/documents.parquet: External: File too large (os error 27) at path \"/w/.old.{pid}.w3yQa7.tmp/.documents.parquet.{pid}.jyf7r4.tmp\""
+        );
+        assert_eq!(untemp_text(&m), "/w/old/documents.parquet: External: File too large (os error 27)");
+        let m = format!("s.json: File too large (os error 27) at path \"/tmp/.s.json.{pid}.Fv4hyT.tmp\"");
+        assert_eq!(untemp_text(&m), "s.json: File too large (os error 27)");
+        assert_eq!(untemp_text("plain message .1.2.tmp"), "plain message .1.2.tmp");
+        assert_eq!(untemp_text(&format!("a .{pid}. b")), format!("a .{pid}. b"));
+    }
+
+    #[test]
+    fn stale_temporaries_of_dead_writers_are_swept() {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let root = tempfile::tempdir().expect("tempdir");
+        let dead = u32::MAX; // above any pid_max
+        let stale = root.path().join(format!(".out.json.{dead}.abc123.tmp"));
+        fs::write(&stale, "partial").expect("write");
+        let live = root.path().join(format!(".out.json.{}.def456.tmp", std::process::id()));
+        fs::write(&live, "in progress").expect("write");
+        let other = root.path().join(format!(".out.jsonl.{dead}.abc123.tmp"));
+        fs::write(&other, "another output's").expect("write");
+        let mut f = AtomicFile::create(&root.path().join("out.json")).expect("create");
+        f.write_all(b"{}").expect("write");
+        f.commit().expect("commit");
+        assert!(!stale.exists(), "a dead writer's temporary is removed");
+        assert!(live.exists(), "a live writer's temporary stays");
+        assert!(other.exists(), "another output's temporary stays");
+        // A directory renamed aside by a writer that died mid-swap is put back.
+        let aside = root.path().join(format!(".corpus.{dead}.old.tmp"));
+        fs::create_dir(&aside).expect("mkdir");
+        fs::write(aside.join("documents.parquet"), "old").expect("write");
+        let d = AtomicDir::create(&root.path().join("corpus")).expect("create");
+        assert_eq!(fs::read_to_string(root.path().join("corpus/documents.parquet")).expect("read"), "old");
+        drop(d);
+        assert!(!aside.exists());
+    }
 
     #[test]
     fn directory_replaced_whole() {

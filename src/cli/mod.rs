@@ -100,10 +100,16 @@ pub fn main() -> i32 {
         Ok(code) => code,
         Err(e) if e.is_broken_pipe() => 0,
         Err(e) => {
-            eprintln!("ieval: error: {e}");
+            // Outputs are written under temporary names (`.NAME.PID.XXXXXX.tmp`): an error
+            // names the output the user asked for.
+            let top = ieval::output::untemp_text(&e.to_string());
+            eprintln!("ieval: error: {top}");
             let mut src = std::error::Error::source(&e);
             while let Some(s) = src {
-                eprintln!("  caused by: {s}");
+                let cause = ieval::output::untemp_text(&s.to_string());
+                if !top.contains(&cause) {
+                    eprintln!("  caused by: {cause}");
+                }
                 src = s.source();
             }
             e.exit_code()
