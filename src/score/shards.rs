@@ -17,7 +17,7 @@
 //! | label | utf8 | `""`: the document's overall counts |
 //! | doc_index | uint64 | the document's position in the paired stream of the whole input (gold order, then predicted-only documents): the same in every shard |
 //! | doc_id | utf8 | |
-//! | g_cor g_inc g_par g_mis p_cor p_inc p_par p_spu | uint64 | as in the store |
+//! | g_cor g_inc g_par g_mis g_spu p_cor p_inc p_par p_mis p_spu | uint64 | the tallies of [`LabelTally`] (g_spu and p_mis are zero except under the nervaluate profile, whose quirk counts them on one tally) |
 //!
 //! Every document of the shard has its overall rows (`label = ""`) for every metric of
 //! every task that was scored (all zero when the document has nothing for it); per-label
@@ -86,9 +86,11 @@ pub fn schema() -> SchemaRef {
         u("g_inc"),
         u("g_par"),
         u("g_mis"),
+        u("g_spu"),
         u("p_cor"),
         u("p_inc"),
         u("p_par"),
+        u("p_mis"),
         u("p_spu"),
     ]))
 }
@@ -161,7 +163,7 @@ struct Cols {
     label: Vec<String>,
     doc_index: Vec<u64>,
     doc_id: Vec<String>,
-    vals: [Vec<u64>; 8],
+    vals: [Vec<u64>; 10],
 }
 
 impl Cols {
@@ -205,12 +207,6 @@ impl CountsWriter {
         doc: (u64, &str),
         t: &LabelTally,
     ) -> Result<()> {
-        if t.gold.spu != 0 || t.pred.mis != 0 {
-            return Err(Error::data(
-                self.path.display().to_string(),
-                format!("document {:?}: counts with gold SPU or predicted MIS cannot be written", doc.1),
-            ));
-        }
         let c = &mut self.cols;
         c.system.push(self.names.get(system).cloned().unwrap_or_default());
         c.task.push(task);
@@ -218,7 +214,10 @@ impl CountsWriter {
         c.label.push(label.to_string());
         c.doc_index.push(doc.0);
         c.doc_id.push(doc.1.to_string());
-        let v = [t.gold.cor, t.gold.inc, t.gold.par, t.gold.mis, t.pred.cor, t.pred.inc, t.pred.par, t.pred.spu];
+        let v = [
+            t.gold.cor, t.gold.inc, t.gold.par, t.gold.mis, t.gold.spu, t.pred.cor, t.pred.inc, t.pred.par, t.pred.mis,
+            t.pred.spu,
+        ];
         for (col, x) in c.vals.iter_mut().zip(v) {
             col.push(x);
         }
@@ -494,8 +493,8 @@ impl PartReader {
                 ));
             }
             let t = LabelTally {
-                gold: Tally { cor: n(7), inc: n(8), par: n(9), mis: n(10), spu: 0 },
-                pred: Tally { cor: n(11), inc: n(12), par: n(13), mis: 0, spu: n(14) },
+                gold: Tally { cor: n(7), inc: n(8), par: n(9), mis: n(10), spu: n(11) },
+                pred: Tally { cor: n(12), inc: n(13), par: n(14), mis: n(15), spu: n(16) },
             };
             let slot = d.systems[sys].get_or_insert_with(Default::default);
             let (task, metric, label) = (s(1), s(3), s(4));
