@@ -348,10 +348,11 @@ fn open_preds(
             preds.push(PredInput::Strings(name, path));
             continue;
         }
-        let src: Box<dyn Source> = if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
+        let parquet_file = path.extension().is_some_and(|e| e == "parquet") && path.is_file();
+        let src: Box<dyn Source> = if parquet_file || ieval::formats::parquet::layout::is_table_dir(&path) {
             if !is_corpus_dir(gold_path) {
                 return Err(Error::usage(format!(
-                    "{}: a Parquet annotation file needs the documents of a gold corpus directory (--gold DIR)",
+                    "{}: a Parquet annotation table needs the documents of a gold corpus directory (--gold DIR)",
                     path.display()
                 )));
             }

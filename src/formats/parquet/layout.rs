@@ -167,6 +167,22 @@ pub fn is_partitioned(dir: &Path) -> bool {
     !dir.join("documents.parquet").is_file() && (dir.join(MANIFEST).is_file() || dir.join("documents").is_dir())
 }
 
+/// True when `dir` is one table of a partitioned corpus (`DIR/gold`, `DIR/systems/NAME`):
+/// not a corpus directory itself, and holding `.parquet` files in `KEY=VALUE` directories.
+pub fn is_table_dir(dir: &Path) -> bool {
+    if !dir.is_dir() || is_corpus_dir(dir) {
+        return false;
+    }
+    let Ok(files) = parquet_files(dir) else { return false };
+    !files.is_empty()
+        && files.iter().all(|f| {
+            f.strip_prefix(dir).is_ok_and(|rel| {
+                let n = rel.components().count();
+                n >= 2 && rel.components().take(n - 1).all(|c| c.as_os_str().to_string_lossy().contains('='))
+            })
+        })
+}
+
 /// The Parquet files under `dir`, recursively, sorted by relative path; hidden and `_`
 /// entries (temporary files, `_SUCCESS` markers) left out.
 pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
