@@ -179,15 +179,18 @@ pub fn untemp_text(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    // `: File too large (os error 27) at path "/x/out.json"` after `out.json: ...`.
-    if let Some(k) = out.find(" at path \"") {
-        let quoted = &out[k + 10..];
-        if let Some(end) = quoted.find('"') {
+    // `: File too large (os error 27) at path "/x/out.json"` after `out.json: ...` (also
+    // inside a quoted message, with the quotes escaped).
+    for (open, close) in [(" at path \"", "\""), (" at path \\\"", "\\\"")] {
+        while let Some(k) = out.find(open) {
+            let quoted = &out[k + open.len()..];
+            let Some(end) = quoted.find(close) else { break };
             let p = quoted[..end].to_string();
             let name = Path::new(&p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if !name.is_empty() && out[..k].contains(&name) {
-                out.replace_range(k..k + 10 + end + 1, "");
+            if name.is_empty() || !out[..k].contains(&name) {
+                break;
             }
+            out.replace_range(k..k + open.len() + end + close.len(), "");
         }
     }
     out
@@ -304,6 +307,10 @@ mod tests {
         let m = format!("s.json: File too large (os error 27) at path \"/tmp/.s.json.{pid}.Fv4hyT.tmp\"");
         assert_eq!(untemp_text(&m), "s.json: File too large (os error 27)");
         assert_eq!(untemp_text("plain message .1.2.tmp"), "plain message .1.2.tmp");
+        let m = format!(
+            "/w/.c.{pid}.Ab1.tmp/documents.parquet: Parquet error: fail: \"File too large (os error 27) at path \\\"/w/.c.{pid}.Ab1.tmp/.documents.parquet.{pid}.x.tmp\\\"\""
+        );
+        assert_eq!(untemp_text(&m), "/w/c/documents.parquet: Parquet error: fail: \"File too large (os error 27)\"");
         assert_eq!(untemp_text(&format!("a .{pid}. b")), format!("a .{pid}. b"));
     }
 
