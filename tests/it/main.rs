@@ -16,6 +16,7 @@ mod meantime;
 mod report;
 mod schemas;
 mod score;
+mod shards;
 #[cfg(feature = "analysis")]
 mod store_fixture;
 mod suite;
