@@ -9,6 +9,7 @@ mod broken;
 mod common;
 mod compare;
 mod convert;
+mod crash;
 mod datasets;
 mod events;
 mod formats;
