@@ -16,7 +16,9 @@ files for the same --docs and --seed):
   sys_b.jsonl  a weaker system (twice the noise).
 Offsets are code points (the ieval JSONL convention).
 
-`run` generates each size (unless present), then times with /usr/bin/time -v:
+`run` generates each size (unless present; with --source DIR, the first N lines of the files
+generated there for a larger size: the same documents, as the generator is sequential),
+then times with /usr/bin/time -v:
   ieval convert gold.jsonl --pred sys_a=sys_a.jsonl --pred sys_b=sys_b.jsonl --out corpus
   ieval score --gold corpus --task all --format json --output scores.json
 and prints a Markdown table (seconds, peak RSS, documents per second) for BENCHMARKS.md.
@@ -188,11 +190,29 @@ def timed(cmd):
     return secs, rss
 
 
+def count_lines(path):
+    if not os.path.exists(path):
+        return -1
+    with open(path, "rb") as f:
+        return sum(1 for _ in f)
+
+
 def run(args):
     rows = []
     for n in [int(x) for x in args.sizes.split(",")]:
         d = os.path.join(args.work, str(n))
         gold = os.path.join(d, "gold.jsonl")
+        if args.source and count_lines(os.path.join(args.source, "gold.jsonl")) == n:
+            d = args.source
+            gold = os.path.join(d, "gold.jsonl")
+        elif args.source and not os.path.exists(gold):
+            os.makedirs(d, exist_ok=True)
+            for f in ("gold.jsonl", "sys_a.jsonl", "sys_b.jsonl"):
+                with open(os.path.join(args.source, f), "rb") as src, open(os.path.join(d, f), "wb") as dst:
+                    for i, line in enumerate(src):
+                        if i >= n:
+                            break
+                        dst.write(line)
         if not os.path.exists(gold):
             t0 = time.monotonic()
             generate(n, d, args.seed)
@@ -208,10 +228,14 @@ def run(args):
             rep = json.load(f)
         f1 = {s["name"]: s["entities"]["strict"]["micro"]["f1"] for s in rep["systems"]}
         rows.append((n, size, csize, conv, score, f1))
+        print(f"| {n:,} | {size / 1e9:.2f} GB | {csize / 1e9:.2f} GB | {conv[0]:.1f} | {conv[1]:.0f} MB | "
+              f"{score[0]:.1f} | {score[1]:.0f} MB | {n / conv[0]:,.0f} | {n / score[0]:,.0f} |", flush=True)
         print(f"{n}: convert {conv[0]:.1f} s {conv[1]:.0f} MB, score {score[0]:.1f} s {score[1]:.0f} MB, "
               f"strict F1 {f1}", file=sys.stderr)
         if not args.keep:
-            shutil.rmtree(d)
+            shutil.rmtree(corpus, ignore_errors=True)
+            if d != args.source:
+                shutil.rmtree(d)
     print("| documents | JSONL in (3 files) | corpus (Parquet) | convert s | convert peak RSS | "
           "score s | score peak RSS | convert docs/s | score docs/s |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -233,6 +257,7 @@ def main():
     r.add_argument("--work", required=True)
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--keep", action="store_true")
+    r.add_argument("--source", help="a directory generated for the largest size: smaller sizes are its first lines")
     a = ap.parse_args()
     if a.cmd == "generate":
         generate(a.docs, a.out, a.seed)
