@@ -275,25 +275,51 @@ fn failed_writes_are_clear_errors_and_leave_no_partial_file() {
         assert!(temporaries(&out).is_empty(), "{args:?}: temporaries left: {:?}", temporaries(&out));
     }
 
-    // A read-only directory.
+    // A read-only directory. Root writes into a directory without write permission, so
+    // for root the directory is made immutable instead (`chattr +i`, which binds root too).
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        let immutable = writes_ignore_permissions(&out).then(|| Immutable::set(&out)).flatten();
         if writes_ignore_permissions(&out) {
             eprintln!(
-                "note: skipping the read-only directory case: this user (root?) writes into read-only directories"
+                "note: skipping the read-only directory case: this user writes into read-only directories \
+                 and `chattr +i` is not available here"
             );
         } else {
             for (args, names) in &cases {
                 let o = run(args);
                 let err = String::from_utf8_lossy(&o.stderr);
                 assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-                assert!(err.contains("ermission denied") && err.contains(names), "{args:?}: {err}");
+                assert!(err.starts_with("ieval: error: "), "{args:?}: {err}");
+                assert!(
+                    (err.contains("ermission denied") || err.contains("not permitted")) && err.contains(names),
+                    "{args:?}: the cause and the output: {err}"
+                );
             }
         }
+        drop(immutable);
         std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         assert!(snapshot(&out) == before, "read-only: the previous outputs are intact");
+        assert!(temporaries(&out).is_empty(), "read-only: temporaries left: {:?}", temporaries(&out));
+    }
+}
+
+/// A directory made immutable with `chattr +i` for as long as this lives (`None` when
+/// chattr is missing or the file system refuses).
+struct Immutable(PathBuf);
+
+impl Immutable {
+    fn set(dir: &Path) -> Option<Immutable> {
+        let ok = std::process::Command::new("chattr").arg("+i").arg(dir).output().is_ok_and(|o| o.status.success());
+        ok.then(|| Immutable(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
     }
 }
 
