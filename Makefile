@@ -18,13 +18,17 @@ B        ?= gazetteer-v2
 DATASET  ?= articles
 # The systems of the default suite whose predictions go into report.html.
 REPORT_SYSTEMS ?= gazetteer-v1 gazetteer-v2
+# `make fuzz`: seconds per target, targets run at once, which targets (default: all).
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+FUZZ_TARGETS ?=
 # `make tables`: which metrics, in which format.
 TABLE_METRICS ?= strict-f1,partial-f1
 TABLE_FORMAT  ?= markdown
 BIN_DIR   = target/$(if $(filter dev test,$(PROFILE)),debug,$(PROFILE))
 IEVAL     = $(BIN_DIR)/ieval
 
-.PHONY: all build eval eval-conll tables report compare test test-rust test-python check fmt fmt-check lint bench bench-scale schemas clean
+.PHONY: all build eval eval-conll tables report compare test test-rust test-python check fmt fmt-check lint bench bench-scale schemas fuzz clean
 
 all: build
 
@@ -99,8 +103,16 @@ bench:
 SCALE_SIZES ?= 100000,300000,1000000
 SCALE_WORK  ?= /tmp/ieval-scale
 bench-scale:
-	$(CARGO) build --release --bin ieval --no-default-features
+	$(CARGO) build --release --bin ieval
 	$(PYTHON) benches/scale.py run --ieval target/release/ieval --sizes $(SCALE_SIZES) --work $(SCALE_WORK)
+
+## Fuzz every reader, the tag decoder, offsets and the matcher for FUZZ_SECONDS each,
+## FUZZ_JOBS at a time, on stable Rust (cargo-fuzz with RUSTC_BOOTSTRAP=1, no sanitizer:
+## see fuzz/README.md). Crashes land in fuzz/artifacts/<target>/; exit 1 if any.
+##   make fuzz FUZZ_SECONDS=600            (the release check: 10 minutes per target)
+##   make fuzz FUZZ_TARGETS="conll brat"
+fuzz:
+	bash fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 ## Regenerate schemas/ from the code (a test fails when they drift).
 schemas:

@@ -164,17 +164,20 @@ fn set_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEntitySc
 }
 
 /// nervaluate 1.2.1: its four strategies, run on all entities of the document and again on
-/// the entities of each label alone. Positions are token indices when the mentions sit on
-/// the document's tokens (CoNLL input), else code points; ends are inclusive, as there.
+/// the entities of each label alone. Positions are token indices when every mention of the
+/// document sits on its tokens (CoNLL input), else code points for all of them (one unit per
+/// document: mixed units would make overlaps meaningless). Ends are inclusive, as there, and
+/// positions 1-based, so that an empty mention is `end = start - 1` wherever it sits and
+/// overlaps nothing.
 fn nervaluate_profile(doc: &Document, gold: &[Mention], pred: &[Mention], details: bool) -> DocEntityScore {
+    let on_tokens = |m: &Mention| doc.token_starting_at(m.span.start).zip(doc.token_ending_at(m.span.end));
+    let tokens = gold.iter().chain(pred).all(|m| on_tokens(m).is_some());
     let ix = OffsetIndex::new(&doc.text);
     let unit = |m: &Mention| -> nervaluate::Ent {
-        let tok = (doc.token_starting_at(m.span.start), doc.token_ending_at(m.span.end));
-        let (s, e) = match tok {
-            (Some(s), Some(e)) => (s, e),
-            _ => {
-                (ix.byte_to_char(m.span.start).unwrap_or(0), ix.byte_to_char(m.span.end).unwrap_or(0).saturating_sub(1))
-            }
+        let (s, e) = match on_tokens(m).filter(|_| tokens) {
+            Some((s, e)) => (s + 1, e + 1),
+            // Spans are on character boundaries (readers and alignment check them).
+            None => (ix.byte_to_char(m.span.start).unwrap_or(0) + 1, ix.byte_to_char(m.span.end).unwrap_or(0)),
         };
         nervaluate::Ent { label: m.label.clone(), start: s, end: e }
     };
@@ -218,4 +221,46 @@ fn nervaluate_profile(doc: &Document, gold: &[Mention], pred: &[Mention], detail
         }
     }
     DocEntityScore { counts, confusion: Confusion::default(), details: details.then_some(d) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> Document {
+        // Tokens "ab", "cd", "ef".
+        let mut d = Document::new("d", "ab cd ef");
+        d.tokens = vec![Span::new(0, 2), Span::new(3, 5), Span::new(6, 8)];
+        d
+    }
+
+    fn counts(gold: &[Mention], pred: &[Mention], mode: Mode) -> (u64, u64, u64, u64, u64) {
+        let s = score_document(&doc(), gold, pred, Profile::Nervaluate, false);
+        let t = &s.counts.mode(mode).overall.gold;
+        let p = &s.counts.mode(mode).overall.pred;
+        (t.cor, t.inc, t.par, t.mis, p.spu)
+    }
+
+    #[test]
+    fn nervaluate_positions_use_one_unit_per_document() {
+        // Gold on a token, the prediction inside it: once token index 1 against code points
+        // 3..3, so they did not overlap (MIS + SPU); in code points they do.
+        let gold = [Mention::new("g", Span::new(3, 5), "LOC")];
+        let pred = [Mention::new("p", Span::new(3, 4), "LOC")];
+        assert_eq!(counts(&gold, &pred, Mode::Partial), (0, 0, 1, 0, 0));
+        assert_eq!(counts(&gold, &pred, Mode::Strict), (0, 1, 0, 0, 0));
+        // All on tokens: token positions, as before.
+        let pred = [Mention::new("p", Span::new(3, 8), "LOC")];
+        assert_eq!(counts(&gold, &pred, Mode::Partial), (0, 0, 1, 0, 0));
+    }
+
+    #[test]
+    fn nervaluate_empty_mention_at_zero_is_empty() {
+        // An empty mention at 0 once became the one-character entity [0, 0].
+        let gold = [Mention::new("g", Span::new(0, 2), "PER")];
+        let pred = [Mention::new("p", Span::new(0, 0), "PER")];
+        for mode in Mode::ALL {
+            assert_eq!(counts(&gold, &pred, mode), (0, 0, 0, 1, 1), "{mode:?}");
+        }
+    }
 }

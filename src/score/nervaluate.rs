@@ -18,11 +18,13 @@ pub struct Ent {
 const MIN_OVERLAP_PERCENTAGE: f64 = 1.0;
 
 fn overlap_percentage(pred: &Ent, tru: &Ent) -> f64 {
-    if pred.start > tru.end || pred.end < tru.start {
-        return 0.0;
-    }
     let os = pred.start.max(tru.start);
     let oe = pred.end.min(tru.end);
+    // A zero-width mention reaches here as `end = start - 1`: it overlaps nothing
+    // (nervaluate itself divides by zero on an empty gold entity).
+    if oe < os || tru.end < tru.start {
+        return 0.0;
+    }
     let overlap = (oe - os + 1) as f64;
     let true_span = (tru.end - tru.start + 1) as f64;
     overlap / true_span * 100.0
@@ -144,5 +146,20 @@ mod tests {
         assert_eq!((t.cor, t.inc, t.par, t.mis, t.spu), (2, 1, 0, 1, 1));
         let (x, _, _) = evaluate(Mode::Exact, &gold, &pred);
         assert_eq!((x.cor, x.inc, x.par, x.mis, x.spu), (2, 1, 0, 1, 1));
+    }
+
+    #[test]
+    fn zero_width_mentions_overlap_nothing() {
+        // Found by the `score` fuzz target: an empty span becomes `end = start - 1`, and
+        // the overlap arithmetic underflowed.
+        let gold = [e("PER", 3, 2), e("LOC", 0, 5)];
+        let pred = [e("PER", 0, 5), e("PER", 3, 2)];
+        for mode in Mode::ALL {
+            let (t, _, _) = evaluate(mode, &gold, &pred);
+            assert_eq!(t.cor + t.inc + t.par + t.mis, 2, "{mode:?}");
+        }
+        let (s, _, _) = evaluate(Mode::Strict, &gold, &pred);
+        // Same bounds still match; the empty pair is not an overlap of anything else.
+        assert_eq!((s.cor, s.inc, s.mis, s.spu), (1, 1, 0, 0));
     }
 }

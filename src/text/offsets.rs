@@ -106,7 +106,7 @@ impl OffsetIndex {
         if self.is_identity() {
             return (b <= self.byte_len).then_some(b);
         }
-        self.char_to_byte.binary_search(&(b as u32)).ok()
+        self.char_to_byte.binary_search(&u32::try_from(b).ok()?).ok()
     }
 
     /// UTF-16 offset -> code point offset; `None` past the end or between the two halves
@@ -115,7 +115,7 @@ impl OffsetIndex {
         if self.char_to_utf16.is_empty() {
             return (u <= self.char_len()).then_some(u);
         }
-        self.char_to_utf16.binary_search(&(u as u32)).ok()
+        self.char_to_utf16.binary_search(&u32::try_from(u).ok()?).ok()
     }
 
     /// Code point offset -> UTF-16 offset.
@@ -128,7 +128,7 @@ impl OffsetIndex {
 
     /// True when `b` is a character boundary (0 and the length included).
     pub fn is_boundary(&self, b: usize) -> bool {
-        if self.is_identity() { b <= self.byte_len } else { self.char_to_byte.binary_search(&(b as u32)).is_ok() }
+        self.byte_to_char(b).is_some()
     }
 
     /// An offset in `unit` -> byte offset; `None` past the end or inside a character.
@@ -181,6 +181,21 @@ mod tests {
         assert_eq!(ix.to_byte(3, OffsetUnit::Utf16), Some(6));
         assert_eq!(ix.from_byte(6, OffsetUnit::Utf16), Some(3));
         assert_eq!(&t[ix.to_byte(1, OffsetUnit::Char).unwrap_or(0)..], "😀x");
+    }
+
+    #[test]
+    fn offsets_beyond_u32_are_refused() {
+        // The tables hold u32; an offset of 2^32 once wrapped to 0 and converted.
+        let ix = OffsetIndex::new("é😀");
+        for big in [1usize << 32, (1 << 32) + 2, usize::MAX] {
+            assert_eq!(ix.byte_to_char(big), None);
+            assert_eq!(ix.utf16_to_char(big), None);
+            assert!(!ix.is_boundary(big));
+            for unit in [OffsetUnit::Byte, OffsetUnit::Char, OffsetUnit::Utf16] {
+                assert_eq!(ix.to_byte(big, unit), None, "{unit:?}");
+                assert_eq!(ix.from_byte(big, unit), None, "{unit:?}");
+            }
+        }
     }
 
     #[test]
