@@ -28,7 +28,7 @@ TABLE_FORMAT  ?= markdown
 BIN_DIR   = target/$(if $(filter dev test,$(PROFILE)),debug,$(PROFILE))
 IEVAL     = $(BIN_DIR)/ieval
 
-.PHONY: all build eval eval-conll tables report compare test test-rust test-python check fmt fmt-check lint bench schemas fuzz clean
+.PHONY: all build eval eval-conll tables report compare test test-rust test-python check fmt fmt-check lint bench bench-scale schemas fuzz clean
 
 all: build
 
@@ -96,6 +96,15 @@ bench:
 	$(CARGO) build --release --bin ieval
 	$(CARGO) bench -- --quick
 	$(PYTHON) benches/side_by_side.py --ieval target/release/ieval
+
+## Convert and score generated corpora of SCALE_SIZES articles (~5 KB, 20 entities, 3
+## events each; two systems): time and peak RSS (benches/SCALE_RESULTS.md). 1M articles
+## need ~25 GB free in SCALE_WORK.
+SCALE_SIZES ?= 100000,300000,1000000
+SCALE_WORK  ?= /tmp/ieval-scale
+bench-scale:
+	$(CARGO) build --release --bin ieval
+	$(PYTHON) benches/scale.py run --ieval target/release/ieval --sizes $(SCALE_SIZES) --work $(SCALE_WORK)
 
 ## Fuzz every reader, the tag decoder, offsets and the matcher for FUZZ_SECONDS each,
 ## FUZZ_JOBS at a time, on stable Rust (cargo-fuzz with RUSTC_BOOTSTRAP=1, no sanitizer:

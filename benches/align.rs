@@ -7,6 +7,10 @@ use ieval::align::{Aligner, LabelOptions};
 use ieval::formats::Record;
 use ieval::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 
+// The allocator of the `ieval` binary (src/main.rs), so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A small deterministic generator (xorshift), so the bench needs no extra crates.
 struct Rng(u64);
 

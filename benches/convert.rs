@@ -19,6 +19,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ieval::formats::parquet::CorpusWriter;
 use ieval::formats::{self, Format, ReadOptions, Record};
 
+// The allocator of the `ieval` binary (src/main.rs), so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Size of each generated input.
 const INPUT_BYTES: usize = 4 << 20;
 

@@ -17,6 +17,10 @@ use ieval::model::{Document, Mention, Span};
 use ieval::score::Profile;
 use ieval::score::entity::score_document;
 
+// The allocator of the `ieval` binary (src/main.rs), so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A tiny seeded generator (SplitMix64) so the inputs are the same on every run.
 struct Rng(u64);
 

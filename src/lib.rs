@@ -13,5 +13,6 @@ pub mod output;
 pub mod report;
 pub mod schemas;
 pub mod score;
+pub mod shard;
 pub mod stats;
 pub mod suite;

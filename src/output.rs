@@ -1,6 +1,16 @@
 //! Crash-safe output: every file is written to a temporary file in the same directory and
 //! renamed over the target only when complete, so an interrupted or failed run never leaves
-//! a partial file and never damages the previous one.
+//! a partial file and never damages the previous one. A directory of files (a corpus) is
+//! written as a whole the same way ([`AtomicDir`]).
+//!
+//! The guarantee, precisely: at every moment — whatever kills the process, `kill -9`
+//! included — the target path holds either the complete previous output or the complete
+//! new one (or nothing, when there was no previous output). A process killed while writing
+//! may leave its temporary file or directory behind: its name starts with a dot and ends in
+//! `.tmp` (`.NAME.PID.XXXXXX.tmp`), no reader of ieval's looks at hidden files, and the next
+//! write of the same output removes it (once process PID is gone). A write that
+//! fails (disk full, read-only directory, `ulimit -f`) is an error naming the output, and
+//! the temporary is removed.
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -29,8 +39,9 @@ impl AtomicFile {
         };
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        sweep_stale(&dir, &name);
         let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&temp_prefix(&name))
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| Error::io(path, e))?;
@@ -67,6 +78,214 @@ impl Write for AtomicFile {
     }
 }
 
+/// A directory written as a whole: files go into a hidden temporary directory beside the
+/// target, and [`AtomicDir::commit`] puts it in place of the target in one step (Linux:
+/// `renameat2(RENAME_EXCHANGE)`, so the old directory is replaced atomically, then removed;
+/// elsewhere, or on a file system without it: the old directory is renamed aside first, so
+/// a crash between the two renames leaves it at `.NAME.PID.old.tmp`, and the next write of
+/// the same output puts it back first). Dropping it without
+/// committing removes the temporary directory.
+pub struct AtomicDir {
+    target: PathBuf,
+    tmp: Option<PathBuf>,
+}
+
+impl AtomicDir {
+    pub fn create(target: &Path) -> Result<Self> {
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        sweep_stale(&parent, &name);
+        let tmp = tempfile::Builder::new()
+            .prefix(&temp_prefix(&name))
+            .suffix(".tmp")
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io(target, e))?
+            .keep();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755));
+        }
+        Ok(AtomicDir { target: target.to_path_buf(), tmp: Some(tmp) })
+    }
+
+    /// Where to write the files.
+    pub fn path(&self) -> &Path {
+        self.tmp.as_deref().unwrap_or(&self.target)
+    }
+
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Put the written directory in place of the target.
+    pub fn commit(mut self) -> Result<()> {
+        let Some(tmp) = self.tmp.take() else { return Ok(()) };
+        let target = self.target.clone();
+        let r = swap_in(&tmp, &target);
+        if r.is_err() {
+            let _ = fs::remove_dir_all(&tmp);
+        }
+        r?;
+        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // The rename is durable once the directory holding it is.
+            let _ = fs::File::open(parent).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AtomicDir {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = fs::remove_dir_all(tmp);
+        }
+    }
+}
+
+/// The start of a temporary's name for the output `name`: `.NAME.PID.` (then random
+/// characters and `.tmp`), so that a later run can tell a dead writer's leftovers.
+fn temp_prefix(name: &str) -> String {
+    format!(".{name}.{}.", std::process::id())
+}
+
+/// `text` (an error message) with this process's temporary names (`.NAME.PID.XXXXXX.tmp`)
+/// replaced by the names of the outputs they become (`NAME`), and the `at path "..."`
+/// that the temporary-file layer appends to its errors left out when it repeats the output.
+pub fn untemp_text(text: &str) -> String {
+    let marker = format!(".{}.", std::process::id());
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(&marker) {
+        // The temporary's name starts at the last '.' that follows a separator before `i`.
+        let head = &rest[..i];
+        let start = head.rfind(['/', '"', ' ', '(', '\\']).map_or(0, |k| k + 1);
+        let tail = &rest[i + marker.len()..];
+        let tmp_end = tail.find(".tmp").filter(|&j| !tail[..j].contains(['/', ' ', '"']));
+        match (rest[start..].starts_with('.'), tmp_end) {
+            (true, Some(j)) if start < i => {
+                out.push_str(&rest[..start]);
+                out.push_str(&rest[start + 1..i]);
+                rest = &tail[j + 4..];
+            }
+            _ => {
+                out.push_str(&rest[..i + marker.len()]);
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    // `: File too large (os error 27) at path "/x/out.json"` after `out.json: ...` (also
+    // inside a quoted message, with the quotes escaped).
+    for (open, close) in [(" at path \"", "\""), (" at path \\\"", "\\\"")] {
+        while let Some(k) = out.find(open) {
+            let quoted = &out[k + open.len()..];
+            let Some(end) = quoted.find(close) else { break };
+            let p = quoted[..end].to_string();
+            let name = Path::new(&p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name.is_empty() || !out[..k].contains(&name) {
+                break;
+            }
+            out.replace_range(k..k + open.len() + end + close.len(), "");
+        }
+    }
+    out
+}
+
+/// Remove the temporaries of `name` in `dir` left by writers that are gone (killed with
+/// `kill -9`, say, so that they could not clean up). A temporary of a live process — another
+/// ieval writing the same output at this moment — is left alone. Linux only (a process is
+/// alive when `/proc/PID` exists); elsewhere nothing is removed. Best effort: errors are
+/// ignored.
+fn sweep_stale(dir: &Path, name: &str) {
+    if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let prefix = format!(".{name}.");
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let Some(f) = file.to_str() else { continue };
+        let Some(rest) = f.strip_prefix(&prefix) else { continue };
+        if !rest.ends_with(".tmp") {
+            continue;
+        }
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let p = e.path();
+        if rest.ends_with(".old.tmp") {
+            // The previous directory, renamed aside by a writer that died before putting
+            // the new one in place: it is the output, so it goes back.
+            let target = dir.join(name);
+            if fs::symlink_metadata(&target).is_err() {
+                let _ = fs::rename(&p, &target);
+                continue;
+            }
+        }
+        let _ = match e.file_type() {
+            Ok(t) if t.is_dir() => fs::remove_dir_all(&p),
+            _ => fs::remove_file(&p),
+        };
+    }
+}
+
+/// Move `tmp` to `target`, replacing a directory there.
+fn swap_in(tmp: &Path, target: &Path) -> Result<()> {
+    match fs::symlink_metadata(target) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return fs::rename(tmp, target).map_err(|e| Error::io(target, e));
+        }
+        Err(e) => return Err(Error::io(target, e)),
+        Ok(m) if !m.is_dir() => {
+            return Err(Error::io(
+                target,
+                io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a directory: not replaced"),
+            ));
+        }
+        Ok(_) => {}
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, tmp, CWD, target, RenameFlags::EXCHANGE) {
+            Ok(()) => {
+                // `tmp` now holds the old directory.
+                let _ = fs::remove_dir_all(tmp);
+                return Ok(());
+            }
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+            Err(e) => return Err(Error::io(target, e.into())),
+        }
+    }
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let aside = tmp.with_file_name(format!(".{name}.{}.old.tmp", std::process::id()));
+    fs::rename(target, &aside).map_err(|e| Error::io(target, e))?;
+    if let Err(e) = fs::rename(tmp, target) {
+        let _ = fs::rename(&aside, target);
+        return Err(Error::io(target, e));
+    }
+    let _ = fs::remove_dir_all(&aside);
+    Ok(())
+}
+
+/// Make writes past the file size limit (`ulimit -f`) fail with an error (EFBIG) instead
+/// of killing the process with SIGXFSZ, so that the error names the file and temporary
+/// files are cleaned up. Call once at start-up.
+pub fn catch_file_size_signal() {
+    #[cfg(unix)]
+    {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicBool;
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, Arc::new(AtomicBool::new(false)));
+    }
+}
+
 /// Write a whole file atomically.
 pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     let mut f = AtomicFile::create(path)?;
@@ -77,6 +296,85 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_names_in_messages() {
+        let pid = std::process::id();
+        let m = format!(
+            "/w/.old.{pid}.w3yQa7.tmp/documents.parquet: External: File too large (os error 27) at path \"/w/.old.{pid}.w3yQa7.tmp/.documents.parquet.{pid}.jyf7r4.tmp\""
+        );
+        assert_eq!(untemp_text(&m), "/w/old/documents.parquet: External: File too large (os error 27)");
+        let m = format!("s.json: File too large (os error 27) at path \"/tmp/.s.json.{pid}.Fv4hyT.tmp\"");
+        assert_eq!(untemp_text(&m), "s.json: File too large (os error 27)");
+        assert_eq!(untemp_text("plain message .1.2.tmp"), "plain message .1.2.tmp");
+        let m = format!(
+            "/w/.c.{pid}.Ab1.tmp/documents.parquet: Parquet error: fail: \"File too large (os error 27) at path \\\"/w/.c.{pid}.Ab1.tmp/.documents.parquet.{pid}.x.tmp\\\"\""
+        );
+        assert_eq!(untemp_text(&m), "/w/c/documents.parquet: Parquet error: fail: \"File too large (os error 27)\"");
+        assert_eq!(untemp_text(&format!("a .{pid}. b")), format!("a .{pid}. b"));
+    }
+
+    #[test]
+    fn stale_temporaries_of_dead_writers_are_swept() {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let root = tempfile::tempdir().expect("tempdir");
+        let dead = u32::MAX; // above any pid_max
+        let stale = root.path().join(format!(".out.json.{dead}.abc123.tmp"));
+        fs::write(&stale, "partial").expect("write");
+        let live = root.path().join(format!(".out.json.{}.def456.tmp", std::process::id()));
+        fs::write(&live, "in progress").expect("write");
+        let other = root.path().join(format!(".out.jsonl.{dead}.abc123.tmp"));
+        fs::write(&other, "another output's").expect("write");
+        let mut f = AtomicFile::create(&root.path().join("out.json")).expect("create");
+        f.write_all(b"{}").expect("write");
+        f.commit().expect("commit");
+        assert!(!stale.exists(), "a dead writer's temporary is removed");
+        assert!(live.exists(), "a live writer's temporary stays");
+        assert!(other.exists(), "another output's temporary stays");
+        // A directory renamed aside by a writer that died mid-swap is put back.
+        let aside = root.path().join(format!(".corpus.{dead}.old.tmp"));
+        fs::create_dir(&aside).expect("mkdir");
+        fs::write(aside.join("documents.parquet"), "old").expect("write");
+        let d = AtomicDir::create(&root.path().join("corpus")).expect("create");
+        assert_eq!(fs::read_to_string(root.path().join("corpus/documents.parquet")).expect("read"), "old");
+        drop(d);
+        assert!(!aside.exists());
+    }
+
+    #[test]
+    fn directory_replaced_whole() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let target = root.path().join("corpus");
+        let d = AtomicDir::create(&target).expect("create");
+        fs::write(d.path().join("a"), "1").expect("write");
+        d.commit().expect("commit");
+        assert_eq!(fs::read_to_string(target.join("a")).expect("read"), "1");
+        // Replacing: the old files go, the new ones come, nothing else is left.
+        let d = AtomicDir::create(&target).expect("create");
+        fs::write(d.path().join("b"), "2").expect("write");
+        assert!(target.join("a").is_file(), "the old directory stays until commit");
+        d.commit().expect("commit");
+        assert!(!target.join("a").exists());
+        assert_eq!(fs::read_to_string(target.join("b")).expect("read"), "2");
+        // Abandoned: the old directory survives and the temporary goes.
+        {
+            let d = AtomicDir::create(&target).expect("create");
+            fs::write(d.path().join("c"), "3").expect("write");
+        }
+        assert!(target.join("b").is_file());
+        let names: Vec<String> = fs::read_dir(root.path())
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+            .collect();
+        assert_eq!(names, vec!["corpus".to_string()], "no temporary left");
+        // A file in the way is not replaced.
+        fs::write(root.path().join("f"), "x").expect("write");
+        let d = AtomicDir::create(&root.path().join("f")).expect("create");
+        assert!(d.commit().is_err());
+        assert_eq!(fs::read_to_string(root.path().join("f")).expect("read"), "x");
+    }
 
     #[test]
     fn commit_or_nothing() {

@@ -283,6 +283,12 @@ fn write_output(args: &Args, docs: &[Document], sets: &mut [AnnotationSet], corp
         }
         _ => {
             let dir = &args.out;
+            if ieval::formats::parquet::is_partitioned(dir) {
+                return Err(Error::usage(format!(
+                    "{} is a partitioned corpus: align writes sets into flat corpus directories (give another --out)",
+                    dir.display()
+                )));
+            }
             let mut files = std::collections::HashSet::new();
             for s in sets.iter() {
                 validate_set_name(s.meta.name())?;

@@ -205,7 +205,7 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options) -> Result<Load
         return Err(Error::data(gold.display().to_string(), "no documents: the gold input is empty"));
     }
     let modes = args.profile.modes();
-    let docs = |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(d, modes)).collect() };
+    let docs = |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(&d, modes)).collect() };
     let stats = compare::compare(&docs(0), &docs(1), args.profile.zero_for_undefined(), opts, args.per_document)?;
     Ok((names, stats, Some(collector.changes), args.profile.name().to_string()))
 }

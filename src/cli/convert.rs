@@ -12,8 +12,21 @@ Output (--out), chosen by --to or by the path:
   FILE.jsonl     ieval JSONL (one set: --set NAME, default gold or the only set)
   FILE.conll     CoNLL, one tag column per set (--scheme-out iob2 or iobes)
 
-Outputs are written to a temporary file and renamed into place, so a failed run leaves
-nothing behind and never damages an earlier output.
+Predictions (--pred [NAME=]PATH, repeatable) are added to the corpus as systems
+(systems/NAME.parquet), paired with the input's documents by id: one corpus directory with
+the gold and every system, read back as one stream.
+
+Large corpora: --partition-by split|source|published-month writes a hive-style dataset
+(documents/KEY=VALUE/part-00000.parquet, gold/..., systems/NAME/...) that DuckDB, polars,
+Spark and pyarrow read as one table per directory and every ieval command reads like a
+corpus directory; documents without a value go to KEY=__HIVE_DEFAULT_PARTITION__.
+--shard K/N (0-based) writes only the documents whose id hashes to K (FNV-1a 64 mod N).
+Conversion streams: memory holds a few batches of documents, whatever the corpus size.
+
+Outputs are written to a temporary file (a corpus: a temporary directory beside it, .NAME.
+XXXXXX.tmp) and renamed into place, so a failed or killed run leaves no partial output
+and never damages an earlier one: --out holds the old corpus or the new one, whole. An
+existing --out directory must be a corpus (it is replaced as a whole) or empty.
 
 Input formats (--from, guessed when absent): parquet (a corpus directory), conll, jsonl
 (ieval), brat (.txt + .ann pairs; a directory is searched recursively), prodigy and doccano
@@ -37,16 +50,21 @@ Examples:
   ieval convert corpus/testb --to jsonl --out testb.jsonl
   ieval convert ../shared/articles --to jsonl --out articles.jsonl
   ieval convert corpus/testb --to conll --scheme-out iobes --out testb.iobes.conll
-  ieval convert conll_sharp.txt --align --corpus corpus/testb --out sharp_on_testb/";
+  ieval convert conll_sharp.txt --align --corpus corpus/testb --out sharp_on_testb/
+  ieval convert gold.jsonl --pred v1=v1.jsonl --pred v2=v2.jsonl --out corpus/news
+  ieval convert news.jsonl --partition-by published-month --out corpus/news-by-month
+  ieval convert corpus/news --shard 0/8 --out corpus/news-shard-0";
 
 use std::path::{Path, PathBuf};
 
 use ieval::formats::conll::ConllWriter;
 use ieval::formats::jsonl::JsonlWriter;
-use ieval::formats::parquet::CorpusWriter;
-use ieval::formats::{self, Diagnostics, Source};
-use ieval::output::AtomicFile;
+use ieval::formats::parquet::{CorpusWriter, PartitionBy, PartitionedWriter, is_corpus_dir};
+use ieval::formats::{self, Diagnostics, ShardFilter, Source};
+use ieval::output::{AtomicDir, AtomicFile};
 use ieval::report::TableFormat;
+use ieval::score::{Missing, PairBy, Pairing};
+use ieval::shard::Shard;
 use ieval::stats::CorpusStats;
 use ieval::tags::Scheme;
 use ieval::{Error, Result};
@@ -93,10 +111,26 @@ pub struct Args {
     /// With --align: the corpus whose documents the labels are placed on.
     #[arg(long, value_name = "DIR")]
     corpus: Option<PathBuf>,
+    /// Add a system's predictions, `[NAME=]PATH` (repeatable): written as
+    /// systems/NAME.parquet, paired with the input's documents by id.
+    #[arg(long, short = 'p', value_name = "[NAME=]PATH")]
+    pred: Vec<String>,
+    /// With --pred: a document on one side only is an error (default), or empty (an
+    /// unannotated document in the set that lacks it).
+    #[arg(long, default_value = "error", value_name = "POLICY")]
+    missing: Missing,
+    /// Write only shard K of N (0-based: 0/4 .. 3/4; documents by FNV-1a 64 of their id
+    /// mod N).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Write a partitioned (hive-style) corpus: split, source or published-month.
+    #[arg(long, value_name = "KEY")]
+    partition_by: Option<PartitionBy>,
 }
 
 enum Sink {
-    Parquet(Box<CorpusWriter>),
+    Parquet(Box<CorpusWriter>, AtomicDir),
+    Partitioned(Box<PartitionedWriter>, AtomicDir),
     Jsonl(JsonlWriter<AtomicFile>, usize),
     Conll(ConllWriter<AtomicFile>),
 }
@@ -146,6 +180,24 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             Out::open(None)?.put(&(text.join("\n") + "\n"))?;
         }
     }
+    if !args.pred.is_empty() {
+        if args.missing == Missing::Skip {
+            return Err(Error::usage("convert --pred: --missing is error or empty"));
+        }
+        let named: Vec<(String, PathBuf)> = args
+            .pred
+            .iter()
+            .map(|p| {
+                let (name, path) = super::score::split_pred(p);
+                (name.unwrap_or_else(|| super::score::stem(&path)), path)
+            })
+            .collect();
+        let preds = super::score::open_pred_sources(&args.inputs[0], &named, &args.input)?;
+        let pairing = Pairing::new(src, preds, PairBy::Id, args.missing)?.restrict(args.shard);
+        src = Box::new(pairing.into_source());
+    } else if let Some(shard) = args.shard.filter(|s| !s.is_all()) {
+        src = Box::new(ShardFilter::new(src, shard));
+    }
     let to = args.to.unwrap_or_else(|| {
         let ext = args.out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         match ext.as_str() {
@@ -154,10 +206,19 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             _ => OutFormat::Parquet,
         }
     });
-    let new_dirs = match to {
-        OutFormat::Parquet => NewDirs::before(&[args.out.join("systems"), args.out.clone()]),
-        _ => NewDirs::before(&[args.out.parent().map(Path::to_path_buf).unwrap_or_default()]),
-    };
+    if args.partition_by.is_some() && to != OutFormat::Parquet {
+        return Err(Error::usage("--partition-by writes a corpus directory: leave out --to, or give --to parquet"));
+    }
+    if to == OutFormat::Parquet && args.out.exists() {
+        let empty = std::fs::read_dir(&args.out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !args.out.is_dir() || !(empty || is_corpus_dir(&args.out)) {
+            return Err(Error::usage(format!(
+                "{} exists and is not an ieval corpus directory: not replacing it (give a new --out)",
+                args.out.display()
+            )));
+        }
+    }
+    let new_dirs = NewDirs::before(&[args.out.parent().map(Path::to_path_buf).unwrap_or_default()]);
     let r = convert(&args, format, src, to);
     if r.is_err() {
         // The writers are gone by now (their temporary files with them).
@@ -169,27 +230,41 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
 fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: OutFormat) -> Result<i32> {
     let provenance = format!("{}:{}", format.name(), describe(&args.inputs));
     let mut write_diag = Diagnostics::default();
-    let mut sink = match to {
-        OutFormat::Parquet => Sink::Parquet(Box::new(CorpusWriter::create(&args.out, src.sets(), &provenance)?)),
-        OutFormat::Jsonl => {
+    let mut sink = match (to, args.partition_by) {
+        (OutFormat::Parquet, None) => {
+            let dir = AtomicDir::create(&args.out)?;
+            Sink::Parquet(Box::new(CorpusWriter::create(dir.path(), src.sets(), &provenance)?), dir)
+        }
+        (OutFormat::Parquet, Some(by)) => {
+            let dir = AtomicDir::create(&args.out)?;
+            Sink::Partitioned(Box::new(PartitionedWriter::create(dir.path(), src.sets(), &provenance, by)?), dir)
+        }
+        (OutFormat::Jsonl, _) => {
             let k = pick_set(src.as_ref(), args.set.as_deref())?;
             Sink::Jsonl(JsonlWriter::new(AtomicFile::create(&args.out)?, &args.out), k)
         }
-        OutFormat::Conll => Sink::Conll(ConllWriter::new(AtomicFile::create(&args.out)?, args.scheme_out, &args.out)),
+        (OutFormat::Conll, _) => {
+            Sink::Conll(ConllWriter::new(AtomicFile::create(&args.out)?, args.scheme_out, &args.out))
+        }
     };
+
     let mut stats = CorpusStats::new(src.sets());
-    let mut seen = std::collections::HashMap::new();
+    // Ids seen, with their position: a million documents cost tens of megabytes here, not
+    // their origins.
+    let mut seen: std::collections::HashMap<Box<str>, u64> = std::collections::HashMap::new();
     for rec in src.by_ref() {
         let rec = rec?;
-        if let Some(first) = seen.insert(rec.document.id.clone(), rec.origin.clone()) {
+        let n = seen.len() as u64 + 1;
+        if let Some(first) = seen.insert(rec.document.id.as_str().into(), n) {
             return Err(Error::data(
                 rec.origin,
-                format!("duplicate document id {:?} (first seen at {first})", rec.document.id),
+                format!("duplicate document id {:?} (first seen at document {first} of the input)", rec.document.id),
             ));
         }
         stats.add(&rec);
         match &mut sink {
-            Sink::Parquet(w) => w.write(&rec.document, &rec.sets)?,
+            Sink::Parquet(w, _) => w.write(&rec.document, &rec.sets)?,
+            Sink::Partitioned(w, _) => w.write(&rec.document, &rec.sets)?,
             Sink::Jsonl(w, k) => match rec.sets.get(*k) {
                 Some(a) => w.write(&rec.document, a)?,
                 None => w.write(&rec.document, &ieval::model::DocAnnotations::new(rec.document.id.clone()))?,
@@ -200,13 +275,20 @@ fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: O
             }
         }
     }
-    if stats.documents == 0 {
+    if stats.documents == 0 && args.shard.is_none_or(|s| s.is_all()) {
         return Err(Error::data(describe(&args.inputs), "no documents: the input is empty"));
     }
     stats.diagnostics = src.take_diagnostics();
     stats.diagnostics.merge(write_diag);
     match sink {
-        Sink::Parquet(w) => w.finish()?,
+        Sink::Parquet(w, dir) => {
+            w.finish()?;
+            dir.commit()?
+        }
+        Sink::Partitioned(w, dir) => {
+            w.finish()?;
+            dir.commit()?
+        }
         Sink::Jsonl(w, _) => w.finish()?.commit()?,
         Sink::Conll(w) => w.finish()?.commit()?,
     }

@@ -4,6 +4,7 @@
 mod align;
 mod compare;
 mod convert;
+mod merge;
 mod report;
 mod run;
 mod schemas;
@@ -59,6 +60,7 @@ enum Command {
     Align(align::Args),
     Stats(stats::Args),
     Score(score::Args),
+    Merge(merge::Args),
     Compare(compare::Args),
     Report(report::Args),
     #[cfg(feature = "analysis")]
@@ -69,6 +71,7 @@ enum Command {
 
 /// Run the CLI and return the process exit status.
 pub fn main() -> i32 {
+    ieval::output::catch_file_size_signal();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -85,6 +88,7 @@ pub fn main() -> i32 {
         Command::Align(a) => align::run(a, &cli.global),
         Command::Stats(a) => stats::run(a, &cli.global),
         Command::Score(a) => score::run(a, &cli.global),
+        Command::Merge(a) => merge::run(a, &cli.global),
         Command::Compare(a) => compare::run(a, &cli.global),
         Command::Report(a) => report::run(a, &cli.global),
         #[cfg(feature = "analysis")]
@@ -96,10 +100,16 @@ pub fn main() -> i32 {
         Ok(code) => code,
         Err(e) if e.is_broken_pipe() => 0,
         Err(e) => {
-            eprintln!("ieval: error: {e}");
+            // Outputs are written under temporary names (`.NAME.PID.XXXXXX.tmp`): an error
+            // names the output the user asked for.
+            let top = ieval::output::untemp_text(&e.to_string());
+            eprintln!("ieval: error: {top}");
             let mut src = std::error::Error::source(&e);
             while let Some(s) = src {
-                eprintln!("  caused by: {s}");
+                let cause = ieval::output::untemp_text(&s.to_string());
+                if !top.contains(&cause) {
+                    eprintln!("  caused by: {cause}");
+                }
                 src = s.source();
             }
             e.exit_code()

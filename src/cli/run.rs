@@ -54,6 +54,11 @@ pub struct Args {
     /// Only these systems (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "SYSTEMS")]
     only: Vec<String>,
+    /// Score only shard K of N of every dataset (0-based: 0/4 .. 3/4; documents by FNV-1a
+    /// 64 of their id mod N; commands get only the shard's documents). Shard units go to
+    /// DIR/shards/; `ieval merge --results DIR` combines them once all N are there.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<ieval::shard::Shard>,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value = "table")]
     format: ReportFormat,
@@ -64,7 +69,13 @@ pub struct Args {
 
 pub fn run(args: Args, g: &Global) -> Result<i32> {
     let suite = Suite::load(&args.suite)?;
-    let opts = RunOptions { results: args.results.clone(), jobs: g.jobs, force: args.force, only: args.only.clone() };
+    let opts = RunOptions {
+        results: args.results.clone(),
+        jobs: g.jobs,
+        force: args.force,
+        only: args.only.clone(),
+        shard: args.shard,
+    };
     let progress = Progress::new(!g.quiet && std::io::stderr().is_terminal());
     let report = ieval::suite::run(&suite, &opts, &progress)?;
     progress.clear();

@@ -57,8 +57,10 @@ use ieval::score::report::{
     ScoreReport, TYPE_ROLE_TABLE, build, confusion_table, event_summary_table, has_label_table, label_table,
     summary_table,
 };
-use ieval::score::run::{DetailSink, NoDetails, ScoreOptions, Task, score_with};
+use ieval::score::run::{DetailSink, DocDetails, ScoreOptions, Task, score_with};
+use ieval::score::shards::CountsWriter;
 use ieval::score::{EventOptions, Missing, PairBy, Pairing, Profile};
+use ieval::shard::Shard;
 use ieval::tags::Scheme;
 use ieval::{Error, Result};
 
@@ -138,6 +140,51 @@ pub struct Args {
     /// With --align: match text ignoring case.
     #[arg(long)]
     ignore_case: bool,
+    /// Score only shard K of N (0-based: 0/4 .. 3/4): the documents whose id hashes to K
+    /// (FNV-1a 64 mod N). Every document is still read and paired; the printed scores are
+    /// the shard's. Write --counts and combine the shards with `ieval merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Write every document's counts (per system, metric and label) to FILE.parquet, for
+    /// `ieval merge` (shards) or for analysis (DuckDB, polars).
+    #[arg(long, value_name = "FILE")]
+    counts: Option<PathBuf>,
+}
+
+/// The detail sinks of a run: the error listing and the counts file.
+struct Sinks {
+    errors: Option<ErrorWriter>,
+    counts: Option<CountsWriter>,
+}
+
+impl DetailSink for Sinks {
+    fn document(&mut self, item: &ieval::score::Item, system: usize, details: &DocDetails) -> Result<()> {
+        match &mut self.errors {
+            Some(w) => w.document(item, system, details),
+            None => Ok(()),
+        }
+    }
+
+    fn counts(
+        &mut self,
+        index: u64,
+        doc_id: &str,
+        system: usize,
+        entities: &ieval::score::EntityCounts,
+        events: Option<&ieval::score::EventCounts>,
+    ) -> Result<()> {
+        match &mut self.counts {
+            Some(w) => w.counts(index, doc_id, system, entities, events),
+            None => Ok(()),
+        }
+    }
+}
+
+/// How a report is rendered (shared with `ieval merge`).
+pub(super) struct RenderOpts<'a> {
+    pub format: ReportFormat,
+    pub labels: &'a str,
+    pub confusion: bool,
 }
 
 /// Split `NAME=PATH` (a bare path takes no name).
@@ -169,6 +216,11 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         }
     }
     let opts = profile_read_options(&args.input, args.profile);
+    if args.shard.is_some() && args.align {
+        return Err(Error::usage(
+            "--shard does not go with --align (alignment works on the whole corpus in memory): convert with --align first, then score the shards",
+        ));
+    }
     if args.corpus.is_some() && !args.align {
         return Err(Error::usage("--corpus goes with --align"));
     }
@@ -203,31 +255,41 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     }
     let names: Vec<String> = pairing.systems().iter().map(|s| s.name().to_string()).collect();
     let errw = match &args.errors {
-        Some(p) => Some(ErrorWriter::create(p, names)?),
+        Some(p) => Some(ErrorWriter::create(p, names.clone())?),
         None => None,
     };
-    let mut errw = errw.map(|w| w.with_events_required(matches!(args.task, Task::Events | Task::All)));
-    let want = errw.is_some();
-    let run = {
-        let sink: &mut dyn DetailSink = match errw.as_mut() {
-            Some(w) => w,
-            None => &mut NoDetails,
-        };
-        let so = ScoreOptions { profile: args.profile, task: args.task, events, details: want };
-        score_with(pairing, so, sink)?
+    let errors = errw.map(|w| w.with_events_required(matches!(args.task, Task::Events | Task::All)));
+    let want = errors.is_some();
+    let so = ScoreOptions {
+        profile: args.profile,
+        task: args.task,
+        events,
+        details: want,
+        doc_labels: false,
+        shard: args.shard,
     };
-    if run.gold_documents == 0 {
+    let counts = match &args.counts {
+        Some(p) => Some(CountsWriter::create(p, names, &so)?),
+        None => None,
+    };
+    let mut sinks = Sinks { errors, counts };
+    let run = score_with(pairing, so, &mut sinks)?;
+    if run.input_documents == 0 {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
     }
-    if let Some(w) = errw {
+    if let Some(w) = sinks.errors {
         w.finish()?;
+    }
+    if let Some(w) = sinks.counts {
+        w.finish(&run)?;
     }
     let mut report = build(&run);
     if let Some(a) = &alignment {
         report.alignment = serde_json::to_value(a).ok();
     }
+    let ro = RenderOpts { format: args.format, labels: &args.labels, confusion: args.confusion };
     let mut out = Out::open(args.output.as_deref())?;
-    out.put(&render(&report, &args, alignment.as_ref())?)?;
+    out.put(&render(&report, &ro, alignment.as_ref())?)?;
     out.finish()?;
     Ok(0)
 }
@@ -250,6 +312,24 @@ fn profile_read_options(input: &InputArgs, profile: Profile) -> ReadOptions {
     opts
 }
 
+/// Prediction sources with the set names they provide.
+pub(super) type NamedSources = Vec<(Vec<String>, Box<dyn Source>)>;
+
+/// Open every named prediction input as a source (for `convert --pred`).
+pub(super) fn open_pred_sources(
+    gold_path: &Path,
+    named: &[(String, PathBuf)],
+    input: &InputArgs,
+) -> Result<NamedSources> {
+    Ok(open_preds(gold_path, named, input, None, &input.read_options(), false)?
+        .into_iter()
+        .filter_map(|p| match p {
+            PredInput::Source(n, s) => Some((n, s)),
+            PredInput::Strings(..) => None,
+        })
+        .collect())
+}
+
 /// Open every named prediction input. With `align`, string-only label files are
 /// recognised (they are located in the text later).
 fn open_preds(
@@ -268,14 +348,15 @@ fn open_preds(
             preds.push(PredInput::Strings(name, path));
             continue;
         }
-        let src: Box<dyn Source> = if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
+        let parquet_file = path.extension().is_some_and(|e| e == "parquet") && path.is_file();
+        let src: Box<dyn Source> = if parquet_file || ieval::formats::parquet::layout::is_table_dir(&path) {
             if !is_corpus_dir(gold_path) {
                 return Err(Error::usage(format!(
-                    "{}: a Parquet annotation file needs the documents of a gold corpus directory (--gold DIR)",
+                    "{}: a Parquet annotation table needs the documents of a gold corpus directory (--gold DIR)",
                     path.display()
                 )));
             }
-            Box::new(ParquetSource::open(&gold_path.join("documents.parquet"), std::slice::from_ref(&path))?)
+            Box::new(ParquetSource::open_with_sets(gold_path, std::slice::from_ref(&path))?)
         } else {
             let mut po = opts.clone();
             po.conll.tag_columns = pred_tag_cols.cloned().unwrap_or_default();
@@ -387,7 +468,11 @@ pub(super) fn open_pairing(
     Pairing::new(gold, preds, pair, missing)
 }
 
-fn render(r: &ScoreReport, args: &Args, alignment: Option<&BTreeMap<String, AlignReport>>) -> Result<String> {
+pub(super) fn render(
+    r: &ScoreReport,
+    args: &RenderOpts,
+    alignment: Option<&BTreeMap<String, AlignReport>>,
+) -> Result<String> {
     let tf = match args.format {
         ReportFormat::Json => {
             return Ok(serde_json::to_string_pretty(r).map_err(|e| Error::data("scores", e.to_string()))? + "\n");
@@ -419,7 +504,7 @@ fn render(r: &ScoreReport, args: &Args, alignment: Option<&BTreeMap<String, Alig
         let title = if has_entities { matching } else { format!("{head}; {matching}") };
         tables.push(event_summary_table(r).with_title(title));
     }
-    let names: Vec<String> = match args.labels.as_str() {
+    let names: Vec<String> = match args.labels {
         "none" => Vec::new(),
         "all" => {
             let mut v: Vec<String> = ["strict", "exact", "partial", "type"].iter().map(|s| s.to_string()).collect();

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Location, Result};
 
@@ -11,12 +11,12 @@ use crate::error::{Error, Location, Result};
 const EXAMPLES: usize = 5;
 
 /// One kind of repair or problem.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diag {
     /// What happened, in words.
     pub message: String,
     /// True for information that is not a repair or problem (a guessed scheme, say).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub note: bool,
     pub count: u64,
     /// The first locations (`path:line` or `path (document id)`), in input order.
@@ -24,7 +24,7 @@ pub struct Diag {
 }
 
 /// Counted repairs and problems by kind (a short kebab-case code).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Diagnostics {
     pub kinds: BTreeMap<String, Diag>,

@@ -156,6 +156,39 @@ impl Source for MemorySource {
     }
 }
 
+/// The records of a source that belong to a shard ([`crate::shard`]).
+pub struct ShardFilter {
+    inner: Box<dyn Source>,
+    shard: crate::shard::Shard,
+}
+
+impl ShardFilter {
+    pub fn new(inner: Box<dyn Source>, shard: crate::shard::Shard) -> Self {
+        ShardFilter { inner, shard }
+    }
+}
+
+impl Iterator for ShardFilter {
+    type Item = Result<Record>;
+    fn next(&mut self) -> Option<Result<Record>> {
+        loop {
+            match self.inner.next()? {
+                Ok(r) if !self.shard.contains(&r.document.id) => continue,
+                other => return Some(other),
+            }
+        }
+    }
+}
+
+impl Source for ShardFilter {
+    fn sets(&self) -> &[SetMeta] {
+        self.inner.sets()
+    }
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        self.inner.take_diagnostics()
+    }
+}
+
 /// An input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {

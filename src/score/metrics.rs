@@ -145,6 +145,35 @@ pub fn document_avg(docs: &[Summary], zero: bool) -> Prf {
     macro_avg(docs, zero)
 }
 
+/// [`document_avg`] over a stream, in one pass (the same sums in the same order, so the
+/// same numbers to the last bit).
+pub fn document_avg_iter(docs: impl Iterator<Item = Summary>, zero: bool) -> Prf {
+    #[derive(Default)]
+    struct Acc(f64, usize);
+    impl Acc {
+        fn add(&mut self, x: Option<f64>, zero: bool) {
+            match x {
+                Some(x) => {
+                    self.0 += x;
+                    self.1 += 1;
+                }
+                None if zero => self.1 += 1,
+                None => {}
+            }
+        }
+        fn get(&self) -> Option<f64> {
+            (self.1 > 0).then(|| self.0 / self.1 as f64)
+        }
+    }
+    let (mut p, mut r, mut f) = (Acc::default(), Acc::default(), Acc::default());
+    for d in docs {
+        p.add(d.precision, zero);
+        r.add(d.recall, zero);
+        f.add(d.f1, zero);
+    }
+    Prf { precision: p.get(), recall: r.get(), f1: f.get() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,11 +14,13 @@ pub mod event;
 pub mod matching;
 pub mod metrics;
 pub mod nervaluate;
+pub mod packed;
 pub mod pair;
 pub mod profile;
 pub mod report;
 pub mod resample;
 pub mod run;
+pub mod shards;
 
 pub use counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally};
 pub use event::{EventCounts, EventMetric, EventOptions};

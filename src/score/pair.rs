@@ -13,6 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use crate::error::{Error, Result};
 use crate::formats::{Diagnostics, Record, Source};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
+use crate::shard::Shard;
 
 /// How prediction documents find their gold document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,6 +64,10 @@ impl std::str::FromStr for Missing {
 /// document and the policy says skip).
 #[derive(Debug, Clone)]
 pub struct Item {
+    /// The document's position in the paired stream of the whole input: gold documents in
+    /// gold order, then predicted-only ones (`--missing empty`). The same whether or not the
+    /// pairing is restricted to a shard.
+    pub position: u64,
     pub doc: Document,
     pub gold: DocAnnotations,
     pub preds: Vec<Option<DocAnnotations>>,
@@ -103,9 +108,16 @@ impl Cursor {
         Ok(self.ahead.front())
     }
 
-    fn by_id(&mut self, doc: &Document) -> Result<Option<Record>> {
+    fn by_id(&mut self, doc: &Document, shard: Option<Shard>) -> Result<Option<Record>> {
         if let Some(map) = &mut self.map {
             return Ok(map.remove(&doc.id));
+        }
+        if let Some(s) = shard {
+            // Predictions of other shards' documents are not ours to pair (they may be
+            // there or not): pass over them, so that lockstep holds either way.
+            while self.peek()?.is_some_and(|r| !s.contains(&r.document.id)) {
+                self.ahead.pop_front();
+            }
         }
         match self.peek()? {
             Some(r) if r.document.id == doc.id => return Ok(self.ahead.pop_front()),
@@ -119,6 +131,9 @@ impl Cursor {
         }
         for r in self.src.by_ref() {
             let r = r?;
+            if shard.is_some_and(|s| !s.contains(&r.document.id)) {
+                continue;
+            }
             if let Some(prev) = map.insert(r.document.id.clone(), r) {
                 return Err(Error::data(
                     prev.origin,
@@ -246,6 +261,8 @@ pub struct Pairing {
     /// Prediction documents left over, when `missing` is `Empty` (scored against nothing).
     leftovers: VecDeque<Item>,
     finished: bool,
+    /// Pair only this shard's documents (see [`Pairing::restrict`]).
+    shard: Option<Shard>,
     pub gold_documents: u64,
 }
 
@@ -311,8 +328,19 @@ impl Pairing {
             tokens_done: 0,
             leftovers: VecDeque::new(),
             finished: false,
+            shard: None,
             gold_documents: 0,
         })
+    }
+
+    /// Pair only the documents of `shard`: other gold documents are read (and, paired by
+    /// tokens, their tokens consumed) but yield no item; predictions of other documents are
+    /// passed over, whether the prediction input has them or not (a system run on the
+    /// shard's documents only). Without this, every document is paired and a caller that
+    /// scores one shard filters the items (so that the diagnostics are the whole input's).
+    pub fn restrict(mut self, shard: Option<Shard>) -> Self {
+        self.shard = shard.filter(|s| !s.is_all());
+        self
     }
 
     pub fn systems(&self) -> &[SetMeta] {
@@ -339,16 +367,25 @@ impl Pairing {
     }
 
     fn next_item(&mut self) -> Result<Option<Item>> {
-        if let Some(it) = self.leftovers.pop_front() {
-            return Ok(Some(it));
+        loop {
+            if let Some(it) = self.leftovers.pop_front() {
+                return Ok(Some(it));
+            }
+            if self.finished {
+                return Ok(None);
+            }
+            let Some(rec) = self.gold.next().transpose()? else {
+                self.finish()?;
+                continue;
+            };
+            if let Some(item) = self.pair(rec)? {
+                return Ok(Some(item));
+            }
         }
-        if self.finished {
-            return Ok(None);
-        }
-        let Some(rec) = self.gold.next().transpose()? else {
-            self.finish()?;
-            return Ok(self.leftovers.pop_front());
-        };
+    }
+
+    /// Pair one gold record (`None`: outside the shard).
+    fn pair(&mut self, rec: Record) -> Result<Option<Item>> {
         self.gold_documents += 1;
         let mut sets = rec.sets;
         let gold = std::mem::take(&mut sets[self.gold_set]);
@@ -357,6 +394,7 @@ impl Pairing {
         let doc = rec.document;
         let offset = self.tokens_done;
         self.tokens_done += doc.tokens.len();
+        let mine = self.shard.is_none_or(|s| s.contains(&doc.id));
         for c in &mut self.cursors {
             if matches!(c.mode, Mode::Undecided) {
                 c.mode = match self.by {
@@ -378,7 +416,8 @@ impl Pairing {
                     }
                     preds.extend(c.by_tokens(&doc, offset)?.into_iter().map(Some));
                 }
-                _ => match c.by_id(&doc)? {
+                _ if !mine => {}
+                _ => match c.by_id(&doc, self.shard)? {
                     Some(r) => {
                         if r.document.text != doc.text {
                             return Err(Error::data(
@@ -416,7 +455,7 @@ impl Pairing {
                 },
             }
         }
-        Ok(Some(Item { doc, gold, preds }))
+        Ok(mine.then_some(Item { position: self.gold_documents - 1, doc, gold, preds }))
     }
 
     /// After the last gold document: predictions for unknown documents, and unused tokens.
@@ -424,6 +463,7 @@ impl Pairing {
         self.finished = true;
         let nsys = self.systems.len();
         let mut first_sys = self.embedded.len();
+        let mut extra = 0u64;
         for c in &mut self.cursors {
             match c.mode {
                 Mode::Tokens => {
@@ -449,11 +489,22 @@ impl Pairing {
                     for r in c.src.by_ref() {
                         left.push(r?);
                     }
+                    // Positions count every predicted-only document, in or out of the shard.
+                    let mut left: Vec<(u64, Record)> = left
+                        .into_iter()
+                        .map(|r| {
+                            extra += 1;
+                            (self.gold_documents + extra - 1, r)
+                        })
+                        .collect();
+                    if let Some(s) = self.shard {
+                        left.retain(|(_, r)| s.contains(&r.document.id));
+                    }
                     if !left.is_empty() {
                         match self.missing {
                             Missing::Error => {
                                 let ids: Vec<String> =
-                                    left.iter().take(5).map(|r| format!("{:?}", r.document.id)).collect();
+                                    left.iter().take(5).map(|(_, r)| format!("{:?}", r.document.id)).collect();
                                 return Err(Error::data(
                                     c.name.clone(),
                                     format!(
@@ -465,7 +516,7 @@ impl Pairing {
                                 ));
                             }
                             Missing::Skip => {
-                                for r in &left {
+                                for (_, r) in &left {
                                     let id = r.document.id.clone();
                                     c.diag.record(
                                         "unknown-document",
@@ -475,13 +526,13 @@ impl Pairing {
                                 }
                             }
                             Missing::Empty => {
-                                for r in left {
+                                for (position, r) in left {
                                     let mut preds: Vec<Option<DocAnnotations>> = vec![None; nsys];
                                     for (k, s) in r.sets.into_iter().enumerate() {
                                         preds[first_sys + k] = Some(s);
                                     }
                                     let gold = DocAnnotations::new(r.document.id.clone());
-                                    self.leftovers.push_back(Item { doc: r.document, gold, preds });
+                                    self.leftovers.push_back(Item { position, doc: r.document, gold, preds });
                                 }
                             }
                         }
@@ -506,5 +557,48 @@ impl Iterator for Pairing {
                 Some(Err(e))
             }
         }
+    }
+}
+
+/// A pairing as a [`Source`]: each gold document with the gold set first, then every
+/// system's set (a document a system skipped reads as unannotated in it).
+pub struct PairedSource {
+    pairing: Pairing,
+    sets: Vec<SetMeta>,
+}
+
+impl Pairing {
+    pub fn into_source(self) -> PairedSource {
+        let mut sets = vec![self.gold_meta.clone()];
+        sets.extend(self.systems.iter().cloned());
+        PairedSource { pairing: self, sets }
+    }
+}
+
+impl Iterator for PairedSource {
+    type Item = Result<Record>;
+    fn next(&mut self) -> Option<Result<Record>> {
+        let item = match self.pairing.next()? {
+            Ok(i) => i,
+            Err(e) => return Some(Err(e)),
+        };
+        let id = item.doc.id.clone();
+        let mut sets = Vec::with_capacity(1 + item.preds.len());
+        sets.push(item.gold);
+        sets.extend(item.preds.into_iter().map(|p| p.unwrap_or_else(|| DocAnnotations::new(id.clone()))));
+        Some(Ok(Record { origin: format!("document {id:?}"), document: item.doc, sets }))
+    }
+}
+
+impl Source for PairedSource {
+    fn sets(&self) -> &[SetMeta] {
+        &self.sets
+    }
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        let (mut d, preds) = self.pairing.take_diagnostics();
+        for (_, p) in preds {
+            d.merge(p);
+        }
+        d
     }
 }

@@ -24,9 +24,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::counts::{EntityCounts, Mode, ModeCounts};
+use super::counts::{EntityCounts, LabelTally, Mode, ModeCounts};
 use super::event::{EventCounts, EventMetric};
-use super::metrics::{Prf, Summary, document_avg, macro_avg, summarize, weighted_avg};
+use super::metrics::{Prf, Summary, document_avg_iter, macro_avg, summarize, weighted_avg};
 use super::profile::Profile;
 use super::run::{ScoreRun, SystemScore};
 use crate::formats::Diagnostics;
@@ -119,38 +119,53 @@ pub fn event_report(total: &EventCounts, docs: &[&EventCounts], metric: EventMet
 
 /// Metrics from counts: micro, per label, the averages over labels and over documents.
 pub fn counts_report(mc: &ModeCounts, docs: &[&ModeCounts], half: bool, profile: Profile) -> ModeReport {
+    overall_report(mc, docs.iter().map(|d| d.overall), half, profile)
+}
+
+/// [`counts_report`] from each document's overall counts, streamed.
+pub fn overall_report(
+    mc: &ModeCounts,
+    docs: impl Iterator<Item = LabelTally>,
+    half: bool,
+    profile: Profile,
+) -> ModeReport {
     let zero = profile.zero_for_undefined();
     let labels: BTreeMap<String, Summary> =
         mc.labels.iter().map(|(l, t)| (l.clone(), summarize(t, half, zero))).collect();
     let label_vals: Vec<Summary> = labels.values().copied().collect();
-    let doc_vals: Vec<Summary> = docs.iter().map(|d| summarize(&d.overall, half, zero)).collect();
+    let documents = document_avg_iter(docs.map(|d| summarize(&d, half, zero)), false);
     ModeReport {
         micro: summarize(&mc.overall, half, zero),
         macro_: macro_avg(&label_vals, zero),
         weighted: weighted_avg(&label_vals, zero),
-        documents: document_avg(&doc_vals, false),
+        documents,
         labels,
     }
 }
 
 fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
     let profile = run.profile;
-    let docs: Vec<&EntityCounts> = s.docs.iter().map(|d| &d.entities).collect();
     let entities = if run.entities_scored() {
-        profile.modes().iter().map(|&m| (m.name().to_string(), mode_report(&s.total, &docs, m, profile))).collect()
+        profile
+            .modes()
+            .iter()
+            .map(|&m| {
+                let docs = s.docs.overalls().map(|d| d.entities[m.index()]);
+                (m.name().to_string(), overall_report(s.total.mode(m), docs, m.half_credit(), profile))
+            })
+            .collect()
     } else {
         BTreeMap::new()
     };
     // A document without events on either side has undefined ratios: the document average
     // skips it, so leaving it out is the same.
-    let ev_docs: Vec<&EventCounts> = s.docs.iter().filter_map(|d| d.events.as_deref()).collect();
+    let ev_docs = |k: usize| s.docs.overalls().filter_map(move |d| d.events.map(|e| e[k]));
     let (events, event_type_roles) = if run.events_scored() {
         let events = EventMetric::ALL
             .iter()
-            .map(|&m| (m.name().to_string(), event_report(&s.events, &ev_docs, m, profile)))
+            .map(|&m| (m.name().to_string(), overall_report(s.events.metric(m), ev_docs(m.index()), false, profile)))
             .collect();
-        let tr_docs: Vec<&ModeCounts> = ev_docs.iter().map(|d| &d.type_roles).collect();
-        (events, Some(counts_report(&s.events.type_roles, &tr_docs, false, profile)))
+        (events, Some(overall_report(&s.events.type_roles, ev_docs(6), false, profile)))
     } else {
         (BTreeMap::new(), None)
     };

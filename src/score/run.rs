@@ -7,11 +7,13 @@ use rayon::prelude::*;
 use crate::error::Result;
 use crate::formats::Diagnostics;
 use crate::model::SetMeta;
+use crate::shard::Shard;
 
 use super::counts::{Confusion, EntityCounts};
 use super::entity::{DocEntityScore, score_document};
 use super::event::{self, DocEventScore, EventCounts, EventMatch, EventOptions};
 use super::matching::ModeMatch;
+use super::packed::DocScores;
 use super::pair::{Item, Pairing};
 use super::profile::Profile;
 
@@ -69,9 +71,15 @@ pub struct ScoreOptions {
     pub events: EventOptions,
     /// Keep every item's category for a [`DetailSink`].
     pub details: bool,
+    /// Keep each document's per-label counts in [`SystemScore::docs`] (paired tests and the
+    /// results store need them; a report needs only each document's overall counts).
+    pub doc_labels: bool,
+    /// Score only the documents of this shard (every document is still read and paired, so
+    /// that what the readers report is the whole input's; see [`crate::shard`]).
+    pub shard: Option<Shard>,
 }
 
-/// One document's counts for one system.
+/// One document's counts for one system (as decoded from [`DocScores`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocScore {
     pub doc_id: String,
@@ -85,8 +93,8 @@ pub struct DocScore {
 #[derive(Debug, Clone)]
 pub struct SystemScore {
     pub meta: SetMeta,
-    /// Per document, in gold order (documents the system skipped are absent).
-    pub docs: Vec<DocScore>,
+    /// Per document, in gold order (documents the system skipped are absent), packed.
+    pub docs: DocScores,
     pub total: EntityCounts,
     pub events: EventCounts,
     pub confusion: Confusion,
@@ -104,6 +112,8 @@ pub struct ScoreRun {
     pub gold_events: u64,
     pub gold_arguments: u64,
     pub gold_diagnostics: Diagnostics,
+    /// Gold documents read (the whole input, also when only a shard was scored).
+    pub input_documents: u64,
     pub systems: Vec<SystemScore>,
 }
 
@@ -129,9 +139,24 @@ pub struct DocDetails {
     pub events: Option<EventMatch>,
 }
 
-/// What the caller wants to see of each scored document (for error listings).
+/// What the caller wants to see of each scored document (for error listings, per-document
+/// counts files).
 pub trait DetailSink {
+    /// The item-level outcome (called only when [`ScoreOptions::details`] is on).
     fn document(&mut self, item: &Item, system: usize, details: &DocDetails) -> Result<()>;
+    /// The counts of one document and system, in document order; `index` is the document's
+    /// position in the paired stream (gold order, then predicted-only documents), the same
+    /// in every shard of a run.
+    fn counts(
+        &mut self,
+        _index: u64,
+        _doc_id: &str,
+        _system: usize,
+        _entities: &EntityCounts,
+        _events: Option<&EventCounts>,
+    ) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// No details wanted.
@@ -146,7 +171,8 @@ impl DetailSink for NoDetails {
 /// Score every system on every document of the pairing (entities only, the historical
 /// entry point; see [`score_with`]).
 pub fn score(pairing: Pairing, profile: Profile, sink: &mut dyn DetailSink, want_details: bool) -> Result<ScoreRun> {
-    let opts = ScoreOptions { profile, task: Task::Entities, details: want_details, ..Default::default() };
+    let opts =
+        ScoreOptions { profile, task: Task::Entities, details: want_details, doc_labels: true, ..Default::default() };
     score_with(pairing, opts, sink)
 }
 
@@ -177,7 +203,7 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
         .iter()
         .map(|m| SystemScore {
             meta: m.clone(),
-            docs: Vec::new(),
+            docs: DocScores::new(opts.doc_labels),
             total: EntityCounts::default(),
             events: EventCounts::default(),
             confusion: Confusion::default(),
@@ -187,15 +213,23 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
     let mut gold_entities = 0u64;
     let mut gold_events = 0u64;
     let mut gold_arguments = 0u64;
+    // Sharded: the stream positions of the shard's documents (to tell gold documents from
+    // predicted-only ones at the end).
+    let mut shard_items: Vec<u64> = Vec::new();
     // Reading runs in its own thread, a few batches ahead of scoring, so that parsing and
     // matching overlap; the order of batches (and so of every sum) is the input order.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Item>>>(4);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Item)>>>(4);
+    let shard = opts.shard.filter(|s| !s.is_all());
     let reader = move || {
         loop {
             let mut batch = Vec::with_capacity(BATCH);
             for item in pairing.by_ref() {
                 match item {
-                    Ok(i) => batch.push(i),
+                    Ok(i) => {
+                        if shard.is_none_or(|s| s.contains(&i.doc.id)) {
+                            batch.push((i.position, i));
+                        }
+                    }
                     Err(e) => {
                         let _ = tx.send(Err(e));
                         return pairing;
@@ -218,9 +252,12 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                 type Scored = Vec<Option<(DocEntityScore, DocEventScore)>>;
                 let scored: Vec<Scored> = batch
                     .par_iter()
-                    .map(|item| item.preds.iter().map(|p| p.as_ref().map(|p| score_one(item, p, &opts))).collect())
+                    .map(|(_, item)| item.preds.iter().map(|p| p.as_ref().map(|p| score_one(item, p, &opts))).collect())
                     .collect();
-                for (item, per_sys) in batch.iter().zip(scored) {
+                for ((index, item), per_sys) in batch.iter().zip(scored) {
+                    if shard.is_some() {
+                        shard_items.push(*index);
+                    }
                     gold_entities += item.gold.entities.len() as u64;
                     gold_events += item.gold.events.len() as u64;
                     gold_arguments += item.gold.events.iter().map(|e| e.arguments.len() as u64).sum::<u64>();
@@ -235,11 +272,9 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                             sink.document(item, k, &d)?;
                         }
                         let has_events = !item.gold.events.is_empty() || pred_has_events(item, k);
-                        sys.docs.push(DocScore {
-                            doc_id: item.doc.id.clone(),
-                            entities: ents.counts,
-                            events: has_events.then(|| Box::new(evs.counts)),
-                        });
+                        let events = has_events.then_some(&evs.counts);
+                        sink.counts(*index, &item.doc.id, k, &ents.counts, events)?;
+                        sys.docs.push(&item.doc.id, &ents.counts, events);
                     }
                 }
             }
@@ -258,15 +293,23 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
             s.diagnostics.merge(d);
         }
     }
+    // A shard counts its own gold documents; predicted-only documents come after the gold
+    // ones in the stream.
+    let gold_documents = if shard.is_some() {
+        shard_items.iter().filter(|&&i| i < pairing.gold_documents).count() as u64
+    } else {
+        pairing.gold_documents
+    };
     Ok(ScoreRun {
         profile,
         options: opts,
         gold: pairing.gold_meta().clone(),
-        gold_documents: pairing.gold_documents,
+        gold_documents,
         gold_entities,
         gold_events,
         gold_arguments,
         gold_diagnostics,
+        input_documents: pairing.gold_documents,
         systems,
     })
 }

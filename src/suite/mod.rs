@@ -5,10 +5,12 @@
 
 pub mod command;
 pub mod hash;
+pub mod merge;
 pub mod runner;
 pub mod spec;
 pub mod store;
 
+pub use merge::{Merged, merge_shards};
 pub use runner::{Event, Observer, RunOptions, RunReport, Silent, UnitOutcome, run};
 pub use spec::{Suite, Task};
 pub use store::{CountKey, CountRow, Filter, Manifest, Status, Store, Unit, UnitCounts, UnitMeta};

@@ -26,8 +26,9 @@ use crate::formats::{self, Diagnostics, Format, MemorySource, ReadOptions, Recor
 use crate::model::{DocAnnotations, Document, SetMeta};
 use crate::score::event::{EventCounts, EventMetric, EventOptions};
 use crate::score::metrics::{Summary, summarize};
-use crate::score::run::{DocScore, NoDetails, ScoreOptions, Task as ScoreTask, score_with};
+use crate::score::run::{DetailSink, DocScore, ScoreOptions, Task as ScoreTask, score_with};
 use crate::score::{Pairing, Profile};
+use crate::shard::Shard;
 use crate::tags::Scheme;
 
 use super::command::{self, Job};
@@ -49,6 +50,9 @@ pub struct RunOptions {
     pub force: bool,
     /// Only these systems (empty: all).
     pub only: Vec<String>,
+    /// Score only this shard of every dataset's documents (commands get only its documents);
+    /// the units go to the store's `shards/` area, for `ieval merge --results`.
+    pub shard: Option<Shard>,
 }
 
 /// What the runner is doing, for progress displays.
@@ -300,6 +304,8 @@ struct Plan<'s> {
     ds: usize,
     sys: &'s SystemSpec,
     run_id: String,
+    /// A shard unit: the run id of the whole unit.
+    unsharded: Option<String>,
     inputs: BTreeMap<String, String>,
     /// A problem found while planning (a prediction file missing): the unit is an error.
     problem: Option<String>,
@@ -364,7 +370,13 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
             )));
         }
     }
-    let store = Store::new(&opts.results);
+    let shard = opts.shard.filter(|s| !s.is_all());
+    // Shard units are kept apart (`shards/`), so that tables never mistake one for a
+    // whole unit; `ieval merge --results` combines them into the main store.
+    let store = match shard {
+        Some(_) => Store::new(opts.results.join("shards")),
+        None => Store::new(&opts.results),
+    };
     std::fs::create_dir_all(store.root()).map_err(|e| Error::io(store.root(), e))?;
 
     let mut datasets: Vec<DatasetState> = suite
@@ -434,7 +446,11 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
                     }
                 }
             }
-            let run_id = run_id(suite, ds.spec, &ds_hash, sys, &sys_inputs);
+            let unsharded = run_id(suite, ds.spec, &ds_hash, sys, &sys_inputs);
+            let (run_id, unsharded) = match shard {
+                Some(s) => (shard_run_id(&unsharded, s), Some(unsharded)),
+                None => (unsharded, None),
+            };
             let reused = if opts.force || problem.is_some() || !store.is_done(&ds.spec.name, &sys.name, &run_id) {
                 None
             } else {
@@ -443,7 +459,7 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
             if reused.is_some() && matches!(sys.kind, SystemKind::Command(_)) {
                 predictions = Some(output_path(&store, &ds.spec.name, sys, &run_id));
             }
-            plans.push(Plan { ds: di, sys, run_id, inputs, problem, predictions, reused, command: None });
+            plans.push(Plan { ds: di, sys, run_id, unsharded, inputs, problem, predictions, reused, command: None });
         }
     }
     let to_run: Vec<usize> = (0..plans.len())
@@ -468,8 +484,12 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
             let first = ds.spec.profiles.first().copied().unwrap_or_default();
             let r = ds.gold(first, obs).and_then(|g| {
                 let hash = ds.hash.clone().unwrap_or_default();
-                let path = store.work_dir(&ds.spec.name).join(format!("documents-{hash}.jsonl"));
-                write_documents(&g, &path).map(|_| path).map_err(|e| e.to_string())
+                let name = match shard {
+                    Some(s) => format!("documents-{hash}-shard-{}-of-{}.jsonl", s.index, s.count),
+                    None => format!("documents-{hash}.jsonl"),
+                };
+                let path = store.work_dir(&ds.spec.name).join(name);
+                write_documents(&g, &path, shard).map(|_| path).map_err(|e| e.to_string())
             });
             ds.documents = Some(r);
         }
@@ -481,9 +501,11 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
             }
             None => continue,
         };
-        let output = absolute(&output_path(&store, &ds.spec.name, sys, &run_id));
-        let dir = output.parent().map(Path::to_path_buf).unwrap_or_default();
-        let _ = std::fs::remove_file(&output);
+        // The command writes into a directory of its own attempt (two `ieval run` on one store
+        // may run the same unit at once); a complete output is renamed into place after.
+        let canonical = absolute(&output_path(&store, &ds.spec.name, sys, &run_id));
+        let dir = canonical.parent().map(Path::to_path_buf).unwrap_or_default().join(attempt_name());
+        let output = dir.join(canonical.file_name().unwrap_or_default());
         let mut vars = BTreeMap::new();
         vars.insert("input", docs.display().to_string());
         vars.insert("output", output.display().to_string());
@@ -509,8 +531,11 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
 
     // 3. Commands, at most `jobs` at a time.
     let outcomes = run_jobs(&jobs, &plans, &datasets, opts.jobs, obs);
-    for ((i, _), o) in jobs.iter().zip(outcomes) {
-        plans[*i].command = Some(o);
+    for ((i, job), o) in jobs.iter().zip(outcomes) {
+        let plan = &mut plans[*i];
+        let canonical = absolute(&output_path(&store, &datasets[plan.ds].spec.name, plan.sys, &plan.run_id));
+        plan.predictions = Some(settle_attempt(plan.predictions.as_deref(), job, &canonical, o.status));
+        plan.command = Some(o);
     }
 
     // 4. Score and store.
@@ -538,7 +563,7 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
                 reused: true,
                 message: m.message.clone(),
                 seconds: m.seconds,
-                counts_file: m.counts_file.clone(),
+                counts_file: m.counts_file.clone().map(|rel| rel_to_results(shard, rel)),
             });
             continue;
         }
@@ -557,7 +582,7 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
             if is_command && !pred.is_file() {
                 Err((Status::Failed, format!("the command exited 0 but wrote no predictions to {}", pred.display())))
             } else {
-                score_unit(ds, plan.sys, &pred, obs).map_err(|(dataset_fault, m)| {
+                score_unit(ds, plan.sys, &pred, shard, obs).map_err(|(dataset_fault, m)| {
                     // An unreadable output is the command's failure; an unreadable gold is not.
                     let status = if is_command && !dataset_fault { Status::Failed } else { Status::Error };
                     (status, m)
@@ -599,6 +624,8 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
             seconds,
             inputs: plan.inputs.clone(),
             counts_file: counts_file.clone(),
+            shard: shard.map(|s| s.to_string()),
+            unsharded_run_id: plan.unsharded.clone(),
         };
         store.write_manifest(&manifest)?;
         obs.event(Event::UnitDone { dataset: &dname, system: &sname, status, reused: false });
@@ -611,7 +638,7 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
             reused: false,
             message,
             seconds,
-            counts_file,
+            counts_file: counts_file.map(|rel| rel_to_results(shard, rel)),
         });
     }
     let dataset_errors = datasets.iter().filter_map(|d| d.error.clone().map(|e| (d.spec.name.clone(), e))).collect();
@@ -622,6 +649,53 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
         units,
         dataset_errors,
     })
+}
+
+/// The run id of a shard unit: FNV-1a 64 over the whole unit's run id and the shard.
+fn shard_run_id(unsharded: &str, shard: Shard) -> String {
+    Fnv::new().field("unsharded", unsharded).field("shard", &shard.to_string()).hex()
+}
+
+/// A path relative to the store of a (shard) unit, made relative to the results directory.
+fn rel_to_results(shard: Option<Shard>, rel: String) -> String {
+    if shard.is_some() { format!("shards/{rel}") } else { rel }
+}
+
+/// A hidden directory name unique to this attempt (process id, time, counter).
+fn attempt_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!(".attempt-{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// After a command: move its output and logs from the attempt directory into place (a
+/// rename, so a reader sees the old or the new file, whole) and remove the directory.
+/// Returns where the predictions are.
+fn settle_attempt(attempt_output: Option<&Path>, job: &Job, canonical: &Path, status: Status) -> PathBuf {
+    let Some(out) = attempt_output else { return canonical.to_path_buf() };
+    let Some(dir) = out.parent() else { return canonical.to_path_buf() };
+    let target_dir = canonical.parent().map(Path::to_path_buf).unwrap_or_default();
+    for log in [&job.stdout, &job.stderr] {
+        if log.is_file() && log != out {
+            let name = log.file_name().unwrap_or_default();
+            let _ = std::fs::rename(log, target_dir.join(name));
+        }
+    }
+    let result = if status == Status::Ok && out.is_file() {
+        match std::fs::rename(out, canonical) {
+            Ok(()) => canonical.to_path_buf(),
+            Err(_) => out.to_path_buf(),
+        }
+    } else {
+        // A failed command's output is not kept; nothing at the canonical path either.
+        let _ = std::fs::remove_file(canonical);
+        canonical.to_path_buf()
+    };
+    if result == canonical {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    result
 }
 
 /// Where a command system writes its predictions for a unit.
@@ -696,14 +770,15 @@ fn run_jobs(
         .collect()
 }
 
-/// The dataset's documents as ieval JSONL without annotations (what commands read).
-fn write_documents(gold: &Gold, path: &Path) -> Result<()> {
+/// The dataset's documents (of a shard) as ieval JSONL without annotations (what
+/// commands read).
+fn write_documents(gold: &Gold, path: &Path, shard: Option<Shard>) -> Result<()> {
     if path.is_file() {
         return Ok(()); // written atomically by an earlier run: complete
     }
     let file = crate::output::AtomicFile::create(path)?;
     let mut w = formats::jsonl::JsonlWriter::new(file, path);
-    for r in &gold.records {
+    for r in gold.records.iter().filter(|r| shard.is_none_or(|s| s.contains(&r.document.id))) {
         w.write(&r.document, &DocAnnotations::new(r.document.id.clone()))?;
     }
     w.finish()?.commit()
@@ -718,7 +793,7 @@ fn open_predictions(ds: &DatasetSpec, sys: &SystemSpec, path: &Path, profile: Pr
                 path.display()
             )));
         }
-        return Ok(Box::new(ParquetSource::open(&ds.path.join("documents.parquet"), &[path.to_path_buf()])?));
+        return Ok(Box::new(ParquetSource::open_with_sets(&ds.path, &[path.to_path_buf()])?));
     }
     let reader = ds.reader.overridden_by(&sys.reader);
     let mut o = with_profile(reader.read_options(), profile);
@@ -762,9 +837,11 @@ fn score_unit(
     ds: &mut DatasetState,
     sys: &SystemSpec,
     pred: &Path,
+    shard: Option<Shard>,
     obs: &dyn Observer,
 ) -> std::result::Result<(UnitCounts, Option<String>), (bool, String)> {
     let mut counts = UnitCounts::default();
+    let mut positions = Positions::default();
     let mut notes: Vec<String> = Vec::new();
     let spec = ds.spec;
     let tasks = sys.tasks_on(spec);
@@ -777,15 +854,18 @@ fn score_unit(
         };
         let pairing =
             Pairing::new(Box::new(MemSource::new(gold)), vec![(vec![sys.name.clone()], src)], sys.pair, sys.missing)
-                .map_err(|e| (false, e.to_string()))?;
+                .map_err(|e| (false, e.to_string()))?
+                .restrict(shard);
         let want_events = tasks.contains(&Task::Events);
         let so = ScoreOptions {
             profile,
             task: if want_events { ScoreTask::All } else { ScoreTask::Entities },
             events: EventOptions::default(),
             details: false,
+            doc_labels: true,
+            shard,
         };
-        let run = score_with(pairing, so, &mut NoDetails).map_err(|e| (false, e.to_string()))?;
+        let run = score_with(pairing, so, &mut positions).map_err(|e| (false, e.to_string()))?;
         let Some(s) = run.systems.first() else {
             return Err((false, "no system was scored".into()));
         };
@@ -794,9 +874,9 @@ fn score_unit(
         {
             notes.push(r);
         }
-        for d in &s.docs {
+        for d in s.docs.iter() {
             for &task in &tasks {
-                if !add_rows(&mut counts, task, profile, d) {
+                if !add_rows(&mut counts, task, profile, &d) {
                     let n = format!("{} not scored: this ieval has no {} scorer yet", task.name(), task.name());
                     if !notes.contains(&n) {
                         notes.push(n);
@@ -805,8 +885,32 @@ fn score_unit(
             }
         }
     }
+    if shard.is_some() {
+        counts.positions = counts.docs.iter().map(|d| positions.0.get(d).copied().unwrap_or(u64::MAX)).collect();
+    }
     let note = (!notes.is_empty()).then(|| notes.join("; "));
     Ok((counts, note))
+}
+
+/// Each scored document's position in the paired stream (for shard units).
+#[derive(Default)]
+struct Positions(HashMap<String, u64>);
+
+impl DetailSink for Positions {
+    fn document(&mut self, _: &crate::score::Item, _: usize, _: &crate::score::run::DocDetails) -> Result<()> {
+        Ok(())
+    }
+    fn counts(
+        &mut self,
+        index: u64,
+        doc_id: &str,
+        _: usize,
+        _: &crate::score::EntityCounts,
+        _: Option<&EventCounts>,
+    ) -> Result<()> {
+        self.0.entry(doc_id.to_string()).or_insert(index);
+        Ok(())
+    }
 }
 
 /// Add one document's counts for one task; false when the task has no counts to give.

@@ -127,6 +127,9 @@ pub struct UnitCounts {
     pub docs: Vec<String>,
     pub series: BTreeMap<CountKey, Vec<LabelTally>>,
     index: HashMap<String, usize>,
+    /// Shard units: each document's position in the whole dataset's paired stream, aligned
+    /// with `docs` (written as a `doc_index` column; empty otherwise).
+    pub positions: Vec<u64>,
 }
 
 impl UnitCounts {
@@ -227,6 +230,12 @@ pub struct Manifest {
     pub inputs: BTreeMap<String, String>,
     /// Relative to the store's root (`counts/dataset=.../system=.../<run_id>.parquet`).
     pub counts_file: Option<String>,
+    /// A shard unit (`K/N`, under `shards/`): which shard of the documents it scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// A shard unit: the run id of the unit its shards merge into (`ieval merge --results`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsharded_run_id: Option<String>,
 }
 
 impl Manifest {
@@ -464,9 +473,16 @@ pub fn counts_of(rows: &[CountRow]) -> UnitCounts {
     c
 }
 
-/// Write one counts file atomically.
+/// Write one counts file atomically. A shard unit's file (`counts.positions` given) has a
+/// last column more, `doc_index` (uint64): each document's position in the whole dataset.
 pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result<()> {
-    let schema = counts_schema();
+    let mut schema = counts_schema();
+    let sharded = !counts.positions.is_empty();
+    if sharded {
+        let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields.push(Field::new("doc_index", DataType::UInt64, false));
+        schema = Arc::new(Schema::new(fields));
+    }
     let kv = |k: &str, v: &str| KeyValue::new(k.to_string(), Some(v.to_string()));
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
@@ -480,6 +496,7 @@ pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result
     let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
     let mut keys: Vec<&CountKey> = Vec::new();
     let mut docs: Vec<&str> = Vec::new();
+    let mut positions: Vec<u64> = Vec::new();
     let mut vals: [Vec<u64>; 8] = Default::default();
     for (key, v) in &counts.series {
         for (i, t) in v.iter().enumerate() {
@@ -488,6 +505,9 @@ pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result
             }
             keys.push(key);
             docs.push(&counts.docs[i]);
+            if sharded {
+                positions.push(counts.positions.get(i).copied().unwrap_or(u64::MAX));
+            }
             for (col, x) in vals.iter_mut().zip(tally_values(t)) {
                 col.push(x);
             }
@@ -513,10 +533,34 @@ pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result
     for v in vals {
         cols.push(Arc::new(UInt64Array::from(v)));
     }
+    if sharded {
+        cols.push(Arc::new(UInt64Array::from(positions)));
+    }
     let batch = RecordBatch::try_new(schema, cols).map_err(|e| Error::parquet(path, e))?;
     w.write(&batch).map_err(|e| Error::parquet(path, e))?;
     let file = w.into_inner().map_err(|e| Error::parquet(path, e))?;
     file.commit()
+}
+
+/// The `doc_index` of each document of a shard unit's counts file.
+pub fn read_positions(path: &Path) -> Result<HashMap<String, u64>> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| Error::parquet(path, e))?;
+    let reader = builder.with_batch_size(8192).build().map_err(|e| Error::parquet(path, e))?;
+    let mut out = HashMap::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| Error::parquet(path, e))?;
+        let (Some(ids), Some(pos)) = (batch.column_by_name("doc_id"), batch.column_by_name("doc_index")) else {
+            return Err(Error::parquet(path, "not a shard unit's counts file (no doc_index column)"));
+        };
+        let ids = arrow::compute::cast(ids, &DataType::Utf8).map_err(|e| Error::parquet(path, e))?;
+        let pos = arrow::compute::cast(pos, &DataType::UInt64).map_err(|e| Error::parquet(path, e))?;
+        let (ids, pos) = (ids.as_string::<i32>(), pos.as_primitive::<UInt64Type>());
+        for i in 0..batch.num_rows() {
+            out.insert(ids.value(i).to_string(), pos.value(i));
+        }
+    }
+    Ok(out)
 }
 
 fn tally_values(t: &LabelTally) -> [u64; 8] {
@@ -711,6 +755,8 @@ mod tests {
             seconds: 0.5,
             inputs: BTreeMap::new(),
             counts_file: Some(rel),
+            shard: None,
+            unsharded_run_id: None,
         };
         store.write_manifest(&m).expect("manifest");
         assert!(store.is_done("d", "sys", &meta.run_id));

@@ -9,6 +9,7 @@ mod broken;
 mod common;
 mod compare;
 mod convert;
+mod crash;
 mod datasets;
 mod events;
 mod formats;
@@ -18,6 +19,7 @@ mod properties;
 mod report;
 mod schemas;
 mod score;
+mod shards;
 #[cfg(feature = "analysis")]
 mod store_fixture;
 mod suite;

@@ -1,12 +1,15 @@
 //! The Parquet corpus layout: a directory with `documents.parquet`, `gold.parquet` and
-//! `systems/<name>.parquet` (see `schemas/` and the README's data contract).
+//! `systems/<name>.parquet` (see `schemas/` and the README's data contract), or the same
+//! tables as a partitioned, hive-style dataset ([`layout`]).
 
+pub mod layout;
 mod read;
 pub mod schema;
 mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use layout::{CorpusFiles, PartitionBy, PartitionedWriter, is_partitioned};
 pub use read::{AnnotationsReader, DocumentsReader, RawAnnotations, SetCursor};
 pub use write::{AnnotationsWriter, CorpusWriter, DocumentsWriter, format_date, parse_date, set_file_name};
 
@@ -15,9 +18,9 @@ use crate::error::{Error, Result};
 use crate::model::SetMeta;
 use crate::text::OffsetIndex;
 
-/// True when `dir` looks like a corpus directory.
+/// True when `dir` looks like a corpus directory (flat or partitioned).
 pub fn is_corpus_dir(dir: &Path) -> bool {
-    dir.join("documents.parquet").is_file()
+    layout::is_corpus_dir(dir)
 }
 
 /// The annotation files of a corpus directory: `gold.parquet` first if present, then the
@@ -50,21 +53,43 @@ pub struct ParquetSource {
 }
 
 impl ParquetSource {
-    /// Open a corpus directory with all of its sets.
+    /// Open a corpus directory (either layout) with all of its sets.
     pub fn open_dir(dir: &Path) -> Result<Self> {
         if !is_corpus_dir(dir) {
-            return Err(Error::in_file(dir, "not an ieval corpus directory (no documents.parquet)"));
+            return Err(Error::in_file(dir, "not an ieval corpus directory (no documents.parquet, no documents/)"));
         }
-        Self::open(&dir.join("documents.parquet"), &set_files(dir)?)
+        let f = CorpusFiles::of(dir)?;
+        Self::open_files(&f.documents, &f.sets)
     }
 
     /// Open a documents table and any annotation tables over it.
     pub fn open(documents: &Path, sets: &[PathBuf]) -> Result<Self> {
-        let docs = DocumentsReader::open(documents)?;
+        let sets: Vec<Vec<PathBuf>> = sets.iter().map(|p| vec![p.clone()]).collect();
+        Self::open_files(std::slice::from_ref(&documents.to_path_buf()), &sets)
+    }
+
+    /// Open a documents table and annotation tables, each a list of files read in order
+    /// (the partitions of a partitioned corpus).
+    pub fn open_files(documents: &[PathBuf], sets: &[Vec<PathBuf>]) -> Result<Self> {
+        let docs = DocumentsReader::open_files(documents)?;
         let cursors: Vec<SetCursor> =
-            sets.iter().map(|p| AnnotationsReader::open(p).map(SetCursor::new)).collect::<Result<_>>()?;
+            sets.iter().map(|p| AnnotationsReader::open_files(p).map(SetCursor::new)).collect::<Result<_>>()?;
         let sets = cursors.iter().map(|c| c.meta().clone()).collect();
         Ok(ParquetSource { docs, cursors, sets, done: false })
+    }
+
+    /// The documents of a corpus directory (either layout) with annotation tables given
+    /// separately (a `.parquet` file, or a directory of a partitioned set's files).
+    pub fn open_with_sets(dir: &Path, sets: &[PathBuf]) -> Result<Self> {
+        let f = CorpusFiles::of(dir)?;
+        let sets = sets
+            .iter()
+            .map(|p| if p.is_dir() { layout::parquet_files(p) } else { Ok(vec![p.clone()]) })
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(p) = sets.iter().find(|s| s.is_empty()) {
+            return Err(Error::usage(format!("no .parquet file in {p:?}")));
+        }
+        Self::open_files(&f.documents, &sets)
     }
 
     fn next_record(&mut self) -> Result<Option<Record>> {
@@ -87,7 +112,7 @@ impl ParquetSource {
         let doc = doc?;
         let ix = OffsetIndex::new(&doc.text);
         let sets = self.cursors.iter_mut().map(|c| c.take(&doc, &ix)).collect::<Result<Vec<_>>>()?;
-        let origin = format!("documents.parquet (document {:?})", doc.id);
+        let origin = format!("{} (document {:?})", self.docs.path().display(), doc.id);
         Ok(Some(Record { document: doc, sets, origin }))
     }
 }

@@ -110,10 +110,12 @@ fn head(hs: &dyn Array, he: &dyn Array, i: usize) -> Option<Span> {
     }
 }
 
-/// Streams `documents.parquet`. Offsets (sentences, tokens) come back as bytes.
+/// Streams `documents.parquet` (or the files of a partitioned documents table, one after
+/// the other). Offsets (sentences, tokens) come back as bytes.
 pub struct DocumentsReader {
     path: PathBuf,
     reader: ParquetRecordBatchReader,
+    rest: VecDeque<PathBuf>,
     schema: SchemaRef,
     batch: Option<RecordBatch>,
     row: usize,
@@ -122,15 +124,70 @@ pub struct DocumentsReader {
 
 impl DocumentsReader {
     pub fn open(path: &Path) -> Result<Self> {
-        let (reader, kv) = open(path, "documents")?;
+        Self::open_files(std::slice::from_ref(&path.to_path_buf()))
+    }
+
+    /// Read several files as one table, in the order given.
+    pub fn open_files(paths: &[PathBuf]) -> Result<Self> {
+        let Some(first) = paths.first() else { return Err(Error::usage("no documents file given")) };
+        let (reader, kv) = open(first, "documents")?;
         Ok(DocumentsReader {
-            path: path.to_path_buf(),
+            path: first.clone(),
             reader,
+            rest: paths[1..].iter().cloned().collect(),
             schema: documents_schema(),
             batch: None,
             row: 0,
             provenance: kv.get("ieval:source").cloned(),
         })
+    }
+
+    /// The file being read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The id of the next document, without reading it (`None` at the end).
+    pub fn peek_id(&mut self) -> Option<Result<&str>> {
+        loop {
+            if self.batch.as_ref().is_some_and(|b| self.row < b.num_rows()) {
+                let b = self.batch.as_ref()?;
+                return Some(Ok(str_at(b.column(0).as_ref(), self.row).unwrap_or("")));
+            }
+            if let Err(e) = self.next_batch()? {
+                return Some(Err(e));
+            }
+        }
+    }
+
+    /// Pass over the next document.
+    pub fn skip(&mut self) {
+        self.row += 1;
+    }
+
+    /// Load the next batch (`None` at the end of the last file).
+    fn next_batch(&mut self) -> Option<Result<()>> {
+        loop {
+            match self.reader.next() {
+                Some(Ok(b)) => {
+                    return Some(normalize(&self.path, b, &self.schema).map(|b| {
+                        self.batch = Some(b);
+                        self.row = 0;
+                    }));
+                }
+                Some(Err(e)) => return Some(Err(Error::parquet(&self.path, e))),
+                None => {
+                    let next = self.rest.pop_front()?;
+                    match open(&next, "documents") {
+                        Ok((r, _)) => {
+                            self.reader = r;
+                            self.path = next;
+                        }
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+            }
+        }
     }
 
     fn row(&self, b: &RecordBatch, i: usize) -> Result<Document> {
@@ -185,15 +242,8 @@ impl Iterator for DocumentsReader {
                 self.row += 1;
                 return Some(r);
             }
-            match self.reader.next()? {
-                Ok(b) => match normalize(&self.path, b, &self.schema) {
-                    Ok(b) => {
-                        self.batch = Some(b);
-                        self.row = 0;
-                    }
-                    Err(e) => return Some(Err(e)),
-                },
-                Err(e) => return Some(Err(Error::parquet(&self.path, e))),
+            if let Err(e) = self.next_batch()? {
+                return Some(Err(e));
             }
         }
     }
@@ -241,41 +291,94 @@ impl RawAnnotations {
     }
 }
 
-/// Streams an annotation table (`gold.parquet`, `systems/<name>.parquet`).
+/// Streams an annotation table (`gold.parquet`, `systems/<name>.parquet`, or the files of a
+/// partitioned one, one after the other).
 pub struct AnnotationsReader {
     path: PathBuf,
     reader: ParquetRecordBatchReader,
+    rest: VecDeque<PathBuf>,
     schema: SchemaRef,
     batch: Option<RecordBatch>,
     row: usize,
     pub meta: SetMeta,
 }
 
+/// The set a table holds, from its metadata, else from its path: `gold.parquet`,
+/// `systems/<name>.parquet`, or a partitioned `gold/...` and `systems/<name>/...`.
+fn set_meta(path: &Path, kv: &HashMap<String, String>) -> Result<SetMeta> {
+    if let Some(j) = kv.get("ieval:set") {
+        return serde_json::from_str(j).map_err(|e| Error::parquet(path, format!("bad ieval:set metadata: {e}")));
+    }
+    // A table written by another tool: name it after the file, or its table directory.
+    let mut name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let comps: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if let Some(i) = comps.iter().rposition(|c| c == "systems")
+        && i + 2 < comps.len()
+    {
+        name = comps[i + 1].clone();
+    } else if comps.iter().rev().skip(1).any(|c| c == "gold") {
+        name = "gold".into();
+    }
+    Ok(if name == "gold" {
+        SetMeta::gold(path.display().to_string())
+    } else {
+        SetMeta::system(name, path.display().to_string())
+    })
+}
+
 impl AnnotationsReader {
     pub fn open(path: &Path) -> Result<Self> {
-        let (reader, kv) = open(path, "annotations")?;
-        let meta = match kv.get("ieval:set") {
-            Some(j) => {
-                serde_json::from_str(j).map_err(|e| Error::parquet(path, format!("bad ieval:set metadata: {e}")))?
-            }
-            None => {
-                // A table written by another tool: name it after the file.
-                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                if stem == "gold" {
-                    SetMeta::gold(path.display().to_string())
-                } else {
-                    SetMeta::system(stem, path.display().to_string())
-                }
-            }
-        };
+        Self::open_files(std::slice::from_ref(&path.to_path_buf()))
+    }
+
+    /// Read several files of one set as one table, in the order given.
+    pub fn open_files(paths: &[PathBuf]) -> Result<Self> {
+        let Some(first) = paths.first() else { return Err(Error::usage("no annotation file given")) };
+        let (reader, kv) = open(first, "annotations")?;
+        let meta = set_meta(first, &kv)?;
         Ok(AnnotationsReader {
-            path: path.to_path_buf(),
+            path: first.clone(),
             reader,
+            rest: paths[1..].iter().cloned().collect(),
             schema: annotations_schema(),
             batch: None,
             row: 0,
             meta,
         })
+    }
+
+    fn next_batch(&mut self) -> Option<Result<()>> {
+        loop {
+            match self.reader.next() {
+                Some(Ok(b)) => {
+                    return Some(normalize(&self.path, b, &self.schema).map(|b| {
+                        self.batch = Some(b);
+                        self.row = 0;
+                    }));
+                }
+                Some(Err(e)) => return Some(Err(Error::parquet(&self.path, e))),
+                None => {
+                    let next = self.rest.pop_front()?;
+                    match open(&next, "annotations").and_then(|(r, kv)| Ok((r, set_meta(&next, &kv)?))) {
+                        Ok((r, meta)) => {
+                            if meta.name() != self.meta.name() {
+                                return Some(Err(Error::parquet(
+                                    &next,
+                                    format!(
+                                        "holds set {:?}, but the files before it hold {:?}",
+                                        meta.name(),
+                                        self.meta.name()
+                                    ),
+                                )));
+                            }
+                            self.reader = r;
+                            self.path = next;
+                        }
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+            }
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -387,6 +490,26 @@ impl AnnotationsReader {
     }
 }
 
+impl AnnotationsReader {
+    /// The document id of the next row, without reading it (`None` at the end).
+    pub fn peek_id(&mut self) -> Option<Result<&str>> {
+        loop {
+            if self.batch.as_ref().is_some_and(|b| self.row < b.num_rows()) {
+                let b = self.batch.as_ref()?;
+                return Some(Ok(str_at(b.column(0).as_ref(), self.row).unwrap_or("")));
+            }
+            if let Err(e) = self.next_batch()? {
+                return Some(Err(e));
+            }
+        }
+    }
+
+    /// Pass over the next row.
+    pub fn skip(&mut self) {
+        self.row += 1;
+    }
+}
+
 impl Iterator for AnnotationsReader {
     type Item = Result<RawAnnotations>;
     fn next(&mut self) -> Option<Result<RawAnnotations>> {
@@ -398,15 +521,8 @@ impl Iterator for AnnotationsReader {
                 self.row += 1;
                 return Some(Ok(r));
             }
-            match self.reader.next()? {
-                Ok(b) => match normalize(&self.path, b, &self.schema) {
-                    Ok(b) => {
-                        self.batch = Some(b);
-                        self.row = 0;
-                    }
-                    Err(e) => return Some(Err(e)),
-                },
-                Err(e) => return Some(Err(Error::parquet(&self.path, e))),
+            if let Err(e) = self.next_batch()? {
+                return Some(Err(e));
             }
         }
     }

@@ -180,13 +180,13 @@ impl KvCols {
 /// positions are stored, so the table is empty for ASCII text and small for news in Latin
 /// script; offsets mostly come in ascending order (tokens, sentences, mentions sorted by
 /// start), so a [`Cursor`] walks that list forward instead of searching it each time.
-struct CodePoints<'a> {
+pub(super) struct CodePoints<'a> {
     text: &'a str,
     continuation: Vec<u32>,
 }
 
 impl<'a> CodePoints<'a> {
-    fn new(text: &'a str) -> Self {
+    pub(super) fn new(text: &'a str) -> Self {
         let mut continuation = Vec::new();
         if !text.is_ascii() {
             // Eight bytes at a time: most words of Latin-script news have no byte >= 0x80.
@@ -265,6 +265,8 @@ pub struct DocumentsWriter {
     tokens: SpanCols,
     meta: KvCols,
     rows: usize,
+    /// Text bytes in the batch being built (for memory budgets).
+    pending_bytes: usize,
 }
 
 impl DocumentsWriter {
@@ -298,7 +300,21 @@ impl DocumentsWriter {
             tokens: SpanCols::default(),
             meta: KvCols::default(),
             rows: 0,
+            pending_bytes: 0,
         })
+    }
+
+    /// Memory held for rows not yet written out (the batch being built and the row group
+    /// being encoded), approximately.
+    pub fn buffered_bytes(&self) -> usize {
+        self.pending_bytes + self.writer.memory_size()
+    }
+
+    /// Write the rows held so far as a row group of their own.
+    pub fn flush_row_group(&mut self) -> Result<()> {
+        self.flush()?;
+        let path = self.writer.inner().path().to_path_buf();
+        self.writer.flush().map_err(|e| Error::parquet(&path, e))
     }
 
     /// Add one document. (`_ix` is not used: the writer converts offsets itself; the
@@ -307,7 +323,7 @@ impl DocumentsWriter {
         self.add(doc, &CodePoints::new(&doc.text))
     }
 
-    fn add(&mut self, doc: &Document, cp: &CodePoints) -> Result<()> {
+    pub(super) fn add(&mut self, doc: &Document, cp: &CodePoints) -> Result<()> {
         let published = match &doc.meta.published {
             None => None,
             Some(p) => Some(parse_date(p).ok_or_else(|| {
@@ -328,6 +344,7 @@ impl DocumentsWriter {
         self.tokens.push_row(doc.tokens.iter().map(|s| cur.span(*s)));
         self.meta.push_row(doc.meta.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         self.rows += 1;
+        self.pending_bytes += doc.text.len() + 16 * (doc.tokens.len() + doc.sentences.len()) + 128;
         if self.rows >= BATCH_DOCS {
             self.flush()?;
         }
@@ -355,6 +372,7 @@ impl DocumentsWriter {
         let batch = RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| Error::parquet(&path, e))?;
         self.writer.write(&batch).map_err(|e| Error::parquet(&path, e))?;
         self.rows = 0;
+        self.pending_bytes = 0;
         Ok(())
     }
 
@@ -376,6 +394,7 @@ pub struct AnnotationsWriter {
     evs: EventCols,
     rels: RelationCols,
     rows: usize,
+    pending_bytes: usize,
 }
 
 #[derive(Default)]
@@ -460,7 +479,20 @@ impl AnnotationsWriter {
             evs: EventCols::default(),
             rels: RelationCols::default(),
             rows: 0,
+            pending_bytes: 0,
         })
+    }
+
+    /// Memory held for rows not yet written out, approximately.
+    pub fn buffered_bytes(&self) -> usize {
+        self.pending_bytes + self.writer.memory_size()
+    }
+
+    /// Write the rows held so far as a row group of their own.
+    pub fn flush_row_group(&mut self) -> Result<()> {
+        self.flush()?;
+        let path = self.writer.inner().path().to_path_buf();
+        self.writer.flush().map_err(|e| Error::parquet(&path, e))
     }
 
     /// Write one document's annotations; `text` and `ix` are the document's text and index.
@@ -470,7 +502,7 @@ impl AnnotationsWriter {
         self.add(ann, text, &CodePoints::new(text))
     }
 
-    fn add(&mut self, ann: &DocAnnotations, text: &str, cp: &CodePoints) -> Result<()> {
+    pub(super) fn add(&mut self, ann: &DocAnnotations, text: &str, cp: &CodePoints) -> Result<()> {
         self.doc_id.append_value(&ann.doc_id);
         let mut cp = cp.cursor();
         let e = &mut self.ents;
@@ -528,6 +560,8 @@ impl AnnotationsWriter {
         }
         r.lens.0.push(ann.relations.len());
         self.rows += 1;
+        let args: usize = ann.events.iter().map(|e| e.arguments.len()).sum();
+        self.pending_bytes += 64 + 96 * ann.entities.len() + 128 * ann.events.len() + 80 * args;
         if self.rows >= BATCH_DOCS {
             self.flush()?;
         }
@@ -606,6 +640,7 @@ impl AnnotationsWriter {
         let batch = RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| Error::parquet(&path, e))?;
         self.writer.write(&batch).map_err(|e| Error::parquet(&path, e))?;
         self.rows = 0;
+        self.pending_bytes = 0;
         Ok(())
     }
 

@@ -1,0 +1,402 @@
+//! The two layouts of a corpus directory, and the writer of the partitioned one.
+//!
+//! **Flat** (one file per table):
+//! ```text
+//! DIR/documents.parquet   DIR/gold.parquet   DIR/systems/<name>.parquet
+//! ```
+//! **Partitioned** (`ieval convert --partition-by split|source|published-month`): a
+//! hive-style dataset, one directory per table and one `KEY=VALUE` directory per partition,
+//! so that DuckDB (`read_parquet('DIR/documents/**/*.parquet', hive_partitioning = true)`),
+//! polars (`pl.scan_parquet('DIR/documents/**/*.parquet', hive_partitioning=True)`), Spark
+//! (`spark.read.parquet('DIR/documents')`) and pyarrow (`pyarrow.dataset.dataset(
+//! 'DIR/documents', partitioning='hive')`) read each table as one, with the key as a column:
+//! ```text
+//! DIR/_ieval.json                                        what the dataset holds (written last)
+//! DIR/documents/split=train/part-00000.parquet
+//! DIR/gold/split=train/part-00000.parquet
+//! DIR/systems/<name>/split=train/part-00000.parquet
+//! ```
+//! Keys: `split`, `source` (the document's columns of that name) and `published_month`
+//! (`YYYY-MM` of `published`, a key that is not a column of the files). Every file keeps the
+//! full schema of its table, so a `split` or `source` partition's files still carry the
+//! column (with the value of their directory): a reader that prefers the file's column and
+//! one that takes the directory's value agree. A document without the value (no split, no
+//! source, no date) goes to the partition `KEY=__HIVE_DEFAULT_PARTITION__`, which Hive,
+//! Spark and pyarrow read as null. Other values are written with percent-encoding of every
+//! byte outside `A-Z a-z 0-9 - _ .` (`Reuters/AP` -> `Reuters%2FAP`), as Hive does.
+//!
+//! Within a partition, documents keep their input order and the annotation tables have a row
+//! per document in that same order, so that reading is a lockstep stream: ieval reads
+//! the partitions in the order of their directory names, each table's files in the same
+//! order. Partition files are opened lazily and held in memory only up to a budget
+//! ([`MEMORY_BUDGET`]), after which the largest is written out as a row group.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::write::{AnnotationsWriter, CodePoints, DocumentsWriter, parse_date};
+use crate::error::{Error, Result};
+use crate::model::{DocAnnotations, Document, SetMeta};
+
+/// The description file of a partitioned corpus.
+pub const MANIFEST: &str = "_ieval.json";
+/// The partition of documents without a value (Hive's and Spark's null partition).
+pub const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+/// Bytes the partition writers may hold before the largest is written out.
+pub const MEMORY_BUDGET: usize = 256 << 20;
+
+/// What a partitioned corpus is split by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartitionBy {
+    Split,
+    Source,
+    PublishedMonth,
+}
+
+impl PartitionBy {
+    /// The hive key (and column name).
+    pub fn key(self) -> &'static str {
+        match self {
+            PartitionBy::Split => "split",
+            PartitionBy::Source => "source",
+            PartitionBy::PublishedMonth => "published_month",
+        }
+    }
+
+    /// The document's partition value (`None`: the null partition).
+    pub fn value(self, doc: &Document) -> Option<String> {
+        let v = match self {
+            PartitionBy::Split => doc.meta.split.clone(),
+            PartitionBy::Source => doc.meta.source.clone(),
+            PartitionBy::PublishedMonth => {
+                doc.meta.published.as_deref().filter(|p| parse_date(p).is_some()).map(|p| p[..7].to_string())
+            }
+        };
+        v.filter(|s| !s.is_empty())
+    }
+}
+
+impl std::str::FromStr for PartitionBy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "split" => Ok(PartitionBy::Split),
+            "source" => Ok(PartitionBy::Source),
+            "published-month" | "published_month" | "month" => Ok(PartitionBy::PublishedMonth),
+            other => Err(format!("cannot partition by {other:?} (expected split, source or published-month)")),
+        }
+    }
+}
+
+/// A partition value as a directory name segment (percent-encoded).
+pub fn encode_value(v: Option<&str>) -> String {
+    let Some(v) = v else { return NULL_PARTITION.to_string() };
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    // `.` and `..` are not directory names of their own.
+    if out.chars().all(|c| c == '.') {
+        out = out.replace('.', "%2E");
+    }
+    out
+}
+
+/// The value of an encoded segment (`None`: the null partition).
+pub fn decode_value(s: &str) -> Option<String> {
+    if s == NULL_PARTITION {
+        return None;
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(x) = std::str::from_utf8(&b[i + 1..i + 3])
+                .map_err(|_| ())
+                .and_then(|h| u8::from_str_radix(h, 16).map_err(|_| ()))
+        {
+            out.push(x);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// What `_ieval.json` says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetManifest {
+    pub layout: String,
+    pub schema_version: String,
+    pub ieval_version: String,
+    pub partition_by: PartitionBy,
+    /// `documents`, `gold`, `systems/<name>`.
+    pub tables: Vec<String>,
+    /// Partition value (`null`: the null partition) -> documents.
+    pub partitions: Vec<(Option<String>, u64)>,
+    pub documents: u64,
+}
+
+/// The files of a corpus directory, either layout: the documents table, and each
+/// annotation set (gold first, then systems by name), as lists of files read in order.
+#[derive(Debug, Clone)]
+pub struct CorpusFiles {
+    pub documents: Vec<PathBuf>,
+    pub sets: Vec<Vec<PathBuf>>,
+    pub partitioned: bool,
+}
+
+/// True when `dir` is a corpus directory of either layout.
+pub fn is_corpus_dir(dir: &Path) -> bool {
+    dir.join("documents.parquet").is_file() || dir.join(MANIFEST).is_file() || dir.join("documents").is_dir()
+}
+
+/// True for a partitioned corpus.
+pub fn is_partitioned(dir: &Path) -> bool {
+    !dir.join("documents.parquet").is_file() && (dir.join(MANIFEST).is_file() || dir.join("documents").is_dir())
+}
+
+/// True when `dir` is one table of a partitioned corpus (`DIR/gold`, `DIR/systems/NAME`):
+/// not a corpus directory itself, and holding `.parquet` files in `KEY=VALUE` directories.
+pub fn is_table_dir(dir: &Path) -> bool {
+    if !dir.is_dir() || is_corpus_dir(dir) {
+        return false;
+    }
+    let Ok(files) = parquet_files(dir) else { return false };
+    !files.is_empty()
+        && files.iter().all(|f| {
+            f.strip_prefix(dir).is_ok_and(|rel| {
+                let n = rel.components().count();
+                n >= 2 && rel.components().take(n - 1).all(|c| c.as_os_str().to_string_lossy().contains('='))
+            })
+        })
+}
+
+/// The Parquet files under `dir`, recursively, sorted by relative path; hidden and `_`
+/// entries (temporary files, `_SUCCESS` markers) left out.
+pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            let e = e.map_err(|e| Error::io(dir, e))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || name.starts_with('_') {
+                continue;
+            }
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else if name.ends_with(".parquet") {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+impl CorpusFiles {
+    pub fn of(dir: &Path) -> Result<CorpusFiles> {
+        if dir.join("documents.parquet").is_file() {
+            let sets = super::set_files(dir)?.into_iter().map(|p| vec![p]).collect();
+            return Ok(CorpusFiles { documents: vec![dir.join("documents.parquet")], sets, partitioned: false });
+        }
+        if !is_corpus_dir(dir) {
+            return Err(Error::in_file(dir, "not an ieval corpus directory (no documents.parquet, no documents/)"));
+        }
+        let documents = parquet_files(&dir.join("documents"))?;
+        if documents.is_empty() {
+            return Err(Error::in_file(
+                dir,
+                "a partitioned corpus without documents (documents/ holds no .parquet file)",
+            ));
+        }
+        let mut sets = Vec::new();
+        let gold = dir.join("gold");
+        if gold.is_dir() {
+            sets.push(parquet_files(&gold)?);
+        }
+        let sys = dir.join("systems");
+        if sys.is_dir() {
+            let mut names: Vec<PathBuf> = std::fs::read_dir(&sys)
+                .map_err(|e| Error::io(&sys, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(['.', '_'])))
+                .collect();
+            names.sort();
+            for n in names {
+                let files = parquet_files(&n)?;
+                if !files.is_empty() {
+                    sets.push(files);
+                }
+            }
+        }
+        Ok(CorpusFiles { documents, sets, partitioned: true })
+    }
+}
+
+/// One partition's files while they are written.
+struct Part {
+    docs: DocumentsWriter,
+    sets: Vec<AnnotationsWriter>,
+    documents: u64,
+}
+
+impl Part {
+    fn buffered(&self) -> usize {
+        self.docs.buffered_bytes() + self.sets.iter().map(AnnotationsWriter::buffered_bytes).sum::<usize>()
+    }
+    fn flush(&mut self) -> Result<()> {
+        self.docs.flush_row_group()?;
+        for s in &mut self.sets {
+            s.flush_row_group()?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes a partitioned corpus into `dir` (a fresh directory: see
+/// [`crate::output::AtomicDir`]), record by record.
+pub struct PartitionedWriter {
+    dir: PathBuf,
+    by: PartitionBy,
+    sets: Vec<SetMeta>,
+    provenance: String,
+    parts: BTreeMap<Option<String>, Part>,
+    writes: u64,
+}
+
+/// The table directory of a set: `gold`, `systems/<name>`.
+fn set_dir(set: &SetMeta) -> String {
+    if set.is_gold() { "gold".to_string() } else { format!("systems/{}", set.name()) }
+}
+
+impl PartitionedWriter {
+    pub fn create(dir: &Path, sets: &[SetMeta], provenance: &str, by: PartitionBy) -> Result<Self> {
+        let mut seen = std::collections::HashSet::new();
+        for s in sets {
+            if !seen.insert(set_dir(s)) {
+                return Err(Error::usage(format!(
+                    "two annotation sets would both be written to {}: give them distinct names",
+                    set_dir(s)
+                )));
+            }
+            crate::model::validate_set_name(s.name())?;
+        }
+        std::fs::create_dir_all(dir.join("documents")).map_err(|e| Error::io(dir, e))?;
+        Ok(PartitionedWriter {
+            dir: dir.to_path_buf(),
+            by,
+            sets: sets.to_vec(),
+            provenance: provenance.to_string(),
+            parts: BTreeMap::new(),
+            writes: 0,
+        })
+    }
+
+    fn part(&mut self, value: Option<String>) -> Result<&mut Part> {
+        if !self.parts.contains_key(&value) {
+            let seg = format!("{}={}", self.by.key(), encode_value(value.as_deref()));
+            let file = |table: &str| self.dir.join(table).join(&seg).join("part-00000.parquet");
+            let docs = DocumentsWriter::create(&file("documents"), &self.provenance)?;
+            let sets = self
+                .sets
+                .iter()
+                .map(|s| AnnotationsWriter::create(&file(&set_dir(s)), s))
+                .collect::<Result<Vec<_>>>()?;
+            self.parts.insert(value.clone(), Part { docs, sets, documents: 0 });
+        }
+        self.parts.get_mut(&value).ok_or_else(|| Error::data("partition", "lost a partition writer"))
+    }
+
+    pub fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
+        let cp = CodePoints::new(&doc.text);
+        let value = self.by.value(doc);
+        let part = self.part(value)?;
+        part.docs.add(doc, &cp)?;
+        for (w, a) in part.sets.iter_mut().zip(sets) {
+            w.add(a, &doc.text, &cp)?;
+        }
+        part.documents += 1;
+        self.writes += 1;
+        // Checking the budget costs a pass over the open partitions: not on every document.
+        if self.parts.len() > 1 && self.writes.is_multiple_of(64) {
+            let total: usize = self.parts.values().map(Part::buffered).sum();
+            if total > MEMORY_BUDGET
+                && let Some(big) = self.parts.values_mut().max_by_key(|p| p.buffered())
+            {
+                big.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Close every file, then write `_ieval.json`.
+    pub fn finish(self) -> Result<DatasetManifest> {
+        let mut partitions = Vec::new();
+        let mut documents = 0;
+        for (value, part) in self.parts {
+            for s in part.sets {
+                s.finish()?;
+            }
+            part.docs.finish()?;
+            documents += part.documents;
+            partitions.push((value, part.documents));
+        }
+        let mut tables = vec!["documents".to_string()];
+        tables.extend(self.sets.iter().map(set_dir));
+        let m = DatasetManifest {
+            layout: "partitioned".into(),
+            schema_version: super::schema::SCHEMA_VERSION.into(),
+            ieval_version: env!("CARGO_PKG_VERSION").into(),
+            partition_by: self.by,
+            tables,
+            partitions,
+            documents,
+        };
+        let text = serde_json::to_string_pretty(&m).map_err(|e| Error::data(MANIFEST, e.to_string()))? + "\n";
+        crate::output::write_file(&self.dir.join(MANIFEST), text.as_bytes())?;
+        Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip() {
+        for v in ["train", "Reuters/AP", "2024-01", "a b", "ünï", "..", "x%y", "__x"] {
+            let e = encode_value(Some(v));
+            assert!(e.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.%".contains(&b)), "{e}");
+            assert!(e != "." && e != "..", "{e}");
+            assert_eq!(decode_value(&e).as_deref(), Some(v), "{e}");
+        }
+        assert_eq!(encode_value(Some("Reuters/AP")), "Reuters%2FAP");
+        assert_eq!(encode_value(None), NULL_PARTITION);
+        assert_eq!(decode_value(NULL_PARTITION), None);
+    }
+
+    #[test]
+    fn month_partitions() {
+        let mut d = Document::new("a", "text");
+        assert_eq!(PartitionBy::PublishedMonth.value(&d), None);
+        d.meta.published = Some("2024-02-29".into());
+        assert_eq!(PartitionBy::PublishedMonth.value(&d).as_deref(), Some("2024-02"));
+        assert_eq!("published-month".parse::<PartitionBy>(), Ok(PartitionBy::PublishedMonth));
+        assert!("year".parse::<PartitionBy>().is_err());
+    }
+}
