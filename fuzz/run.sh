@@ -52,4 +52,9 @@ run_one() {
 export -f run_one
 export BIN SECS
 printf '%s\n' "${TARGETS[@]}" | xargs -P "$JOBS" -I{} bash -c 'run_one {}' | tee logs/summary.txt
+# The targets' scratch directories (fuzz/src/lib.rs `scratch`, one per process) of fuzzers
+# no longer running.
+for d in /dev/shm/ieval-fuzz-* "${TMPDIR:-/tmp}"/ieval-fuzz-*; do
+    [ -d "$d" ] && ! kill -0 "${d##*-}" 2>/dev/null && rm -rf "$d"
+done
 ! grep -qv ' rc=0 ' logs/summary.txt
