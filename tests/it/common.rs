@@ -64,3 +64,31 @@ pub fn s(p: &Path) -> &str {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
+
+/// Every count row of a store without the `time` column, sorted: what must not depend on
+/// when or how (--jobs) the suite ran.
+pub fn store_rows(results: &Path) -> Vec<String> {
+    let mut v: Vec<String> = ieval::suite::store::Store::new(results)
+        .load(&ieval::suite::Filter::default())
+        .expect("load")
+        .into_iter()
+        .map(|r| {
+            let u = &r.unit;
+            format!(
+                "{} {} {} {:?} {} {} {} {:?} {} {:?}",
+                u.run_id,
+                u.suite,
+                u.dataset,
+                u.system_version,
+                u.system,
+                r.key.profile,
+                r.key.metric,
+                r.key.label,
+                r.doc_id,
+                r.tally
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}

@@ -9,9 +9,6 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use ieval::suite::Filter;
-use ieval::suite::store::Store;
-
 use crate::common::*;
 
 /// `score ARGS` unsharded, and `score ARGS --shard k/n --counts` for every k then `merge`,
@@ -81,33 +78,6 @@ fn conll2003_four_shards_merge_to_the_unsharded_scores_byte_for_byte() {
     }
 }
 
-/// Every count row of a store without the `time` column, sorted.
-fn store_rows(results: &Path) -> Vec<String> {
-    let mut v: Vec<String> = Store::new(results)
-        .load(&Filter::default())
-        .expect("load")
-        .into_iter()
-        .map(|r| {
-            let u = &r.unit;
-            format!(
-                "{} {} {} {:?} {} {} {} {:?} {} {:?}",
-                u.run_id,
-                u.suite,
-                u.dataset,
-                u.system_version,
-                u.system,
-                r.key.profile,
-                r.key.metric,
-                r.key.label,
-                r.doc_id,
-                r.tally
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 /// The CoNLL-2003 suite (every dataset, aligned ones included) run as four shards and
 /// merged into the store: the same units, run ids and counts as the unsharded run, and
 /// the same benchmark table.
@@ -147,23 +117,12 @@ fn conll2003_suite_run_as_shards_merges_into_the_unsharded_store() {
     }
 }
 
-/// A small deterministic generator for random corpora (SplitMix64).
-struct Gen(u64);
+/// Seeded data: the library's SplitMix64 (`ieval::score::resample`).
+type Gen = ieval::score::resample::SplitMix64;
 
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
+/// True with probability `percent` / 100.
+fn chance(g: &mut Gen, percent: u64) -> bool {
+    g.below(100) < percent
 }
 
 const WORDS: &[&str] =
@@ -177,7 +136,7 @@ fn random_doc(g: &mut Gen, i: usize) -> (String, String, Vec<(usize, usize)>) {
     let id = match g.below(4) {
         0 => format!("d{i}"),
         1 => format!("doc-ü-{i}-{}", g.below(1000)),
-        2 => format!("{:x}", g.next()),
+        2 => format!("{:x}", g.next_u64()),
         _ => format!("news/{}/{i}", g.below(50)),
     };
     let mut text = String::new();
@@ -198,9 +157,9 @@ fn random_doc(g: &mut Gen, i: usize) -> (String, String, Vec<(usize, usize)>) {
 fn random_annotations(g: &mut Gen, spans: &[(usize, usize)]) -> String {
     let mut ents = Vec::new();
     for (k, &(s0, e0)) in spans.iter().enumerate() {
-        if g.chance(35) {
+        if chance(g, 35) {
             // Sometimes two words, sometimes a nested or overlapping mention.
-            let e = if g.chance(20) && k + 1 < spans.len() { spans[k + 1].1 } else { e0 };
+            let e = if chance(g, 20) && k + 1 < spans.len() { spans[k + 1].1 } else { e0 };
             let l = LABELS[g.below(4) as usize];
             ents.push(format!(r#"{{"id":"T{k}","start":{s0},"end":{e},"label":"{l}"}}"#));
         }
@@ -226,7 +185,7 @@ fn random_annotations(g: &mut Gen, spans: &[(usize, usize)]) -> String {
 /// A random gold file and two systems' files; the first system leaves documents out and
 /// adds documents the gold does not have (so `--missing empty` scores those too).
 fn random_corpus(seed: u64, dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let mut g = Gen(seed);
+    let mut g = Gen::new(seed);
     let n = 1 + g.below(60) as usize;
     let (mut gold, mut a, mut b) = (String::new(), String::new(), String::new());
     let mut seen = std::collections::HashSet::new();
@@ -241,7 +200,7 @@ fn random_corpus(seed: u64, dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
             gold.push_str(&line(random_annotations(&mut g, &spans)));
             let _ = write!(b, "{}", line(random_annotations(&mut g, &spans)));
         }
-        if extra || !g.chance(15) {
+        if extra || !chance(&mut g, 15) {
             a.push_str(&line(random_annotations(&mut g, &spans)));
         }
     }
@@ -380,7 +339,7 @@ fn convert_shards_partition_the_documents() {
 
 /// The documents of a generated corpus with metadata (split, source, published).
 fn corpus_with_metadata(d: &Path) -> PathBuf {
-    let mut g = Gen(11);
+    let mut g = Gen::new(11);
     let mut body = String::new();
     for i in 0..40 {
         let (id, text, spans) = random_doc(&mut g, i);
@@ -390,7 +349,7 @@ fn corpus_with_metadata(d: &Path) -> PathBuf {
         if !source.is_empty() {
             let _ = write!(meta, r#","source":{}"#, json_str(source));
         }
-        if g.chance(80) {
+        if chance(&mut g, 80) {
             let _ = write!(meta, r#","published":"2024-{:02}-{:02}""#, 1 + g.below(12), 1 + g.below(28));
         }
         let ann = random_annotations(&mut g, &spans);

@@ -35,34 +35,6 @@ fn manifest(results: &Path, run_id: &str) -> Value {
     serde_json::from_str(&text).expect("manifest JSON")
 }
 
-/// Every count row of a store without the `time` column, sorted: what must not depend on
-/// when or how (--jobs) the suite ran.
-fn rows_without_time(results: &Path) -> Vec<String> {
-    let mut v: Vec<String> = Store::new(results)
-        .load(&Filter::default())
-        .expect("load")
-        .into_iter()
-        .map(|r| {
-            let u = &r.unit;
-            format!(
-                "{} {} {} {:?} {} {} {} {:?} {} {:?}",
-                u.run_id,
-                u.suite,
-                u.dataset,
-                u.system_version,
-                u.system,
-                r.key.profile,
-                r.key.metric,
-                r.key.label,
-                r.doc_id,
-                r.tally
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn failures_are_recorded_and_the_rest_of_the_suite_completes() {
     let dir = tempdir();
@@ -217,7 +189,7 @@ fn a_second_run_reuses_and_force_recomputes() {
         .iter()
         .map(|n| (n.to_string(), manifest(&results, first[*n]["run_id"].as_str().expect("id"))["time"].clone()))
         .collect();
-    let rows = rows_without_time(&results);
+    let rows = store_rows(&results);
     std::thread::sleep(Duration::from_millis(1100)); // a rescored unit would get a new time
 
     let second = units(&run_suite(&suite_file(), &results, &[]));
@@ -233,7 +205,7 @@ fn a_second_run_reuses_and_force_recomputes() {
             assert_eq!(u["status"], first[name]["status"], "{name}: failed again");
         }
     }
-    assert_eq!(rows_without_time(&results), rows);
+    assert_eq!(store_rows(&results), rows);
 
     let forced = units(&run_suite(&suite_file(), &results, &["--force"]));
     for (name, u) in &forced {
@@ -244,7 +216,7 @@ fn a_second_run_reuses_and_force_recomputes() {
             assert_ne!(m["time"], times[name], "{name}: rescored");
         }
     }
-    assert_eq!(rows_without_time(&results), rows, "rescoring gives the same counts");
+    assert_eq!(store_rows(&results), rows, "rescoring gives the same counts");
 }
 
 #[test]
@@ -258,7 +230,7 @@ fn results_do_not_depend_on_jobs() {
             assert_eq!(u[k], ub[name][k], "{name} {k}");
         }
     }
-    assert_eq!(rows_without_time(&a), rows_without_time(&b));
+    assert_eq!(store_rows(&a), store_rows(&b));
 }
 
 /// A unit reused after a later failed run of the same system becomes its latest run again

@@ -147,24 +147,6 @@ impl DocumentsReader {
         &self.path
     }
 
-    /// The id of the next document, without reading it (`None` at the end).
-    pub fn peek_id(&mut self) -> Option<Result<&str>> {
-        loop {
-            if self.batch.as_ref().is_some_and(|b| self.row < b.num_rows()) {
-                let b = self.batch.as_ref()?;
-                return Some(Ok(str_at(b.column(0).as_ref(), self.row).unwrap_or("")));
-            }
-            if let Err(e) = self.next_batch()? {
-                return Some(Err(e));
-            }
-        }
-    }
-
-    /// Pass over the next document.
-    pub fn skip(&mut self) {
-        self.row += 1;
-    }
-
     /// Load the next batch (`None` at the end of the last file).
     fn next_batch(&mut self) -> Option<Result<()>> {
         loop {
@@ -487,26 +469,6 @@ impl AnnotationsReader {
             });
         }
         RawAnnotations { ann, texts }
-    }
-}
-
-impl AnnotationsReader {
-    /// The document id of the next row, without reading it (`None` at the end).
-    pub fn peek_id(&mut self) -> Option<Result<&str>> {
-        loop {
-            if self.batch.as_ref().is_some_and(|b| self.row < b.num_rows()) {
-                let b = self.batch.as_ref()?;
-                return Some(Ok(str_at(b.column(0).as_ref(), self.row).unwrap_or("")));
-            }
-            if let Err(e) = self.next_batch()? {
-                return Some(Err(e));
-            }
-        }
-    }
-
-    /// Pass over the next row.
-    pub fn skip(&mut self) {
-        self.row += 1;
     }
 }
 
