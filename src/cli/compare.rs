@@ -33,12 +33,12 @@ use std::path::PathBuf;
 use ieval::report::{Align, Table, TableFormat};
 use ieval::score::compare::{self, ChangeCollector, Changes, DocCounts, Gate, Row, Statistics, Verdict, doc_series};
 use ieval::score::resample::{Options, Stat};
-use ieval::score::{Missing, Mode, PairBy, Profile, score};
+use ieval::score::{Mode, Profile, score};
 use ieval::{Error, Result};
 use serde::Serialize;
 
 use super::score::{open_pairing, split_pred, stem};
-use super::{Global, InputArgs, Out};
+use super::{Global, InputArgs, Out, ScoringArgs};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum CompareFormat {
@@ -64,18 +64,8 @@ pub struct Args {
     dataset: Option<String>,
     #[command(flatten)]
     input: InputArgs,
-    /// CoNLL predictions: tag columns (default: the last).
-    #[arg(long, value_name = "COLS", allow_hyphen_values = true)]
-    pred_tag_cols: Option<ieval::formats::conll::TagColumns>,
-    /// Whose definitions to score by.
-    #[arg(long, default_value = "default")]
-    profile: Profile,
-    /// How prediction documents pair with gold documents: auto, id, tokens.
-    #[arg(long, default_value = "auto")]
-    pair: PairBy,
-    /// A document on one side only: error, empty or skip.
-    #[arg(long, default_value = "error")]
-    missing: Missing,
+    #[command(flatten)]
+    scoring: ScoringArgs,
     /// Resampling samples per test.
     #[arg(long, default_value_t = ieval::score::resample::DEFAULT_SAMPLES)]
     samples: usize,
@@ -190,8 +180,7 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options) -> Result<Load
         preds[0].0.push_str("-A");
         preds[1].0.push_str("-B");
     }
-    let pairing =
-        open_pairing(gold, &preds, &args.input, args.pred_tag_cols.as_ref(), args.profile, args.pair, args.missing)?;
+    let pairing = open_pairing(gold, &preds, &args.input, &args.scoring)?;
     if pairing.systems().len() != 2 {
         return Err(Error::usage(format!(
             "compare needs exactly one annotation set per input; got {} sets",
@@ -200,14 +189,15 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options) -> Result<Load
     }
     let names = (pairing.systems()[0].name().to_string(), pairing.systems()[1].name().to_string());
     let mut collector = ChangeCollector::new(args.changes_mode);
-    let run = score(pairing, args.profile, &mut collector, true)?;
+    let run = score(pairing, args.scoring.profile, &mut collector, true)?;
     if run.gold_documents == 0 {
         return Err(Error::data(gold.display().to_string(), "no documents: the gold input is empty"));
     }
-    let modes = args.profile.modes();
+    let modes = args.scoring.profile.modes();
     let docs = |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(&d, modes)).collect() };
-    let stats = compare::compare(&docs(0), &docs(1), args.profile.zero_for_undefined(), opts, args.per_document)?;
-    Ok((names, stats, Some(collector.changes), args.profile.name().to_string()))
+    let stats =
+        compare::compare(&docs(0), &docs(1), args.scoring.profile.zero_for_undefined(), opts, args.per_document)?;
+    Ok((names, stats, Some(collector.changes), args.scoring.profile.name().to_string()))
 }
 
 #[cfg(feature = "analysis")]

@@ -118,6 +118,24 @@ pub fn main() -> i32 {
 }
 
 /// Reader options shared by every command that reads annotated input.
+/// How systems are read and paired with the gold, and whose definitions score them:
+/// the options `score`, `compare` and `report` share.
+#[derive(Args, Clone, Debug)]
+pub struct ScoringArgs {
+    /// CoNLL predictions: tag columns (default: the last).
+    #[arg(long, value_name = "COLS", allow_hyphen_values = true)]
+    pub pred_tag_cols: Option<TagColumns>,
+    /// Whose definitions to score by.
+    #[arg(long, default_value = "default")]
+    pub profile: ieval::score::Profile,
+    /// How prediction documents pair with gold documents: auto, id, tokens.
+    #[arg(long, default_value = "auto")]
+    pub pair: ieval::score::PairBy,
+    /// A document on one side only: error, empty (score against nothing) or skip.
+    #[arg(long, default_value = "error")]
+    pub missing: ieval::score::Missing,
+}
+
 #[derive(Args, Clone, Debug, Default)]
 pub struct InputArgs {
     /// Input format (default: guessed from the path): parquet, conll, jsonl, article (plain-text

@@ -23,11 +23,11 @@ use ieval::report::breakdown::{Breakdown, Seen};
 use ieval::report::html::{ReportData, render};
 use ieval::score::report::build as build_report;
 use ieval::score::resample::{Options, intervals};
-use ieval::score::{Missing, PairBy, Profile, score};
+use ieval::score::score;
 use ieval::{Error, Result};
 
 use super::score::{open_pairing, split_pred, stem};
-use super::{Global, InputArgs, Out};
+use super::{Global, InputArgs, Out, ScoringArgs};
 
 #[derive(clap::Args)]
 #[command(about = "Write a self-contained HTML report", long_about = LONG_HELP)]
@@ -40,18 +40,8 @@ pub struct Args {
     pred: Vec<String>,
     #[command(flatten)]
     input: InputArgs,
-    /// CoNLL predictions: tag columns (default: the last).
-    #[arg(long, value_name = "COLS", allow_hyphen_values = true)]
-    pred_tag_cols: Option<formats::conll::TagColumns>,
-    /// Whose definitions to score by.
-    #[arg(long, default_value = "default")]
-    profile: Profile,
-    /// How prediction documents pair with gold documents: auto, id, tokens.
-    #[arg(long, default_value = "auto")]
-    pair: PairBy,
-    /// A document on one side only: error, empty or skip.
-    #[arg(long, default_value = "error")]
-    missing: Missing,
+    #[command(flatten)]
+    scoring: ScoringArgs,
     /// A training split (any readable corpus): its gold mentions' surface forms define the
     /// seen/unseen buckets.
     #[arg(long, value_name = "CORPUS")]
@@ -111,31 +101,23 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         let (name, path) = split_pred(p);
         preds.push((name.unwrap_or_else(|| stem(&path)), path));
     }
-    let pairing = open_pairing(
-        &args.gold,
-        &preds,
-        &args.input,
-        args.pred_tag_cols.as_ref(),
-        args.profile,
-        args.pair,
-        args.missing,
-    )?;
+    let pairing = open_pairing(&args.gold, &preds, &args.input, &args.scoring)?;
     let n = pairing.systems().len();
     if n == 0 {
         return Err(Error::usage("nothing to report: give --pred, or a gold input that carries system sets"));
     }
     let mut breakdown = Breakdown::new(n, args.max_docs, seen);
-    let run = score(pairing, args.profile, &mut breakdown, true)?;
+    let run = score(pairing, args.scoring.profile, &mut breakdown, true)?;
     if run.gold_documents == 0 {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
     }
     let report = build_report(&run);
     let (dimensions, documents) = breakdown.finish();
 
-    let zero = args.profile.zero_for_undefined();
+    let zero = args.scoring.profile.zero_for_undefined();
     let mut ivs = BTreeMap::new();
     for (k, s) in run.systems.iter().enumerate() {
-        let modes = args.profile.modes();
+        let modes = args.scoring.profile.modes();
         let cols: Vec<Vec<_>> =
             modes.iter().map(|m| s.docs.iter().map(|d| d.entities.mode(*m).overall).collect()).collect();
         let series: Vec<(bool, &[_])> = modes.iter().zip(&cols).map(|(m, c)| (m.half_credit(), &c[..])).collect();

@@ -59,12 +59,12 @@ use ieval::score::report::{
 };
 use ieval::score::run::{DetailSink, DocDetails, ScoreOptions, Task, score_with};
 use ieval::score::shards::CountsWriter;
-use ieval::score::{EventOptions, Missing, PairBy, Pairing, Profile};
+use ieval::score::{EventOptions, Pairing, Profile};
 use ieval::shard::Shard;
 use ieval::tags::Scheme;
 use ieval::{Error, Result};
 
-use super::{Global, InputArgs, Out, ReportFormat};
+use super::{Global, InputArgs, Out, ReportFormat, ScoringArgs};
 
 #[derive(clap::Args)]
 #[command(about = "Score systems against a gold set (entities and events)", long_about = LONG_HELP)]
@@ -78,18 +78,8 @@ pub struct Args {
     pred: Vec<String>,
     #[command(flatten)]
     input: InputArgs,
-    /// CoNLL predictions: tag columns (default: the last).
-    #[arg(long, value_name = "COLS", allow_hyphen_values = true)]
-    pred_tag_cols: Option<formats::conll::TagColumns>,
-    /// Whose definitions to score by.
-    #[arg(long, default_value = "default")]
-    profile: Profile,
-    /// How prediction documents pair with gold documents: auto, id, tokens.
-    #[arg(long, default_value = "auto")]
-    pair: PairBy,
-    /// A document on one side only: error, empty (score against nothing) or skip.
-    #[arg(long, default_value = "error")]
-    missing: Missing,
+    #[command(flatten)]
+    scoring: ScoringArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ReportFormat,
@@ -209,13 +199,13 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         if args.task == Task::Entities {
             return Err(Error::usage("--head, --coref and --realis apply to events: leave out --task entities"));
         }
-        if args.profile == Profile::Textee {
+        if args.scoring.profile == Profile::Textee {
             return Err(Error::usage(
                 "--head, --coref and --realis are not part of TextEE's scorer: leave them out with --profile textee",
             ));
         }
     }
-    let opts = profile_read_options(&args.input, args.profile);
+    let opts = profile_read_options(&args.input, args.scoring.profile);
     if args.shard.is_some() && args.align {
         return Err(Error::usage(
             "--shard does not go with --align (alignment works on the whole corpus in memory): convert with --align first, then score the shards",
@@ -235,7 +225,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             (name.unwrap_or_else(|| stem(&path)), path)
         })
         .collect();
-    let preds = open_preds(&args.gold, &named, &args.input, args.pred_tag_cols.as_ref(), &opts, args.align)?;
+    let preds = open_preds(&args.gold, &named, &args.input, args.scoring.pred_tag_cols.as_ref(), &opts, args.align)?;
     let (gold, preds, alignment) = if args.align {
         align_all(&args, gold, preds)?
     } else {
@@ -249,7 +239,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         (gold, preds, None)
     };
 
-    let pairing = Pairing::new(gold, preds, args.pair, args.missing)?;
+    let pairing = Pairing::new(gold, preds, args.scoring.pair, args.scoring.missing)?;
     if pairing.systems().is_empty() {
         return Err(Error::usage("nothing to score: give --pred, or a gold input that carries system sets"));
     }
@@ -261,7 +251,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let errors = errw.map(|w| w.with_events_required(matches!(args.task, Task::Events | Task::All)));
     let want = errors.is_some();
     let so = ScoreOptions {
-        profile: args.profile,
+        profile: args.scoring.profile,
         task: args.task,
         events,
         details: want,
@@ -450,22 +440,19 @@ pub(super) fn open_pairing(
     gold_path: &Path,
     preds_in: &[(String, PathBuf)],
     input: &InputArgs,
-    pred_tag_cols: Option<&formats::conll::TagColumns>,
-    profile: Profile,
-    pair: PairBy,
-    missing: Missing,
+    scoring: &ScoringArgs,
 ) -> Result<Pairing> {
-    let opts = profile_read_options(input, profile);
+    let opts = profile_read_options(input, scoring.profile);
     let gold_paths = vec![gold_path.to_path_buf()];
     let gold: Box<dyn Source> = formats::open(input.format_of(&gold_paths)?, &gold_paths, &opts)?;
-    let preds = open_preds(gold_path, preds_in, input, pred_tag_cols, &opts, false)?
+    let preds = open_preds(gold_path, preds_in, input, scoring.pred_tag_cols.as_ref(), &opts, false)?
         .into_iter()
         .filter_map(|p| match p {
             PredInput::Source(n, s) => Some((n, s)),
             PredInput::Strings(..) => None,
         })
         .collect();
-    Pairing::new(gold, preds, pair, missing)
+    Pairing::new(gold, preds, scoring.pair, scoring.missing)
 }
 
 pub(super) fn render(
