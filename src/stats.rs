@@ -67,7 +67,7 @@ impl CorpusStats {
             }
             s.entities += ann.entities.len() as u64;
             for m in &ann.entities {
-                *s.entities_by_label.entry(m.label.clone()).or_default() += 1;
+                *s.entities_by_label.entry(m.label.to_string()).or_default() += 1;
                 if m.is_discontinuous() {
                     s.discontinuous_entities += 1;
                 }

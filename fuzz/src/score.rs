@@ -6,7 +6,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use ieval::model::{Document, Mention, Span};
 use ieval::score::counts::Mode;
 use ieval::score::entity::score_document;
-use ieval::score::matching::{Category, Item, match_all};
+use ieval::score::matching::{Category, Item, match_all, rank_labels};
 use ieval::score::profile::Profile;
 
 #[derive(Debug, Arbitrary)]
@@ -55,11 +55,15 @@ pub fn check(input: Input) {
     let gold = mentions(&input.gold, "g");
     let pred = mentions(&input.pred, "p");
     let items = |ms: &[Mention]| -> Vec<(Span, Vec<Span>, String, String)> {
-        ms.iter().map(|m| (m.span, m.fragments.clone(), m.label.clone(), m.id.clone())).collect()
+        ms.iter().map(|m| (m.span, m.fragments.clone(), m.label.to_string(), m.id.to_string())).collect()
     };
     let (g, p) = (items(&gold), items(&pred));
-    let gi: Vec<Item> = g.iter().map(|(s, f, l, id)| Item { span: *s, pieces: f, label: l, id }).collect();
-    let pi: Vec<Item> = p.iter().map(|(s, f, l, id)| Item { span: *s, pieces: f, label: l, id }).collect();
+    let (_, ranks) = rank_labels(g.iter().chain(&p).map(|x| x.2.as_str()));
+    let (gl, pl) = ranks.split_at(g.len());
+    let gi: Vec<Item> =
+        g.iter().zip(gl).map(|((s, f, _, id), &label)| Item { span: *s, pieces: f, label, id }).collect();
+    let pi: Vec<Item> =
+        p.iter().zip(pl).map(|((s, f, _, id), &label)| Item { span: *s, pieces: f, label, id }).collect();
     for (mode, m) in Mode::ALL.iter().zip(match_all(&gi, &pi)) {
         assert_eq!(m.gold.len(), gi.len());
         assert_eq!(m.pred.len(), pi.len());

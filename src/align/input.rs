@@ -342,7 +342,7 @@ pub fn read_relative(
             let mut renamed: BTreeMap<String, String> = BTreeMap::new();
             for mut m in a.entities {
                 let id = format!("T{}", ann.entities.len() + 1);
-                renamed.insert(std::mem::replace(&mut m.id, id.clone()), id);
+                renamed.insert(std::mem::replace(&mut m.id, id.as_str().into()).to_string(), id);
                 ann.entities.push(m);
             }
             for mut e in a.events {

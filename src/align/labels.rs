@@ -487,7 +487,9 @@ fn merge_parts(doc_id: &str, parts: Vec<(String, DocAnnotations)>) -> (DocAnnota
             used.insert(id.clone());
         };
         for m in &mut ann.entities {
-            fresh(&mut m.id, &mut used);
+            let mut id = m.id.to_string();
+            fresh(&mut id, &mut used);
+            m.id = id.into();
         }
         for e in &mut ann.events {
             fresh(&mut e.id, &mut used);
@@ -679,7 +681,7 @@ impl Projector<'_, '_> {
                     (t, new)
                 }
             };
-            placed_ids.insert(m.id.clone(), t);
+            placed_ids.insert(m.id.to_string(), t);
             self.rep.written += 1;
             self.doc_out(t).entities.push(new);
         }
@@ -792,7 +794,7 @@ mod tests {
         for d in &set.docs {
             let doc = corpus.iter().find(|c| c.id == d.doc_id).expect("doc");
             for m in &d.entities {
-                v.push((d.doc_id.clone(), m.label.clone(), doc.text[m.span.start..m.span.end].to_string()));
+                v.push((d.doc_id.clone(), m.label.to_string(), doc.text[m.span.start..m.span.end].to_string()));
             }
         }
         v

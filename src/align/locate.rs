@@ -407,7 +407,7 @@ pub fn locate(
                     continue;
                 }
                 for o in chosen {
-                    let entity_id = ann.entities.iter().find(|m| m.span == o.span).map(|m| m.id.clone());
+                    let entity_id = ann.entities.iter().find(|m| m.span == o.span).map(|m| m.id.to_string());
                     event.arguments.push(Argument { role: role.to_string(), entity_id, span: o.span, head: None });
                     p.rep.written += 1;
                 }

@@ -82,7 +82,7 @@ fn read_train(args: &Args) -> Result<Seen> {
         if let Some(set) = rec.sets.first() {
             for m in &set.entities {
                 if let Some(t) = m.span.slice(&rec.document.text) {
-                    seen.entry(t.to_string()).or_default().insert(m.label.clone());
+                    seen.entry(t.to_string()).or_default().insert(m.label.to_string());
                 }
             }
         }

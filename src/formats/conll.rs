@@ -14,6 +14,7 @@
 //! one document takes the file stem; with several files the ids get the file stem as a
 //! prefix (`eng.testa/0001`).
 
+use compact_str::CompactString;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -519,13 +520,14 @@ fn parse_doc(
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
     for to in ends {
         // `to` and `from` sit next to '\n' bytes: always char boundaries.
+        let start = from;
         let mut line = &text[from..to];
         from = to + 1;
         line_no += 1;
         if line.as_bytes().last() == Some(&b'\r') {
             line = &line[..line.len() - 1];
         }
-        split_columns(line, lay.delimiter, &mut ranges);
+        split_columns_in(text.as_bytes(), start, line.len(), lay.delimiter, &mut ranges);
         if ranges.is_empty() {
             finish_sentence(&mut doc, path, lay, tagsets, raw, diag)?;
             continue;
@@ -805,29 +807,46 @@ impl ConllSource {
 /// The byte ranges of a line's columns: runs of ASCII spaces/tabs separate them, or single
 /// tabs (a whitespace-only line has no columns either way).
 fn split_columns(line: &str, delimiter: Delimiter, out: &mut Vec<(usize, usize)>) {
+    split_columns_in(line.as_bytes(), 0, line.len(), delimiter, out)
+}
+
+/// [`split_columns`] of the line `buf[start..start + len]`, ranges relative to `start`. The
+/// bytes after the line may be read (and ignored): a short line costs a few 8-byte loads.
+#[inline]
+fn split_columns_in(buf: &[u8], start: usize, len: usize, delimiter: Delimiter, out: &mut Vec<(usize, usize)>) {
     out.clear();
-    let b = line.as_bytes();
+    let b = &buf[start..start + len];
     match delimiter {
-        Delimiter::Whitespace => {
-            // Separators are runs of spaces and tabs (Lines has already removed `\r`).
-            // A plain loop: lines are short, and SIMD searches cost more to set up.
-            let mut start = 0;
-            let mut in_col = false;
-            for (i, &c) in b.iter().enumerate() {
-                if c == b' ' || c == b'\t' {
-                    if in_col {
-                        out.push((start, i));
-                        in_col = false;
+        Delimiter::Whitespace if len <= 64 => {
+            // A line of up to 64 bytes (nearly all): a bit mask of its separator bytes, eight
+            // at a time; the runs of the other bits are the columns. No branch per byte.
+            let mut sep = 0u64;
+            let mut k = 0;
+            while k < len {
+                let at = start + k;
+                let w = match buf.get(at..at + 8) {
+                    Some(w) => u64::from_le_bytes(w.try_into().unwrap_or_else(|_| unreachable!())),
+                    None => {
+                        let mut w = [0u8; 8];
+                        w[..buf.len() - at].copy_from_slice(&buf[at..]);
+                        u64::from_le_bytes(w)
                     }
-                } else if !in_col {
-                    start = i;
-                    in_col = true;
-                }
+                };
+                sep |= separator_bits(w) << k;
+                k += 8;
             }
-            if in_col {
-                out.push((start, b.len()));
+            let valid = if len == 64 { u64::MAX } else { (1u64 << len) - 1 };
+            let word = !sep & valid;
+            let mut starts = word & !(word << 1);
+            let mut ends = word & !(word >> 1);
+            while starts != 0 {
+                let (a, z) = (starts.trailing_zeros() as usize, ends.trailing_zeros() as usize);
+                out.push((a, z + 1));
+                starts &= starts - 1;
+                ends &= ends - 1;
             }
         }
+        Delimiter::Whitespace => split_runs(b, out),
         Delimiter::Tab => {
             if b.iter().all(|c| c.is_ascii_whitespace()) {
                 return;
@@ -844,9 +863,40 @@ fn split_columns(line: &str, delimiter: Delimiter, out: &mut Vec<(usize, usize)>
     }
 }
 
-/// `T<n>` without the formatting machinery (one of these per mention read).
-fn mention_id(n: usize) -> String {
-    let mut digits = [0u8; 20];
+/// One bit per byte of `w` (little-endian: bit i for byte i) that is a space or a tab.
+fn separator_bits(w: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // The high bit of each byte of `x` that is zero (exact: no carries across bytes).
+    let zero = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7);
+    let hi = zero(w ^ 0x2020_2020_2020_2020) | zero(w ^ 0x0909_0909_0909_0909);
+    // Gather the eight high bits into the low byte.
+    ((hi >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// Columns as runs of bytes other than spaces and tabs (Lines has already removed `\r`),
+/// byte by byte: the general case of [`split_columns`].
+fn split_runs(b: &[u8], out: &mut Vec<(usize, usize)>) {
+    let mut start = 0;
+    let mut in_col = false;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b' ' || c == b'\t' {
+            if in_col {
+                out.push((start, i));
+                in_col = false;
+            }
+        } else if !in_col {
+            start = i;
+            in_col = true;
+        }
+    }
+    if in_col {
+        out.push((start, b.len()));
+    }
+}
+
+/// `T<n>`, inline (a [`CompactString`] of this length allocates nothing).
+fn mention_id(n: usize) -> CompactString {
+    let mut digits = [0u8; 21];
     let mut i = digits.len();
     let mut v = n;
     loop {
@@ -857,10 +907,10 @@ fn mention_id(n: usize) -> String {
             break;
         }
     }
-    let mut s = String::with_capacity(1 + digits.len() - i);
-    s.push('T');
-    s.extend(digits[i..].iter().map(|&d| d as char));
-    s
+    i -= 1;
+    digits[i] = b'T';
+    // ASCII digits and `T`: always UTF-8.
+    CompactString::from_utf8(&digits[i..]).unwrap_or_default()
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -1081,4 +1131,29 @@ pub fn whitespace_tokens(text: &str) -> Vec<Span> {
         out.push(Span::new(s, text.len()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::resample::SplitMix64;
+
+    #[test]
+    fn column_mask_agrees_with_byte_loop() {
+        let mut rng = SplitMix64::new(7);
+        let alphabet = [b' ', b'\t', b'a', b'B', b'-', b'1'];
+        for _ in 0..20_000 {
+            let n = (rng.next_u64() % 70) as usize;
+            let line: String = (0..n).map(|_| alphabet[(rng.next_u64() % 6) as usize] as char).collect();
+            let mut fast = Vec::new();
+            split_columns(&line, Delimiter::Whitespace, &mut fast);
+            let mut slow = Vec::new();
+            split_runs(line.as_bytes(), &mut slow);
+            assert_eq!(fast, slow, "{line:?}");
+            // Inside a longer buffer, with bytes after the line (read and ignored).
+            let buf = format!("x {line} y\tz");
+            split_columns_in(buf.as_bytes(), 2, line.len(), Delimiter::Whitespace, &mut fast);
+            assert_eq!(fast, slow, "{line:?} in {buf:?}");
+        }
+    }
 }

@@ -147,7 +147,7 @@ impl DoccanoSource {
             let id = e.id.as_ref().and_then(id_string).unwrap_or_else(|| format!("T{}", ann.entities.len() + 1));
             ann.entities.push(Mention::new(id, Span::new(e.start_offset, e.end_offset), e.label));
         }
-        let ids: HashSet<String> = ann.entities.iter().map(|m| m.id.clone()).collect();
+        let ids: HashSet<String> = ann.entities.iter().map(|m| m.id.to_string()).collect();
         for (k, r) in rec.relations.into_iter().flatten().enumerate() {
             let rid = r.id.as_ref().and_then(id_string).unwrap_or_else(|| format!("R{}", k + 1));
             let mut args = Vec::new();

@@ -209,10 +209,10 @@ pub fn to_record(j: JsonDoc, unit: OffsetUnit, loc: &Location) -> Result<(Docume
         let id = e.id.clone().unwrap_or_else(|| format!("T{}", n + 1));
         texts.push((format!("entity {id}"), e.text.clone()));
         ann.entities.push(Mention {
-            id,
+            id: id.into(),
             span: Span::new(e.start, e.end),
             fragments: e.fragments.iter().map(sp).collect(),
-            label: e.label.clone(),
+            label: e.label.as_str().into(),
             score: e.score,
             head: head(e.head_start, e.head_end),
             cluster: e.cluster.clone(),
@@ -226,7 +226,7 @@ pub fn to_record(j: JsonDoc, unit: OffsetUnit, loc: &Location) -> Result<(Docume
         for (k, a) in ev.arguments.iter().enumerate() {
             let span = match (a.start, a.end, &a.entity_id) {
                 (Some(s), Some(e), _) => Span::new(s, e),
-                (None, None, Some(eid)) => match j.entities.iter().zip(&ann.entities).find(|(_, m)| &m.id == eid) {
+                (None, None, Some(eid)) => match j.entities.iter().zip(&ann.entities).find(|(_, m)| m.id == eid) {
                     Some((je, _)) => Span::new(je.start, je.end),
                     None => return Err(err(format!("event {id} argument {} refers to unknown entity {eid:?}", k + 1))),
                 },
@@ -314,10 +314,10 @@ pub fn from_record(doc: &Document, ann: &DocAnnotations) -> JsonDoc {
             .entities
             .iter()
             .map(|m| JsonEntity {
-                id: Some(m.id.clone()),
+                id: Some(m.id.to_string()),
                 start: cp(m.span.start),
                 end: cp(m.span.end),
-                label: m.label.clone(),
+                label: m.label.to_string(),
                 text: text(&m.span),
                 score: m.score,
                 head_start: m.head.map(|h| cp(h.start)),

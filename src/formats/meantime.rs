@@ -785,7 +785,7 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
                 match ext {
                     Some(ext) => {
                         entities.push(Mention {
-                            id: m.m_id.clone(),
+                            id: m.m_id.as_str().into(),
                             span: ext.span,
                             fragments: ext.fragments.clone(),
                             label: "TIMEX3".into(),
@@ -810,7 +810,7 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
             }
             ("VALUE", Some(ext)) => {
                 entities.push(Mention {
-                    id: m.m_id.clone(),
+                    id: m.m_id.as_str().into(),
                     span: ext.span,
                     fragments: ext.fragments.clone(),
                     label: "VALUE".into(),
@@ -873,10 +873,10 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
                     heads.insert(&m.m_id, h);
                 }
                 entities.push(Mention {
-                    id: m.m_id.clone(),
+                    id: m.m_id.as_str().into(),
                     span: ext.span,
                     fragments: ext.fragments.clone(),
-                    label,
+                    label: label.into(),
                     score: None,
                     head,
                     cluster: inst.map(|i| i.cluster),

@@ -262,7 +262,7 @@ impl Re3dSource {
                     ann.relations.push(Relation {
                         id: r.id.clone(),
                         label: r.label,
-                        args: vec![("source".into(), s), ("target".into(), t)],
+                        args: vec![("source".into(), s.to_string()), ("target".into(), t.to_string())],
                     });
                     let details = serde_json::json!({
                         "begin": r.begin, "end": r.end, "value": r.value, "confidence": r.confidence,

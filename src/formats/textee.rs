@@ -388,9 +388,9 @@ fn to_record(j: TxDoc, path: &Path, line: u64, diag: &mut Diagnostics, strict: b
             }
         }
         ann.entities.push(Mention {
-            id: e.id.clone(),
+            id: e.id.as_str().into(),
             span,
-            label: e.entity_type.clone(),
+            label: e.entity_type.as_str().into(),
             attrs,
             ..Default::default()
         });

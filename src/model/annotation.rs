@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::Span;
@@ -10,10 +11,12 @@ use super::Span;
 /// in `attrs` as key/value pairs in reader order.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Mention {
-    pub id: String,
+    /// Ids and labels are short: up to 24 bytes they are stored inline, so reading a
+    /// mention allocates nothing for them (a [`CompactString`] reads as a `&str`).
+    pub id: CompactString,
     pub span: Span,
     pub fragments: Vec<Span>,
-    pub label: String,
+    pub label: CompactString,
     pub score: Option<f64>,
     pub head: Option<Span>,
     pub cluster: Option<String>,
@@ -21,7 +24,7 @@ pub struct Mention {
 }
 
 impl Mention {
-    pub fn new(id: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<CompactString>, span: Span, label: impl Into<CompactString>) -> Self {
         Mention { id: id.into(), span, label: label.into(), ..Default::default() }
     }
     pub fn is_discontinuous(&self) -> bool {

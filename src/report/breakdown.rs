@@ -317,7 +317,7 @@ impl DetailSink for Breakdown {
             gold_spans.push(ViewSpan {
                 start: g.span.start,
                 end: g.span.end,
-                label: g.label.clone(),
+                label: g.label.to_string(),
                 category: c.name().into(),
             });
         }
@@ -334,7 +334,7 @@ impl DetailSink for Breakdown {
             pred_spans.push(ViewSpan {
                 start: p.span.start,
                 end: p.span.end,
-                label: p.label.clone(),
+                label: p.label.to_string(),
                 category: c.name().into(),
             });
         }

@@ -191,7 +191,12 @@ impl Confusion {
 impl AddAssign<&Confusion> for Confusion {
     fn add_assign(&mut self, o: &Confusion) {
         for (k, v) in &o.cells {
-            *self.cells.entry(k.clone()).or_default() += v;
+            match self.cells.get_mut(k) {
+                Some(n) => *n += v,
+                None => {
+                    self.cells.insert(k.clone(), *v);
+                }
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::model::{Document, Mention, Span};
 use crate::text::OffsetIndex;
 
 use super::counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally};
-use super::matching::{Category, Item, ModeMatch, match_all};
+use super::matching::{Category, Item, ModeMatch, match_all, rank_labels};
 use super::nervaluate;
 use super::profile::Profile;
 
@@ -20,10 +20,6 @@ pub struct DocEntityScore {
     pub details: Option<[ModeMatch; 4]>,
 }
 
-fn items(ms: &[Mention]) -> Vec<Item<'_>> {
-    ms.iter().map(|m| Item { span: m.span, pieces: &m.fragments, label: &m.label, id: &m.id }).collect()
-}
-
 fn bump(t: &mut Tally, c: Category) {
     match c {
         Category::Cor => t.cor += 1,
@@ -34,36 +30,26 @@ fn bump(t: &mut Tally, c: Category) {
     }
 }
 
-/// A document's few labels, accumulated without allocating per mention.
-struct LocalTallies<'a>(Vec<(&'a str, LabelTally)>);
-
-impl<'a> LocalTallies<'a> {
-    fn get(&mut self, label: &'a str) -> &mut LabelTally {
-        let i = match self.0.iter().position(|(l, _)| *l == label) {
-            Some(i) => i,
-            None => {
-                self.0.push((label, LabelTally::default()));
-                self.0.len() - 1
-            }
-        };
-        &mut self.0[i].1
+/// Label tallies from a mode's outcome: gold items under their label, predictions under
+/// theirs (labels as ranks into `names`).
+fn tally(m: &ModeMatch, names: &[&str], gold: &[u32], pred: &[u32]) -> ModeCounts {
+    let mut mc = ModeCounts::default();
+    let mut local = vec![LabelTally::default(); names.len()];
+    for (&l, (c, _)) in gold.iter().zip(&m.gold) {
+        bump(&mut mc.overall.gold, *c);
+        bump(&mut local[l as usize].gold, *c);
     }
+    for (&l, (c, _)) in pred.iter().zip(&m.pred) {
+        bump(&mut mc.overall.pred, *c);
+        bump(&mut local[l as usize].pred, *c);
+    }
+    // Every name is some mention's label: each gets its entry, as a sorted bulk build.
+    mc.labels = names.iter().zip(local).map(|(l, t)| (l.to_string(), t)).collect();
+    mc
 }
 
-/// Label tallies from a mode's outcome: gold items under their label, predictions under theirs.
-fn tally(m: &ModeMatch, gold: &[Mention], pred: &[Mention]) -> ModeCounts {
-    let mut mc = ModeCounts::default();
-    let mut local = LocalTallies(Vec::new());
-    for (g, (c, _)) in gold.iter().zip(&m.gold) {
-        bump(&mut mc.overall.gold, *c);
-        bump(&mut local.get(&g.label).gold, *c);
-    }
-    for (p, (c, _)) in pred.iter().zip(&m.pred) {
-        bump(&mut mc.overall.pred, *c);
-        bump(&mut local.get(&p.label).pred, *c);
-    }
-    mc.labels = local.0.into_iter().map(|(l, t)| (l.to_string(), t)).collect();
-    mc
+fn items<'a>(ms: &'a [Mention], labels: &[u32]) -> Vec<Item<'a>> {
+    ms.iter().zip(labels).map(|(m, &label)| Item { span: m.span, pieces: &m.fragments, label, id: &m.id }).collect()
 }
 
 /// Score one document's entities.
@@ -84,34 +70,36 @@ pub fn score_document(
 }
 
 fn default_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEntityScore {
-    let matches = match_all(&items(gold), &items(pred));
+    let (names, ranks) = rank_labels(gold.iter().chain(pred).map(|m| m.label.as_str()));
+    let (gl, pl) = ranks.split_at(gold.len());
+    let matches = match_all(&items(gold, gl), &items(pred, pl));
     let mut counts = EntityCounts::default();
     for mode in Mode::ALL {
-        counts.modes[mode.index()] = tally(&matches[mode.index()], gold, pred);
+        counts.modes[mode.index()] = tally(&matches[mode.index()], &names, gl, pl);
     }
-    // The confusion matrix pairs mentions with the same span (the `exact` matching).
+    // The confusion matrix pairs mentions with the same span (the `exact` matching); row
+    // and column 0 are "no mention", label r is r + 1.
     let exact = &matches[Mode::Exact.index()];
-    let mut cells: Vec<(Option<&str>, Option<&str>, u64)> = Vec::new();
-    fn add<'a>(cells: &mut Vec<(Option<&'a str>, Option<&'a str>, u64)>, g: Option<&'a str>, p: Option<&'a str>) {
-        match cells.iter_mut().find(|c| c.0 == g && c.1 == p) {
-            Some(c) => c.2 += 1,
-            None => cells.push((g, p, 1)),
-        }
+    let side = names.len() + 1;
+    let mut cells = vec![0u64; side * side];
+    for (&g, (c, partner)) in gl.iter().zip(&exact.gold) {
+        let p = match (c, partner) {
+            (Category::Cor, Some(p)) => pl[*p] as usize + 1,
+            _ => 0,
+        };
+        cells[(g as usize + 1) * side + p] += 1;
     }
-    for (g, (c, partner)) in gold.iter().zip(&exact.gold) {
-        match (c, partner) {
-            (Category::Cor, Some(p)) => add(&mut cells, Some(&g.label), Some(&pred[*p].label)),
-            _ => add(&mut cells, Some(&g.label), None),
-        }
-    }
-    for (p, (c, _)) in pred.iter().zip(&exact.pred) {
+    for (&p, (c, _)) in pl.iter().zip(&exact.pred) {
         if *c != Category::Cor {
-            add(&mut cells, None, Some(&p.label));
+            cells[p as usize + 1] += 1;
         }
     }
+    let name = |i: usize| (i > 0).then(|| names[i - 1].to_string());
     let mut confusion = Confusion::default();
-    for (g, p, n) in cells {
-        confusion.cells.insert((g.map(str::to_string), p.map(str::to_string)), n);
+    for (i, &n) in cells.iter().enumerate() {
+        if n > 0 {
+            confusion.cells.insert((name(i / side), name(i % side)), n);
+        }
     }
     DocEntityScore { counts, confusion, details: details.then_some(matches) }
 }
@@ -179,7 +167,7 @@ fn nervaluate_profile(doc: &Document, gold: &[Mention], pred: &[Mention], detail
             // Spans are on character boundaries (readers and alignment check them).
             None => (ix.byte_to_char(m.span.start).unwrap_or(0) + 1, ix.byte_to_char(m.span.end).unwrap_or(0)),
         };
-        nervaluate::Ent { label: m.label.clone(), start: s, end: e }
+        nervaluate::Ent { label: m.label.to_string(), start: s, end: e }
     };
     let sorted = |ms: &[Mention]| -> Vec<(usize, nervaluate::Ent)> {
         let mut v: Vec<(usize, nervaluate::Ent)> = ms.iter().map(unit).enumerate().collect();

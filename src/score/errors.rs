@@ -62,7 +62,7 @@ pub fn rows(item: &Item, system_name: &str, system: usize, d: &[ModeMatch; 4]) -
                 let mm = &d[mode.index()];
                 let v = if side == "gold" { &mm.gold } else { &mm.pred };
                 match v.get(i) {
-                    Some((c, p)) => (Some(c.name()), p.and_then(|p| other.get(p)).map(|o| o.id.clone())),
+                    Some((c, p)) => (Some(c.name()), p.and_then(|p| other.get(p)).map(|o| o.id.to_string())),
                     None => (None, None),
                 }
             };
@@ -74,10 +74,10 @@ pub fn rows(item: &Item, system_name: &str, system: usize, d: &[ModeMatch; 4]) -
                 system: system_name.to_string(),
                 doc_id: item.doc.id.clone(),
                 side,
-                id: m.id.clone(),
+                id: m.id.to_string(),
                 start: ix.byte_to_char(m.span.start).unwrap_or(0) as u32,
                 end: ix.byte_to_char(m.span.end).unwrap_or(0) as u32,
-                label: m.label.clone(),
+                label: m.label.to_string(),
                 text: m.span.slice(&item.doc.text).unwrap_or("").to_string(),
                 strict,
                 strict_match,

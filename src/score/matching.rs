@@ -53,9 +53,48 @@ pub struct Item<'a> {
     pub span: Span,
     /// The pieces of a discontinuous mention (empty: the span is one piece).
     pub pieces: &'a [Span],
-    pub label: &'a str,
+    /// The label as its rank among the document's labels (see [`rank_labels`]): equal
+    /// labels have equal ranks, and ranks order as the label strings do.
+    pub label: u32,
     /// Tie-breaker among identical mentions (the mention id).
     pub id: &'a str,
+}
+
+/// The distinct labels of `labels`, sorted, and the rank of each input label among them:
+/// the matcher and the tallies compare ranks instead of strings. A document has few labels,
+/// so they are found by a linear scan (a hash map past 16).
+pub fn rank_labels<'a>(labels: impl IntoIterator<Item = &'a str>) -> (Vec<&'a str>, Vec<u32>) {
+    let mut names: Vec<&'a str> = Vec::new();
+    let mut ids: Vec<u32> = Vec::new();
+    let mut map: Option<rustc_hash::FxHashMap<&'a str, u32>> = None;
+    for l in labels {
+        let found = match &map {
+            Some(m) => m.get(l).copied(),
+            None => names.iter().position(|n| *n == l).map(|i| i as u32),
+        };
+        let id = found.unwrap_or_else(|| {
+            names.push(l);
+            let id = (names.len() - 1) as u32;
+            if let Some(m) = &mut map {
+                m.insert(l, id);
+            } else if names.len() > 16 {
+                map = Some(names.iter().enumerate().map(|(i, n)| (*n, i as u32)).collect());
+            }
+            id
+        });
+        ids.push(id);
+    }
+    // First-seen order -> sorted order.
+    let mut order: Vec<u32> = (0..names.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| names[i as usize]);
+    let mut rank = vec![0u32; names.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    for id in &mut ids {
+        *id = rank[*id as usize];
+    }
+    (order.iter().map(|&i| names[i as usize]).collect(), ids)
 }
 
 impl Item<'_> {
@@ -298,7 +337,25 @@ mod tests {
     use super::*;
 
     fn it(s: usize, e: usize, l: &'static str) -> Item<'static> {
-        Item { span: Span::new(s, e), pieces: &[], label: l, id: "" }
+        // Ranks in the order of the test labels (any order-preserving map will do).
+        let label = ["DRUG", "LOC", "ORG", "PER", "X"].iter().position(|x| *x == l).expect("test label") as u32;
+        Item { span: Span::new(s, e), pieces: &[], label, id: "" }
+    }
+
+    #[test]
+    fn ranks_follow_label_order() {
+        let (names, ranks) = rank_labels(["PER", "LOC", "PER", "ORG"]);
+        assert_eq!(names, ["LOC", "ORG", "PER"]);
+        assert_eq!(ranks, [2, 0, 2, 1]);
+        // Past 16 labels the lookup switches to a map; the ranks stay the same.
+        let many: Vec<String> = (0..40).rev().map(|i| format!("L{i:02}")).collect();
+        let input: Vec<&str> = many.iter().chain(many.iter()).map(String::as_str).collect();
+        let (names, ranks) = rank_labels(input.iter().copied());
+        assert_eq!(names.len(), 40);
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+        for (l, r) in input.iter().zip(&ranks) {
+            assert_eq!(names[*r as usize], *l);
+        }
     }
 
     fn cats(m: &ModeMatch) -> (Vec<Category>, Vec<Category>) {

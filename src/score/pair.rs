@@ -230,7 +230,7 @@ impl Cursor {
             };
             m.span = Span::new(doc.tokens[s - offset].start, doc.tokens[e - 1 - offset].end);
             m.fragments.clear();
-            m.id = format!("T{}", out[k].entities.len() + 1);
+            m.id = compact_str::format_compact!("T{}", out[k].entities.len() + 1);
             out[k].entities.push(m);
         }
         self.pending = keep;

@@ -178,12 +178,32 @@ pub struct TagSet {
     scheme: Scheme,
     labels: Vec<String>,
     label_ids: FxHashMap<String, u32>,
+    /// Tags of up to 15 bytes, keyed by their bytes and length packed into a `u128` (no
+    /// string hashing or comparison per token); longer ones by their string.
+    short: FxHashMap<u128, Tag>,
     tags: FxHashMap<String, Tag>,
+}
+
+/// A tag of up to 15 bytes as one number: its bytes, then its length in the top byte.
+fn short_key(tag: &[u8]) -> Option<u128> {
+    if tag.len() > 15 {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..tag.len()].copy_from_slice(tag);
+    b[15] = tag.len() as u8;
+    Some(u128::from_le_bytes(b))
 }
 
 impl TagSet {
     pub fn new(scheme: Scheme) -> Self {
-        TagSet { scheme, labels: Vec::new(), label_ids: FxHashMap::default(), tags: FxHashMap::default() }
+        TagSet {
+            scheme,
+            labels: Vec::new(),
+            label_ids: FxHashMap::default(),
+            short: FxHashMap::default(),
+            tags: FxHashMap::default(),
+        }
     }
 
     pub fn scheme(&self) -> Scheme {
@@ -215,6 +235,14 @@ impl TagSet {
         // Most tokens are outside any chunk: no hashing for them.
         if tag == "O" {
             return Ok(Tag::OUTSIDE);
+        }
+        if let Some(key) = short_key(tag.as_bytes()) {
+            if let Some(&t) = self.short.get(&key) {
+                return Ok(t);
+            }
+            let t = self.parse_uncached(tag)?;
+            self.short.insert(key, t);
+            return Ok(t);
         }
         if let Some(&t) = self.tags.get(tag) {
             return Ok(t);

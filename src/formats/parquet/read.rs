@@ -381,10 +381,10 @@ impl AnnotationsReader {
         let (fr, at) = (child(ev, "fragments").as_list::<i32>(), child(ev, "attrs").as_list::<i32>());
         for k in range(el, i) {
             let m = Mention {
-                id: str_at(id, k).unwrap_or("").to_string(),
+                id: str_at(id, k).unwrap_or("").into(),
                 span: Span::new(u32_at(st, k).unwrap_or(0), u32_at(en, k).unwrap_or(0)),
                 fragments: spans(fr, k),
-                label: str_at(lb, k).unwrap_or("").to_string(),
+                label: str_at(lb, k).unwrap_or("").into(),
                 score: f64_at(sc, k),
                 head: head(hs, he, k),
                 cluster: str_at(cl, k).map(str::to_string),
