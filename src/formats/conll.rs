@@ -24,7 +24,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::lines;
-use super::{Diagnostics, Record, Source};
+use super::{Diagnostics, Mapped, Record, RecordMap, Source};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 use crate::tags::{self, DecodeOutput, Policy, Scheme, SchemeGuess, Tag, TagSet, compat};
@@ -620,21 +620,18 @@ impl ConllSource {
         Ok(src)
     }
 
-    /// Cut the next batch of documents and parse it in parallel.
-    fn fill(&mut self) {
+    /// Cut the next batch of documents (about [`BATCH_BYTES`] of input), with the error that
+    /// stopped the cutting, if any.
+    fn cut(&mut self) -> (Vec<RawDoc>, Option<Error>) {
         let mut batch: Vec<RawDoc> = Vec::new();
         let mut bytes = 0;
-        let mut failure = None;
         while bytes < BATCH_BYTES {
             if self.scan.as_ref().is_none_or(|s| s.finished) {
                 let Some(p) = self.files.get(self.next_file).cloned() else { break };
                 self.next_file += 1;
                 match Scanner::open(&p, self.files.len() > 1) {
                     Ok(s) => self.scan = Some(s),
-                    Err(e) => {
-                        failure = Some(e);
-                        break;
-                    }
+                    Err(e) => return (batch, Some(e)),
                 }
             }
             let Some(scan) = self.scan.as_mut() else { break };
@@ -644,39 +641,49 @@ impl ConllSource {
                     batch.push(d);
                 }
                 Ok(None) => {}
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
+                Err(e) => return (batch, Some(e)),
             }
         }
+        (batch, None)
+    }
+
+    /// Cut the next batch and parse it in parallel, passing each record through `f` in the
+    /// task that parsed it. Results in input order, up to the first error; `None` at the end.
+    fn parse_batch<T: Send>(&mut self, f: impl Fn(usize, Record) -> T + Sync) -> Option<Vec<Result<T>>> {
+        if self.done {
+            return None;
+        }
+        let (batch, failure) = self.cut();
         let lay = &self.layout;
-        let parsed: Vec<(Result<Record>, Diagnostics)> = batch
+        let parsed: Vec<(Result<T>, Diagnostics)> = batch
             .par_iter()
+            .enumerate()
             .map_init(
                 || (self.tagsets.clone(), self.raw.clone()),
-                |(ts, rt), rd| {
+                |(ts, rt), (i, rd)| {
                     let mut d = Diagnostics::default();
-                    let r = parse_doc(rd, lay, ts, rt, &mut d);
+                    let r = parse_doc(rd, lay, ts, rt, &mut d).map(|r| f(i, r));
                     (r, d)
                 },
             )
             .collect();
+        let mut out = Vec::with_capacity(parsed.len() + 1);
         for (r, d) in parsed {
             self.diag.merge(d);
             let err = r.is_err();
-            self.ready.push_back(r);
+            out.push(r);
             if err {
                 self.done = true;
-                return;
+                return Some(out);
             }
         }
         if let Some(e) = failure {
-            self.ready.push_back(Err(e));
+            out.push(Err(e));
             self.done = true;
         } else if batch.is_empty() {
             self.done = true;
         }
+        (!out.is_empty()).then_some(out)
     }
 
     /// Look at the first token line of the first file to fix the column layout, the sets and
@@ -990,8 +997,10 @@ fn finish_sentence(
 impl Iterator for ConllSource {
     type Item = Result<Record>;
     fn next(&mut self) -> Option<Self::Item> {
-        if self.ready.is_empty() && !self.done {
-            self.fill();
+        if self.ready.is_empty()
+            && let Some(batch) = self.parse_batch(|_, r| r)
+        {
+            self.ready.extend(batch);
         }
         self.ready.pop_front()
     }
@@ -1003,6 +1012,14 @@ impl Source for ConllSource {
     }
     fn take_diagnostics(&mut self) -> Diagnostics {
         std::mem::take(&mut self.diag)
+    }
+    fn next_mapped(&mut self, f: RecordMap<'_>) -> Option<Vec<Result<Mapped>>> {
+        if !self.ready.is_empty() {
+            // Records parsed for `next`: map those first.
+            let ready: Vec<Result<Record>> = self.ready.drain(..).collect();
+            return Some(ready.into_iter().enumerate().map(|(i, r)| r.map(|r| f(i, r))).collect());
+        }
+        self.parse_batch(f)
     }
 }
 

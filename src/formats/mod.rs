@@ -56,12 +56,42 @@ pub struct Record {
     pub origin: String,
 }
 
+/// What a [`Source::next_mapped`] callback makes of a record.
+pub type Mapped = Box<dyn std::any::Any + Send>;
+
+/// A callback of [`Source::next_mapped`]: a record and its index in the batch.
+pub type RecordMap<'a> = &'a (dyn Fn(usize, Record) -> Mapped + Sync);
+
+/// Records per batch of the default [`Source::next_mapped`].
+const MAPPED_BATCH: usize = 32;
+
 /// A streaming reader.
 pub trait Source: Iterator<Item = Result<Record>> + Send {
     /// The annotation sets this input carries (possibly none: plain articles).
     fn sets(&self) -> &[SetMeta];
     /// Take the diagnostics gathered so far (repairs made, problems tolerated).
     fn take_diagnostics(&mut self) -> Diagnostics;
+
+    /// The next batch of records, each passed through `f` (with its index in the batch), in
+    /// input order; `None` at the end. The batch stops after an error. A source that parses
+    /// in parallel runs `f` in the task that parsed the record, so that the record is used
+    /// and dropped on the thread that made it; this default reads records one by one and
+    /// maps them in parallel.
+    fn next_mapped(&mut self, f: RecordMap<'_>) -> Option<Vec<Result<Mapped>>> {
+        use rayon::prelude::*;
+        let mut batch = Vec::with_capacity(MAPPED_BATCH);
+        for r in &mut *self {
+            let err = r.is_err();
+            batch.push(r);
+            if err || batch.len() == MAPPED_BATCH {
+                break;
+            }
+        }
+        if batch.is_empty() {
+            return None;
+        }
+        Some(batch.into_par_iter().enumerate().map(|(i, r)| r.map(|r| f(i, r))).collect())
+    }
 }
 
 /// A whole corpus in memory: documents, the sets over them, and what reading found.

@@ -4,8 +4,8 @@
 
 use rayon::prelude::*;
 
-use crate::error::Result;
-use crate::formats::Diagnostics;
+use crate::error::{Error, Result};
+use crate::formats::{Diagnostics, Mapped};
 use crate::model::SetMeta;
 use crate::shard::Shard;
 
@@ -195,6 +195,51 @@ fn pred_has_events(item: &Item, system: usize) -> bool {
     item.preds.get(system).and_then(Option::as_ref).is_some_and(|p| !p.events.is_empty())
 }
 
+/// One scored document: what the in-order reduction needs of it.
+struct Scored {
+    index: u64,
+    /// The document id (empty when `item` is kept).
+    doc_id: String,
+    /// The paired document itself, kept only when details are wanted.
+    item: Option<Item>,
+    /// Gold entities, events and arguments.
+    gold: (u64, u64, u64),
+    /// Per system: its scores and whether the document has events on either side.
+    per_sys: Vec<Option<(DocEntityScore, DocEventScore, bool)>>,
+}
+
+/// What the reading thread hands the scoring loop: items to score, or documents scored
+/// where they were parsed.
+enum Batch {
+    Items(Vec<Item>),
+    Scored(Vec<Scored>),
+}
+
+/// Score one item for every system, keeping of it what the reduction needs.
+fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
+    let per_sys = item
+        .preds
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            p.as_ref().map(|p| {
+                let (ents, evs) = score_one(&item, p, opts);
+                let has_events = !item.gold.events.is_empty() || pred_has_events(&item, k);
+                (ents, evs, has_events)
+            })
+        })
+        .collect();
+    let gold = (
+        item.gold.entities.len() as u64,
+        item.gold.events.len() as u64,
+        item.gold.events.iter().map(|e| e.arguments.len() as u64).sum::<u64>(),
+    );
+    let doc_id = if opts.details { String::new() } else { std::mem::take(&mut item.doc.id) };
+    let index = item.position;
+    let item = opts.details.then_some(item);
+    Scored { index, doc_id, item, gold, per_sys }
+}
+
 /// Score every system on every document of the pairing.
 pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn DetailSink) -> Result<ScoreRun> {
     let profile = opts.profile;
@@ -218,16 +263,48 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
     let mut shard_items: Vec<u64> = Vec::new();
     // Reading runs in its own thread, a few batches ahead of scoring, so that parsing and
     // matching overlap; the order of batches (and so of every sum) is the input order.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Item)>>>(4);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch>>(4);
     let shard = opts.shard.filter(|s| !s.is_all());
+    let opts_ref = &opts;
     let reader = move || {
+        if pairing.is_trivial() {
+            // Every system is a set of the gold input: documents are scored (and dropped)
+            // in the task that parsed them.
+            let score_it = |item: Item, mine: bool| -> Mapped {
+                let keep = mine && shard.is_none_or(|s| s.contains(&item.doc.id));
+                Box::new(keep.then(|| score_item(item, opts_ref)))
+            };
+            loop {
+                let batch = match pairing.next_mapped(&score_it) {
+                    Ok(Some(b)) => b,
+                    Ok(None) => return pairing,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return pairing;
+                    }
+                };
+                let mut scored = Vec::with_capacity(batch.len());
+                for m in batch {
+                    match m.downcast::<Option<Scored>>() {
+                        Ok(s) => scored.extend(*s),
+                        Err(_) => {
+                            let _ = tx.send(Err(Error::usage("internal: a scored document of another type")));
+                            return pairing;
+                        }
+                    }
+                }
+                if tx.send(Ok(Batch::Scored(scored))).is_err() {
+                    return pairing;
+                }
+            }
+        }
         loop {
             let mut batch = Vec::with_capacity(BATCH);
             for item in pairing.by_ref() {
                 match item {
                     Ok(i) => {
                         if shard.is_none_or(|s| s.contains(&i.doc.id)) {
-                            batch.push((i.position, i));
+                            batch.push(i);
                         }
                     }
                     Err(e) => {
@@ -239,7 +316,7 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                     break;
                 }
             }
-            if batch.is_empty() || tx.send(Ok(batch)).is_err() {
+            if batch.is_empty() || tx.send(Ok(Batch::Items(batch))).is_err() {
                 return pairing;
             }
         }
@@ -248,33 +325,33 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
         let handle = scope.spawn(reader);
         let outcome = (|| -> Result<()> {
             for batch in rx.iter() {
-                let batch = batch?;
-                type Scored = Vec<Option<(DocEntityScore, DocEventScore)>>;
-                let scored: Vec<Scored> = batch
-                    .par_iter()
-                    .map(|(_, item)| item.preds.iter().map(|p| p.as_ref().map(|p| score_one(item, p, &opts))).collect())
-                    .collect();
-                for ((index, item), per_sys) in batch.iter().zip(scored) {
+                let scored: Vec<Scored> = match batch? {
+                    Batch::Scored(s) => s,
+                    // Each document is scored, and (without details) dropped, on a worker:
+                    // what stays is what the reduction below needs.
+                    Batch::Items(items) => items.into_par_iter().map(|item| score_item(item, &opts)).collect(),
+                };
+                for sc in scored {
                     if shard.is_some() {
-                        shard_items.push(*index);
+                        shard_items.push(sc.index);
                     }
-                    gold_entities += item.gold.entities.len() as u64;
-                    gold_events += item.gold.events.len() as u64;
-                    gold_arguments += item.gold.events.iter().map(|e| e.arguments.len() as u64).sum::<u64>();
-                    for (k, s) in per_sys.into_iter().enumerate() {
-                        let Some((ents, evs)) = s else { continue };
+                    gold_entities += sc.gold.0;
+                    gold_events += sc.gold.1;
+                    gold_arguments += sc.gold.2;
+                    let doc_id = sc.item.as_ref().map_or(sc.doc_id.as_str(), |i| i.doc.id.as_str());
+                    for (k, s) in sc.per_sys.into_iter().enumerate() {
+                        let Some((ents, evs, has_events)) = s else { continue };
                         let sys = &mut systems[k];
                         sys.total += &ents.counts;
                         sys.events += &evs.counts;
                         sys.confusion += &ents.confusion;
-                        if opts.details {
+                        if let Some(item) = &sc.item {
                             let d = DocDetails { entities: ents.details, events: evs.details };
                             sink.document(item, k, &d)?;
                         }
-                        let has_events = !item.gold.events.is_empty() || pred_has_events(item, k);
                         let events = has_events.then_some(&evs.counts);
-                        sink.counts(*index, &item.doc.id, k, &ents.counts, events)?;
-                        sys.docs.push(&item.doc.id, &ents.counts, events);
+                        sink.counts(sc.index, doc_id, k, &ents.counts, events)?;
+                        sys.docs.push(doc_id, &ents.counts, events);
                     }
                 }
             }

@@ -302,3 +302,96 @@ fn llm_strings_align_and_score() {
     let spu = nearest["systems"][0]["entities"]["strict"]["micro"]["spu"].as_u64().expect("n");
     assert!(spu >= 5);
 }
+
+/// The systems' scores of a report, without where they came from (file names differ).
+fn scores_only(v: &Value) -> Vec<Value> {
+    v["systems"]
+        .as_array()
+        .expect("systems")
+        .iter()
+        .map(|s| serde_json::json!([s["documents"], s["entities"], s["confusion"]]))
+        .collect()
+}
+
+/// One `token gold pred` file, where the system is a column of the gold input (documents are
+/// then scored in the task that parsed them), scores exactly as the same columns split into a
+/// gold file and a prediction file (paired by id, document by document): every profile, any
+/// `--jobs`, and as shards.
+#[test]
+fn multi_column_file_scores_as_separate_files() {
+    let Some(c) = corpora() else { return };
+    let text = std::fs::read_to_string(preds(&c).join("interpreteval/connl03_CelmoWglove_lstmCrf_9222.txt"))
+        .expect("read the ELMo output");
+    let dir = tempdir();
+    let (multi, gold, pred) = (dir.path().join("multi.conll"), dir.path().join("g.conll"), dir.path().join("p.conll"));
+    let (mut g, mut p) = (String::new(), String::new());
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() == 3 {
+            g.push_str(&format!("{} {}\n", cols[0], cols[1]));
+            p.push_str(&format!("{} {}\n", cols[0], cols[2]));
+        } else {
+            g.push('\n');
+            p.push('\n');
+        }
+    }
+    std::fs::write(&multi, &text).expect("write");
+    std::fs::write(&gold, g).expect("write");
+    std::fs::write(&pred, p).expect("write");
+    let docs = ["--sentences-per-doc", "40", "--labels", "all"];
+    for profile in ["default", "conlleval", "seqeval", "seqeval-strict", "nervaluate"] {
+        let mut split = vec!["score", "--gold", s(&gold), "--pred", "elmo=", "--profile", profile];
+        let pred_arg = format!("elmo={}", pred.display());
+        split[4] = &pred_arg;
+        split.extend(docs);
+        let expected = json(&split);
+        assert_eq!(expected["gold"]["documents"], 87, "{profile}: 3453 sentences in documents of 40");
+        for jobs in ["1", "0"] {
+            let mut a = vec!["score", "--gold", s(&multi), "--tag-cols", "1-", "--names", "gold,elmo"];
+            a.extend(["--profile", profile, "--jobs", jobs]);
+            a.extend(docs);
+            let got = json(&a);
+            assert_eq!(got["gold"]["entities"], expected["gold"]["entities"], "{profile} --jobs {jobs}");
+            assert_eq!(scores_only(&got), scores_only(&expected), "{profile} --jobs {jobs}");
+        }
+        // Three shards hold every document once.
+        let mut n = 0;
+        for k in 0..3 {
+            let shard = format!("{k}/3");
+            let mut a = vec!["score", "--gold", s(&multi), "--tag-cols", "1-", "--profile", profile];
+            a.extend(["--shard", shard.as_str()]);
+            a.extend(docs);
+            n += json(&a)["gold"]["documents"].as_u64().expect("documents");
+        }
+        assert_eq!(n, 87, "{profile}: shards");
+    }
+}
+
+/// A broken line deep in a multi-column file is an error naming the file and line, whichever
+/// worker parsed it, and no report is written.
+#[test]
+fn multi_column_error_names_file_and_line() {
+    let dir = tempdir();
+    let f = dir.path().join("multi.conll");
+    let mut text = String::new();
+    for d in 0..300 {
+        text.push_str("-DOCSTART- O O\n\n");
+        for t in 0..20 {
+            text.push_str(&format!("w{d}x{t} B-PER B-PER\n"));
+        }
+        text.push('\n');
+    }
+    // Document 250, its 4th token: two columns instead of three.
+    let lines: Vec<&str> = text.lines().collect();
+    let target = lines.iter().position(|l| l.starts_with("w249x3 ")).expect("line") + 1;
+    let broken: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| if i + 1 == target { "w249x3 O\n".to_string() } else { format!("{l}\n") })
+        .collect();
+    std::fs::write(&f, broken).expect("write");
+    let out_file = dir.path().join("report.json");
+    let args = ["score", "--gold", s(&f), "--tag-cols", "1-", "--output", s(&out_file), "--format", "json"];
+    fails(&args, &format!("multi.conll:{target}: expected 3 columns"));
+    assert!(!out_file.exists(), "no report after an error");
+}
