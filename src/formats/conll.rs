@@ -109,8 +109,9 @@ pub struct ConllOptions {
 /// parsed in parallel (columns, tags, text, tokens, chunks) and handed out in input order.
 pub struct ConllSource {
     files: Vec<PathBuf>,
-    next_file: usize,
-    scan: Option<Scanner>,
+    cutter: Cutter,
+    /// The batch cut while the previous one was parsed.
+    next_cut: Option<(Vec<RawDoc>, Option<Error>)>,
     opts: ConllOptions,
     sets: Vec<SetMeta>,
     layout: Layout,
@@ -460,6 +461,45 @@ impl Scanner {
     }
 }
 
+/// Cuts the input files into raw documents, in order (the sequential part of reading).
+struct Cutter {
+    files: Vec<PathBuf>,
+    next_file: usize,
+    scan: Option<Scanner>,
+    docs: DocBreak,
+    /// What the scanners found (line endings, byte order marks, missing `-DOCSTART-`).
+    diag: Diagnostics,
+}
+
+impl Cutter {
+    /// The next batch of documents (about [`BATCH_BYTES`] of input), with the error that
+    /// stopped the cutting, if any; empty at the end.
+    fn cut(&mut self) -> (Vec<RawDoc>, Option<Error>) {
+        let mut batch: Vec<RawDoc> = Vec::new();
+        let mut bytes = 0;
+        while bytes < BATCH_BYTES {
+            if self.scan.as_ref().is_none_or(|s| s.finished) {
+                let Some(p) = self.files.get(self.next_file).cloned() else { break };
+                self.next_file += 1;
+                match Scanner::open(&p, self.files.len() > 1) {
+                    Ok(s) => self.scan = Some(s),
+                    Err(e) => return (batch, Some(e)),
+                }
+            }
+            let Some(scan) = self.scan.as_mut() else { break };
+            match scan.next_doc(self.docs, &mut self.diag) {
+                Ok(Some(d)) => {
+                    bytes += d.bytes.len();
+                    batch.push(d);
+                }
+                Ok(None) => {}
+                Err(e) => return (batch, Some(e)),
+            }
+        }
+        (batch, None)
+    }
+}
+
 /// The document being built by the parser.
 struct DocBuilder {
     text: String,
@@ -605,8 +645,14 @@ impl ConllSource {
         };
         let mut src = ConllSource {
             files: files.to_vec(),
-            next_file: 0,
-            scan: None,
+            cutter: Cutter {
+                files: files.to_vec(),
+                next_file: 0,
+                scan: None,
+                docs: opts.docs,
+                diag: Diagnostics::default(),
+            },
+            next_cut: None,
             opts,
             sets: Vec::new(),
             layout,
@@ -620,53 +666,36 @@ impl ConllSource {
         Ok(src)
     }
 
-    /// Cut the next batch of documents (about [`BATCH_BYTES`] of input), with the error that
-    /// stopped the cutting, if any.
-    fn cut(&mut self) -> (Vec<RawDoc>, Option<Error>) {
-        let mut batch: Vec<RawDoc> = Vec::new();
-        let mut bytes = 0;
-        while bytes < BATCH_BYTES {
-            if self.scan.as_ref().is_none_or(|s| s.finished) {
-                let Some(p) = self.files.get(self.next_file).cloned() else { break };
-                self.next_file += 1;
-                match Scanner::open(&p, self.files.len() > 1) {
-                    Ok(s) => self.scan = Some(s),
-                    Err(e) => return (batch, Some(e)),
-                }
-            }
-            let Some(scan) = self.scan.as_mut() else { break };
-            match scan.next_doc(self.opts.docs, &mut self.diag) {
-                Ok(Some(d)) => {
-                    bytes += d.bytes.len();
-                    batch.push(d);
-                }
-                Ok(None) => {}
-                Err(e) => return (batch, Some(e)),
-            }
-        }
-        (batch, None)
-    }
-
     /// Cut the next batch and parse it in parallel, passing each record through `f` in the
     /// task that parsed it. Results in input order, up to the first error; `None` at the end.
     fn parse_batch<T: Send>(&mut self, f: impl Fn(usize, Record) -> T + Sync) -> Option<Vec<Result<T>>> {
         if self.done {
             return None;
         }
-        let (batch, failure) = self.cut();
+        let (batch, failure) = self.next_cut.take().unwrap_or_else(|| self.cutter.cut());
+        // The next batch is cut while this one is parsed (unless the input failed here).
+        let cutter = &mut self.cutter;
+        let cut_ahead = failure.is_none() && !batch.is_empty();
         let lay = &self.layout;
-        let parsed: Vec<(Result<T>, Diagnostics)> = batch
-            .par_iter()
-            .enumerate()
-            .map_init(
-                || (self.tagsets.clone(), self.raw.clone()),
-                |(ts, rt), (i, rd)| {
-                    let mut d = Diagnostics::default();
-                    let r = parse_doc(rd, lay, ts, rt, &mut d).map(|r| f(i, r));
-                    (r, d)
-                },
-            )
-            .collect();
+        let (tagsets, raw) = (&self.tagsets, &self.raw);
+        let (parsed, next): (Vec<(Result<T>, Diagnostics)>, _) = rayon::join(
+            || {
+                batch
+                    .par_iter()
+                    .enumerate()
+                    .map_init(
+                        || (tagsets.clone(), raw.clone()),
+                        |(ts, rt), (i, rd)| {
+                            let mut d = Diagnostics::default();
+                            let r = parse_doc(rd, lay, ts, rt, &mut d).map(|r| f(i, r));
+                            (r, d)
+                        },
+                    )
+                    .collect()
+            },
+            || cut_ahead.then(|| cutter.cut()),
+        );
+        self.next_cut = next;
         let mut out = Vec::with_capacity(parsed.len() + 1);
         for (r, d) in parsed {
             self.diag.merge(d);
@@ -1011,7 +1040,10 @@ impl Source for ConllSource {
         &self.sets
     }
     fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
+        // Scanner and parser record different kinds: merging them here loses no order.
+        let mut d = std::mem::take(&mut self.diag);
+        d.merge(std::mem::take(&mut self.cutter.diag));
+        d
     }
     fn next_mapped(&mut self, f: RecordMap<'_>) -> Option<Vec<Result<Mapped>>> {
         if !self.ready.is_empty() {

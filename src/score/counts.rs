@@ -138,6 +138,15 @@ impl ModeCounts {
         self.labels.get_mut(label).unwrap_or_else(|| unreachable!())
     }
 
+    fn add_label(&mut self, label: &str, t: LabelTally) {
+        match self.labels.get_mut(label) {
+            Some(x) => *x += t,
+            None => {
+                self.labels.insert(label.to_string(), t);
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.overall == LabelTally::default() && self.labels.is_empty()
     }
@@ -147,7 +156,7 @@ impl AddAssign<&ModeCounts> for ModeCounts {
     fn add_assign(&mut self, o: &ModeCounts) {
         self.overall += o.overall;
         for (l, t) in &o.labels {
-            *self.label_mut(l) += *t;
+            self.add_label(l, *t);
         }
     }
 }

@@ -285,7 +285,8 @@ pub fn match_all(gold: &[Item], pred: &[Item]) -> [ModeMatch; 4] {
     let go = order(gold);
     let po = order(pred);
     let mut edges = candidates(gold, pred, &go, &po);
-    edges.sort_by(|a, b| {
+    // (g, p) is unique per edge: an unstable sort is as deterministic as a stable one.
+    edges.sort_unstable_by(|a, b| {
         (a.g, !a.same_label, !a.same_span, std::cmp::Reverse(a.overlap), a.distance, a.p).cmp(&(
             b.g,
             !b.same_label,
@@ -306,11 +307,11 @@ pub fn match_all(gold: &[Item], pred: &[Item]) -> [ModeMatch; 4] {
         let mut tier_of_g = vec![0u8; go.len()];
         for tier in [true, false] {
             let adj = Adj::build(go.len(), &edges, |e| tier1(e) == tier);
-            let before: Vec<bool> = gm.iter().map(Option::is_some).collect();
             max_matching(&adj, &mut gm, &mut pm);
-            for g in 0..go.len() {
-                if !before[g] && gm[g].is_some() {
-                    tier_of_g[g] = if tier { 1 } else { 2 };
+            // A gold matched before this tier keeps its partner (and its tier).
+            for (t, m) in tier_of_g.iter_mut().zip(&gm) {
+                if *t == 0 && m.is_some() {
+                    *t = if tier { 1 } else { 2 };
                 }
             }
         }

@@ -185,14 +185,16 @@ pub struct TagSet {
 }
 
 /// A tag of up to 15 bytes as one number: its bytes, then its length in the top byte.
+#[inline]
 fn short_key(tag: &[u8]) -> Option<u128> {
     if tag.len() > 15 {
         return None;
     }
-    let mut b = [0u8; 16];
-    b[..tag.len()].copy_from_slice(tag);
-    b[15] = tag.len() as u8;
-    Some(u128::from_le_bytes(b))
+    let mut k = (tag.len() as u128) << 120;
+    for (i, &b) in tag.iter().enumerate() {
+        k |= u128::from(b) << (8 * i);
+    }
+    Some(k)
 }
 
 impl TagSet {
@@ -231,15 +233,24 @@ impl TagSet {
     }
 
     /// Parse (and cache) one tag string.
+    #[inline]
     pub fn parse(&mut self, tag: &str) -> Result<Tag, TagError> {
         // Most tokens are outside any chunk: no hashing for them.
         if tag == "O" {
             return Ok(Tag::OUTSIDE);
         }
+        if let Some(key) = short_key(tag.as_bytes())
+            && let Some(&t) = self.short.get(&key)
+        {
+            return Ok(t);
+        }
+        self.parse_new(tag)
+    }
+
+    /// A tag not seen yet, or longer than 15 bytes.
+    #[cold]
+    fn parse_new(&mut self, tag: &str) -> Result<Tag, TagError> {
         if let Some(key) = short_key(tag.as_bytes()) {
-            if let Some(&t) = self.short.get(&key) {
-                return Ok(t);
-            }
             let t = self.parse_uncached(tag)?;
             self.short.insert(key, t);
             return Ok(t);
