@@ -2,7 +2,7 @@
 """Side-by-side benchmark: ieval against the anchor tools, as whole processes, on one
 generated CoNLL file.
 
-    python3 benches/side_by_side.py [--tokens 1000000] [--runs 3] [--ieval target/release/ieval]
+    python3 benches/side_by_side.py [--tokens 1000000] [--runs 3] [--warmup 1] [--ieval target/release/ieval]
                                     [--conlleval PATH] [--out out/bench]
 
 Generates a `token gold pred` file (IOB2, -DOCSTART- documents, seeded), then times
@@ -11,7 +11,7 @@ Generates a `token gold pred` file (IOB2, -DOCSTART- documents, seeded), then ti
   --conlleval is not given: `pip download --no-deps --no-binary :all: seqeval==1.2.2`),
   seqeval 1.2.2 classification_report (reading the file in Python, as a user does),
   nervaluate 1.2.1 Evaluator (list loader, all four strategies),
-each --runs times, reporting the median wall time and the peak resident memory of each
+each --runs times after --warmup untimed runs, reporting the median wall time and the peak resident memory of each
 process, and the ratio of every tool's time to ieval's. The tools' strict F1 must agree,
 or the script fails. Results go to OUT/side_by_side.json.
 """
@@ -171,6 +171,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokens", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1,
+                    help="untimed runs of each tool first (page cache, binaries), as hyperfine --warmup")
     ap.add_argument("--ieval", default="target/release/ieval")
     ap.add_argument("--conlleval")
     ap.add_argument("--out", default="out/bench")
@@ -195,6 +197,8 @@ def main():
         if name in skip:
             continue
         times, rss, f1 = [], [], None
+        for _ in range(a.warmup):
+            measure(cmd, stdin)
         for _ in range(a.runs):
             dt, mb, stdout = measure(cmd, stdin)
             times.append(dt)
@@ -222,6 +226,7 @@ def main():
         "tokens": a.tokens,
         "file_bytes": data.stat().st_size,
         "runs": a.runs,
+        "warmup": a.warmup,
         "results": results,
         "speedup_vs_fastest_anchor": (fastest / base) if fastest else None,
         "machine": os.uname().machine,
