@@ -108,7 +108,7 @@ pub struct ConllOptions {
 /// (one pass, `-DOCSTART-` lines and line numbers only), then batches of documents are
 /// parsed in parallel (columns, tags, text, tokens, chunks) and handed out in input order.
 pub struct ConllSource {
-    files: Vec<PathBuf>,
+    /// The input files (in `cutter.files`) are cut into documents in order.
     cutter: Cutter,
     /// The batch cut while the previous one was parsed.
     next_cut: Option<(Vec<RawDoc>, Option<Error>)>,
@@ -644,7 +644,6 @@ impl ConllSource {
             ..Default::default()
         };
         let mut src = ConllSource {
-            files: files.to_vec(),
             cutter: Cutter {
                 files: files.to_vec(),
                 next_file: 0,
@@ -718,7 +717,7 @@ impl ConllSource {
     /// Look at the first token line of the first file to fix the column layout, the sets and
     /// (unless given) the scheme of each tag column.
     fn resolve_columns(&mut self) -> Result<()> {
-        let path = self.files[0].clone();
+        let path = self.cutter.files[0].clone();
         let mut head = Vec::with_capacity(GUESS_BYTES.min(1 << 20));
         lines::open(&path)?.take(GUESS_BYTES as u64).read_to_end(&mut head).map_err(|e| Error::io(&path, e))?;
         // Cut at the last newline so no line is split; validation of the rest happens later.
@@ -812,7 +811,7 @@ impl ConllSource {
                 .unwrap_or_else(|| if k == 0 { "gold".to_string() } else { format!("pred{k}") });
             let source = format!(
                 "conll:{} column {c} ({scheme}, {:?})",
-                self.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(","),
+                self.cutter.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(","),
                 self.opts.policy
             )
             .to_lowercase();
