@@ -33,13 +33,7 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     pub fn create(path: &Path) -> Result<Self> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        sweep_stale(&dir, &name);
+        let (dir, name) = prepare(path, "")?;
         let tmp = tempfile::Builder::new()
             .prefix(&temp_prefix(&name))
             .suffix(".tmp")
@@ -92,13 +86,7 @@ pub struct AtomicDir {
 
 impl AtomicDir {
     pub fn create(target: &Path) -> Result<Self> {
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-        sweep_stale(&parent, &name);
+        let (parent, name) = prepare(target, "out")?;
         let tmp = tempfile::Builder::new()
             .prefix(&temp_prefix(&name))
             .suffix(".tmp")
@@ -149,6 +137,19 @@ impl Drop for AtomicDir {
 
 /// The start of a temporary's name for the output `name`: `.NAME.PID.` (then random
 /// characters and `.tmp`), so that a later run can tell a dead writer's leftovers.
+/// The directory an output goes into (created) and the output's file name (`default` when
+/// the path has none), after sweeping the directory of stale temporaries of that name.
+fn prepare(target: &Path, default: &str) -> Result<(PathBuf, String)> {
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let name = target.file_name().map_or_else(|| default.to_string(), |n| n.to_string_lossy().into_owned());
+    sweep_stale(&dir, &name);
+    Ok((dir, name))
+}
+
 fn temp_prefix(name: &str) -> String {
     format!(".{name}.{}.", std::process::id())
 }

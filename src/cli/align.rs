@@ -60,7 +60,6 @@ use ieval::formats::{self, Corpus, Diagnostics, ReadOptions, Record};
 use ieval::model::{AnnotationSet, Document, SetKind, SetMeta, validate_set_name};
 use ieval::output::AtomicFile;
 use ieval::report::TableFormat;
-use ieval::text::OffsetIndex;
 use ieval::{Error, Result};
 
 use super::stats::describe;
@@ -247,7 +246,7 @@ fn write_set(path: &Path, set: &AnnotationSet, docs: &[Document]) -> Result<()> 
     let by_id: std::collections::HashMap<&str, &Document> = docs.iter().map(|d| (d.id.as_str(), d)).collect();
     for ann in &set.docs {
         let doc = by_id[ann.doc_id.as_str()];
-        w.write(ann, &doc.text, &OffsetIndex::new(&doc.text))?;
+        w.write(ann, &doc.text)?;
     }
     w.finish()
 }
@@ -308,7 +307,7 @@ fn write_output(args: &Args, docs: &[Document], sets: &mut [AnnotationSet], corp
                     &format!("{corpus_format}:{}", args.corpus.display()),
                 )?;
                 for d in docs {
-                    w.write(d, &OffsetIndex::new(&d.text))?;
+                    w.write(d)?;
                 }
                 w.finish()?;
             }

@@ -75,6 +75,7 @@ use super::lines;
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Location, Result};
 use crate::model::{Argument, DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
+use crate::text::percent_decode;
 
 /// Label of a mention or event whose type is not annotated.
 pub const UNTYPED: &str = "UNK";
@@ -572,27 +573,6 @@ fn cluster_of(doc_id: &str, inst: &Markable) -> String {
         Some(id) => id.to_string(),
         None => format!("{doc_id}#{}", inst.m_id),
     }
-}
-
-/// Decode `%XX` escapes; the input unchanged when they do not form UTF-8.
-fn percent_decode(s: &str) -> String {
-    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 fn is_iso_date(s: &str) -> bool {

@@ -198,7 +198,6 @@ fn pred_has_events(item: &Item, system: usize) -> bool {
 /// One scored document: what the in-order reduction needs of it.
 struct Scored {
     index: u64,
-    /// The document id (empty when `item` is kept).
     doc_id: String,
     /// The paired document itself, kept only when details are wanted.
     item: Option<Item>,
@@ -234,7 +233,8 @@ fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
         item.gold.events.len() as u64,
         item.gold.events.iter().map(|e| e.arguments.len() as u64).sum::<u64>(),
     );
-    let doc_id = if opts.details { String::new() } else { std::mem::take(&mut item.doc.id) };
+    // The item itself is kept only for the detail sinks.
+    let doc_id = if opts.details { item.doc.id.clone() } else { std::mem::take(&mut item.doc.id) };
     let index = item.position;
     let item = opts.details.then_some(item);
     Scored { index, doc_id, item, gold, per_sys }
@@ -338,7 +338,7 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                     gold_entities += sc.gold.0;
                     gold_events += sc.gold.1;
                     gold_arguments += sc.gold.2;
-                    let doc_id = sc.item.as_ref().map_or(sc.doc_id.as_str(), |i| i.doc.id.as_str());
+                    let doc_id = sc.doc_id.as_str();
                     for (k, s) in sc.per_sys.into_iter().enumerate() {
                         let Some((ents, evs, has_events)) = s else { continue };
                         let sys = &mut systems[k];

@@ -26,6 +26,17 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 stdout")
 }
 
+/// Run `ieval` and require exit status 2 with `needle` in stderr (and no panic); returns the
+/// output.
+pub fn fails(args: &[&str], needle: &str) -> Output {
+    let out = run(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "expected exit 2 for {args:?}, stderr: {err}");
+    assert!(err.contains(needle), "stderr of {args:?} lacks {needle:?}:\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    out
+}
+
 /// Run `ieval` with `--format json` appended and parse stdout.
 pub fn json(args: &[&str]) -> serde_json::Value {
     let mut a = args.to_vec();

@@ -130,14 +130,6 @@ fn error_listing_accounts_for_every_mention() {
     assert!(std::fs::metadata(&pq).expect("parquet written").len() > 1000);
 }
 
-fn fails(args: &[&str], needle: &str) {
-    let out = run(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "expected exit 2 for {args:?}, stderr: {err}");
-    assert!(err.contains(needle), "stderr of {args:?} lacks {needle:?}:\n{err}");
-    assert!(!err.contains("panicked"), "{err}");
-}
-
 #[test]
 fn bad_input_gets_clear_errors() {
     let dir = tempdir();

@@ -114,24 +114,7 @@ pub fn decode_value(s: &str) -> Option<String> {
     if s == NULL_PARTITION {
         return None;
     }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(x) = std::str::from_utf8(&b[i + 1..i + 3])
-                .map_err(|_| ())
-                .and_then(|h| u8::from_str_radix(h, 16).map_err(|_| ()))
-        {
-            out.push(x);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    Some(crate::text::percent_decode(s))
 }
 
 /// What `_ieval.json` says.

@@ -110,15 +110,74 @@ fn head(hs: &dyn Array, he: &dyn Array, i: usize) -> Option<Span> {
     }
 }
 
-/// Streams `documents.parquet` (or the files of a partitioned documents table, one after
-/// the other). Offsets (sentences, tokens) come back as bytes.
-pub struct DocumentsReader {
+/// The files of one table (a partitioned table has several) read as one stream of rows,
+/// batch by batch.
+struct TableFiles {
+    table: &'static str,
+    schema: SchemaRef,
+    /// The file being read.
     path: PathBuf,
     reader: ParquetRecordBatchReader,
     rest: VecDeque<PathBuf>,
-    schema: SchemaRef,
     batch: Option<RecordBatch>,
     row: usize,
+}
+
+impl TableFiles {
+    /// Open the first of `paths`; also returns its key/value metadata.
+    fn open(paths: &[PathBuf], table: &'static str, schema: SchemaRef) -> Result<(Self, HashMap<String, String>)> {
+        let Some(first) = paths.first() else { return Err(Error::usage(format!("no {table} file given"))) };
+        let (reader, kv) = open(first, table)?;
+        let files = TableFiles {
+            table,
+            schema,
+            path: first.clone(),
+            reader,
+            rest: paths[1..].iter().cloned().collect(),
+            batch: None,
+            row: 0,
+        };
+        Ok((files, kv))
+    }
+
+    /// The next row, as its batch, its index there and the file it came from (`None` at the
+    /// end of the last file). `check` sees the metadata of every file after the first.
+    fn next_row(
+        &mut self,
+        check: impl Fn(&Path, &HashMap<String, String>) -> Result<()>,
+    ) -> Option<Result<(&RecordBatch, usize, &Path)>> {
+        while self.batch.as_ref().is_none_or(|b| self.row >= b.num_rows()) {
+            match self.reader.next() {
+                Some(Ok(b)) => match normalize(&self.path, b, &self.schema) {
+                    Ok(b) => {
+                        self.batch = Some(b);
+                        self.row = 0;
+                    }
+                    Err(e) => return Some(Err(e)),
+                },
+                Some(Err(e)) => return Some(Err(Error::parquet(&self.path, e))),
+                None => {
+                    let next = self.rest.pop_front()?;
+                    match open(&next, self.table).and_then(|(r, kv)| check(&next, &kv).map(|()| r)) {
+                        Ok(r) => {
+                            self.reader = r;
+                            self.path = next;
+                        }
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+            }
+        }
+        let i = self.row;
+        self.row += 1;
+        Some(Ok((self.batch.as_ref()?, i, &self.path)))
+    }
+}
+
+/// Streams `documents.parquet` (or the files of a partitioned documents table, one after
+/// the other). Offsets (sentences, tokens) come back as bytes.
+pub struct DocumentsReader {
+    files: TableFiles,
     pub provenance: Option<String>,
 }
 
@@ -129,50 +188,16 @@ impl DocumentsReader {
 
     /// Read several files as one table, in the order given.
     pub fn open_files(paths: &[PathBuf]) -> Result<Self> {
-        let Some(first) = paths.first() else { return Err(Error::usage("no documents file given")) };
-        let (reader, kv) = open(first, "documents")?;
-        Ok(DocumentsReader {
-            path: first.clone(),
-            reader,
-            rest: paths[1..].iter().cloned().collect(),
-            schema: documents_schema(),
-            batch: None,
-            row: 0,
-            provenance: kv.get("ieval:source").cloned(),
-        })
+        let (files, kv) = TableFiles::open(paths, "documents", documents_schema())?;
+        Ok(DocumentsReader { files, provenance: kv.get("ieval:source").cloned() })
     }
 
     /// The file being read.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.files.path
     }
 
-    /// Load the next batch (`None` at the end of the last file).
-    fn next_batch(&mut self) -> Option<Result<()>> {
-        loop {
-            match self.reader.next() {
-                Some(Ok(b)) => {
-                    return Some(normalize(&self.path, b, &self.schema).map(|b| {
-                        self.batch = Some(b);
-                        self.row = 0;
-                    }));
-                }
-                Some(Err(e)) => return Some(Err(Error::parquet(&self.path, e))),
-                None => {
-                    let next = self.rest.pop_front()?;
-                    match open(&next, "documents") {
-                        Ok((r, _)) => {
-                            self.reader = r;
-                            self.path = next;
-                        }
-                        Err(e) => return Some(Err(e)),
-                    }
-                }
-            }
-        }
-    }
-
-    fn row(&self, b: &RecordBatch, i: usize) -> Result<Document> {
+    fn row(b: &RecordBatch, i: usize, path: &Path) -> Result<Document> {
         let c = |n: usize| b.column(n).as_ref();
         let id = str_at(c(0), i).unwrap_or("").to_string();
         let text = str_at(c(1), i).unwrap_or("").to_string();
@@ -196,7 +221,7 @@ impl DocumentsReader {
                 .map(|s| match (ix.char_to_byte(s.start), ix.char_to_byte(s.end)) {
                     (Some(a), Some(b)) if a <= b => Ok(Span::new(a, b)),
                     _ => Err(Error::data(
-                        format!("{} (document {id:?})", self.path.display()),
+                        format!("{} (document {id:?})", path.display()),
                         format!(
                             "{what} span [{}, {}) is outside the text ({} characters)",
                             s.start,
@@ -216,18 +241,7 @@ impl DocumentsReader {
 impl Iterator for DocumentsReader {
     type Item = Result<Document>;
     fn next(&mut self) -> Option<Result<Document>> {
-        loop {
-            if let Some(b) = &self.batch
-                && self.row < b.num_rows()
-            {
-                let r = self.row(b, self.row);
-                self.row += 1;
-                return Some(r);
-            }
-            if let Err(e) = self.next_batch()? {
-                return Some(Err(e));
-            }
-        }
+        Some(self.files.next_row(|_, _| Ok(()))?.and_then(|(b, i, path)| Self::row(b, i, path)))
     }
 }
 
@@ -276,12 +290,7 @@ impl RawAnnotations {
 /// Streams an annotation table (`gold.parquet`, `systems/<name>.parquet`, or the files of a
 /// partitioned one, one after the other).
 pub struct AnnotationsReader {
-    path: PathBuf,
-    reader: ParquetRecordBatchReader,
-    rest: VecDeque<PathBuf>,
-    schema: SchemaRef,
-    batch: Option<RecordBatch>,
-    row: usize,
+    files: TableFiles,
     pub meta: SetMeta,
 }
 
@@ -315,56 +324,13 @@ impl AnnotationsReader {
 
     /// Read several files of one set as one table, in the order given.
     pub fn open_files(paths: &[PathBuf]) -> Result<Self> {
-        let Some(first) = paths.first() else { return Err(Error::usage("no annotation file given")) };
-        let (reader, kv) = open(first, "annotations")?;
-        let meta = set_meta(first, &kv)?;
-        Ok(AnnotationsReader {
-            path: first.clone(),
-            reader,
-            rest: paths[1..].iter().cloned().collect(),
-            schema: annotations_schema(),
-            batch: None,
-            row: 0,
-            meta,
-        })
-    }
-
-    fn next_batch(&mut self) -> Option<Result<()>> {
-        loop {
-            match self.reader.next() {
-                Some(Ok(b)) => {
-                    return Some(normalize(&self.path, b, &self.schema).map(|b| {
-                        self.batch = Some(b);
-                        self.row = 0;
-                    }));
-                }
-                Some(Err(e)) => return Some(Err(Error::parquet(&self.path, e))),
-                None => {
-                    let next = self.rest.pop_front()?;
-                    match open(&next, "annotations").and_then(|(r, kv)| Ok((r, set_meta(&next, &kv)?))) {
-                        Ok((r, meta)) => {
-                            if meta.name() != self.meta.name() {
-                                return Some(Err(Error::parquet(
-                                    &next,
-                                    format!(
-                                        "holds set {:?}, but the files before it hold {:?}",
-                                        meta.name(),
-                                        self.meta.name()
-                                    ),
-                                )));
-                            }
-                            self.reader = r;
-                            self.path = next;
-                        }
-                        Err(e) => return Some(Err(e)),
-                    }
-                }
-            }
-        }
+        let (files, kv) = TableFiles::open(paths, "annotations", annotations_schema())?;
+        let meta = set_meta(&files.path, &kv)?;
+        Ok(AnnotationsReader { files, meta })
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.files.path
     }
 
     fn row(b: &RecordBatch, i: usize) -> RawAnnotations {
@@ -475,18 +441,19 @@ impl AnnotationsReader {
 impl Iterator for AnnotationsReader {
     type Item = Result<RawAnnotations>;
     fn next(&mut self) -> Option<Result<RawAnnotations>> {
-        loop {
-            if let Some(b) = &self.batch
-                && self.row < b.num_rows()
-            {
-                let r = Self::row(b, self.row);
-                self.row += 1;
-                return Some(Ok(r));
+        let name = self.meta.name();
+        // Every file of the table holds the same set.
+        let same_set = |next: &Path, kv: &HashMap<String, String>| -> Result<()> {
+            let meta = set_meta(next, kv)?;
+            if meta.name() != name {
+                return Err(Error::parquet(
+                    next,
+                    format!("holds set {:?}, but the files before it hold {:?}", meta.name(), name),
+                ));
             }
-            if let Err(e) = self.next_batch()? {
-                return Some(Err(e));
-            }
-        }
+            Ok(())
+        };
+        Some(self.files.next_row(same_set)?.map(|(b, i, _)| Self::row(b, i)))
     }
 }
 
@@ -514,7 +481,7 @@ impl SetCursor {
     pub fn take(&mut self, doc: &Document, ix: &OffsetIndex) -> Result<DocAnnotations> {
         let raw = self.find(&doc.id)?;
         match raw {
-            Some(r) => r.resolve(doc, ix, &self.reader.path),
+            Some(r) => r.resolve(doc, ix, self.reader.path()),
             None => {
                 self.missing += 1;
                 Ok(DocAnnotations::new(doc.id.clone()))
@@ -546,7 +513,7 @@ impl SetCursor {
             let r = r?;
             if rest.contains_key(&r.ann.doc_id) {
                 return Err(Error::data(
-                    self.reader.path.display().to_string(),
+                    self.reader.path().display().to_string(),
                     format!("document id {:?} has two rows", r.ann.doc_id),
                 ));
             }

@@ -19,7 +19,6 @@ use super::schema::*;
 use crate::error::{Error, Result};
 use crate::model::{DocAnnotations, Document, SetMeta, Span};
 use crate::output::AtomicFile;
-use crate::text::OffsetIndex;
 
 /// Documents per record batch (and the unit of memory the writers hold).
 pub const BATCH_DOCS: usize = 1024;
@@ -249,10 +248,67 @@ fn slice(text: &str, s: Span) -> &str {
     text.get(s.start..s.end).unwrap_or("")
 }
 
-/// Writes `documents.parquet`.
-pub struct DocumentsWriter {
+/// One table file being written: the Parquet writer over its atomic file and the count of
+/// rows in the record batch being built.
+struct TableOut {
     writer: ArrowWriter<AtomicFile>,
     schema: SchemaRef,
+    rows: usize,
+    /// Bytes held by the batch being built, approximately (for memory budgets).
+    pending_bytes: usize,
+}
+
+impl TableOut {
+    fn create(path: &std::path::Path, schema: SchemaRef, props: WriterProperties) -> Result<Self> {
+        let file = AtomicFile::create(path)?;
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
+        Ok(TableOut { writer, schema, rows: 0, pending_bytes: 0 })
+    }
+
+    fn path(&self) -> std::path::PathBuf {
+        self.writer.inner().path().to_path_buf()
+    }
+
+    /// Count a row of about `bytes` added to the batch; true when the batch is full.
+    fn added(&mut self, bytes: usize) -> bool {
+        self.rows += 1;
+        self.pending_bytes += bytes;
+        self.rows >= BATCH_DOCS
+    }
+
+    /// Write the batch built from `cols` and start a new one.
+    fn write(&mut self, cols: Vec<ArrayRef>) -> Result<()> {
+        let path = self.path();
+        let batch = RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| Error::parquet(&path, e))?;
+        self.writer.write(&batch).map_err(|e| Error::parquet(&path, e))?;
+        self.rows = 0;
+        self.pending_bytes = 0;
+        Ok(())
+    }
+
+    /// Memory held for rows not yet written out (the batch being built and the row group
+    /// being encoded), approximately.
+    fn buffered_bytes(&self) -> usize {
+        self.pending_bytes + self.writer.memory_size()
+    }
+
+    /// End the row group (after the owner has written its batch).
+    fn flush_row_group(&mut self) -> Result<()> {
+        let path = self.path();
+        self.writer.flush().map_err(|e| Error::parquet(&path, e))
+    }
+
+    /// Close the Parquet file and move it into place (after the owner's last batch).
+    fn finish(self) -> Result<()> {
+        let path = self.path();
+        let file = self.writer.into_inner().map_err(|e| Error::parquet(&path, e))?;
+        file.commit()
+    }
+}
+
+/// Writes `documents.parquet`.
+pub struct DocumentsWriter {
+    out: TableOut,
     doc_id: StringBuilder,
     text: StringBuilder,
     title: StringBuilder,
@@ -264,15 +320,10 @@ pub struct DocumentsWriter {
     sentences: SpanCols,
     tokens: SpanCols,
     meta: KvCols,
-    rows: usize,
-    /// Text bytes in the batch being built (for memory budgets).
-    pending_bytes: usize,
 }
 
 impl DocumentsWriter {
     pub fn create(path: &std::path::Path, provenance: &str) -> Result<Self> {
-        let file = AtomicFile::create(path)?;
-        let schema = documents_schema();
         let meta = vec![
             kv("ieval:schema_version", SCHEMA_VERSION),
             kv("ieval:table", "documents"),
@@ -284,10 +335,8 @@ impl DocumentsWriter {
             &["doc_id", "text"],
             &["sentences.list.item.start", "sentences.list.item.end", "tokens.list.item.start", "tokens.list.item.end"],
         );
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
         Ok(DocumentsWriter {
-            writer,
-            schema,
+            out: TableOut::create(path, documents_schema(), props)?,
             doc_id: StringBuilder::new(),
             text: StringBuilder::new(),
             title: StringBuilder::new(),
@@ -299,27 +348,23 @@ impl DocumentsWriter {
             sentences: SpanCols::default(),
             tokens: SpanCols::default(),
             meta: KvCols::default(),
-            rows: 0,
-            pending_bytes: 0,
         })
     }
 
     /// Memory held for rows not yet written out (the batch being built and the row group
     /// being encoded), approximately.
     pub fn buffered_bytes(&self) -> usize {
-        self.pending_bytes + self.writer.memory_size()
+        self.out.buffered_bytes()
     }
 
     /// Write the rows held so far as a row group of their own.
     pub fn flush_row_group(&mut self) -> Result<()> {
         self.flush()?;
-        let path = self.writer.inner().path().to_path_buf();
-        self.writer.flush().map_err(|e| Error::parquet(&path, e))
+        self.out.flush_row_group()
     }
 
-    /// Add one document. (`_ix` is not used: the writer converts offsets itself; the
-    /// parameter stays for existing callers.)
-    pub fn write(&mut self, doc: &Document, _ix: &OffsetIndex) -> Result<()> {
+    /// Add one document (offsets are converted to code points here).
+    pub fn write(&mut self, doc: &Document) -> Result<()> {
         self.add(doc, &CodePoints::new(&doc.text))
     }
 
@@ -343,19 +388,16 @@ impl DocumentsWriter {
         let mut cur = cp.cursor();
         self.tokens.push_row(doc.tokens.iter().map(|s| cur.span(*s)));
         self.meta.push_row(doc.meta.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        self.rows += 1;
-        self.pending_bytes += doc.text.len() + 16 * (doc.tokens.len() + doc.sentences.len()) + 128;
-        if self.rows >= BATCH_DOCS {
+        if self.out.added(doc.text.len() + 16 * (doc.tokens.len() + doc.sentences.len()) + 128) {
             self.flush()?;
         }
         Ok(())
     }
 
     fn flush(&mut self) -> Result<()> {
-        if self.rows == 0 {
+        if self.out.rows == 0 {
             return Ok(());
         }
-        let path = self.writer.inner().path().to_path_buf();
         let cols: Vec<ArrayRef> = vec![
             Arc::new(self.doc_id.finish()),
             Arc::new(self.text.finish()),
@@ -369,32 +411,23 @@ impl DocumentsWriter {
             self.tokens.finish(),
             self.meta.finish(),
         ];
-        let batch = RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| Error::parquet(&path, e))?;
-        self.writer.write(&batch).map_err(|e| Error::parquet(&path, e))?;
-        self.rows = 0;
-        self.pending_bytes = 0;
-        Ok(())
+        self.out.write(cols)
     }
 
     /// Write the last batch, close the Parquet file and move it into place.
     pub fn finish(mut self) -> Result<()> {
         self.flush()?;
-        let path = self.writer.inner().path().to_path_buf();
-        let file = self.writer.into_inner().map_err(|e| Error::parquet(&path, e))?;
-        file.commit()
+        self.out.finish()
     }
 }
 
 /// Writes one annotation set (`gold.parquet`, `systems/<name>.parquet`).
 pub struct AnnotationsWriter {
-    writer: ArrowWriter<AtomicFile>,
-    schema: SchemaRef,
+    out: TableOut,
     doc_id: StringBuilder,
     ents: EntityCols,
     evs: EventCols,
     rels: RelationCols,
-    rows: usize,
-    pending_bytes: usize,
 }
 
 #[derive(Default)]
@@ -449,8 +482,6 @@ struct RelationCols {
 
 impl AnnotationsWriter {
     pub fn create(path: &std::path::Path, set: &SetMeta) -> Result<Self> {
-        let file = AtomicFile::create(path)?;
-        let schema = annotations_schema();
         let set_json = serde_json::to_string(set).map_err(|e| Error::data("set metadata", e.to_string()))?;
         let meta = vec![
             kv("ieval:schema_version", SCHEMA_VERSION),
@@ -470,35 +501,29 @@ impl AnnotationsWriter {
                 "events.list.item.arguments.list.item.end",
             ],
         );
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
         Ok(AnnotationsWriter {
-            writer,
-            schema,
+            out: TableOut::create(path, annotations_schema(), props)?,
             doc_id: StringBuilder::new(),
             ents: EntityCols::default(),
             evs: EventCols::default(),
             rels: RelationCols::default(),
-            rows: 0,
-            pending_bytes: 0,
         })
     }
 
     /// Memory held for rows not yet written out, approximately.
     pub fn buffered_bytes(&self) -> usize {
-        self.pending_bytes + self.writer.memory_size()
+        self.out.buffered_bytes()
     }
 
     /// Write the rows held so far as a row group of their own.
     pub fn flush_row_group(&mut self) -> Result<()> {
         self.flush()?;
-        let path = self.writer.inner().path().to_path_buf();
-        self.writer.flush().map_err(|e| Error::parquet(&path, e))
+        self.out.flush_row_group()
     }
 
-    /// Write one document's annotations; `text` and `ix` are the document's text and index.
-    /// Add one document's annotations; `text` is the document's text. (`_ix` is not used:
-    /// the writer converts offsets itself; the parameter stays for existing callers.)
-    pub fn write(&mut self, ann: &DocAnnotations, text: &str, _ix: &OffsetIndex) -> Result<()> {
+    /// Add one document's annotations; `text` is the document's text (offsets are converted
+    /// to code points here).
+    pub fn write(&mut self, ann: &DocAnnotations, text: &str) -> Result<()> {
         self.add(ann, text, &CodePoints::new(text))
     }
 
@@ -559,20 +584,17 @@ impl AnnotationsWriter {
             r.arg_lens.0.push(rel.args.len());
         }
         r.lens.0.push(ann.relations.len());
-        self.rows += 1;
         let args: usize = ann.events.iter().map(|e| e.arguments.len()).sum();
-        self.pending_bytes += 64 + 96 * ann.entities.len() + 128 * ann.events.len() + 80 * args;
-        if self.rows >= BATCH_DOCS {
+        if self.out.added(64 + 96 * ann.entities.len() + 128 * ann.events.len() + 80 * args) {
             self.flush()?;
         }
         Ok(())
     }
 
     fn flush(&mut self) -> Result<()> {
-        if self.rows == 0 {
+        if self.out.rows == 0 {
             return Ok(());
         }
-        let path = self.writer.inner().path().to_path_buf();
         let e = &mut self.ents;
         let ent_children: Vec<ArrayRef> = vec![
             Arc::new(e.id.finish()),
@@ -637,18 +659,13 @@ impl AnnotationsWriter {
         r.lens.0.clear();
 
         let cols: Vec<ArrayRef> = vec![Arc::new(self.doc_id.finish()), entities, events, relations];
-        let batch = RecordBatch::try_new(self.schema.clone(), cols).map_err(|e| Error::parquet(&path, e))?;
-        self.writer.write(&batch).map_err(|e| Error::parquet(&path, e))?;
-        self.rows = 0;
-        self.pending_bytes = 0;
-        Ok(())
+        self.out.write(cols)
     }
 
+    /// Write the last batch, close the Parquet file and move it into place.
     pub fn finish(mut self) -> Result<()> {
         self.flush()?;
-        let path = self.writer.inner().path().to_path_buf();
-        let file = self.writer.into_inner().map_err(|e| Error::parquet(&path, e))?;
-        file.commit()
+        self.out.finish()
     }
 }
 
@@ -705,6 +722,7 @@ impl CorpusWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::OffsetIndex;
 
     #[test]
     fn code_points_in_any_order() {
