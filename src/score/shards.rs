@@ -379,14 +379,7 @@ impl PartReader {
     fn open(path: &Path) -> Result<Self> {
         let f = File::open(path).map_err(|e| Error::io(path, e))?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| Error::parquet(path, e))?;
-        let mut kv = BTreeMap::new();
-        if let Some(meta) = builder.metadata().file_metadata().key_value_metadata() {
-            for e in meta {
-                if let Some(v) = &e.value {
-                    kv.insert(e.key.clone(), v.clone());
-                }
-            }
-        }
+        let kv: BTreeMap<String, String> = crate::formats::parquet::key_values(builder.metadata());
         match kv.get("ieval:table").map(String::as_str) {
             Some(TABLE) => {}
             Some(t) => {

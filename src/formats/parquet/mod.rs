@@ -10,6 +10,7 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use layout::{CorpusFiles, PartitionBy, PartitionedWriter, is_partitioned};
+pub(crate) use read::key_values;
 pub use read::{AnnotationsReader, DocumentsReader, RawAnnotations, SetCursor};
 pub use write::{AnnotationsWriter, CorpusWriter, DocumentsWriter, format_date, parse_date, set_file_name};
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use arrow::array::{Array, AsArray, ListArray, RecordBatch, StructArray};
 use arrow::datatypes::{Date32Type, Float64Type, SchemaRef, UInt32Type};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::file::metadata::ParquetMetaData;
 
 use super::schema::{SCHEMA_VERSION, annotations_schema, documents_schema};
 use super::write::format_date;
@@ -23,14 +24,7 @@ const READ_BATCH: usize = 1024;
 fn open(path: &Path, table: &str) -> Result<(ParquetRecordBatchReader, HashMap<String, String>)> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| Error::parquet(path, e))?;
-    let mut kv = HashMap::new();
-    if let Some(meta) = builder.metadata().file_metadata().key_value_metadata() {
-        for e in meta {
-            if let Some(v) = &e.value {
-                kv.insert(e.key.clone(), v.clone());
-            }
-        }
-    }
+    let kv: HashMap<String, String> = key_values(builder.metadata());
     if let Some(t) = kv.get("ieval:table")
         && t != table
     {
@@ -43,6 +37,12 @@ fn open(path: &Path, table: &str) -> Result<(ParquetRecordBatchReader, HashMap<S
     }
     let reader = builder.with_batch_size(READ_BATCH).build().map_err(|e| Error::parquet(path, e))?;
     Ok((reader, kv))
+}
+
+/// A Parquet file's key/value metadata (keys without a value left out).
+pub(crate) fn key_values<M: FromIterator<(String, String)>>(meta: &ParquetMetaData) -> M {
+    let kvs = meta.file_metadata().key_value_metadata().map_or(&[][..], Vec::as_slice);
+    kvs.iter().filter_map(|e| Some((e.key.clone(), e.value.clone()?))).collect()
 }
 
 /// Cast the batch's columns to the expected types (files written by other tools may use
