@@ -185,6 +185,20 @@ pub struct InputArgs {
     /// error instead of a counted repair.
     #[arg(long)]
     pub strict: bool,
+    /// HF datasets: the token list column (default: tokens, else words).
+    #[arg(long, value_name = "COL")]
+    pub tokens_col: Option<String>,
+    /// HF datasets: the tag list column (default: ner_tags, else tags, labels, ner).
+    #[arg(long, value_name = "COL")]
+    pub tags_col: Option<String>,
+    /// HF datasets: the column whose value groups consecutive rows into a document (default:
+    /// doc_id or document_id when present; else -DOCSTART- rows, else one row per document).
+    #[arg(long, value_name = "COL")]
+    pub doc_col: Option<String>,
+    /// HF datasets: names of integer tags, in ClassLabel order (default: the ClassLabel names
+    /// stored in the file).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub tag_names: Option<Vec<String>>,
 }
 
 impl InputArgs {
@@ -205,6 +219,12 @@ impl InputArgs {
             offsets: self.offsets,
             set_name: self.names.first().cloned(),
             strict: self.strict,
+            hf: ieval::formats::hf::HfOptions {
+                tokens_col: self.tokens_col.clone(),
+                tags_col: self.tags_col.clone(),
+                doc_col: self.doc_col.clone(),
+                tag_names: self.tag_names.clone(),
+            },
         }
     }
 

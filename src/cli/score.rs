@@ -139,6 +139,11 @@ pub struct Args {
     /// `ieval merge` (shards) or for analysis (DuckDB, polars).
     #[arg(long, value_name = "FILE")]
     counts: Option<PathBuf>,
+    /// Rename system labels (entity labels, event types) onto the gold's before scoring:
+    /// `FROM=TO,...` (`PERSON=PER,GPE=LOC`) or a file of `FROM=TO` lines or a JSON object.
+    /// What was renamed is reported in each system's diagnostics.
+    #[arg(long, value_name = "MAP")]
+    label_map: Option<String>,
 }
 
 /// The detail sinks of a run: the error listing and the counts file.
@@ -225,7 +230,30 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             (name.unwrap_or_else(|| stem(&path)), path)
         })
         .collect();
-    let preds = open_preds(&args.gold, &named, &args.input, args.scoring.pred_tag_cols.as_ref(), &opts, args.align)?;
+    // Systems whose format was guessed (named in the empty-system warning).
+    let guessed: BTreeMap<String, Format> = if args.input.from.is_some() {
+        BTreeMap::new()
+    } else {
+        named
+            .iter()
+            .filter(|(_, p)| p.is_file())
+            .filter_map(|(n, p)| Format::detect(p).ok().map(|f| (n.clone(), f)))
+            .collect()
+    };
+    let mut preds =
+        open_preds(&args.gold, &named, &args.input, args.scoring.pred_tag_cols.as_ref(), &opts, args.align)?;
+    if let Some(spec) = &args.label_map {
+        let map = std::sync::Arc::new(formats::labelmap::LabelMap::parse(spec)?);
+        preds = preds
+            .into_iter()
+            .map(|p| match p {
+                PredInput::Source(n, s) => {
+                    PredInput::Source(n, Box::new(formats::labelmap::Mapped::new(s, map.clone())) as Box<dyn Source>)
+                }
+                other => other,
+            })
+            .collect();
+    }
     let (gold, preds, alignment) = if args.align {
         align_all(&args, gold, preds)?
     } else {
@@ -277,11 +305,55 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     if let Some(a) = &alignment {
         report.alignment = serde_json::to_value(a).ok();
     }
+    let warnings = empty_system_warnings(&mut report, &guessed);
     let ro = RenderOpts { format: args.format, labels: &args.labels, confusion: args.confusion };
     let mut out = Out::open(args.output.as_deref())?;
-    out.put(&render(&report, &ro, alignment.as_ref())?)?;
+    let mut text = render(&report, &ro, alignment.as_ref())?;
+    if matches!(args.format, ReportFormat::Table | ReportFormat::Markdown) {
+        for w in &warnings {
+            text.push_str(&format!("\nwarning: {w}\n"));
+        }
+    }
+    out.put(&text)?;
     out.finish()?;
+    if !matches!(args.format, ReportFormat::Table | ReportFormat::Markdown) || args.output.is_some() {
+        for w in &warnings {
+            eprintln!("ieval: warning: {w}");
+        }
+    }
     Ok(0)
+}
+
+/// No silent empty system: a system without a single predicted mention while the gold has
+/// some gets an `empty-system` diagnostic in the JSON and a warning in the table, naming
+/// the format it was read as when that was guessed from the file.
+fn empty_system_warnings(report: &mut ieval::score::report::ScoreReport, guessed: &BTreeMap<String, Format>) -> Vec<String> {
+    let mut out = Vec::new();
+    let gold = report.gold.entities;
+    for s in &mut report.systems {
+        let Some(m) = s.entities.values().next() else { continue };
+        if gold == 0 || m.micro.actual > 0 {
+            continue;
+        }
+        let how = match guessed.get(&s.name) {
+            Some(f) => format!(
+                "; its input was read as {} (guessed from the file): if that is wrong, give --from ({})",
+                f.name(),
+                Format::NAMES
+            ),
+            None => String::new(),
+        };
+        let msg = format!("system {:?} has no entity mentions while the gold has {gold}{how}", s.name);
+        let diag = serde_json::json!({ "message": msg, "count": 1, "examples": [s.source] });
+        match &mut s.diagnostics {
+            serde_json::Value::Object(m) => {
+                m.insert("empty-system".into(), diag);
+            }
+            other => *other = serde_json::json!({ "empty-system": diag }),
+        }
+        out.push(msg);
+    }
+    out
 }
 
 /// A prediction input: a source, or (with `--align`) string-only labels to locate.
@@ -339,7 +411,13 @@ fn open_preds(
             continue;
         }
         let parquet_file = path.extension().is_some_and(|e| e == "parquet") && path.is_file();
-        let src: Box<dyn Source> = if parquet_file || ieval::formats::parquet::layout::is_table_dir(&path) {
+        // A directory of Parquet files that is not a corpus (Spark's `part-*.parquet`).
+        let parquet_dir = path.is_dir()
+            && !is_corpus_dir(&path)
+            && !formats::hf::looks_like(&path)
+            && ieval::formats::parquet::layout::parquet_files(&path).is_ok_and(|f| !f.is_empty());
+        let hf = input.from.is_none_or(|f| f == Format::Hf) && formats::hf::looks_like(&path);
+        let src: Box<dyn Source> = if !hf && (parquet_file || parquet_dir) {
             if !is_corpus_dir(gold_path) {
                 return Err(Error::usage(format!(
                     "{}: a Parquet annotation table needs the documents of a gold corpus directory (--gold DIR)",
@@ -353,6 +431,7 @@ fn open_preds(
             po.conll.set_names = vec![name.clone()];
             po.set_name = Some(name.clone());
             let f = match input.from {
+                _ if hf => Format::Hf,
                 Some(Format::Parquet) | None => Format::detect(&path)?,
                 Some(f) => f,
             };

@@ -26,14 +26,18 @@ pub mod brat;
 pub mod conll;
 mod diag;
 pub mod doccano;
+pub mod hf;
 mod jsonin;
 pub mod jsonl;
+pub mod labelmap;
 pub mod labelstudio;
 pub mod lines;
 pub mod meantime;
 pub mod parquet;
 pub mod prodigy;
 pub mod re3d;
+pub mod spacy;
+mod spacy_symbols;
 pub mod textee;
 pub mod units;
 
@@ -244,11 +248,15 @@ pub enum Format {
     LabelStudio,
     /// re3d (Dstl): `documents.json` + `entities.json` + `relations.json` folders.
     Re3d,
+    /// Hugging Face `datasets` token classification data (Parquet, Arrow, JSON Lines).
+    Hf,
+    /// spaCy `Doc.to_json()` JSON Lines, or a `DocBin` file (`.spacy`).
+    Spacy,
 }
 
 impl Format {
     pub const NAMES: &'static str =
-        "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d";
+        "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy";
 
     pub fn name(self) -> &'static str {
         match self {
@@ -263,6 +271,8 @@ impl Format {
             Format::Doccano => "doccano",
             Format::LabelStudio => "labelstudio",
             Format::Re3d => "re3d",
+            Format::Hf => "hf",
+            Format::Spacy => "spacy",
         }
     }
 
@@ -289,6 +299,9 @@ impl Format {
             if re3d::is_re3d_dir(path) {
                 return Ok(Format::Re3d);
             }
+            if hf::looks_like(path) {
+                return Ok(Format::Hf);
+            }
             if brat::is_brat_dir(path) {
                 return Ok(Format::Brat);
             }
@@ -307,6 +320,8 @@ impl Format {
             "jsonl" | "ndjson" | "json" if textee::looks_like(path) => Format::Textee,
             "xml" if meantime::looks_like(path) => Format::Meantime,
             "ann" => Format::Brat,
+            "parquet" | "arrow" if hf::looks_like(path) => Format::Hf,
+            "spacy" => Format::Spacy,
             _ if re3d::FILES.contains(&name.as_str()) => Format::Re3d,
             "json" if first_char(path) == Some(b'[') => Format::LabelStudio,
             "jsonl" | "ndjson" | "json" | "json1" => sniff_json_lines(path),
@@ -339,7 +354,11 @@ fn sniff_json_lines(path: &Path) -> Format {
         return Format::Jsonl;
     };
     let has = |k: &str| m.contains_key(k);
-    if has("doc_id") {
+    if hf::looks_like_json(&m) {
+        Format::Hf
+    } else if spacy::looks_like_json(&m) {
+        Format::Spacy
+    } else if has("doc_id") {
         Format::Jsonl
     } else if ["_input_hash", "_task_hash", "spans", "tokens", "answer"].iter().any(|k| has(k)) {
         Format::Prodigy
@@ -363,7 +382,9 @@ impl std::str::FromStr for Format {
             "meantime" | "cat" | "cat-xml" => Ok(Format::Meantime),
             "textee" | "oneie" => Ok(Format::Textee),
             "brat" | "standoff" => Ok(Format::Brat),
-            "prodigy" | "spacy" => Ok(Format::Prodigy),
+            "prodigy" => Ok(Format::Prodigy),
+            "spacy" | "docbin" => Ok(Format::Spacy),
+            "hf" | "huggingface" | "datasets" => Ok(Format::Hf),
             "doccano" => Ok(Format::Doccano),
             "labelstudio" | "label-studio" | "ls" => Ok(Format::LabelStudio),
             "re3d" => Ok(Format::Re3d),
@@ -379,6 +400,7 @@ pub struct ReadOptions {
     pub conll: conll::ConllOptions,
     pub prodigy: prodigy::ProdigyOptions,
     pub labelstudio: labelstudio::LabelStudioOptions,
+    pub hf: hf::HfOptions,
     /// The unit offsets count in, for formats whose offsets are code points by convention
     /// (ieval JSONL, BRAT, Prodigy, doccano; default: code points). Label Studio always
     /// counts UTF-16 units and re3d code points.
@@ -490,5 +512,14 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
             Ok(Box::new(re3d::Re3dSource::open(inputs, set, opts.strict)?))
         }
         Format::Article => Ok(Box::new(article::ArticleSource::open(expand(inputs, &[".txt"])?)?)),
+        Format::Hf => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(hf::HfSource::open(inputs, set, opts)?))
+        }
+        Format::Spacy => {
+            let files = expand(inputs, &[".spacy", ".jsonl", ".ndjson", ".json"])?;
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(spacy::SpacySource::open(&files, set, opts)?))
+        }
     }
 }

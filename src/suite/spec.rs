@@ -172,6 +172,7 @@ impl ReaderSpec {
             offsets: self.offsets.unwrap_or_default(),
             set_name: names.first().cloned(),
             strict,
+            ..Default::default()
         }
     }
 

@@ -6,8 +6,10 @@ use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, AsArray, ListArray, RecordBatch, StructArray};
-use arrow::datatypes::{Date32Type, Float64Type, SchemaRef, UInt32Type};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, ListArray, RecordBatch, StructArray};
+use arrow::datatypes::{DataType, Date32Type, Field, Fields, Float64Type, Schema, SchemaRef, UInt32Type};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::file::metadata::ParquetMetaData;
 
@@ -45,21 +47,129 @@ pub(crate) fn key_values<M: FromIterator<(String, String)>>(meta: &ParquetMetaDa
     kvs.iter().filter_map(|e| Some((e.key.clone(), e.value.clone()?))).collect()
 }
 
-/// Cast the batch's columns to the expected types (files written by other tools may use
-/// `large_utf8`, `utf8_view` or `large_list`); a missing nullable column reads as nulls.
-fn normalize(path: &Path, batch: RecordBatch, expected: &SchemaRef) -> Result<RecordBatch> {
+/// Fields inside a nested struct that a table written by another tool must have; any
+/// other nested field may be absent (ids are then numbered, stored texts not checked).
+const REQUIRED_NESTED: &[&str] = &["start", "end", "label", "type", "trigger", "role", "ref", "key", "value"];
+
+/// `dt` with every field nullable, at every depth: the type a batch is read into, so that a
+/// field another writer left out can be filled with nulls.
+fn relax(dt: &DataType) -> DataType {
+    match dt {
+        DataType::Struct(fs) => DataType::Struct(relax_fields(fs)),
+        DataType::List(f) => DataType::List(Arc::new(Field::new(f.name(), relax(f.data_type()), true))),
+        other => other.clone(),
+    }
+}
+
+fn relax_fields(fs: &Fields) -> Fields {
+    fs.iter().map(|f| Field::new(f.name(), relax(f.data_type()), true)).collect()
+}
+
+/// The relaxed form of a table schema.
+fn relax_schema(schema: &Schema) -> SchemaRef {
+    Arc::new(Schema::new(relax_fields(schema.fields())))
+}
+
+/// Bring one column to the (relaxed) type `target`: structs field by field (by name, in any
+/// order, a missing optional field as nulls), lists of any offset width (`large_list`,
+/// `list_view`, fixed-size lists), strings of any kind (`large_string`, `string_view`,
+/// dictionary-encoded), integers of any width and sign (a value that does not fit is an
+/// error, never a wrap or a null). `path` names the column in errors.
+fn conform(col: &ArrayRef, target: &DataType, path: &str) -> std::result::Result<ArrayRef, String> {
+    if col.data_type() == target {
+        return Ok(col.clone());
+    }
+    match target {
+        DataType::Struct(fields) => {
+            let col = match col.data_type() {
+                DataType::Dictionary(..) => cast_to(col, &dictionary_values_type(col), path)?,
+                _ => col.clone(),
+            };
+            let DataType::Struct(_) = col.data_type() else {
+                return Err(format!("column {path:?} is {}, expected a struct", col.data_type()));
+            };
+            let src = col.as_struct();
+            let mut cols = Vec::with_capacity(fields.len());
+            for f in fields {
+                let sub = format!("{path}.{}", f.name());
+                cols.push(match src.column_by_name(f.name()) {
+                    Some(c) => conform(c, f.data_type(), &sub)?,
+                    None if REQUIRED_NESTED.contains(&f.name().as_str()) => {
+                        return Err(format!("column {path:?} has no field {:?}", f.name()));
+                    }
+                    None => arrow::array::new_null_array(f.data_type(), src.len()),
+                });
+            }
+            StructArray::try_new(fields.clone(), cols, src.nulls().cloned())
+                .map(|a| Arc::new(a) as ArrayRef)
+                .map_err(|e| format!("column {path:?}: {e}"))
+        }
+        DataType::List(item) => {
+            let list: ListArray = match col.data_type() {
+                DataType::List(_) => col.as_list::<i32>().clone(),
+                DataType::LargeList(_) => {
+                    let l = col.as_list::<i64>();
+                    let offsets = l
+                        .value_offsets()
+                        .iter()
+                        .map(|&o| i32::try_from(o))
+                        .collect::<std::result::Result<Vec<i32>, _>>()
+                        .map_err(|_| format!("column {path:?}: a list too long to read"))?;
+                    let field = Arc::new(Field::new(item.name(), l.values().data_type().clone(), true));
+                    ListArray::try_new(
+                        field,
+                        arrow::buffer::OffsetBuffer::new(offsets.into()),
+                        l.values().clone(),
+                        l.nulls().cloned(),
+                    )
+                    .map_err(|e| format!("column {path:?}: {e}"))?
+                }
+                DataType::ListView(_) | DataType::LargeListView(_) | DataType::FixedSizeList(..) => {
+                    let field = Arc::new(Field::new(item.name(), list_values_type(col.data_type()), true));
+                    cast_to(col, &DataType::List(field), path)?.as_list::<i32>().clone()
+                }
+                other => return Err(format!("column {path:?} is {other}, expected a list")),
+            };
+            let values = conform(list.values(), item.data_type(), path)?;
+            ListArray::try_new(item.clone(), list.offsets().clone(), values, list.nulls().cloned())
+                .map(|a| Arc::new(a) as ArrayRef)
+                .map_err(|e| format!("column {path:?}: {e}"))
+        }
+        _ => cast_to(col, target, path),
+    }
+}
+
+fn cast_to(col: &ArrayRef, target: &DataType, path: &str) -> std::result::Result<ArrayRef, String> {
+    let opts = arrow::compute::CastOptions { safe: false, ..Default::default() };
+    arrow::compute::cast_with_options(col, target, &opts)
+        .map_err(|e| format!("column {path:?} ({} read as {target}): {e}", col.data_type()))
+}
+
+fn dictionary_values_type(col: &ArrayRef) -> DataType {
+    match col.data_type() {
+        DataType::Dictionary(_, v) => v.as_ref().clone(),
+        other => other.clone(),
+    }
+}
+
+fn list_values_type(dt: &DataType) -> DataType {
+    match dt {
+        DataType::ListView(f) | DataType::LargeListView(f) | DataType::FixedSizeList(f, _) => f.data_type().clone(),
+        other => other.clone(),
+    }
+}
+
+/// Bring a batch to the expected table schema (relaxed: see [`relax_schema`]), whoever
+/// wrote it; a missing column is an error only for `required` ones.
+fn normalize(path: &Path, batch: RecordBatch, expected: &SchemaRef, required: &[&str]) -> Result<RecordBatch> {
     let mut cols = Vec::with_capacity(expected.fields().len());
     for f in expected.fields() {
         let col = match batch.column_by_name(f.name()) {
-            Some(c) => c.clone(),
-            None if f.is_nullable() => arrow::array::new_null_array(f.data_type(), batch.num_rows()),
+            Some(c) => conform(c, f.data_type(), f.name()).map_err(|e| Error::parquet(path, e))?,
+            None if !required.contains(&f.name().as_str()) => {
+                arrow::array::new_null_array(f.data_type(), batch.num_rows())
+            }
             None => return Err(Error::parquet(path, format!("missing column {:?}", f.name()))),
-        };
-        let col = if col.data_type() == f.data_type() {
-            col
-        } else {
-            arrow::compute::cast(&col, f.data_type())
-                .map_err(|e| Error::parquet(path, format!("column {:?}: {e}", f.name())))?
         };
         cols.push(col);
     }
@@ -114,7 +224,10 @@ fn head(hs: &dyn Array, he: &dyn Array, i: usize) -> Option<Span> {
 /// batch by batch.
 struct TableFiles {
     table: &'static str,
+    /// The relaxed schema rows are read into.
     schema: SchemaRef,
+    /// Columns that must be present.
+    required: &'static [&'static str],
     /// The file being read.
     path: PathBuf,
     reader: ParquetRecordBatchReader,
@@ -125,12 +238,18 @@ struct TableFiles {
 
 impl TableFiles {
     /// Open the first of `paths`; also returns its key/value metadata.
-    fn open(paths: &[PathBuf], table: &'static str, schema: SchemaRef) -> Result<(Self, HashMap<String, String>)> {
+    fn open(
+        paths: &[PathBuf],
+        table: &'static str,
+        schema: &Schema,
+        required: &'static [&'static str],
+    ) -> Result<(Self, HashMap<String, String>)> {
         let Some(first) = paths.first() else { return Err(Error::usage(format!("no {table} file given"))) };
         let (reader, kv) = open(first, table)?;
         let files = TableFiles {
             table,
-            schema,
+            schema: relax_schema(schema),
+            required,
             path: first.clone(),
             reader,
             rest: paths[1..].iter().cloned().collect(),
@@ -148,7 +267,7 @@ impl TableFiles {
     ) -> Option<Result<(&RecordBatch, usize, &Path)>> {
         while self.batch.as_ref().is_none_or(|b| self.row >= b.num_rows()) {
             match self.reader.next() {
-                Some(Ok(b)) => match normalize(&self.path, b, &self.schema) {
+                Some(Ok(b)) => match normalize(&self.path, b, &self.schema, self.required) {
                     Ok(b) => {
                         self.batch = Some(b);
                         self.row = 0;
@@ -188,7 +307,7 @@ impl DocumentsReader {
 
     /// Read several files as one table, in the order given.
     pub fn open_files(paths: &[PathBuf]) -> Result<Self> {
-        let (files, kv) = TableFiles::open(paths, "documents", documents_schema())?;
+        let (files, kv) = TableFiles::open(paths, "documents", &documents_schema(), &["doc_id", "text"])?;
         Ok(DocumentsReader { files, provenance: kv.get("ieval:source").cloned() })
     }
 
@@ -250,8 +369,9 @@ impl Iterator for DocumentsReader {
 #[derive(Debug, Clone)]
 pub struct RawAnnotations {
     pub ann: DocAnnotations,
-    /// (what, stored text) in span order: entities, then triggers and arguments.
-    pub texts: Vec<(String, String)>,
+    /// (what, stored text) in span order: entities, then triggers and arguments (`None`:
+    /// the file stored no text, nothing to check).
+    pub texts: Vec<(String, Option<String>)>,
 }
 
 impl RawAnnotations {
@@ -261,7 +381,7 @@ impl RawAnnotations {
         units::to_bytes(&mut self.ann, ix, OffsetUnit::Char).map_err(|b| Error::data(ctx(), b.to_string()))?;
         let mut it = self.texts.iter();
         let mut check = |span: Span| -> Result<()> {
-            if let Some((what, stored)) = it.next() {
+            if let Some((what, Some(stored))) = it.next() {
                 let actual = span.slice(&doc.text).unwrap_or("");
                 if actual != stored {
                     return Err(Error::data(
@@ -292,6 +412,61 @@ impl RawAnnotations {
 pub struct AnnotationsReader {
     files: TableFiles,
     pub meta: SetMeta,
+    /// A long table (one row per mention), read whole and grouped by document.
+    long: Option<VecDeque<RawAnnotations>>,
+}
+
+/// A long entity table: one row per mention (`doc_id, start, end, label`, optionally `id`,
+/// `text`, `score`), in any order. A row whose `start`, `end` and `label` are all null
+/// stands for a document without mentions.
+fn long_schema() -> Schema {
+    Schema::new(vec![
+        Field::new("doc_id", DataType::Utf8, false),
+        Field::new("id", DataType::Utf8, true),
+        Field::new("start", DataType::UInt32, false),
+        Field::new("end", DataType::UInt32, false),
+        Field::new("label", DataType::Utf8, false),
+        Field::new("text", DataType::Utf8, true),
+        Field::new("score", DataType::Float64, true),
+    ])
+}
+
+/// Read every file of a long table, grouping mentions by document (documents in order of
+/// first appearance, mentions in row order).
+fn read_long(files: &mut TableFiles) -> Result<VecDeque<RawAnnotations>> {
+    let mut docs: Vec<RawAnnotations> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut rows = 0u64;
+    while let Some(r) = files.next_row(|_, _| Ok(())) {
+        let (b, i, path) = r?;
+        rows += 1;
+        let c = |n: usize| b.column(n).as_ref();
+        let Some(doc_id) = str_at(c(0), i) else {
+            return Err(Error::parquet(path, format!("row {rows}: doc_id is null")));
+        };
+        let k = *index.entry(doc_id.to_string()).or_insert_with(|| {
+            docs.push(RawAnnotations { ann: DocAnnotations::new(doc_id.to_string()), texts: Vec::new() });
+            docs.len() - 1
+        });
+        let (start, end, label) = (u32_at(c(2), i), u32_at(c(3), i), str_at(c(4), i));
+        let (start, end, label) = match (start, end, label) {
+            (Some(s), Some(e), Some(l)) => (s, e, l),
+            (None, None, None) => continue,
+            _ => {
+                return Err(Error::parquet(
+                    path,
+                    format!("row {rows} (document {doc_id:?}): start, end and label must all be set (or all null)"),
+                ));
+            }
+        };
+        let d = &mut docs[k];
+        let id = str_at(c(1), i).map_or_else(|| format!("T{}", d.ann.entities.len() + 1), str::to_string);
+        let mut m = Mention::new(id, Span::new(start, end), label);
+        m.score = f64_at(c(6), i);
+        d.texts.push((format!("entity {}", m.id), str_at(c(5), i).map(str::to_string)));
+        d.ann.entities.push(m);
+    }
+    Ok(docs.into())
 }
 
 /// The set a table holds, from its metadata, else from its path: `gold.parquet`,
@@ -324,9 +499,18 @@ impl AnnotationsReader {
 
     /// Read several files of one set as one table, in the order given.
     pub fn open_files(paths: &[PathBuf]) -> Result<Self> {
-        let (files, kv) = TableFiles::open(paths, "annotations", annotations_schema())?;
+        let (mut files, kv) = TableFiles::open(paths, "annotations", &annotations_schema(), &["doc_id"])?;
         let meta = set_meta(&files.path, &kv)?;
-        Ok(AnnotationsReader { files, meta })
+        let file_schema = arrow::record_batch::RecordBatchReader::schema(&files.reader);
+        let has = |n: &str| file_schema.column_with_name(n).is_some();
+        if has("entities") || has("events") || has("relations") || !(has("start") && has("end") && has("label")) {
+            return Ok(AnnotationsReader { files, meta, long: None });
+        }
+        // A long table: one row per mention.
+        files.schema = relax_schema(&long_schema());
+        files.required = &["doc_id", "start", "end", "label"];
+        let long = read_long(&mut files)?;
+        Ok(AnnotationsReader { files, meta, long: Some(long) })
     }
 
     pub fn path(&self) -> &Path {
@@ -346,8 +530,9 @@ impl AnnotationsReader {
             (child(ev, "score"), child(ev, "head_start"), child(ev, "head_end"), child(ev, "cluster"));
         let (fr, at) = (child(ev, "fragments").as_list::<i32>(), child(ev, "attrs").as_list::<i32>());
         for k in range(el, i) {
+            let n = ann.entities.len() + 1;
             let m = Mention {
-                id: str_at(id, k).unwrap_or("").into(),
+                id: str_at(id, k).map_or_else(|| format!("T{n}").into(), Into::into),
                 span: Span::new(u32_at(st, k).unwrap_or(0), u32_at(en, k).unwrap_or(0)),
                 fragments: spans(fr, k),
                 label: str_at(lb, k).unwrap_or("").into(),
@@ -356,7 +541,7 @@ impl AnnotationsReader {
                 cluster: str_at(cl, k).map(str::to_string),
                 attrs: kvs(at, k),
             };
-            texts.push((format!("entity {}", m.id), str_at(tx, k).unwrap_or("").to_string()));
+            texts.push((format!("entity {}", m.id), str_at(tx, k).map(str::to_string)));
             ann.entities.push(m);
         }
 
@@ -389,14 +574,14 @@ impl AnnotationsReader {
             child(av, "head_end"),
         );
         for k in range(vl, i) {
-            let eid = str_at(id, k).unwrap_or("").to_string();
-            texts.push((format!("event {eid} trigger"), str_at(tt, k).unwrap_or("").to_string()));
+            let eid = str_at(id, k).map_or_else(|| format!("E{}", ann.events.len() + 1), str::to_string);
+            texts.push((format!("event {eid} trigger"), str_at(tt, k).map(str::to_string)));
             let mut arguments = Vec::new();
             for (n, j) in range(args, k).enumerate() {
                 let role = str_at(ar, j).unwrap_or("").to_string();
                 texts.push((
                     format!("event {eid} argument {} ({role})", n + 1),
-                    str_at(atx, j).unwrap_or("").to_string(),
+                    str_at(atx, j).map(str::to_string),
                 ));
                 arguments.push(Argument {
                     role,
@@ -453,6 +638,9 @@ impl Iterator for AnnotationsReader {
             }
             Ok(())
         };
+        if let Some(long) = &mut self.long {
+            return long.pop_front().map(Ok);
+        }
         Some(self.files.next_row(same_set)?.map(|(b, i, _)| Self::row(b, i)))
     }
 }
