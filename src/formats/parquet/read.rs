@@ -484,6 +484,11 @@ fn set_meta(path: &Path, kv: &HashMap<String, String>) -> Result<SetMeta> {
         name = comps[i + 1].clone();
     } else if comps.iter().rev().skip(1).any(|c| c == "gold") {
         name = "gold".into();
+    } else if name.starts_with("part-") || name.starts_with("part.") {
+        // One file of a directory (Spark, Hive, pyarrow datasets): the set is the directory.
+        if let Some(dir) = comps.iter().rev().skip(1).find(|c| !c.contains('=')) {
+            name = dir.clone();
+        }
     }
     Ok(if name == "gold" {
         SetMeta::gold(path.display().to_string())
