@@ -327,7 +327,10 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
 /// No silent empty system: a system without a single predicted mention while the gold has
 /// some gets an `empty-system` diagnostic in the JSON and a warning in the table, naming
 /// the format it was read as when that was guessed from the file.
-fn empty_system_warnings(report: &mut ieval::score::report::ScoreReport, guessed: &BTreeMap<String, Format>) -> Vec<String> {
+fn empty_system_warnings(
+    report: &mut ieval::score::report::ScoreReport,
+    guessed: &BTreeMap<String, Format>,
+) -> Vec<String> {
     let mut out = Vec::new();
     let gold = report.gold.entities;
     for s in &mut report.systems {

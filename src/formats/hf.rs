@@ -329,8 +329,9 @@ fn read_json(path: &Path, o: &HfOptions, table: &mut Table) -> Result<()> {
         let has = |c: &str| v.contains_key(c);
         let tok = pick(o.tokens_col.as_deref(), TOKEN_COLUMNS, has)
             .ok_or_else(|| Error::at_line(path, line_no, "no token list (tokens, words): give --tokens-col"))?;
-        let tag = pick(o.tags_col.as_deref(), TAG_COLUMNS, has)
-            .ok_or_else(|| Error::at_line(path, line_no, "no tag list (ner_tags, tags, labels, ner): give --tags-col"))?;
+        let tag = pick(o.tags_col.as_deref(), TAG_COLUMNS, has).ok_or_else(|| {
+            Error::at_line(path, line_no, "no tag list (ner_tags, tags, labels, ner): give --tags-col")
+        })?;
         table.tags_col = tag.to_string();
         let list = |c: &str| -> Result<&Vec<Value>> {
             v.get(c)
@@ -359,13 +360,7 @@ fn read_json(path: &Path, o: &HfOptions, table: &mut Table) -> Result<()> {
             })
         };
         let doc = pick(o.doc_col.as_deref(), DOC_COLUMNS, has).and_then(scalar);
-        table.rows.push(Row {
-            id: scalar("id"),
-            doc,
-            tokens,
-            tags,
-            origin: format!("{}:{line_no}", path.display()),
-        });
+        table.rows.push(Row { id: scalar("id"), doc, tokens, tags, origin: format!("{}:{line_no}", path.display()) });
     }
     Ok(())
 }
@@ -465,7 +460,9 @@ fn build(
                 if let Some(first) = seen.get(&d) {
                     return Err(Error::data(
                         r.origin,
-                        format!("document {d:?} resumes after other documents (first seen at {first}): its rows must be consecutive"),
+                        format!(
+                            "document {d:?} resumes after other documents (first seen at {first}): its rows must be consecutive"
+                        ),
                     ));
                 }
                 seen.insert(d.clone(), r.origin.clone());
@@ -527,7 +524,10 @@ fn build(
                     tags::Policy::Conlleval => compat::conlleval(&tags),
                     tags::Policy::Seqeval => compat::seqeval(&tags),
                     _ => compat::nervaluate(&tags).map_err(|i| {
-                        Error::data(r.origin.clone(), format!("tag {:?}: nervaluate reads only O, B-X and I-X", tags[i]))
+                        Error::data(
+                            r.origin.clone(),
+                            format!("tag {:?}: nervaluate reads only O, B-X and I-X", tags[i]),
+                        )
                     })?,
                 };
                 for c in chunks {
@@ -546,13 +546,21 @@ fn build(
                 if opts.strict {
                     return Err(Error::data(
                         r.origin.clone(),
-                        format!("invalid {scheme} tag sequence at token {}: {} (strict mode)", v.token + 1, v.kind.describe()),
+                        format!(
+                            "invalid {scheme} tag sequence at token {}: {} (strict mode)",
+                            v.token + 1,
+                            v.kind.describe()
+                        ),
                     ));
                 }
                 let kind =
                     serde_json::to_value(v.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
                 let at = format!("{} token {}", r.origin, v.token + 1);
-                diag.record(&format!("invalid-tags:{kind}"), &format!("invalid tag sequence: {}", v.kind.describe()), || at);
+                diag.record(
+                    &format!("invalid-tags:{kind}"),
+                    &format!("invalid tag sequence: {}", v.kind.describe()),
+                    || at,
+                );
             }
             for c in &decoded.chunks {
                 let label = tagset.label(c.label).to_string();
@@ -631,8 +639,9 @@ mod tests {
 
     #[test]
     fn rows_and_length_mismatch() {
-        let recs = read("t.jsonl", "{\"id\":\"a\",\"tokens\":[\"Paris\"],\"tags\":[\"B-LOC\"]}\n", ReadOptions::default())
-            .expect("reads");
+        let recs =
+            read("t.jsonl", "{\"id\":\"a\",\"tokens\":[\"Paris\"],\"tags\":[\"B-LOC\"]}\n", ReadOptions::default())
+                .expect("reads");
         assert_eq!(recs[0].document.id, "a");
         assert_eq!(recs[0].sets[0].entities[0].label, "LOC");
         let e = read("t.jsonl", "{\"tokens\":[\"a\",\"b\"],\"tags\":[\"O\"]}\n", ReadOptions::default())

@@ -11,7 +11,9 @@
 //! (`--offsets` reads files that count otherwise). An offset past the end of the text or
 //! inside a character is an error naming the file and line.
 //!
-//! **Records.** `text` is required. A missing (or null) `spans` means no entities; each span
+//! **Records.** A record without `text` is a prediction over the gold's text: its span
+//! offsets are placed on the gold document's text when scoring pairs them (an offset past
+//! its end, or a span `text` that differs from it, is an error naming the line). A missing (or null) `spans` means no entities; each span
 //! becomes a mention `T1`, `T2`, ... with its `label`, its `score` when present, and any
 //! other scalar keys (`source`, `input_hash`, ...) as attributes; `token_start`/`token_end`
 //! are not kept (they follow from the tokens). A span `text` that differs from the text at
@@ -27,7 +29,8 @@
 //! (`prodigy-skipped:reject`, `prodigy-skipped:ignore`). `--include-rejected` keeps them
 //! (their answer is in `meta.extra["prodigy:answer"]`).
 //!
-//! **Document ids**: `_input_hash` when present, else the line number (prefixed with the
+//! **Document ids**: `meta.id` (or `meta.doc_id`) when present, else `_input_hash`, else
+//! the line number (prefixed with the
 //! file stem when several files are read: `news/12`).
 
 use std::collections::BTreeMap;
@@ -51,7 +54,8 @@ pub struct ProdigyOptions {
 
 #[derive(Deserialize)]
 struct Task {
-    text: String,
+    #[serde(default)]
+    text: Option<String>,
     #[serde(default)]
     spans: Option<Vec<SpanRec>>,
     #[serde(default)]
@@ -140,7 +144,8 @@ impl ProdigySource {
                 }
                 self.diag.note(&format!("prodigy-included:{a}"), &format!("records answered {a:?} kept"), || where_);
             }
-            let id = match task.input_hash.as_ref().and_then(id_string) {
+            let meta_id = task.meta.as_ref().and_then(|m| m.get("id").or_else(|| m.get("doc_id"))).and_then(id_string);
+            let id = match meta_id.or_else(|| task.input_hash.as_ref().and_then(id_string)) {
                 Some(h) => h,
                 None => format!("{}{line}", file_prefix(&path, self.several)),
             };
@@ -149,10 +154,11 @@ impl ProdigySource {
         }
     }
 
-    fn convert(&mut self, t: Task, id: String, loc: &Location) -> Result<(Document, DocAnnotations)> {
+    fn convert(&mut self, mut t: Task, id: String, loc: &Location) -> Result<(Document, DocAnnotations)> {
         let loc = loc.clone().with_doc(id.clone());
-        let ix = OffsetIndex::new(&t.text);
-        let mut doc = Document::new(id.clone(), t.text);
+        let Some(text) = t.text.take() else { return self.without_text(t, id, &loc) };
+        let ix = OffsetIndex::new(&text);
+        let mut doc = Document::new(id.clone(), text);
         for (k, tok) in t.tokens.iter().flatten().enumerate() {
             let span = units::span_to_bytes(&ix, self.unit, tok.start, tok.end).map_err(|why| {
                 Error::parse(loc.clone(), format!("token {} [{}, {}): {why}", k + 1, tok.start, tok.end))
@@ -221,6 +227,81 @@ impl ProdigySource {
         }
         Ok((doc, ann))
     }
+}
+
+impl ProdigySource {
+    /// A record without `text` (a prediction over the gold's text): spans are kept in the
+    /// input's unit and placed on the gold document when the pairing meets it
+    /// ([`place_on_text`]); tokens are not kept.
+    fn without_text(&mut self, t: Task, id: String, loc: &Location) -> Result<(Document, DocAnnotations)> {
+        let mut doc = Document::new(id.clone(), String::new());
+        doc.meta.extra.insert(NO_TEXT.into(), unit_name(self.unit).into());
+        let mut ann = DocAnnotations::new(id);
+        for (k, s) in t.spans.into_iter().flatten().enumerate() {
+            if s.end < s.start {
+                return Err(Error::parse(
+                    loc.clone(),
+                    format!("span {}: end {} before start {}", k + 1, s.end, s.start),
+                ));
+            }
+            let mut m = Mention::new(format!("T{}", k + 1), Span::new(s.start, s.end), s.label);
+            m.score = s.score;
+            m.attrs = s.rest.iter().filter_map(|(k, v)| Some((k.clone(), meta_string(v)?))).collect();
+            if let Some(text) = s.text {
+                m.attrs.push((STORED_TEXT.into(), text));
+            }
+            ann.entities.push(m);
+        }
+        let at = loc.to_string();
+        self.diag.note("prodigy-no-text", "records without text: offsets placed on the gold text", || at);
+        Ok((doc, ann))
+    }
+}
+
+/// `meta.extra` key of a document read without its text (value: the offset unit).
+pub const NO_TEXT: &str = "ieval:no-text";
+/// Mention attribute holding a span's own `text` until it is checked against the gold text.
+const STORED_TEXT: &str = "ieval:stored-text";
+
+fn unit_name(u: OffsetUnit) -> &'static str {
+    match u {
+        OffsetUnit::Byte => "byte",
+        OffsetUnit::Char => "char",
+        OffsetUnit::Utf16 => "utf16",
+    }
+}
+
+/// True when `doc` was read without text ([`NO_TEXT`]).
+pub fn lacks_text(doc: &Document) -> bool {
+    doc.text.is_empty() && doc.meta.extra.contains_key(NO_TEXT)
+}
+
+/// Place the annotations of a record read without text onto the gold document's text:
+/// offsets converted to bytes against it (an offset past its end is an error naming
+/// `origin`), and each span's stored text checked against it.
+pub fn place_on_text(
+    pred: &Document,
+    mut ann: DocAnnotations,
+    gold: &Document,
+    origin: &str,
+) -> Result<DocAnnotations> {
+    let unit = pred.meta.extra.get(NO_TEXT).and_then(|u| u.parse().ok()).unwrap_or_default();
+    let ix = OffsetIndex::new(&gold.text);
+    let ctx = || format!("{origin} (document {:?}, placed on the gold text)", gold.id);
+    units::to_bytes(&mut ann, &ix, unit).map_err(|b| Error::data(ctx(), b.to_string()))?;
+    for m in &mut ann.entities {
+        if let Some(i) = m.attrs.iter().position(|(k, _)| k == STORED_TEXT) {
+            let (_, want) = m.attrs.remove(i);
+            let got = m.span.slice(&gold.text).unwrap_or("");
+            if want != got {
+                return Err(Error::data(
+                    ctx(),
+                    format!("span {}: its text {want:?} differs from the gold text at its offsets {got:?}", m.id),
+                ));
+            }
+        }
+    }
+    Ok(ann)
 }
 
 impl Iterator for ProdigySource {

@@ -395,12 +395,11 @@ fn read_docbin(path: &Path, prefix: &str, diag: &mut Diagnostics) -> Result<Vec<
     let le = |b: &[u8], w: usize| -> Vec<u64> {
         b.chunks_exact(w).map(|c| c.iter().rev().fold(0u64, |a, &x| (a << 8) | u64::from(x))).collect()
     };
-    let lengths: Vec<usize> =
-        le(field("lengths")?.bytes().ok_or_else(|| bad("lengths: expected bytes".into()))?, 4)
-            .into_iter()
-            .map(|n| n as u32 as i32)
-            .map(|n| usize::try_from(n).map_err(|_| bad("negative document length".into())))
-            .collect::<Result<_>>()?;
+    let lengths: Vec<usize> = le(field("lengths")?.bytes().ok_or_else(|| bad("lengths: expected bytes".into()))?, 4)
+        .into_iter()
+        .map(|n| n as u32 as i32)
+        .map(|n| usize::try_from(n).map_err(|_| bad("negative document length".into())))
+        .collect::<Result<_>>()?;
     let tokens = le(field("tokens")?.bytes().ok_or_else(|| bad("tokens: expected bytes".into()))?, 8);
     let spaces = field("spaces")?.bytes().ok_or_else(|| bad("spaces: expected bytes".into()))?.to_vec();
     let ncols = attrs.len();
@@ -433,18 +432,17 @@ fn read_docbin(path: &Path, prefix: &str, diag: &mut Diagnostics) -> Result<Vec<
         if id == 0 {
             return Ok("");
         }
-        strings.get(&id).map(String::as_str).ok_or_else(|| bad(format!("token {}: string id {id} not in strings", k + 1)))
+        strings
+            .get(&id)
+            .map(String::as_str)
+            .ok_or_else(|| bad(format!("token {}: string id {id} not in strings", k + 1)))
     };
     let mut out = Vec::with_capacity(lengths.len());
     let mut first = 0usize;
     for (d, &n) in lengths.iter().enumerate() {
         let unknown_spaces =
             flags.get(d).and_then(|f| f.get("has_unknown_spaces")).is_some_and(|v| *v == Mp::Bool(true));
-        let id = user
-            .get(d)
-            .and_then(Mp::bytes)
-            .and_then(user_data_id)
-            .unwrap_or_else(|| format!("{prefix}{}", d + 1));
+        let id = user.get(d).and_then(Mp::bytes).and_then(user_data_id).unwrap_or_else(|| format!("{prefix}{}", d + 1));
         let mut text = String::new();
         let mut toks = Vec::with_capacity(n);
         for k in first..first + n {

@@ -451,6 +451,12 @@ impl Pairing {
                 }
                 _ if !mine => {}
                 _ => match c.by_id(&doc, self.shard)? {
+                    Some(r) if crate::formats::prodigy::lacks_text(&r.document) => {
+                        // A prediction without text: its offsets are placed on the gold text.
+                        for a in r.sets {
+                            preds.push(Some(crate::formats::prodigy::place_on_text(&r.document, a, &doc, &r.origin)?));
+                        }
+                    }
                     Some(r) => {
                         if r.document.text != doc.text {
                             return Err(Error::data(

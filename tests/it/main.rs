@@ -26,3 +26,4 @@ mod suite;
 #[cfg(feature = "analysis")]
 mod table;
 mod textee;
+mod tool_inputs;

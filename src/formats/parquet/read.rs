@@ -584,10 +584,7 @@ impl AnnotationsReader {
             let mut arguments = Vec::new();
             for (n, j) in range(args, k).enumerate() {
                 let role = str_at(ar, j).unwrap_or("").to_string();
-                texts.push((
-                    format!("event {eid} argument {} ({role})", n + 1),
-                    str_at(atx, j).map(str::to_string),
-                ));
+                texts.push((format!("event {eid} argument {} ({role})", n + 1), str_at(atx, j).map(str::to_string)));
                 arguments.push(Argument {
                     role,
                     entity_id: str_at(ae, j).map(str::to_string),

@@ -1,0 +1,335 @@
+//! Inputs as other tools write them (issue 15, Read): Parquet with any codec and minimal
+//! columns, long mention tables, HF `datasets` token classification data, spaCy `to_json`
+//! lines, Prodigy records with `meta` ids and no text, `--label-map`, and the warning for a
+//! system without mentions. tests/python/check_tool_inputs.py runs the real tools.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int64Array, ListArray, RecordBatch, StringArray, StructArray};
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, Field, Fields, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{BrotliLevel, Compression, GzipLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::common::{fails, json, ok, s, tempdir};
+
+const TEXTS: [&str; 2] = ["Peter Müller lives in Zürich.", "Apple hired Anna."];
+
+/// (doc, start, end, label) in code points.
+type Ent = (usize, u32, u32, &'static str);
+
+const GOLD: [Ent; 4] = [(0, 0, 12, "PER"), (0, 22, 28, "LOC"), (1, 0, 5, "ORG"), (1, 12, 16, "PER")];
+const SYS: [Ent; 3] = [(0, 0, 12, "PER"), (0, 22, 28, "ORG"), (1, 12, 16, "PER")];
+
+fn write(path: &Path, batch: RecordBatch, codec: Compression) {
+    let props = WriterProperties::builder().set_compression(codec).build();
+    let mut w = ArrowWriter::try_new(std::fs::File::create(path).expect("create"), batch.schema(), Some(props))
+        .expect("writer");
+    w.write(&batch).expect("write");
+    w.close().expect("close");
+}
+
+/// A documents table with only `doc_id` and `text`.
+fn documents(path: &Path, codec: Compression) {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("doc_id", DataType::Utf8, true),
+        Field::new("text", DataType::Utf8, true),
+    ]));
+    let cols: Vec<ArrayRef> =
+        vec![Arc::new(StringArray::from(vec!["d0", "d1"])), Arc::new(StringArray::from(TEXTS.to_vec()))];
+    write(path, RecordBatch::try_new(schema, cols).expect("batch"), codec);
+}
+
+/// An annotation table whose entities have only `start`, `end` (int64) and `label`, as
+/// pandas writes it.
+fn minimal_set(path: &Path, ents: &[Ent], codec: Compression) {
+    let fields = Fields::from(vec![
+        Field::new("start", DataType::Int64, true),
+        Field::new("end", DataType::Int64, true),
+        Field::new("label", DataType::Utf8, true),
+    ]);
+    let values = StructArray::new(
+        fields.clone(),
+        vec![
+            Arc::new(Int64Array::from_iter_values(ents.iter().map(|e| i64::from(e.1)))) as ArrayRef,
+            Arc::new(Int64Array::from_iter_values(ents.iter().map(|e| i64::from(e.2)))),
+            Arc::new(StringArray::from_iter_values(ents.iter().map(|e| e.3))),
+        ],
+        None,
+    );
+    let item = Arc::new(Field::new("element", DataType::Struct(fields), true));
+    let lens = (0..TEXTS.len()).map(|d| ents.iter().filter(|e| e.0 == d).count());
+    let list = ListArray::new(item.clone(), OffsetBuffer::from_lengths(lens), Arc::new(values), None);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("doc_id", DataType::Utf8, true),
+        Field::new("entities", DataType::List(item), true),
+    ]));
+    let cols: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec!["d0", "d1"])), Arc::new(list)];
+    write(path, RecordBatch::try_new(schema, cols).expect("batch"), codec);
+}
+
+/// A long table: one row per mention.
+fn long_set(path: &Path, ents: &[Ent]) {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("doc_id", DataType::Utf8, true),
+        Field::new("start", DataType::Int64, true),
+        Field::new("end", DataType::Int64, true),
+        Field::new("label", DataType::Utf8, true),
+    ]));
+    let ids: Vec<String> = ents.iter().rev().map(|e| format!("d{}", e.0)).collect();
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(ids)),
+        Arc::new(Int64Array::from_iter_values(ents.iter().rev().map(|e| i64::from(e.1)))),
+        Arc::new(Int64Array::from_iter_values(ents.iter().rev().map(|e| i64::from(e.2)))),
+        Arc::new(StringArray::from_iter_values(ents.iter().rev().map(|e| e.3))),
+    ];
+    write(path, RecordBatch::try_new(schema, cols).expect("batch"), Compression::SNAPPY);
+}
+
+fn strict_micro(v: &serde_json::Value) -> (u64, u64, u64) {
+    let m = &v["systems"][0]["entities"]["strict"]["micro"];
+    let n = |k: &str| m[k].as_f64().expect("count") as u64;
+    (n("tp"), n("fp"), n("fn"))
+}
+
+#[test]
+fn parquet_of_other_writers_every_codec_minimal_columns() {
+    // Before: "Disabled feature at compile time: snap", then "Incorrect number of arrays ...
+    // expected 11 got 3" for entities with only start, end and label.
+    let codecs = [
+        Compression::SNAPPY,
+        Compression::GZIP(GzipLevel::default()),
+        Compression::LZ4,
+        Compression::LZ4_RAW,
+        Compression::BROTLI(BrotliLevel::default()),
+        Compression::UNCOMPRESSED,
+    ];
+    for codec in codecs {
+        let dir = tempdir();
+        let c = dir.path().join("corpus");
+        std::fs::create_dir_all(&c).expect("mkdir");
+        documents(&c.join("documents.parquet"), codec);
+        minimal_set(&c.join("gold.parquet"), &GOLD, codec);
+        let sys = dir.path().join("sys.parquet");
+        minimal_set(&sys, &SYS, codec);
+        let v = json(&["score", "-g", s(&c), "-p", &format!("sys={}", s(&sys))]);
+        assert_eq!(strict_micro(&v), (2, 1, 2), "{codec:?}");
+        assert_eq!(v["gold"]["entities"], 4, "{codec:?}");
+    }
+}
+
+#[test]
+fn long_tables_from_a_file_or_a_directory() {
+    let dir = tempdir();
+    let c = dir.path().join("corpus");
+    std::fs::create_dir_all(&c).expect("mkdir");
+    documents(&c.join("documents.parquet"), Compression::SNAPPY);
+    minimal_set(&c.join("gold.parquet"), &GOLD, Compression::SNAPPY);
+    let file = dir.path().join("long.parquet");
+    long_set(&file, &SYS);
+    let v = json(&["score", "-g", s(&c), "-p", &format!("sys={}", s(&file))]);
+    assert_eq!(strict_micro(&v), (2, 1, 2));
+    let d = dir.path().join("long");
+    std::fs::create_dir_all(&d).expect("mkdir");
+    long_set(&d.join("part-0.parquet"), &SYS[..1]);
+    long_set(&d.join("part-1.parquet"), &SYS[1..]);
+    let v = json(&["score", "-g", s(&c), "-p", &format!("sys={}", s(&d))]);
+    assert_eq!(strict_micro(&v), (2, 1, 2));
+    // A mention with a label but no offsets is an error naming the file.
+    let bad = dir.path().join("bad.parquet");
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("doc_id", DataType::Utf8, true),
+        Field::new("start", DataType::Int64, true),
+        Field::new("end", DataType::Int64, true),
+        Field::new("label", DataType::Utf8, true),
+    ]));
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec!["d0"])),
+        Arc::new(Int64Array::from(vec![None::<i64>])),
+        Arc::new(Int64Array::from(vec![Some(3)])),
+        Arc::new(StringArray::from(vec!["PER"])),
+    ];
+    write(&bad, RecordBatch::try_new(schema, cols).expect("batch"), Compression::SNAPPY);
+    fails(&["score", "-g", s(&c), "-p", &format!("sys={}", s(&bad))], "bad.parquet");
+}
+
+const NAMES: &str = "O,B-PER,I-PER,B-ORG,I-ORG,B-LOC,I-LOC";
+
+fn hf_lines(rows: &[(&str, &[&str], &[i64])]) -> String {
+    rows.iter()
+        .map(|(id, toks, tags)| serde_json::json!({"id": id, "tokens": toks, "ner_tags": tags}).to_string() + "\n")
+        .collect()
+}
+
+#[test]
+fn hf_token_classification_per_document() {
+    // Before: read as CoNLL ("the line has 1 columns").
+    let dir = tempdir();
+    let gold = dir.path().join("gold.jsonl");
+    let pred = dir.path().join("pred.jsonl");
+    std::fs::write(
+        &gold,
+        hf_lines(&[
+            ("a", &["Peter", "Müller", "lives", "in", "Zürich"], &[1, 2, 0, 0, 5]),
+            ("b", &["Apple", "hired", "Anna"], &[3, 0, 1]),
+        ]),
+    )
+    .expect("write");
+    std::fs::write(
+        &pred,
+        hf_lines(&[
+            ("a", &["Peter", "Müller", "lives", "in", "Zürich"], &[1, 2, 0, 0, 3]),
+            ("b", &["Apple", "hired", "Anna"], &[0, 0, 1]),
+        ]),
+    )
+    .expect("write");
+    fails(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&pred))], "give --tag-names");
+    let v = json(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&pred)), "--tag-names", NAMES]);
+    assert_eq!(strict_micro(&v), (2, 1, 2));
+    assert_eq!(v["gold"]["documents"], 2);
+    // Per document: a has 1 of 2 right, b 1 of 2 recalled.
+    let docs = &v["systems"][0]["entities"]["strict"]["documents"];
+    assert!((docs["recall"].as_f64().expect("recall") - 0.5).abs() < 1e-9, "{docs}");
+    // A tag with no name is an error naming the row.
+    std::fs::write(&pred, hf_lines(&[("a", &["x"], &[9])])).expect("write");
+    fails(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&pred)), "--tag-names", NAMES], "pred.jsonl:1");
+}
+
+#[test]
+fn hf_parquet_with_classlabel_metadata() {
+    let dir = tempdir();
+    let p = dir.path().join("test.parquet");
+    let hf = serde_json::json!({"info": {"features": {
+        "id": {"dtype": "string", "_type": "Value"},
+        "tokens": {"feature": {"dtype": "string", "_type": "Value"}, "_type": "List"},
+        "ner_tags": {"feature": {"names": NAMES.split(',').collect::<Vec<_>>(), "_type": "ClassLabel"}, "_type": "List"}}}});
+    let tok_item = Arc::new(Field::new("element", DataType::Utf8, true));
+    let tag_item = Arc::new(Field::new("element", DataType::Int64, true));
+    let schema = Arc::new(
+        Schema::new(vec![
+            Field::new("id", DataType::Utf8, true),
+            Field::new("tokens", DataType::List(tok_item.clone()), true),
+            Field::new("ner_tags", DataType::List(tag_item.clone()), true),
+        ])
+        .with_metadata(HashMap::from([("huggingface".to_string(), hf.to_string())])),
+    );
+    let toks = ListArray::new(
+        tok_item,
+        OffsetBuffer::from_lengths([3]),
+        Arc::new(StringArray::from(vec!["Anna", "in", "Zürich"])),
+        None,
+    );
+    let tags =
+        ListArray::new(tag_item, OffsetBuffer::from_lengths([3]), Arc::new(Int64Array::from(vec![1, 0, 5])), None);
+    let cols: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec!["s1"])), Arc::new(toks), Arc::new(tags)];
+    write(&p, RecordBatch::try_new(schema, cols).expect("batch"), Compression::SNAPPY);
+    let out_path = dir.path().join("out.jsonl");
+    ok(&["convert", s(&p), "--out", s(&out_path)]);
+    let out = std::fs::read_to_string(&out_path).expect("output");
+    let rec: serde_json::Value = serde_json::from_str(out.lines().next().expect("a line")).expect("json");
+    assert_eq!(rec["doc_id"], "s1");
+    assert_eq!(rec["text"], "Anna in Zürich");
+    let labels: Vec<&str> =
+        rec["entities"].as_array().expect("entities").iter().map(|e| e["label"].as_str().expect("label")).collect();
+    assert_eq!(labels, ["PER", "LOC"]);
+}
+
+#[test]
+fn spacy_to_json_is_not_prodigy_and_label_map_renames() {
+    // Before: guessed as Prodigy, 0 entities, exit 0.
+    let dir = tempdir();
+    let gold = dir.path().join("gold.jsonl");
+    let sys = dir.path().join("spacy.jsonl");
+    let mut g = String::new();
+    for (d, t) in TEXTS.iter().enumerate() {
+        let ents: Vec<_> = GOLD
+            .iter()
+            .filter(|e| e.0 == d)
+            .map(|e| serde_json::json!({"start": e.1, "end": e.2, "label": e.3}))
+            .collect();
+        g += &(serde_json::json!({"doc_id": (d + 1).to_string(), "text": t, "entities": ents}).to_string() + "\n");
+    }
+    std::fs::write(&gold, g).expect("write");
+    let spacy_label = |l: &str| if l == "PER" { "PERSON" } else { "GPE" };
+    let mut p = String::new();
+    for (d, t) in TEXTS.iter().enumerate() {
+        let ents: Vec<_> = SYS
+            .iter()
+            .filter(|e| e.0 == d)
+            .map(|e| serde_json::json!({"start": e.1, "end": e.2, "label": if e.3 == "ORG" { "ORG" } else { spacy_label(e.3) }}))
+            .collect();
+        p += &(serde_json::json!({"text": t, "ents": ents, "tokens": [{"id": 0, "start": 0, "end": 1}]}).to_string()
+            + "\n");
+    }
+    std::fs::write(&sys, p).expect("write");
+    let v = json(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&sys))]);
+    assert_eq!(strict_micro(&v), (0, 3, 4));
+    let v = json(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&sys)), "--label-map", "PERSON=PER,GPE=LOC"]);
+    assert_eq!(strict_micro(&v), (2, 1, 2));
+    assert_eq!(v["systems"][0]["diagnostics"]["label-map:PERSON->PER"]["count"], 2);
+    assert!(v["systems"][0]["diagnostics"]["label-map-unused:GPE"].is_object());
+    fails(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&sys)), "--label-map", "PERSON"], "FROM=TO");
+}
+
+#[test]
+fn prodigy_meta_ids_and_records_without_text() {
+    let dir = tempdir();
+    let gold = dir.path().join("gold.jsonl");
+    std::fs::write(
+        &gold,
+        TEXTS
+            .iter()
+            .enumerate()
+            .map(|(d, t)| {
+                let ents: Vec<_> = GOLD
+                    .iter()
+                    .filter(|e| e.0 == d)
+                    .map(|e| serde_json::json!({"start": e.1, "end": e.2, "label": e.3}))
+                    .collect();
+                serde_json::json!({"doc_id": format!("n{d}"), "text": t, "entities": ents}).to_string() + "\n"
+            })
+            .collect::<String>(),
+    )
+    .expect("write");
+    let pred = dir.path().join("pred.jsonl");
+    // Second document first: pairing is by meta.id; no text (the gold's is used).
+    std::fs::write(
+        &pred,
+        concat!(
+            r#"{"meta":{"id":"n1"},"spans":[{"start":12,"end":16,"label":"PER","text":"Anna"}]}"#,
+            "\n",
+            r#"{"meta":{"id":"n0"},"spans":[{"start":0,"end":12,"label":"PER"},{"start":22,"end":28,"label":"ORG"}]}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let v = json(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&pred))]);
+    assert_eq!(strict_micro(&v), (2, 1, 2));
+    // Offsets checked against the gold text: a stored text that differs, an offset past the end.
+    std::fs::write(&pred, r#"{"meta":{"id":"n0"},"spans":[{"start":0,"end":5,"label":"PER","text":"Pete"}]}"#)
+        .expect("write");
+    fails(
+        &["score", "-g", s(&gold), "-p", &format!("sys={}", s(&pred)), "--missing", "empty"],
+        "differs from the gold text",
+    );
+    std::fs::write(&pred, r#"{"meta":{"id":"n0"},"spans":[{"start":0,"end":99,"label":"PER"}]}"#).expect("write");
+    fails(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&pred)), "--missing", "empty"], "pred.jsonl");
+}
+
+#[test]
+fn a_system_without_mentions_is_a_warning() {
+    let dir = tempdir();
+    let gold = dir.path().join("gold.jsonl");
+    std::fs::write(&gold, r#"{"doc_id":"a","text":"Anna","entities":[{"start":0,"end":4,"label":"PER"}]}"#)
+        .expect("write");
+    let pred = dir.path().join("pred.jsonl");
+    std::fs::write(&pred, r#"{"doc_id":"a","text":"Anna","entities":[]}"#).expect("write");
+    let table = ok(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&pred))]);
+    assert!(table.contains("warning: system \"sys\" has no entity mentions while the gold has 1"), "{table}");
+    assert!(table.contains("read as jsonl (guessed from the file)"), "{table}");
+    let v = json(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&pred))]);
+    assert!(v["systems"][0]["diagnostics"]["empty-system"]["message"].as_str().is_some_and(|m| m.contains("--from")));
+}
