@@ -32,7 +32,9 @@ Input formats (--from, guessed when absent): parquet (a corpus directory), conll
 (ieval), brat (.txt + .ann pairs; a directory is searched recursively), prodigy and doccano
 (JSON Lines), labelstudio (a JSON export; predictions become system sets), re3d (folders
 of documents/entities/relations.json), meantime (CAT XML), textee (TextEE / OneIE JSON
-Lines), article (plain text). Offsets of every input are converted to the canonical byte
+Lines), article (plain text), hf (Hugging Face datasets token classification data:
+Parquet, Arrow or JSON Lines with a token list and a tag list), spacy (Doc.to_json() JSON
+Lines, or a DocBin .spacy file). Offsets of every input are converted to the canonical byte
 spans; each reader's module documentation says which unit it reads, and the README has a
 table of them.
 

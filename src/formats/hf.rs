@@ -75,7 +75,7 @@ pub fn looks_like(path: &Path) -> bool {
                 matches!(f.data_type(), DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))
             })
         };
-        TOKEN_COLUMNS.iter().any(|n| list(n)) && TAG_COLUMNS.iter().any(|n| list(n))
+        TOKEN_COLUMNS.iter().any(&list) && TAG_COLUMNS.iter().any(&list)
     };
     if path.is_dir() {
         return arrow_files(path).ok().and_then(|f| f.first().cloned()).is_some_and(|f| looks_like(&f));
@@ -94,7 +94,7 @@ pub fn looks_like(path: &Path) -> bool {
 /// True for a JSON object with a token list and a tag list (a record of `to_json`).
 pub fn looks_like_json(m: &serde_json::Map<String, Value>) -> bool {
     let list = |k: &&str| m.get(*k).is_some_and(|v| v.as_array().is_some_and(|a| a.iter().all(|t| !t.is_object())));
-    TOKEN_COLUMNS.iter().any(|k| list(k)) && TAG_COLUMNS.iter().any(|k| list(k))
+    TOKEN_COLUMNS.iter().any(&list) && TAG_COLUMNS.iter().any(&list)
 }
 
 fn ipc_schema(path: &Path) -> Option<SchemaRef> {
@@ -365,6 +365,9 @@ fn read_json(path: &Path, o: &HfOptions, table: &mut Table) -> Result<()> {
     Ok(())
 }
 
+/// A document being cut: its id, where it starts, and its rows with their tags.
+type DocRows = (String, String, Vec<(Row, Vec<String>)>);
+
 /// How rows group into documents.
 enum Grouping {
     Column,
@@ -444,7 +447,7 @@ fn build(
     meta.extra.insert("policy".into(), policy.name().into());
 
     // Cut into documents: (id, origin, rows).
-    let mut docs: Vec<(String, String, Vec<(Row, Vec<String>)>)> = Vec::new();
+    let mut docs: Vec<DocRows> = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     let mut ordinal = 0usize;
     for (r, tags) in rows {
@@ -454,7 +457,9 @@ fn build(
                     return Err(Error::data(r.origin, "no document id in this row (other rows have one)"));
                 };
                 if docs.last().is_some_and(|(id, _, _)| *id == d) {
-                    docs.last_mut().map(|x| x.2.push((r, tags)));
+                    if let Some(x) = docs.last_mut() {
+                        x.2.push((r, tags));
+                    }
                     continue;
                 }
                 if let Some(first) = seen.get(&d) {
@@ -478,7 +483,9 @@ fn build(
                     ordinal += 1;
                     docs.push((format!("{ordinal:04}"), r.origin.clone(), Vec::new()));
                 }
-                docs.last_mut().map(|x| x.2.push((r, tags)));
+                if let Some(x) = docs.last_mut() {
+                    x.2.push((r, tags));
+                }
             }
             Grouping::Row => {
                 let id = r.id.clone().unwrap_or_else(|| ordinal.to_string());

@@ -120,7 +120,7 @@ impl SpacySource {
             }
             if let Some(j) = &mut self.json {
                 match j.next::<JsonDoc>(&mut self.diag, "spaCy Doc.to_json record")? {
-                    Some((d, path, line)) => return self.from_json(d, &path, line).map(Some),
+                    Some((d, path, line)) => return self.json_record(d, &path, line).map(Some),
                     None => self.json = None,
                 }
             }
@@ -135,7 +135,7 @@ impl SpacySource {
         }
     }
 
-    fn from_json(&mut self, d: JsonDoc, path: &Path, line: u64) -> Result<Record> {
+    fn json_record(&mut self, d: JsonDoc, path: &Path, line: u64) -> Result<Record> {
         let id = user_id(d.user_data.as_ref())
             .or_else(|| user_id(d.underscore.as_ref()))
             .unwrap_or_else(|| format!("{}{line}", file_prefix(path, self.several)));
