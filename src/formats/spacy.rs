@@ -536,6 +536,99 @@ mod tests {
         assert!(unpack(&[0x92, 0x01]).is_err());
     }
 
+    /// msgpack encoding of what a DocBin holds (enough for the test).
+    fn pack(v: &Mp, out: &mut Vec<u8>) {
+        match v {
+            Mp::Int(i) => {
+                out.push(0xcf);
+                out.extend((*i as u64).to_be_bytes());
+            }
+            Mp::Bool(b) => out.push(if *b { 0xc3 } else { 0xc2 }),
+            Mp::Str(s) => {
+                out.push(0xd9);
+                out.push(s.len() as u8);
+                out.extend(s.as_bytes());
+            }
+            Mp::Bin(b) => {
+                out.push(0xc6);
+                out.extend((b.len() as u32).to_be_bytes());
+                out.extend(b);
+            }
+            Mp::Arr(a) => {
+                out.push(0xdc);
+                out.extend((a.len() as u16).to_be_bytes());
+                a.iter().for_each(|x| pack(x, out));
+            }
+            Mp::Map(m) => {
+                out.push(0xde);
+                out.extend((m.len() as u16).to_be_bytes());
+                for (k, x) in m {
+                    pack(k, out);
+                    pack(x, out);
+                }
+            }
+            Mp::Nil | Mp::Float(_) => out.push(0xc0),
+        }
+    }
+
+    #[test]
+    fn docbin_entities_from_iob() {
+        use std::io::Write;
+        // Two docs: "Anna Lee visited Zürich ." and "Hi" (no entities), as DocBin.to_bytes.
+        let docs: [&[(&str, u64, &str, bool)]; 2] = [
+            &[
+                ("Anna", 3, "PERSON", true),
+                ("Lee", 1, "PERSON", true),
+                ("visited", 2, "", true),
+                ("Zürich", 3, "GPE", false),
+                (".", 2, "", false),
+            ],
+            &[("Hi", 2, "", false)],
+        ];
+        let (mut tokens, mut spaces, mut lengths, mut strings) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for d in docs {
+            lengths.extend((d.len() as i32).to_le_bytes());
+            for (orth, iob, label, space) in d {
+                for v in [string_id(orth), *iob, string_id(label)] {
+                    tokens.extend(v.to_le_bytes());
+                }
+                spaces.push(u8::from(*space));
+                strings.extend([orth.to_string(), label.to_string()]);
+            }
+        }
+        let s = |x: &str| Mp::Str(x.into());
+        let msg = Mp::Map(vec![
+            (s("version"), s("0.1")),
+            (s("attrs"), Mp::Arr(vec![Mp::Int(65), Mp::Int(77), Mp::Int(78)])),
+            (s("tokens"), Mp::Bin(tokens)),
+            (s("spaces"), Mp::Bin(spaces)),
+            (s("lengths"), Mp::Bin(lengths)),
+            (s("strings"), Mp::Arr(strings.iter().map(|x| s(x)).collect())),
+            (s("flags"), Mp::Arr(vec![Mp::Map(vec![(s("has_unknown_spaces"), Mp::Bool(false))]); 2])),
+        ]);
+        let mut raw = Vec::new();
+        pack(&msg, &mut raw);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&raw).expect("compress");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("docs.spacy");
+        std::fs::write(&p, z.finish().expect("compress")).expect("write");
+        let src = SpacySource::open(&[p.clone()], SetMeta::gold("t"), &ReadOptions::default()).expect("opens");
+        let recs: Vec<Record> = src.collect::<Result<_>>().expect("reads");
+        assert_eq!(recs.len(), 2);
+        let (d, e) = (&recs[0].document, &recs[0].sets[0].entities);
+        assert_eq!((d.id.as_str(), d.text.as_str()), ("1", "Anna Lee visited Zürich."));
+        let got: Vec<(&str, &str)> =
+            e.iter().map(|m| (m.span.slice(&d.text).unwrap_or(""), m.label.as_str())).collect();
+        assert_eq!(got, [("Anna Lee", "PERSON"), ("Zürich", "GPE")]);
+        assert!(recs[1].sets[0].entities.is_empty());
+        // Not a DocBin: an error naming the file.
+        std::fs::write(&p, b"x\x9c not zlib").expect("write");
+        let mut src = SpacySource::open(&[p], SetMeta::gold("t"), &ReadOptions::default()).expect("opens");
+        let e = src.next().expect("an item").expect_err("bad file");
+        assert!(e.to_string().contains("docs.spacy") && e.to_string().contains("not a spaCy DocBin"), "{e}");
+    }
+
     #[test]
     fn to_json_lines() {
         let dir = tempfile::tempdir().expect("tempdir");
