@@ -356,10 +356,10 @@ fn sniff_json_lines(path: &Path) -> Format {
     let has = |k: &str| m.contains_key(k);
     if hf::looks_like_json(&m) {
         Format::Hf
-    } else if spacy::looks_like_json(&m) {
-        Format::Spacy
     } else if has("doc_id") {
         Format::Jsonl
+    } else if spacy::looks_like_json(&m) {
+        Format::Spacy
     } else if ["_input_hash", "_task_hash", "spans", "tokens", "answer"].iter().any(|k| has(k)) {
         Format::Prodigy
     } else if has("label") || has("entities") {

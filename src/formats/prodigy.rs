@@ -11,7 +11,8 @@
 //! (`--offsets` reads files that count otherwise). An offset past the end of the text or
 //! inside a character is an error naming the file and line.
 //!
-//! **Records.** A record without `text` is a prediction over the gold's text: its span
+//! **Records.** `text` is required in a gold set. In a system's set (`score --pred`) a
+//! record without `text` is a prediction over the gold's text: its span
 //! offsets are placed on the gold document's text when scoring pairs them (an offset past
 //! its end, or a span `text` that differs from it, is an error naming the line). A missing (or null) `spans` means no entities; each span
 //! becomes a mention `T1`, `T2`, ... with its `label`, its `score` when present, and any
@@ -53,9 +54,10 @@ pub struct ProdigyOptions {
 }
 
 #[derive(Deserialize)]
-struct Task {
-    #[serde(default)]
-    text: Option<String>,
+struct Task<T = Option<String>> {
+    /// `String` where a record must have text (gold input), `Option<String>` where it may
+    /// leave it out (a system's predictions).
+    text: T,
     #[serde(default)]
     spans: Option<Vec<SpanRec>>,
     #[serde(default)]
@@ -68,6 +70,20 @@ struct Task {
     input_hash: Option<Value>,
     #[serde(flatten)]
     rest: BTreeMap<String, Value>,
+}
+
+impl Task<String> {
+    fn optional(self) -> Task {
+        Task {
+            text: Some(self.text),
+            spans: self.spans,
+            tokens: self.tokens,
+            meta: self.meta,
+            answer: self.answer,
+            input_hash: self.input_hash,
+            rest: self.rest,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -102,6 +118,8 @@ pub struct ProdigySource {
     unit: OffsetUnit,
     strict: bool,
     opts: ProdigyOptions,
+    /// Records may leave out `text` (a system set: its offsets are placed on the gold text).
+    text_optional: bool,
     sets: Vec<SetMeta>,
     diag: Diagnostics,
     failed: bool,
@@ -118,6 +136,7 @@ impl ProdigySource {
             unit: opts.offsets,
             strict: opts.strict,
             opts: opts.prodigy.clone(),
+            text_optional: !set.is_gold(),
             sets: vec![set],
             diag: Diagnostics::default(),
             failed: false,
@@ -126,7 +145,12 @@ impl ProdigySource {
 
     fn next_record(&mut self) -> Result<Option<Record>> {
         loop {
-            let Some((task, path, line)) = self.input.next::<Task>(&mut self.diag, "Prodigy task")? else {
+            let next = if self.text_optional {
+                self.input.next::<Task>(&mut self.diag, "Prodigy task")?
+            } else {
+                self.input.next::<Task<String>>(&mut self.diag, "Prodigy task")?.map(|(t, p, l)| (t.optional(), p, l))
+            };
+            let Some((task, path, line)) = next else {
                 return Ok(None);
             };
             let loc = Location::line(&path, line);

@@ -40,7 +40,8 @@ const ENT_TYPE: u64 = 78;
 /// True for a JSON object written by `Doc.to_json()`: `text` with `ents` or `sents`, or
 /// with `tokens` that carry no `text` (Prodigy's tokens do).
 pub fn looks_like_json(m: &serde_json::Map<String, Value>) -> bool {
-    if !m.get("text").is_some_and(Value::is_string) || m.contains_key("spans") && !m["spans"].is_object() {
+    let foreign = ["entities", "doc_id", "_input_hash", "_task_hash", "answer"].iter().any(|k| m.contains_key(*k));
+    if foreign || !m.get("text").is_some_and(Value::is_string) || m.contains_key("spans") && !m["spans"].is_object() {
         return false;
     }
     let tokens_without_text = m
