@@ -614,7 +614,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("docs.spacy");
         std::fs::write(&p, z.finish().expect("compress")).expect("write");
-        let src = SpacySource::open(&[p.clone()], SetMeta::gold("t"), &ReadOptions::default()).expect("opens");
+        let src =
+            SpacySource::open(std::slice::from_ref(&p), SetMeta::gold("t"), &ReadOptions::default()).expect("opens");
         let recs: Vec<Record> = src.collect::<Result<_>>().expect("reads");
         assert_eq!(recs.len(), 2);
         let (d, e) = (&recs[0].document, &recs[0].sets[0].entities);
