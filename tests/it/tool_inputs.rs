@@ -333,3 +333,50 @@ fn a_system_without_mentions_is_a_warning() {
     let v = json(&["score", "-g", s(&gold), "-p", &format!("sys={}", s(&pred))]);
     assert!(v["systems"][0]["diagnostics"]["empty-system"]["message"].as_str().is_some_and(|m| m.contains("--from")));
 }
+
+#[test]
+fn nulls_in_required_fields_are_errors() {
+    let dir = tempdir();
+    let c = dir.path().join("corpus");
+    std::fs::create_dir_all(&c).expect("mkdir");
+    minimal_set(&c.join("gold.parquet"), &GOLD, Compression::SNAPPY);
+    // A document without text.
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("doc_id", DataType::Utf8, true),
+        Field::new("text", DataType::Utf8, true),
+    ]));
+    let cols: Vec<ArrayRef> =
+        vec![Arc::new(StringArray::from(vec!["d0", "d1"])), Arc::new(StringArray::from(vec![Some(TEXTS[0]), None]))];
+    write(&c.join("documents.parquet"), RecordBatch::try_new(schema, cols).expect("batch"), Compression::SNAPPY);
+    fails(
+        &["score", "-g", s(&c), "-p", &format!("sys={}", s(&c.join("gold.parquet")))],
+        "column \"text\" is null in row 2",
+    );
+    documents(&c.join("documents.parquet"), Compression::SNAPPY);
+    // An entity without a label.
+    let fields = Fields::from(vec![
+        Field::new("start", DataType::Int64, true),
+        Field::new("end", DataType::Int64, true),
+        Field::new("label", DataType::Utf8, true),
+    ]);
+    let values = StructArray::new(
+        fields.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![0])) as ArrayRef,
+            Arc::new(Int64Array::from(vec![5])),
+            Arc::new(StringArray::from(vec![None::<&str>])),
+        ],
+        None,
+    );
+    let item = Arc::new(Field::new("element", DataType::Struct(fields), true));
+    let list = ListArray::new(item.clone(), OffsetBuffer::from_lengths([1, 0]), Arc::new(values), None);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("doc_id", DataType::Utf8, true),
+        Field::new("entities", DataType::List(item), true),
+    ]));
+    let cols: Vec<ArrayRef> = vec![Arc::new(StringArray::from(vec!["d0", "d1"])), Arc::new(list)];
+    let sys = dir.path().join("nolabel.parquet");
+    write(&sys, RecordBatch::try_new(schema, cols).expect("batch"), Compression::SNAPPY);
+    fails(&["score", "-g", s(&c), "-p", &format!("sys={}", s(&sys))], "nolabel.parquet");
+    fails(&["score", "-g", s(&c), "-p", &format!("sys={}", s(&sys))], "field \"label\" is null");
+}

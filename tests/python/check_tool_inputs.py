@@ -205,6 +205,17 @@ def check_codecs_and_types(ctx, tmp):
     pq.write_table(long.slice(4), ld / "part-1.parquet")
     got, _ = strict(ctx, "-g", c, "-p", f"sys={ld}")
     assert got == want, f"long table directory: {got} != {want}"
+    # Document metadata as a map column (a Python dict), read into `meta`.
+    m = tmp / "map_corpus"
+    m.mkdir()
+    meta = pa.array([[("source", "wire"), ("n", str(i))] for i in range(len(ids))], pa.map_(pa.string(), pa.string()))
+    pq.write_table(pa.table({"doc_id": ids, "text": TEXTS, "meta": meta}), m / "documents.parquet")
+    pq.write_table(pa.table({"doc_id": ids, "entities": gold}), m / "gold.parquet")
+    got, _ = strict(ctx, "-g", m, "-p", f"sys={c / 'sys_snappy.parquet'}")
+    assert got == want, f"map meta: {got} != {want}"
+    run_ieval(ctx, "convert", m, "--out", tmp / "map.jsonl")
+    first = json.loads(open(tmp / "map.jsonl", encoding="utf-8").readline())
+    assert first["meta"] == {"source": "wire", "n": "0"}, first
     # A value that does not fit is an error naming the file, not a wrapped offset.
     bad = pa.table({"doc_id": ids[:1], "entities": pa.array([[{"start": -1, "end": 5, "label": "PER"}]])})
     pq.write_table(bad, c / "sys_bad.parquet")

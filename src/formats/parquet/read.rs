@@ -100,6 +100,15 @@ fn conform(col: &ArrayRef, target: &DataType, path: &str) -> std::result::Result
                     None => arrow::array::new_null_array(f.data_type(), src.len()),
                 });
             }
+            // A required field left null (where its struct is not) is an error, never a 0 or "".
+            for (f, c) in fields.iter().zip(&cols) {
+                if REQUIRED_NESTED.contains(&f.name().as_str())
+                    && c.null_count() > 0
+                    && let Some(i) = (0..c.len()).find(|&i| c.is_null(i) && src.is_valid(i))
+                {
+                    return Err(format!("column {path:?}: field {:?} is null in item {}", f.name(), i + 1));
+                }
+            }
             StructArray::try_new(fields.clone(), cols, src.nulls().cloned())
                 .map(|a| Arc::new(a) as ArrayRef)
                 .map_err(|e| format!("column {path:?}: {e}"))
@@ -123,6 +132,14 @@ fn conform(col: &ArrayRef, target: &DataType, path: &str) -> std::result::Result
                         l.nulls().cloned(),
                     )
                     .map_err(|e| format!("column {path:?}: {e}"))?
+                }
+                // A map (pyarrow `pa.map_`, a Python dict in pandas) is a list of key/value structs.
+                DataType::Map(..) => {
+                    let m = col.as_map();
+                    let entries: ArrayRef = Arc::new(m.entries().clone());
+                    let field = Arc::new(Field::new(item.name(), entries.data_type().clone(), true));
+                    ListArray::try_new(field, m.offsets().clone(), entries, m.nulls().cloned())
+                        .map_err(|e| format!("column {path:?}: {e}"))?
                 }
                 DataType::ListView(_) | DataType::LargeListView(_) | DataType::FixedSizeList(..) => {
                     let field = Arc::new(Field::new(item.name(), list_values_type(col.data_type()), true));
@@ -161,11 +178,27 @@ fn list_values_type(dt: &DataType) -> DataType {
 
 /// Bring a batch to the expected table schema (relaxed: see [`relax_schema`]), whoever
 /// wrote it; a missing column is an error only for `required` ones.
-fn normalize(path: &Path, batch: RecordBatch, expected: &SchemaRef, required: &[&str]) -> Result<RecordBatch> {
+/// `first_row` is the 0-based row of the file the batch starts at (for errors).
+fn normalize(
+    path: &Path,
+    batch: RecordBatch,
+    expected: &SchemaRef,
+    required: &[&str],
+    first_row: usize,
+) -> Result<RecordBatch> {
     let mut cols = Vec::with_capacity(expected.fields().len());
     for f in expected.fields() {
         let col = match batch.column_by_name(f.name()) {
-            Some(c) => conform(c, f.data_type(), f.name()).map_err(|e| Error::parquet(path, e))?,
+            Some(c) => {
+                let c = conform(c, f.data_type(), f.name()).map_err(|e| Error::parquet(path, e))?;
+                if required.contains(&f.name().as_str())
+                    && let Some(i) = (0..c.len()).find(|&i| c.is_null(i))
+                {
+                    let row = first_row + i + 1;
+                    return Err(Error::parquet(path, format!("column {:?} is null in row {row}", f.name())));
+                }
+                c
+            }
             None if !required.contains(&f.name().as_str()) => {
                 arrow::array::new_null_array(f.data_type(), batch.num_rows())
             }
@@ -234,6 +267,8 @@ struct TableFiles {
     rest: VecDeque<PathBuf>,
     batch: Option<RecordBatch>,
     row: usize,
+    /// Rows of the file in the batches read so far.
+    file_row: usize,
 }
 
 impl TableFiles {
@@ -255,6 +290,7 @@ impl TableFiles {
             rest: paths[1..].iter().cloned().collect(),
             batch: None,
             row: 0,
+            file_row: 0,
         };
         Ok((files, kv))
     }
@@ -267,8 +303,9 @@ impl TableFiles {
     ) -> Option<Result<(&RecordBatch, usize, &Path)>> {
         while self.batch.as_ref().is_none_or(|b| self.row >= b.num_rows()) {
             match self.reader.next() {
-                Some(Ok(b)) => match normalize(&self.path, b, &self.schema, self.required) {
+                Some(Ok(b)) => match normalize(&self.path, b, &self.schema, self.required, self.file_row) {
                     Ok(b) => {
+                        self.file_row += b.num_rows();
                         self.batch = Some(b);
                         self.row = 0;
                     }
@@ -281,6 +318,7 @@ impl TableFiles {
                         Ok(r) => {
                             self.reader = r;
                             self.path = next;
+                            self.file_row = 0;
                         }
                         Err(e) => return Some(Err(e)),
                     }
