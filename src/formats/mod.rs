@@ -36,6 +36,7 @@ pub mod prodigy;
 pub mod re3d;
 pub mod textee;
 pub mod units;
+pub mod walk;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

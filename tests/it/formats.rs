@@ -564,3 +564,82 @@ fn detection() {
     let p = fixture("doccano/news.jsonl");
     assert_ne!(json(&["stats", s(&p)]), json(&["stats", s(&p), "--from", "prodigy"]));
 }
+
+/// Run `ieval` and give up (killing it) after `secs` seconds: `None` when it did not end.
+fn run_within(args: &[&str], secs: u64) -> Option<std::process::Output> {
+    let mut child = ieval()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ieval starts");
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < std::time::Duration::from_secs(secs) {
+        if child.try_wait().expect("wait").is_some() {
+            return Some(child.wait_with_output().expect("output"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// Symbolic link loops (`a -> .`, `b -> .`) end every directory read (BRAT, MEANTIME and
+/// format guessing): each directory is entered once, and the documents are read once.
+#[cfg(unix)]
+#[test]
+fn symlink_loops_end_directory_reads() {
+    use std::os::unix::fs::symlink;
+    let w = tempdir();
+    let loops = |d: &Path| {
+        symlink(".", d.join("a")).expect("link");
+        symlink(".", d.join("b")).expect("link");
+        std::fs::create_dir_all(d.join("sub")).expect("mkdir");
+        symlink("..", d.join("sub/up")).expect("link");
+    };
+    // BRAT: guessed and read, every document once.
+    let brat = w.path().join("brat");
+    std::fs::create_dir_all(&brat).expect("mkdir");
+    for f in ["merkel.ann", "merkel.txt"] {
+        std::fs::copy(fixture("brat").join(f), brat.join(f)).expect("copy");
+    }
+    loops(&brat);
+    let plain = json(&["stats", s(&fixture("brat/merkel.ann"))]);
+    for extra in [&[][..], &["--from", "brat"][..]] {
+        let mut args = vec!["stats", s(&brat), "--format", "json"];
+        args.extend(extra);
+        let o = run_within(&args, 20).unwrap_or_else(|| panic!("{args:?} did not end"));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(v["documents"], plain["documents"], "{v}");
+        assert_eq!(v["documents"], 1, "{v}");
+    }
+    // MEANTIME: a minimal CAT XML article.
+    let mt = w.path().join("meantime");
+    std::fs::create_dir_all(&mt).expect("mkdir");
+    std::fs::write(
+        mt.join("1_a.xml"),
+        "<?xml version=\"1.0\" ?><Document doc_id=\"1\" doc_name=\"1_a\" lang=\"en\">\n\
+         <token number=\"0\" sentence=\"0\" t_id=\"1\">Hello</token>\n<Markables>\n</Markables>\n\
+         <Relations>\n</Relations>\n</Document>\n",
+    )
+    .expect("write");
+    loops(&mt);
+    for extra in [&[][..], &["--from", "meantime"][..]] {
+        let mut args = vec!["stats", s(&mt), "--format", "json"];
+        args.extend(extra);
+        let o = run_within(&args, 20).unwrap_or_else(|| panic!("{args:?} did not end"));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(v["documents"], 1, "{v}");
+    }
+    // A folder guessing finds nothing in: an error, not a hang.
+    let other = w.path().join("other");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::write(other.join("x.conll"), "John B-PER\n").expect("write");
+    loops(&other);
+    let o = run_within(&["stats", s(&other)], 20).expect("format guessing did not end");
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot tell the format of directory"));
+}
