@@ -46,7 +46,8 @@ struct Cli {
 /// Options every command takes.
 #[derive(Args, Clone, Debug)]
 pub struct Global {
-    /// Worker threads for parallel work (0 = all cores).
+    /// Worker threads for parallel work, and commands `run` starts at a time (0 = all
+    /// cores; at most 8 per core: more is capped, with a note).
     #[arg(long, short = 'j', global = true, default_value_t = 0)]
     pub jobs: usize,
     /// No progress output on stderr.
@@ -80,21 +81,16 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    if cli.global.jobs > 0 {
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(cli.global.jobs).build_global();
+    let mut cli = cli;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = capped_jobs(cli.global.jobs, cores);
+    if jobs < cli.global.jobs && !cli.global.quiet {
+        eprintln!("ieval: note: --jobs {} capped at {jobs} ({JOBS_PER_CORE} per core, {cores} cores)", cli.global.jobs);
     }
-    let result = match cli.command {
-        Command::Convert(a) => convert::run(a, &cli.global),
-        Command::Align(a) => align::run(a, &cli.global),
-        Command::Stats(a) => stats::run(a, &cli.global),
-        Command::Score(a) => score::run(a, &cli.global),
-        Command::Merge(a) => merge::run(a, &cli.global),
-        Command::Compare(a) => compare::run(a, &cli.global),
-        Command::Report(a) => report::run(a, &cli.global),
-        #[cfg(feature = "analysis")]
-        Command::Table(a) => table::run(a, &cli.global),
-        Command::Run(a) => run::run(a, &cli.global),
-        Command::Schemas(a) => schemas::run(a, &cli.global),
+    cli.global.jobs = jobs;
+    let result = match start_pool(jobs) {
+        Err(e) => Err(e),
+        Ok(()) => run_command(cli),
     };
     match result {
         Ok(code) => code,
@@ -114,6 +110,51 @@ pub fn main() -> i32 {
             }
             e.exit_code()
         }
+    }
+}
+
+/// `--jobs` is capped at this many threads (or concurrent `run` commands) per core: more
+/// only costs memory, and thousands of threads can fail to start.
+pub const JOBS_PER_CORE: usize = 8;
+
+/// The `--jobs` to use: `requested` (0 = as many as cores), at most [`JOBS_PER_CORE`] per core.
+fn capped_jobs(requested: usize, cores: usize) -> usize {
+    requested.min(JOBS_PER_CORE * cores.max(1))
+}
+
+/// Start the global worker pool of `jobs` threads (0 = rayon's default, one per core); a
+/// thread that cannot be started is an error, not a panic later.
+fn start_pool(jobs: usize) -> Result<()> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build_global()
+        .map_err(|e| Error::usage(format!("cannot start {jobs} worker threads: {e} (try a smaller --jobs)")))
+}
+
+fn run_command(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Convert(a) => convert::run(a, &cli.global),
+        Command::Align(a) => align::run(a, &cli.global),
+        Command::Stats(a) => stats::run(a, &cli.global),
+        Command::Score(a) => score::run(a, &cli.global),
+        Command::Merge(a) => merge::run(a, &cli.global),
+        Command::Compare(a) => compare::run(a, &cli.global),
+        Command::Report(a) => report::run(a, &cli.global),
+        #[cfg(feature = "analysis")]
+        Command::Table(a) => table::run(a, &cli.global),
+        Command::Run(a) => run::run(a, &cli.global),
+        Command::Schemas(a) => schemas::run(a, &cli.global),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn jobs_are_capped_per_core() {
+        assert_eq!(super::capped_jobs(0, 2), 0);
+        assert_eq!(super::capped_jobs(3, 2), 3);
+        assert_eq!(super::capped_jobs(100_000, 2), 2 * super::JOBS_PER_CORE);
+        assert_eq!(super::capped_jobs(100_000, 0), super::JOBS_PER_CORE);
     }
 }
 

@@ -293,3 +293,20 @@ fn the_issues_list_is_covered() {
         assert!(CASES.iter().any(|c| c.0.contains(kind)), "no broken case for {kind}");
     }
 }
+
+/// `--jobs` beyond 8 per core is capped with a note (100000 used to start 100000 threads,
+/// over a minute before any work), and the results are those of any other `--jobs`.
+#[test]
+fn huge_jobs_is_capped() {
+    let input = fixture("brat/merkel.ann");
+    let o = crate::formats::run_within(&["--jobs", "100000", "stats", s(&input), "--format", "json"], 30)
+        .expect("--jobs 100000 did not end within 30 s");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("--jobs 100000 capped at "), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v, json(&["--jobs", "1", "stats", s(&input)]));
+    // Under the cap: no note.
+    let o = run(&["--jobs", "2", "stats", s(&input)]);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+}

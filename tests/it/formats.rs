@@ -566,7 +566,7 @@ fn detection() {
 }
 
 /// Run `ieval` and give up (killing it) after `secs` seconds: `None` when it did not end.
-fn run_within(args: &[&str], secs: u64) -> Option<std::process::Output> {
+pub(crate) fn run_within(args: &[&str], secs: u64) -> Option<std::process::Output> {
     let mut child = ieval()
         .args(args)
         .stdout(std::process::Stdio::piped())
