@@ -50,6 +50,10 @@ pub struct Global {
     /// cores; at most 8 per core: more is capped, with a note).
     #[arg(long, short = 'j', global = true, default_value_t = 0)]
     pub jobs: usize,
+    /// Longest line the line-by-line readers accept (JSONL, Prodigy, doccano, TextEE, BRAT
+    /// `.ann`), in bytes, with an optional K, M or G suffix (binary units).
+    #[arg(long, global = true, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]
+    pub max_line: usize,
     /// No progress output on stderr.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
@@ -88,6 +92,7 @@ pub fn main() -> i32 {
         eprintln!("ieval: note: --jobs {} capped at {jobs} ({JOBS_PER_CORE} per core, {cores} cores)", cli.global.jobs);
     }
     cli.global.jobs = jobs;
+    ieval::formats::lines::set_max_line(cli.global.max_line);
     let result = match start_pool(jobs) {
         Err(e) => Err(e),
         Ok(()) => run_command(cli),
@@ -111,6 +116,25 @@ pub fn main() -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// A byte size: digits with an optional `K`, `M` or `G` (binary units, `B`/`iB` allowed).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let upper = t.to_ascii_uppercase();
+    let body = upper.trim_end_matches('B').trim_end_matches('I');
+    let (digits, shift) = match body.chars().last() {
+        Some('K') => (&body[..body.len() - 1], 10),
+        Some('M') => (&body[..body.len() - 1], 20),
+        Some('G') => (&body[..body.len() - 1], 30),
+        _ => (body, 0),
+    };
+    let n: usize = digits.trim().parse().map_err(|_| format!("{s:?} is not a size (e.g. 1048576, 64K, 256M, 1G)"))?;
+    let bytes = n.checked_mul(1usize << shift).ok_or_else(|| format!("{s:?} is too large"))?;
+    if bytes == 0 {
+        return Err("the size must be at least 1 byte".into());
+    }
+    Ok(bytes)
 }
 
 /// `--jobs` is capped at this many threads (or concurrent `run` commands) per core: more
@@ -155,6 +179,16 @@ mod tests {
         assert_eq!(super::capped_jobs(3, 2), 3);
         assert_eq!(super::capped_jobs(100_000, 2), 2 * super::JOBS_PER_CORE);
         assert_eq!(super::capped_jobs(100_000, 0), super::JOBS_PER_CORE);
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(super::parse_size("256M"), Ok(256 << 20));
+        assert_eq!(super::parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(super::parse_size("1g"), Ok(1 << 30));
+        assert_eq!(super::parse_size("100"), Ok(100));
+        assert!(super::parse_size("0").is_err());
+        assert!(super::parse_size("12X").is_err());
     }
 }
 

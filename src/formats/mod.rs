@@ -330,9 +330,10 @@ fn first_char(path: &Path) -> Option<u8> {
 /// Tell ieval JSONL, Prodigy and doccano apart by the keys of the first record. A record
 /// that does not parse is left to the ieval reader, whose error names the line.
 fn sniff_json_lines(path: &Path) -> Format {
-    use std::io::BufRead;
+    use std::io::{BufRead, Read};
     let Ok(f) = std::fs::File::open(path) else { return Format::Jsonl };
-    let first = std::io::BufReader::new(f).lines().map_while(|l| l.ok()).find(|l| !l.trim().is_empty());
+    // The first 16 MiB at most: a longer first line is left to the reader (and its limit).
+    let first = std::io::BufReader::new(f.take(16 << 20)).lines().map_while(|l| l.ok()).find(|l| !l.trim().is_empty());
     let Some(first) = first else { return Format::Jsonl };
     let Ok(serde_json::Value::Object(m)) =
         serde_json::from_str::<serde_json::Value>(first.trim_start_matches('\u{feff}'))
