@@ -834,12 +834,13 @@ impl ConllSource {
                 .get(k)
                 .cloned()
                 .unwrap_or_else(|| if k == 0 { "gold".to_string() } else { format!("pred{k}") });
+            // Paths exactly as given; only the scheme and policy names are lower case.
             let source = format!(
-                "conll:{} column {c} ({scheme}, {:?})",
+                "conll:{} column {c} ({}, {})",
                 self.cutter.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(","),
-                self.opts.policy
-            )
-            .to_lowercase();
+                scheme.name().to_lowercase(),
+                self.opts.policy.name()
+            );
             let mut meta = if name == "gold" { SetMeta::gold(source) } else { SetMeta::system(name, source) };
             if !self.opts.policy.is_compat() {
                 meta.extra.insert("scheme".into(), scheme.name().into());

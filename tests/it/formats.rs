@@ -643,3 +643,25 @@ fn symlink_loops_end_directory_reads() {
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot tell the format of directory"));
 }
+
+/// Prediction paths stay as given in `source` fields and in errors (they used to be lower
+/// cased: `Spacy_UP.conll` became `spacy_up.conll`, a file that does not exist).
+#[test]
+fn paths_keep_their_case() {
+    let w = tempdir();
+    let gold = w.path().join("Gold_Set.conll");
+    let pred = w.path().join("Spacy_UP.conll");
+    std::fs::write(&gold, "-DOCSTART- O\n\nEU B-ORG\nrejects O\nGerman B-MISC\n").expect("write");
+    std::fs::write(&pred, "-DOCSTART- O\n\nEU B-ORG\nrejects O\nGerman O\n").expect("write");
+    let v = json(&["score", "--gold", s(&gold), "--pred", s(&pred)]);
+    let text = v.to_string();
+    assert!(text.contains(&format!("conll:{} column 1 (iob2, lenient)", s(&pred))), "{text}");
+    assert!(text.contains(&format!("conll:{} column 1", s(&gold))), "{text}");
+    assert!(!text.to_lowercase().contains("spacy_up") || text.contains("Spacy_UP"), "{text}");
+    assert!(!text.contains("spacy_up.conll"), "{text}");
+    // An error that names the prediction input names it as given.
+    let other = w.path().join("Other_TEXT.conll");
+    std::fs::write(&other, "-DOCSTART- O\n\nEU B-ORG\nrefuses O\nGerman O\n").expect("write");
+    let o = fails(&["score", "--gold", s(&gold), "--pred", s(&other)], "Other_TEXT.conll");
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("other_text"));
+}
