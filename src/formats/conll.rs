@@ -650,6 +650,9 @@ impl ConllSource {
         if files.is_empty() {
             return Err(Error::usage("no CoNLL input files given"));
         }
+        if opts.docs == DocBreak::Sentences(0) {
+            return Err(Error::usage("--sentences-per-doc must be at least 1 (sentences per document)"));
+        }
         let layout = Layout {
             token_col: opts.token_column,
             policy: opts.policy,

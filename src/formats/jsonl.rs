@@ -10,7 +10,7 @@
 //!              "arguments": [{"role": "Entity", "entity_id": "T1", "start": 0, "end": 7, "text": "Wang Yi"}]}]}
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -189,8 +189,69 @@ fn head(s: Option<usize>, e: Option<usize>) -> Option<Span> {
 
 /// Turn a parsed line into a document and its annotations (offsets converted to bytes and
 /// checked). `unit` is the unit the file's offsets count in.
+/// Mention ids are unique in a document (entities and events share one space: relations
+/// and arguments refer to either), relations are unique and refer to ids of the document,
+/// and each fragment lies inside its mention's extent (in the input's offsets).
+fn check_ids_and_fragments(j: &JsonDoc) -> Result<(), String> {
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut add = |id: String, what: String| {
+        if let Some(first) = seen.get(&id) {
+            return Err(format!("duplicate id {id:?}: {what} has the id of {first}"));
+        }
+        seen.insert(id, what);
+        Ok(())
+    };
+    // Missing ids are assigned as the reader does (`T<n>`, `E<n>`).
+    for (n, e) in j.entities.iter().enumerate() {
+        add(e.id.clone().unwrap_or_else(|| format!("T{}", n + 1)), format!("entity {}", n + 1))?;
+    }
+    for (n, ev) in j.events.iter().enumerate() {
+        add(ev.id.clone().unwrap_or_else(|| format!("E{}", n + 1)), format!("event {}", n + 1))?;
+    }
+    let mut rels: HashSet<&str> = HashSet::new();
+    for r in &j.relations {
+        if !rels.insert(&r.id) {
+            return Err(format!("duplicate relation id {:?}", r.id));
+        }
+        for a in &r.args {
+            if !seen.contains_key(a.reference.as_str()) {
+                return Err(format!(
+                    "relation {} argument {}: {:?} is not the id of an entity or event of the document",
+                    r.id, a.role, a.reference
+                ));
+            }
+        }
+    }
+    let outside = |what: String, (start, end): (usize, usize), frags: &[JsonSpan]| -> Result<(), String> {
+        for f in frags {
+            if f.start > f.end || f.start < start || f.end > end {
+                return Err(format!(
+                    "{what}: fragment [{}, {}) is not inside its extent [{start}, {end})",
+                    f.start, f.end
+                ));
+            }
+        }
+        Ok(())
+    };
+    for (n, e) in j.entities.iter().enumerate() {
+        let id = e.id.clone().unwrap_or_else(|| format!("T{}", n + 1));
+        outside(format!("entity {id}"), (e.start, e.end), &e.fragments)?;
+    }
+    for (n, ev) in j.events.iter().enumerate() {
+        let id = ev.id.clone().unwrap_or_else(|| format!("E{}", n + 1));
+        outside(format!("event {id} trigger"), (ev.trigger.start, ev.trigger.end), &ev.trigger.fragments)?;
+    }
+    Ok(())
+}
+
 pub fn to_record(j: JsonDoc, unit: OffsetUnit, loc: &Location) -> Result<(Document, DocAnnotations)> {
     let err = |m: String| Error::parse(loc.clone().with_doc(j.doc_id.clone()), m);
+    if let Some(p) = &j.published
+        && super::parquet::parse_date(p).is_none()
+    {
+        return Err(err(format!("published date {p:?} is not a valid YYYY-MM-DD date")));
+    }
+    check_ids_and_fragments(&j).map_err(err)?;
     let ix = OffsetIndex::new(&j.text);
     let conv_spans = |v: &[JsonSpan], what: &str| -> Result<Vec<Span>> {
         v.iter()

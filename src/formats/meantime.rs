@@ -572,12 +572,9 @@ fn cluster_of(doc_id: &str, inst: &Markable) -> String {
     }
 }
 
+/// A valid `YYYY-MM-DD` date (a real day: not `2005-02-30`), as the corpus layout stores.
 fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    s.bytes().all(|c| c == b'-' || c.is_ascii_digit()) && super::parquet::parse_date(s).is_some()
 }
 
 /// Realis from the NewsReader factuality attributes (see the module doc).

@@ -53,7 +53,28 @@ const CASES: &[(&str, &[&str], &str)] = &[
         "conll/cr-only.conll:1: CR-only line endings (old Mac style): the file has carriage returns but no line feeds",
     ),
     ("conll/nul-byte.conll", &[], "conll/nul-byte.conll:2:3: NUL byte: this is binary data or UTF-16 text"),
+    ("conll/zero-sentences-per-doc.conll", &["--sentences-per-doc", "0"], "--sentences-per-doc must be at least 1"),
     // ieval JSONL
+    (
+        "jsonl/bad-date.jsonl",
+        &[],
+        "jsonl/bad-date.jsonl:2 (document \"d2\"): published date \"2025-02-30\" is not a valid YYYY-MM-DD date",
+    ),
+    (
+        "jsonl/duplicate-entity-ids.jsonl",
+        &[],
+        "jsonl/duplicate-entity-ids.jsonl:2 (document \"d2\"): duplicate id \"T1\": entity 2 has the id of entity 1",
+    ),
+    (
+        "jsonl/unknown-relation-ref.jsonl",
+        &[],
+        "jsonl/unknown-relation-ref.jsonl:2 (document \"d2\"): relation R1 argument Arg2: \"T9\" is not the id of an entity or event of the document",
+    ),
+    (
+        "jsonl/fragment-outside.jsonl",
+        &[],
+        "jsonl/fragment-outside.jsonl:2 (document \"d2\"): entity T1: fragment [7, 13) is not inside its extent [0, 6)",
+    ),
     (
         "jsonl/past-end.jsonl",
         &[],
