@@ -223,15 +223,15 @@ pub struct InputArgs {
     pub scheme: Option<Scheme>,
     /// CoNLL: how to decode invalid tag sequences: lenient (conlleval, seqeval default) or
     /// strict (seqeval mode='strict').
-    #[arg(long, default_value = "lenient", value_name = "POLICY")]
-    pub tag_policy: Policy,
+    #[arg(long, value_name = "POLICY")]
+    pub tag_policy: Option<Policy>,
     /// CoNLL: tag columns, 0-based, negative from the end: -1 (default), 1,2,3, or 1- (column
     /// 1 to the last: `token gold pred1 pred2 ...`).
     #[arg(long, value_name = "COLS", allow_hyphen_values = true)]
     pub tag_cols: Option<TagColumns>,
-    /// CoNLL: token column (0-based).
-    #[arg(long, default_value_t = 0, value_name = "COL")]
-    pub token_col: usize,
+    /// CoNLL: token column (0-based; default 0).
+    #[arg(long, value_name = "COL")]
+    pub token_col: Option<usize>,
     /// CoNLL: columns are separated by single tabs (tokens may contain spaces), not by any
     /// whitespace.
     #[arg(long)]
@@ -266,10 +266,10 @@ impl InputArgs {
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {
             conll: ConllOptions {
-                token_column: self.token_col,
+                token_column: self.token_col.unwrap_or(0),
                 tag_columns: self.tag_cols.clone().unwrap_or_default(),
                 scheme: self.scheme,
-                policy: self.tag_policy,
+                policy: self.tag_policy.unwrap_or_default(),
                 docs: self.sentences_per_doc.map_or(DocBreak::Docstart, DocBreak::Sentences),
                 delimiter: if self.tab { Delimiter::Tab } else { Delimiter::Whitespace },
                 set_names: self.names.clone(),
@@ -283,11 +283,34 @@ impl InputArgs {
         }
     }
 
+    /// The input format: `--from`, else guessed from the first input. An option only CoNLL
+    /// has (`--tag-cols`, `--scheme`, `--tag-policy`, `--token-col`, `--tab`,
+    /// `--sentences-per-doc`) makes CoNLL of an input guessed to be a plain-text article or
+    /// not guessed at all (a corpus or JSONL gold keeps its format: the option is then for
+    /// CoNLL predictions).
     pub fn format_of(&self, inputs: &[PathBuf]) -> Result<Format> {
-        match self.from {
-            Some(f) => Ok(f),
-            None => Format::detect(inputs.first().ok_or_else(|| Error::usage("no input given"))?),
+        if let Some(f) = self.from {
+            return Ok(f);
         }
+        let guess = Format::detect(inputs.first().ok_or_else(|| Error::usage("no input given"))?);
+        match guess {
+            Ok(Format::Article) | Err(_) if self.conll_option().is_some() => Ok(Format::Conll),
+            other => other,
+        }
+    }
+
+    /// The first option given that only CoNLL input has, if any.
+    pub fn conll_option(&self) -> Option<&'static str> {
+        [
+            (self.tag_cols.is_some(), "--tag-cols"),
+            (self.scheme.is_some(), "--scheme"),
+            (self.tag_policy.is_some(), "--tag-policy"),
+            (self.token_col.is_some(), "--token-col"),
+            (self.tab, "--tab"),
+            (self.sentences_per_doc.is_some(), "--sentences-per-doc"),
+        ]
+        .into_iter()
+        .find_map(|(given, name)| given.then_some(name))
     }
 }
 

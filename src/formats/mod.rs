@@ -304,6 +304,15 @@ impl Format {
         }
         let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if matches!(ext.as_str(), "jsonl" | "ndjson" | "json" | "json1")
+            && first_char(path).is_some_and(|c| c != b'{' && c != b'[')
+            && article::looks_like_conll(path)
+        {
+            return Err(Error::usage(format!(
+                "{}: named .{ext}, but its lines are CoNLL columns, not JSON: give --from conll to read it as CoNLL",
+                path.display()
+            )));
+        }
         Ok(match ext.as_str() {
             "jsonl" | "ndjson" | "json" if textee::looks_like(path) => Format::Textee,
             "xml" if meantime::looks_like(path) => Format::Meantime,

@@ -665,3 +665,46 @@ fn paths_keep_their_case() {
     let o = fails(&["score", "--gold", s(&gold), "--pred", s(&other)], "Other_TEXT.conll");
     assert!(!String::from_utf8_lossy(&o.stderr).contains("other_text"));
 }
+
+/// A `.txt` CoNLL file with bare labels is read as CoNLL (guessed, or implied by an option
+/// only CoNLL has), a guess that cannot be scored names itself and the `--from` that fixes
+/// it, and a CoNLL file named `.jsonl` points at `--from conll`.
+#[test]
+fn conll_guesses_and_hints() {
+    let w = tempdir();
+    let bare = w.path().join("bare.txt");
+    let conll = "John PER PER\nSmith PER PER\nvisited O O\nParis LOC O\n. O O\n\nHe O O\nleft O O\n";
+    std::fs::write(&bare, conll).expect("write");
+    // Guessed as CoNLL (bare labels), and the same with --tag-cols or --from conll.
+    let given = json(&["score", "--gold", s(&bare), "--tag-cols", "1-", "--from", "conll"]);
+    assert_eq!(json(&["score", "--gold", s(&bare), "--tag-cols", "1-"]), given);
+    // John Smith found, Paris missed.
+    let micro = &given["systems"][0]["entities"]["exact"]["micro"];
+    assert_eq!(
+        (micro["cor"].as_u64(), micro["mis"].as_u64(), micro["spu"].as_u64()),
+        (Some(1), Some(1), Some(0)),
+        "{given}"
+    );
+    // Guessed without any option: the gold set is there (no "carries no annotation set").
+    let st = json(&["stats", s(&bare)]);
+    assert_eq!(st, json(&["stats", s(&bare), "--from", "conll"]));
+    // An article-looking .txt with a CoNLL-only option is read as CoNLL.
+    let odd = w.path().join("odd.txt");
+    std::fs::write(&odd, "EU rejects German call to boycott British lamb O\n").expect("write");
+    let st = json(&["stats", s(&odd), "--token-col", "0"]);
+    assert_eq!(st["documents"], 1, "{st}");
+    assert_eq!(json(&["stats", s(&odd), "--from", "conll"]), st);
+    // A real article as gold: the error says what was guessed and how to fix it.
+    let art = w.path().join("art.txt");
+    std::fs::write(&art, "Rates held steady\n\nThe central bank kept its rates on hold on Tuesday.\n").expect("write");
+    fails(&["score", "--gold", s(&art)], "was guessed to be a plain-text news article");
+    fails(&["score", "--gold", s(&art)], "give --from conll");
+    // CoNLL named .jsonl.
+    let named = w.path().join("tags.jsonl");
+    std::fs::write(&named, "John B-PER\nSmith I-PER\n").expect("write");
+    fails(
+        &["stats", s(&named)],
+        "tags.jsonl: named .jsonl, but its lines are CoNLL columns, not JSON: give --from conll",
+    );
+    assert_eq!(json(&["stats", s(&named), "--from", "conll"])["documents"], 1);
+}
