@@ -467,7 +467,7 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
         Format::Jsonl => {
             let files = expand(inputs, &[".jsonl", ".ndjson"])?;
             let set = opts.single_set(describe(format, inputs));
-            Ok(Box::new(jsonl::JsonlSource::open(&files, set, opts.offsets)?))
+            Ok(Box::new(jsonl::JsonlSource::open(&files, set, opts.offsets)?.strict(opts.strict)))
         }
         Format::Meantime => {
             let set = opts.single_set(describe(format, inputs));

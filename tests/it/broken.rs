@@ -67,8 +67,8 @@ const CASES: &[(&str, &[&str], &str)] = &[
     ),
     (
         "jsonl/unknown-relation-ref.jsonl",
-        &[],
-        "jsonl/unknown-relation-ref.jsonl:2 (document \"d2\"): relation R1 argument Arg2: \"T9\" is not the id of an entity or event of the document",
+        &["--strict"],
+        "jsonl/unknown-relation-ref.jsonl:2 (document \"d2\"): relation argument naming no entity or event of the document: relation R1 argument Arg2: \"T9\" (refused under --strict)",
     ),
     (
         "jsonl/fragment-outside.jsonl",
@@ -374,4 +374,18 @@ fn dev_zero_is_refused_at_once() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.starts_with("ieval: error: /dev/zero:1:1: NUL byte"), "{args:?}: {err}");
     }
+}
+
+/// A JSONL relation argument naming no entity or event is counted by default (it used to
+/// pass without a word) and refused under --strict (the CASES table).
+#[test]
+fn unknown_relation_references_are_counted() {
+    let input = fixture("broken/jsonl/unknown-relation-ref.jsonl");
+    let v = json(&["stats", s(&input)]);
+    let d = &v["diagnostics"]["jsonl-unknown-reference"];
+    assert_eq!(d["count"], 1, "{v}");
+    assert!(
+        d["examples"][0].as_str().is_some_and(|e| e.ends_with("unknown-relation-ref.jsonl:2 (document \"d2\")")),
+        "{v}"
+    );
 }
