@@ -46,9 +46,14 @@ struct Cli {
 /// Options every command takes.
 #[derive(Args, Clone, Debug)]
 pub struct Global {
-    /// Worker threads for parallel work (0 = all cores).
+    /// Worker threads for parallel work, and commands `run` starts at a time (0 = all
+    /// cores; at most 8 per core: more is capped, with a note).
     #[arg(long, short = 'j', global = true, default_value_t = 0)]
     pub jobs: usize,
+    /// Longest line the line-by-line readers accept (JSONL, Prodigy, doccano, TextEE, BRAT
+    /// `.ann`), in bytes, with an optional K, M or G suffix (binary units).
+    #[arg(long, global = true, default_value = "256M", value_name = "SIZE", value_parser = parse_size)]
+    pub max_line: usize,
     /// No progress output on stderr.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
@@ -80,21 +85,17 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    if cli.global.jobs > 0 {
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(cli.global.jobs).build_global();
+    let mut cli = cli;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = capped_jobs(cli.global.jobs, cores);
+    if jobs < cli.global.jobs && !cli.global.quiet {
+        eprintln!("ieval: note: --jobs {} capped at {jobs} ({JOBS_PER_CORE} per core, {cores} cores)", cli.global.jobs);
     }
-    let result = match cli.command {
-        Command::Convert(a) => convert::run(a, &cli.global),
-        Command::Align(a) => align::run(a, &cli.global),
-        Command::Stats(a) => stats::run(a, &cli.global),
-        Command::Score(a) => score::run(a, &cli.global),
-        Command::Merge(a) => merge::run(a, &cli.global),
-        Command::Compare(a) => compare::run(a, &cli.global),
-        Command::Report(a) => report::run(a, &cli.global),
-        #[cfg(feature = "analysis")]
-        Command::Table(a) => table::run(a, &cli.global),
-        Command::Run(a) => run::run(a, &cli.global),
-        Command::Schemas(a) => schemas::run(a, &cli.global),
+    cli.global.jobs = jobs;
+    ieval::formats::lines::set_max_line(cli.global.max_line);
+    let result = match start_pool(jobs) {
+        Err(e) => Err(e),
+        Ok(()) => run_command(cli),
     };
     match result {
         Ok(code) => code,
@@ -114,6 +115,80 @@ pub fn main() -> i32 {
             }
             e.exit_code()
         }
+    }
+}
+
+/// A byte size: digits with an optional `K`, `M` or `G` (binary units, `B`/`iB` allowed).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let upper = t.to_ascii_uppercase();
+    let body = upper.trim_end_matches('B').trim_end_matches('I');
+    let (digits, shift) = match body.chars().last() {
+        Some('K') => (&body[..body.len() - 1], 10),
+        Some('M') => (&body[..body.len() - 1], 20),
+        Some('G') => (&body[..body.len() - 1], 30),
+        _ => (body, 0),
+    };
+    let n: usize = digits.trim().parse().map_err(|_| format!("{s:?} is not a size (e.g. 1048576, 64K, 256M, 1G)"))?;
+    let bytes = n.checked_mul(1usize << shift).ok_or_else(|| format!("{s:?} is too large"))?;
+    if bytes == 0 {
+        return Err("the size must be at least 1 byte".into());
+    }
+    Ok(bytes)
+}
+
+/// `--jobs` is capped at this many threads (or concurrent `run` commands) per core: more
+/// only costs memory, and thousands of threads can fail to start.
+pub const JOBS_PER_CORE: usize = 8;
+
+/// The `--jobs` to use: `requested` (0 = as many as cores), at most [`JOBS_PER_CORE`] per core.
+fn capped_jobs(requested: usize, cores: usize) -> usize {
+    requested.min(JOBS_PER_CORE * cores.max(1))
+}
+
+/// Start the global worker pool of `jobs` threads (0 = rayon's default, one per core); a
+/// thread that cannot be started is an error, not a panic later.
+fn start_pool(jobs: usize) -> Result<()> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build_global()
+        .map_err(|e| Error::usage(format!("cannot start {jobs} worker threads: {e} (try a smaller --jobs)")))
+}
+
+fn run_command(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Convert(a) => convert::run(a, &cli.global),
+        Command::Align(a) => align::run(a, &cli.global),
+        Command::Stats(a) => stats::run(a, &cli.global),
+        Command::Score(a) => score::run(a, &cli.global),
+        Command::Merge(a) => merge::run(a, &cli.global),
+        Command::Compare(a) => compare::run(a, &cli.global),
+        Command::Report(a) => report::run(a, &cli.global),
+        #[cfg(feature = "analysis")]
+        Command::Table(a) => table::run(a, &cli.global),
+        Command::Run(a) => run::run(a, &cli.global),
+        Command::Schemas(a) => schemas::run(a, &cli.global),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn jobs_are_capped_per_core() {
+        assert_eq!(super::capped_jobs(0, 2), 0);
+        assert_eq!(super::capped_jobs(3, 2), 3);
+        assert_eq!(super::capped_jobs(100_000, 2), 2 * super::JOBS_PER_CORE);
+        assert_eq!(super::capped_jobs(100_000, 0), super::JOBS_PER_CORE);
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(super::parse_size("256M"), Ok(256 << 20));
+        assert_eq!(super::parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(super::parse_size("1g"), Ok(1 << 30));
+        assert_eq!(super::parse_size("100"), Ok(100));
+        assert!(super::parse_size("0").is_err());
+        assert!(super::parse_size("12X").is_err());
     }
 }
 
@@ -148,15 +223,15 @@ pub struct InputArgs {
     pub scheme: Option<Scheme>,
     /// CoNLL: how to decode invalid tag sequences: lenient (conlleval, seqeval default) or
     /// strict (seqeval mode='strict').
-    #[arg(long, default_value = "lenient", value_name = "POLICY")]
-    pub tag_policy: Policy,
+    #[arg(long, value_name = "POLICY")]
+    pub tag_policy: Option<Policy>,
     /// CoNLL: tag columns, 0-based, negative from the end: -1 (default), 1,2,3, or 1- (column
     /// 1 to the last: `token gold pred1 pred2 ...`).
     #[arg(long, value_name = "COLS", allow_hyphen_values = true)]
     pub tag_cols: Option<TagColumns>,
-    /// CoNLL: token column (0-based).
-    #[arg(long, default_value_t = 0, value_name = "COL")]
-    pub token_col: usize,
+    /// CoNLL: token column (0-based; default 0).
+    #[arg(long, value_name = "COL")]
+    pub token_col: Option<usize>,
     /// CoNLL: columns are separated by single tabs (tokens may contain spaces), not by any
     /// whitespace.
     #[arg(long)]
@@ -205,10 +280,10 @@ impl InputArgs {
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {
             conll: ConllOptions {
-                token_column: self.token_col,
+                token_column: self.token_col.unwrap_or(0),
                 tag_columns: self.tag_cols.clone().unwrap_or_default(),
                 scheme: self.scheme,
-                policy: self.tag_policy,
+                policy: self.tag_policy.unwrap_or_default(),
                 docs: self.sentences_per_doc.map_or(DocBreak::Docstart, DocBreak::Sentences),
                 delimiter: if self.tab { Delimiter::Tab } else { Delimiter::Whitespace },
                 set_names: self.names.clone(),
@@ -228,11 +303,34 @@ impl InputArgs {
         }
     }
 
+    /// The input format: `--from`, else guessed from the first input. An option only CoNLL
+    /// has (`--tag-cols`, `--scheme`, `--tag-policy`, `--token-col`, `--tab`,
+    /// `--sentences-per-doc`) makes CoNLL of an input guessed to be a plain-text article or
+    /// not guessed at all (a corpus or JSONL gold keeps its format: the option is then for
+    /// CoNLL predictions).
     pub fn format_of(&self, inputs: &[PathBuf]) -> Result<Format> {
-        match self.from {
-            Some(f) => Ok(f),
-            None => Format::detect(inputs.first().ok_or_else(|| Error::usage("no input given"))?),
+        if let Some(f) = self.from {
+            return Ok(f);
         }
+        let guess = Format::detect(inputs.first().ok_or_else(|| Error::usage("no input given"))?);
+        match guess {
+            Ok(Format::Article) | Err(_) if self.conll_option().is_some() => Ok(Format::Conll),
+            other => other,
+        }
+    }
+
+    /// The first option given that only CoNLL input has, if any.
+    pub fn conll_option(&self) -> Option<&'static str> {
+        [
+            (self.tag_cols.is_some(), "--tag-cols"),
+            (self.scheme.is_some(), "--scheme"),
+            (self.tag_policy.is_some(), "--tag-policy"),
+            (self.token_col.is_some(), "--token-col"),
+            (self.tab, "--tab"),
+            (self.sentences_per_doc.is_some(), "--sentences-per-doc"),
+        ]
+        .into_iter()
+        .find_map(|(given, name)| given.then_some(name))
     }
 }
 

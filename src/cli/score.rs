@@ -221,6 +221,12 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     }
     let gold_paths = vec![args.gold.clone()];
     let gold_format = args.input.format_of(&gold_paths)?;
+    if gold_format == Format::Article && args.input.from.is_none() {
+        return Err(Error::usage(format!(
+            "{} was guessed to be a plain-text news article (a .txt file whose lines do not read as CoNLL columns), which carries no annotations to score against; give --from conll (or the format it is in)",
+            args.gold.display()
+        )));
+    }
     let gold: Box<dyn Source> = formats::open(gold_format, &gold_paths, &opts)?;
     let named: Vec<(String, PathBuf)> = args
         .pred
@@ -435,7 +441,13 @@ fn open_preds(
             po.set_name = Some(name.clone());
             let f = match input.from {
                 _ if hf => Format::Hf,
-                Some(Format::Parquet) | None => Format::detect(&path)?,
+                Some(Format::Parquet) | None => match Format::detect(&path) {
+                    // As for the gold: CoNLL-only options make CoNLL of what reads as an article.
+                    Ok(Format::Article) | Err(_) if pred_tag_cols.is_some() || input.conll_option().is_some() => {
+                        Format::Conll
+                    }
+                    other => other?,
+                },
                 Some(f) => f,
             };
             formats::open(f, std::slice::from_ref(&path), &po)?

@@ -67,6 +67,7 @@
 pub mod date;
 pub mod layout;
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -415,7 +416,9 @@ const SNIFF_BYTES: u64 = 64 << 10;
 
 /// True when a text file reads like CoNLL columns rather than an article: a `-DOCSTART-`
 /// line, or most of its first 50 non-blank lines have two or more fields and end in a tag
-/// (`O`, `B-PER`, `I_LOC`, ...). Unreadable files say false (reading them reports the error).
+/// (`O`, `B-PER`, `I_LOC`, ...), or most have the same number of fields (2 to 10) and end
+/// in a bare upper-case label (`John PER PER`). Unreadable files say false (reading them
+/// reports the error).
 pub fn looks_like_conll(path: &Path) -> bool {
     let mut head = Vec::new();
     let Ok(f) = File::open(path) else { return false };
@@ -425,6 +428,8 @@ pub fn looks_like_conll(path: &Path) -> bool {
     let text = String::from_utf8_lossy(&head);
     let mut seen = 0;
     let mut tagged = 0;
+    let mut bare = 0;
+    let mut widths: HashMap<usize, usize> = HashMap::new();
     for l in text.lines().map(str::trim).filter(|l| !l.is_empty()).take(50) {
         if l.starts_with("-DOCSTART-") {
             return true;
@@ -440,8 +445,19 @@ pub fn looks_like_conll(path: &Path) -> bool {
         if f.len() >= 2 && tag {
             tagged += 1;
         }
+        let label = last.len() <= 24
+            && last.as_bytes()[0].is_ascii_uppercase()
+            && last
+                .bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'_' | b'-' | b'.' | b':'));
+        if f.len() >= 2 && (tag || label) {
+            bare += 1;
+        }
+        *widths.entry(f.len()).or_default() += 1;
     }
-    seen > 0 && tagged * 5 >= seen * 4
+    let (width, same) = widths.into_iter().max_by_key(|&(w, n)| (n, w)).unwrap_or((0, 0));
+    let columns = (2..=10).contains(&width) && same * 5 >= seen * 4;
+    seen > 0 && (tagged * 5 >= seen * 4 || (columns && bare * 5 >= seen * 4))
 }
 
 /// True when a `.txt` path should be read as an article: no BRAT `.ann` file beside it and

@@ -72,31 +72,13 @@ pub struct DocFiles {
 /// Split names recognised as the first path component.
 const SPLITS: [&str; 3] = ["train", "dev", "test"];
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.is_file() {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
 fn has_ext(p: &Path, ext: &str) -> bool {
     p.extension().is_some_and(|e| e == ext)
 }
 
 /// True when `dir` holds a `.ann` file at any depth.
 pub fn is_brat_dir(dir: &Path) -> bool {
-    let mut files = Vec::new();
-    walk(dir, &mut files).is_ok() && files.iter().any(|p| has_ext(p, "ann"))
+    super::walk::files_under(dir, |p| has_ext(p, "ann")).is_ok_and(|(v, _)| !v.is_empty())
 }
 
 /// The documents of the inputs, in input order and, within a directory, in path order.
@@ -104,8 +86,14 @@ pub fn discover(inputs: &[PathBuf], diag: &mut Diagnostics) -> Result<Vec<DocFil
     let mut out = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            let mut files = Vec::new();
-            walk(input, &mut files)?;
+            let (files, loops) = super::walk::files_under(input, |p| has_ext(p, "ann") || has_ext(p, "txt"))?;
+            for l in &loops {
+                diag.note(
+                    "directory-loop",
+                    "directories reached again through a symbolic link (not read twice)",
+                    || l.display().to_string(),
+                );
+            }
             for p in files.iter().filter(|p| has_ext(p, "txt")) {
                 if !p.with_extension("ann").is_file() {
                     diag.note("brat-txt-without-ann", ".txt files without a .ann (not read as documents)", || {

@@ -235,14 +235,26 @@ impl Scanner {
             self.buf.resize(n, 0);
         }
         loop {
+            let start = self.end;
             match self.file.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Error::io(&self.path, e)),
             }
+            return self.check_nul(start);
+        }
+    }
+
+    /// A NUL byte in what was just read (`buf[start..end]`) is an error naming its line:
+    /// binary data, UTF-16 or `/dev/zero` is not read as one endless line.
+    fn check_nul(&self, start: usize) -> Result<()> {
+        if memchr::memchr(0, &self.buf[start..self.end]).is_none() {
             return Ok(());
         }
+        // `buf[pos..]` starts a line: `line` lines come before it.
+        let err = lines::find_nul(&self.path, self.line + 1, 1, &self.buf[self.pos..self.end]);
+        err.map_or(Ok(()), Err)
     }
 
     /// Append complete lines to the document being cut, counting them.
@@ -364,12 +376,14 @@ impl Scanner {
                 let n = self.buf.len() * 2;
                 self.buf.resize(n, 0);
             }
+            let start = self.end;
             match self.file.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Error::io(&self.path, e)),
             }
+            self.check_nul(start)?;
         }
     }
 
@@ -636,6 +650,9 @@ impl ConllSource {
         if files.is_empty() {
             return Err(Error::usage("no CoNLL input files given"));
         }
+        if opts.docs == DocBreak::Sentences(0) {
+            return Err(Error::usage("--sentences-per-doc must be at least 1 (sentences per document)"));
+        }
         let layout = Layout {
             token_col: opts.token_column,
             policy: opts.policy,
@@ -726,10 +743,18 @@ impl ConllSource {
         {
             head.truncate(p + 1);
         }
-        // Guess from the valid UTF-8 prefix; the reader reports a bad byte with its line.
-        let valid = match std::str::from_utf8(&head) {
-            Ok(t) => t,
-            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+        // Not UTF-8 text with LF/CRLF lines at all: say what it is.
+        if let Some(e) = lines::encoding_problem(&path, &head) {
+            return Err(e);
+        }
+        // Guess from the complete lines of the valid UTF-8 prefix; the reader reports a bad
+        // byte with its line, and so does this when no token line comes before it.
+        let (valid, bad) = match std::str::from_utf8(&head) {
+            Ok(t) => (t, None),
+            Err(e) => {
+                let ok = std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or("");
+                (&ok[..ok.rfind('\n').map_or(0, |p| p + 1)], lines::utf8(&path, 1, &head).err())
+            }
         };
         let text = valid;
         let mut first: Option<(u64, Vec<&str>)> = None;
@@ -741,6 +766,9 @@ impl ConllSource {
             }
         }
         let Some((line_no, cols)) = first else {
+            if let Some(e) = bad {
+                return Err(e);
+            }
             return Err(Error::parse(
                 Location::file(&path),
                 "no token lines: the file is empty or holds only -DOCSTART- and blank lines",
@@ -809,12 +837,13 @@ impl ConllSource {
                 .get(k)
                 .cloned()
                 .unwrap_or_else(|| if k == 0 { "gold".to_string() } else { format!("pred{k}") });
+            // Paths exactly as given; only the scheme and policy names are lower case.
             let source = format!(
-                "conll:{} column {c} ({scheme}, {:?})",
+                "conll:{} column {c} ({}, {})",
                 self.cutter.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(","),
-                self.opts.policy
-            )
-            .to_lowercase();
+                scheme.name().to_lowercase(),
+                self.opts.policy.name()
+            );
             let mut meta = if name == "gold" { SetMeta::gold(source) } else { SetMeta::system(name, source) };
             if !self.opts.policy.is_compat() {
                 meta.extra.insert("scheme".into(), scheme.name().into());

@@ -10,7 +10,7 @@
 //!              "arguments": [{"role": "Entity", "entity_id": "T1", "start": 0, "end": 7, "text": "Wang Yi"}]}]}
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -189,8 +189,81 @@ fn head(s: Option<usize>, e: Option<usize>) -> Option<Span> {
 
 /// Turn a parsed line into a document and its annotations (offsets converted to bytes and
 /// checked). `unit` is the unit the file's offsets count in.
+/// Mention ids are unique in a document (entities and events share one space: relations
+/// and arguments refer to either), relation ids are unique, and each fragment lies inside
+/// its mention's extent (in the input's offsets).
+fn check_ids_and_fragments(j: &JsonDoc) -> Result<(), String> {
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut add = |id: String, what: String| {
+        if let Some(first) = seen.get(&id) {
+            return Err(format!("duplicate id {id:?}: {what} has the id of {first}"));
+        }
+        seen.insert(id, what);
+        Ok(())
+    };
+    // Missing ids are assigned as the reader does (`T<n>`, `E<n>`).
+    for (n, e) in j.entities.iter().enumerate() {
+        add(e.id.clone().unwrap_or_else(|| format!("T{}", n + 1)), format!("entity {}", n + 1))?;
+    }
+    for (n, ev) in j.events.iter().enumerate() {
+        add(ev.id.clone().unwrap_or_else(|| format!("E{}", n + 1)), format!("event {}", n + 1))?;
+    }
+    let mut rels: HashSet<&str> = HashSet::new();
+    for r in &j.relations {
+        if !rels.insert(&r.id) {
+            return Err(format!("duplicate relation id {:?}", r.id));
+        }
+    }
+    let outside = |what: String, (start, end): (usize, usize), frags: &[JsonSpan]| -> Result<(), String> {
+        for f in frags {
+            if f.start > f.end || f.start < start || f.end > end {
+                return Err(format!(
+                    "{what}: fragment [{}, {}) is not inside its extent [{start}, {end})",
+                    f.start, f.end
+                ));
+            }
+        }
+        Ok(())
+    };
+    for (n, e) in j.entities.iter().enumerate() {
+        let id = e.id.clone().unwrap_or_else(|| format!("T{}", n + 1));
+        outside(format!("entity {id}"), (e.start, e.end), &e.fragments)?;
+    }
+    for (n, ev) in j.events.iter().enumerate() {
+        let id = ev.id.clone().unwrap_or_else(|| format!("E{}", n + 1));
+        outside(format!("event {id} trigger"), (ev.trigger.start, ev.trigger.end), &ev.trigger.fragments)?;
+    }
+    Ok(())
+}
+
+/// The relation arguments of a document that name no entity or event of it, as
+/// `relation R1 argument Arg2: "T9"` (ids missing from the input count as assigned: `T<n>`,
+/// `E<n>`).
+pub fn unknown_references(j: &JsonDoc) -> Vec<String> {
+    if j.relations.is_empty() {
+        return Vec::new();
+    }
+    let ids: HashSet<String> = (j.entities.iter().enumerate())
+        .map(|(n, e)| e.id.clone().unwrap_or_else(|| format!("T{}", n + 1)))
+        .chain(j.events.iter().enumerate().map(|(n, e)| e.id.clone().unwrap_or_else(|| format!("E{}", n + 1))))
+        .collect();
+    let mut out = Vec::new();
+    for r in &j.relations {
+        for a in r.args.iter().filter(|a| !ids.contains(&a.reference)) {
+            out.push(format!("relation {} argument {}: {:?}", r.id, a.role, a.reference));
+        }
+    }
+    out
+}
+
 pub fn to_record(j: JsonDoc, unit: OffsetUnit, loc: &Location) -> Result<(Document, DocAnnotations)> {
     let err = |m: String| Error::parse(loc.clone().with_doc(j.doc_id.clone()), m);
+    if let Some(p) = &j.published
+        && super::parquet::parse_date(p).is_none()
+    {
+        return Err(err(format!("published date {p:?} is not a valid YYYY-MM-DD date")));
+    }
+    check_ids_and_fragments(&j).map_err(err)?;
     let ix = OffsetIndex::new(&j.text);
     let conv_spans = |v: &[JsonSpan], what: &str| -> Result<Vec<Span>> {
         v.iter()
@@ -384,6 +457,7 @@ pub struct JsonlSource {
     sets: Vec<SetMeta>,
     diag: Diagnostics,
     failed: bool,
+    strict: bool,
 }
 
 impl JsonlSource {
@@ -399,7 +473,14 @@ impl JsonlSource {
             sets: vec![set],
             diag: Diagnostics::default(),
             failed: false,
+            strict: false,
         })
+    }
+
+    /// Refuse, instead of counting, what is tolerated (relation arguments naming unknown ids).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     fn next_record(&mut self) -> Result<Option<Record>> {
@@ -426,6 +507,15 @@ impl JsonlSource {
                         )
                     })?;
                     let loc = Location::line(&path, line_no);
+                    for what in unknown_references(&j) {
+                        self.diag.problem(
+                            self.strict,
+                            "jsonl-unknown-reference",
+                            "relation argument naming no entity or event of the document (relation kept)",
+                            &loc.clone().with_doc(j.doc_id.clone()),
+                            || what,
+                        )?;
+                    }
                     let (document, ann) = to_record(j, self.unit, &loc)?;
                     return Ok(Some(Record {
                         document,

@@ -111,20 +111,12 @@ pub fn looks_like(path: &Path) -> bool {
 /// The `.xml` files under `dir`, recursively, sorted by path (hidden entries skipped).
 fn xml_files(dir: &Path, diag: &mut Diagnostics) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
+    let mut walk = super::walk::Walk::new();
     let mut dirs = vec![dir.to_path_buf()];
     while let Some(d) = dirs.pop() {
-        let mut subdirs = Vec::new();
-        for e in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
-            let p = e.map_err(|e| Error::io(&d, e))?.path();
-            if p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
-                continue;
-            }
-            if p.is_dir() {
-                subdirs.push(p);
-            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")) {
-                out.push(p);
-            }
-        }
+        let Some(entries) = walk.enter(&d)? else { continue };
+        let mut subdirs = entries.dirs;
+        out.extend(entries.files.into_iter().filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml"))));
         let has = |name: &str| subdirs.iter().any(|s| s.file_name().is_some_and(|n| n == name));
         if has(INTRA_DOC_ONLY) && has(CROSS_DOC) {
             let shown = d.join(INTRA_DOC_ONLY).display().to_string();
@@ -136,6 +128,11 @@ fn xml_files(dir: &Path, diag: &mut Diagnostics) -> Result<Vec<PathBuf>> {
             subdirs.retain(|s| s.file_name().is_none_or(|n| n != INTRA_DOC_ONLY));
         }
         dirs.extend(subdirs);
+    }
+    for l in &walk.loops {
+        diag.note("directory-loop", "directories reached again through a symbolic link (not read twice)", || {
+            l.display().to_string()
+        });
     }
     out.sort();
     Ok(out)
@@ -575,12 +572,9 @@ fn cluster_of(doc_id: &str, inst: &Markable) -> String {
     }
 }
 
+/// A valid `YYYY-MM-DD` date (a real day: not `2005-02-30`), as the corpus layout stores.
 fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    s.bytes().all(|c| c == b'-' || c.is_ascii_digit()) && super::parquet::parse_date(s).is_some()
 }
 
 /// Realis from the NewsReader factuality attributes (see the module doc).

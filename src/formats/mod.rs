@@ -40,6 +40,7 @@ pub mod spacy;
 mod spacy_symbols;
 pub mod textee;
 pub mod units;
+pub mod walk;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -316,6 +317,15 @@ impl Format {
         }
         let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if matches!(ext.as_str(), "jsonl" | "ndjson" | "json" | "json1")
+            && first_char(path).is_some_and(|c| c != b'{' && c != b'[')
+            && article::looks_like_conll(path)
+        {
+            return Err(Error::usage(format!(
+                "{}: named .{ext}, but its lines are CoNLL columns, not JSON: give --from conll to read it as CoNLL",
+                path.display()
+            )));
+        }
         Ok(match ext.as_str() {
             "jsonl" | "ndjson" | "json" if textee::looks_like(path) => Format::Textee,
             "xml" if meantime::looks_like(path) => Format::Meantime,
@@ -344,9 +354,10 @@ fn first_char(path: &Path) -> Option<u8> {
 /// Tell ieval JSONL, Prodigy and doccano apart by the keys of the first record. A record
 /// that does not parse is left to the ieval reader, whose error names the line.
 fn sniff_json_lines(path: &Path) -> Format {
-    use std::io::BufRead;
+    use std::io::{BufRead, Read};
     let Ok(f) = std::fs::File::open(path) else { return Format::Jsonl };
-    let first = std::io::BufReader::new(f).lines().map_while(|l| l.ok()).find(|l| !l.trim().is_empty());
+    // The first 16 MiB at most: a longer first line is left to the reader (and its limit).
+    let first = std::io::BufReader::new(f.take(16 << 20)).lines().map_while(|l| l.ok()).find(|l| !l.trim().is_empty());
     let Some(first) = first else { return Format::Jsonl };
     let Ok(serde_json::Value::Object(m)) =
         serde_json::from_str::<serde_json::Value>(first.trim_start_matches('\u{feff}'))
@@ -478,7 +489,7 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
         Format::Jsonl => {
             let files = expand(inputs, &[".jsonl", ".ndjson"])?;
             let set = opts.single_set(describe(format, inputs));
-            Ok(Box::new(jsonl::JsonlSource::open(&files, set, opts.offsets)?))
+            Ok(Box::new(jsonl::JsonlSource::open(&files, set, opts.offsets)?.strict(opts.strict)))
         }
         Format::Meantime => {
             let set = opts.single_set(describe(format, inputs));

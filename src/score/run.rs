@@ -321,8 +321,10 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
             }
         }
     };
-    let (pairing, outcome) = std::thread::scope(|scope| {
-        let handle = scope.spawn(reader);
+    let joined = std::thread::scope(|scope| -> Result<_> {
+        let handle = std::thread::Builder::new()
+            .spawn_scoped(scope, reader)
+            .map_err(|e| Error::usage(format!("cannot start the reading thread: {e}")))?;
         let outcome = (|| -> Result<()> {
             for batch in rx.iter() {
                 let scored: Vec<Scored> = match batch? {
@@ -360,8 +362,9 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
         // Stop the reader early on an error of ours (it sees the closed channel).
         drop(rx);
         let pairing = handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (pairing, outcome)
+        Ok((pairing, outcome))
     });
+    let (pairing, outcome) = joined?;
     outcome?;
     let mut pairing = pairing;
     let (gold_diagnostics, pred_diags) = pairing.take_diagnostics();

@@ -737,7 +737,9 @@ fn run_jobs(
     let results: Mutex<Vec<Option<command::Outcome>>> = Mutex::new(vec![None; jobs.len()]);
     std::thread::scope(|s| {
         for _ in 0..workers {
-            s.spawn(|| {
+            // A worker that cannot be started leaves its share to the others (with none,
+            // every command is reported "not run"): never a panic.
+            let started = std::thread::Builder::new().spawn_scoped(s, || {
                 loop {
                     let k = {
                         let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
@@ -753,6 +755,9 @@ fn run_jobs(
                     results.lock().unwrap_or_else(|p| p.into_inner())[k] = Some(o);
                 }
             });
+            if started.is_err() {
+                break;
+            }
         }
     });
     results

@@ -32,7 +32,49 @@ const CASES: &[(&str, &[&str], &str)] = &[
         "conll/bom-inside.conll:6:1: byte order mark inside the file (were two files concatenated?); expected it only at the very start",
     ),
     ("conll/empty.conll", &[], "conll/empty.conll: no token lines: the file is empty"),
+    (
+        "conll/bad-utf8-first-line.conll",
+        &[],
+        "conll/bad-utf8-first-line.conll:1:4: invalid UTF-8 (byte 0xe9); the input must be UTF-8",
+    ),
+    (
+        "conll/utf16-bom.conll",
+        &[],
+        "conll/utf16-bom.conll:1:1: UTF-16LE encoding detected (byte order mark FF FE): convert the file to UTF-8",
+    ),
+    (
+        "conll/utf16be-no-bom.conll",
+        &[],
+        "conll/utf16be-no-bom.conll:1: UTF-16BE encoding detected (no byte order mark; every other byte is NUL): convert the file to UTF-8",
+    ),
+    (
+        "conll/cr-only.conll",
+        &[],
+        "conll/cr-only.conll:1: CR-only line endings (old Mac style): the file has carriage returns but no line feeds",
+    ),
+    ("conll/nul-byte.conll", &[], "conll/nul-byte.conll:2:3: NUL byte: this is binary data or UTF-16 text"),
+    ("conll/zero-sentences-per-doc.conll", &["--sentences-per-doc", "0"], "--sentences-per-doc must be at least 1"),
     // ieval JSONL
+    (
+        "jsonl/bad-date.jsonl",
+        &[],
+        "jsonl/bad-date.jsonl:2 (document \"d2\"): published date \"2025-02-30\" is not a valid YYYY-MM-DD date",
+    ),
+    (
+        "jsonl/duplicate-entity-ids.jsonl",
+        &[],
+        "jsonl/duplicate-entity-ids.jsonl:2 (document \"d2\"): duplicate id \"T1\": entity 2 has the id of entity 1",
+    ),
+    (
+        "jsonl/unknown-relation-ref.jsonl",
+        &["--strict"],
+        "jsonl/unknown-relation-ref.jsonl:2 (document \"d2\"): relation argument naming no entity or event of the document: relation R1 argument Arg2: \"T9\" (refused under --strict)",
+    ),
+    (
+        "jsonl/fragment-outside.jsonl",
+        &[],
+        "jsonl/fragment-outside.jsonl:2 (document \"d2\"): entity T1: fragment [7, 13) is not inside its extent [0, 6)",
+    ),
     (
         "jsonl/past-end.jsonl",
         &[],
@@ -52,6 +94,12 @@ const CASES: &[(&str, &[&str], &str)] = &[
         "jsonl/crlf-lf-offsets.jsonl:1 (document \"d1\"): entity T2: text \"Emmanuel Macron\" differs from the document text at its offsets \"\\nEmmanuel Macro\"",
     ),
     ("jsonl/empty.jsonl", &[], "jsonl/empty.jsonl: no documents: the input is empty"),
+    ("jsonl/nul-byte.jsonl", &[], "jsonl/nul-byte.jsonl:2:21: NUL byte: this is binary data or UTF-16 text"),
+    (
+        "jsonl/long-line.jsonl",
+        &["--max-line", "1K"],
+        "jsonl/long-line.jsonl:2: line longer than 1 KiB (the limit for one line; is this the right file and format? --max-line raises it)",
+    ),
     // BRAT
     ("brat/missing-txt", &[], "missing-txt/a.ann: no matching text file"),
     ("brat/past-end", &[], "brat/past-end/x.ann:2: T2 [12, 99): offset past the end of the text (20)"),
@@ -292,4 +340,52 @@ fn the_issues_list_is_covered() {
     ] {
         assert!(CASES.iter().any(|c| c.0.contains(kind)), "no broken case for {kind}");
     }
+}
+
+/// `--jobs` beyond 8 per core is capped with a note (100000 used to start 100000 threads,
+/// over a minute before any work), and the results are those of any other `--jobs`.
+#[test]
+fn huge_jobs_is_capped() {
+    let input = fixture("brat/merkel.ann");
+    let o = crate::formats::run_within(&["--jobs", "100000", "stats", s(&input), "--format", "json"], 30)
+        .expect("--jobs 100000 did not end within 30 s");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("--jobs 100000 capped at "), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v, json(&["--jobs", "1", "stats", s(&input)]));
+    // Under the cap: no note.
+    let o = run(&["--jobs", "2", "stats", s(&input)]);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `/dev/zero` as input, guessed or read as any text format, ends at once in an error
+/// naming the NUL byte (it used to be read as one endless line until memory ran out).
+#[cfg(unix)]
+#[test]
+fn dev_zero_is_refused_at_once() {
+    for from in ["", "conll", "jsonl", "prodigy", "doccano", "labelstudio", "textee", "meantime", "article"] {
+        let mut args = vec!["stats", "/dev/zero"];
+        if !from.is_empty() {
+            args.extend(["--from", from]);
+        }
+        let o = crate::formats::run_within(&args, 30).unwrap_or_else(|| panic!("{args:?} did not end within 30 s"));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("ieval: error: /dev/zero:1:1: NUL byte"), "{args:?}: {err}");
+    }
+}
+
+/// A JSONL relation argument naming no entity or event is counted by default (it used to
+/// pass without a word) and refused under --strict (the CASES table).
+#[test]
+fn unknown_relation_references_are_counted() {
+    let input = fixture("broken/jsonl/unknown-relation-ref.jsonl");
+    let v = json(&["stats", s(&input)]);
+    let d = &v["diagnostics"]["jsonl-unknown-reference"];
+    assert_eq!(d["count"], 1, "{v}");
+    assert!(
+        d["examples"][0].as_str().is_some_and(|e| e.ends_with("unknown-relation-ref.jsonl:2 (document \"d2\")")),
+        "{v}"
+    );
 }

@@ -564,3 +564,147 @@ fn detection() {
     let p = fixture("doccano/news.jsonl");
     assert_ne!(json(&["stats", s(&p)]), json(&["stats", s(&p), "--from", "prodigy"]));
 }
+
+/// Run `ieval` and give up (killing it) after `secs` seconds: `None` when it did not end.
+pub(crate) fn run_within(args: &[&str], secs: u64) -> Option<std::process::Output> {
+    let mut child = ieval()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ieval starts");
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < std::time::Duration::from_secs(secs) {
+        if child.try_wait().expect("wait").is_some() {
+            return Some(child.wait_with_output().expect("output"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// Symbolic link loops (`a -> .`, `b -> .`) end every directory read (BRAT, MEANTIME and
+/// format guessing): each directory is entered once, and the documents are read once.
+#[cfg(unix)]
+#[test]
+fn symlink_loops_end_directory_reads() {
+    use std::os::unix::fs::symlink;
+    let w = tempdir();
+    let loops = |d: &Path| {
+        symlink(".", d.join("a")).expect("link");
+        symlink(".", d.join("b")).expect("link");
+        std::fs::create_dir_all(d.join("sub")).expect("mkdir");
+        symlink("..", d.join("sub/up")).expect("link");
+    };
+    // BRAT: guessed and read, every document once.
+    let brat = w.path().join("brat");
+    std::fs::create_dir_all(&brat).expect("mkdir");
+    for f in ["merkel.ann", "merkel.txt"] {
+        std::fs::copy(fixture("brat").join(f), brat.join(f)).expect("copy");
+    }
+    loops(&brat);
+    let plain = json(&["stats", s(&fixture("brat/merkel.ann"))]);
+    for extra in [&[][..], &["--from", "brat"][..]] {
+        let mut args = vec!["stats", s(&brat), "--format", "json"];
+        args.extend(extra);
+        let o = run_within(&args, 20).unwrap_or_else(|| panic!("{args:?} did not end"));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(v["documents"], plain["documents"], "{v}");
+        assert_eq!(v["documents"], 1, "{v}");
+    }
+    // MEANTIME: a minimal CAT XML article.
+    let mt = w.path().join("meantime");
+    std::fs::create_dir_all(&mt).expect("mkdir");
+    std::fs::write(
+        mt.join("1_a.xml"),
+        "<?xml version=\"1.0\" ?><Document doc_id=\"1\" doc_name=\"1_a\" lang=\"en\">\n\
+         <token number=\"0\" sentence=\"0\" t_id=\"1\">Hello</token>\n<Markables>\n</Markables>\n\
+         <Relations>\n</Relations>\n</Document>\n",
+    )
+    .expect("write");
+    loops(&mt);
+    for extra in [&[][..], &["--from", "meantime"][..]] {
+        let mut args = vec!["stats", s(&mt), "--format", "json"];
+        args.extend(extra);
+        let o = run_within(&args, 20).unwrap_or_else(|| panic!("{args:?} did not end"));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(v["documents"], 1, "{v}");
+    }
+    // A folder guessing finds nothing in: an error, not a hang.
+    let other = w.path().join("other");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::write(other.join("x.conll"), "John B-PER\n").expect("write");
+    loops(&other);
+    let o = run_within(&["stats", s(&other)], 20).expect("format guessing did not end");
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot tell the format of directory"));
+}
+
+/// Prediction paths stay as given in `source` fields and in errors (they used to be lower
+/// cased: `Spacy_UP.conll` became `spacy_up.conll`, a file that does not exist).
+#[test]
+fn paths_keep_their_case() {
+    let w = tempdir();
+    let gold = w.path().join("Gold_Set.conll");
+    let pred = w.path().join("Spacy_UP.conll");
+    std::fs::write(&gold, "-DOCSTART- O\n\nEU B-ORG\nrejects O\nGerman B-MISC\n").expect("write");
+    std::fs::write(&pred, "-DOCSTART- O\n\nEU B-ORG\nrejects O\nGerman O\n").expect("write");
+    let v = json(&["score", "--gold", s(&gold), "--pred", s(&pred)]);
+    let text = v.to_string();
+    assert!(text.contains(&format!("conll:{} column 1 (iob2, lenient)", s(&pred))), "{text}");
+    assert!(text.contains(&format!("conll:{} column 1", s(&gold))), "{text}");
+    assert!(!text.to_lowercase().contains("spacy_up") || text.contains("Spacy_UP"), "{text}");
+    assert!(!text.contains("spacy_up.conll"), "{text}");
+    // An error that names the prediction input names it as given.
+    let other = w.path().join("Other_TEXT.conll");
+    std::fs::write(&other, "-DOCSTART- O\n\nEU B-ORG\nrefuses O\nGerman O\n").expect("write");
+    let o = fails(&["score", "--gold", s(&gold), "--pred", s(&other)], "Other_TEXT.conll");
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("other_text"));
+}
+
+/// A `.txt` CoNLL file with bare labels is read as CoNLL (guessed, or implied by an option
+/// only CoNLL has), a guess that cannot be scored names itself and the `--from` that fixes
+/// it, and a CoNLL file named `.jsonl` points at `--from conll`.
+#[test]
+fn conll_guesses_and_hints() {
+    let w = tempdir();
+    let bare = w.path().join("bare.txt");
+    let conll = "John PER PER\nSmith PER PER\nvisited O O\nParis LOC O\n. O O\n\nHe O O\nleft O O\n";
+    std::fs::write(&bare, conll).expect("write");
+    // Guessed as CoNLL (bare labels), and the same with --tag-cols or --from conll.
+    let given = json(&["score", "--gold", s(&bare), "--tag-cols", "1-", "--from", "conll"]);
+    assert_eq!(json(&["score", "--gold", s(&bare), "--tag-cols", "1-"]), given);
+    // John Smith found, Paris missed.
+    let micro = &given["systems"][0]["entities"]["exact"]["micro"];
+    assert_eq!(
+        (micro["cor"].as_u64(), micro["mis"].as_u64(), micro["spu"].as_u64()),
+        (Some(1), Some(1), Some(0)),
+        "{given}"
+    );
+    // Guessed without any option: the gold set is there (no "carries no annotation set").
+    let st = json(&["stats", s(&bare)]);
+    assert_eq!(st, json(&["stats", s(&bare), "--from", "conll"]));
+    // An article-looking .txt with a CoNLL-only option is read as CoNLL.
+    let odd = w.path().join("odd.txt");
+    std::fs::write(&odd, "EU rejects German call to boycott British lamb O\n").expect("write");
+    let st = json(&["stats", s(&odd), "--token-col", "0"]);
+    assert_eq!(st["documents"], 1, "{st}");
+    assert_eq!(json(&["stats", s(&odd), "--from", "conll"]), st);
+    // A real article as gold: the error says what was guessed and how to fix it.
+    let art = w.path().join("art.txt");
+    std::fs::write(&art, "Rates held steady\n\nThe central bank kept its rates on hold on Tuesday.\n").expect("write");
+    fails(&["score", "--gold", s(&art)], "was guessed to be a plain-text news article");
+    fails(&["score", "--gold", s(&art)], "give --from conll");
+    // CoNLL named .jsonl.
+    let named = w.path().join("tags.jsonl");
+    std::fs::write(&named, "John B-PER\nSmith I-PER\n").expect("write");
+    fails(
+        &["stats", s(&named)],
+        "tags.jsonl: named .jsonl, but its lines are CoNLL columns, not JSON: give --from conll",
+    );
+    assert_eq!(json(&["stats", s(&named), "--from", "conll"])["documents"], 1);
+}
