@@ -6,7 +6,7 @@
 //!
 //! A Parquet table (`ieval:table` = `score-counts`), one row per (document, system, task,
 //! metric, label), in document order, with the columns of the results store's counts
-//! (`STORE.md`) that vary by row:
+//! (`suites/README.md`) that vary by row:
 //!
 //! | column | type | meaning |
 //! |---|---|---|

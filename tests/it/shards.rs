@@ -380,7 +380,11 @@ fn partitioned_corpora_read_like_flat_ones() {
         ok(&["convert", s(&gold), "--pred", &pp, "--partition-by", by, "--out", s(&out)]);
         assert!(out.join("_ieval.json").is_file(), "{by}: _ieval.json");
         assert!(!out.join("documents.parquet").exists(), "{by}: no flat documents table");
-        let key = by.replace('-', "_");
+        // The hive key is never a column name (pandas types the two differently).
+        let key = match by {
+            "published-month" => "published_month".to_string(),
+            _ => format!("{by}_partition"),
+        };
         let parts: Vec<String> = std::fs::read_dir(out.join("documents"))
             .expect("ls")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -397,8 +401,8 @@ fn partitioned_corpora_read_like_flat_ones() {
             assert_eq!(t, p, "{by}: {table} has the documents' partitions");
         }
         if by == "source" {
-            assert!(parts.contains(&"source=AP%2FAFP".to_string()), "{parts:?}");
-            assert!(parts.contains(&"source=__HIVE_DEFAULT_PARTITION__".to_string()), "{parts:?}");
+            assert!(parts.contains(&"source_partition=AP%2FAFP".to_string()), "{parts:?}");
+            assert!(parts.contains(&"source_partition=~none".to_string()), "{parts:?}");
         }
         // score: the same counts (document averages may differ in the last bit: another order).
         let got = json(&["score", "--gold", s(&out), "--task", "all"]);
