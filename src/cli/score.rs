@@ -267,21 +267,41 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     if run.input_documents == 0 {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
     }
+    let mut report = build(&run);
     if let Some(w) = sinks.errors {
-        w.finish()?;
+        w.finish_with(&ieval::score::report::run_metadata(&report))?;
     }
     if let Some(w) = sinks.counts {
         w.finish(&run)?;
     }
-    let mut report = build(&run);
     if let Some(a) = &alignment {
         report.alignment = serde_json::to_value(a).ok();
     }
     let ro = RenderOpts { format: args.format, labels: &args.labels, confusion: args.confusion };
-    let mut out = Out::open(args.output.as_deref())?;
-    out.put(&render(&report, &ro, alignment.as_ref())?)?;
-    out.finish()?;
+    emit(&report, &ro, alignment.as_ref(), args.output.as_deref())?;
     Ok(0)
+}
+
+/// Write the scores: to `output` (a `.parquet` path: the tidy table as Parquet, with the
+/// run's metadata) or stdout, in the format asked for.
+pub(super) fn emit(
+    report: &ScoreReport,
+    ro: &RenderOpts,
+    alignment: Option<&BTreeMap<String, AlignReport>>,
+    output: Option<&Path>,
+) -> Result<()> {
+    if let Some(p) = output.filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))) {
+        if !matches!(ro.format, ReportFormat::Table | ReportFormat::Csv) {
+            return Err(Error::usage(format!(
+                "{}: a .parquet output holds the tidy score table (as --format csv); give --format json or markdown another file name",
+                p.display()
+            )));
+        }
+        return ieval::score::report::write_tidy_parquet(p, report);
+    }
+    let mut out = Out::open(output)?;
+    out.put(&render(report, ro, alignment)?)?;
+    out.finish()
 }
 
 /// A prediction input: a source, or (with `--align`) string-only labels to locate.
@@ -464,8 +484,10 @@ pub(super) fn render(
         ReportFormat::Json => {
             return Ok(serde_json::to_string_pretty(r).map_err(|e| Error::data("scores", e.to_string()))? + "\n");
         }
+        // One tidy table with one header (the tables below have different columns, which
+        // pandas and DuckDB cannot read from one file).
+        ReportFormat::Csv => return Ok(ieval::score::report::tidy_csv(r)),
         ReportFormat::Markdown => TableFormat::Markdown,
-        ReportFormat::Csv => TableFormat::Csv,
         ReportFormat::Table => TableFormat::Text,
     };
     let mut tables: Vec<Table> = Vec::new();

@@ -269,6 +269,26 @@ impl CountsWriter {
         let json =
             serde_json::to_string(&meta).map_err(|e| Error::data(self.path.display().to_string(), e.to_string()))?;
         self.writer.append_key_value_metadata(KeyValue::new("ieval:score".into(), Some(json)));
+        // The same as plain keys, for readers that do not parse `ieval:score`.
+        let systems: Vec<serde_json::Value> = run
+            .systems
+            .iter()
+            .map(|s| {
+                let version = match &s.meta.kind {
+                    crate::model::SetKind::System { version, .. } => version.clone(),
+                    crate::model::SetKind::Gold => None,
+                };
+                serde_json::json!({"name": s.meta.name(), "version": version, "source": s.meta.source})
+            })
+            .collect();
+        for (k, v) in [
+            ("ieval:profile", run.profile.name().to_string()),
+            ("ieval:task", run.options.task.name().to_string()),
+            ("ieval:gold_source", run.gold.source.clone()),
+            ("ieval:systems", serde_json::Value::Array(systems).to_string()),
+        ] {
+            self.writer.append_key_value_metadata(KeyValue::new(k.into(), Some(v)));
+        }
         let file = self.writer.into_inner().map_err(|e| Error::parquet(&self.path, e))?;
         file.commit()
     }
