@@ -33,7 +33,7 @@ use crate::formats::Diagnostics;
 use crate::model::SetKind;
 use crate::report::Table;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ToolInfo {
     pub version: String,
     pub profile: String,
@@ -44,7 +44,7 @@ pub struct ToolInfo {
     pub event_matching: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct GoldInfo {
     pub name: String,
     pub source: String,
@@ -58,7 +58,7 @@ pub struct GoldInfo {
     pub diagnostics: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ModeReport {
     pub micro: Summary,
     #[serde(rename = "macro")]
@@ -68,14 +68,14 @@ pub struct ModeReport {
     pub labels: BTreeMap<String, Summary>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ConfusionCell {
     pub gold: Option<String>,
     pub pred: Option<String>,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct SystemReport {
     pub name: String,
     pub version: Option<String>,
@@ -91,7 +91,7 @@ pub struct SystemReport {
     pub diagnostics: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ScoreReport {
     pub ieval: ToolInfo,
     pub gold: GoldInfo,

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::shard::Shard;
 
 /// What happened to one whole unit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize)]
 pub struct Merged {
     pub dataset: String,
     pub system: String,
