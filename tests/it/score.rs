@@ -446,11 +446,13 @@ fn csv_and_parquet_scores_are_one_tidy_table() {
     let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
     assert_eq!(names.join(","), lines[0]);
     let kv = |b: &parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>| {
-        b.metadata()
+        let m: std::collections::BTreeMap<String, String> = b
+            .metadata()
             .file_metadata()
             .key_value_metadata()
             .map(|v| v.iter().map(|e| (e.key.clone(), e.value.clone().unwrap_or_default())).collect())
-            .unwrap_or_else(std::collections::BTreeMap::new)
+            .unwrap_or_default();
+        m
     };
     let m = kv(&b);
     let rows: usize = b.build().expect("reader").map(|r| r.expect("batch").num_rows()).sum();
