@@ -119,4 +119,15 @@ fn corpus_directories_carry_a_dataset_card() {
         // The card is not mistaken for a table by ieval itself.
         ok(&["score", "--gold", s(&out), "--task", "events"]);
     }
+    // A set aligned into the flat corpus is named in its card too.
+    let flat = dir.path().join("flat");
+    let llm = root().join("datasets/articles/predictions/llm_strings.jsonl");
+    let sys = flat.join("systems/llm.parquet");
+    ok(&["align", "--corpus", s(&flat), "--labels", s(&llm), "--out", s(&sys)]);
+    let card = std::fs::read_to_string(flat.join("README.md")).expect("card");
+    assert!(
+        card.contains("- config_name: system-llm\n  data_files:\n  - split: train\n    path: systems/llm.parquet\n"),
+        "{card}"
+    );
+    assert!(card.contains("- config_name: system-v1\n"), "{card}");
 }

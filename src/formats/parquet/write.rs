@@ -714,6 +714,27 @@ pub fn corpus_card(sets: &[SetMeta], partitioned: bool) -> String {
     y
 }
 
+/// Rewrite the card of a flat corpus directory from the tables it holds now (`gold.parquet`,
+/// `systems/*.parquet`), after a set was added to it (`ieval align --out DIR/systems/x.parquet`).
+/// A directory that is not a flat corpus is left alone.
+pub fn refresh_corpus_card(dir: &std::path::Path) -> Result<()> {
+    if !dir.join("documents.parquet").is_file() {
+        return Ok(());
+    }
+    let mut sets = Vec::new();
+    if dir.join("gold.parquet").is_file() {
+        sets.push(SetMeta::gold(""));
+    }
+    for p in super::set_files(dir)? {
+        if p.parent().and_then(|d| d.file_name()).is_some_and(|n| n == "systems")
+            && let Some(stem) = p.file_stem()
+        {
+            sets.push(SetMeta::system(stem.to_string_lossy(), ""));
+        }
+    }
+    crate::output::write_file(&dir.join("README.md"), corpus_card(&sets, false).as_bytes())
+}
+
 /// A YAML scalar: plain when safe, else double-quoted (set names are validated, but a
 /// name like `yes` or `1` must stay a string).
 fn yaml_str(s: &str) -> String {
