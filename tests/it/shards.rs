@@ -464,3 +464,41 @@ fn partitioned_corpus_manifest() {
     assert_eq!(parts.values().sum::<u64>(), 40);
     assert!(parts.keys().all(|k| k == "(null)" || (k.len() == 7 && k.starts_with("2024-"))), "{parts:?}");
 }
+
+/// Issue 15: `score --counts` files have int64 integers (uint64 was read as decimal(20,0)
+/// by Spark), and still merge into the unsharded result.
+#[test]
+fn counts_files_have_int64_columns() {
+    let dir = tempdir();
+    let gold = root().join("datasets/articles/gold.jsonl");
+    let p = format!("v1={}", s(&root().join("datasets/articles/predictions/events_v1.jsonl")));
+    let mut files = Vec::new();
+    for k in 0..2 {
+        let f = dir.path().join(format!("s{k}.parquet"));
+        ok(&[
+            "score",
+            "--gold",
+            s(&gold),
+            "--pred",
+            &p,
+            "--task",
+            "all",
+            "--shard",
+            &format!("{k}/2"),
+            "--counts",
+            s(&f),
+        ]);
+        files.push(f);
+    }
+    let b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&files[0]).expect("open"),
+    )
+    .expect("parquet");
+    for f in b.schema().fields() {
+        if f.name().starts_with("g_") || f.name().starts_with("p_") || f.name() == "doc_index" {
+            assert_eq!(f.data_type(), &arrow::datatypes::DataType::Int64, "{}", f.name());
+        }
+    }
+    let whole = ok(&["score", "--gold", s(&gold), "--pred", &p, "--task", "all", "--format", "json"]);
+    assert_eq!(ok(&["merge", s(&files[0]), s(&files[1]), "--format", "json"]), whole);
+}

@@ -145,6 +145,8 @@ predictions = "{p}"
             if spark is not None:
                 types = dict(spark.read.parquet(str(res / "counts")).dtypes)
                 assert types["g_cor"] == "bigint" and types["dataset"] == "string", types
+                shard_types = dict(spark.read.parquet(str(tmp / "counts.parquet")).dtypes)
+                assert shard_types["g_cor"] == "bigint" and shard_types["doc_index"] == "bigint", shard_types
                 tidy_types = dict(spark.read.parquet(str(tmp / "scores.parquet")).dtypes)
                 assert tidy_types["cor"] == "bigint" and tidy_types["f1"] == "double", tidy_types
             df = pd.read_parquet(res / "counts")
