@@ -1,5 +1,5 @@
 //! The analysis layer (cargo feature `analysis`, on by default): polars over the results
-//! store (STORE.md) — loading the per-document counts lazily from the hive folders,
+//! store (`suites/README.md`) — loading the per-document counts lazily from `counts/`,
 //! aggregating them per (dataset, system, task, metric), computing precision, recall and F1,
 //! and pivoting them into benchmark tables. The statistics themselves (bootstrap intervals)
 //! come from [`crate::score::resample`], fed with per-document counts collected from polars.

@@ -1,5 +1,5 @@
 //! Reading the results store: manifests (`runs/*.json`) with serde, per-document counts
-//! (`counts/dataset=*/system=*/*.parquet`) with polars, lazily.
+//! (`counts/*.parquet`; layout 1: `counts/dataset=*/system=*/*.parquet`) with polars, lazily.
 //!
 //! A *unit* is a (dataset, system) pair. The store may hold several runs of a unit (a rerun
 //! after a change of inputs, options or ieval version); tables and comparisons use the
@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::score::compare::{DocCounts, SeriesKey};
 use crate::score::counts::{LabelTally, Tally};
 
-/// The count columns of a counts file, in STORE.md order.
+/// The count columns of a counts file, in the order of `suites/README.md`.
 pub const COUNT_COLUMNS: [&str; 8] = ["g_cor", "g_inc", "g_par", "g_mis", "p_cor", "p_inc", "p_par", "p_spu"];
 
 /// One manifest (`runs/<run_id>.json`); fields this code does not need are ignored.
@@ -112,7 +112,8 @@ impl Store {
     }
 
     /// Every counts file as one lazy table (the files carry `dataset` and `system` as
-    /// columns, so the hive path segments are not parsed), count columns as UInt64.
+    /// columns, so a layout-1 store's hive path segments are not parsed), count columns as
+    /// UInt64 (int64 in layout 2, uint64 in layout 1).
     pub fn scan(&self) -> Result<Option<LazyFrame>> {
         if self.files.is_empty() {
             return Ok(None);

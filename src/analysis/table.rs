@@ -18,7 +18,7 @@ use crate::score::compare::{SeriesKey, parse_metric};
 use crate::score::resample::{self, Options, Stat};
 
 /// A table column's metric: `strict-f1`, `partial-p`, `TC-f1`, ...
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricSpec {
     pub task: String,
     pub metric: String,
@@ -36,7 +36,7 @@ impl std::str::FromStr for MetricSpec {
 }
 
 /// One cell: a system's metric on a dataset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchCell {
     pub dataset: String,
     pub metric: String,
@@ -52,14 +52,14 @@ pub struct BenchCell {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchRow {
     pub system: String,
     pub cells: Vec<BenchCell>,
 }
 
 /// The whole table, in the shape of `ieval table --format json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchTable {
     /// (dataset, metric) per column, datasets sorted, metrics in the order asked for.
     pub columns: Vec<(String, String)>,

@@ -278,7 +278,15 @@ fn write_output(args: &Args, docs: &[Document], sets: &mut [AnnotationSet], corp
                 };
                 meta.kind = SetKind::System { name: stem, version };
             }
-            write_set(&args.out, &sets[k], docs)
+            write_set(&args.out, &sets[k], docs)?;
+            // Into a corpus directory (DIR/gold.parquet, DIR/systems/NAME.parquet): its card
+            // names the new table.
+            let parent = args.out.parent().unwrap_or(Path::new(""));
+            let dir = if parent.file_name().is_some_and(|n| n == "systems") { parent.parent() } else { Some(parent) };
+            match dir {
+                Some(d) => ieval::formats::parquet::refresh_corpus_card(d),
+                None => Ok(()),
+            }
         }
         _ => {
             let dir = &args.out;
@@ -311,7 +319,7 @@ fn write_output(args: &Args, docs: &[Document], sets: &mut [AnnotationSet], corp
                 }
                 w.finish()?;
             }
-            Ok(())
+            ieval::formats::parquet::refresh_corpus_card(dir)
         }
     }
 }

@@ -99,8 +99,8 @@ pub struct Args {
 }
 
 /// The machine-readable comparison (`--format json`).
-#[derive(Serialize)]
-struct Output {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct Output {
     ieval: serde_json::Value,
     gold: Option<String>,
     dataset: Option<String>,

@@ -19,7 +19,7 @@ the gold and every system, read back as one stream.
 Large corpora: --partition-by split|source|published-month writes a hive-style dataset
 (documents/KEY=VALUE/part-00000.parquet, gold/..., systems/NAME/...) that DuckDB, polars,
 Spark and pyarrow read as one table per directory and every ieval command reads like a
-corpus directory; documents without a value go to KEY=__HIVE_DEFAULT_PARTITION__.
+corpus directory; documents without a value go to KEY=~none.
 --shard K/N (0-based) writes only the documents whose id hashes to K (FNV-1a 64 mod N).
 Conversion streams: memory holds a few batches of documents, whatever the corpus size.
 

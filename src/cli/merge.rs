@@ -22,7 +22,7 @@ use ieval::score::report::build;
 use ieval::score::shards;
 use ieval::{Error, Result};
 
-use super::score::{RenderOpts, render};
+use super::score::{RenderOpts, emit};
 use super::{Global, Out, ReportFormat};
 
 #[derive(clap::Args)]
@@ -58,9 +58,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     }
     let report = build(&run);
     let ro = RenderOpts { format: args.format, labels: &args.labels, confusion: args.confusion };
-    let mut out = Out::open(args.output.as_deref())?;
-    out.put(&render(&report, &ro, None)?)?;
-    out.finish()?;
+    emit(&report, &ro, None, args.output.as_deref(), &[])?;
     Ok(0)
 }
 

@@ -7,7 +7,7 @@ paths are relative to the suite file; ${VAR} and ${VAR:-default} expand from the
 environment.
 
 Results go to --results (default results/): for every system x dataset, per-document
-counts as Parquet (counts/dataset=D/system=S/RUN_ID.parquet) and a manifest
+counts as Parquet (counts/RUN_ID.parquet, store layout 2) and a manifest
 (runs/RUN_ID.json) with the status: ok, failed (the command crashed or wrote no readable
 output), timeout, or error (a prediction file missing or unreadable). A unit whose
 inputs, options and ieval version have not changed is reused, not rescored; --force

@@ -3,6 +3,11 @@ const LONG_HELP: &str = "Write the published data contracts to a directory (defa
   documents.arrow.json        Arrow schema of documents.parquet
   annotations.arrow.json      Arrow schema of gold.parquet and systems/<name>.parquet
   ieval.jsonl.schema.json     JSON Schema of one line of ieval JSONL
+  score.schema.json           JSON Schema of `ieval score --format json` (and of `ieval merge
+                              FILES --format json`)
+  compare.schema.json         JSON Schema of `ieval compare --format json`
+  table.schema.json           JSON Schema of `ieval table --format json`
+  merge.schema.json           JSON Schema of `ieval merge --results DIR --format json`
 
 They are generated from the code; the test suite fails when the committed files drift.
 
@@ -28,7 +33,9 @@ pub struct Args {
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let mut drift = Vec::new();
-    for (name, body) in ieval::schemas::render() {
+    let mut files = ieval::schemas::render();
+    files.push(("compare.schema.json", ieval::schemas::json_schema::<super::compare::Output>()));
+    for (name, body) in files {
         let path = args.out.join(name);
         if args.check {
             let current = std::fs::read_to_string(&path).unwrap_or_default();

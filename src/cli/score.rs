@@ -301,33 +301,56 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     if run.input_documents == 0 {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
     }
+    let mut report = build(&run);
     if let Some(w) = sinks.errors {
-        w.finish()?;
+        w.finish_with(&ieval::score::report::run_metadata(&report))?;
     }
     if let Some(w) = sinks.counts {
         w.finish(&run)?;
     }
-    let mut report = build(&run);
     if let Some(a) = &alignment {
         report.alignment = serde_json::to_value(a).ok();
     }
     let warnings = empty_system_warnings(&mut report, &guessed);
     let ro = RenderOpts { format: args.format, labels: &args.labels, confusion: args.confusion };
-    let mut out = Out::open(args.output.as_deref())?;
-    let mut text = render(&report, &ro, alignment.as_ref())?;
-    if matches!(args.format, ReportFormat::Table | ReportFormat::Markdown) {
-        for w in &warnings {
-            text.push_str(&format!("\nwarning: {w}\n"));
-        }
-    }
-    out.put(&text)?;
-    out.finish()?;
-    if !matches!(args.format, ReportFormat::Table | ReportFormat::Markdown) || args.output.is_some() {
-        for w in &warnings {
+    emit(&report, &ro, alignment.as_ref(), args.output.as_deref(), &warnings)?;
+    Ok(0)
+}
+
+/// Write the scores: to `output` (a `.parquet` path: the tidy table as Parquet, with the
+/// run's metadata) or stdout, in the format asked for. Warnings go under a table (or
+/// Markdown) on stdout, else to stderr.
+pub(super) fn emit(
+    report: &ScoreReport,
+    ro: &RenderOpts,
+    alignment: Option<&BTreeMap<String, AlignReport>>,
+    output: Option<&Path>,
+    warnings: &[String],
+) -> Result<()> {
+    let in_text = matches!(ro.format, ReportFormat::Table | ReportFormat::Markdown) && output.is_none();
+    if !in_text {
+        for w in warnings {
             eprintln!("ieval: warning: {w}");
         }
     }
-    Ok(0)
+    if let Some(p) = output.filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))) {
+        if !matches!(ro.format, ReportFormat::Table | ReportFormat::Csv) {
+            return Err(Error::usage(format!(
+                "{}: a .parquet output holds the tidy score table (as --format csv); give --format json or markdown another file name",
+                p.display()
+            )));
+        }
+        return ieval::score::report::write_tidy_parquet(p, report);
+    }
+    let mut text = render(report, ro, alignment)?;
+    if in_text {
+        for w in warnings {
+            text.push_str(&format!("\nwarning: {w}\n"));
+        }
+    }
+    let mut out = Out::open(output)?;
+    out.put(&text)?;
+    out.finish()
 }
 
 /// No silent empty system: a system without a single predicted mention while the gold has
@@ -558,8 +581,10 @@ pub(super) fn render(
         ReportFormat::Json => {
             return Ok(serde_json::to_string_pretty(r).map_err(|e| Error::data("scores", e.to_string()))? + "\n");
         }
+        // One tidy table with one header (the tables below have different columns, which
+        // pandas and DuckDB cannot read from one file).
+        ReportFormat::Csv => return Ok(ieval::score::report::tidy_csv(r)),
         ReportFormat::Markdown => TableFormat::Markdown,
-        ReportFormat::Csv => TableFormat::Csv,
         ReportFormat::Table => TableFormat::Text,
     };
     let mut tables: Vec<Table> = Vec::new();

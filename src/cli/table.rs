@@ -9,7 +9,7 @@ Examples:
   ieval table --format json | jq '.rows[].cells[] | select(.best)'
 
 Every number is recomputed from the per-document counts in `results/counts/` (the latest
-run of each dataset and system; see STORE.md). Metrics are MODE-STAT: entity modes strict,
+run of each dataset and system; see suites/README.md). Metrics are MODE-STAT: entity modes strict,
 exact, partial, type; event metrics TI, TC, AI, AC, AI+, AC+; STAT p, r or f1. A system
 whose latest run failed or timed out shows FAILED / TIMEOUT / ERROR instead of numbers; a
 dataset a system was not run on shows `-`.

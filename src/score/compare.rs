@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub const EVENT_METRICS: [&str; 6] = ["TI", "TC", "AI", "AC", "AI+", "AC+"];
 
 /// What one series of counts measures. `label` is `""` for the document's overall counts.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SeriesKey {
     pub task: String,
     pub metric: String,
@@ -101,7 +101,7 @@ pub fn doc_series(d: &DocScore, modes: &[Mode]) -> DocCounts {
 }
 
 /// One row of the comparison: a statistic of one series.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub task: String,
     pub metric: String,
@@ -112,7 +112,7 @@ pub struct Row {
 }
 
 /// How the documents of the two systems lined up.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Alignment {
     /// Documents scored for both systems (the ones compared).
     pub paired: usize,
@@ -123,7 +123,7 @@ pub struct Alignment {
 }
 
 /// Per-document overall counts of both systems (for independent re-computation).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocPair {
     pub doc_id: String,
     pub a: BTreeMap<String, LabelTally>,
@@ -131,7 +131,7 @@ pub struct DocPair {
 }
 
 /// The statistics of a comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Statistics {
     pub alignment: Alignment,
     /// Overall series first, then per label; within each in [`SeriesKey`] order, P, R, F1.
@@ -208,7 +208,7 @@ pub fn compare(a: &[DocCounts], b: &[DocCounts], zero: bool, opts: &Options, per
 }
 
 /// A mention whose outcome changed between A and B.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub doc_id: String,
     /// `gold`: a gold mention (found or lost); `spurious`: a spurious prediction (removed or
@@ -232,7 +232,7 @@ pub struct Change {
 /// fixed when A did not get it right (not COR) and B does, broken the other way round; a
 /// spurious prediction of A (same span and label) that B does not make is fixed, one B adds
 /// is broken.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Changes {
     pub mode: String,
     pub fixed: Vec<Change>,
@@ -400,7 +400,7 @@ impl std::str::FromStr for Gate {
 }
 
 /// The verdict of one gate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub gate: String,
     pub delta: Option<f64>,

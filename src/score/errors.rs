@@ -389,11 +389,14 @@ impl<R: Row> RowFile<R> {
         Ok(())
     }
 
-    fn finish(self) -> Result<()> {
+    fn finish(self, kv: &[(String, String)]) -> Result<()> {
         match self.sink {
             Sink::Jsonl(f) => f.commit(),
             Sink::Parquet(mut w, mut buf) => {
                 Self::flush_parquet(&mut w, &mut buf, &self.path)?;
+                for (k, v) in kv {
+                    w.append_key_value_metadata(parquet::file::metadata::KeyValue::new(k.clone(), Some(v.clone())));
+                }
                 let f = w.into_inner().map_err(|e| Error::parquet(&self.path, e))?;
                 f.commit()
             }
@@ -445,14 +448,26 @@ impl ErrorWriter {
         &self.events_path
     }
 
-    pub fn finish(mut self) -> Result<()> {
+    pub fn finish(self) -> Result<()> {
+        self.finish_with(&[])
+    }
+
+    /// [`Self::finish`], with key/value metadata for the Parquet files (the run's
+    /// `ieval:version`, `ieval:profile`, gold source and systems: see
+    /// [`super::report::run_metadata`]); `ieval:table` is `errors` or `event-errors`.
+    pub fn finish_with(mut self, kv: &[(String, String)]) -> Result<()> {
         if self.events.is_none() && self.events_required {
             self.events = Some(RowFile::create(&self.events_path)?);
         }
+        let with = |table: &str| {
+            let mut v = vec![("ieval:table".to_string(), table.to_string())];
+            v.extend(kv.iter().cloned());
+            v
+        };
         if let Some(e) = self.events {
-            e.finish()?;
+            e.finish(&with("event-errors"))?;
         }
-        self.entities.finish()
+        self.entities.finish(&with("errors"))
     }
 }
 

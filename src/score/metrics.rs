@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::counts::LabelTally;
 
 /// Precision, recall and F1.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Prf {
     pub precision: Option<f64>,
     pub recall: Option<f64>,
@@ -24,7 +24,7 @@ pub struct Prf {
 /// SPU), POS (gold items), ACT (predicted items), and tp/fp/fn where tp is the credit on the
 /// prediction side (COR + 0.5 PAR in `partial` mode), fp = ACT - tp, fn = POS - credit on
 /// the gold side.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub cor: u64,
     pub inc: u64,

@@ -33,7 +33,7 @@ use crate::formats::Diagnostics;
 use crate::model::SetKind;
 use crate::report::Table;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ToolInfo {
     pub version: String,
     pub profile: String,
@@ -44,7 +44,7 @@ pub struct ToolInfo {
     pub event_matching: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct GoldInfo {
     pub name: String,
     pub source: String,
@@ -58,7 +58,7 @@ pub struct GoldInfo {
     pub diagnostics: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ModeReport {
     pub micro: Summary,
     #[serde(rename = "macro")]
@@ -68,14 +68,14 @@ pub struct ModeReport {
     pub labels: BTreeMap<String, Summary>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ConfusionCell {
     pub gold: Option<String>,
     pub pred: Option<String>,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct SystemReport {
     pub name: String,
     pub version: Option<String>,
@@ -91,7 +91,7 @@ pub struct SystemReport {
     pub diagnostics: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ScoreReport {
     pub ieval: ToolInfo,
     pub gold: GoldInfo,
@@ -377,4 +377,244 @@ pub fn confusion_table(s: &SystemReport) -> Table {
         t.push(row);
     }
     t.with_title(format!("confusion, {} (same-span pairs)", s.name))
+}
+
+/// One row of the tidy score table (`score --format csv`, `score --output FILE.parquet`):
+/// one header, one row per (system, task, metric, label or average), so that pandas,
+/// DuckDB and polars read it as one table. Overall rows have `label` null and `average`
+/// `micro` (with the counts), `macro`, `weighted` or `documents` (P/R/F1 only); per-label
+/// rows have the label and `average` null (the label's own counts). `metric` is an entity
+/// mode (`strict` `exact` `partial` `type`), an event metric (`TI` .. `AC+`) or
+/// [`TYPE_ROLE_TABLE`] (labels `<type>/<role>`). Fractions in [0, 1], null when undefined.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TidyRow {
+    pub system: String,
+    pub task: &'static str,
+    pub metric: String,
+    pub label: Option<String>,
+    pub average: Option<&'static str>,
+    pub cor: Option<u64>,
+    pub inc: Option<u64>,
+    pub par: Option<u64>,
+    pub mis: Option<u64>,
+    pub spu: Option<u64>,
+    pub possible: Option<u64>,
+    pub actual: Option<u64>,
+    pub tp: Option<f64>,
+    pub fp: Option<f64>,
+    #[serde(rename = "fn")]
+    pub fn_: Option<f64>,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub f1: Option<f64>,
+}
+
+/// The columns of [`TidyRow`], in order.
+pub const TIDY_COLUMNS: [&str; 18] = [
+    "system",
+    "task",
+    "metric",
+    "label",
+    "average",
+    "cor",
+    "inc",
+    "par",
+    "mis",
+    "spu",
+    "possible",
+    "actual",
+    "tp",
+    "fp",
+    "fn",
+    "precision",
+    "recall",
+    "f1",
+];
+
+fn tidy_counts(system: &str, task: &'static str, metric: &str, label: Option<&str>, u: &Summary) -> TidyRow {
+    TidyRow {
+        system: system.to_string(),
+        task,
+        metric: metric.to_string(),
+        label: label.map(str::to_string),
+        average: if label.is_none() { Some("micro") } else { None },
+        cor: Some(u.cor),
+        inc: Some(u.inc),
+        par: Some(u.par),
+        mis: Some(u.mis),
+        spu: Some(u.spu),
+        possible: Some(u.possible),
+        actual: Some(u.actual),
+        tp: Some(u.tp),
+        fp: Some(u.fp),
+        fn_: Some(u.fn_),
+        precision: u.precision,
+        recall: u.recall,
+        f1: u.f1,
+    }
+}
+
+/// The tidy rows of a report: per system, entity modes (in their natural order), then event
+/// metrics, then AC by type and role; per metric the micro row, the other averages, then
+/// the labels sorted.
+pub fn tidy_rows(r: &ScoreReport) -> Vec<TidyRow> {
+    let mut out = Vec::new();
+    for s in &r.systems {
+        let mut reports: Vec<(&'static str, String, &ModeReport)> = Vec::new();
+        for m in Mode::ALL {
+            if let Some(rep) = s.entities.get(m.name()) {
+                reports.push(("entities", m.name().to_string(), rep));
+            }
+        }
+        for m in EventMetric::ALL {
+            if let Some(rep) = s.events.get(m.name()) {
+                reports.push(("events", m.name().to_string(), rep));
+            }
+        }
+        if let Some(rep) = &s.event_type_roles {
+            reports.push(("events", TYPE_ROLE_TABLE.to_string(), rep));
+        }
+        for (task, metric, m) in reports {
+            out.push(tidy_counts(&s.name, task, &metric, None, &m.micro));
+            for (avg, p) in [("macro", m.macro_), ("weighted", m.weighted), ("documents", m.documents)] {
+                out.push(TidyRow {
+                    system: s.name.clone(),
+                    task,
+                    metric: metric.clone(),
+                    label: None,
+                    average: Some(avg),
+                    cor: None,
+                    inc: None,
+                    par: None,
+                    mis: None,
+                    spu: None,
+                    possible: None,
+                    actual: None,
+                    tp: None,
+                    fp: None,
+                    fn_: None,
+                    precision: p.precision,
+                    recall: p.recall,
+                    f1: p.f1,
+                });
+            }
+            for (l, u) in &m.labels {
+                out.push(tidy_counts(&s.name, task, &metric, Some(l), u));
+            }
+        }
+    }
+    out
+}
+
+/// The tidy table as CSV text (RFC 4180 quoting; null = empty field; full precision).
+pub fn tidy_csv(r: &ScoreReport) -> String {
+    let mut t = Table::new(TIDY_COLUMNS);
+    let n = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_default();
+    let f = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    for row in tidy_rows(r) {
+        t.push([
+            row.system,
+            row.task.to_string(),
+            row.metric,
+            row.label.unwrap_or_default(),
+            row.average.unwrap_or_default().to_string(),
+            n(row.cor),
+            n(row.inc),
+            n(row.par),
+            n(row.mis),
+            n(row.spu),
+            n(row.possible),
+            n(row.actual),
+            f(row.tp),
+            f(row.fp),
+            f(row.fn_),
+            f(row.precision),
+            f(row.recall),
+            f(row.f1),
+        ]);
+    }
+    t.render(crate::report::TableFormat::Csv)
+}
+
+/// The ieval metadata of a scoring run, as Parquet key/value pairs (scores, error
+/// listings): `ieval:version`, `ieval:profile`, `ieval:task`, `ieval:gold_source`,
+/// `ieval:gold_documents` and `ieval:systems` (a JSON list of `{name, version, source}`).
+pub fn run_metadata(r: &ScoreReport) -> Vec<(String, String)> {
+    let systems: Vec<serde_json::Value> = r
+        .systems
+        .iter()
+        .map(|s| serde_json::json!({"name": s.name, "version": s.version, "source": s.source}))
+        .collect();
+    vec![
+        ("ieval:version".into(), r.ieval.version.clone()),
+        ("ieval:profile".into(), r.ieval.profile.clone()),
+        ("ieval:task".into(), r.ieval.task.clone()),
+        ("ieval:gold_source".into(), r.gold.source.clone()),
+        ("ieval:gold_documents".into(), r.gold.documents.to_string()),
+        ("ieval:systems".into(), serde_json::Value::Array(systems).to_string()),
+    ]
+}
+
+/// Write the tidy table as Parquet (atomically; zstd), with [`run_metadata`] and
+/// `ieval:table = scores`. Counts are int64, ratios float64, nulls as in the CSV.
+pub fn write_tidy_parquet(path: &std::path::Path, r: &ScoreReport) -> crate::error::Result<()> {
+    use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::metadata::KeyValue;
+    use parquet::file::properties::WriterProperties;
+    use std::sync::Arc;
+
+    use crate::error::Error;
+
+    let rows = tidy_rows(r);
+    let fields: Vec<Field> = TIDY_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match i {
+            0..=2 => Field::new(*c, DataType::Utf8, false),
+            3 | 4 => Field::new(*c, DataType::Utf8, true),
+            5..=11 => Field::new(*c, DataType::Int64, true),
+            _ => Field::new(*c, DataType::Float64, true),
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let int = |g: &dyn Fn(&TidyRow) -> Option<u64>| -> ArrayRef {
+        Arc::new(Int64Array::from(rows.iter().map(|x| g(x).map(|v| v.min(i64::MAX as u64) as i64)).collect::<Vec<_>>()))
+    };
+    let flt = |g: &dyn Fn(&TidyRow) -> Option<f64>| -> ArrayRef {
+        Arc::new(Float64Array::from(rows.iter().map(g).collect::<Vec<_>>()))
+    };
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|x| x.system.as_str()))),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|x| x.task))),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|x| x.metric.as_str()))),
+        Arc::new(StringArray::from(rows.iter().map(|x| x.label.as_deref()).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(rows.iter().map(|x| x.average).collect::<Vec<_>>())),
+        int(&|x| x.cor),
+        int(&|x| x.inc),
+        int(&|x| x.par),
+        int(&|x| x.mis),
+        int(&|x| x.spu),
+        int(&|x| x.possible),
+        int(&|x| x.actual),
+        flt(&|x| x.tp),
+        flt(&|x| x.fp),
+        flt(&|x| x.fn_),
+        flt(&|x| x.precision),
+        flt(&|x| x.recall),
+        flt(&|x| x.f1),
+    ];
+    let mut kv = vec![KeyValue::new("ieval:table".into(), Some("scores".into()))];
+    kv.extend(run_metadata(r).into_iter().map(|(k, v)| KeyValue::new(k, Some(v))));
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_key_value_metadata(Some(kv))
+        .build();
+    let file = crate::output::AtomicFile::create(path)?;
+    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
+    let batch = RecordBatch::try_new(schema, cols).map_err(|e| Error::parquet(path, e))?;
+    w.write(&batch).map_err(|e| Error::parquet(path, e))?;
+    w.into_inner().map_err(|e| Error::parquet(path, e))?.commit()
 }

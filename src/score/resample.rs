@@ -93,7 +93,7 @@ impl Options {
 }
 
 /// The statistics computed for every series, in this order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stat {
     Precision,
@@ -215,7 +215,7 @@ pub struct Series<'a> {
 }
 
 /// The difference B − A of one statistic, with its interval and p-values.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
     pub a: Option<f64>,
     pub b: Option<f64>,
@@ -233,7 +233,7 @@ pub struct Difference {
 }
 
 /// One statistic of one system with its bootstrap interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     pub value: Option<f64>,
     pub low: Option<f64>,

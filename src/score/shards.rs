@@ -6,7 +6,7 @@
 //!
 //! A Parquet table (`ieval:table` = `score-counts`), one row per (document, system, task,
 //! metric, label), in document order, with the columns of the results store's counts
-//! (`STORE.md`) that vary by row:
+//! (`suites/README.md`) that vary by row:
 //!
 //! | column | type | meaning |
 //! |---|---|---|
@@ -15,9 +15,12 @@
 //! | profile | utf8 | |
 //! | metric | utf8 | `strict` `exact` `partial` `type`; `TI` `TC` `AI` `AC` `AI+` `AC+`, and `AC-type-role` (AC by `type/role`) |
 //! | label | utf8 | `""`: the document's overall counts |
-//! | doc_index | uint64 | the document's position in the paired stream of the whole input (gold order, then predicted-only documents): the same in every shard |
+//! | doc_index | int64 | the document's position in the paired stream of the whole input (gold order, then predicted-only documents): the same in every shard |
 //! | doc_id | utf8 | |
-//! | g_cor g_inc g_par g_mis g_spu p_cor p_inc p_par p_mis p_spu | uint64 | the tallies of [`LabelTally`] (g_spu and p_mis are zero except under the nervaluate profile, whose quirk counts them on one tally) |
+//! | g_cor g_inc g_par g_mis g_spu p_cor p_inc p_par p_mis p_spu | int64 | the tallies of [`LabelTally`] (g_spu and p_mis are zero except under the nervaluate profile, whose quirk counts them on one tally) |
+//!
+//! Integers are int64 (version 2; version 1 wrote uint64, which Spark reads as
+//! decimal(20,0); both are read).
 //!
 //! Every document of the shard has its overall rows (`label = ""`) for every metric of
 //! every task that was scored (all zero when the document has nothing for it); per-label
@@ -41,7 +44,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt64Array};
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -66,11 +69,27 @@ use crate::shard::Shard;
 /// `ieval:table` of a counts file.
 pub const TABLE: &str = "score-counts";
 /// Version of the layout (`ieval:schema_version`).
-pub const SCHEMA_VERSION: &str = "1";
+pub const SCHEMA_VERSION: &str = "2";
+/// Versions this ieval reads (1: uint64 columns).
+const SCHEMA_READ: [&str; 2] = ["1", "2"];
 /// Rows per record batch written.
 const BATCH_ROWS: usize = 65_536;
 
-/// The table's schema.
+/// The table's schema as written: [`schema`] with int64 integers.
+pub fn file_schema() -> SchemaRef {
+    let fields: Vec<Field> = schema()
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::UInt64 => Field::new(f.name(), DataType::Int64, f.is_nullable()),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// The table's schema as read (a file's int64 columns are cast to uint64; a negative
+/// value is an error).
 pub fn schema() -> SchemaRef {
     let s = |n: &str| Field::new(n, DataType::Utf8, false);
     let u = |n: &str| Field::new(n, DataType::UInt64, false);
@@ -185,7 +204,7 @@ impl CountsWriter {
             ]))
             .build();
         let file = AtomicFile::create(path)?;
-        let writer = ArrowWriter::try_new(file, schema(), Some(props)).map_err(|e| Error::parquet(path, e))?;
+        let writer = ArrowWriter::try_new(file, file_schema(), Some(props)).map_err(|e| Error::parquet(path, e))?;
         Ok(CountsWriter {
             path: path.to_path_buf(),
             writer,
@@ -252,13 +271,13 @@ impl CountsWriter {
             profile,
             Arc::new(StringArray::from(c.metric)),
             Arc::new(StringArray::from(c.label)),
-            Arc::new(UInt64Array::from(c.doc_index)),
+            int64(&self.path, c.doc_index)?,
             Arc::new(StringArray::from(c.doc_id)),
         ];
         for v in c.vals {
-            cols.push(Arc::new(UInt64Array::from(v)));
+            cols.push(int64(&self.path, v)?);
         }
-        let batch = RecordBatch::try_new(schema(), cols).map_err(|e| Error::parquet(&self.path, e))?;
+        let batch = RecordBatch::try_new(file_schema(), cols).map_err(|e| Error::parquet(&self.path, e))?;
         self.writer.write(&batch).map_err(|e| Error::parquet(&self.path, e))
     }
 
@@ -269,6 +288,26 @@ impl CountsWriter {
         let json =
             serde_json::to_string(&meta).map_err(|e| Error::data(self.path.display().to_string(), e.to_string()))?;
         self.writer.append_key_value_metadata(KeyValue::new("ieval:score".into(), Some(json)));
+        // The same as plain keys, for readers that do not parse `ieval:score`.
+        let systems: Vec<serde_json::Value> = run
+            .systems
+            .iter()
+            .map(|s| {
+                let version = match &s.meta.kind {
+                    crate::model::SetKind::System { version, .. } => version.clone(),
+                    crate::model::SetKind::Gold => None,
+                };
+                serde_json::json!({"name": s.meta.name(), "version": version, "source": s.meta.source})
+            })
+            .collect();
+        for (k, v) in [
+            ("ieval:profile", run.profile.name().to_string()),
+            ("ieval:task", run.options.task.name().to_string()),
+            ("ieval:gold_source", run.gold.source.clone()),
+            ("ieval:systems", serde_json::Value::Array(systems).to_string()),
+        ] {
+            self.writer.append_key_value_metadata(KeyValue::new(k.into(), Some(v)));
+        }
         let file = self.writer.into_inner().map_err(|e| Error::parquet(&self.path, e))?;
         file.commit()
     }
@@ -393,11 +432,11 @@ impl PartReader {
             }
         }
         if let Some(v) = kv.get("ieval:schema_version")
-            && v != SCHEMA_VERSION
+            && !SCHEMA_READ.contains(&v.as_str())
         {
             return Err(Error::parquet(
                 path,
-                format!("{TABLE} version {v}, this ieval reads version {SCHEMA_VERSION}"),
+                format!("{TABLE} version {v}, this ieval reads versions {}", SCHEMA_READ.join(", ")),
             ));
         }
         let meta: Meta = kv
@@ -664,4 +703,13 @@ pub fn merge(paths: &[PathBuf]) -> Result<ScoreRun> {
         input_documents: h.input_documents,
         systems,
     })
+}
+
+/// A column of counts as int64 (a count above 2^63 is an error, not a wrap).
+fn int64(path: &Path, v: Vec<u64>) -> Result<ArrayRef> {
+    let v: Vec<i64> = v
+        .into_iter()
+        .map(|x| i64::try_from(x).map_err(|_| Error::parquet(path, format!("count {x} exceeds int64"))))
+        .collect::<Result<_>>()?;
+    Ok(Arc::new(Int64Array::from(v)))
 }

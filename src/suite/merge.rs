@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::shard::Shard;
 
 /// What happened to one whole unit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize)]
 pub struct Merged {
     pub dataset: String,
     pub system: String,
@@ -38,6 +38,7 @@ pub struct Merged {
 
 /// Merge every complete set of shard units of `store` into it.
 pub fn merge_shards(store: &Store) -> Result<Vec<Merged>> {
+    store.check_layout()?;
     let shards = Store::new(store.root().join("shards"));
     let mut groups: BTreeMap<String, BTreeMap<u64, Manifest>> = BTreeMap::new();
     let mut counts_of: BTreeMap<String, u64> = BTreeMap::new();
@@ -74,7 +75,7 @@ pub fn merge_shards(store: &Store) -> Result<Vec<Merged>> {
             continue;
         }
         if let Some(m) = store.manifest(&base)? {
-            let complete = m.status != Status::Ok || store.is_done(&m.dataset, &m.system, &base);
+            let complete = m.status != Status::Ok || store.is_done(&base);
             if complete {
                 merged.status = Some(m.status);
                 out.push(merged);

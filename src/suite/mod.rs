@@ -1,6 +1,6 @@
 //! Suites: suite files ([`spec`]), the runner that evaluates every system on every dataset
 //! ([`runner`], with [`command`] for system commands), and the results store it writes
-//! ([`store`], with the content hashes of [`hash`]). The store's contract is `STORE.md`;
+//! ([`store`], with the content hashes of [`hash`]). The store's contract is in `suites/README.md`;
 //! `ieval compare`, `table` and `report` read it through [`store::Store`].
 
 pub mod command;

@@ -378,6 +378,7 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
         None => Store::new(&opts.results),
     };
     std::fs::create_dir_all(store.root()).map_err(|e| Error::io(store.root(), e))?;
+    store.check_layout()?;
 
     let mut datasets: Vec<DatasetState> = suite
         .datasets
@@ -451,7 +452,7 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
                 Some(s) => (shard_run_id(&unsharded, s), Some(unsharded)),
                 None => (unsharded, None),
             };
-            let reused = if opts.force || problem.is_some() || !store.is_done(&ds.spec.name, &sys.name, &run_id) {
+            let reused = if opts.force || problem.is_some() || !store.is_done(&run_id) {
                 None
             } else {
                 store.manifest(&run_id)?

@@ -1,15 +1,22 @@
-//! The results store (the contract is `STORE.md`; this is its one writer and a reader).
+//! The results store (the contract is the "results store" section of `suites/README.md`;
+//! this is its one writer and a reader).
 //!
 //! ```text
 //! results/
-//!   counts/dataset=<dataset>/system=<system>/<run_id>.parquet   one file per evaluated unit
-//!   runs/<run_id>.json                                          one manifest per evaluated unit
-//!   predictions/<dataset>/<system>.jsonl                        latest output of each command system
-//!   work/...                                                    documents given to commands, their
-//!                                                               outputs and logs
+//!   README.md                               dataset card: `datasets.load_dataset("results")`
+//!   counts/<run_id>.parquet                 one file per evaluated unit
+//!   runs/<run_id>.json                      one manifest per evaluated unit
+//!   predictions/<dataset>/<system>.jsonl    latest output of each command system
+//!   work/...                                documents given to commands, their outputs and logs
 //! ```
 //!
 //! `counts/` and `runs/` are the contract; `predictions/` and `work/` are conveniences.
+//!
+//! Store layout 2 ([`STORE_LAYOUT_VERSION`]): `counts/` is flat, with `dataset` and `system`
+//! as columns of the files only. Layout 1 (`counts/dataset=<d>/system=<s>/<run_id>.parquet`)
+//! made them hive keys as well, which pandas refused (a `dataset` column of two types) and
+//! HF `datasets` misread (a `dataset=...-test` folder taken for a test split). Layout 1
+//! stores are still read; `ieval run` and `ieval merge` refuse to write into one.
 //!
 //! A unit's `time` is when it was scored, except that a unit reused after a later run of
 //! the same dataset and system (one that failed, say) is restamped with the time of the
@@ -34,8 +41,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt64Array};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef, UInt64Type};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
@@ -47,13 +54,39 @@ use crate::error::{Error, Result};
 use crate::output::{AtomicFile, write_file};
 use crate::score::counts::{LabelTally, Tally};
 
-/// Version of the counts table layout (file metadata `ieval:schema_version`).
-pub const COUNTS_SCHEMA_VERSION: &str = "1";
+/// Version of the counts table layout (file metadata `ieval:schema_version`): 2 has int64
+/// counts (1: uint64, which Spark reads as decimal(20,0)). Both are read.
+pub const COUNTS_SCHEMA_VERSION: &str = "2";
+/// Counts schema versions this ieval reads.
+const COUNTS_SCHEMA_READ: [&str; 2] = ["1", "2"];
 
-/// The counts table's schema (column order as in `STORE.md`).
+/// Version of the store's directory layout (see the module doc).
+pub const STORE_LAYOUT_VERSION: u32 = 2;
+
+/// The dataset card written at the store's root, so that `datasets.load_dataset(RESULTS)`
+/// takes `counts/` as one table (and not the manifests, predictions and work files).
+pub const STORE_CARD: &str = "---
+configs:
+- config_name: counts
+  data_files:
+  - split: train
+    path: counts/*.parquet
+  default: true
+---
+
+# ieval results store (layout 2)
+
+Written by `ieval run`. `counts/<run_id>.parquet`: per-document counts, one row per (task,
+profile, metric, label, document) of each evaluated unit (one system on one dataset);
+`dataset` and `system` are columns. `runs/<run_id>.json`: one manifest per unit. Read the
+counts as one table with `pandas.read_parquet(\"counts\")`, DuckDB
+`read_parquet('counts/*.parquet')`, polars, Spark or `datasets.load_dataset(\"DIR\")`.
+";
+
+/// The counts table's schema (column order as in `suites/README.md`).
 pub fn counts_schema() -> SchemaRef {
     let s = |n: &str| Field::new(n, DataType::Utf8, false);
-    let u = |n: &str| Field::new(n, DataType::UInt64, false);
+    let u = |n: &str| Field::new(n, DataType::Int64, false);
     Arc::new(Schema::new(vec![
         s("run_id"),
         s("time"),
@@ -186,7 +219,7 @@ pub struct CountRow {
 }
 
 /// The status of a unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Scored; the counts file exists.
@@ -228,7 +261,8 @@ pub struct Manifest {
     pub seconds: f64,
     /// Input path -> content hash.
     pub inputs: BTreeMap<String, String>,
-    /// Relative to the store's root (`counts/dataset=.../system=.../<run_id>.parquet`).
+    /// Relative to the store's root (`counts/<run_id>.parquet`; layout 1:
+    /// `counts/dataset=.../system=.../<run_id>.parquet`).
     pub counts_file: Option<String>,
     /// A shard unit (`K/N`, under `shards/`): which shard of the documents it scored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -302,13 +336,29 @@ impl Store {
         &self.root
     }
 
-    /// `counts/dataset=<d>/system=<s>/<run_id>.parquet`, relative to the root.
-    pub fn counts_rel(dataset: &str, system: &str, run_id: &str) -> String {
-        format!("counts/dataset={dataset}/system={system}/{run_id}.parquet")
+    /// `counts/<run_id>.parquet`, relative to the root.
+    pub fn counts_rel(run_id: &str) -> String {
+        format!("counts/{run_id}.parquet")
     }
 
-    pub fn counts_path(&self, dataset: &str, system: &str, run_id: &str) -> PathBuf {
-        self.root.join(Self::counts_rel(dataset, system, run_id))
+    pub fn counts_path(&self, run_id: &str) -> PathBuf {
+        self.root.join(Self::counts_rel(run_id))
+    }
+
+    /// Refuse to write into a store of layout 1 (`counts/dataset=*/` folders): adding
+    /// layout-2 files to it would leave a store that no other tool reads as one table.
+    pub fn check_layout(&self) -> Result<()> {
+        let dir = self.root.join("counts");
+        if dir.is_dir() && !subdirs(&dir, "dataset=")?.is_empty() {
+            return Err(Error::usage(format!(
+                "{}: a results store of layout 1 (counts/dataset=D/system=S/RUN.parquet, written by an older \
+                 ieval); this ieval writes layout {STORE_LAYOUT_VERSION} (counts/RUN.parquet) and reads both: \
+                 `ieval table`, `compare` and `report` still read it, but run into a new --results directory \
+                 (or move counts/ and runs/ away to rescore)",
+                self.root.display()
+            )));
+        }
+        Ok(())
     }
 
     pub fn manifest_path(&self, run_id: &str) -> PathBuf {
@@ -331,15 +381,19 @@ impl Store {
 
     /// True when a unit with this run id was scored already: an `ok` manifest and its counts
     /// file are there.
-    pub fn is_done(&self, dataset: &str, system: &str, run_id: &str) -> bool {
-        matches!(self.manifest(run_id), Ok(Some(m)) if m.status == Status::Ok)
-            && self.counts_path(dataset, system, run_id).is_file()
+    pub fn is_done(&self, run_id: &str) -> bool {
+        matches!(self.manifest(run_id), Ok(Some(m)) if m.status == Status::Ok) && self.counts_path(run_id).is_file()
     }
 
-    /// Write a unit's counts file; returns its path relative to the root.
+    /// Write a unit's counts file (and the store's dataset card, when missing); returns its
+    /// path relative to the root.
     pub fn write_counts(&self, meta: &UnitMeta, counts: &UnitCounts) -> Result<String> {
-        let rel = Self::counts_rel(&meta.dataset, &meta.system, &meta.run_id);
+        let rel = Self::counts_rel(&meta.run_id);
         write_counts(&self.root.join(&rel), meta, counts)?;
+        let card = self.root.join("README.md");
+        if !card.exists() {
+            write_file(&card, STORE_CARD.as_bytes())?;
+        }
         Ok(rel)
     }
 
@@ -405,29 +459,22 @@ impl Store {
     }
 
     /// Every count row of the store the filter lets through (counts files only: a unit
-    /// without counts has no rows), in file order within files sorted by path.
+    /// without counts has no rows), in file order within files sorted by path (either
+    /// layout).
     pub fn load(&self, filter: &Filter) -> Result<Vec<CountRow>> {
         let dir = self.root.join("counts");
         let mut rows = Vec::new();
         if !dir.is_dir() {
             return Ok(rows);
         }
-        for d in subdirs(&dir, "dataset=")? {
-            if !filter.dataset(&d.0) {
+        for f in crate::formats::parquet::layout::parquet_files(&dir)? {
+            let run = f.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default();
+            if !filter.run(&run) {
                 continue;
             }
-            for s in subdirs(&d.1, "system=")? {
-                if !filter.system(&s.0) {
-                    continue;
-                }
-                for f in crate::formats::files_in(&s.1, &[".parquet"])? {
-                    let run = f.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default();
-                    if !filter.run(&run) {
-                        continue;
-                    }
-                    rows.extend(read_counts(&f)?.into_iter().filter(|r| filter.suite(&r.unit.suite)));
-                }
-            }
+            rows.extend(read_counts(&f)?.into_iter().filter(|r| {
+                filter.suite(&r.unit.suite) && filter.dataset(&r.unit.dataset) && filter.system(&r.unit.system)
+            }));
         }
         Ok(rows)
     }
@@ -474,13 +521,13 @@ pub fn counts_of(rows: &[CountRow]) -> UnitCounts {
 }
 
 /// Write one counts file atomically. A shard unit's file (`counts.positions` given) has a
-/// last column more, `doc_index` (uint64): each document's position in the whole dataset.
+/// last column more, `doc_index` (int64): each document's position in the whole dataset.
 pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result<()> {
     let mut schema = counts_schema();
     let sharded = !counts.positions.is_empty();
     if sharded {
         let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-        fields.push(Field::new("doc_index", DataType::UInt64, false));
+        fields.push(Field::new("doc_index", DataType::Int64, false));
         schema = Arc::new(Schema::new(fields));
     }
     let kv = |k: &str, v: &str| KeyValue::new(k.to_string(), Some(v.to_string()));
@@ -490,14 +537,20 @@ pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result
             kv("ieval:table", "counts"),
             kv("ieval:schema_version", COUNTS_SCHEMA_VERSION),
             kv("ieval:version", env!("CARGO_PKG_VERSION")),
+            kv("ieval:store_layout", &STORE_LAYOUT_VERSION.to_string()),
+            kv("ieval:run_id", &meta.run_id),
+            kv("ieval:suite", &meta.suite),
+            kv("ieval:dataset", &meta.dataset),
+            kv("ieval:system", &meta.system),
+            kv("ieval:system_version", meta.system_version.as_deref().unwrap_or("")),
         ]))
         .build();
     let file = AtomicFile::create(path)?;
     let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
     let mut keys: Vec<&CountKey> = Vec::new();
     let mut docs: Vec<&str> = Vec::new();
-    let mut positions: Vec<u64> = Vec::new();
-    let mut vals: [Vec<u64>; 8] = Default::default();
+    let mut positions: Vec<i64> = Vec::new();
+    let mut vals: [Vec<i64>; 8] = Default::default();
     for (key, v) in &counts.series {
         for (i, t) in v.iter().enumerate() {
             if !key.is_overall() && *t == LabelTally::default() {
@@ -506,10 +559,10 @@ pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result
             keys.push(key);
             docs.push(&counts.docs[i]);
             if sharded {
-                positions.push(counts.positions.get(i).copied().unwrap_or(u64::MAX));
+                positions.push(to_i64(path, counts.positions.get(i).copied().unwrap_or(i64::MAX as u64))?);
             }
             for (col, x) in vals.iter_mut().zip(tally_values(t)) {
-                col.push(x);
+                col.push(to_i64(path, x)?);
             }
         }
     }
@@ -531,15 +584,20 @@ pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result
         Arc::new(StringArray::from(docs)),
     ];
     for v in vals {
-        cols.push(Arc::new(UInt64Array::from(v)));
+        cols.push(Arc::new(Int64Array::from(v)));
     }
     if sharded {
-        cols.push(Arc::new(UInt64Array::from(positions)));
+        cols.push(Arc::new(Int64Array::from(positions)));
     }
     let batch = RecordBatch::try_new(schema, cols).map_err(|e| Error::parquet(path, e))?;
     w.write(&batch).map_err(|e| Error::parquet(path, e))?;
     let file = w.into_inner().map_err(|e| Error::parquet(path, e))?;
     file.commit()
+}
+
+/// A count as the int64 of the file (counts above 2^63 cannot occur in practice: an error).
+fn to_i64(path: &Path, x: u64) -> Result<i64> {
+    i64::try_from(x).map_err(|_| Error::data(path.display().to_string(), format!("count {x} exceeds int64")))
 }
 
 /// The `doc_index` of each document of a shard unit's counts file.
@@ -578,10 +636,13 @@ pub fn read_counts(path: &Path) -> Result<Vec<CountRow>> {
                 ("ieval:table", Some(t)) if t != "counts" => {
                     return Err(Error::parquet(path, format!("this is an ieval {t} table, expected counts")));
                 }
-                ("ieval:schema_version", Some(v)) if v != COUNTS_SCHEMA_VERSION => {
+                ("ieval:schema_version", Some(v)) if !COUNTS_SCHEMA_READ.contains(&v) => {
                     return Err(Error::parquet(
                         path,
-                        format!("counts schema version {v}, this ieval reads version {COUNTS_SCHEMA_VERSION}"),
+                        format!(
+                            "counts schema version {v}, this ieval reads versions {}",
+                            COUNTS_SCHEMA_READ.join(", ")
+                        ),
                     ));
                 }
                 _ => {}
@@ -608,8 +669,8 @@ pub fn read_counts(path: &Path) -> Result<Vec<CountRow>> {
             cols.push(c);
         }
         let strs: Vec<&StringArray> = cols[..13].iter().map(|c| c.as_string::<i32>()).collect();
-        let nums: Vec<&arrow::array::PrimitiveArray<UInt64Type>> =
-            cols[13..].iter().map(|c| c.as_primitive::<UInt64Type>()).collect();
+        let nums: Vec<&arrow::array::PrimitiveArray<Int64Type>> =
+            cols[13..].iter().map(|c| c.as_primitive::<Int64Type>()).collect();
         for i in 0..batch.num_rows() {
             let s = |k: usize| -> Result<&str> {
                 if strs[k].is_null(i) {
@@ -630,7 +691,9 @@ pub fn read_counts(path: &Path) -> Result<Vec<CountRow>> {
                         format!("row {}: column {:?} is null", i + 1, schema.field(13 + k).name()),
                     ));
                 }
-                Ok(nums[k].value(i))
+                u64::try_from(nums[k].value(i)).map_err(|_| {
+                    Error::parquet(path, format!("row {}: column {:?} is negative", i + 1, schema.field(13 + k).name()))
+                })
             };
             let version = if strs[7].is_null(i) { None } else { Some(strs[7].value(i).to_string()) };
             let same = unit.as_ref().is_some_and(|u| {
@@ -759,7 +822,7 @@ mod tests {
             unsharded_run_id: None,
         };
         store.write_manifest(&m).expect("manifest");
-        assert!(store.is_done("d", "sys", &meta.run_id));
+        assert!(store.is_done(&meta.run_id));
         assert_eq!(store.latest(&Filter::default()).expect("latest"), vec![m.clone()]);
         assert_eq!(store.unit(&m).expect("unit").counts, back);
         let f = Filter { systems: vec!["other".into()], ..Default::default() };

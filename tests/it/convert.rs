@@ -91,3 +91,43 @@ fn outputs_are_0644() {
         assert_eq!(mode, 0o644, "{f}: mode {mode:o}");
     }
 }
+
+/// Issue 15: a corpus directory carries a dataset card (`README.md`) whose HF `configs`
+/// name each table, so `datasets.load_dataset(DIR, "documents")` (or "gold",
+/// "system-NAME") loads one table, in either layout (tests/python/check_readers.py loads them).
+#[test]
+fn corpus_directories_carry_a_dataset_card() {
+    let dir = tempdir();
+    let gold = root().join("datasets/articles/gold.jsonl");
+    let pred = format!("v1={}", s(&root().join("datasets/articles/predictions/events_v1.jsonl")));
+    for (name, extra) in [("flat", vec![]), ("parts", vec!["--partition-by", "source"])] {
+        let out = dir.path().join(name);
+        let mut args = vec!["convert", s(&gold), "--pred", &pred, "--out", s(&out)];
+        args.extend(extra);
+        ok(&args);
+        let card = std::fs::read_to_string(out.join("README.md")).expect("card");
+        let glob = |t: &str| if name == "flat" { format!("{t}.parquet") } else { format!("{t}/**/*.parquet") };
+        let want = format!(
+            "---\nconfigs:\n- config_name: documents\n  data_files:\n  - split: train\n    path: {}\n  default: true\n\
+             - config_name: gold\n  data_files:\n  - split: train\n    path: {}\n\
+             - config_name: system-v1\n  data_files:\n  - split: train\n    path: {}\n---\n",
+            glob("documents"),
+            glob("gold"),
+            glob("systems/v1")
+        );
+        assert!(card.starts_with(&want), "{name}:\n{card}");
+        // The card is not mistaken for a table by ieval itself.
+        ok(&["score", "--gold", s(&out), "--task", "events"]);
+    }
+    // A set aligned into the flat corpus is named in its card too.
+    let flat = dir.path().join("flat");
+    let llm = root().join("datasets/articles/predictions/llm_strings.jsonl");
+    let sys = flat.join("systems/llm.parquet");
+    ok(&["align", "--corpus", s(&flat), "--labels", s(&llm), "--out", s(&sys)]);
+    let card = std::fs::read_to_string(flat.join("README.md")).expect("card");
+    assert!(
+        card.contains("- config_name: system-llm\n  data_files:\n  - split: train\n    path: systems/llm.parquet\n"),
+        "{card}"
+    );
+    assert!(card.contains("- config_name: system-v1\n"), "{card}");
+}

@@ -387,3 +387,89 @@ fn multi_column_error_names_file_and_line() {
     fails(&args, &format!("multi.conll:{target}: expected 3 columns"));
     assert!(!out_file.exists(), "no report after an error");
 }
+
+/// Issue 15: `--format csv` is one tidy table with one header (it was several tables with
+/// different headers in one file, which pandas and DuckDB cannot read); `--output
+/// X.parquet` writes the same table as Parquet; the run's metadata is in the key/value
+/// metadata of the scores and of errors.parquet.
+#[test]
+fn csv_and_parquet_scores_are_one_tidy_table() {
+    let dir = tempdir();
+    let gold = fixture("events/cases.gold.jsonl");
+    let p = format!("sys={}", s(&fixture("events/cases.pred.jsonl")));
+    let base = ["score", "--gold", s(&gold), "--pred", &p, "--task", "all"];
+    let with = |extra: &[&str]| -> Vec<String> { base.iter().chain(extra).map(|x| x.to_string()).collect() };
+    let csv = ok(&with(&["--format", "csv"]).iter().map(String::as_str).collect::<Vec<_>>());
+    let v = score_json(&with(&[]));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "system,task,metric,label,average,cor,inc,par,mis,spu,possible,actual,tp,fp,fn,precision,recall,f1"
+    );
+    assert_eq!(lines.iter().filter(|l| l.starts_with("system,")).count(), 1, "one header");
+    assert!(lines.iter().all(|l| l.split(',').count() == 18), "every row has 18 fields:\n{csv}");
+    // Every micro row and label row equals the JSON.
+    let sys = &v["systems"][0];
+    let mut checked = 0;
+    for l in &lines[1..] {
+        let f: Vec<&str> = l.split(',').collect();
+        let rep = match (f[1], f[2]) {
+            ("entities", m) => &sys["entities"][m],
+            (_, "AC-type-role") => &sys["event_type_roles"],
+            (_, m) => &sys["events"][m],
+        };
+        let summary = match (f[3], f[4]) {
+            ("", "micro") => &rep["micro"],
+            ("", avg) => {
+                let want = rep[avg]["f1"].as_f64().map(|x| x.to_string()).unwrap_or_default();
+                assert_eq!(f[17], want, "{l}");
+                continue;
+            }
+            (label, "") => &rep["labels"][label],
+            _ => panic!("bad row {l}"),
+        };
+        for (i, k) in [(5, "cor"), (6, "inc"), (7, "par"), (8, "mis"), (9, "spu"), (10, "possible"), (11, "actual")] {
+            assert_eq!(f[i], summary[k].to_string(), "{k} of {l}");
+        }
+        for (i, k) in [(15, "precision"), (16, "recall"), (17, "f1")] {
+            assert_eq!(f[i], summary[k].as_f64().map(|x| x.to_string()).unwrap_or_default(), "{k} of {l}");
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked} rows checked");
+    // The same table as Parquet, with the metadata; errors.parquet carries it too.
+    let pq = dir.path().join("scores.parquet");
+    let errors = dir.path().join("errors.parquet");
+    ok(&with(&["--output", s(&pq), "--errors", s(&errors)]).iter().map(String::as_str).collect::<Vec<_>>());
+    let f = std::fs::File::open(&pq).expect("open");
+    let b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).expect("parquet");
+    let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names.join(","), lines[0]);
+    let kv = |b: &parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>| {
+        let m: std::collections::BTreeMap<String, String> = b
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .map(|v| v.iter().map(|e| (e.key.clone(), e.value.clone().unwrap_or_default())).collect())
+            .unwrap_or_default();
+        m
+    };
+    let m = kv(&b);
+    let rows: usize = b.build().expect("reader").map(|r| r.expect("batch").num_rows()).sum();
+    assert_eq!(rows, lines.len() - 1, "the Parquet table has the CSV's rows");
+    assert_eq!(m["ieval:table"], "scores");
+    let e = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&errors).expect("open errors"),
+    )
+    .expect("parquet");
+    let me = kv(&e);
+    assert_eq!(me["ieval:table"], "errors");
+    for k in ["ieval:version", "ieval:profile", "ieval:task", "ieval:gold_source", "ieval:systems"] {
+        assert_eq!(m[k], me[k], "{k}");
+    }
+    assert_eq!(m["ieval:profile"], "default");
+    assert!(m["ieval:gold_source"].contains("cases.gold.jsonl"), "{m:?}");
+    assert!(m["ieval:systems"].contains("\"name\":\"sys\""), "{m:?}");
+    // A .parquet output takes the tidy table only.
+    fails(&with(&["--format", "json", "--output", s(&pq)]).iter().map(String::as_str).collect::<Vec<_>>(), ".parquet");
+}

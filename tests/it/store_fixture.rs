@@ -1,6 +1,7 @@
-//! Test helper: writes results-store files exactly as STORE.md specifies (arrow-rs, the
-//! layer the store writer uses), so `table`, `compare --results` and `report --results`
-//! can be tested before the real writer (`ieval run`) exists. Tests only.
+//! Test helper: writes results-store files in store layout 1
+//! (`counts/dataset=D/system=S/RUN.parquet`, uint64 counts, as ieval wrote them before
+//! issue 15) with arrow-rs, so the tests of `table`, `compare --results` and `report
+//! --results` also show that a layout-1 store is still read. Tests only.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ pub struct Unit<'a> {
     pub profile: &'a str,
 }
 
-/// `results/counts/dataset=<d>/system=<s>/<run_id>.parquet` and `results/runs/<run_id>.json`.
+/// `results/counts/dataset=<d>/system=<s>/<run_id>.parquet` (layout 1) and `results/runs/<run_id>.json`.
 pub fn write_unit(root: &Path, u: &Unit, rows: &[CountRow]) {
     let dir = root.join(format!("counts/dataset={}/system={}", u.dataset, u.system));
     std::fs::create_dir_all(&dir).expect("mkdir");

@@ -62,7 +62,7 @@ fn failures_are_recorded_and_the_rest_of_the_suite_completes() {
         assert_eq!(m["dataset"], "news");
         assert_eq!(m["system"], sys);
         assert_eq!(m["ieval_version"], env!("CARGO_PKG_VERSION"));
-        let counts = results.join(format!("counts/dataset=news/system={sys}/{run_id}.parquet"));
+        let counts = results.join(format!("counts/{run_id}.parquet"));
         assert_eq!(counts.is_file(), want == "ok", "counts file of {sys}");
         assert_eq!(m["counts_file"].is_string(), want == "ok");
     }
@@ -94,9 +94,9 @@ fn counts_files_follow_the_documented_schema_and_agree_with_score() {
     let v = run_suite(&suite_file(), &results, &["--only", "file,copy"]);
     assert_eq!(v["units"].as_array().expect("units").len(), 2, "--only");
     let run_id = units(&v)["file"]["run_id"].as_str().expect("id").to_string();
-    let path = results.join(format!("counts/dataset=news/system=file/{run_id}.parquet"));
+    let path = results.join(format!("counts/{run_id}.parquet"));
 
-    // Column names and types, in STORE.md order.
+    // Column names and types, in the order of suites/README.md.
     let f = std::fs::File::open(&path).expect("open");
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).expect("parquet");
     let cols: Vec<(String, String, bool)> = reader
@@ -126,7 +126,7 @@ fn counts_files_follow_the_documented_schema_and_agree_with_score() {
     want.extend(
         ["g_cor", "g_inc", "g_par", "g_mis", "p_cor", "p_inc", "p_par", "p_spu"]
             .iter()
-            .map(|c| (c.to_string(), "UInt64".to_string(), false)),
+            .map(|c| (c.to_string(), "Int64".to_string(), false)),
     );
     assert_eq!(cols, want);
 
@@ -430,4 +430,45 @@ command = ["cat"]
             .map(|(a, b, c)| (format!("{a:?}"), format!("{b:?}"), format!("{c:?}")))
             .collect();
     assert_eq!(got, want);
+}
+
+/// Store layout 2 (issue 15): `counts/RUN_ID.parquet`, flat. Layout 1 made `dataset` and
+/// `system` hive keys as well as columns, which `pandas.read_parquet(results/counts)`
+/// refused and HF `datasets` split by folder name. The root has a dataset card for HF. A
+/// layout-1 store is still read (`table`, `compare`), but `run` and `merge` refuse to add
+/// layout-2 files to it.
+#[test]
+fn store_layout_2_is_flat_with_a_card_and_layout_1_still_reads() {
+    let dir = tempdir();
+    let results = dir.path().join("results");
+    let v = run_suite(&suite_file(), &results, &["--only", "file,copy"]);
+    let mut names: Vec<String> = std::fs::read_dir(results.join("counts"))
+        .expect("ls counts")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> =
+        units(&v).values().map(|u| format!("{}.parquet", u["run_id"].as_str().expect("id"))).collect();
+    want.sort();
+    assert_eq!(names, want, "one flat file per unit, no dataset=/system= folders");
+    let card = std::fs::read_to_string(results.join("README.md")).expect("dataset card");
+    assert!(card.starts_with("---\nconfigs:\n") && card.contains("    path: counts/*.parquet\n"), "{card}");
+    let rows = store_rows(&results);
+    let table = ok(&["table", "--results", s(&results), "--metric", "strict-f1", "--format", "csv"]);
+
+    // The same store in layout 1: files moved into hive folders, manifests pointing there.
+    for u in units(&v).values() {
+        let run_id = u["run_id"].as_str().expect("id");
+        let sys = u["system"].as_str().expect("system");
+        let rel = format!("counts/dataset=news/system={sys}/{run_id}.parquet");
+        std::fs::create_dir_all(results.join(&rel).parent().expect("parent")).expect("mkdir");
+        std::fs::rename(results.join(format!("counts/{run_id}.parquet")), results.join(&rel)).expect("move");
+        let mut m = manifest(&results, run_id);
+        m["counts_file"] = Value::String(rel);
+        std::fs::write(results.join(format!("runs/{run_id}.json")), m.to_string()).expect("manifest");
+    }
+    assert_eq!(store_rows(&results), rows, "a layout-1 store reads the same rows");
+    assert_eq!(ok(&["table", "--results", s(&results), "--metric", "strict-f1", "--format", "csv"]), table);
+    fails(&["run", s(&suite_file()), "--results", s(&results), "--only", "file"], "layout 1");
+    fails(&["merge", "--results", s(&results)], "layout 1");
 }

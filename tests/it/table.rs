@@ -1,4 +1,4 @@
-//! `ieval table` and `ieval compare --results` over a results store written as STORE.md
+//! `ieval table` and `ieval compare --results` over a results store written as suites/README.md
 //! says (by `store_fixture`, until the real writer lands).
 
 use std::path::Path;

@@ -6,24 +6,31 @@
 //! ```
 //! **Partitioned** (`ieval convert --partition-by split|source|published-month`): a
 //! hive-style dataset, one directory per table and one `KEY=VALUE` directory per partition,
-//! so that DuckDB (`read_parquet('DIR/documents/**/*.parquet', hive_partitioning = true)`),
-//! polars (`pl.scan_parquet('DIR/documents/**/*.parquet', hive_partitioning=True)`), Spark
-//! (`spark.read.parquet('DIR/documents')`) and pyarrow (`pyarrow.dataset.dataset(
-//! 'DIR/documents', partitioning='hive')`) read each table as one, with the key as a column:
+//! so that pandas (`pd.read_parquet('DIR/documents')`), DuckDB
+//! (`read_parquet('DIR/documents/**/*.parquet', hive_partitioning = true)`), polars
+//! (`pl.scan_parquet('DIR/documents/**/*.parquet', hive_partitioning=True)`), Spark
+//! (`spark.read.parquet('DIR/documents')`), pyarrow (`pyarrow.dataset.dataset(
+//! 'DIR/documents', partitioning='hive')`) and HF `datasets` (`load_dataset('DIR',
+//! 'documents')`, through the card `DIR/README.md`) read each table as one:
 //! ```text
 //! DIR/_ieval.json                                        what the dataset holds (written last)
-//! DIR/documents/split=train/part-00000.parquet
-//! DIR/gold/split=train/part-00000.parquet
-//! DIR/systems/<name>/split=train/part-00000.parquet
+//! DIR/README.md                                          dataset card (HF `configs`)
+//! DIR/documents/split_partition=train/part-00000.parquet
+//! DIR/gold/split_partition=train/part-00000.parquet
+//! DIR/systems/<name>/split_partition=train/part-00000.parquet
 //! ```
-//! Keys: `split`, `source` (the document's columns of that name) and `published_month`
-//! (`YYYY-MM` of `published`, a key that is not a column of the files). Every file keeps the
-//! full schema of its table, so a `split` or `source` partition's files still carry the
-//! column (with the value of their directory): a reader that prefers the file's column and
-//! one that takes the directory's value agree. A document without the value (no split, no
-//! source, no date) goes to the partition `KEY=__HIVE_DEFAULT_PARTITION__`, which Hive,
-//! Spark and pyarrow read as null. Other values are written with percent-encoding of every
-//! byte outside `A-Z a-z 0-9 - _ .` (`Reuters/AP` -> `Reuters%2FAP`), as Hive does.
+//! Keys: `split_partition`, `source_partition` (the values of the document's `split` and
+//! `source`) and `published_month` (`YYYY-MM` of `published`). No key is a column of the
+//! files: every file keeps the full schema of its table (so `documents` still has its
+//! `split` and `source` columns, which HF `datasets`, that ignores hive keys, needs), and a
+//! key named like a column makes pandas fail (it types a hive key as a dictionary, the
+//! file's column is a string). A document without the value (no split, no source, no date)
+//! goes to the partition `KEY=~none` (the file's column holds the null): not Hive's
+//! `__HIVE_DEFAULT_PARTITION__`, which pyarrow reads as a null in a dictionary and pandas
+//! then refuses ("Cannot yet unify dictionaries with nulls"); `~` is never part of an
+//! encoded value, so `~none` cannot be a document's value. Other values are written with
+//! percent-encoding of every byte outside `A-Z a-z 0-9 - _ .` (`Reuters/AP` ->
+//! `Reuters%2FAP`), as Hive does.
 //!
 //! Within a partition, documents keep their input order and the annotation tables have a row
 //! per document in that same order, so that reading is a lockstep stream: ieval reads
@@ -42,8 +49,8 @@ use crate::model::{DocAnnotations, Document, SetMeta};
 
 /// The description file of a partitioned corpus.
 pub const MANIFEST: &str = "_ieval.json";
-/// The partition of documents without a value (Hive's and Spark's null partition).
-pub const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+/// The partition of documents without a value (outside the alphabet of encoded values).
+pub const NULL_PARTITION: &str = "~none";
 /// Bytes the partition writers may hold before the largest is written out.
 pub const MEMORY_BUDGET: usize = 256 << 20;
 
@@ -57,11 +64,11 @@ pub enum PartitionBy {
 }
 
 impl PartitionBy {
-    /// The hive key (and column name).
+    /// The hive key: never the name of a column of the files (see the module doc).
     pub fn key(self) -> &'static str {
         match self {
-            PartitionBy::Split => "split",
-            PartitionBy::Source => "source",
+            PartitionBy::Split => "split_partition",
+            PartitionBy::Source => "source_partition",
             PartitionBy::PublishedMonth => "published_month",
         }
     }
@@ -327,7 +334,7 @@ impl PartitionedWriter {
         Ok(())
     }
 
-    /// Close every file, then write `_ieval.json`.
+    /// Close every file, then write the card (`README.md`) and `_ieval.json`.
     pub fn finish(self) -> Result<DatasetManifest> {
         let mut partitions = Vec::new();
         let mut documents = 0;
@@ -350,6 +357,7 @@ impl PartitionedWriter {
             partitions,
             documents,
         };
+        crate::output::write_file(&self.dir.join("README.md"), super::write::corpus_card(&self.sets, true).as_bytes())?;
         let text = serde_json::to_string_pretty(&m).map_err(|e| Error::data(MANIFEST, e.to_string()))? + "\n";
         crate::output::write_file(&self.dir.join(MANIFEST), text.as_bytes())?;
         Ok(m)

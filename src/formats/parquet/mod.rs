@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 pub use layout::{CorpusFiles, PartitionBy, PartitionedWriter, is_partitioned};
 pub(crate) use read::key_values;
 pub use read::{AnnotationsReader, DocumentsReader, RawAnnotations, SetCursor};
-pub use write::{AnnotationsWriter, CorpusWriter, DocumentsWriter, format_date, parse_date, set_file_name};
+pub use write::{
+    AnnotationsWriter, CorpusWriter, DocumentsWriter, format_date, parse_date, refresh_corpus_card, set_file_name,
+};
 
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Result};

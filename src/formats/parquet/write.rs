@@ -675,10 +675,86 @@ pub fn set_file_name(set: &SetMeta) -> String {
     if set.is_gold() { "gold.parquet".to_string() } else { format!("systems/{}.parquet", set.name()) }
 }
 
-/// Writes a whole corpus directory: documents plus every set, record by record.
+/// The dataset card (`README.md`) of a corpus directory: YAML front matter with one HF
+/// `datasets` config per table, so that `datasets.load_dataset(DIR, "documents")`,
+/// `(DIR, "gold")` and `(DIR, "system-<name>")` each load one table (a directory without
+/// a card would be read as one table of every file, or split by file names). `partitioned`:
+/// the tables are hive directories (`documents/KEY=VALUE/*.parquet`).
+pub fn corpus_card(sets: &[SetMeta], partitioned: bool) -> String {
+    let mut tables: Vec<(String, String)> = vec![("documents".into(), "documents".into())];
+    for s in sets {
+        // HF refuses `/` in a config name.
+        if s.is_gold() {
+            tables.push(("gold".into(), "gold".into()));
+        } else {
+            tables.push((format!("system-{}", s.name()), format!("systems/{}", s.name())));
+        }
+    }
+    let mut y = String::from("---\nconfigs:\n");
+    for (i, (config, table)) in tables.iter().enumerate() {
+        let path = if partitioned { format!("{table}/**/*.parquet") } else { format!("{table}.parquet") };
+        y.push_str(&format!(
+            "- config_name: {}\n  data_files:\n  - split: train\n    path: {}\n",
+            yaml_str(config),
+            yaml_str(&path)
+        ));
+        if i == 0 {
+            y.push_str("  default: true\n");
+        }
+    }
+    y.push_str("---\n\n# ieval corpus\n\n");
+    y.push_str(&format!(
+        "Written by ieval {} (`ieval convert`). One row per document in every table; offsets are \
+         Unicode code points, end-exclusive (`text[start:end]`). Tables: {}. Load one with \
+         `datasets.load_dataset(DIR, NAME)`, `pandas.read_parquet`, DuckDB or polars; the schemas \
+         are `schemas/documents.arrow.json` and `schemas/annotations.arrow.json` of ieval.\n",
+        env!("CARGO_PKG_VERSION"),
+        tables.iter().map(|t| format!("`{}`", t.0)).collect::<Vec<_>>().join(", ")
+    ));
+    y
+}
+
+/// Rewrite the card of a flat corpus directory from the tables it holds now (`gold.parquet`,
+/// `systems/*.parquet`), after a set was added to it (`ieval align --out DIR/systems/x.parquet`).
+/// A directory that is not a flat corpus is left alone.
+pub fn refresh_corpus_card(dir: &std::path::Path) -> Result<()> {
+    if !dir.join("documents.parquet").is_file() {
+        return Ok(());
+    }
+    let mut sets = Vec::new();
+    if dir.join("gold.parquet").is_file() {
+        sets.push(SetMeta::gold(""));
+    }
+    for p in super::set_files(dir)? {
+        if p.parent().and_then(|d| d.file_name()).is_some_and(|n| n == "systems")
+            && let Some(stem) = p.file_stem()
+        {
+            sets.push(SetMeta::system(stem.to_string_lossy(), ""));
+        }
+    }
+    crate::output::write_file(&dir.join("README.md"), corpus_card(&sets, false).as_bytes())
+}
+
+/// A YAML scalar: plain when safe, else double-quoted (set names are validated, but a
+/// name like `yes` or `1` must stay a string).
+fn yaml_str(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./*".contains(c))
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "yes" | "no" | "true" | "false" | "null" | "on" | "off" | "y" | "n"
+        );
+    if plain { s.to_string() } else { serde_json::to_string(s).unwrap_or_default() }
+}
+
+/// Writes a whole corpus directory: documents plus every set, record by record, and the
+/// dataset card ([`corpus_card`]).
 pub struct CorpusWriter {
     docs: DocumentsWriter,
     sets: Vec<AnnotationsWriter>,
+    dir: std::path::PathBuf,
+    metas: Vec<SetMeta>,
 }
 
 impl CorpusWriter {
@@ -694,11 +770,12 @@ impl CorpusWriter {
             crate::model::validate_set_name(s.name())?;
         }
         let docs = DocumentsWriter::create(&dir.join("documents.parquet"), provenance)?;
+        let metas = sets.to_vec();
         let sets = sets
             .iter()
             .map(|s| AnnotationsWriter::create(&dir.join(set_file_name(s)), s))
             .collect::<Result<Vec<_>>>()?;
-        Ok(CorpusWriter { docs, sets })
+        Ok(CorpusWriter { docs, sets, dir: dir.to_path_buf(), metas })
     }
 
     pub fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
@@ -710,11 +787,13 @@ impl CorpusWriter {
         Ok(())
     }
 
-    /// Close every file and move them into place (annotation sets first, documents last).
+    /// Close every file and move them into place (annotation sets first, then the card,
+    /// documents last).
     pub fn finish(self) -> Result<()> {
         for s in self.sets {
             s.finish()?;
         }
+        crate::output::write_file(&self.dir.join("README.md"), corpus_card(&self.metas, false).as_bytes())?;
         self.docs.finish()
     }
 }
