@@ -62,7 +62,6 @@ report: build
 	$(IEVAL) report --gold datasets/articles/gold.jsonl \
 	  $(foreach s,$(REPORT_SYSTEMS),--pred $(s)=$(RESULTS)/predictions/articles/$(s).jsonl) \
 	  --results $(RESULTS) --out report.html
-	@echo "wrote report.html"
 
 ## Compare two systems of the results store: make compare A=gazetteer-v1 B=gazetteer-v2 [DATASET=articles]
 compare: build

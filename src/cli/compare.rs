@@ -50,9 +50,12 @@ pub enum CompareFormat {
 #[derive(clap::Args)]
 #[command(about = "Compare two systems: differences, confidence intervals, p-values", long_about = LONG_HELP)]
 pub struct Args {
-    /// System A (the baseline) and system B: `[NAME=]PATH`, or system names with --results.
-    #[arg(value_name = "A B", num_args = 2, required = true)]
-    systems: Vec<String>,
+    /// System A (the baseline): `[NAME=]PATH`, or a system name with --results.
+    #[arg(value_name = "A")]
+    a: String,
+    /// System B, compared with A: `[NAME=]PATH`, or a system name with --results.
+    #[arg(value_name = "B")]
+    b: String,
     /// The gold input (corpus directory, CoNLL, JSONL, ...).
     #[arg(long, short = 'g', conflicts_with = "results", required_unless_present = "results")]
     gold: Option<PathBuf>,
@@ -167,9 +170,8 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
 type Loaded = ((String, String), Statistics, Option<Changes>, String);
 
 fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options) -> Result<Loaded> {
-    let mut preds: Vec<(String, PathBuf)> = args
-        .systems
-        .iter()
+    let mut preds: Vec<(String, PathBuf)> = [&args.a, &args.b]
+        .into_iter()
         .map(|s| {
             let (n, p) = split_pred(s);
             (n.unwrap_or_else(|| stem(&p)), p)
@@ -204,8 +206,8 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options) -> Result<Load
 fn from_store(args: &Args, dir: &std::path::Path, opts: &Options) -> Result<Loaded> {
     let dataset = args.dataset.as_deref().ok_or_else(|| Error::usage("--results needs --dataset"))?;
     let store = ieval::analysis::Store::open(dir)?;
-    let (ra, a) = store.doc_counts(dataset, &args.systems[0])?;
-    let (rb, b) = store.doc_counts(dataset, &args.systems[1])?;
+    let (ra, a) = store.doc_counts(dataset, &args.a)?;
+    let (rb, b) = store.doc_counts(dataset, &args.b)?;
     if ra.profile != rb.profile {
         return Err(Error::data(
             dir.display().to_string(),
@@ -214,7 +216,7 @@ fn from_store(args: &Args, dir: &std::path::Path, opts: &Options) -> Result<Load
     }
     let zero = ra.profile.parse::<Profile>().map(|p| p.zero_for_undefined()).unwrap_or(false);
     let stats = compare::compare(&a, &b, zero, opts, args.per_document)?;
-    Ok(((args.systems[0].clone(), args.systems[1].clone()), stats, None, ra.profile))
+    Ok(((args.a.clone(), args.b.clone()), stats, None, ra.profile))
 }
 
 #[cfg(not(feature = "analysis"))]

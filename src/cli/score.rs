@@ -268,10 +268,20 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
     }
     if let Some(w) = sinks.errors {
+        let events = w.events_path().to_path_buf();
         w.finish()?;
+        if let Some(p) = &args.errors {
+            super::wrote(p);
+        }
+        if events.is_file() {
+            super::wrote(&events);
+        }
     }
     if let Some(w) = sinks.counts {
         w.finish(&run)?;
+        if let Some(p) = &args.counts {
+            super::wrote(p);
+        }
     }
     let mut report = build(&run);
     if let Some(a) = &alignment {

@@ -809,8 +809,10 @@ impl ConllSource {
                 .get(k)
                 .cloned()
                 .unwrap_or_else(|| if k == 0 { "gold".to_string() } else { format!("pred{k}") });
+            // The anchor tools' chunkers read raw tags: the scheme is not theirs to name.
+            let shown = if self.opts.policy.is_compat() { "raw tags".to_string() } else { scheme.to_string() };
             let source = format!(
-                "conll:{} column {c} ({scheme}, {:?})",
+                "conll:{} column {c} ({shown}, {:?})",
                 self.cutter.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(","),
                 self.opts.policy
             )
