@@ -5,6 +5,7 @@ mod align;
 mod compare;
 mod convert;
 mod merge;
+mod progress;
 mod report;
 mod run;
 mod schemas;

@@ -145,6 +145,9 @@ pub struct Args {
 struct Sinks {
     errors: Option<ErrorWriter>,
     counts: Option<CountsWriter>,
+    /// Documents scored, on a terminal (see `progress`).
+    progress: super::progress::Progress,
+    last: Option<u64>,
 }
 
 impl DetailSink for Sinks {
@@ -163,6 +166,10 @@ impl DetailSink for Sinks {
         entities: &ieval::score::EntityCounts,
         events: Option<&ieval::score::EventCounts>,
     ) -> Result<()> {
+        if self.last != Some(index) {
+            self.last = Some(index);
+            self.progress.inc(1);
+        }
         match &mut self.counts {
             Some(w) => w.counts(index, doc_id, system, entities, events),
             None => Ok(()),
@@ -193,7 +200,7 @@ pub(super) fn stem(p: &Path) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' }).collect()
 }
 
-pub fn run(args: Args, _g: &Global) -> Result<i32> {
+pub fn run(args: Args, g: &Global) -> Result<i32> {
     let events = EventOptions { head: args.head, coref: args.coref, realis: args.realis };
     if events != EventOptions::default() {
         if args.task == Task::Entities {
@@ -262,8 +269,10 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         Some(p) => Some(CountsWriter::create(p, names, &so)?),
         None => None,
     };
-    let mut sinks = Sinks { errors, counts };
+    let progress = super::progress::Progress::new(g, "ieval score", "documents", None);
+    let mut sinks = Sinks { errors, counts, progress, last: None };
     let run = score_with(pairing, so, &mut sinks)?;
+    sinks.progress.finish();
     if run.input_documents == 0 {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
     }

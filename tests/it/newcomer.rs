@@ -157,3 +157,80 @@ fn compare_usage_names_two_systems() {
     assert!(usage.ends_with("<A> <B>"), "{usage}");
     fails(&["compare", "--gold", "g.conll", "a", "b", "c"], "unexpected argument 'c'");
 }
+
+/// A CoNLL file of `sentences` generated sentences, `token gold pred` (scoring it takes
+/// more than a second in a debug build at 40,000 sentences).
+fn big_conll(path: &std::path::Path, sentences: usize) {
+    let mut s = String::with_capacity(sentences * 80);
+    for i in 0..sentences {
+        if i % 50 == 0 {
+            s.push_str("-DOCSTART- O O\n\n");
+        }
+        let pred = if i % 7 == 0 { "B-ORG" } else { "B-PER" };
+        s.push_str(&format!(
+            "John B-PER {pred}\nSmith I-PER I-PER\nvisited O O\nParis B-LOC B-LOC\nin O O\n{} O O\n. O O\n\n",
+            1900 + i % 100
+        ));
+    }
+    std::fs::write(path, s).expect("write");
+}
+
+/// Progress goes to a terminal only: with stderr captured (not a terminal) a long score,
+/// compare and run print nothing on stderr, and `--quiet` is accepted by each.
+#[test]
+fn no_progress_off_a_terminal() {
+    let dir = tempdir();
+    let conll = dir.path().join("big.conll");
+    big_conll(&conll, 40_000);
+    let t = std::time::Instant::now();
+    for quiet in [false, true] {
+        let mut a = vec!["score", "--gold", s(&conll), "--tag-cols", "1-"];
+        if quiet {
+            a.push("--quiet");
+        }
+        assert_eq!(stderr_of(&a), "", "score {quiet}");
+    }
+    assert!(t.elapsed().as_secs_f64() > 1.0, "the work must outlast the progress delay to test anything");
+    let gold = root().join("datasets/articles/gold.jsonl");
+    let preds = root().join("datasets/articles/predictions");
+    for quiet in [&[][..], &["--quiet"][..]] {
+        let mut a = vec!["compare", "--gold", s(&gold), "--samples", "200"];
+        let (v1, v2) = (
+            format!("v1={}", preds.join("events_v1.jsonl").display()),
+            format!("v2={}", preds.join("events_v2.jsonl").display()),
+        );
+        a.extend([v1.as_str(), v2.as_str()]);
+        a.extend(quiet);
+        assert_eq!(stderr_of(&a), "", "compare {quiet:?}");
+        let results = dir.path().join(format!("results{}", quiet.len()));
+        let suite = root().join("suites/default.toml");
+        let mut a = vec!["run", s(&suite), "--results", s(&results)];
+        a.extend(quiet);
+        assert_eq!(stderr_of(&a), "", "run {quiet:?}");
+    }
+}
+
+/// On a terminal (a pseudo-terminal made by `script`), a score that takes more than a second
+/// shows its progress line on stderr, and `--quiet` hides it.
+#[test]
+fn progress_on_a_terminal() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("note: `script` (util-linux) not installed; terminal progress not checked");
+        return;
+    }
+    let dir = tempdir();
+    let conll = dir.path().join("big.conll");
+    big_conll(&conll, 40_000);
+    let bin = env!("CARGO_BIN_EXE_ieval");
+    let on_tty = |quiet: &str| {
+        let log = dir.path().join(format!("tty{}.log", quiet.len()));
+        let cmd = format!("{bin} {quiet} score --gold {} --tag-cols 1- > /dev/null", conll.display());
+        let out = std::process::Command::new("script").args(["-qec", &cmd, s(&log)]).output().expect("script runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&std::fs::read(&log).expect("log")).into_owned()
+    };
+    let shown = on_tty("");
+    assert!(shown.contains("ieval score") && shown.contains("documents"), "no progress on a terminal:\n{shown}");
+    let quiet = on_tty("--quiet");
+    assert!(!quiet.contains("documents"), "--quiet shows progress:\n{quiet}");
+}
