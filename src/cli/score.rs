@@ -277,12 +277,15 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
     }
     if let Some(w) = sinks.errors {
+        // The event listing is written only when there are events: said only when it was.
         let events = w.events_path().to_path_buf();
+        let stamp = || std::fs::metadata(&events).and_then(|m| m.modified()).ok();
+        let before = stamp();
         w.finish()?;
         if let Some(p) = &args.errors {
             super::wrote(p);
         }
-        if events.is_file() {
+        if stamp().is_some_and(|t| before != Some(t)) {
             super::wrote(&events);
         }
     }

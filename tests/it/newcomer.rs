@@ -65,6 +65,17 @@ fn outputs_written_are_said_on_stderr() {
         s(&html),
     ]);
     assert!(html.is_file() && err.ends_with(&format!("wrote {}\n", html.display())), "{err}");
+    // The event listing is said only when it is written: not for a corpus without events
+    // (even when an old one lies beside), and for one with events.
+    let stale = d.join("errors.events.jsonl");
+    std::fs::write(&stale, "").expect("write");
+    let err = stderr_of(&["score", "--gold", s(&conll), "--tag-cols", "1-", "--errors", s(&errors)]);
+    assert_eq!(err, format!("wrote {}\n", errors.display()));
+    let ev = root().join("datasets/articles/predictions/events_v1.jsonl");
+    let err =
+        stderr_of(&["score", "--gold", s(&gold), "--pred", &format!("v1={}", ev.display()), "--errors", s(&errors)]);
+    assert_eq!(err, format!("wrote {}\nwrote {}\n", errors.display(), stale.display()));
+    assert!(std::fs::metadata(&stale).expect("events").len() > 0);
     // Nothing is said of stdout.
     let err = stderr_of(&["score", "--gold", s(&conll), "--tag-cols", "1-"]);
     assert!(!err.contains("wrote"), "{err}");
