@@ -25,7 +25,9 @@ FUZZ_TARGETS ?=
 # `make tables`: which metrics, in which format.
 TABLE_METRICS ?= strict-f1,partial-f1
 TABLE_FORMAT  ?= markdown
-BIN_DIR   = target/$(if $(filter dev test,$(PROFILE)),debug,$(PROFILE))
+# Where cargo puts binaries: `target/` unless CARGO_TARGET_DIR or a cargo config says otherwise.
+TARGET_DIR := $(or $(shell $(CARGO) metadata --format-version 1 --no-deps 2>/dev/null | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'),$(CARGO_TARGET_DIR),target)
+BIN_DIR   = $(TARGET_DIR)/$(if $(filter dev test,$(PROFILE)),debug,$(PROFILE))
 IEVAL     = $(BIN_DIR)/ieval
 
 .PHONY: all build eval eval-conll tables report compare test test-rust test-python check fmt fmt-check lint bench bench-scale schemas fuzz clean
@@ -60,14 +62,14 @@ report: build
 	$(IEVAL) report --gold datasets/articles/gold.jsonl \
 	  $(foreach s,$(REPORT_SYSTEMS),--pred $(s)=$(RESULTS)/predictions/articles/$(s).jsonl) \
 	  --results $(RESULTS) --out report.html
-	@echo "wrote report.html"
 
 ## Compare two systems of the results store: make compare A=gazetteer-v1 B=gazetteer-v2 [DATASET=articles]
 compare: build
 	$(IEVAL) compare --results $(RESULTS) --dataset $(DATASET) $(A) $(B)
 
-## Rust tests (unit, integration, doc) and the Python-side checks (pyarrow offsets,
-## parity with seqeval/nervaluate) when their packages are installed.
+## Rust tests (unit, integration, doc) and every Python-side check (pyarrow offsets, parity
+## with seqeval/nervaluate, ...): tests/python/run.py installs tests/python/requirements.txt
+## into .venv when $(PYTHON) lacks them; only the browser check skips without Chromium.
 test: test-rust test-python
 
 test-rust:
@@ -76,7 +78,7 @@ test-rust:
 
 test-python:
 	$(CARGO) build --bin ieval
-	IEVAL=target/debug/ieval CORPORA=$(CORPORA) $(PYTHON) tests/python/run.py
+	IEVAL=$(TARGET_DIR)/debug/ieval CORPORA=$(CORPORA) $(PYTHON) tests/python/run.py
 
 check: fmt-check lint test
 
@@ -95,7 +97,7 @@ lint:
 bench:
 	$(CARGO) build --release --bin ieval
 	$(CARGO) bench -- --quick
-	$(PYTHON) benches/side_by_side.py --ieval target/release/ieval
+	$(PYTHON) benches/side_by_side.py --ieval $(TARGET_DIR)/release/ieval
 
 ## Convert and score generated corpora of SCALE_SIZES articles (~5 KB, 20 entities, 3
 ## events each; two systems): time and peak RSS (benches/SCALE_RESULTS.md). 1M articles
@@ -104,7 +106,7 @@ SCALE_SIZES ?= 100000,300000,1000000
 SCALE_WORK  ?= /tmp/ieval-scale
 bench-scale:
 	$(CARGO) build --release --bin ieval
-	$(PYTHON) benches/scale.py run --ieval target/release/ieval --sizes $(SCALE_SIZES) --work $(SCALE_WORK)
+	$(PYTHON) benches/scale.py run --ieval $(TARGET_DIR)/release/ieval --sizes $(SCALE_SIZES) --work $(SCALE_WORK)
 
 ## Fuzz every reader, the tag decoder, offsets and the matcher for FUZZ_SECONDS each,
 ## FUZZ_JOBS at a time, on stable Rust (cargo-fuzz with RUSTC_BOOTSTRAP=1, no sanitizer:

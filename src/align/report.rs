@@ -280,7 +280,8 @@ impl AlignReport {
                 r.push(written);
                 r
             };
-            t.push(row(format!("{} ({})", s.name, s.kind), &s.counts, s.written.to_string()));
+            let name = if s.name == s.kind { s.name.clone() } else { format!("{} ({})", s.name, s.kind) };
+            t.push(row(name, &s.counts, s.written.to_string()));
             if s.by_kind.len() > 1 {
                 for (k, c) in &s.by_kind {
                     t.push(row(format!("  {}", k.name()), c, String::new()));

@@ -175,20 +175,27 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let mut aligned: Aligned = match kind {
         Kind::Strings => {
             let sdocs = read_strings(&args.labels[0], &mut diag)?;
-            let meta = ropts.single_set(format!("strings:{source}"));
-            aligner.locate(&sdocs, &meta)?
+            let mut meta = [ropts.single_set(format!("strings:{source}"))];
+            if args.input.names.is_empty() {
+                // String-only labels are a system's output (an LLM's): a system set named
+                // after the file, not "gold", unless --names says otherwise.
+                meta[0].kind = SetKind::System { name: file_safe_stem(&args.labels[0]), version: None };
+            }
+            name_file_set(&args, &mut meta)?;
+            aligner.locate(&sdocs, &meta[0])?
         }
         Kind::Relative(u) => {
             let recs = read_relative(&args.labels[0], u, ropts.offsets, &docs, &mut diag)?;
-            let meta = ropts.single_set(format!(
+            let mut meta = [ropts.single_set(format!(
                 "relative-{}:{source}",
                 if u == RelativeTo::Sentence { "sentence" } else { "paragraph" }
-            ));
-            aligner.align(&recs, &[meta])?
+            ))];
+            name_file_set(&args, &mut meta)?;
+            aligner.align(&recs, &meta)?
         }
         Kind::Standard => {
             let fmt = args.input.format_of(&args.labels)?;
-            let (recs, sets, d) = records(formats::open(fmt, &args.labels, &ropts)?)?;
+            let (recs, mut sets, d) = records(formats::open(fmt, &args.labels, &ropts)?)?;
             diag = d;
             if recs.is_empty() {
                 return Err(Error::data(source, "no documents in the labels input"));
@@ -196,11 +203,12 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             if sets.is_empty() {
                 return Err(Error::data(source, "the labels input carries no annotation set"));
             }
+            name_file_set(&args, &mut sets)?;
             aligner.align(&recs, &sets)?
         }
     };
     aligned.report.reading = diag;
-    write_output(&args, &docs, &mut aligned.sets, corpus_fmt.name())?;
+    write_output(&args, &docs, &aligned.sets, corpus_fmt.name())?;
 
     let mut out = Out::open(args.report.as_deref())?;
     let text = match args.format {
@@ -228,17 +236,54 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
 
 /// The one set a single-set output writes.
 fn pick(sets: &[AnnotationSet], name: Option<&str>) -> Result<usize> {
-    let names = || sets.iter().map(|s| s.meta.name().to_string()).collect::<Vec<_>>().join(", ");
+    pick_name(&sets.iter().map(|s| s.meta.name().to_string()).collect::<Vec<_>>(), name)
+}
+
+fn pick_name(sets: &[String], name: Option<&str>) -> Result<usize> {
+    let names = || sets.join(", ");
     match name {
         Some(n) => sets
             .iter()
-            .position(|s| s.meta.name() == n)
+            .position(|s| s == n)
             .ok_or_else(|| Error::usage(format!("no set named {n:?} (the labels have: {})", names()))),
         None if sets.len() == 1 => Ok(0),
         None => {
             Err(Error::usage(format!("the output holds one set: choose one with --set (the labels have: {})", names())))
         }
     }
+}
+
+/// A file stem as a set name (ASCII letters, digits, `._-+`; anything else becomes `_`).
+fn file_safe_stem(path: &Path) -> String {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name: String =
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' }).collect();
+    if name.is_empty() || name.starts_with('.') { format!("labels{name}") } else { name }
+}
+
+/// A set written to `gold.parquet` is the gold, to `NAME.parquet` the system NAME. Decided
+/// before aligning, so that the report and the unaligned labels' effect (missed or
+/// spurious) follow the set as it is written (the report called a system "gold (gold)").
+fn name_file_set(args: &Args, sets: &mut [SetMeta]) -> Result<()> {
+    let ext = args.out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    if ext != "parquet" {
+        return Ok(());
+    }
+    let names = sets.iter().map(|m| m.name().to_string()).collect::<Vec<_>>();
+    let k = pick_name(&names, args.set.as_deref())?;
+    let stem = args.out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let meta = &mut sets[k];
+    if stem == "gold" {
+        meta.kind = SetKind::Gold;
+    } else {
+        validate_set_name(&stem)?;
+        let version = match &meta.kind {
+            SetKind::System { version, .. } => version.clone(),
+            SetKind::Gold => None,
+        };
+        meta.kind = SetKind::System { name: stem, version };
+    }
+    Ok(())
 }
 
 fn write_set(path: &Path, set: &AnnotationSet, docs: &[Document]) -> Result<()> {
@@ -251,7 +296,7 @@ fn write_set(path: &Path, set: &AnnotationSet, docs: &[Document]) -> Result<()> 
     w.finish()
 }
 
-fn write_output(args: &Args, docs: &[Document], sets: &mut [AnnotationSet], corpus_format: &str) -> Result<()> {
+fn write_output(args: &Args, docs: &[Document], sets: &[AnnotationSet], corpus_format: &str) -> Result<()> {
     let ext = args.out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
     let by_id: std::collections::HashMap<&str, &Document> = docs.iter().map(|d| (d.id.as_str(), d)).collect();
     match ext.as_str() {
@@ -265,19 +310,6 @@ fn write_output(args: &Args, docs: &[Document], sets: &mut [AnnotationSet], corp
         }
         "parquet" => {
             let k = pick(sets, args.set.as_deref())?;
-            // The file name decides what the set is: gold.parquet is gold, NAME.parquet a system.
-            let stem = args.out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let meta = &mut sets[k].meta;
-            if stem == "gold" {
-                meta.kind = SetKind::Gold;
-            } else {
-                validate_set_name(&stem)?;
-                let version = match &meta.kind {
-                    SetKind::System { version, .. } => version.clone(),
-                    SetKind::Gold => None,
-                };
-                meta.kind = SetKind::System { name: stem, version };
-            }
             write_set(&args.out, &sets[k], docs)?;
             // Into a corpus directory (DIR/gold.parquet, DIR/systems/NAME.parquet): its card
             // names the new table.

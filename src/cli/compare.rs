@@ -37,6 +37,7 @@ use ieval::score::{Mode, Profile, score};
 use ieval::{Error, Result};
 use serde::Serialize;
 
+use super::progress::{Counting, Progress};
 use super::score::{open_pairing, split_pred, stem};
 use super::{Global, InputArgs, Out, ScoringArgs};
 
@@ -50,9 +51,12 @@ pub enum CompareFormat {
 #[derive(clap::Args)]
 #[command(about = "Compare two systems: differences, confidence intervals, p-values", long_about = LONG_HELP)]
 pub struct Args {
-    /// System A (the baseline) and system B: `[NAME=]PATH`, or system names with --results.
-    #[arg(value_name = "A B", num_args = 2, required = true)]
-    systems: Vec<String>,
+    /// System A (the baseline): `[NAME=]PATH`, or a system name with --results.
+    #[arg(value_name = "A")]
+    a: String,
+    /// System B, compared with A: `[NAME=]PATH`, or a system name with --results.
+    #[arg(value_name = "B")]
+    b: String,
     /// The gold input (corpus directory, CoNLL, JSONL, ...).
     #[arg(long, short = 'g', conflicts_with = "results", required_unless_present = "results")]
     gold: Option<PathBuf>,
@@ -117,16 +121,18 @@ pub(super) struct Output {
     gates: Vec<Verdict>,
 }
 
-pub fn run(args: Args, _g: &Global) -> Result<i32> {
+pub fn run(args: Args, g: &Global) -> Result<i32> {
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
         return Err(Error::usage(format!("--alpha {} is not in (0, 1)", args.alpha)));
     }
     let opts = Options { samples: args.samples, seed: args.seed, confidence: 0.95 };
+    let progress = Progress::new(g, "ieval compare", "documents", None);
     let (names, stats, changes, zero_label) = match (&args.gold, &args.results) {
-        (Some(gold), _) => from_gold(&args, gold, &opts)?,
-        (None, Some(dir)) => from_store(&args, dir, &opts)?,
+        (Some(gold), _) => from_gold(&args, gold, &opts, &progress)?,
+        (None, Some(dir)) => from_store(&args, dir, &opts, &progress)?,
         (None, None) => return Err(Error::usage("give --gold, or --results with --dataset")),
     };
+    progress.finish();
     let gates: Vec<Verdict> = args.fail_if_worse.iter().map(|g| compare::judge(g, &stats.rows, args.alpha)).collect();
     let out = Output {
         ieval: serde_json::json!({ "version": env!("CARGO_PKG_VERSION"), "profile": zero_label }),
@@ -166,10 +172,9 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
 
 type Loaded = ((String, String), Statistics, Option<Changes>, String);
 
-fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options) -> Result<Loaded> {
-    let mut preds: Vec<(String, PathBuf)> = args
-        .systems
-        .iter()
+fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options, progress: &Progress) -> Result<Loaded> {
+    let mut preds: Vec<(String, PathBuf)> = [&args.a, &args.b]
+        .into_iter()
         .map(|s| {
             let (n, p) = split_pred(s);
             (n.unwrap_or_else(|| stem(&p)), p)
@@ -189,23 +194,26 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options) -> Result<Load
     }
     let names = (pairing.systems()[0].name().to_string(), pairing.systems()[1].name().to_string());
     let mut collector = ChangeCollector::new(args.changes_mode);
-    let run = score(pairing, args.scoring.profile, &mut collector, true)?;
+    progress.set_message("scoring");
+    let run = score(pairing, args.scoring.profile, &mut Counting::new(&mut collector, progress), true)?;
     if run.gold_documents == 0 {
         return Err(Error::data(gold.display().to_string(), "no documents: the gold input is empty"));
     }
     let modes = args.scoring.profile.modes();
     let docs = |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(&d, modes)).collect() };
+    progress.set_message(format!("resampling ({} samples)", opts.samples));
     let stats =
         compare::compare(&docs(0), &docs(1), args.scoring.profile.zero_for_undefined(), opts, args.per_document)?;
     Ok((names, stats, Some(collector.changes), args.scoring.profile.name().to_string()))
 }
 
 #[cfg(feature = "analysis")]
-fn from_store(args: &Args, dir: &std::path::Path, opts: &Options) -> Result<Loaded> {
+fn from_store(args: &Args, dir: &std::path::Path, opts: &Options, progress: &Progress) -> Result<Loaded> {
+    progress.set_message("reading the results store");
     let dataset = args.dataset.as_deref().ok_or_else(|| Error::usage("--results needs --dataset"))?;
     let store = ieval::analysis::Store::open(dir)?;
-    let (ra, a) = store.doc_counts(dataset, &args.systems[0])?;
-    let (rb, b) = store.doc_counts(dataset, &args.systems[1])?;
+    let (ra, a) = store.doc_counts(dataset, &args.a)?;
+    let (rb, b) = store.doc_counts(dataset, &args.b)?;
     if ra.profile != rb.profile {
         return Err(Error::data(
             dir.display().to_string(),
@@ -213,12 +221,13 @@ fn from_store(args: &Args, dir: &std::path::Path, opts: &Options) -> Result<Load
         ));
     }
     let zero = ra.profile.parse::<Profile>().map(|p| p.zero_for_undefined()).unwrap_or(false);
+    progress.set_message(format!("resampling ({} samples)", opts.samples));
     let stats = compare::compare(&a, &b, zero, opts, args.per_document)?;
-    Ok(((args.systems[0].clone(), args.systems[1].clone()), stats, None, ra.profile))
+    Ok(((args.a.clone(), args.b.clone()), stats, None, ra.profile))
 }
 
 #[cfg(not(feature = "analysis"))]
-fn from_store(_: &Args, _: &std::path::Path, _: &Options) -> Result<Loaded> {
+fn from_store(_: &Args, _: &std::path::Path, _: &Options, _: &Progress) -> Result<Loaded> {
     Err(Error::usage("this ieval was built without the `analysis` feature: compare --results is not available"))
 }
 

@@ -5,6 +5,7 @@ mod align;
 mod compare;
 mod convert;
 mod merge;
+mod progress;
 mod report;
 mod run;
 mod schemas;
@@ -334,10 +335,11 @@ impl InputArgs {
     }
 }
 
-/// Where a command's report goes: stdout, or a file written atomically.
+/// Where a command's report goes: stdout, or a file written atomically (and said so on
+/// stderr when complete: `wrote PATH`).
 pub enum Out {
     Stdout(io::StdoutLock<'static>),
-    File(AtomicFile),
+    File(AtomicFile, PathBuf),
 }
 
 impl Out {
@@ -345,14 +347,14 @@ impl Out {
         match path {
             None => Ok(Out::Stdout(io::stdout().lock())),
             Some(p) if p == Path::new("-") => Ok(Out::Stdout(io::stdout().lock())),
-            Some(p) => Ok(Out::File(AtomicFile::create(p)?)),
+            Some(p) => Ok(Out::File(AtomicFile::create(p)?, p.to_path_buf())),
         }
     }
 
     pub fn put(&mut self, s: &str) -> Result<()> {
         let r = match self {
             Out::Stdout(o) => o.write_all(s.as_bytes()),
-            Out::File(f) => f.write_all(s.as_bytes()),
+            Out::File(f, _) => f.write_all(s.as_bytes()),
         };
         r.map_err(|e| Error::io(Path::new("<output>"), e))
     }
@@ -360,9 +362,18 @@ impl Out {
     pub fn finish(self) -> Result<()> {
         match self {
             Out::Stdout(mut o) => o.flush().map_err(|e| Error::io(Path::new("<stdout>"), e)),
-            Out::File(f) => f.commit(),
+            Out::File(f, path) => {
+                f.commit()?;
+                wrote(&path);
+                Ok(())
+            }
         }
     }
+}
+
+/// Say on stderr that an output file is complete (one line).
+pub fn wrote(path: &Path) {
+    eprintln!("wrote {}", path.display());
 }
 
 /// Report formats for commands that print a summary.

@@ -21,9 +21,10 @@ use std::path::PathBuf;
 use ieval::formats::{self, Format};
 use ieval::report::breakdown::{Breakdown, Seen};
 use ieval::report::html::{ReportData, render};
+use ieval::score::EventMetric;
 use ieval::score::report::build as build_report;
 use ieval::score::resample::{Options, intervals};
-use ieval::score::score;
+use ieval::score::run::{ScoreOptions, Task, score_with};
 use ieval::{Error, Result};
 
 use super::score::{open_pairing, split_pred, stem};
@@ -107,7 +108,15 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         return Err(Error::usage("nothing to report: give --pred, or a gold input that carries system sets"));
     }
     let mut breakdown = Breakdown::new(n, args.max_docs, seen);
-    let run = score(pairing, args.scoring.profile, &mut breakdown, true)?;
+    // Entities, and events when the gold has any (as `ieval score` by default).
+    let sopts = ScoreOptions {
+        profile: args.scoring.profile,
+        task: Task::Auto,
+        details: true,
+        doc_labels: true,
+        ..Default::default()
+    };
+    let run = score_with(pairing, sopts, &mut breakdown)?;
     if run.gold_documents == 0 {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
     }
@@ -125,6 +134,21 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             ivs.insert((k, *m), iv);
         }
     }
+    let mut event_ivs = BTreeMap::new();
+    if report.systems.iter().any(|s| !s.events.is_empty()) {
+        for (k, s) in run.systems.iter().enumerate() {
+            let cols: Vec<Vec<_>> = EventMetric::ALL
+                .iter()
+                .map(|m| {
+                    s.docs.iter().map(|d| d.events.as_ref().map(|e| e.metric(*m).overall).unwrap_or_default()).collect()
+                })
+                .collect();
+            let series: Vec<(bool, &[_])> = cols.iter().map(|c| (false, &c[..])).collect();
+            for (m, iv) in EventMetric::ALL.iter().zip(intervals(&series, zero, &opts)?) {
+                event_ivs.insert((k, *m), iv);
+            }
+        }
+    }
     let benchmark = match &args.results {
         Some(dir) => Some(benchmark_html(dir, &opts)?),
         None => None,
@@ -138,6 +162,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         run: &run,
         report: &report,
         intervals: ivs,
+        event_intervals: event_ivs,
         samples: opts.samples,
         seed: opts.seed,
         dimensions: &dimensions,

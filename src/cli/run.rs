@@ -27,7 +27,6 @@ Examples:
   ieval run suites/default.toml --format json";
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -38,6 +37,7 @@ use ieval::suite::runner::UnitScores;
 use ieval::suite::{CountKey, Event, Observer, RunOptions, RunReport, Status, Suite};
 use serde::Serialize;
 
+use super::progress::Progress;
 use super::{Global, Out, ReportFormat};
 
 #[derive(clap::Args)]
@@ -76,7 +76,7 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         only: args.only.clone(),
         shard: args.shard,
     };
-    let progress = Progress::new(!g.quiet && std::io::stderr().is_terminal());
+    let progress = RunProgress::new(g);
     let report = ieval::suite::run(&suite, &opts, &progress)?;
     progress.clear();
     let scores = report.scores()?;
@@ -254,33 +254,31 @@ fn json<'a>(r: &'a RunReport, scores: &'a [Option<UnitScores>]) -> JsonRun<'a> {
     }
 }
 
-/// A one-line progress display on stderr (only on a terminal and without --quiet).
-struct Progress {
-    on: bool,
+/// The suite's progress on stderr (see `super::progress`: only on a terminal, without
+/// --quiet, after a second): units done of all, reused units, commands, what runs now.
+struct RunProgress {
+    bar: Progress,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
-    units: usize,
-    done: usize,
     reused: usize,
     commands: usize,
     commands_done: usize,
     running: BTreeSet<String>,
     what: String,
-    shown: bool,
 }
 
-impl Progress {
-    fn new(on: bool) -> Self {
-        Progress { on, state: Mutex::new(State::default()) }
+impl RunProgress {
+    fn new(g: &Global) -> Self {
+        RunProgress { bar: Progress::new(g, "ieval run", "units", Some(0)), state: Mutex::new(State::default()) }
     }
 
-    fn draw(&self, s: &mut State) {
-        let mut line = format!("ieval run: {}/{} units", s.done, s.units);
+    fn draw(&self, s: &State) {
+        let mut line = String::new();
         if s.reused > 0 {
-            line.push_str(&format!(" ({} reused)", s.reused));
+            line.push_str(&format!("({} reused)", s.reused));
         }
         if s.commands > 0 {
             line.push_str(&format!(" · commands {}/{}", s.commands_done, s.commands));
@@ -290,28 +288,20 @@ impl Progress {
         } else if !s.what.is_empty() {
             line.push_str(&format!(" · {}", s.what));
         }
-        let line: String = line.chars().take(110).collect();
-        eprint!("\r\x1b[K{line}");
-        s.shown = true;
+        self.bar.set_message(line.trim_start_matches(" · ").to_string());
     }
 
     fn clear(&self) {
-        let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if self.on && s.shown {
-            eprint!("\r\x1b[K");
-        }
+        self.bar.finish();
     }
 }
 
-impl Observer for Progress {
+impl Observer for RunProgress {
     fn event(&self, e: Event<'_>) {
-        if !self.on {
-            return;
-        }
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         match e {
             Event::Planned { units, commands, .. } => {
-                s.units = units;
+                self.bar.set_length(units as u64);
                 s.commands = commands;
             }
             Event::ReadingGold { dataset } => s.what = format!("reading {dataset}"),
@@ -324,12 +314,12 @@ impl Observer for Progress {
             }
             Event::Scoring { dataset, system } => s.what = format!("scoring {system} on {dataset}"),
             Event::UnitDone { reused, .. } => {
-                s.done += 1;
+                self.bar.inc(1);
                 if reused {
                     s.reused += 1;
                 }
             }
         }
-        self.draw(&mut s);
+        self.draw(&s);
     }
 }

@@ -150,6 +150,9 @@ pub struct Args {
 struct Sinks {
     errors: Option<ErrorWriter>,
     counts: Option<CountsWriter>,
+    /// Documents scored, on a terminal (see `progress`).
+    progress: super::progress::Progress,
+    last: Option<u64>,
 }
 
 impl DetailSink for Sinks {
@@ -168,6 +171,10 @@ impl DetailSink for Sinks {
         entities: &ieval::score::EntityCounts,
         events: Option<&ieval::score::EventCounts>,
     ) -> Result<()> {
+        if self.last != Some(index) {
+            self.last = Some(index);
+            self.progress.inc(1);
+        }
         match &mut self.counts {
             Some(w) => w.counts(index, doc_id, system, entities, events),
             None => Ok(()),
@@ -198,7 +205,7 @@ pub(super) fn stem(p: &Path) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' }).collect()
 }
 
-pub fn run(args: Args, _g: &Global) -> Result<i32> {
+pub fn run(args: Args, g: &Global) -> Result<i32> {
     let events = EventOptions { head: args.head, coref: args.coref, realis: args.realis };
     if events != EventOptions::default() {
         if args.task == Task::Entities {
@@ -296,17 +303,32 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         Some(p) => Some(CountsWriter::create(p, names, &so)?),
         None => None,
     };
-    let mut sinks = Sinks { errors, counts };
+    let progress = super::progress::Progress::new(g, "ieval score", "documents", None);
+    let mut sinks = Sinks { errors, counts, progress, last: None };
     let run = score_with(pairing, so, &mut sinks)?;
+    sinks.progress.finish();
     if run.input_documents == 0 {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
     }
     let mut report = build(&run);
     if let Some(w) = sinks.errors {
+        // The event listing is written only when there are events: said only when it was.
+        let events = w.events_path().to_path_buf();
+        let stamp = || std::fs::metadata(&events).and_then(|m| m.modified()).ok();
+        let before = stamp();
         w.finish_with(&ieval::score::report::run_metadata(&report))?;
+        if let Some(p) = &args.errors {
+            super::wrote(p);
+        }
+        if stamp().is_some_and(|t| before != Some(t)) {
+            super::wrote(&events);
+        }
     }
     if let Some(w) = sinks.counts {
         w.finish(&run)?;
+        if let Some(p) = &args.counts {
+            super::wrote(p);
+        }
     }
     if let Some(a) = &alignment {
         report.alignment = serde_json::to_value(a).ok();

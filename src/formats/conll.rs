@@ -837,11 +837,12 @@ impl ConllSource {
                 .get(k)
                 .cloned()
                 .unwrap_or_else(|| if k == 0 { "gold".to_string() } else { format!("pred{k}") });
-            // Paths exactly as given; only the scheme and policy names are lower case.
+            // Paths exactly as given. The anchor tools' chunkers read raw tags: the scheme is
+            // not theirs to name.
+            let shown = if self.opts.policy.is_compat() { "raw tags".to_string() } else { scheme.name().to_lowercase() };
             let source = format!(
-                "conll:{} column {c} ({}, {})",
+                "conll:{} column {c} ({shown}, {})",
                 self.cutter.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(","),
-                scheme.name().to_lowercase(),
                 self.opts.policy.name()
             );
             let mut meta = if name == "gold" { SetMeta::gold(source) } else { SetMeta::system(name, source) };

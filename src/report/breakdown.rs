@@ -24,8 +24,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::{Document, Span};
+use crate::model::{DocAnnotations, Document, Span};
 use crate::score::Mode;
+use crate::score::event::{ArgOutcome, TriggerOutcome};
 use crate::score::matching::Category;
 use crate::score::pair::Item;
 use crate::score::run::{DetailSink, DocDetails};
@@ -69,13 +70,16 @@ pub struct Dimension {
     pub buckets: Vec<Bucket>,
 }
 
-/// A span in a viewed document: byte range, label, and its strict category.
+/// A span in a viewed document: byte range, label, and its category (entities: strict;
+/// triggers: TC; arguments: AC).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ViewSpan {
     pub start: usize,
     pub end: usize,
     pub label: String,
     pub category: String,
+    /// `entity`, `trigger` (label: the event type) or `argument` (label: the role).
+    pub kind: &'static str,
 }
 
 /// One document for the viewer.
@@ -88,7 +92,13 @@ pub struct ViewDoc {
     pub gold: Vec<Vec<ViewSpan>>,
     /// Predicted spans per system.
     pub pred: Vec<Vec<ViewSpan>>,
-    /// Errors (non-COR gold and predicted mentions) per system.
+    /// Gold triggers and arguments with their TC / AC category per system (empty when
+    /// neither side has events).
+    pub gold_events: Vec<Vec<ViewSpan>>,
+    /// Predicted triggers and arguments per system.
+    pub pred_events: Vec<Vec<ViewSpan>>,
+    /// Errors (non-COR gold and predicted mentions, triggers (TC) and arguments (AC)) per
+    /// system.
     pub errors: Vec<u64>,
 }
 
@@ -284,8 +294,6 @@ impl Breakdown {
 
 impl DetailSink for Breakdown {
     fn document(&mut self, item: &Item, system: usize, details: &DocDetails) -> Result<()> {
-        // Entities only (event details are not part of this view yet).
-        let Some(details) = &details.entities else { return Ok(()) };
         let doc = &item.doc;
         if self.current.as_ref().is_none_or(|c| c.id != doc.id) {
             self.flush();
@@ -295,10 +303,26 @@ impl DetailSink for Breakdown {
                 text: doc.text.clone(),
                 gold: vec![Vec::new(); self.systems],
                 pred: vec![Vec::new(); self.systems],
+                gold_events: vec![Vec::new(); self.systems],
+                pred_events: vec![Vec::new(); self.systems],
                 errors: vec![0; self.systems],
             });
             self.seq += 1;
         }
+        if let Some(ev) = &details.events {
+            let empty = DocAnnotations::default();
+            let pred = item.preds.get(system).and_then(|p| p.as_ref()).unwrap_or(&empty);
+            let (g, ge) = event_spans(&item.gold, &ev.gold_events, &ev.gold_args);
+            let (p, pe) = event_spans(pred, &ev.pred_events, &ev.pred_args);
+            if let Some(cur) = self.current.as_mut()
+                && system < self.systems
+            {
+                cur.gold_events[system] = g;
+                cur.pred_events[system] = p;
+                cur.errors[system] += ge + pe;
+            }
+        }
+        let Some(details) = &details.entities else { return Ok(()) };
         let secs = sections(doc);
         let m = &details[Mode::Strict.index()];
         let empty = Vec::new();
@@ -319,6 +343,7 @@ impl DetailSink for Breakdown {
                 end: g.span.end,
                 label: g.label.to_string(),
                 category: c.name().into(),
+                kind: "entity",
             });
         }
         let mut pred_spans = Vec::with_capacity(preds.len());
@@ -336,6 +361,7 @@ impl DetailSink for Breakdown {
                 end: p.span.end,
                 label: p.label.to_string(),
                 category: c.name().into(),
+                kind: "entity",
             });
         }
         if let Some(cur) = self.current.as_mut()
@@ -343,10 +369,44 @@ impl DetailSink for Breakdown {
         {
             cur.gold[system] = gold_spans;
             cur.pred[system] = pred_spans;
-            cur.errors[system] = errors;
+            cur.errors[system] += errors;
         }
         Ok(())
     }
+}
+
+/// The triggers (TC category) and arguments (AC category) of one side, and how many of
+/// them are not COR.
+fn event_spans(
+    side: &DocAnnotations,
+    outcomes: &[[TriggerOutcome; 2]],
+    args: &[Vec<[ArgOutcome; 4]>],
+) -> (Vec<ViewSpan>, u64) {
+    let mut out = Vec::new();
+    let mut errors = 0;
+    for (i, e) in side.events.iter().enumerate() {
+        let Some(t) = outcomes.get(i) else { continue };
+        errors += (t[1].0 != Category::Cor) as u64;
+        out.push(ViewSpan {
+            start: e.trigger.span.start,
+            end: e.trigger.span.end,
+            label: e.event_type.clone(),
+            category: t[1].0.name().into(),
+            kind: "trigger",
+        });
+        for (k, a) in e.arguments.iter().enumerate() {
+            let Some(o) = args.get(i).and_then(|v| v.get(k)) else { continue };
+            errors += (o[1].0 != Category::Cor) as u64;
+            out.push(ViewSpan {
+                start: a.span.start,
+                end: a.span.end,
+                label: a.role.clone(),
+                category: o[1].0.name().into(),
+                kind: "argument",
+            });
+        }
+    }
+    (out, errors)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::svg::{self, esc};
 use super::{Align, Table, TableFormat};
 use crate::score::report::{ScoreReport, pct};
 use crate::score::resample::Interval;
-use crate::score::{Mode, ScoreRun};
+use crate::score::{EventMetric, Mode, ScoreRun};
 
 /// Everything the page shows.
 pub struct ReportData<'a> {
@@ -19,6 +19,8 @@ pub struct ReportData<'a> {
     pub report: &'a ScoreReport,
     /// Bootstrap intervals per (system index, mode): precision, recall, F1.
     pub intervals: BTreeMap<(usize, Mode), [Interval; 3]>,
+    /// Bootstrap intervals per (system index, event metric), when events are scored.
+    pub event_intervals: BTreeMap<(usize, EventMetric), [Interval; 3]>,
     pub samples: usize,
     pub seed: u64,
     pub dimensions: &'a [Dimension],
@@ -71,6 +73,10 @@ svg .cnt{font-size:10px;fill:#222}
 sub.gl{font-size:9px;color:#555;margin-left:1px}
 sup.pl{font-size:9px;font-weight:600;margin-left:1px;padding:0 2px;border-radius:2px}
 .key{display:inline-block;padding:0 4px;margin-right:4px}
+.text .t{font-weight:700}
+.text .g.a{border-bottom-style:dotted}
+.text .p.a{font-style:italic}
+.evtext{border-top:1px dotted var(--line);margin-top:4px;padding-top:2px}
 "#;
 
 const SCRIPT: &str = r#"
@@ -98,21 +104,28 @@ fn ci_text(iv: Option<&Interval>) -> String {
     }
 }
 
+/// The rows to mark as best: the highest defined value, when it is above 0 and more than one
+/// system has a value (undefined values and systems that predicted nothing are never best).
+fn best_rows(values: &[(usize, Option<f64>)]) -> Vec<usize> {
+    let defined: Vec<(usize, f64)> = values.iter().filter_map(|&(r, v)| v.map(|v| (r, v))).collect();
+    let Some(best) = defined.iter().map(|&(_, v)| v).reduce(f64::max) else { return Vec::new() };
+    if defined.len() < 2 || best <= 0.0 {
+        return Vec::new();
+    }
+    defined.iter().filter(|&&(_, v)| v >= best - 1e-12).map(|&(r, _)| r).collect()
+}
+
 fn scores_table(d: &ReportData) -> String {
     let mut t =
         Table::new(["system", "mode", "P", "R", "F1", "F1 95% CI", "COR", "INC", "PAR", "MIS", "SPU", "POS", "ACT"]);
     t.align[1] = Align::Left;
     let modes = modes_of(d.report);
-    let mut best: BTreeMap<Mode, f64> = BTreeMap::new();
-    for s in &d.report.systems {
-        for m in &modes {
-            if let Some(f) = s.entities.get(m.name()).and_then(|r| r.micro.f1) {
-                let e = best.entry(*m).or_insert(f64::NEG_INFINITY);
-                *e = e.max(f);
-            }
-        }
-    }
+    let mut per_mode: BTreeMap<Mode, Vec<(usize, Option<f64>)>> = BTreeMap::new();
+    let mut silent = Vec::new();
     for (k, s) in d.report.systems.iter().enumerate() {
+        if s.entities.values().all(|r| r.micro.actual == 0) && !s.entities.is_empty() {
+            silent.push(s.name.clone());
+        }
         for m in &modes {
             let Some(r) = s.entities.get(m.name()) else { continue };
             let u = &r.micro;
@@ -132,13 +145,115 @@ fn scores_table(d: &ReportData) -> String {
                 u.possible.to_string(),
                 u.actual.to_string(),
             ]);
-            if d.report.systems.len() > 1 && u.f1.is_some_and(|f| f >= best[m] - 1e-12) {
-                let row = t.rows.len() - 1;
-                t.emphasize(row, 4);
-            }
+            // A system that predicted nothing has no precision: its F1 is not ranked.
+            let ranked = if u.actual == 0 { None } else { u.f1 };
+            per_mode.entry(*m).or_default().push((t.rows.len() - 1, ranked));
         }
     }
-    t.with_title("micro-averaged scores (points); best F1 per mode in bold").render(TableFormat::Html)
+    for rows in per_mode.values() {
+        for r in best_rows(rows) {
+            t.emphasize(r, 4);
+        }
+    }
+    let mut out = t
+        .with_title("entities, micro-averaged (points); best F1 per mode in bold; - = undefined (0/0)")
+        .render(TableFormat::Html);
+    if !silent.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=\"note\" id=\"no-entities\">No entity predictions from {}: precision undefined, F1 not ranked.</p>",
+            esc(&silent.join(", "))
+        );
+    }
+    out
+}
+
+fn has_events(r: &ScoreReport) -> bool {
+    r.systems.iter().any(|s| !s.events.is_empty())
+}
+
+/// TI .. AC+ per system with their intervals, F1 per metric as bars, and TC per event type
+/// and AC per role.
+fn events_section(d: &ReportData) -> String {
+    let mut t = Table::new(["system", "metric", "P", "R", "F1", "F1 95% CI", "COR", "MIS", "SPU", "gold", "predicted"]);
+    t.align[1] = Align::Left;
+    let mut per_metric: BTreeMap<usize, Vec<(usize, Option<f64>)>> = BTreeMap::new();
+    for (k, s) in d.report.systems.iter().enumerate() {
+        for (mi, m) in EventMetric::ALL.iter().enumerate() {
+            let Some(r) = s.events.get(m.name()) else { continue };
+            let u = &r.micro;
+            let iv = d.event_intervals.get(&(k, *m)).map(|x| &x[2]);
+            t.push([
+                s.name.clone(),
+                m.name().to_string(),
+                pct(u.precision),
+                pct(u.recall),
+                pct(u.f1),
+                ci_text(iv),
+                u.cor.to_string(),
+                u.mis.to_string(),
+                u.spu.to_string(),
+                u.possible.to_string(),
+                u.actual.to_string(),
+            ]);
+            let ranked = if u.actual == 0 { None } else { u.f1 };
+            per_metric.entry(mi).or_default().push((t.rows.len() - 1, ranked));
+        }
+    }
+    for rows in per_metric.values() {
+        for r in best_rows(rows) {
+            t.emphasize(r, 4);
+        }
+    }
+    let metrics: Vec<String> = EventMetric::ALL.iter().map(|m| m.name().to_string()).collect();
+    let series: Vec<(String, Vec<Option<f64>>)> = d
+        .report
+        .systems
+        .iter()
+        .map(|s| (s.name.clone(), metrics.iter().map(|m| s.events.get(m).and_then(|r| r.micro.f1)).collect()))
+        .collect();
+    let mut out = String::from(
+        "<p class=\"note\">TI: trigger span; TC: trigger span and event type; AI: argument span (same event type); \
+AC: AI and role; AI+ / AC+: AI / AC with the argument attached to the event paired in TC. Items are COR, MIS or SPU.</p>",
+    );
+    out.push_str("<div class=\"charts\">");
+    out.push_str(&svg::grouped_bars("F1 per event metric", &metrics, &series));
+    out.push_str(
+        &t.with_title("events, micro-averaged (points); best F1 per metric in bold; - = undefined (0/0)")
+            .render(TableFormat::Html),
+    );
+    out.push_str("</div>");
+    for (metric, what) in [("TC", "event type"), ("AC", "role")] {
+        let mut labels: BTreeSet<String> = BTreeSet::new();
+        for s in &d.report.systems {
+            if let Some(m) = s.events.get(metric) {
+                labels.extend(m.labels.keys().cloned());
+            }
+        }
+        if labels.is_empty() {
+            continue;
+        }
+        let mut t = Table::new(
+            std::iter::once(what.to_string())
+                .chain(d.report.systems.iter().flat_map(|s| ["P", "R", "F1"].map(|x| format!("{} {x}", s.name))))
+                .chain(std::iter::once("gold".to_string())),
+        );
+        for l in &labels {
+            let mut row = vec![l.clone()];
+            let mut support = 0;
+            for s in &d.report.systems {
+                let x = s.events.get(metric).and_then(|m| m.labels.get(l));
+                row.push(pct(x.and_then(|x| x.precision)));
+                row.push(pct(x.and_then(|x| x.recall)));
+                row.push(pct(x.and_then(|x| x.f1)));
+                support = support.max(x.map_or(0, |x| x.possible));
+            }
+            row.push(support.to_string());
+            t.push(row);
+        }
+        out.push_str(&t.with_title(format!("{metric} per {what}")).render(TableFormat::Html));
+    }
+    out
 }
 
 fn label_bars(d: &ReportData) -> String {
@@ -291,13 +406,18 @@ pub fn render_view(text: &str, gold: &[ViewSpan], pred: &[ViewSpan]) -> String {
         } else {
             let mut class = Vec::new();
             let mut title = Vec::new();
+            let kind = |k: &str| match k {
+                "trigger" => " t",
+                "argument" => " a",
+                _ => "",
+            };
             if let Some(g) = g {
-                class.push(format!("g g-{}", g.category));
-                title.push(format!("gold {}: {}", g.label, g.category));
+                class.push(format!("g g-{}{}", g.category, kind(g.kind)));
+                title.push(format!("gold {}{}: {}", kind_word(g.kind), g.label, g.category));
             }
             if let Some(p) = p {
-                class.push(format!("p p-{}", p.category));
-                title.push(format!("predicted {}: {}", p.label, p.category));
+                class.push(format!("p p-{}{}", p.category, kind(p.kind)));
+                title.push(format!("predicted {}{}: {}", kind_word(p.kind), p.label, p.category));
             }
             let _ = write!(
                 out,
@@ -317,12 +437,21 @@ pub fn render_view(text: &str, gold: &[ViewSpan], pred: &[ViewSpan]) -> String {
     out
 }
 
+/// How a span's kind reads in a tooltip.
+fn kind_word(kind: &str) -> &'static str {
+    match kind {
+        "trigger" => "trigger ",
+        "argument" => "argument ",
+        _ => "",
+    }
+}
+
 fn viewer(d: &ReportData) -> String {
     let mut out = String::new();
     let names: Vec<String> = d.report.systems.iter().map(|s| s.name.clone()).collect();
     let _ = write!(
         out,
-        "<p class=\"note\">The {} documents with the most errors (non-COR gold and predicted mentions, strict mode, summed over systems; at most {}).</p>",
+        "<p class=\"note\">The {} documents with the most errors (non-COR gold and predicted mentions in strict mode, triggers in TC and arguments in AC, summed over systems; at most {}).</p>",
         d.documents.len(),
         d.max_documents
     );
@@ -333,6 +462,12 @@ fn viewer(d: &ReportData) -> String {
 <span class=\"key p p-COR\">correct</span><span class=\"key p p-INC\">incorrect (INC)</span>\
 <span class=\"key p p-SPU\">spurious (SPU)</span> &nbsp; labels: gold <sub class=\"gl\">LABEL</sub>, predicted <sup class=\"pl\">LABEL</sup></p>",
     );
+    if d.documents.iter().any(|doc| doc.gold_events.iter().chain(&doc.pred_events).any(|v| !v.is_empty())) {
+        out.push_str(
+            "<p class=\"legend\"><b>events</b> (second copy of the text): <span class=\"g g-COR t\">trigger</span> \
+(label: event type, category: TC), <span class=\"g g-COR a\">argument</span> (dotted; label: role, category: AC)</p>",
+        );
+    }
     if names.len() > 1 {
         out.push_str("<p><label>show system <select id=\"viewer-system\"><option value=\"all\">all</option>");
         for (k, n) in names.iter().enumerate() {
@@ -352,9 +487,20 @@ fn viewer(d: &ReportData) -> String {
         for (k, n) in names.iter().enumerate() {
             let gold = doc.gold.get(k).map_or(&[][..], |v| &v[..]);
             let pred = doc.pred.get(k).map_or(&[][..], |v| &v[..]);
+            let gold_ev = doc.gold_events.get(k).map_or(&[][..], |v| &v[..]);
+            let pred_ev = doc.pred_events.get(k).map_or(&[][..], |v| &v[..]);
+            let events = if gold_ev.is_empty() && pred_ev.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<div class=\"who\">{} events</div><div class=\"text evtext\">{}</div>",
+                    esc(n),
+                    render_view(&doc.text, gold_ev, pred_ev)
+                )
+            };
             let _ = write!(
                 out,
-                "<div class=\"view\" data-sys=\"{k}\"><div class=\"who\">{}</div><div class=\"text\">{}</div></div>",
+                "<div class=\"view\" data-sys=\"{k}\"><div class=\"who\">{}</div><div class=\"text\">{}</div>{events}</div>",
                 esc(n),
                 render_view(&doc.text, gold, pred)
             );
@@ -376,12 +522,17 @@ pub fn render(d: &ReportData) -> String {
     );
     let _ = write!(
         out,
-        "<header><h1>{}</h1><p>gold <code>{}</code>: {} documents, {} entities; systems: {}; profile {}</p>\
+        "<header><h1>{}</h1><p>gold <code>{}</code>: {} documents, {} entities{}; systems: {}; profile {}</p>\
 <p>ieval {}; confidence intervals: paired bootstrap over documents ({} samples, seed {}), percentile 95%{}</p></header>",
         esc(&d.title),
         esc(&d.report.gold.source),
         d.report.gold.documents,
         d.report.gold.entities,
+        if d.report.gold.events > 0 || has_events(d.report) {
+            format!(", {} events, {} arguments", d.report.gold.events, d.report.gold.arguments)
+        } else {
+            String::new()
+        },
         esc(&systems.join(", ")),
         esc(&d.report.ieval.profile),
         esc(&d.report.ieval.version),
@@ -393,14 +544,25 @@ pub fn render(d: &ReportData) -> String {
     if d.benchmark.is_some() {
         out.push_str("<a href=\"#benchmark\">benchmark</a>");
     }
+    out.push_str("<a href=\"#scores\">scores</a>");
+    if has_events(d.report) {
+        out.push_str("<a href=\"#events\">events</a>");
+    }
     out.push_str(
-        "<a href=\"#scores\">scores</a><a href=\"#labels\">labels</a><a href=\"#confusion\">confusion</a>\
+        "<a href=\"#labels\">labels</a><a href=\"#confusion\">confusion</a>\
 <a href=\"#categories\">categories</a><a href=\"#buckets\">buckets</a><a href=\"#documents\">documents</a></nav><main>",
     );
     if let Some(b) = &d.benchmark {
         let _ = write!(out, "<section id=\"benchmark\"><h2>Benchmark (results store)</h2>{b}</section>");
     }
     let _ = write!(out, "<section id=\"scores\"><h2>Scores</h2>{}</section>", scores_table(d));
+    if has_events(d.report) {
+        let _ = write!(
+            out,
+            "<section id=\"events\"><h2>Events (TI, TC, AI, AC, AI+, AC+)</h2>{}</section>",
+            events_section(d)
+        );
+    }
     let _ = write!(out, "<section id=\"labels\"><h2>Per-label F1</h2>{}</section>", label_bars(d));
     let _ = write!(
         out,
@@ -425,7 +587,32 @@ mod tests {
     use super::*;
 
     fn sp(start: usize, end: usize, label: &str, cat: &str) -> ViewSpan {
-        ViewSpan { start, end, label: label.into(), category: cat.into() }
+        ViewSpan { start, end, label: label.into(), category: cat.into(), kind: "entity" }
+    }
+
+    #[test]
+    fn best_is_never_undefined_nor_zero() {
+        assert_eq!(best_rows(&[(0, Some(0.5)), (1, Some(0.7)), (2, None), (3, Some(0.7))]), vec![1, 3]);
+        // Undefined (a system that predicted nothing) is never best, nor is 0 for everyone.
+        assert_eq!(best_rows(&[(0, None), (1, None)]), Vec::<usize>::new());
+        assert_eq!(best_rows(&[(0, Some(0.0)), (1, Some(0.0))]), Vec::<usize>::new());
+        // One defined value among undefined ones is not a ranking.
+        assert_eq!(best_rows(&[(0, Some(0.4)), (1, None)]), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn view_marks_triggers_and_arguments() {
+        let text = "Wang met Cho.";
+        let t = ViewSpan { start: 5, end: 8, label: "Contact:Meet".into(), category: "COR".into(), kind: "trigger" };
+        let a = ViewSpan { start: 0, end: 4, label: "Entity".into(), category: "MIS".into(), kind: "argument" };
+        let h = render_view(text, &[t.clone(), a], &[t]);
+        assert!(h.contains("class=\"g g-COR t p p-COR t\" title=\"gold trigger Contact:Meet: COR; predicted trigger Contact:Meet: COR\">met</span>"), "{h}");
+        assert!(
+            h.contains(
+                "class=\"g g-MIS a\" title=\"gold argument Entity: MIS\">Wang</span><sub class=\"gl\">Entity</sub>"
+            ),
+            "{h}"
+        );
     }
 
     #[test]

@@ -306,24 +306,27 @@ pub fn has_label_table(r: &ScoreReport, name: &str) -> bool {
 }
 
 /// Per-label rows of one entity mode or event metric for every system, with the
-/// micro/macro/weighted/document averages.
+/// micro/macro/weighted/document averages. Entity modes show INC and PAR as well, so that
+/// COR + INC + PAR + MIS is the support (event items are only COR, MIS or SPU).
 pub fn label_table(r: &ScoreReport, mode: &str) -> Table {
-    let mut t = Table::new(["system", "label", "P", "R", "F1", "COR", "MIS", "SPU", "support"]);
+    let entity = !mode.eq_ignore_ascii_case(TYPE_ROLE_TABLE) && EventMetric::from_name(mode).is_none();
+    let head: &[&str] = if entity {
+        &["system", "label", "P", "R", "F1", "COR", "INC", "PAR", "MIS", "SPU", "support"]
+    } else {
+        &["system", "label", "P", "R", "F1", "COR", "MIS", "SPU", "support"]
+    };
+    let mut t = Table::new(head.iter().copied());
     t.align[1] = crate::report::Align::Left;
     for s in &r.systems {
         let Some(m) = named_report(s, mode) else { continue };
         for (l, u) in &m.labels {
-            t.push([
-                s.name.clone(),
-                l.clone(),
-                pct(u.precision),
-                pct(u.recall),
-                pct(u.f1),
-                u.cor.to_string(),
-                u.mis.to_string(),
-                u.spu.to_string(),
-                u.possible.to_string(),
-            ]);
+            let mut row =
+                vec![s.name.clone(), l.clone(), pct(u.precision), pct(u.recall), pct(u.f1), u.cor.to_string()];
+            if entity {
+                row.extend([u.inc.to_string(), u.par.to_string()]);
+            }
+            row.extend([u.mis.to_string(), u.spu.to_string(), u.possible.to_string()]);
+            t.push(row);
         }
         for (name, p) in [
             ("micro", Prf { precision: m.micro.precision, recall: m.micro.recall, f1: m.micro.f1 }),
@@ -332,17 +335,10 @@ pub fn label_table(r: &ScoreReport, mode: &str) -> Table {
             ("documents", m.documents),
         ] {
             let support = if name == "documents" { s.documents.to_string() } else { m.micro.possible.to_string() };
-            t.push([
-                s.name.clone(),
-                format!("({name})"),
-                pct(p.precision),
-                pct(p.recall),
-                pct(p.f1),
-                String::new(),
-                String::new(),
-                String::new(),
-                support,
-            ]);
+            let mut row = vec![s.name.clone(), format!("({name})"), pct(p.precision), pct(p.recall), pct(p.f1)];
+            row.extend(std::iter::repeat_n(String::new(), head.len() - 6));
+            row.push(support);
+            t.push(row);
         }
     }
     let title = if mode.eq_ignore_ascii_case(TYPE_ROLE_TABLE) {

@@ -15,6 +15,7 @@ mod events;
 mod formats;
 mod fuzz_regressions;
 mod meantime;
+mod newcomer;
 mod properties;
 mod report;
 mod schemas;

@@ -170,7 +170,27 @@ CHECK_JS = """(() => {
 })()"""
 
 
-def check_page(chromium, html, screenshot=None, width=1400, height=3000):
+EVENTS_JS = """(() => {
+  const scores = document.querySelector('#scores table');
+  const events = document.querySelector('#events table');
+  const rows = events ? Array.from(events.querySelectorAll('tbody tr')).map(r => Array.from(r.cells).map(c => c.textContent)) : [];
+  return JSON.stringify({
+    events: !!document.getElementById('events'),
+    nav: !!document.querySelector('nav a[href="#events"]'),
+    rows,
+    boldInScores: scores ? scores.querySelectorAll('strong').length : -1,
+    boldInEvents: events ? events.querySelectorAll('strong').length : -1,
+    noEntitiesNote: !!document.getElementById('no-entities'),
+    precisions: scores ? Array.from(scores.querySelectorAll('tbody tr')).map(r => r.cells[2].textContent) : [],
+    triggers: document.querySelectorAll('.view .evtext .t').length,
+    arguments: document.querySelectorAll('.view .evtext .a').length,
+    eventViews: document.querySelectorAll('.view .evtext').length,
+    views: document.querySelectorAll('.view').length,
+  });
+})()"""
+
+
+def check_page(chromium, html, screenshot=None, width=1400, height=3000, events=False):
     b = Browser(chromium, width, height)
     try:
         target = b.send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -187,6 +207,11 @@ def check_page(chromium, html, screenshot=None, width=1400, height=3000):
         if "exceptionDetails" in res:
             raise AssertionError(f"check script failed: {res['exceptionDetails']}")
         info = json.loads(res["result"]["value"])
+        if events:
+            res = b.send("Runtime.evaluate", {"expression": EVENTS_JS, "returnByValue": True}, session=session)
+            if "exceptionDetails" in res:
+                raise AssertionError(f"events check script failed: {res['exceptionDetails']}")
+            info["ev"] = json.loads(res["result"]["value"])
         b.drain(0.5)
         if screenshot:
             shot = b.send("Page.captureScreenshot", {"format": "png"}, session=session)
@@ -247,6 +272,7 @@ def run(ctx):
                         "--out", str(html), "--samples", "500"], check=True)
         info = check_page(chromium, html, screenshot=shot if not ctx.corpora.is_dir() else None)
         print(f"articles report: {info}")
+        check_events_report(ctx, chromium, tmp)
         if ctx.corpora.is_dir():
             c = ctx.corpora
             html = pathlib.Path(tmp) / "spacy.html"
@@ -257,3 +283,32 @@ def run(ctx):
                             "--out", str(html), "--samples", "1000"], check=True)
             info = check_page(chromium, html, screenshot=shot)
             print(f"spaCy report: {info}; screenshot {shot}")
+
+
+def check_events_report(ctx, chromium, tmp):
+    """Two systems that predict events only (the bundled event predictions): the report has
+    the TI .. AC+ table and the event view, the entity table marks no F1 as best (the
+    systems predicted no entity: precision undefined, shown as -), and the event table marks
+    the best F1 of each metric."""
+    gold = ctx.root / "datasets/articles/gold.jsonl"
+    preds = ctx.root / "datasets/articles/predictions"
+    html = pathlib.Path(tmp) / "events.html"
+    subprocess.run([ctx.ieval, "report", "--gold", str(gold), "--pred", f"v1={preds / 'events_v1.jsonl'}",
+                    "--pred", f"v2={preds / 'events_v2.jsonl'}", "--out", str(html), "--samples", "200"], check=True)
+    info = check_page(chromium, html, events=True)
+    ev = info["ev"]
+    assert ev["events"] and ev["nav"], f"no events section: {ev}"
+    metrics = [r[1] for r in ev["rows"]]
+    assert metrics == ["TI", "TC", "AI", "AC", "AI+", "AC+"] * 2, f"event table rows: {metrics}"
+    # `ieval score` on the same inputs gives the same TC F1 (the table is the score report's).
+    score = json.loads(subprocess.run([ctx.ieval, "score", "--gold", str(gold), "--pred", f"v1={preds / 'events_v1.jsonl'}",
+                                       "--pred", f"v2={preds / 'events_v2.jsonl'}", "--format", "json"],
+                                      check=True, capture_output=True, text=True).stdout)
+    for sysrep, row in zip(score["systems"], [r for r in ev["rows"] if r[1] == "TC"]):
+        assert row[0] == sysrep["name"] and row[4] == f"{100 * sysrep['events']['TC']['micro']['f1']:.2f}", (row, sysrep["name"])
+    assert ev["boldInScores"] == 0, f"an F1 of systems without entity predictions is marked best: {ev}"
+    assert ev["noEntitiesNote"], ev
+    assert set(ev["precisions"]) == {"-"}, f"undefined precision shown as a number: {ev['precisions']}"
+    assert ev["boldInEvents"] >= 6, f"best F1 per event metric not marked: {ev}"
+    assert ev["eventViews"] == ev["views"] and ev["triggers"] > 0 and ev["arguments"] > 0, ev
+    print(f"events report: {ev['triggers']} triggers, {ev['arguments']} arguments marked in {ev['eventViews']} views")

@@ -1,0 +1,117 @@
+//! Progress on stderr for long commands (`score`, `compare`, `run`), drawn by indicatif.
+//!
+//! Shown only when stderr is a terminal and `--quiet` is not given, and only once the work
+//! has taken more than a second: short runs, pipes, files and CI logs see nothing. The
+//! line is cleared when the work ends, so what the command prints stays as it was.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Global;
+
+/// How long work runs before its progress is shown.
+const DELAY: Duration = Duration::from_secs(1);
+
+/// A progress line: a counter (`total` unknown) or a bar (`total` known).
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+/// True when progress may be drawn: stderr is a terminal and `--quiet` is not given.
+pub fn wanted(g: &Global) -> bool {
+    !g.quiet && std::io::stderr().is_terminal()
+}
+
+impl Progress {
+    /// A progress line that `prefix` names (`ieval score`), counting `unit`s.
+    pub fn new(g: &Global, prefix: &str, unit: &str, total: Option<u64>) -> Self {
+        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
+        let template = match total {
+            Some(_) => format!("{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{elapsed}} {{wide_msg}}"),
+            None => format!("{{spinner}} {{prefix}} {{pos}} {unit} {{elapsed}} {{wide_msg}}"),
+        };
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix(prefix.to_string());
+        if wanted(g) {
+            let b = bar.clone();
+            // Revealed after DELAY unless finished by then; the thread ends either way.
+            std::thread::spawn(move || {
+                std::thread::sleep(DELAY);
+                if !b.is_finished() {
+                    b.set_draw_target(ProgressDrawTarget::stderr());
+                    b.enable_steady_tick(Duration::from_millis(120));
+                }
+            });
+        }
+        Progress { bar }
+    }
+
+    pub fn inc(&self, n: u64) {
+        self.bar.inc(n);
+    }
+
+    pub fn set_length(&self, n: u64) {
+        self.bar.set_length(n);
+    }
+
+    pub fn set_message(&self, m: impl Into<String>) {
+        self.bar.set_message(m.into());
+    }
+
+    /// Stop and clear the line.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if !self.bar.is_finished() {
+            self.bar.finish_and_clear();
+        }
+    }
+}
+
+/// A detail sink that counts the documents scored on a [`Progress`] and passes everything
+/// on to `inner`.
+pub struct Counting<'a> {
+    pub inner: &'a mut dyn ieval::score::run::DetailSink,
+    pub progress: &'a Progress,
+    last: Option<u64>,
+}
+
+impl<'a> Counting<'a> {
+    pub fn new(inner: &'a mut dyn ieval::score::run::DetailSink, progress: &'a Progress) -> Self {
+        Counting { inner, progress, last: None }
+    }
+}
+
+impl ieval::score::run::DetailSink for Counting<'_> {
+    fn document(
+        &mut self,
+        item: &ieval::score::Item,
+        system: usize,
+        details: &ieval::score::run::DocDetails,
+    ) -> ieval::Result<()> {
+        self.inner.document(item, system, details)
+    }
+
+    fn counts(
+        &mut self,
+        index: u64,
+        doc_id: &str,
+        system: usize,
+        entities: &ieval::score::EntityCounts,
+        events: Option<&ieval::score::EventCounts>,
+    ) -> ieval::Result<()> {
+        if self.last != Some(index) {
+            self.last = Some(index);
+            self.progress.inc(1);
+        }
+        self.inner.counts(index, doc_id, system, entities, events)
+    }
+}
