@@ -22,7 +22,9 @@ use ieval::score::report::build;
 use ieval::score::shards;
 use ieval::{Error, Result};
 
-use super::score::{RenderOpts, emit};
+use std::collections::BTreeMap;
+
+use super::score::{RenderOpts, emit, empty_system_warnings};
 use super::{Global, Out, ReportFormat};
 
 #[derive(clap::Args)]
@@ -56,9 +58,11 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     if run.input_documents == 0 {
         return Err(Error::data("merge", "no documents: the gold input was empty"));
     }
-    let report = build(&run);
+    let mut report = build(&run);
+    // As `score` does: a system without a mention is a diagnostic and a warning.
+    let warnings = empty_system_warnings(&mut report, &BTreeMap::new());
     let ro = RenderOpts { format: args.format, labels: &args.labels, confusion: args.confusion };
-    emit(&report, &ro, None, args.output.as_deref(), &[])?;
+    emit(&report, &ro, None, args.output.as_deref(), &warnings)?;
     Ok(0)
 }
 

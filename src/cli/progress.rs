@@ -11,8 +11,15 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Global;
 
-/// How long work runs before its progress is shown.
-const DELAY: Duration = Duration::from_secs(1);
+/// How long work runs before its progress is shown: one second, or
+/// `IEVAL_PROGRESS_DELAY_MS` (the tests set 0, so that a terminal test does not depend on
+/// how fast the machine is).
+fn delay() -> Duration {
+    std::env::var("IEVAL_PROGRESS_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(1), Duration::from_millis)
+}
 
 /// A progress line: a counter (`total` unknown) or a bar (`total` known).
 pub struct Progress {
@@ -38,9 +45,10 @@ impl Progress {
         bar.set_prefix(prefix.to_string());
         if wanted(g) {
             let b = bar.clone();
-            // Revealed after DELAY unless finished by then; the thread ends either way.
+            let delay = delay();
+            // Revealed after the delay unless finished by then; the thread ends either way.
             std::thread::spawn(move || {
-                std::thread::sleep(DELAY);
+                std::thread::sleep(delay);
                 if !b.is_finished() {
                     b.set_draw_target(ProgressDrawTarget::stderr());
                     b.enable_steady_tick(Duration::from_millis(120));

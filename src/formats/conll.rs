@@ -839,7 +839,8 @@ impl ConllSource {
                 .unwrap_or_else(|| if k == 0 { "gold".to_string() } else { format!("pred{k}") });
             // Paths exactly as given. The anchor tools' chunkers read raw tags: the scheme is
             // not theirs to name.
-            let shown = if self.opts.policy.is_compat() { "raw tags".to_string() } else { scheme.name().to_lowercase() };
+            let shown =
+                if self.opts.policy.is_compat() { "raw tags".to_string() } else { scheme.name().to_lowercase() };
             let source = format!(
                 "conll:{} column {c} ({shown}, {})",
                 self.cutter.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(","),

@@ -140,22 +140,37 @@ fn per_label_columns_add_up_to_the_support() {
     std::fs::write(&conll, IOB1).expect("write");
     for mode in ["strict", "exact", "partial", "type"] {
         let csv = ok(&["score", "--gold", s(&conll), "--tag-cols", "1-", "--labels", mode, "--format", "csv"]);
-        let table: Vec<Vec<&str>> = csv
-            .split("\n\n")
-            .find(|t| t.lines().next().is_some_and(|h| h.starts_with("system,label,")))
-            .expect("a per-label table")
-            .lines()
-            .map(|l| l.split(',').collect())
-            .collect();
-        let col = |name: &str| {
-            table[0].iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name}: {:?}", table[0]))
-        };
-        let (cor, inc, par, mis, sup) = (col("COR"), col("INC"), col("PAR"), col("MIS"), col("support"));
+        // The tidy CSV: one header; a label's row has `label` set and `average` empty.
+        let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+        let head = &rows[0];
+        let col = |name: &str| head.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name}: {head:?}"));
+        let (metric, label, cor, inc, par, mis, sup) =
+            (col("metric"), col("label"), col("cor"), col("inc"), col("par"), col("mis"), col("possible"));
         let mut incs = 0;
-        for r in table[1..].iter().filter(|r| !r[1].starts_with('(')) {
+        let mut labels = 0;
+        for r in rows[1..].iter().filter(|r| r[metric] == mode && !r[label].is_empty()) {
             let n = |i: usize| r[i].parse::<u64>().expect("count");
             assert_eq!(n(cor) + n(inc) + n(par) + n(mis), n(sup), "{mode}: {r:?}");
             incs += n(inc) + n(par);
+            labels += 1;
+        }
+        assert!(labels > 0, "{mode}: no per-label rows:\n{csv}");
+        // The per-label table of the text output has the same columns.
+        let text = ok(&["score", "--gold", s(&conll), "--tag-cols", "1-", "--labels", mode]);
+        let mut lines = text.lines().skip_while(|l| !l.starts_with(&format!("per label, {mode} mode")));
+        let head: Vec<&str> = lines.nth(1).expect("a per-label table").split_whitespace().collect();
+        let at = |name: &str| head.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name}: {head:?}"));
+        let (c, i, p, m, sup) = (at("COR"), at("INC"), at("PAR"), at("MIS"), at("support"));
+        let rows: Vec<Vec<&str>> = lines
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|r| !r[1].starts_with('('))
+            .collect();
+        assert!(!rows.is_empty(), "{mode}: no label rows:\n{text}");
+        for r in rows {
+            let n = |k: usize| r[k].parse::<u64>().expect("count");
+            assert_eq!(n(c) + n(i) + n(p) + n(m), n(sup), "{mode}: {r:?}");
         }
         assert!(incs > 0, "{mode}: the fixture has an INC or PAR:\n{csv}");
     }
@@ -236,7 +251,11 @@ fn progress_on_a_terminal() {
     let on_tty = |quiet: &str| {
         let log = dir.path().join(format!("tty{}.log", quiet.len()));
         let cmd = format!("{bin} {quiet} score --gold {} --tag-cols 1- > /dev/null", conll.display());
-        let out = std::process::Command::new("script").args(["-qec", &cmd, s(&log)]).output().expect("script runs");
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, s(&log)])
+            .env("IEVAL_PROGRESS_DELAY_MS", "0")
+            .output()
+            .expect("script runs");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&std::fs::read(&log).expect("log")).into_owned()
     };
