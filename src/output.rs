@@ -287,6 +287,73 @@ pub fn catch_file_size_signal() {
     }
 }
 
+/// Refuse outputs that would overwrite an input, for every command that reads inputs and
+/// writes files (`score --output/--errors/--counts`, `convert --out`, `align --out/--report`,
+/// `report --out`, `merge -o`): an output clashes with an input when it is the same file
+/// (same device and inode, so hard links and symbolic links count; else the same resolved
+/// path), when it is a directory holding the input (a corpus output replaces its directory
+/// whole). Two outputs that are the same file clash too. (A file inside an input directory
+/// may be replaced: `align --corpus corpus --out corpus/gold.parquet` reads the corpus
+/// before it writes.) `-` (stdout, stdin) is never a file. The error names both paths.
+pub fn check_outputs(outputs: &[&Path], inputs: &[&Path]) -> Result<()> {
+    let stdio = Path::new("-");
+    let outs: Vec<&Path> = outputs.iter().copied().filter(|p| *p != stdio).collect();
+    for (k, out) in outs.iter().enumerate() {
+        for input in inputs.iter().filter(|p| **p != stdio) {
+            if let Some(why) = clash(out, input) {
+                return Err(Error::usage(format!(
+                    "{}: {why} {}: not overwriting an input (give another output path)",
+                    out.display(),
+                    input.display()
+                )));
+            }
+        }
+        if let Some(other) = outs[..k].iter().find(|o| same_file(o, out)) {
+            return Err(Error::usage(format!(
+                "{} and {} are the same file: give each output its own path",
+                other.display(),
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The absolute path `p` names, symbolic links resolved (of its directory only, when `p`
+/// does not exist yet); `None` when its directory does not exist either.
+fn resolved(p: &Path) -> Option<PathBuf> {
+    if let Ok(c) = fs::canonicalize(p) {
+        return Some(c);
+    }
+    let name = p.file_name()?;
+    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::canonicalize(dir).ok().map(|d| d.join(name))
+}
+
+/// True when `a` and `b` are the same file or directory.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (fs::metadata(a), fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    matches!((resolved(a), resolved(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Why writing `out` would damage `input` (`None`: it would not).
+fn clash(out: &Path, input: &Path) -> Option<&'static str> {
+    if same_file(out, input) {
+        return Some("is the input");
+    }
+    let (o, i) = (resolved(out)?, resolved(input)?);
+    if i.starts_with(&o) {
+        return Some("is a directory holding the input");
+    }
+    None
+}
+
 /// Write a whole file atomically.
 pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
     let mut f = AtomicFile::create(path)?;
@@ -375,6 +442,32 @@ mod tests {
         let d = AtomicDir::create(&root.path().join("f")).expect("create");
         assert!(d.commit().is_err());
         assert_eq!(fs::read_to_string(root.path().join("f")).expect("read"), "x");
+    }
+
+    #[test]
+    fn outputs_that_are_inputs_are_refused() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let (g, p, c) = (d.path().join("g.jsonl"), d.path().join("p.jsonl"), d.path().join("corpus"));
+        fs::write(&g, "g").expect("write");
+        fs::write(&p, "p").expect("write");
+        fs::create_dir(&c).expect("mkdir");
+        fs::write(c.join("documents.parquet"), "x").expect("write");
+        let ok = |outs: &[&Path], ins: &[&Path]| check_outputs(outs, ins).is_ok();
+        assert!(!ok(&[&g], &[&g, &p]), "the gold itself");
+        assert!(!ok(&[&d.path().join("./p.jsonl")], &[&g, &p]), "another spelling of an input");
+        assert!(!ok(&[d.path()], &[&g]), "a directory holding an input");
+        assert!(!ok(&[&d.path().join("o.json"), &d.path().join("o.json")], &[&g]), "one file, two outputs");
+        #[cfg(unix)]
+        {
+            let h = d.path().join("hard.jsonl");
+            fs::hard_link(&g, &h).expect("link");
+            assert!(!ok(&[&h], &[&g]), "a hard link of an input");
+            let l = d.path().join("sym.jsonl");
+            std::os::unix::fs::symlink(&p, &l).expect("symlink");
+            assert!(!ok(&[&l], &[&p]), "a symbolic link to an input");
+        }
+        assert!(ok(&[&d.path().join("new.json"), Path::new("-")], &[&g, &p, &c, Path::new("-")]));
+        assert!(ok(&[&c.join("scores.json")], &[&c]), "a new file beside a corpus");
     }
 
     #[test]

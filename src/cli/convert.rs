@@ -163,6 +163,12 @@ impl NewDirs {
 }
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
+    {
+        let preds: Vec<PathBuf> = args.pred.iter().map(|p| super::score::split_pred(p).1).collect();
+        let ins: Vec<&Path> =
+            args.inputs.iter().chain(&preds).map(PathBuf::as_path).chain(args.corpus.as_deref()).collect();
+        ieval::output::check_outputs(&[&args.out], &ins)?;
+    }
     let format = args.input.format_of(&args.inputs)?;
     let mut src = formats::open(format, &args.inputs, &args.input.read_options())?;
     if let (true, Some(corpus)) = (args.align, &args.corpus) {

@@ -144,3 +144,53 @@ fn counts_file_paths_that_leave_the_store_are_refused() {
         fails(&["merge", "--results", s(&results)], needle);
     }
 }
+
+/// Item 4: an output that is an input (`score --output` over the gold, `--errors` over the
+/// predictions, and the outputs of convert, align, report and merge) is refused before
+/// anything is written, and the input is intact.
+#[test]
+fn outputs_never_overwrite_inputs() {
+    let dir = tempdir();
+    let d = dir.path();
+    let g = d.join("g.jsonl");
+    let p = d.join("p.jsonl");
+    std::fs::copy(fixture("suite/gold.jsonl"), &g).expect("copy");
+    std::fs::copy(fixture("suite/pred.jsonl"), &p).expect("copy");
+    let (gs, ps) = (s(&g), s(&p));
+    let pred = format!("sys={ps}");
+    let counts = d.join("c.parquet");
+    ok(&["score", "--gold", gs, "--pred", &pred, "--shard", "0/1", "--counts", s(&counts)]);
+    let link = d.join("link.jsonl");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&g, &link).expect("symlink");
+    #[cfg(not(unix))]
+    std::fs::copy(&g, &link).expect("copy");
+    let before = |f: &Path| std::fs::read(f).expect("read");
+    let (g0, p0, c0) = (before(&g), before(&p), before(&counts));
+    let aligned = d.join("o.jsonl");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["score", "--gold", gs, "--pred", &pred, "--output", gs],
+        vec!["score", "--gold", gs, "--pred", &pred, "--errors", ps],
+        vec!["score", "--gold", gs, "--pred", &pred, "--counts", ps],
+        vec!["convert", gs, "--to", "jsonl", "--out", gs],
+        vec!["convert", gs, "--pred", &pred, "--to", "jsonl", "--out", ps],
+        vec!["align", "--corpus", gs, "--labels", ps, "--out", ps],
+        vec!["align", "--corpus", gs, "--labels", ps, "--out", s(&aligned), "--report", gs],
+        vec!["report", "--gold", gs, "--pred", &pred, "--out", ps],
+        vec!["merge", s(&counts), "-o", s(&counts)],
+    ];
+    for args in &cases {
+        fails(args, "not overwriting an input");
+    }
+    #[cfg(unix)]
+    fails(&["score", "--gold", gs, "--pred", &pred, "--output", s(&link)], "not overwriting an input");
+    // Two outputs on one file.
+    let o = d.join("o.json");
+    fails(&["score", "--gold", gs, "--pred", &pred, "--output", s(&o), "--errors", s(&o)], "same file");
+    // A corpus output that would replace the directory holding the input.
+    fails(&["convert", gs, "--out", s(d)], "not overwriting an input");
+    assert_eq!((before(&g), before(&p), before(&counts)), (g0, p0, c0), "inputs intact");
+    // What is not an input is written as before.
+    ok(&["score", "--gold", gs, "--pred", &pred, "--output", s(&o), "--format", "json"]);
+    assert!(before(&o).starts_with(b"{"));
+}
