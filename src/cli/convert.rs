@@ -26,7 +26,8 @@ Conversion streams: memory holds a few batches of documents, whatever the corpus
 Outputs are written to a temporary file (a corpus: a temporary directory beside it, .NAME.
 XXXXXX.tmp) and renamed into place, so a failed or killed run leaves no partial output
 and never damages an earlier one: --out holds the old corpus or the new one, whole. An
-existing --out directory must be a corpus (it is replaced as a whole) or empty.
+existing --out directory must be empty or provably an ieval corpus (every file in it
+an ieval table; it is replaced as a whole): anything else is refused.
 
 Input formats (--from, guessed when absent): parquet (a corpus directory), conll, jsonl
 (ieval), brat (.txt + .ann pairs; a directory is searched recursively), prodigy and doccano
@@ -59,7 +60,7 @@ use std::path::{Path, PathBuf};
 
 use ieval::formats::conll::ConllWriter;
 use ieval::formats::jsonl::JsonlWriter;
-use ieval::formats::parquet::{CorpusWriter, PartitionBy, PartitionedWriter, is_corpus_dir};
+use ieval::formats::parquet::{CorpusWriter, PartitionBy, PartitionedWriter};
 use ieval::formats::{self, Diagnostics, ShardFilter, Source};
 use ieval::output::{AtomicDir, AtomicFile};
 use ieval::report::TableFormat;
@@ -215,14 +216,8 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     if args.partition_by.is_some() && to != OutFormat::Parquet {
         return Err(Error::usage("--partition-by writes a corpus directory: leave out --to, or give --to parquet"));
     }
-    if to == OutFormat::Parquet && args.out.exists() {
-        let empty = std::fs::read_dir(&args.out).map(|mut d| d.next().is_none()).unwrap_or(false);
-        if !args.out.is_dir() || !(empty || is_corpus_dir(&args.out)) {
-            return Err(Error::usage(format!(
-                "{} exists and is not an ieval corpus directory: not replacing it (give a new --out)",
-                args.out.display()
-            )));
-        }
+    if to == OutFormat::Parquet {
+        ieval::formats::parquet::layout::check_replaceable(&args.out)?;
     }
     let new_dirs = NewDirs::before(&[args.out.parent().map(Path::to_path_buf).unwrap_or_default()]);
     let r = convert(&args, format, src, to);

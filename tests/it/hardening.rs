@@ -194,3 +194,45 @@ fn outputs_never_overwrite_inputs() {
     ok(&["score", "--gold", gs, "--pred", &pred, "--output", s(&o), "--format", "json"]);
     assert!(before(&o).starts_with(b"{"));
 }
+
+/// Item 3: `convert --out DIR` replaced any directory holding a file named
+/// `documents.parquet` or `_ieval.json`, whatever else it held. Only a provable ieval corpus
+/// (tables with ieval's metadata, nothing foreign) is replaced.
+#[test]
+fn convert_replaces_only_provable_corpora() {
+    let dir = tempdir();
+    let d = dir.path();
+    let g = fixture("suite/gold.jsonl");
+    let corpus = d.join("corpus");
+    ok(&["convert", s(&g), "--out", s(&corpus)]);
+    // A real corpus is replaced, by either layout, and back.
+    ok(&["convert", s(&g), "--out", s(&corpus), "--partition-by", "split"]);
+    ok(&["convert", s(&g), "--out", s(&corpus)]);
+    let real = std::fs::read(corpus.join("documents.parquet")).expect("read");
+    // A thesis directory with a real documents.parquet copied into it, and one with a file
+    // merely named so, and a directory with a stray _ieval.json.
+    let cases: [(&str, &[(&str, &[u8])]); 4] = [
+        ("thesis", &[("documents.parquet", &real), ("chapter1.tex", b"\\chapter{One}"), (".git/HEAD", b"ref")]),
+        ("named", &[("documents.parquet", b"not parquet")]),
+        ("manifest", &[("_ieval.json", b"{\"anything\": 1}"), ("notes.txt", b"mine")]),
+        ("hidden", &[("documents.parquet", &real), (".env", b"SECRET=1")]),
+    ];
+    for (name, files) in cases {
+        let out = d.join(name);
+        for (f, bytes) in files {
+            let p = out.join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, bytes).expect("write");
+        }
+        let before = tree(&out);
+        for extra in [&[][..], &["--partition-by", "split"][..]] {
+            let mut a = vec!["convert", s(&g), "--out", s(&out)];
+            a.extend(extra);
+            fails(&a, "not replacing it");
+        }
+        assert_eq!(tree(&out), before, "{name}: untouched");
+        for (f, bytes) in files {
+            assert_eq!(std::fs::read(out.join(f)).expect("read"), *bytes, "{name}/{f}");
+        }
+    }
+}

@@ -145,6 +145,87 @@ pub fn is_corpus_dir(dir: &Path) -> bool {
     dir.join("documents.parquet").is_file() || dir.join(MANIFEST).is_file() || dir.join("documents").is_dir()
 }
 
+/// Check that a corpus output may replace `dir` as a whole (`convert --out DIR`): `dir`
+/// does not exist, is empty, or is provably an ieval corpus of either layout. Provably:
+/// every file in it is a Parquet file whose key/value metadata says it is an ieval table
+/// (`ieval:table` = `documents` or `annotations`), or the `_ieval.json` of a partitioned
+/// corpus (that parses as one), or an ieval temporary (`.NAME.PID.XXXXXX.tmp`); no symbolic
+/// links; and it has the documents table. Anything else (a `.git/`, a `chapter1.tex` beside a
+/// `documents.parquet`) is an error naming the first foreign entry: nothing is replaced.
+pub fn check_replaceable(dir: &Path) -> Result<()> {
+    let md = match std::fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let refuse = |what: String| {
+        Err(Error::usage(format!(
+            "{}: {what}: not replacing it with a corpus (give a new --out, or remove it first)",
+            dir.display()
+        )))
+    };
+    if !md.is_dir() {
+        return refuse("exists and is not a directory".into());
+    }
+    fn foreign(root: &Path, dir: &Path) -> Result<Option<(PathBuf, &'static str)>> {
+        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .collect::<std::io::Result<_>>()
+            .map_err(|e| Error::io(dir, e))?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for e in entries {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            let t = e.file_type().map_err(|err| Error::io(&p, err))?;
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                continue; // a temporary of an ieval writer, swept with the directory
+            }
+            if t.is_symlink() {
+                return Ok(Some((p, "is a symbolic link")));
+            }
+            if t.is_dir() {
+                if let Some(f) = foreign(root, &p)? {
+                    return Ok(Some(f));
+                }
+            } else if !t.is_file() {
+                return Ok(Some((p, "is not a regular file")));
+            } else if dir == root && name == MANIFEST {
+                let ok = std::fs::read_to_string(&p)
+                    .ok()
+                    .is_some_and(|t| serde_json::from_str::<DatasetManifest>(&t).is_ok());
+                if !ok {
+                    return Ok(Some((p, "is not the description of an ieval corpus")));
+                }
+            } else if name.ends_with(".parquet") {
+                let table = std::fs::File::open(&p)
+                    .ok()
+                    .and_then(|f| parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).ok())
+                    .and_then(|b| {
+                        super::key_values::<std::collections::HashMap<String, String>>(b.metadata())
+                            .remove("ieval:table")
+                    });
+                if !matches!(table.as_deref(), Some("documents" | "annotations")) {
+                    return Ok(Some((p, "is not a table written by ieval (no ieval:table metadata)")));
+                }
+            } else {
+                return Ok(Some((p, "is not a file of an ieval corpus")));
+            }
+        }
+        Ok(None)
+    }
+    let empty = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_none();
+    if empty {
+        return Ok(());
+    }
+    if let Some((p, why)) = foreign(dir, dir)? {
+        return refuse(format!("{} {why}", p.display()));
+    }
+    if !is_corpus_dir(dir) {
+        return refuse("exists and is not an ieval corpus directory".into());
+    }
+    Ok(())
+}
+
 /// True for a partitioned corpus.
 pub fn is_partitioned(dir: &Path) -> bool {
     !dir.join("documents.parquet").is_file() && (dir.join(MANIFEST).is_file() || dir.join("documents").is_dir())
