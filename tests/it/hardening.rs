@@ -236,3 +236,46 @@ fn convert_replaces_only_provable_corpora() {
         }
     }
 }
+
+/// Item 2: a document whose partition value is literally `__HIVE_DEFAULT_PARTITION__`
+/// shared the null partition's directory, and one part file overwrote the other.
+#[test]
+fn a_value_spelled_like_the_null_partition_keeps_its_documents() {
+    let dir = tempdir();
+    let d = dir.path();
+    let input = d.join("in.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            "{\"doc_id\": \"a\", \"text\": \"Alpha.\", \"split\": \"__HIVE_DEFAULT_PARTITION__\"}\n",
+            "{\"doc_id\": \"b\", \"text\": \"Beta.\"}\n",
+            "{\"doc_id\": \"c\", \"text\": \"Gamma.\", \"split\": \"train\"}\n",
+        ),
+    )
+    .expect("write");
+    let corpus = d.join("corpus");
+    let out = ok(&["convert", s(&input), "--out", s(&corpus), "--partition-by", "split"]);
+    assert!(out.contains("converted 3 documents"), "{out}");
+    let back = d.join("back.jsonl");
+    ok(&["convert", s(&corpus), "--to", "jsonl", "--out", s(&back)]);
+    let mut docs: Vec<(String, Option<String>)> = std::fs::read_to_string(&back)
+        .expect("read")
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("json");
+            (v["doc_id"].as_str().expect("id").to_string(), v["split"].as_str().map(str::to_string))
+        })
+        .collect();
+    docs.sort();
+    assert_eq!(
+        docs,
+        vec![
+            ("a".to_string(), Some("__HIVE_DEFAULT_PARTITION__".to_string())),
+            ("b".to_string(), None),
+            ("c".to_string(), Some("train".to_string())),
+        ],
+        "every document comes back, with its value"
+    );
+    let parts = tree(&corpus.join("documents"));
+    assert_eq!(parts.iter().filter(|p| p.ends_with(".parquet")).count(), 3, "{parts:?}");
+}

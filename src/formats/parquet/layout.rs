@@ -22,7 +22,8 @@
 //! column (with the value of their directory): a reader that prefers the file's column and
 //! one that takes the directory's value agree. A document without the value (no split, no
 //! source, no date) goes to the partition `KEY=__HIVE_DEFAULT_PARTITION__`, which Hive,
-//! Spark and pyarrow read as null. Other values are written with percent-encoding of every
+//! Spark and pyarrow read as null (a value that is literally `__HIVE_DEFAULT_PARTITION__`
+//! is written `%5F_HIVE_DEFAULT_PARTITION__`, so the two never share a directory). Other values are written with percent-encoding of every
 //! byte outside `A-Z a-z 0-9 - _ .` (`Reuters/AP` -> `Reuters%2FAP`), as Hive does.
 //!
 //! Within a partition, documents keep their input order and the annotation tables have a row
@@ -105,6 +106,10 @@ pub fn encode_value(v: Option<&str>) -> String {
     // `.` and `..` are not directory names of their own.
     if out.chars().all(|c| c == '.') {
         out = out.replace('.', "%2E");
+    }
+    // The value that is spelled like the null partition must not share its directory.
+    if out == NULL_PARTITION {
+        out = format!("%5F{}", &out[1..]);
     }
     out
 }
@@ -374,6 +379,23 @@ impl PartitionedWriter {
     fn part(&mut self, value: Option<String>) -> Result<&mut Part> {
         if !self.parts.contains_key(&value) {
             let seg = format!("{}={}", self.by.key(), encode_value(value.as_deref()));
+            // A partition's directory is new: two values never write one part file (the
+            // encoding is one-to-one, but a case-insensitive file system folds `A` and `a`).
+            let pdir = self.dir.join("documents").join(&seg);
+            if let Err(e) = std::fs::create_dir(&pdir) {
+                return Err(if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::data(
+                        pdir.display().to_string(),
+                        format!(
+                            "the {} value {:?} maps to a partition directory another value already has (a case-insensitive file system?): not overwriting it",
+                            self.by.key(),
+                            value.as_deref().unwrap_or("null")
+                        ),
+                    )
+                } else {
+                    Error::io(&pdir, e)
+                });
+            }
             let file = |table: &str| self.dir.join(table).join(&seg).join("part-00000.parquet");
             let docs = DocumentsWriter::create(&file("documents"), &self.provenance)?;
             let sets = self
@@ -443,7 +465,7 @@ mod tests {
 
     #[test]
     fn values_round_trip() {
-        for v in ["train", "Reuters/AP", "2024-01", "a b", "ünï", "..", "x%y", "__x"] {
+        for v in ["train", "Reuters/AP", "2024-01", "a b", "ünï", "..", "x%y", "__x", NULL_PARTITION] {
             let e = encode_value(Some(v));
             assert!(e.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.%".contains(&b)), "{e}");
             assert!(e != "." && e != "..", "{e}");
@@ -451,7 +473,23 @@ mod tests {
         }
         assert_eq!(encode_value(Some("Reuters/AP")), "Reuters%2FAP");
         assert_eq!(encode_value(None), NULL_PARTITION);
+        assert_ne!(encode_value(Some(NULL_PARTITION)), NULL_PARTITION, "the literal value is not null");
         assert_eq!(decode_value(NULL_PARTITION), None);
+    }
+
+    #[test]
+    fn two_values_never_share_a_part_file() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let mut w = PartitionedWriter::create(d.path(), &[], "test", PartitionBy::Split).expect("create");
+        let mut doc = Document::new("a", "text");
+        doc.meta.split = Some("train".into());
+        w.write(&doc, &[]).expect("first value");
+        // What a case-insensitive file system does to `Train` after `train`: the directory
+        // is there already. The writer refuses instead of overwriting the part file.
+        std::fs::create_dir(d.path().join("documents/split=Train")).expect("mkdir");
+        doc.meta.split = Some("Train".into());
+        let e = w.write(&doc, &[]).expect_err("collision");
+        assert!(e.to_string().contains("another value already has"), "{e}");
     }
 
     #[test]
