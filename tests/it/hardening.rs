@@ -279,3 +279,70 @@ fn a_value_spelled_like_the_null_partition_keeps_its_documents() {
     let parts = tree(&corpus.join("documents"));
     assert_eq!(parts.iter().filter(|p| p.ends_with(".parquet")).count(), 3, "{parts:?}");
 }
+
+/// Run `ieval` with a watchdog: killed after `secs` (then the test fails).
+fn run_within(args: &[&str], secs: u64) -> std::process::Output {
+    let child = ieval()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ieval starts");
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(o) => o.expect("output"),
+        Err(_) => {
+            let _ = std::process::Command::new("kill").args(["-KILL", &id.to_string()]).status();
+            panic!("ieval {args:?} did not finish within {secs} s");
+        }
+    }
+}
+
+/// Item 12: hashing suite inputs read `/dev/urandom` or a FIFO forever. They are refused,
+/// naming the path, and the rest of the suite runs.
+#[cfg(unix)]
+#[test]
+fn suite_inputs_that_are_not_regular_files_are_refused() {
+    let dir = tempdir();
+    let d = dir.path();
+    std::fs::copy(fixture("suite/gold.jsonl"), d.join("gold.jsonl")).expect("copy");
+    let fifo = d.join("fifo.jsonl");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let suite = d.join("s.toml");
+    std::fs::write(
+        &suite,
+        r#"
+[[dataset]]
+name = "good"
+path = "gold.jsonl"
+[[dataset]]
+name = "pipe"
+path = "fifo.jsonl"
+[[system]]
+name = "noise"
+predictions = "/dev/urandom"
+[[system]]
+name = "cmd"
+command = ["cat"]
+inputs = ["fifo.jsonl"]
+"#,
+    )
+    .expect("write suite");
+    let results = d.join("results");
+    let out = run_within(&["run", s(&suite), "--results", s(&results), "--format", "json"], 60);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("summary");
+    let units = v["units"].as_array().expect("units");
+    assert_eq!(units.len(), 4);
+    for u in units {
+        assert_eq!(u["status"], "error", "{u}");
+        let m = u["message"].as_str().expect("message");
+        assert!(m.contains("not a regular file"), "{m}");
+        assert!(m.contains("/dev/urandom") || m.contains("fifo.jsonl"), "names the path: {m}");
+    }
+}
