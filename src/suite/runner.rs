@@ -731,6 +731,10 @@ fn run_jobs(
     workers: usize,
     obs: &dyn Observer,
 ) -> Vec<command::Outcome> {
+    if !jobs.is_empty() {
+        // SIGTERM or SIGINT now must not leave the commands' process groups running.
+        command::guard_signals();
+    }
     let workers = if workers == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { workers };
     let workers = workers.clamp(1, jobs.len().max(1));
     let next = Mutex::new(0usize);

@@ -346,3 +346,100 @@ inputs = ["fifo.jsonl"]
         assert!(m.contains("/dev/urandom") || m.contains("fifo.jsonl"), "names the path: {m}");
     }
 }
+
+/// Processes (not zombies) of process group `pgid`, from /proc.
+#[cfg(target_os = "linux")]
+fn group_members(pgid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { continue };
+        // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ')'.
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else { continue };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        if f.len() > 2 && f[0] != "Z" && f[2] == pgid.to_string() {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// A suite whose command leaves a background child that writes `marker` a second later.
+#[cfg(target_os = "linux")]
+fn background_suite(d: &Path, script: &str) -> PathBuf {
+    std::fs::copy(fixture("suite/gold.jsonl"), d.join("gold.jsonl")).expect("copy");
+    std::fs::copy(fixture("suite/pred.jsonl"), d.join("pred.jsonl")).expect("copy");
+    let suite = d.join("s.toml");
+    std::fs::write(
+        &suite,
+        format!(
+            "[[dataset]]\nname = \"news\"\npath = \"gold.jsonl\"\n[[system]]\nname = \"bg\"\ncommand = [\"sh\", \"-c\", {}, \"sh\", \"{{output}}\"]\n",
+            serde_json::to_string(script).expect("json string")
+        ),
+    )
+    .expect("write suite");
+    suite
+}
+
+/// Item 9: background children of a finished command outlived the run (and wrote later).
+#[cfg(target_os = "linux")]
+#[test]
+fn background_children_of_commands_do_not_outlive_them() {
+    let dir = tempdir();
+    let d = dir.path();
+    let suite = background_suite(d, "echo $$ > pgid; (sleep 1; echo late > marker) & cp pred.jsonl \"$1\"");
+    let v: Value = serde_json::from_str(&ok(&["run", s(&suite), "--results", s(&d.join("r")), "--format", "json"]))
+        .expect("summary");
+    assert_eq!(v["units"][0]["status"], "ok", "{v}");
+    let pgid: u32 = std::fs::read_to_string(d.join("pgid")).expect("pgid").trim().parse().expect("pid");
+    assert_eq!(group_members(pgid), Vec::<u32>::new(), "nothing of the command's group is left");
+    std::thread::sleep(std::time::Duration::from_millis(1800));
+    assert!(!d.join("marker").exists(), "the background child was killed with its command");
+}
+
+/// Item 9: SIGTERM (and SIGINT) to `ieval run` left the commands' process groups running.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signal_to_run_kills_the_commands_process_groups() {
+    for sig in ["TERM", "INT"] {
+        let dir = tempdir();
+        let d = dir.path();
+        let suite = background_suite(d, "(sleep 2; echo late > marker) & echo $$ > pgid; sleep 30");
+        let mut child = ieval()
+            .args(["run", s(&suite), "--results", s(&d.join("r"))])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("ieval starts");
+        let start = std::time::Instant::now();
+        let pgid: u32 = loop {
+            if let Some(p) = std::fs::read_to_string(d.join("pgid")).ok().and_then(|t| t.trim().parse().ok()) {
+                break p;
+            }
+            assert!(start.elapsed().as_secs() < 20, "the command did not start");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(!group_members(pgid).is_empty(), "the command runs");
+        let st = std::process::Command::new("kill").args([&format!("-{sig}"), &child.id().to_string()]).status();
+        assert!(st.expect("kill").success());
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break s;
+            }
+            assert!(start.elapsed().as_secs() < 30, "ieval did not stop on SIG{sig}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        {
+            use std::os::unix::process::ExitStatusExt;
+            let want = if sig == "TERM" { 15 } else { 2 };
+            assert_eq!(status.signal(), Some(want), "ieval ends as SIG{sig} ends a process: {status:?}");
+        }
+        let t = std::time::Instant::now();
+        while !group_members(pgid).is_empty() && t.elapsed().as_secs() < 5 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(group_members(pgid), Vec::<u32>::new(), "SIG{sig}: the command's group is gone");
+        std::thread::sleep(std::time::Duration::from_millis(2500));
+        assert!(!d.join("marker").exists(), "SIG{sig}: nothing of the group wrote after ieval stopped");
+    }
+}
