@@ -8,7 +8,8 @@
 //! new one (or nothing, when there was no previous output). A process killed while writing
 //! may leave its temporary file or directory behind: its name starts with a dot and ends in
 //! `.tmp` (`.NAME.PID.XXXXXX.tmp`), no reader of ieval's looks at hidden files, and the next
-//! write of the same output removes it (once process PID is gone). A write that
+//! write of the same output removes it (once process PID is gone), as does the next
+//! `ieval run` on a results store ([`sweep_stale_tree`]). A write that
 //! fails (disk full, read-only directory, `ulimit -f`) is an error naming the output, and
 //! the temporary is removed.
 
@@ -203,37 +204,69 @@ pub fn untemp_text(text: &str) -> String {
 /// alive when `/proc/PID` exists); elsewhere nothing is removed. Best effort: errors are
 /// ignored.
 fn sweep_stale(dir: &Path, name: &str) {
+    sweep_dir(dir, Some(name), &|_| None, false);
+}
+
+/// A temporary's name, `.NAME.PID.XXXXXX.tmp` or `.NAME.PID.old.tmp`: (NAME, PID, old).
+fn parse_temp(f: &str) -> Option<(&str, u32, bool)> {
+    let body = f.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (rest, last) = body.rsplit_once('.')?;
+    let (name, pid) = rest.rsplit_once('.')?;
+    Some((name, pid.parse().ok()?, last == "old"))
+}
+
+/// True when `pid` is another process that is gone (Linux: no `/proc/PID`).
+fn dead(pid: u32) -> bool {
+    pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Sweep `dir` of dead writers' temporaries (of the output `only`, or of any output), and
+/// of the entries `other` recognises (returning the pid that made them); recursively when
+/// `deep`, not through symbolic links.
+fn sweep_dir(dir: &Path, only: Option<&str>, other: &dyn Fn(&str) -> Option<u32>, deep: bool) {
     if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
         return;
     }
     let Ok(entries) = fs::read_dir(dir) else { return };
-    let prefix = format!(".{name}.");
     for e in entries.flatten() {
         let file = e.file_name();
         let Some(f) = file.to_str() else { continue };
-        let Some(rest) = f.strip_prefix(&prefix) else { continue };
-        if !rest.ends_with(".tmp") {
-            continue;
-        }
-        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
-        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
-            continue;
-        }
         let p = e.path();
-        if rest.ends_with(".old.tmp") {
-            // The previous directory, renamed aside by a writer that died before putting
-            // the new one in place: it is the output, so it goes back.
-            let target = dir.join(name);
-            if fs::symlink_metadata(&target).is_err() {
-                let _ = fs::rename(&p, &target);
-                continue;
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        let stale = match parse_temp(f) {
+            Some((name, pid, old)) if only.is_none_or(|n| n == name) => {
+                if !dead(pid) {
+                    continue;
+                }
+                if old {
+                    // The previous directory, renamed aside by a writer that died before
+                    // putting the new one in place: it is the output, so it goes back.
+                    let target = dir.join(name);
+                    if fs::symlink_metadata(&target).is_err() {
+                        let _ = fs::rename(&p, &target);
+                        continue;
+                    }
+                }
+                true
             }
-        }
-        let _ = match e.file_type() {
-            Ok(t) if t.is_dir() => fs::remove_dir_all(&p),
-            _ => fs::remove_file(&p),
+            Some(_) => continue,
+            None => other(f).is_some_and(dead),
         };
+        if stale {
+            let _ = if is_dir { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+        } else if deep && is_dir {
+            sweep_dir(&p, only, other, deep);
+        }
     }
+}
+
+/// Remove, everywhere under `root`, the temporaries left by writers that are gone (a run
+/// killed with `kill -9` leaves them where no later write of the same output comes, e.g. in
+/// a results store whose units are reused), and the entries `other` recognises as another
+/// kind of temporary, returning the pid of the process that made it. Temporaries of live
+/// processes stay. Linux only; best effort.
+pub fn sweep_stale_tree(root: &Path, other: &dyn Fn(&str) -> Option<u32>) {
+    sweep_dir(root, None, other, true);
 }
 
 /// Move `tmp` to `target`, replacing a directory there.
@@ -409,6 +442,32 @@ mod tests {
         assert_eq!(fs::read_to_string(root.path().join("corpus/documents.parquet")).expect("read"), "old");
         drop(d);
         assert!(!aside.exists());
+    }
+
+    #[test]
+    fn stale_temporaries_are_swept_from_a_whole_tree() {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let root = tempfile::tempdir().expect("tempdir");
+        let dead = u32::MAX;
+        let deep = root.path().join("counts/dataset=d/system=s");
+        fs::create_dir_all(&deep).expect("mkdir");
+        let stale = deep.join(format!(".abc.parquet.{dead}.Xy12Z9.tmp"));
+        fs::write(&stale, "partial").expect("write");
+        let live = deep.join(format!(".abc.parquet.{}.Xy12Z9.tmp", std::process::id()));
+        fs::write(&live, "in progress").expect("write");
+        let attempt = root.path().join(format!("work/.attempt-{dead}-1-0"));
+        fs::create_dir_all(&attempt).expect("mkdir");
+        let kept = root.path().join("work/.other");
+        fs::write(&kept, "x").expect("write");
+        let other = |f: &str| f.strip_prefix(".attempt-")?.split('-').next()?.parse().ok();
+        sweep_stale_tree(root.path(), &other);
+        assert!(!stale.exists() && !attempt.exists(), "dead writers' temporaries go");
+        assert!(live.exists() && kept.exists(), "a live writer's temporary and other files stay");
+        assert_eq!(parse_temp(".a.b.12.old.tmp"), Some(("a.b", 12, true)));
+        assert_eq!(parse_temp(".a.12.Q1w2e3.tmp"), Some(("a", 12, false)));
+        assert_eq!(parse_temp(".a.tmp"), None);
     }
 
     #[test]

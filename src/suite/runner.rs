@@ -378,6 +378,9 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
         None => Store::new(&opts.results),
     };
     std::fs::create_dir_all(store.root()).map_err(|e| Error::io(store.root(), e))?;
+    // What killed runs left (a half-written counts file of a unit later runs reuse, a
+    // command's attempt directory) goes now; what live runs are writing stays.
+    crate::output::sweep_stale_tree(&opts.results, &|name| attempt_pid(name));
 
     let mut datasets: Vec<DatasetState> = suite
         .datasets
@@ -667,6 +670,11 @@ fn attempt_name() -> String {
     static N: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     format!(".attempt-{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The pid in an attempt directory's name (see [`attempt_name`]).
+fn attempt_pid(name: &str) -> Option<u32> {
+    name.strip_prefix(".attempt-")?.split('-').next()?.parse().ok()
 }
 
 /// After a command: move its output and logs from the attempt directory into place (a

@@ -443,3 +443,42 @@ fn a_signal_to_run_kills_the_commands_process_groups() {
         assert!(!d.join("marker").exists(), "SIG{sig}: nothing of the group wrote after ieval stopped");
     }
 }
+
+/// Item 17: a run killed while writing leaves a `.tmp`; later runs that reuse the unit never
+/// wrote that output again, so it stayed for ever. The next run sweeps the store of dead
+/// writers' temporaries (a live writer's stay).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_next_run_sweeps_temporaries_of_killed_runs() {
+    let dir = tempdir();
+    let d = dir.path();
+    let suite = small_suite(d);
+    let results = d.join("results");
+    ok(&["run", s(&suite), "--results", s(&results)]);
+    let counts_dir = results.join("counts/dataset=news/system=file");
+    let unit = std::fs::read_dir(&counts_dir).expect("ls").next().expect("a unit").expect("entry").file_name();
+    let unit = unit.to_string_lossy();
+    let dead = u32::MAX; // above any pid_max: a process that is gone
+    let stale = [
+        counts_dir.join(format!(".{unit}.{dead}.aB3dE9.tmp")),
+        results.join(format!("runs/.{}.json.{dead}.Zz9Yy8.tmp", unit.trim_end_matches(".parquet"))),
+        results.join(format!("work/dataset=news/.attempt-{dead}-17-0")),
+    ];
+    for p in &stale {
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        if p.to_string_lossy().contains(".attempt-") {
+            std::fs::create_dir_all(p.join("sub")).expect("mkdir");
+        } else {
+            std::fs::write(p, "partial").expect("write");
+        }
+    }
+    let live = counts_dir.join(format!(".{unit}.{}.aB3dE9.tmp", std::process::id()));
+    std::fs::write(&live, "being written").expect("write");
+    let v: Value =
+        serde_json::from_str(&ok(&["run", s(&suite), "--results", s(&results), "--format", "json"])).expect("json");
+    assert_eq!(v["units"][0]["reused"], true, "the unit is reused: its output is not written again");
+    for p in &stale {
+        assert!(!p.exists(), "{} is swept", p.display());
+    }
+    assert!(live.exists(), "a live writer's temporary stays");
+}
