@@ -29,10 +29,11 @@
 //! Within a partition, documents keep their input order and the annotation tables have a row
 //! per document in that same order, so that reading is a lockstep stream: ieval reads
 //! the partitions in the order of their directory names, each table's files in the same
-//! order. Partition files are opened lazily and held in memory only up to a budget
-//! ([`MEMORY_BUDGET`]), after which the largest is written out as a row group.
+//! order. Partition files are opened lazily, at most [`MAX_OPEN`] partitions at once, and
+//! held in memory only up to a budget ([`MEMORY_BUDGET`]), after which the largest is
+//! written out as a row group.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -317,11 +318,10 @@ impl CorpusFiles {
     }
 }
 
-/// One partition's files while they are written.
+/// One partition's files while they are written (an open chunk).
 struct Part {
     docs: DocumentsWriter,
     sets: Vec<AnnotationsWriter>,
-    documents: u64,
 }
 
 impl Part {
@@ -335,6 +335,38 @@ impl Part {
         }
         Ok(())
     }
+    fn finish(self) -> Result<()> {
+        for s in self.sets {
+            s.finish()?;
+        }
+        self.docs.finish()
+    }
+}
+
+/// What is known of a partition, open or not.
+struct PartState {
+    /// `KEY=VALUE`, the partition's directory in every table.
+    seg: String,
+    /// Chunks written or being written (see [`MAX_OPEN`]).
+    chunks: u32,
+    documents: u64,
+    /// When it last took a document (for closing the least recently used).
+    last_use: u64,
+}
+
+/// Partitions whose files are open at once. Each open partition holds a writer per table
+/// (column buffers, encoders): memory grows with their number, not with the corpus. When a
+/// document goes to a partition that is not open and `MAX_OPEN` are, the least recently
+/// used one is closed; a closed partition that takes documents again writes them to a new
+/// hidden chunk file, and [`PartitionedWriter::finish`] rewrites a partition of several
+/// chunks as its one part file, one partition at a time. The corpus is the same whatever
+/// the order of the input: one `part-00000.parquet` per partition and table, documents in
+/// input order.
+pub const MAX_OPEN: usize = 64;
+
+/// The file of a partition's chunk `k`: the first is the part file itself.
+fn chunk_name(k: u32) -> String {
+    if k == 0 { "part-00000.parquet".to_string() } else { format!(".chunk-{k:06}.parquet") }
 }
 
 /// Writes a partitioned corpus into `dir` (a fresh directory: see
@@ -344,7 +376,10 @@ pub struct PartitionedWriter {
     by: PartitionBy,
     sets: Vec<SetMeta>,
     provenance: String,
-    parts: BTreeMap<Option<String>, Part>,
+    parts: BTreeMap<Option<String>, PartState>,
+    open: HashMap<Option<String>, Part>,
+    max_open: usize,
+    clock: u64,
     writes: u64,
 }
 
@@ -372,11 +407,35 @@ impl PartitionedWriter {
             sets: sets.to_vec(),
             provenance: provenance.to_string(),
             parts: BTreeMap::new(),
+            open: HashMap::new(),
+            max_open: MAX_OPEN,
+            clock: 0,
             writes: 0,
         })
     }
 
+    /// At most `n` (at least 1) partitions open at once instead of [`MAX_OPEN`].
+    pub fn with_max_open(mut self, n: usize) -> Self {
+        self.max_open = n.max(1);
+        self
+    }
+
+    /// The tables' directories: `documents`, then each set's.
+    fn tables(&self) -> Vec<String> {
+        std::iter::once("documents".to_string()).chain(self.sets.iter().map(set_dir)).collect()
+    }
+
+    fn open_chunk(&self, seg: &str, k: u32) -> Result<Part> {
+        let file = |table: &str| self.dir.join(table).join(seg).join(chunk_name(k));
+        let docs = DocumentsWriter::create(&file("documents"), &self.provenance)?;
+        let sets =
+            self.sets.iter().map(|s| AnnotationsWriter::create(&file(&set_dir(s)), s)).collect::<Result<Vec<_>>>()?;
+        Ok(Part { docs, sets })
+    }
+
     fn part(&mut self, value: Option<String>) -> Result<&mut Part> {
+        self.clock += 1;
+        let clock = self.clock;
         if !self.parts.contains_key(&value) {
             let seg = format!("{}={}", self.by.key(), encode_value(value.as_deref()));
             // A partition's directory is new: two values never write one part file (the
@@ -396,16 +455,35 @@ impl PartitionedWriter {
                     Error::io(&pdir, e)
                 });
             }
-            let file = |table: &str| self.dir.join(table).join(&seg).join("part-00000.parquet");
-            let docs = DocumentsWriter::create(&file("documents"), &self.provenance)?;
-            let sets = self
-                .sets
-                .iter()
-                .map(|s| AnnotationsWriter::create(&file(&set_dir(s)), s))
-                .collect::<Result<Vec<_>>>()?;
-            self.parts.insert(value.clone(), Part { docs, sets, documents: 0 });
+            self.parts.insert(value.clone(), PartState { seg, chunks: 0, documents: 0, last_use: clock });
         }
-        self.parts.get_mut(&value).ok_or_else(|| Error::data("partition", "lost a partition writer"))
+        if !self.open.contains_key(&value) {
+            if self.open.len() >= self.max_open {
+                let lru = self
+                    .open
+                    .keys()
+                    .min_by_key(|v| self.parts.get(*v).map_or(0, |p| p.last_use))
+                    .cloned()
+                    .ok_or_else(|| Error::data("partition", "no open partition to close"))?;
+                if let Some(p) = self.open.remove(&lru) {
+                    p.finish()?;
+                }
+            }
+            let (seg, k) = match self.parts.get_mut(&value) {
+                Some(st) => {
+                    st.chunks += 1;
+                    (st.seg.clone(), st.chunks - 1)
+                }
+                None => return Err(Error::data("partition", "lost a partition")),
+            };
+            let part = self.open_chunk(&seg, k)?;
+            self.open.insert(value.clone(), part);
+        }
+        if let Some(st) = self.parts.get_mut(&value) {
+            st.last_use = clock;
+            st.documents += 1;
+        }
+        self.open.get_mut(&value).ok_or_else(|| Error::data("partition", "lost a partition writer"))
     }
 
     pub fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
@@ -416,13 +494,12 @@ impl PartitionedWriter {
         for (w, a) in part.sets.iter_mut().zip(sets) {
             w.add(a, &doc.text, &cp)?;
         }
-        part.documents += 1;
         self.writes += 1;
         // Checking the budget costs a pass over the open partitions: not on every document.
-        if self.parts.len() > 1 && self.writes.is_multiple_of(64) {
-            let total: usize = self.parts.values().map(Part::buffered).sum();
+        if self.open.len() > 1 && self.writes.is_multiple_of(64) {
+            let total: usize = self.open.values().map(Part::buffered).sum();
             if total > MEMORY_BUDGET
-                && let Some(big) = self.parts.values_mut().max_by_key(|p| p.buffered())
+                && let Some(big) = self.open.values_mut().max_by_key(|p| p.buffered())
             {
                 big.flush()?;
             }
@@ -430,26 +507,62 @@ impl PartitionedWriter {
         Ok(())
     }
 
-    /// Close every file, then write `_ieval.json`.
-    pub fn finish(self) -> Result<DatasetManifest> {
+    /// A partition written in several chunks becomes one part file per table: the chunks
+    /// are read back in order and written anew, then removed.
+    fn compact(&self, seg: &str, chunks: u32) -> Result<()> {
+        let tables = self.tables();
+        for t in &tables {
+            let d = self.dir.join(t).join(seg);
+            let first = d.join(chunk_name(0));
+            std::fs::rename(&first, d.join(".chunk-000000.parquet")).map_err(|e| Error::io(&first, e))?;
+        }
+        let files = |t: &str| -> Vec<PathBuf> {
+            (0..chunks).map(|k| self.dir.join(t).join(seg).join(format!(".chunk-{k:06}.parquet"))).collect()
+        };
+        let set_files: Vec<Vec<PathBuf>> = self.sets.iter().map(|s| files(&set_dir(s))).collect();
+        let src = super::ParquetSource::open_files(&files("documents"), &set_files)?;
+        let mut out = self.open_chunk(seg, 0)?;
+        for r in src {
+            let r = r?;
+            let cp = CodePoints::new(&r.document.text);
+            out.docs.add(&r.document, &cp)?;
+            for (w, a) in out.sets.iter_mut().zip(&r.sets) {
+                w.add(a, &r.document.text, &cp)?;
+            }
+        }
+        out.finish()?;
+        for t in &tables {
+            for f in files(t) {
+                std::fs::remove_file(&f).map_err(|e| Error::io(&f, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Close every file, rewrite partitions written in several chunks, then write
+    /// `_ieval.json`.
+    pub fn finish(mut self) -> Result<DatasetManifest> {
+        // In partition order, so that a failure is the same whatever the hash map's order.
+        let mut open: Vec<(Option<String>, Part)> = self.open.drain().collect();
+        open.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, part) in open {
+            part.finish()?;
+        }
         let mut partitions = Vec::new();
         let mut documents = 0;
-        for (value, part) in self.parts {
-            for s in part.sets {
-                s.finish()?;
+        for (value, st) in &self.parts {
+            if st.chunks > 1 {
+                self.compact(&st.seg, st.chunks)?;
             }
-            part.docs.finish()?;
-            documents += part.documents;
-            partitions.push((value, part.documents));
+            documents += st.documents;
+            partitions.push((value.clone(), st.documents));
         }
-        let mut tables = vec!["documents".to_string()];
-        tables.extend(self.sets.iter().map(set_dir));
         let m = DatasetManifest {
             layout: "partitioned".into(),
             schema_version: super::schema::SCHEMA_VERSION.into(),
             ieval_version: env!("CARGO_PKG_VERSION").into(),
             partition_by: self.by,
-            tables,
+            tables: self.tables(),
             partitions,
             documents,
         };
@@ -490,6 +603,62 @@ mod tests {
         doc.meta.split = Some("Train".into());
         let e = w.write(&doc, &[]).expect_err("collision");
         assert!(e.to_string().contains("another value already has"), "{e}");
+    }
+
+    /// Every file under `dir` (relative path, bytes), hidden ones too.
+    fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        fn walk(root: &Path, d: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+            for e in std::fs::read_dir(d).expect("ls").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(root, &p, out);
+                } else {
+                    let rel = p.strip_prefix(root).expect("under").display().to_string();
+                    out.push((rel, std::fs::read(&p).expect("read")));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(dir, dir, &mut out);
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn bounded_open_partitions_write_the_same_corpus() {
+        use crate::model::{Mention, Span};
+        let write = |max_open: usize| {
+            let d = tempfile::tempdir().expect("tempdir");
+            let sets = [SetMeta::gold("test")];
+            let mut w = PartitionedWriter::create(d.path(), &sets, "test", PartitionBy::Source)
+                .expect("create")
+                .with_max_open(max_open);
+            // Round robin over 7 partitions (and the null one): every partition is closed
+            // and reopened when only 2 may be open.
+            for i in 0..40 {
+                let text = format!("Document {i} about Paris.");
+                let mut doc = Document::new(format!("d{i}"), text.clone());
+                doc.meta.source = (i % 8 != 7).then(|| format!("source-{}", i % 8));
+                let mut ann = DocAnnotations::new(format!("d{i}"));
+                let at = text.find("Paris").expect("Paris");
+                ann.entities.push(Mention::new("T1", Span { start: at, end: at + 5 }, "LOC"));
+                w.write(&doc, &[ann]).expect("write");
+                assert!(w.open.len() <= max_open, "at most {max_open} partitions open");
+            }
+            let m = w.finish().expect("finish");
+            assert_eq!(m.documents, 40);
+            assert_eq!(m.partitions.len(), 8);
+            (files(d.path()), d)
+        };
+        let (bounded, _a) = write(2);
+        let (unbounded, _b) = write(100);
+        assert!(bounded.iter().all(|(p, _)| !p.contains(".chunk")), "no chunk left: {bounded:?}");
+        assert_eq!(bounded.len(), 8 * 2 + 1, "one part file per partition and table, and _ieval.json");
+        let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&bounded), names(&unbounded));
+        for ((p, a), (_, b)) in bounded.iter().zip(&unbounded) {
+            assert!(a == b, "{p} differs");
+        }
     }
 
     #[test]
