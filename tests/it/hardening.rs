@@ -211,7 +211,8 @@ fn convert_replaces_only_provable_corpora() {
     let real = std::fs::read(corpus.join("documents.parquet")).expect("read");
     // A thesis directory with a real documents.parquet copied into it, and one with a file
     // merely named so, and a directory with a stray _ieval.json.
-    let cases: [(&str, &[(&str, &[u8])]); 4] = [
+    type Files<'a> = &'a [(&'a str, &'a [u8])];
+    let cases: [(&str, Files); 4] = [
         ("thesis", &[("documents.parquet", &real), ("chapter1.tex", b"\\chapter{One}"), (".git/HEAD", b"ref")]),
         ("named", &[("documents.parquet", b"not parquet")]),
         ("manifest", &[("_ieval.json", b"{\"anything\": 1}"), ("notes.txt", b"mine")]),
