@@ -216,8 +216,15 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     if args.partition_by.is_some() && to != OutFormat::Parquet {
         return Err(Error::usage("--partition-by writes a corpus directory: leave out --to, or give --to parquet"));
     }
-    if to == OutFormat::Parquet {
-        ieval::formats::parquet::layout::check_replaceable(&args.out)?;
+    if to == OutFormat::Parquet && args.out.exists() {
+        // A first look (errors in the input come before a full check, at the end).
+        let empty = std::fs::read_dir(&args.out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if !args.out.is_dir() || !(empty || ieval::formats::parquet::is_corpus_dir(&args.out)) {
+            return Err(Error::usage(format!(
+                "{} exists and is not an ieval corpus directory: not replacing it (give a new --out)",
+                args.out.display()
+            )));
+        }
     }
     let new_dirs = NewDirs::before(&[args.out.parent().map(Path::to_path_buf).unwrap_or_default()]);
     let r = convert(&args, format, src, to);
@@ -284,10 +291,14 @@ fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: O
     match sink {
         Sink::Parquet(w, dir) => {
             w.finish()?;
+            // Only what is provably an ieval corpus is replaced.
+            ieval::formats::parquet::layout::check_replaceable(dir.target())?;
             dir.commit()?
         }
         Sink::Partitioned(w, dir) => {
             w.finish()?;
+            // Only what is provably an ieval corpus is replaced.
+            ieval::formats::parquet::layout::check_replaceable(dir.target())?;
             dir.commit()?
         }
         Sink::Jsonl(w, _) => w.finish()?.commit()?,
