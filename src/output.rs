@@ -8,7 +8,8 @@
 //! new one (or nothing, when there was no previous output). A process killed while writing
 //! may leave its temporary file or directory behind: its name starts with a dot and ends in
 //! `.tmp` (`.NAME.PID.XXXXXX.tmp`), no reader of ieval's looks at hidden files, and the next
-//! write of the same output removes it (once process PID is gone). A write that
+//! write of the same output removes it (once process PID is gone), as does the next
+//! `ieval run` on a results store ([`sweep_stale_tree`]). A write that
 //! fails (disk full, read-only directory, `ulimit -f`) is an error naming the output, and
 //! the temporary is removed.
 
@@ -203,37 +204,69 @@ pub fn untemp_text(text: &str) -> String {
 /// alive when `/proc/PID` exists); elsewhere nothing is removed. Best effort: errors are
 /// ignored.
 fn sweep_stale(dir: &Path, name: &str) {
+    sweep_dir(dir, Some(name), &|_| None, false);
+}
+
+/// A temporary's name, `.NAME.PID.XXXXXX.tmp` or `.NAME.PID.old.tmp`: (NAME, PID, old).
+fn parse_temp(f: &str) -> Option<(&str, u32, bool)> {
+    let body = f.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (rest, last) = body.rsplit_once('.')?;
+    let (name, pid) = rest.rsplit_once('.')?;
+    Some((name, pid.parse().ok()?, last == "old"))
+}
+
+/// True when `pid` is another process that is gone (Linux: no `/proc/PID`).
+fn dead(pid: u32) -> bool {
+    pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Sweep `dir` of dead writers' temporaries (of the output `only`, or of any output), and
+/// of the entries `other` recognises (returning the pid that made them); recursively when
+/// `deep`, not through symbolic links.
+fn sweep_dir(dir: &Path, only: Option<&str>, other: &dyn Fn(&str) -> Option<u32>, deep: bool) {
     if !cfg!(target_os = "linux") || !Path::new("/proc/self").exists() {
         return;
     }
     let Ok(entries) = fs::read_dir(dir) else { return };
-    let prefix = format!(".{name}.");
     for e in entries.flatten() {
         let file = e.file_name();
         let Some(f) = file.to_str() else { continue };
-        let Some(rest) = f.strip_prefix(&prefix) else { continue };
-        if !rest.ends_with(".tmp") {
-            continue;
-        }
-        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
-        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
-            continue;
-        }
         let p = e.path();
-        if rest.ends_with(".old.tmp") {
-            // The previous directory, renamed aside by a writer that died before putting
-            // the new one in place: it is the output, so it goes back.
-            let target = dir.join(name);
-            if fs::symlink_metadata(&target).is_err() {
-                let _ = fs::rename(&p, &target);
-                continue;
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        let stale = match parse_temp(f) {
+            Some((name, pid, old)) if only.is_none_or(|n| n == name) => {
+                if !dead(pid) {
+                    continue;
+                }
+                if old {
+                    // The previous directory, renamed aside by a writer that died before
+                    // putting the new one in place: it is the output, so it goes back.
+                    let target = dir.join(name);
+                    if fs::symlink_metadata(&target).is_err() {
+                        let _ = fs::rename(&p, &target);
+                        continue;
+                    }
+                }
+                true
             }
-        }
-        let _ = match e.file_type() {
-            Ok(t) if t.is_dir() => fs::remove_dir_all(&p),
-            _ => fs::remove_file(&p),
+            Some(_) => continue,
+            None => other(f).is_some_and(dead),
         };
+        if stale {
+            let _ = if is_dir { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+        } else if deep && is_dir {
+            sweep_dir(&p, only, other, deep);
+        }
     }
+}
+
+/// Remove, everywhere under `root`, the temporaries left by writers that are gone (a run
+/// killed with `kill -9` leaves them where no later write of the same output comes, e.g. in
+/// a results store whose units are reused), and the entries `other` recognises as another
+/// kind of temporary, returning the pid of the process that made it. Temporaries of live
+/// processes stay. Linux only; best effort.
+pub fn sweep_stale_tree(root: &Path, other: &dyn Fn(&str) -> Option<u32>) {
+    sweep_dir(root, None, other, true);
 }
 
 /// Move `tmp` to `target`, replacing a directory there.
@@ -285,6 +318,73 @@ pub fn catch_file_size_signal() {
         use std::sync::atomic::AtomicBool;
         let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, Arc::new(AtomicBool::new(false)));
     }
+}
+
+/// Refuse outputs that would overwrite an input, for every command that reads inputs and
+/// writes files (`score --output/--errors/--counts`, `convert --out`, `align --out/--report`,
+/// `report --out`, `merge -o`): an output clashes with an input when it is the same file
+/// (same device and inode, so hard links and symbolic links count; else the same resolved
+/// path), when it is a directory holding the input (a corpus output replaces its directory
+/// whole). Two outputs that are the same file clash too. (A file inside an input directory
+/// may be replaced: `align --corpus corpus --out corpus/gold.parquet` reads the corpus
+/// before it writes.) `-` (stdout, stdin) is never a file. The error names both paths.
+pub fn check_outputs(outputs: &[&Path], inputs: &[&Path]) -> Result<()> {
+    let stdio = Path::new("-");
+    let outs: Vec<&Path> = outputs.iter().copied().filter(|p| *p != stdio).collect();
+    for (k, out) in outs.iter().enumerate() {
+        for input in inputs.iter().filter(|p| **p != stdio) {
+            if let Some(why) = clash(out, input) {
+                return Err(Error::usage(format!(
+                    "{}: {why} {}: not overwriting an input (give another output path)",
+                    out.display(),
+                    input.display()
+                )));
+            }
+        }
+        if let Some(other) = outs[..k].iter().find(|o| same_file(o, out)) {
+            return Err(Error::usage(format!(
+                "{} and {} are the same file: give each output its own path",
+                other.display(),
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The absolute path `p` names, symbolic links resolved (of its directory only, when `p`
+/// does not exist yet); `None` when its directory does not exist either.
+fn resolved(p: &Path) -> Option<PathBuf> {
+    if let Ok(c) = fs::canonicalize(p) {
+        return Some(c);
+    }
+    let name = p.file_name()?;
+    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::canonicalize(dir).ok().map(|d| d.join(name))
+}
+
+/// True when `a` and `b` are the same file or directory.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (fs::metadata(a), fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    matches!((resolved(a), resolved(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Why writing `out` would damage `input` (`None`: it would not).
+fn clash(out: &Path, input: &Path) -> Option<&'static str> {
+    if same_file(out, input) {
+        return Some("is the input");
+    }
+    let (o, i) = (resolved(out)?, resolved(input)?);
+    if i.starts_with(&o) {
+        return Some("is a directory holding the input");
+    }
+    None
 }
 
 /// Write a whole file atomically.
@@ -345,6 +445,32 @@ mod tests {
     }
 
     #[test]
+    fn stale_temporaries_are_swept_from_a_whole_tree() {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let root = tempfile::tempdir().expect("tempdir");
+        let dead = u32::MAX;
+        let deep = root.path().join("counts/dataset=d/system=s");
+        fs::create_dir_all(&deep).expect("mkdir");
+        let stale = deep.join(format!(".abc.parquet.{dead}.Xy12Z9.tmp"));
+        fs::write(&stale, "partial").expect("write");
+        let live = deep.join(format!(".abc.parquet.{}.Xy12Z9.tmp", std::process::id()));
+        fs::write(&live, "in progress").expect("write");
+        let attempt = root.path().join(format!("work/.attempt-{dead}-1-0"));
+        fs::create_dir_all(&attempt).expect("mkdir");
+        let kept = root.path().join("work/.other");
+        fs::write(&kept, "x").expect("write");
+        let other = |f: &str| f.strip_prefix(".attempt-")?.split('-').next()?.parse().ok();
+        sweep_stale_tree(root.path(), &other);
+        assert!(!stale.exists() && !attempt.exists(), "dead writers' temporaries go");
+        assert!(live.exists() && kept.exists(), "a live writer's temporary and other files stay");
+        assert_eq!(parse_temp(".a.b.12.old.tmp"), Some(("a.b", 12, true)));
+        assert_eq!(parse_temp(".a.12.Q1w2e3.tmp"), Some(("a", 12, false)));
+        assert_eq!(parse_temp(".a.tmp"), None);
+    }
+
+    #[test]
     fn directory_replaced_whole() {
         let root = tempfile::tempdir().expect("tempdir");
         let target = root.path().join("corpus");
@@ -375,6 +501,32 @@ mod tests {
         let d = AtomicDir::create(&root.path().join("f")).expect("create");
         assert!(d.commit().is_err());
         assert_eq!(fs::read_to_string(root.path().join("f")).expect("read"), "x");
+    }
+
+    #[test]
+    fn outputs_that_are_inputs_are_refused() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let (g, p, c) = (d.path().join("g.jsonl"), d.path().join("p.jsonl"), d.path().join("corpus"));
+        fs::write(&g, "g").expect("write");
+        fs::write(&p, "p").expect("write");
+        fs::create_dir(&c).expect("mkdir");
+        fs::write(c.join("documents.parquet"), "x").expect("write");
+        let ok = |outs: &[&Path], ins: &[&Path]| check_outputs(outs, ins).is_ok();
+        assert!(!ok(&[&g], &[&g, &p]), "the gold itself");
+        assert!(!ok(&[&d.path().join("./p.jsonl")], &[&g, &p]), "another spelling of an input");
+        assert!(!ok(&[d.path()], &[&g]), "a directory holding an input");
+        assert!(!ok(&[&d.path().join("o.json"), &d.path().join("o.json")], &[&g]), "one file, two outputs");
+        #[cfg(unix)]
+        {
+            let h = d.path().join("hard.jsonl");
+            fs::hard_link(&g, &h).expect("link");
+            assert!(!ok(&[&h], &[&g]), "a hard link of an input");
+            let l = d.path().join("sym.jsonl");
+            std::os::unix::fs::symlink(&p, &l).expect("symlink");
+            assert!(!ok(&[&l], &[&p]), "a symbolic link to an input");
+        }
+        assert!(ok(&[&d.path().join("new.json"), Path::new("-")], &[&g, &p, &c, Path::new("-")]));
+        assert!(ok(&[&c.join("scores.json")], &[&c]), "a new file beside a corpus");
     }
 
     #[test]

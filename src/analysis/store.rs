@@ -34,6 +34,8 @@ pub struct Manifest {
     pub message: Option<String>,
     #[serde(default)]
     pub counts_file: Option<String>,
+    #[serde(default)]
+    pub unsharded_run_id: Option<String>,
 }
 
 /// The run chosen for a unit.
@@ -100,6 +102,11 @@ impl Store {
             let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
             let m: Manifest = serde_json::from_str(&text)
                 .map_err(|e| Error::at_line(&p, e.line() as u64, format!("not a run manifest: {e}")))?;
+            let mut names = vec![("run_id", m.run_id.as_str()), ("dataset", &m.dataset), ("system", &m.system)];
+            if let Some(u) = &m.unsharded_run_id {
+                names.push(("unsharded_run_id", u));
+            }
+            crate::suite::store::check_manifest(&p, root, &names, m.counts_file.as_deref())?;
             manifests.push(m);
         }
         if files.is_empty() && manifests.is_empty() {

@@ -9,7 +9,7 @@ Examples:
   ieval convert ../shared/corpora/conll2003/eng.testb --out corpus
   ieval align --corpus corpus --labels conll_sharp.txt --out corpus/gold.parquet
   ieval align --corpus corpus --labels luke_sharp.txt --out corpus/systems/luke.parquet
-  ieval align --corpus corpus --labels llm.jsonl --strings --locate nearest --out llm.jsonl
+  ieval align --corpus corpus --labels llm.jsonl --strings --locate nearest --out llm.aligned.jsonl
   ieval align --corpus corpus --labels ls.jsonl --offsets utf16 --out gold.jsonl --format json
 
 Labels (--labels), read as `convert` reads them (--from to choose), or:
@@ -136,6 +136,12 @@ fn records(mut src: Box<dyn formats::Source>) -> Result<(Vec<Record>, Vec<SetMet
 }
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
+    let ins: Vec<&Path> =
+        std::iter::once(args.corpus.as_path()).chain(args.labels.iter().map(PathBuf::as_path)).collect();
+    ieval::output::check_outputs(
+        &[args.out.as_path()].into_iter().chain(args.report.as_deref()).collect::<Vec<_>>(),
+        &ins,
+    )?;
     if args.labels.len() != 1 && (args.strings || args.relative_to.is_some()) {
         return Err(Error::usage("--strings and --relative-to read one file"));
     }

@@ -26,7 +26,8 @@ Conversion streams: memory holds a few batches of documents, whatever the corpus
 Outputs are written to a temporary file (a corpus: a temporary directory beside it, .NAME.
 XXXXXX.tmp) and renamed into place, so a failed or killed run leaves no partial output
 and never damages an earlier one: --out holds the old corpus or the new one, whole. An
-existing --out directory must be a corpus (it is replaced as a whole) or empty.
+existing --out directory must be empty or provably an ieval corpus (every file in it
+an ieval table; it is replaced as a whole): anything else is refused.
 
 Input formats (--from, guessed when absent): parquet (a corpus directory), conll, jsonl
 (ieval), brat (.txt + .ann pairs; a directory is searched recursively), prodigy and doccano
@@ -61,7 +62,7 @@ use std::path::{Path, PathBuf};
 
 use ieval::formats::conll::ConllWriter;
 use ieval::formats::jsonl::JsonlWriter;
-use ieval::formats::parquet::{CorpusWriter, PartitionBy, PartitionedWriter, is_corpus_dir};
+use ieval::formats::parquet::{CorpusWriter, PartitionBy, PartitionedWriter};
 use ieval::formats::{self, Diagnostics, ShardFilter, Source};
 use ieval::output::{AtomicDir, AtomicFile};
 use ieval::report::TableFormat;
@@ -165,6 +166,12 @@ impl NewDirs {
 }
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
+    {
+        let preds: Vec<PathBuf> = args.pred.iter().map(|p| super::score::split_pred(p).1).collect();
+        let ins: Vec<&Path> =
+            args.inputs.iter().chain(&preds).map(PathBuf::as_path).chain(args.corpus.as_deref()).collect();
+        ieval::output::check_outputs(&[&args.out], &ins)?;
+    }
     let format = args.input.format_of(&args.inputs)?;
     let mut src = formats::open(format, &args.inputs, &args.input.read_options())?;
     if let (true, Some(corpus)) = (args.align, &args.corpus) {
@@ -212,8 +219,9 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         return Err(Error::usage("--partition-by writes a corpus directory: leave out --to, or give --to parquet"));
     }
     if to == OutFormat::Parquet && args.out.exists() {
+        // A first look (errors in the input come before a full check, at the end).
         let empty = std::fs::read_dir(&args.out).map(|mut d| d.next().is_none()).unwrap_or(false);
-        if !args.out.is_dir() || !(empty || is_corpus_dir(&args.out)) {
+        if !args.out.is_dir() || !(empty || ieval::formats::parquet::is_corpus_dir(&args.out)) {
             return Err(Error::usage(format!(
                 "{} exists and is not an ieval corpus directory: not replacing it (give a new --out)",
                 args.out.display()
@@ -285,10 +293,14 @@ fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: O
     match sink {
         Sink::Parquet(w, dir) => {
             w.finish()?;
+            // Only what is provably an ieval corpus is replaced.
+            ieval::formats::parquet::layout::check_replaceable(dir.target())?;
             dir.commit()?
         }
         Sink::Partitioned(w, dir) => {
             w.finish()?;
+            // Only what is provably an ieval corpus is replaced.
+            ieval::formats::parquet::layout::check_replaceable(dir.target())?;
             dir.commit()?
         }
         Sink::Jsonl(w, _) => w.finish()?.commit()?,

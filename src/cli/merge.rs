@@ -51,6 +51,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
+    let ins: Vec<&std::path::Path> = args.inputs.iter().map(PathBuf::as_path).chain(args.results.as_deref()).collect();
+    ieval::output::check_outputs(&args.output.as_deref().into_iter().collect::<Vec<_>>(), &ins)?;
     if let Some(dir) = &args.results {
         return merge_store(&args, dir);
     }

@@ -92,6 +92,15 @@ fn read_train(args: &Args) -> Result<Seen> {
 }
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
+    {
+        let preds: Vec<PathBuf> = args.pred.iter().map(|p| split_pred(p).1).collect();
+        let ins: Vec<&std::path::Path> = std::iter::once(args.gold.as_path())
+            .chain(preds.iter().map(PathBuf::as_path))
+            .chain(args.train.as_deref())
+            .chain(args.results.as_deref())
+            .collect();
+        ieval::output::check_outputs(&[args.out.as_path()], &ins)?;
+    }
     let opts = Options { samples: args.samples, seed: args.seed, confidence: 0.95 };
     let seen = match &args.train {
         Some(_) => Some(read_train(&args)?),

@@ -206,6 +206,19 @@ pub(super) fn stem(p: &Path) -> String {
 }
 
 pub fn run(args: Args, g: &Global) -> Result<i32> {
+    {
+        let ev = args.errors.as_deref().map(ieval::score::errors::event_errors_path);
+        let outs: Vec<&Path> = [args.output.as_deref(), args.errors.as_deref(), ev.as_deref(), args.counts.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let preds: Vec<PathBuf> = args.pred.iter().map(|p| split_pred(p).1).collect();
+        let ins: Vec<&Path> = std::iter::once(args.gold.as_path())
+            .chain(preds.iter().map(PathBuf::as_path))
+            .chain(args.corpus.as_deref())
+            .collect();
+        ieval::output::check_outputs(&outs, &ins)?;
+    }
     let events = EventOptions { head: args.head, coref: args.coref, realis: args.realis };
     if events != EventOptions::default() {
         if args.task == Task::Entities {

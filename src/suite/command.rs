@@ -1,14 +1,18 @@
 //! Running one system command: a subprocess with a timeout, its stdout and stderr in log
 //! files, the tail of its stderr kept for the manifest.
 //!
-//! On Unix the command gets its own process group, and a timeout kills the whole group
-//! (with `kill -KILL -- -PGID`, since the crate forbids the `unsafe` a direct `kill(2)`
-//! would need), so a shell script's children do not outlive it.
+//! On Unix the command gets its own process group, and the whole group is killed (with
+//! `kill -KILL -- -PGID`, since the crate forbids the `unsafe` a direct `kill(2)` would
+//! need) when the command times out, when it exits (background children it left behind do
+//! not outlive it, nor write after it), and when ieval receives SIGTERM or SIGINT while
+//! commands run ([`guard_signals`]: every live group is killed, then ieval ends as the
+//! signal would have ended it).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::store::Status;
@@ -40,6 +44,67 @@ pub struct Outcome {
     pub message: Option<String>,
     pub stderr_tail: Option<String>,
     pub seconds: f64,
+}
+
+/// The process groups of the commands running now (their leaders' pids); `None` once a
+/// signal has ended the run (no command starts after that).
+static LIVE: Mutex<Option<Vec<u32>>> = Mutex::new(Some(Vec::new()));
+
+fn live() -> std::sync::MutexGuard<'static, Option<Vec<u32>>> {
+    LIVE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// On SIGTERM and SIGINT, kill the process groups of all running commands, then end ieval
+/// as the signal would have (its default action). Call once before commands run; later
+/// calls do nothing. Unix only (elsewhere nothing is installed).
+pub fn guard_signals() {
+    #[cfg(unix)]
+    {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Arc, OnceLock};
+        static INSTALLED: OnceLock<()> = OnceLock::new();
+        INSTALLED.get_or_init(|| {
+            let got = Arc::new(AtomicUsize::new(0));
+            let seen = Arc::clone(&got);
+            // The watcher first: a signal caught with nobody to act on it would be lost.
+            let spawned = std::thread::Builder::new().name("ieval-signals".into()).spawn(move || {
+                let got = seen;
+                loop {
+                    let sig = got.load(Ordering::SeqCst);
+                    if sig != 0 {
+                        let mut g = live();
+                        for pgid in g.take().unwrap_or_default() {
+                            kill_group(pgid);
+                        }
+                        // The lock stays held: no command starts before ieval ends.
+                        let _ = signal_hook::low_level::emulate_default_handler(sig as i32);
+                        std::process::exit(128 + sig as i32);
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            });
+            if spawned.is_ok() {
+                for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+                    let _ = signal_hook::flag::register_usize(sig, Arc::clone(&got), sig as usize);
+                }
+            }
+        });
+    }
+}
+
+/// `kill -KILL -- -PGID`: every process of the group.
+fn kill_group(pgid: u32) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pgid}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    #[cfg(not(unix))]
+    let _ = pgid;
 }
 
 /// Run a job to completion or timeout.
@@ -85,16 +150,41 @@ pub fn run(job: &Job) -> Outcome {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            return fail(format!("cannot start {program:?} (in {}): {e}", job.workdir.display()), start);
+    // Started and registered under the lock, so that a signal cannot come between.
+    let mut child = {
+        let mut g = live();
+        let Some(groups) = g.as_mut() else {
+            return fail("not started: ieval is being stopped by a signal".into(), start);
+        };
+        match cmd.spawn() {
+            Ok(c) => {
+                groups.push(c.id());
+                c
+            }
+            Err(e) => {
+                return fail(format!("cannot start {program:?} (in {}): {e}", job.workdir.display()), start);
+            }
         }
     };
     let deadline = start + job.timeout;
     let mut pause = Duration::from_millis(5);
     let status = loop {
-        match child.try_wait() {
+        // Reaped under the lock, and its group killed before the lock is let go: no command
+        // can start in between and be given the freed pid (its group id) to be killed by it.
+        let polled = {
+            let mut g = live();
+            let r = child.try_wait();
+            if let Ok(Some(_)) = r {
+                // The command is done: what it left running in its group (background
+                // children) goes too.
+                kill_group(child.id());
+                if let Some(groups) = g.as_mut() {
+                    groups.retain(|&p| p != child.id());
+                }
+            }
+            r
+        };
+        match polled {
             Ok(Some(s)) => break Some(s),
             Ok(None) => {}
             Err(e) => {
@@ -156,19 +246,16 @@ fn signal_of(_: &std::process::ExitStatus) -> String {
     "no exit status".to_string()
 }
 
-/// Kill the command and everything it started, then reap it.
+/// Kill the command's process group (the command and everything it started), reap the
+/// command, and forget the group.
 fn kill(child: &mut std::process::Child) {
-    #[cfg(unix)]
-    {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", child.id())])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
+    let mut g = live();
+    kill_group(child.id());
     let _ = child.kill();
     let _ = child.wait();
+    if let Some(groups) = g.as_mut() {
+        groups.retain(|&p| p != child.id());
+    }
 }
 
 /// The last lines of a log file (at most [`TAIL_LINES`] lines, [`TAIL_BYTES`] bytes).

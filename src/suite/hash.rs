@@ -66,8 +66,15 @@ pub fn hash_bytes(data: &[u8]) -> String {
 
 /// The hash of a file's bytes, or of a directory's files (recursively, sorted by relative
 /// path, hidden files and directories left out).
+///
+/// Only regular files and directories are inputs: a device (`/dev/urandom`), a FIFO or a
+/// socket would never end or never start, and is an error naming it.
 pub fn hash_path(path: &Path) -> Result<String> {
-    if path.is_dir() {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_dir() && !meta.is_file() {
+        return Err(not_regular(path));
+    }
+    if meta.is_dir() {
         let mut files = Vec::new();
         walk(path, path, &mut files)?;
         files.sort();
@@ -80,6 +87,13 @@ pub fn hash_path(path: &Path) -> Result<String> {
     } else {
         hash_file(path)
     }
+}
+
+fn not_regular(path: &Path) -> Error {
+    Error::in_file(
+        path,
+        "not a regular file (a device, FIFO or socket): suite inputs must be regular files or directories",
+    )
 }
 
 fn hash_file(path: &Path) -> Result<String> {
@@ -104,9 +118,12 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        if p.is_dir() {
+        let meta = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?;
+        if meta.is_dir() {
             walk(root, &p, out)?;
-        } else if p.is_file() {
+        } else if !meta.is_file() {
+            return Err(not_regular(&p));
+        } else {
             let rel = p.strip_prefix(root).unwrap_or(&p);
             // Forward slashes, so a hash does not depend on the platform.
             let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
@@ -133,6 +150,23 @@ mod tests {
         let a = Fnv::new().field("k", "ab").field("k", "c").hex();
         let b = Fnv::new().field("k", "a").field("k", "bc").hex();
         assert_ne!(a, b);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_fifos_are_refused_not_read() {
+        let e = hash_path(Path::new("/dev/zero")).expect_err("a device");
+        assert!(e.to_string().contains("/dev/zero: not a regular file"), "{e}");
+        let d = tempfile::tempdir().expect("tempdir");
+        let fifo = d.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+        if made {
+            let e = hash_path(&fifo).expect_err("a FIFO");
+            assert!(e.to_string().contains("pipe: not a regular file"), "{e}");
+            // Inside a directory too.
+            let e = hash_path(d.path()).expect_err("a FIFO in a directory");
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
     }
 
     #[test]

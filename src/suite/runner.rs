@@ -379,6 +379,9 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
     };
     std::fs::create_dir_all(store.root()).map_err(|e| Error::io(store.root(), e))?;
     store.check_layout()?;
+    // What killed runs left (a half-written counts file of a unit later runs reuse, a
+    // command's attempt directory) goes now; what live runs are writing stays.
+    crate::output::sweep_stale_tree(&opts.results, &|name| attempt_pid(name));
 
     let mut datasets: Vec<DatasetState> = suite
         .datasets
@@ -670,6 +673,11 @@ fn attempt_name() -> String {
     format!(".attempt-{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
+/// The pid in an attempt directory's name (see [`attempt_name`]).
+fn attempt_pid(name: &str) -> Option<u32> {
+    name.strip_prefix(".attempt-")?.split('-').next()?.parse().ok()
+}
+
 /// After a command: move its output and logs from the attempt directory into place (a
 /// rename, so a reader sees the old or the new file, whole) and remove the directory.
 /// Returns where the predictions are.
@@ -732,6 +740,10 @@ fn run_jobs(
     workers: usize,
     obs: &dyn Observer,
 ) -> Vec<command::Outcome> {
+    if !jobs.is_empty() {
+        // SIGTERM or SIGINT now must not leave the commands' process groups running.
+        command::guard_signals();
+    }
     let workers = if workers == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { workers };
     let workers = workers.clamp(1, jobs.len().max(1));
     let next = Mutex::new(0usize);

@@ -376,7 +376,7 @@ impl Store {
         if !p.is_file() {
             return Ok(None);
         }
-        read_manifest(&p).map(Some)
+        read_manifest(&self.root, &p).map(Some)
     }
 
     /// True when a unit with this run id was scored already: an `ok` manifest and its counts
@@ -428,7 +428,7 @@ impl Store {
         }
         let mut out = Vec::new();
         for p in crate::formats::files_in(&dir, &[".json"])? {
-            out.push(read_manifest(&p)?);
+            out.push(read_manifest(&self.root, &p)?);
         }
         out.sort_by(|a, b| (&a.time, &a.run_id).cmp(&(&b.time, &b.run_id)));
         Ok(out)
@@ -496,14 +496,72 @@ fn subdirs(dir: &Path, prefix: &str) -> Result<Vec<(String, PathBuf)>> {
     Ok(v)
 }
 
-fn read_manifest(p: &Path) -> Result<Manifest> {
+/// Read `runs/<id>.json` of the store at `root` and check its names and paths
+/// ([`check_manifest`]).
+fn read_manifest(root: &Path, p: &Path) -> Result<Manifest> {
     let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
-    serde_json::from_str(&text).map_err(|e| {
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
         Error::parse(
             crate::error::Location::line(p, e.line() as u64).with_column(e.column() as u64),
             format!("not a results manifest: {e}"),
         )
-    })
+    })?;
+    let mut names = vec![("run_id", m.run_id.as_str()), ("dataset", &m.dataset), ("system", &m.system)];
+    if let Some(u) = &m.unsharded_run_id {
+        names.push(("unsharded_run_id", u));
+    }
+    check_manifest(p, root, &names, m.counts_file.as_deref())?;
+    Ok(m)
+}
+
+/// The one check of what a manifest (`runs/<id>.json`) names, for every reader of a
+/// results store (the suite runner, `merge --results`, `table`, `compare`, `report`):
+/// manifests are data, and their names and paths end up in paths that are read and
+/// written. Each of `names` (`(field, value)`: run ids, dataset and system names) must be a
+/// single path segment: not empty, no `/` or `\`, no NUL or other control character, not
+/// `.` or `..`. `counts_file` must be a relative path without `..` that stays inside the
+/// store `root`, symbolic links resolved. Otherwise an error naming the manifest and the
+/// field.
+pub fn check_manifest(manifest: &Path, root: &Path, names: &[(&str, &str)], counts_file: Option<&str>) -> Result<()> {
+    let bad = |field: &str, value: &str, why: &str| {
+        Error::data(
+            manifest.display().to_string(),
+            format!("field {field:?} = {value:?} {why}: not a manifest of this store (edited by hand?)"),
+        )
+    };
+    for (field, value) in names {
+        let why = if value.is_empty() {
+            Some("is empty")
+        } else if value.contains(['/', '\\']) {
+            Some("contains a path separator")
+        } else if *value == "." || *value == ".." {
+            Some("is a relative directory name")
+        } else if value.chars().any(char::is_control) {
+            Some("contains a control character")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(bad(field, value, why));
+        }
+    }
+    let Some(rel) = counts_file else { return Ok(()) };
+    let rel_path = Path::new(rel);
+    let lexical = !rel.is_empty()
+        && !rel.contains('\\')
+        && rel_path.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+    if !lexical {
+        return Err(bad("counts_file", rel, "is not a relative path inside the store"));
+    }
+    // Symbolic links on the way may still lead out: resolve the longest part that exists.
+    let full = root.join(rel_path);
+    let existing = full.ancestors().find(|a| std::fs::symlink_metadata(a).is_ok());
+    if let (Ok(r), Some(Ok(f))) = (std::fs::canonicalize(root), existing.map(std::fs::canonicalize))
+        && !f.starts_with(&r)
+    {
+        return Err(bad("counts_file", rel, &format!("leads out of the store (to {})", f.display())));
+    }
+    Ok(())
 }
 
 /// Rebuild per-key document vectors from rows (of one unit).

@@ -14,6 +14,7 @@ mod datasets;
 mod events;
 mod formats;
 mod fuzz_regressions;
+mod hardening;
 mod meantime;
 mod newcomer;
 mod properties;

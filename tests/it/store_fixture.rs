@@ -84,7 +84,8 @@ pub fn write_manifest(root: &Path, u: &Unit, status: &str, counts: Option<&Path>
         "run_id": u.run_id, "time": u.time, "ieval_version": "0.1.0", "suite": "", "suite_hash": "nohash",
         "dataset": u.dataset, "system": u.system, "system_version": null, "status": status,
         "message": if status == "ok" { "" } else { "exit status 1" }, "stderr_tail": "", "seconds": 1.5,
-        "inputs": {}, "counts_file": counts.map(|p| p.display().to_string()),
+        // Relative to the store's root, as the contract says (readers refuse other paths).
+        "inputs": {}, "counts_file": counts.map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string()),
     });
     std::fs::write(root.join(format!("runs/{}.json", u.run_id)), serde_json::to_string_pretty(&m).expect("json"))
         .expect("write");
