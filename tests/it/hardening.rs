@@ -459,9 +459,13 @@ fn the_next_run_sweeps_temporaries_of_killed_runs() {
     let suite = small_suite(d);
     let results = d.join("results");
     ok(&["run", s(&suite), "--results", s(&results)]);
-    let counts_dir = results.join("counts/dataset=news/system=file");
-    let unit = std::fs::read_dir(&counts_dir).expect("ls").next().expect("a unit").expect("entry").file_name();
-    let unit = unit.to_string_lossy();
+    // Store layout 2: one flat counts/<run_id>.parquet per unit.
+    let counts_dir = results.join("counts");
+    let unit = std::fs::read_dir(&counts_dir)
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".parquet"))
+        .expect("a unit");
     let dead = u32::MAX; // above any pid_max: a process that is gone
     let stale = [
         counts_dir.join(format!(".{unit}.{dead}.aB3dE9.tmp")),
@@ -523,7 +527,7 @@ fn many_partitions_in_any_order_give_the_same_corpus() {
             .collect();
         trees.push(files);
     }
-    assert_eq!(trees[0].len(), 2 * n + 1, "one part file per partition and table, and _ieval.json");
+    assert_eq!(trees[0].len(), 2 * n + 2, "one part file per partition and table, README.md and _ieval.json");
     assert!(trees[0].iter().all(|(p, _)| !p.contains(".chunk")), "no chunk left behind");
     let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
     assert_eq!(names(&trees[0]), names(&trees[1]));
