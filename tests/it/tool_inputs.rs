@@ -14,7 +14,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{BrotliLevel, Compression, GzipLevel};
 use parquet::file::properties::WriterProperties;
 
-use crate::common::{fails, json, ok, s, tempdir};
+use crate::common::{fails, fixture, json, ok, root, s, tempdir};
 
 const TEXTS: [&str; 2] = ["Peter Müller lives in Zürich.", "Apple hired Anna."];
 
@@ -382,4 +382,40 @@ fn nulls_in_required_fields_are_errors() {
     write(&sys, RecordBatch::try_new(schema, cols).expect("batch"), Compression::SNAPPY);
     fails(&["score", "-g", s(&c), "-p", &format!("sys={}", s(&sys))], "nolabel.parquet");
     fails(&["score", "-g", s(&c), "-p", &format!("sys={}", s(&sys))], "field \"label\" is null");
+}
+
+/// The README's examples: the bundled articles as HF `datasets` Parquet (one row per sentence,
+/// ClassLabel tags, `doc_id` column) and as Prodigy records without text in spaCy's label
+/// names score the same, per document; every third entity was dropped from the predictions
+/// (tests/fixtures/hf/make.py), so 76 of the 230 are missed.
+#[test]
+fn hf_files_and_label_mapped_spacy_names_score_alike() {
+    let hf = json(&[
+        "score",
+        "-g",
+        s(&fixture("hf/gold.parquet")),
+        "-p",
+        &format!("model={}", s(&fixture("hf/pred.parquet"))),
+    ]);
+    let gold = root().join("datasets/articles/gold.jsonl");
+    let mapped = json(&[
+        "score",
+        "-g",
+        s(&gold),
+        "-p",
+        &format!("spacy={}", s(&fixture("hf/spacy_labels.jsonl"))),
+        "--label-map",
+        "PERSON=PER,DATE=TIME",
+        "--task",
+        "entities",
+    ]);
+    assert_eq!(hf["gold"]["documents"], 5);
+    assert_eq!(hf["gold"]["entities"], 230);
+    for mode in ["strict", "exact", "partial", "type"] {
+        let (a, b) = (&hf["systems"][0]["entities"][mode], &mapped["systems"][0]["entities"][mode]);
+        assert_eq!(a["micro"], b["micro"], "{mode}");
+        assert_eq!(a["documents"], b["documents"], "{mode}");
+    }
+    assert_eq!(hf["systems"][0]["entities"]["exact"]["micro"]["mis"], 76);
+    assert_eq!(hf["systems"][0]["entities"]["exact"]["micro"]["actual"], 154);
 }
