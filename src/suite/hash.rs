@@ -111,7 +111,21 @@ fn hash_file(path: &Path) -> Result<String> {
     Ok(h.hex())
 }
 
+/// The files under `root`, each directory entered once (by its canonical path): a link loop
+/// (`a -> .`) ends the walk instead of running it forever.
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
+    walk_once(root, dir, out, &mut std::collections::HashSet::new())
+}
+
+fn walk_once(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<String>,
+    seen: &mut std::collections::HashSet<std::path::PathBuf>,
+) -> Result<()> {
+    if !seen.insert(std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?) {
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let p = entry.path();
@@ -120,7 +134,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
         }
         let meta = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?;
         if meta.is_dir() {
-            walk(root, &p, out)?;
+            walk_once(root, &p, out, seen)?;
         } else if !meta.is_file() {
             return Err(not_regular(&p));
         } else {
@@ -136,6 +150,19 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn link_loops_end_the_walk() {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(d.path().join("sub")).expect("mkdir");
+        std::fs::write(d.path().join("sub/x.txt"), "x").expect("write");
+        std::os::unix::fs::symlink(".", d.path().join("a")).expect("link");
+        std::os::unix::fs::symlink("..", d.path().join("sub/up")).expect("link");
+        let mut out = Vec::new();
+        walk(d.path(), d.path(), &mut out).expect("walk ends");
+        assert_eq!(out, vec!["sub/x.txt".to_string()]);
+    }
 
     #[test]
     fn known_values() {
