@@ -268,7 +268,11 @@ pub fn is_table_dir(dir: &Path) -> bool {
 /// The Parquet files under `dir`, recursively, sorted by relative path; hidden and `_`
 /// entries (temporary files, `_SUCCESS` markers) left out.
 pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    // Each directory once (by its canonical path), so that a link loop ends the walk.
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut std::collections::HashSet<PathBuf>) -> Result<()> {
+        if !seen.insert(std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?) {
+            return Ok(());
+        }
         for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
             let e = e.map_err(|e| Error::io(dir, e))?;
             let name = e.file_name().to_string_lossy().into_owned();
@@ -277,7 +281,7 @@ pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
             }
             let p = e.path();
             if p.is_dir() {
-                walk(&p, out)?;
+                walk(&p, out, seen)?;
             } else if name.ends_with(".parquet") {
                 out.push(p);
             }
@@ -285,7 +289,7 @@ pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
         Ok(())
     }
     let mut out = Vec::new();
-    walk(dir, &mut out)?;
+    walk(dir, &mut out, &mut std::collections::HashSet::new())?;
     out.sort();
     Ok(out)
 }
@@ -603,6 +607,17 @@ mod tests {
         assert_eq!(decode_value(NULL_PARTITION), None);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn parquet_files_end_at_link_loops() {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(d.path().join("documents/split_partition=a")).expect("mkdir");
+        std::fs::write(d.path().join("documents/split_partition=a/part-00000.parquet"), "").expect("write");
+        std::os::unix::fs::symlink("..", d.path().join("documents/split_partition=a/up")).expect("link");
+        let files = parquet_files(&d.path().join("documents")).expect("the walk ends");
+        assert_eq!(files.len(), 1, "{files:?}");
+    }
+
     #[test]
     fn two_values_never_share_a_part_file() {
         let d = tempfile::tempdir().expect("tempdir");
@@ -612,7 +627,7 @@ mod tests {
         w.write(&doc, &[]).expect("first value");
         // What a case-insensitive file system does to `Train` after `train`: the directory
         // is there already. The writer refuses instead of overwriting the part file.
-        std::fs::create_dir(d.path().join("documents/split=Train")).expect("mkdir");
+        std::fs::create_dir(d.path().join("documents/split_partition=Train")).expect("mkdir");
         doc.meta.split = Some("Train".into());
         let e = w.write(&doc, &[]).expect_err("collision");
         assert!(e.to_string().contains("another value already has"), "{e}");
@@ -666,7 +681,7 @@ mod tests {
         let (bounded, _a) = write(2);
         let (unbounded, _b) = write(100);
         assert!(bounded.iter().all(|(p, _)| !p.contains(".chunk")), "no chunk left: {bounded:?}");
-        assert_eq!(bounded.len(), 8 * 2 + 1, "one part file per partition and table, and _ieval.json");
+        assert_eq!(bounded.len(), 8 * 2 + 2, "one part file per partition and table, README.md and _ieval.json");
         let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
         assert_eq!(names(&bounded), names(&unbounded));
         for ((p, a), (_, b)) in bounded.iter().zip(&unbounded) {
