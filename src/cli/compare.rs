@@ -197,7 +197,7 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options) -> Result<Load
     let docs = |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(&d, modes)).collect() };
     let stats =
         compare::compare(&docs(0), &docs(1), args.scoring.profile.zero_for_undefined(), opts, args.per_document)?;
-    Ok((names, stats, Some(collector.changes), args.scoring.profile.name().to_string()))
+    Ok((names, stats, Some(collector.into_changes()), args.scoring.profile.name().to_string()))
 }
 
 #[cfg(feature = "analysis")]
