@@ -163,16 +163,34 @@ fn sweep(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize], mut f: impl F
 }
 
 /// The candidate partners of every gold mention (rank), in preference order: one flat array
-/// of prediction ranks (4 bytes a pair) with row offsets. Built in two sweeps (count, then
-/// fill), so no per-pair record is ever held: a document whose mentions all overlap (n²
-/// pairs) costs 4n² bytes, not the 40n² of a pair list.
+/// of prediction ranks (4 bytes a pair) with row offsets, one row per class of identical
+/// gold mentions (same span, pieces and label: the same candidates in the same order).
+/// Built in two sweeps (count, then fill), so no per-pair record is ever held: n identical
+/// gold mentions cost one row, and n distinct gold mentions that all overlap n predictions
+/// cost 4n² bytes, not the 40n² of a pair list.
 struct Adj {
+    /// Gold rank -> its class (row).
+    class_of: Vec<u32>,
     start: Vec<usize>,
     items: Vec<u32>,
 }
 
 impl Adj {
     fn build(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize]) -> Adj {
+        // Classes: runs of identical mentions in rank order; `reps` holds the first of each.
+        let mut class_of = Vec::with_capacity(go.len());
+        let mut reps: Vec<usize> = Vec::new();
+        for &gi in go {
+            let same = reps.last().is_some_and(|&r| {
+                let (a, b) = (&gold[r], &gold[gi]);
+                a.label == b.label && a.same_span(b)
+            });
+            if !same {
+                reps.push(gi);
+            }
+            class_of.push((reps.len() - 1) as u32);
+        }
+        let go = &reps[..];
         let overlaps = |gr: usize, pr: usize| gold[go[gr]].overlap(&pred[po[pr]]) > 0;
         let mut start = vec![0usize; go.len() + 1];
         sweep(gold, pred, go, po, |gr, pr| {
@@ -212,13 +230,14 @@ impl Adj {
                 *slot = k.4;
             }
         }
-        Adj { start, items }
+        Adj { class_of, start, items }
     }
     fn len(&self) -> usize {
-        self.start.len() - 1
+        self.class_of.len()
     }
     fn row(&self, g: usize) -> &[u32] {
-        &self.items[self.start[g]..self.start[g + 1]]
+        let c = self.class_of[g] as usize;
+        &self.items[self.start[c]..self.start[c + 1]]
     }
 }
 
