@@ -7,6 +7,8 @@ Generates into a temporary directory:
 1. entities: one document, 5,000 gold x 5,000 predicted entities, every gold mention
    overlapping every prediction (nested spans around one point, 25 million candidate
    pairs; ~200 KB of JSONL each side);
+   entities-identical: 16,000 gold and 16,000 predicted mentions on one span (every 10th
+   prediction with another label);
 2. triggers: one document, 16,000 gold and 16,000 predicted events on one identical
    trigger (same span and type), each with one argument (every 10th prediction has
    another type, every 7th another role);
@@ -41,6 +43,16 @@ def write_entities(d):
         {"id": f"P{j}", "start": j + 1, "end": 2 * n - j, "label": "ORG" if j % 3 == 0 else "PER"} for j in range(n)
     ]
     for name, ents in (("gold", gold), ("pred", pred)):
+        with open(os.path.join(d, f"{name}.jsonl"), "w") as f:
+            f.write(json.dumps({"doc_id": "d1", "text": text, "entities": ents, "events": []}) + "\n")
+    return ["--gold", os.path.join(d, "gold.jsonl"), "--pred", "sys=" + os.path.join(d, "pred.jsonl")]
+
+
+def write_identical(d):
+    n = 16000
+    text = "Rebels attacked the town ."
+    for name, label in (("gold", lambda k: "ORG"), ("pred", lambda k: "PER" if k % 10 == 0 else "ORG")):
+        ents = [{"id": f"T{k}", "start": 0, "end": 6, "label": label(k)} for k in range(n)]
         with open(os.path.join(d, f"{name}.jsonl"), "w") as f:
             f.write(json.dumps({"doc_id": "d1", "text": text, "entities": ents, "events": []}) + "\n")
     return ["--gold", os.path.join(d, "gold.jsonl"), "--pred", "sys=" + os.path.join(d, "pred.jsonl")]
@@ -122,6 +134,7 @@ def main():
         cases = []
         for name, write, extra in (
             ("entities", write_entities, []),
+            ("entities-identical", write_identical, []),
             ("triggers", write_triggers, ["--task", "events"]),
             ("brat-head-coref-realis", write_brat, ["--task", "events", "--head", "--coref", "--realis"]),
             ("brat-default", write_brat, ["--task", "events"]),

@@ -57,8 +57,22 @@ pub fn extend_to_maximum(adj: &[Vec<usize>], m: &mut Matching) {
 /// following searches until a path is found: no path can go through them while the
 /// matching is unchanged, so the paths found (and the matching) are those of searching
 /// them again, without a whole-graph search per free left item.
-pub fn extend_by<C>(
+pub fn extend_by<C: Ord + Clone>(
     n_left: usize,
+    cursor: impl Fn(usize) -> C,
+    next: impl Fn(usize, &mut C) -> Option<usize>,
+    m: &mut Matching,
+) {
+    extend_by_class(n_left, |l| l, cursor, next, m);
+}
+
+/// [`extend_by`] where left items of one class (`class(l)`, a small number) have the same
+/// row: what a search passed over in one of them (visited right items) every other would
+/// pass over too, so a search in a row resumes where the class got to (cursors of one row
+/// are ordered as they advance). The matching is the same as without classes.
+pub fn extend_by_class<C: Ord + Clone>(
+    n_left: usize,
+    class: impl Fn(usize) -> usize,
     cursor: impl Fn(usize) -> C,
     next: impl Fn(usize, &mut C) -> Option<usize>,
     m: &mut Matching,
@@ -77,6 +91,8 @@ pub fn extend_by<C>(
     }
     let mut seen = vec![0usize; m.right.len()];
     let mut epoch = 1usize;
+    // Per class: the epoch and the cursor its row was walked to in that epoch.
+    let mut reached: Vec<Option<(usize, C)>> = vec![None; n_left];
     let mut stack: Vec<(usize, C)> = Vec::new();
     let mut path: Vec<(usize, usize)> = Vec::new();
     for root in 0..n_left {
@@ -88,8 +104,20 @@ pub fn extend_by<C>(
         stack.push((root, cursor(root)));
         let mut found = false;
         while let Some((l, c)) = stack.last_mut() {
-            let l = *l;
-            let Some(r) = next(l, c) else {
+            let (l, k) = (*l, class(*l));
+            if k >= reached.len() {
+                reached.resize(k + 1, None);
+            }
+            let slot = &mut reached[k];
+            if let Some((e, at)) = slot.as_ref()
+                && *e == epoch
+                && *at > *c
+            {
+                *c = at.clone();
+            }
+            let step = next(l, c);
+            *slot = Some((epoch, c.clone()));
+            let Some(r) = step else {
                 stack.pop();
                 path.pop();
                 continue;
@@ -297,6 +325,34 @@ mod tests {
             let mut want = m.clone();
             reference(&rows, &mut want);
             extend_to_maximum(&rows, &mut m);
+            proptest::prop_assert_eq!(m, want);
+        }
+    }
+
+    proptest::proptest! {
+        /// Left items sharing rows by class: the same matching as the reference on the
+        /// rows spelled out.
+        #[test]
+        fn classes_equal_reference(
+            class_rows in proptest::collection::vec(proptest::collection::vec(0usize..8, 0..7), 1..4),
+            of in proptest::collection::vec(0usize..4, 0..12),
+        ) {
+            let of: Vec<usize> = of.iter().map(|c| c % class_rows.len()).collect();
+            let rows: Vec<Vec<usize>> = of.iter().map(|&c| class_rows[c].clone()).collect();
+            let mut want = Matching::empty(rows.len(), 8);
+            reference(&rows, &mut want);
+            let mut m = Matching::empty(rows.len(), 8);
+            extend_by_class(
+                rows.len(),
+                |l| of[l],
+                |_| 0usize,
+                |l, k| {
+                    let r = rows[l].get(*k).copied();
+                    *k += 1;
+                    r
+                },
+                &mut m,
+            );
             proptest::prop_assert_eq!(m, want);
         }
     }

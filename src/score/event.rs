@@ -88,7 +88,7 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
-use super::bipartite::{Matching, extend_by, extend_to_maximum, max_weight_assignment, maximum};
+use super::bipartite::{Matching, extend_by_class, extend_to_maximum, max_weight_assignment, maximum};
 use super::counts::{ModeCounts, Tally};
 use super::matching::Category;
 use super::profile::Profile;
@@ -487,6 +487,16 @@ fn pair_args(gs: &Side, ge: usize, ps: &Side, pe: usize) -> (Matching, Matching)
 /// by a plain maximum matching instead of the optimal assignment (quadratic memory).
 const ASSIGNMENT_LIMIT: usize = 4096;
 
+/// The class of each key: equal keys, equal classes (numbered as first seen).
+fn classes<K: Hash + Eq>(keys: impl Iterator<Item = K>) -> Vec<usize> {
+    let mut ids: HashMap<K, usize> = HashMap::new();
+    keys.map(|k| {
+        let n = ids.len();
+        *ids.entry(k).or_insert(n)
+    })
+    .collect()
+}
+
 fn default_profile(
     doc: &Document,
     gold: &DocAnnotations,
@@ -542,9 +552,12 @@ fn default_profile(
             m.left.iter().enumerate().filter_map(|(i, j)| j.map(|j| (gs[i], ps[j]))).collect()
         } else {
             // The rows (every compatible prediction, in order) are walked, not stored.
+            let realis = |a: usize| g.events[a].realis.as_ref().filter(|_| opts.realis).map(|r| r.to_ascii_lowercase());
+            let class = classes(gs.iter().map(|&a| realis(a)));
             let mut m = Matching::empty(gs.len(), ps.len());
-            extend_by(
+            extend_by_class(
                 gs.len(),
+                |i| class[i],
                 |_| 0usize,
                 |i, j| {
                     while *j < ps.len() {
@@ -588,9 +601,11 @@ fn default_profile(
         };
         assert_eq!(walked, row);
     }
+    let ti_class = classes((0..ng).map(|r| (g.trig[r], g.events[r].event_type.as_str())));
     let mut ti = tc.clone();
-    extend_by(
+    extend_by_class(
         ng,
+        |r| ti_class[r],
         |_| 0usize,
         |r, k| {
             let row = ti_rows[r];
@@ -651,7 +666,7 @@ fn default_profile(
             (own, cl)
         })
         .collect();
-    #[derive(Clone, Copy)]
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
     struct Walk {
         pass: usize,
         a: usize,
@@ -738,10 +753,14 @@ fn default_profile(
         assert_eq!(walked(AI_PASSES), row);
         assert_eq!(walked(AC_PASSES), ac_row);
     }
+    // Gold arguments with the same candidates, role and event partner have the same rows.
+    let arg_class = classes(gflat.iter().zip(&cands).map(|(&(e, k), (own, cl))| {
+        (own.as_ptr() as usize, own.len(), cl.as_ptr() as usize, cl.len(), role_of(&g, (e, k)), tc.left[e])
+    }));
     let mut ac = ac_plus.clone();
-    extend_by(gflat.len(), start, walk(AC_PASSES), &mut ac);
+    extend_by_class(gflat.len(), |i| arg_class[i], start, walk(AC_PASSES), &mut ac);
     let mut ai = ac.clone();
-    extend_by(gflat.len(), start, walk(AI_PASSES), &mut ai);
+    extend_by_class(gflat.len(), |i| arg_class[i], start, walk(AI_PASSES), &mut ai);
 
     // Counts.
     let mut counts = EventCounts::default();

@@ -249,7 +249,9 @@ impl Adj {
 /// gold in rank order, partners tried in row order. Predictions visited by a search that
 /// found no path are skipped by the next searches until a path is found (no path can go
 /// through them while the matching is unchanged): the same paths, so the same matching, as
-/// searching them again, without the quadratic time per free gold.
+/// searching them again, without the quadratic time per free gold. Golds of one class
+/// share their row, and what one of them passed over (visited, locked, other tier) every
+/// other one would pass over too: a search in a row starts where the class got to.
 fn max_matching(adj: &Adj, tier: impl Fn(usize, usize) -> bool, gm: &mut [Option<usize>], pm: &mut [Option<usize>]) {
     if adj.items.is_empty() {
         return;
@@ -268,6 +270,8 @@ fn max_matching(adj: &Adj, tier: impl Fn(usize, usize) -> bool, gm: &mut [Option
     // Augmenting paths (iterative DFS) from each still-free gold.
     let mut seen = vec![0usize; pm.len()];
     let mut epoch = 1usize;
+    // Per class: (epoch, position its row was walked to in that epoch).
+    let mut reached = vec![(0usize, 0usize); adj.start.len() - 1];
     let mut stack: Vec<(usize, usize)> = Vec::new();
     let mut via: Vec<(usize, usize)> = Vec::new(); // (pred, gold) along the path
     for root in 0..adj.len() {
@@ -281,6 +285,10 @@ fn max_matching(adj: &Adj, tier: impl Fn(usize, usize) -> bool, gm: &mut [Option
         let mut found = false;
         while let Some(&mut (g, ref mut k)) = stack.last_mut() {
             let row = adj.row(g);
+            let r = &mut reached[adj.class_of[g] as usize];
+            if r.0 == epoch && r.1 > *k {
+                *k = r.1;
+            }
             if *k >= row.len() {
                 stack.pop();
                 via.pop();
@@ -288,6 +296,7 @@ fn max_matching(adj: &Adj, tier: impl Fn(usize, usize) -> bool, gm: &mut [Option
             }
             let p = row[*k] as usize;
             *k += 1;
+            *r = (epoch, *k);
             if locked_p[p] || seen[p] == epoch || !tier(g, p) {
                 continue;
             }
