@@ -104,20 +104,24 @@ def write_brat(d):
 
 MEASURE = r"""
 import json, resource, subprocess, sys, time
+timeout = float(sys.argv[1])
 t = time.monotonic()
-p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+p = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+try:
+    out, err = p.communicate(timeout=timeout)
+    rc = p.returncode
+except subprocess.TimeoutExpired:
+    p.kill()
+    out, err = p.communicate()
+    rc, err = None, b"timed out after %.0f s" % timeout
 wall = time.monotonic() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-print(json.dumps({"rc": p.returncode, "wall": wall, "rss_kib": rss, "stdout": p.stdout.decode(),
-                  "stderr": p.stderr.decode()[-2000:]}))
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux, killed children too
+print(json.dumps({"rc": rc, "wall": wall, "rss_kib": rss, "stdout": out.decode(), "stderr": err.decode()[-2000:]}))
 """
 
 
 def measure(cmd, timeout):
-    try:
-        out = subprocess.run([sys.executable, "-c", MEASURE] + cmd, stdout=subprocess.PIPE, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"rc": None, "wall": float(timeout), "rss_kib": None, "stdout": "", "stderr": "timed out"}
+    out = subprocess.run([sys.executable, "-c", MEASURE, str(timeout)] + cmd, stdout=subprocess.PIPE)
     return json.loads(out.stdout)
 
 
@@ -150,7 +154,7 @@ def main():
         for name, cmd_args, size in cases:
             cmd = [args.ieval, "score"] + cmd_args + ["--format", "json"]
             r = measure(cmd, args.timeout)
-            rss_mb = r["rss_kib"] / 1024 if r["rss_kib"] is not None else float("nan")
+            rss_mb = r["rss_kib"] / 1024
             if r["rc"] == 0:
                 v = json.loads(r["stdout"])
                 summary = "ok"

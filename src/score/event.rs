@@ -672,39 +672,74 @@ fn default_profile(
         a: usize,
         b: usize,
     }
+    // Roles as numbers (equal roles, equal numbers), each predicted argument's event, and
+    // where each predicted event's arguments start in `pflat`.
+    let role_ids = classes(gflat.iter().map(|&x| role_of(&g, x)).chain(pflat.iter().map(|&x| role_of(&p, x))));
+    let (grole_id, prole_id) = role_ids.split_at(gflat.len());
+    let mut pstart = vec![0usize; np + 1];
+    for &(e, _) in &pflat {
+        pstart[e + 1] += 1;
+    }
+    for e in 0..np {
+        pstart[e + 1] += pstart[e];
+    }
     let walk = |passes: &'static [(bool, bool)]| {
         let cands = &cands;
-        let (gflat, pflat, g, p, tc) = (&gflat, &pflat, &g, &p, &tc);
+        let (gflat, pflat, g, p, tc, pstart) = (&gflat, &pflat, &g, &p, &tc, &pstart);
         move |i: usize, w: &mut Walk| -> Option<usize> {
             let (own, cl) = cands[i];
             let (e, k) = gflat[i];
-            let grole = role_of(g, (e, k));
+            let grole = grole_id[i];
             let partner = tc.left[e];
             while let Some(&(attached, same_role)) = passes.get(w.pass) {
-                let x = match (own.get(w.a), cl.get(w.b)) {
-                    (None, None) => {
+                let x = if attached {
+                    // The partner's arguments (a rank range), those that are candidates.
+                    let Some(pe) = partner else {
+                        *w = Walk { pass: w.pass + 1, a: 0, b: 0 };
+                        continue;
+                    };
+                    let x = pstart[pe] + w.a;
+                    if x >= pstart[pe + 1] {
                         *w = Walk { pass: w.pass + 1, a: 0, b: 0 };
                         continue;
                     }
-                    (Some(&x), None) => {
-                        w.a += 1;
-                        x
+                    w.a += 1;
+                    let key = &g.args[e][k].1;
+                    let (xe, xk) = pflat[x];
+                    if p.events[xe].event_type != g.events[e].event_type || !g.fits(key, p.args[xe][xk].1.own) {
+                        continue;
                     }
-                    (None, Some(&y)) => {
-                        w.b += 1;
-                        y
-                    }
-                    (Some(&x), Some(&y)) => {
-                        if x <= y {
+                    x
+                } else {
+                    let x = match (own.get(w.a), cl.get(w.b)) {
+                        (None, None) => {
+                            *w = Walk { pass: w.pass + 1, a: 0, b: 0 };
+                            continue;
+                        }
+                        (Some(&x), None) => {
                             w.a += 1;
+                            x
                         }
-                        if y <= x {
+                        (None, Some(&y)) => {
                             w.b += 1;
+                            y
                         }
-                        x.min(y)
+                        (Some(&x), Some(&y)) => {
+                            if x <= y {
+                                w.a += 1;
+                            }
+                            if y <= x {
+                                w.b += 1;
+                            }
+                            x.min(y)
+                        }
+                    };
+                    if Some(pflat[x].0) == partner {
+                        continue;
                     }
+                    x
                 };
-                if (Some(pflat[x].0) == partner) == attached && (role_of(p, pflat[x]) == grole) == same_role {
+                if (prole_id[x] == grole) == same_role {
                     return Some(x);
                 }
             }
