@@ -588,12 +588,11 @@ fn default_profile(
     let empty: Vec<usize> = Vec::new();
     let ti_rows: Vec<&Vec<usize>> = (0..ng).map(|r| by_trig.get(&g.trig[r]).unwrap_or(&empty)).collect();
     #[cfg(test)]
-    for r in 0..ng {
+    for (r, &rr) in ti_rows.iter().enumerate() {
         // The walked row is the list the scorer once built and sorted.
         let mut row = by_trig.get(&g.trig[r]).cloned().unwrap_or_default();
         row.sort_by_key(|&b| (p.events[b].event_type != g.events[r].event_type, b));
         let walked: Vec<usize> = {
-            let rr = ti_rows[r];
             let mut v: Vec<usize> =
                 rr.iter().copied().filter(|&b| p.events[b].event_type == g.events[r].event_type).collect();
             v.extend(rr.iter().copied().filter(|&b| p.events[b].event_type != g.events[r].event_type));
