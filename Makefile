@@ -123,3 +123,11 @@ schemas:
 clean:
 	$(CARGO) clean
 	rm -rf $(OUT) $(RESULTS) report.html
+
+## Hostile inputs for the matcher (issue 12): every mention overlapping every other, 16,000
+## identical mentions and triggers, 20,000 BRAT events in one coreference chain; wall time
+## and peak RSS of `ieval score` (release build without polars; see BENCHMARKS.md).
+.PHONY: bench-hostile
+bench-hostile:
+	$(CARGO) build --release --no-default-features --bin ieval
+	$(PYTHON) benches/hostile.py --ieval target/release/ieval

@@ -204,7 +204,7 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options, progress: &Pro
     progress.set_message(format!("resampling ({} samples)", opts.samples));
     let stats =
         compare::compare(&docs(0), &docs(1), args.scoring.profile.zero_for_undefined(), opts, args.per_document)?;
-    Ok((names, stats, Some(collector.changes), args.scoring.profile.name().to_string()))
+    Ok((names, stats, Some(collector.into_changes()), args.scoring.profile.name().to_string()))
 }
 
 #[cfg(feature = "analysis")]

@@ -36,43 +36,103 @@ impl Matching {
 /// matched item stays matched. A greedy pass in row order comes first, then augmenting
 /// paths (iterative depth-first search) from each still-free left item, in row order.
 pub fn extend_to_maximum(adj: &[Vec<usize>], m: &mut Matching) {
-    for (l, row) in adj.iter().enumerate() {
+    extend_by(
+        adj.len(),
+        |_| 0usize,
+        |l, k| {
+            let r = adj[l].get(*k).copied();
+            *k += 1;
+            r
+        },
+        m,
+    );
+}
+
+/// [`extend_to_maximum`] over rows given by a cursor instead of lists, so that rows shared
+/// by many items, or long ones, need not be materialised: `cursor(l)` starts left item
+/// `l`'s row and `next(l, c)` yields its next right item (in preference order), `None` at
+/// the end.
+///
+/// Right items visited by a search that found no augmenting path are skipped by the
+/// following searches until a path is found: no path can go through them while the
+/// matching is unchanged, so the paths found (and the matching) are those of searching
+/// them again, without a whole-graph search per free left item.
+pub fn extend_by<C: Ord + Clone>(
+    n_left: usize,
+    cursor: impl Fn(usize) -> C,
+    next: impl Fn(usize, &mut C) -> Option<usize>,
+    m: &mut Matching,
+) {
+    extend_by_class(n_left, |l| l, cursor, next, m);
+}
+
+/// [`extend_by`] where left items of one class (`class(l)`, a small number) have the same
+/// row: what a search passed over in one of them (visited right items) every other would
+/// pass over too, so a search in a row resumes where the class got to (cursors of one row
+/// are ordered as they advance). The matching is the same as without classes.
+pub fn extend_by_class<C: Ord + Clone>(
+    n_left: usize,
+    class: impl Fn(usize) -> usize,
+    cursor: impl Fn(usize) -> C,
+    next: impl Fn(usize, &mut C) -> Option<usize>,
+    m: &mut Matching,
+) {
+    for l in 0..n_left {
         if m.left[l].is_some() {
             continue;
         }
-        if let Some(&r) = row.iter().find(|&&r| m.right[r].is_none()) {
-            m.pair(l, r);
+        let mut c = cursor(l);
+        while let Some(r) = next(l, &mut c) {
+            if m.right[r].is_none() {
+                m.pair(l, r);
+                break;
+            }
         }
     }
-    let mut seen = vec![usize::MAX; m.right.len()];
-    let mut stack: Vec<(usize, usize)> = Vec::new();
+    let mut seen = vec![0usize; m.right.len()];
+    let mut epoch = 1usize;
+    // Per class: the epoch and the cursor its row was walked to in that epoch.
+    let mut reached: Vec<Option<(usize, C)>> = vec![None; n_left];
+    let mut stack: Vec<(usize, C)> = Vec::new();
     let mut path: Vec<(usize, usize)> = Vec::new();
-    for root in 0..adj.len() {
-        if m.left[root].is_some() || adj[root].is_empty() {
+    for root in 0..n_left {
+        if m.left[root].is_some() {
             continue;
         }
         stack.clear();
         path.clear();
-        stack.push((root, 0));
+        stack.push((root, cursor(root)));
         let mut found = false;
-        while let Some(&mut (l, ref mut k)) = stack.last_mut() {
-            let Some(&r) = adj[l].get(*k) else {
+        while let Some((l, c)) = stack.last_mut() {
+            let (l, k) = (*l, class(*l));
+            if k >= reached.len() {
+                reached.resize(k + 1, None);
+            }
+            let slot = &mut reached[k];
+            if let Some((e, at)) = slot.as_ref()
+                && *e == epoch
+                && *at > *c
+            {
+                *c = at.clone();
+            }
+            let step = next(l, c);
+            *slot = Some((epoch, c.clone()));
+            let Some(r) = step else {
                 stack.pop();
                 path.pop();
                 continue;
             };
-            *k += 1;
-            if seen[r] == root {
+            if seen[r] == epoch {
                 continue;
             }
-            seen[r] = root;
+            seen[r] = epoch;
             path.push((l, r));
             match m.right[r] {
                 None => {
                     found = true;
                     break;
                 }
-                Some(l2) => stack.push((l2, 0)),
+                Some(l2) => stack.push((l2, cursor(l2))),
             }
         }
         if found {
@@ -80,6 +140,7 @@ pub fn extend_to_maximum(adj: &[Vec<usize>], m: &mut Matching) {
                 m.left[l] = Some(r);
                 m.right[r] = Some(l);
             }
+            epoch += 1;
         }
     }
 }
@@ -214,6 +275,86 @@ mod tests {
         extend_to_maximum(&adj, &mut m);
         assert_eq!(m.size(), 2);
         assert!(m.left[1].is_some());
+    }
+
+    /// Kuhn's algorithm as plainly as possible: a greedy pass in row order, then a
+    /// recursive search with fresh marks from each free left item.
+    pub(crate) fn reference(adj: &[Vec<usize>], m: &mut Matching) {
+        fn go(l: usize, adj: &[Vec<usize>], seen: &mut [bool], m: &mut Matching) -> bool {
+            for &r in &adj[l] {
+                if seen[r] {
+                    continue;
+                }
+                seen[r] = true;
+                if m.right[r].is_none_or(|l2| go(l2, adj, seen, m)) {
+                    m.left[l] = Some(r);
+                    m.right[r] = Some(l);
+                    return true;
+                }
+            }
+            false
+        }
+        for (l, row) in adj.iter().enumerate() {
+            if m.left[l].is_none()
+                && let Some(&r) = row.iter().find(|&&r| m.right[r].is_none())
+            {
+                m.pair(l, r);
+            }
+        }
+        for l in 0..adj.len() {
+            if m.left[l].is_none() {
+                go(l, adj, &mut vec![false; m.right.len()], m);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The same matching as the reference, pairs given beforehand included (dense,
+        /// sparse and repeated rows: where skipping dead items matters).
+        #[test]
+        fn extension_equals_reference(
+            rows in proptest::collection::vec(proptest::collection::vec(0usize..7, 0..6), 0..9),
+            pre in proptest::collection::vec(0usize..7, 0..4),
+        ) {
+            let mut m = Matching::empty(rows.len(), 7);
+            for (l, &r) in pre.iter().enumerate() {
+                if l < rows.len() && m.right[r].is_none() && rows[l].contains(&r) {
+                    m.pair(l, r);
+                }
+            }
+            let mut want = m.clone();
+            reference(&rows, &mut want);
+            extend_to_maximum(&rows, &mut m);
+            proptest::prop_assert_eq!(m, want);
+        }
+    }
+
+    proptest::proptest! {
+        /// Left items sharing rows by class: the same matching as the reference on the
+        /// rows spelled out.
+        #[test]
+        fn classes_equal_reference(
+            class_rows in proptest::collection::vec(proptest::collection::vec(0usize..8, 0..7), 1..4),
+            of in proptest::collection::vec(0usize..4, 0..12),
+        ) {
+            let of: Vec<usize> = of.iter().map(|c| c % class_rows.len()).collect();
+            let rows: Vec<Vec<usize>> = of.iter().map(|&c| class_rows[c].clone()).collect();
+            let mut want = Matching::empty(rows.len(), 8);
+            reference(&rows, &mut want);
+            let mut m = Matching::empty(rows.len(), 8);
+            extend_by_class(
+                rows.len(),
+                |l| of[l],
+                |_| 0usize,
+                |l, k| {
+                    let r = rows[l].get(*k).copied();
+                    *k += 1;
+                    r
+                },
+                &mut m,
+            );
+            proptest::prop_assert_eq!(m, want);
+        }
     }
 
     #[test]

@@ -139,7 +139,16 @@ pub struct Statistics {
     pub per_document: Option<Vec<DocPair>>,
 }
 
-/// Pair the two systems' documents by id (A's order) and compute every statistic of every
+/// Keep the 5 smallest ids seen in `v` (sorted), whatever order they come in.
+fn keep_smallest(v: &mut Vec<String>, id: &str) {
+    if v.len() < 5 || v.last().is_some_and(|l| id < l.as_str()) {
+        let at = v.partition_point(|x| x.as_str() < id);
+        v.insert(at, id.to_string());
+        v.truncate(5);
+    }
+}
+
+/// Pair the two systems' documents by id (in id order) and compute every statistic of every
 /// series present in either. A label absent from a document has zero counts there.
 pub fn compare(a: &[DocCounts], b: &[DocCounts], zero: bool, opts: &Options, per_document: bool) -> Result<Statistics> {
     let b_ix: HashMap<&str, usize> = b.iter().enumerate().map(|(i, d)| (d.doc_id.as_str(), i)).collect();
@@ -157,21 +166,20 @@ pub fn compare(a: &[DocCounts], b: &[DocCounts], zero: bool, opts: &Options, per
             Some(&j) => pairs.push((d, &b[j])),
             None => {
                 alignment.only_a += 1;
-                if alignment.examples.len() < 5 {
-                    alignment.examples.push(d.doc_id.clone());
-                }
+                keep_smallest(&mut alignment.examples, &d.doc_id);
             }
         }
     }
     for d in b {
         if !seen_a.contains(d.doc_id.as_str()) {
             alignment.only_b += 1;
-            if alignment.examples.len() < 5 {
-                alignment.examples.push(d.doc_id.clone());
-            }
+            keep_smallest(&mut alignment.examples, &d.doc_id);
         }
     }
     alignment.paired = pairs.len();
+    // Resampling draws documents by position: put them in id order, so that intervals and
+    // p-values do not depend on the order of the input (ids are unique, checked above).
+    pairs.sort_unstable_by(|x, y| x.0.doc_id.cmp(&y.0.doc_id));
 
     let mut keys: Vec<&SeriesKey> = pairs.iter().flat_map(|(x, y)| x.series.keys().chain(y.series.keys())).collect();
     keys.sort();
@@ -240,19 +248,28 @@ pub struct Changes {
 }
 
 /// A [`DetailSink`] collecting [`Changes`] between systems 0 (A) and 1 (B) of a pairing.
+/// The changes come out in document-id order (within a document, in its order), whatever
+/// the order of the input.
 pub struct ChangeCollector {
     mode: Mode,
     pending: Option<(String, [ModeMatch; 4])>,
-    pub changes: Changes,
+    /// Per document id: its fixed and broken changes.
+    by_doc: BTreeMap<String, (Vec<Change>, Vec<Change>)>,
 }
 
 impl ChangeCollector {
     pub fn new(mode: Mode) -> Self {
-        ChangeCollector {
-            mode,
-            pending: None,
-            changes: Changes { mode: mode.name().to_string(), ..Default::default() },
+        ChangeCollector { mode, pending: None, by_doc: BTreeMap::new() }
+    }
+
+    /// The changes, in document-id order.
+    pub fn into_changes(self) -> Changes {
+        let mut out = Changes { mode: self.mode.name().to_string(), ..Default::default() };
+        for (_, (fixed, broken)) in self.by_doc {
+            out.fixed.extend(fixed);
+            out.broken.extend(broken);
         }
+        out
     }
 }
 
@@ -266,7 +283,13 @@ impl DetailSink for ChangeCollector {
                 if let Some((id, da)) = self.pending.take()
                     && id == item.doc.id
                 {
-                    diff_document(item, &da, details, self.mode, &mut self.changes);
+                    let mut out = Changes::default();
+                    diff_document(item, &da, details, self.mode, &mut out);
+                    if !out.fixed.is_empty() || !out.broken.is_empty() {
+                        let slot = self.by_doc.entry(id).or_default();
+                        slot.0.extend(out.fixed);
+                        slot.1.extend(out.broken);
+                    }
                 }
             }
             _ => {}

@@ -88,7 +88,7 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
-use super::bipartite::{Matching, extend_to_maximum, max_weight_assignment, maximum};
+use super::bipartite::{Matching, extend_by_class, extend_to_maximum, max_weight_assignment, maximum};
 use super::counts::{ModeCounts, Tally};
 use super::matching::Category;
 use super::profile::Profile;
@@ -350,9 +350,28 @@ struct Side<'a> {
     index: Vec<usize>,
     trig: Vec<TKey<'a>>,
     /// Per rank, arguments in canonical order: (input argument index, acceptable keys).
-    /// A predicted argument has one key (its own); a gold argument its own first, then
-    /// those of its cluster's mentions under `coref`.
-    args: Vec<Vec<(usize, Vec<Span>)>>,
+    /// A predicted argument has one key (its own); a gold argument its own, and under
+    /// `coref` those of its cluster's mentions.
+    args: Vec<Vec<(usize, ArgKey)>>,
+    /// Under `coref` (gold side): each cluster's mention keys, as a list (first seen first,
+    /// no repeats) and as a set. Arguments refer to them by index, so a cluster of n
+    /// mentions named by n arguments costs n keys, not n².
+    cluster_keys: Vec<Vec<Span>>,
+    cluster_sets: Vec<HashSet<Span>>,
+}
+
+/// The keys an argument matches: its own span (or head), and the keys of a cluster.
+#[derive(Debug, Clone, Copy)]
+struct ArgKey {
+    own: Span,
+    cluster: Option<u32>,
+}
+
+impl Side<'_> {
+    /// True when a predicted argument with key `k` fits the argument keys `a`.
+    fn fits(&self, a: &ArgKey, k: Span) -> bool {
+        a.own == k || a.cluster.is_some_and(|c| self.cluster_sets[c as usize].contains(&k))
+    }
 }
 
 fn arg_cmp(a: &Argument, b: &Argument) -> std::cmp::Ordering {
@@ -379,11 +398,22 @@ impl<'a> Side<'a> {
         let entities: HashMap<&str, &Mention> = ann.entities.iter().map(|m| (m.id.as_str(), m)).collect();
         let mention_key =
             |m: &Mention| if opts.head { m.head.unwrap_or_else(|| derived_head(doc, m.span)) } else { m.span };
-        let mut clusters: HashMap<&str, Vec<Span>> = HashMap::new();
+        // Cluster name -> index into `cluster_keys` / `cluster_sets`.
+        let mut clusters: HashMap<&str, u32> = HashMap::new();
+        let mut cluster_keys: Vec<Vec<Span>> = Vec::new();
+        let mut cluster_sets: Vec<HashSet<Span>> = Vec::new();
         if gold && opts.coref {
             for m in &ann.entities {
                 if let Some(c) = &m.cluster {
-                    clusters.entry(c.as_str()).or_default().push(mention_key(m));
+                    let ix = *clusters.entry(c.as_str()).or_insert_with(|| {
+                        cluster_keys.push(Vec::new());
+                        cluster_sets.push(HashSet::new());
+                        (cluster_keys.len() - 1) as u32
+                    });
+                    let key = mention_key(m);
+                    if cluster_sets[ix as usize].insert(key) {
+                        cluster_keys[ix as usize].push(key);
+                    }
                 }
             }
         }
@@ -412,20 +442,13 @@ impl<'a> Side<'a> {
                         } else {
                             a.span
                         };
-                        let mut keys = vec![own];
-                        if let Some(c) = entity.and_then(|m| m.cluster.as_deref()).and_then(|c| clusters.get(c)) {
-                            for s in c {
-                                if !keys.contains(s) {
-                                    keys.push(*s);
-                                }
-                            }
-                        }
-                        (k, keys)
+                        let cluster = entity.and_then(|m| m.cluster.as_deref()).and_then(|c| clusters.get(c)).copied();
+                        (k, ArgKey { own, cluster })
                     })
                     .collect()
             })
             .collect();
-        Side { events, index, trig, args }
+        Side { events, index, trig, args, cluster_keys, cluster_sets }
     }
 }
 
@@ -441,9 +464,11 @@ fn realis_ok(g: &Event, p: &Event, opts: EventOptions) -> bool {
 }
 
 /// AC+ and AI+ between the arguments of one gold and one predicted event (argument ranks).
-fn pair_args(g: &[(usize, Vec<Span>)], ge: &Event, p: &[(usize, Vec<Span>)], pe: &Event) -> (Matching, Matching) {
+fn pair_args(gs: &Side, ge: usize, ps: &Side, pe: usize) -> (Matching, Matching) {
+    let (g, p) = (&gs.args[ge], &ps.args[pe]);
+    let (ge, pe) = (gs.events[ge], ps.events[pe]);
     let role = |gi: usize, pi: usize| ge.arguments[g[gi].0].role == pe.arguments[p[pi].0].role;
-    let fits = |gi: usize, pi: usize| g[gi].1.contains(&p[pi].1[0]);
+    let fits = |gi: usize, pi: usize| gs.fits(&g[gi].1, p[pi].1.own);
     let mut adj_ai: Vec<Vec<usize>> = Vec::with_capacity(g.len());
     let mut adj_ac: Vec<Vec<usize>> = Vec::with_capacity(g.len());
     for gi in 0..g.len() {
@@ -461,6 +486,16 @@ fn pair_args(g: &[(usize, Vec<Span>)], ge: &Event, p: &[(usize, Vec<Span>)], pe:
 /// Groups larger than this (gold x predicted events with one trigger and type) are paired
 /// by a plain maximum matching instead of the optimal assignment (quadratic memory).
 const ASSIGNMENT_LIMIT: usize = 4096;
+
+/// The class of each key: equal keys, equal classes (numbered as first seen).
+fn classes<K: Hash + Eq>(keys: impl Iterator<Item = K>) -> Vec<usize> {
+    let mut ids: HashMap<K, usize> = HashMap::new();
+    keys.map(|k| {
+        let n = ids.len();
+        *ids.entry(k).or_insert(n)
+    })
+    .collect()
+}
 
 fn default_profile(
     doc: &Document,
@@ -492,7 +527,7 @@ fn default_profile(
             continue;
         }
         let ok = |a: usize, b: usize| realis_ok(g.events[a], p.events[b], opts);
-        let pairs = |a: usize, b: usize| pair_args(&g.args[a], g.events[a], &p.args[b], p.events[b]);
+        let pairs = |a: usize, b: usize| pair_args(&g, a, &p, b);
         let chosen: Vec<(usize, usize)> = if gs.len() == 1 && ps.len() == 1 {
             if ok(gs[0], ps[0]) { vec![(gs[0], ps[0])] } else { Vec::new() }
         } else if gs.len() * ps.len() <= ASSIGNMENT_LIMIT {
@@ -516,8 +551,25 @@ fn default_profile(
             let m = max_weight_assignment(&w, ps.len());
             m.left.iter().enumerate().filter_map(|(i, j)| j.map(|j| (gs[i], ps[j]))).collect()
         } else {
-            let adj: Vec<Vec<usize>> = gs.iter().map(|&a| (0..ps.len()).filter(|&j| ok(a, ps[j])).collect()).collect();
-            let m = maximum(&adj, ps.len());
+            // The rows (every compatible prediction, in order) are walked, not stored.
+            let realis = |a: usize| g.events[a].realis.as_ref().filter(|_| opts.realis).map(|r| r.to_ascii_lowercase());
+            let class = classes(gs.iter().map(|&a| realis(a)));
+            let mut m = Matching::empty(gs.len(), ps.len());
+            extend_by_class(
+                gs.len(),
+                |i| class[i],
+                |_| 0usize,
+                |i, j| {
+                    while *j < ps.len() {
+                        *j += 1;
+                        if ok(gs[i], ps[*j - 1]) {
+                            return Some(*j - 1);
+                        }
+                    }
+                    None
+                },
+                &mut m,
+            );
             m.left.iter().enumerate().filter_map(|(i, j)| j.map(|j| (gs[i], ps[j]))).collect()
         };
         for (a, b) in chosen {
@@ -531,15 +583,42 @@ fn default_profile(
     for r in 0..np {
         by_trig.entry(p.trig[r]).or_default().push(r);
     }
-    let ti_adj: Vec<Vec<usize>> = (0..ng)
-        .map(|r| {
-            let mut row = by_trig.get(&g.trig[r]).cloned().unwrap_or_default();
-            row.sort_by_key(|&b| (p.events[b].event_type != g.events[r].event_type, b));
-            row
-        })
-        .collect();
+    // Row of gold r: the predictions with its trigger key, those of its type first, each
+    // part in rank order; walked (over the shared list twice), not stored.
+    let empty: Vec<usize> = Vec::new();
+    let ti_rows: Vec<&Vec<usize>> = (0..ng).map(|r| by_trig.get(&g.trig[r]).unwrap_or(&empty)).collect();
+    #[cfg(test)]
+    for (r, &rr) in ti_rows.iter().enumerate() {
+        // The walked row is the list the scorer once built and sorted.
+        let mut row = by_trig.get(&g.trig[r]).cloned().unwrap_or_default();
+        row.sort_by_key(|&b| (p.events[b].event_type != g.events[r].event_type, b));
+        let walked: Vec<usize> = {
+            let mut v: Vec<usize> =
+                rr.iter().copied().filter(|&b| p.events[b].event_type == g.events[r].event_type).collect();
+            v.extend(rr.iter().copied().filter(|&b| p.events[b].event_type != g.events[r].event_type));
+            v
+        };
+        assert_eq!(walked, row);
+    }
+    let ti_class = classes((0..ng).map(|r| (g.trig[r], g.events[r].event_type.as_str())));
     let mut ti = tc.clone();
-    extend_to_maximum(&ti_adj, &mut ti);
+    extend_by_class(
+        ng,
+        |r| ti_class[r],
+        |_| 0usize,
+        |r, k| {
+            let row = ti_rows[r];
+            while *k < 2 * row.len() {
+                let (first, b) = (*k < row.len(), row[*k % row.len()]);
+                *k += 1;
+                if (p.events[b].event_type == g.events[r].event_type) == first {
+                    return Some(b);
+                }
+            }
+            None
+        },
+        &mut ti,
+    );
 
     // Arguments, flattened: (event rank, argument rank).
     let flat = |s: &Side| -> Vec<(usize, usize)> {
@@ -551,26 +630,124 @@ fn default_profile(
     let ppos: HashMap<(usize, usize), usize> = pflat.iter().enumerate().map(|(i, x)| (*x, i)).collect();
     let mut pred_by_key: HashMap<(&str, Span), Vec<usize>> = HashMap::new();
     for (i, &(e, k)) in pflat.iter().enumerate() {
-        pred_by_key.entry((p.events[e].event_type.as_str(), p.args[e][k].1[0])).or_default().push(i);
+        pred_by_key.entry((p.events[e].event_type.as_str(), p.args[e][k].1.own)).or_default().push(i);
     }
-    let mut ai_adj: Vec<Vec<usize>> = Vec::with_capacity(gflat.len());
-    let mut ac_adj: Vec<Vec<usize>> = Vec::with_capacity(gflat.len());
+    // Per (event type, gold cluster): the predicted arguments of that type on any key of the
+    // cluster, in rank order (one list however many arguments name the cluster).
+    let mut by_cluster: HashMap<(&str, u32), Vec<usize>> = HashMap::new();
     for &(e, k) in &gflat {
         let ty = g.events[e].event_type.as_str();
-        let mut row: Vec<usize> = Vec::new();
-        for key in &g.args[e][k].1 {
-            if let Some(c) = pred_by_key.get(&(ty, *key)) {
-                row.extend(c);
+        if let Some(c) = g.args[e][k].1.cluster
+            && !by_cluster.contains_key(&(ty, c))
+        {
+            let mut v: Vec<usize> = Vec::new();
+            for key in &g.cluster_keys[c as usize] {
+                if let Some(x) = pred_by_key.get(&(ty, *key)) {
+                    v.extend(x);
+                }
             }
+            v.sort_unstable();
+            v.dedup();
+            by_cluster.insert((ty, c), v);
         }
-        row.sort_unstable();
-        row.dedup();
-        let grole = role_of(&g, (e, k));
-        let partner = tc.left[e];
-        row.sort_by_key(|&i| (Some(pflat[i].0) != partner, role_of(&p, pflat[i]) != grole, i));
-        ac_adj.push(row.iter().copied().filter(|&i| role_of(&p, pflat[i]) == grole).collect());
-        ai_adj.push(row);
     }
+    // A gold argument's candidates: the predicted arguments of its event's type on its own
+    // key or its cluster's (two sorted lists, merged as walked). Its row tries them attached
+    // first (on the TC partner of its event), then same role, then in rank order: four
+    // passes over the candidates (AC: the two same-role ones). Rows are walked, not stored.
+    let cands: Vec<(&[usize], &[usize])> = gflat
+        .iter()
+        .map(|&(e, k)| {
+            let ty = g.events[e].event_type.as_str();
+            let key = &g.args[e][k].1;
+            let own = pred_by_key.get(&(ty, key.own)).map_or(&[][..], |v| &v[..]);
+            let cl = key.cluster.and_then(|c| by_cluster.get(&(ty, c))).map_or(&[][..], |v| &v[..]);
+            (own, cl)
+        })
+        .collect();
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    struct Walk {
+        pass: usize,
+        a: usize,
+        b: usize,
+    }
+    // Roles as numbers (equal roles, equal numbers), each predicted argument's event, and
+    // where each predicted event's arguments start in `pflat`.
+    let role_ids = classes(gflat.iter().map(|&x| role_of(&g, x)).chain(pflat.iter().map(|&x| role_of(&p, x))));
+    let (grole_id, prole_id) = role_ids.split_at(gflat.len());
+    let mut pstart = vec![0usize; np + 1];
+    for &(e, _) in &pflat {
+        pstart[e + 1] += 1;
+    }
+    for e in 0..np {
+        pstart[e + 1] += pstart[e];
+    }
+    let walk = |passes: &'static [(bool, bool)]| {
+        let cands = &cands;
+        let (gflat, pflat, g, p, tc, pstart) = (&gflat, &pflat, &g, &p, &tc, &pstart);
+        move |i: usize, w: &mut Walk| -> Option<usize> {
+            let (own, cl) = cands[i];
+            let (e, k) = gflat[i];
+            let grole = grole_id[i];
+            let partner = tc.left[e];
+            while let Some(&(attached, same_role)) = passes.get(w.pass) {
+                let x = if attached {
+                    // The partner's arguments (a rank range), those that are candidates.
+                    let Some(pe) = partner else {
+                        *w = Walk { pass: w.pass + 1, a: 0, b: 0 };
+                        continue;
+                    };
+                    let x = pstart[pe] + w.a;
+                    if x >= pstart[pe + 1] {
+                        *w = Walk { pass: w.pass + 1, a: 0, b: 0 };
+                        continue;
+                    }
+                    w.a += 1;
+                    let key = &g.args[e][k].1;
+                    let (xe, xk) = pflat[x];
+                    if p.events[xe].event_type != g.events[e].event_type || !g.fits(key, p.args[xe][xk].1.own) {
+                        continue;
+                    }
+                    x
+                } else {
+                    let x = match (own.get(w.a), cl.get(w.b)) {
+                        (None, None) => {
+                            *w = Walk { pass: w.pass + 1, a: 0, b: 0 };
+                            continue;
+                        }
+                        (Some(&x), None) => {
+                            w.a += 1;
+                            x
+                        }
+                        (None, Some(&y)) => {
+                            w.b += 1;
+                            y
+                        }
+                        (Some(&x), Some(&y)) => {
+                            if x <= y {
+                                w.a += 1;
+                            }
+                            if y <= x {
+                                w.b += 1;
+                            }
+                            x.min(y)
+                        }
+                    };
+                    if Some(pflat[x].0) == partner {
+                        continue;
+                    }
+                    x
+                };
+                if (prole_id[x] == grole) == same_role {
+                    return Some(x);
+                }
+            }
+            None
+        }
+    };
+    const AI_PASSES: &[(bool, bool)] = &[(true, true), (true, false), (false, true), (false, false)];
+    const AC_PASSES: &[(bool, bool)] = &[(true, true), (false, true)];
+    let start = |_: usize| Walk { pass: 0, a: 0, b: 0 };
     let mut ai_plus = Matching::empty(gflat.len(), pflat.len());
     let mut ac_plus = Matching::empty(gflat.len(), pflat.len());
     for (e, m) in attached.iter().enumerate() {
@@ -586,10 +763,38 @@ fn default_profile(
             }
         }
     }
+    #[cfg(test)]
+    for (i, &(e, k)) in gflat.iter().enumerate() {
+        // The walked rows are the lists the scorer once built and sorted: every key of the
+        // argument looked up, then (attached, same role, rank) order.
+        let ty = g.events[e].event_type.as_str();
+        let key = &g.args[e][k].1;
+        let mut keys = vec![key.own];
+        if let Some(c) = key.cluster {
+            keys.extend(g.cluster_keys[c as usize].iter().filter(|s| **s != key.own));
+        }
+        let mut row: Vec<usize> = keys.iter().filter_map(|s| pred_by_key.get(&(ty, *s))).flatten().copied().collect();
+        row.sort_unstable();
+        row.dedup();
+        let grole = role_of(&g, (e, k));
+        row.sort_by_key(|&x| (Some(pflat[x].0) != tc.left[e], role_of(&p, pflat[x]) != grole, x));
+        let ac_row: Vec<usize> = row.iter().copied().filter(|&x| role_of(&p, pflat[x]) == grole).collect();
+        let walked = |passes| {
+            let next = walk(passes);
+            let mut w = start(i);
+            std::iter::from_fn(move || next(i, &mut w)).collect::<Vec<usize>>()
+        };
+        assert_eq!(walked(AI_PASSES), row);
+        assert_eq!(walked(AC_PASSES), ac_row);
+    }
+    // Gold arguments with the same candidates, role and event partner have the same rows.
+    let arg_class = classes(gflat.iter().zip(&cands).map(|(&(e, k), (own, cl))| {
+        (own.as_ptr() as usize, own.len(), cl.as_ptr() as usize, cl.len(), role_of(&g, (e, k)), tc.left[e])
+    }));
     let mut ac = ac_plus.clone();
-    extend_to_maximum(&ac_adj, &mut ac);
+    extend_by_class(gflat.len(), |i| arg_class[i], start, walk(AC_PASSES), &mut ac);
     let mut ai = ac.clone();
-    extend_to_maximum(&ai_adj, &mut ai);
+    extend_by_class(gflat.len(), |i| arg_class[i], start, walk(AI_PASSES), &mut ai);
 
     // Counts.
     let mut counts = EventCounts::default();
@@ -988,6 +1193,52 @@ mod tests {
                     let t = me.metric(m).overall;
                     proptest::prop_assert_eq!(t.gold.mis + t.pred.spu, 0);
                 }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Arguments naming entities of gold clusters, repeated triggers, any options: the
+        /// rows walked by the scorer are the lists it once sorted (checked inside the scorer
+        /// in test builds), and gold against a copy of itself scores every item.
+        #[test]
+        fn coref_rows_and_repeated_triggers(
+            gs in proptest::collection::vec((0u8..3, 0u8..2, proptest::collection::vec((0u8..2, 0u8..6), 0..4)), 0..7),
+            ps in proptest::collection::vec((0u8..3, 0u8..2, proptest::collection::vec((0u8..2, 0u8..6), 0..4)), 0..7),
+            clusters in proptest::collection::vec(0u8..3, 6),
+            head in proptest::bool::ANY,
+            realis in proptest::bool::ANY,
+        ) {
+            let d = doc("a b c d e f");
+            // One entity per word, in one of three clusters; arguments name them.
+            let entities: Vec<Mention> = (0..6)
+                .map(|i| {
+                    let mut m = Mention::new(format!("T{i}"), w(&d, i), "X");
+                    m.cluster = Some(format!("C{}", clusters[i]));
+                    m
+                })
+                .collect();
+            let with_ids = |spec: &[Spec]| {
+                let mut a = ann(arb_events(&d, spec));
+                for (k, e) in a.events.iter_mut().enumerate() {
+                    e.realis = Some(["actual", "Other"][k % 2].to_string());
+                    for x in &mut e.arguments {
+                        let i = d.tokens.iter().position(|t| *t == x.span).expect("a word");
+                        x.entity_id = Some(format!("T{i}"));
+                    }
+                }
+                a.entities = entities.clone();
+                a
+            };
+            let (g, p) = (with_ids(&gs), with_ids(&ps));
+            let opts = EventOptions { head, coref: true, realis };
+            let s = score_document(&d, &g, &p, Profile::Default, opts, true);
+            let c = cor(&s.counts);
+            proptest::prop_assert!(c[0] >= c[1] && c[2] >= c[3] && c[2] >= c[4] && c[4] >= c[5] && c[3] >= c[5]);
+            let me = score_document(&d, &g, &g, Profile::Default, opts, false).counts;
+            for m in EventMetric::ALL {
+                let t = me.metric(m).overall;
+                proptest::prop_assert_eq!(t.gold.mis + t.pred.spu, 0);
             }
         }
     }

@@ -123,17 +123,6 @@ pub struct ModeMatch {
     pub pred: Vec<(Category, Option<usize>)>,
 }
 
-/// An overlapping pair with its preference key.
-#[derive(Debug, Clone, Copy)]
-struct Edge {
-    g: usize,
-    p: usize,
-    same_label: bool,
-    same_span: bool,
-    overlap: usize,
-    distance: usize,
-}
-
 /// Indices of `items` sorted by (start, end, label, id).
 fn order(items: &[Item]) -> Vec<usize> {
     let mut v: Vec<usize> = (0..items.len()).collect();
@@ -144,35 +133,20 @@ fn order(items: &[Item]) -> Vec<usize> {
     v
 }
 
-/// Every overlapping (gold, prediction) pair, by a sweep over starts. `g` and `p` in the
-/// result are ranks in the sorted orders.
-fn candidates(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize]) -> Vec<Edge> {
-    let mut edges = Vec::new();
+/// Call `f(gold rank, prediction rank)` for every pair of mentions whose spans overlap, by a
+/// sweep over starts (ranks in the sorted orders). Pairs whose pieces do not overlap are
+/// passed too: the caller checks.
+fn sweep(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize], mut f: impl FnMut(usize, usize)) {
     let (mut i, mut j) = (0, 0);
     let mut active_g: Vec<usize> = Vec::new();
     let mut active_p: Vec<usize> = Vec::new();
-    let push = |gr: usize, pr: usize, edges: &mut Vec<Edge>| {
-        let (g, p) = (&gold[go[gr]], &pred[po[pr]]);
-        let overlap = g.overlap(p);
-        if overlap == 0 {
-            return;
-        }
-        edges.push(Edge {
-            g: gr,
-            p: pr,
-            same_label: g.label == p.label,
-            same_span: g.same_span(p),
-            overlap,
-            distance: g.span.start.abs_diff(p.span.start) + g.span.end.abs_diff(p.span.end),
-        });
-    };
     while i < go.len() || j < po.len() {
         let take_gold = j >= po.len() || (i < go.len() && gold[go[i]].span.start <= pred[po[j]].span.start);
         if take_gold {
             let s = gold[go[i]].span;
             active_p.retain(|&pr| pred[po[pr]].span.end > s.start);
             for &pr in &active_p {
-                push(i, pr, &mut edges);
+                f(i, pr);
             }
             active_g.push(i);
             i += 1;
@@ -180,46 +154,105 @@ fn candidates(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize]) -> Vec<E
             let s = pred[po[j]].span;
             active_g.retain(|&gr| gold[go[gr]].span.end > s.start);
             for &gr in &active_g {
-                push(gr, j, &mut edges);
+                f(gr, j);
             }
             active_p.push(j);
             j += 1;
         }
     }
-    edges
 }
 
-/// Gold rank -> preferred prediction ranks, as one flat array (rows in gold order).
+/// The candidate partners of every gold mention (rank), in preference order: one flat array
+/// of prediction ranks (4 bytes a pair) with row offsets, one row per class of identical
+/// gold mentions (same span, pieces and label: the same candidates in the same order).
+/// Built in two sweeps (count, then fill), so no per-pair record is ever held: n identical
+/// gold mentions cost one row, and n distinct gold mentions that all overlap n predictions
+/// cost 4n² bytes, not the 40n² of a pair list.
 struct Adj {
+    /// Gold rank -> its class (row).
+    class_of: Vec<u32>,
     start: Vec<usize>,
-    items: Vec<usize>,
+    items: Vec<u32>,
 }
 
 impl Adj {
-    /// The rows of the edges (sorted by gold rank) that `keep` selects.
-    fn build(n_gold: usize, edges: &[Edge], keep: impl Fn(&Edge) -> bool) -> Adj {
-        let mut start = vec![0usize; n_gold + 1];
-        let mut items = Vec::new();
-        for e in edges.iter().filter(|e| keep(e)) {
-            start[e.g + 1] += 1;
-            items.push(e.p);
+    fn build(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize]) -> Adj {
+        // Classes: runs of identical mentions in rank order; `reps` holds the first of each.
+        let mut class_of = Vec::with_capacity(go.len());
+        let mut reps: Vec<usize> = Vec::new();
+        for &gi in go {
+            let same = reps.last().is_some_and(|&r| {
+                let (a, b) = (&gold[r], &gold[gi]);
+                a.label == b.label && a.same_span(b)
+            });
+            if !same {
+                reps.push(gi);
+            }
+            class_of.push((reps.len() - 1) as u32);
         }
-        for g in 0..n_gold {
+        let go = &reps[..];
+        let overlaps = |gr: usize, pr: usize| gold[go[gr]].overlap(&pred[po[pr]]) > 0;
+        let mut start = vec![0usize; go.len() + 1];
+        sweep(gold, pred, go, po, |gr, pr| {
+            if overlaps(gr, pr) {
+                start[gr + 1] += 1;
+            }
+        });
+        for g in 0..go.len() {
             start[g + 1] += start[g];
         }
-        Adj { start, items }
+        let mut items = vec![0u32; start[go.len()]];
+        let mut fill = start.clone();
+        sweep(gold, pred, go, po, |gr, pr| {
+            if overlaps(gr, pr) {
+                items[fill[gr]] = pr as u32;
+                fill[gr] += 1;
+            }
+        });
+        // Each row in preference order: same label, same span, larger overlap, smaller
+        // boundary distance, earlier position ((g, p) is unique in a row, so an unstable
+        // sort is as deterministic as a stable one).
+        let mut keys: Vec<(bool, bool, std::cmp::Reverse<usize>, usize, u32)> = Vec::new();
+        for gr in 0..go.len() {
+            let row = &mut items[start[gr]..start[gr + 1]];
+            if row.len() < 2 {
+                continue;
+            }
+            let g = &gold[go[gr]];
+            keys.clear();
+            keys.extend(row.iter().map(|&pr| {
+                let p = &pred[po[pr as usize]];
+                let distance = g.span.start.abs_diff(p.span.start) + g.span.end.abs_diff(p.span.end);
+                (g.label != p.label, !g.same_span(p), std::cmp::Reverse(g.overlap(p)), distance, pr)
+            }));
+            keys.sort_unstable();
+            for (slot, k) in row.iter_mut().zip(&keys) {
+                *slot = k.4;
+            }
+        }
+        Adj { class_of, start, items }
     }
     fn len(&self) -> usize {
-        self.start.len() - 1
+        self.class_of.len()
     }
-    fn row(&self, g: usize) -> &[usize] {
-        &self.items[self.start[g]..self.start[g + 1]]
+    fn row(&self, g: usize) -> &[u32] {
+        let c = self.class_of[g] as usize;
+        &self.items[self.start[c]..self.start[c + 1]]
     }
 }
 
-/// Extend a partial matching with a maximum matching over `adj`, touching only golds and
-/// predictions free at the start.
-fn max_matching(adj: &Adj, gm: &mut [Option<usize>], pm: &mut [Option<usize>]) {
+/// Extend a partial matching with a maximum matching over the edges of `adj` that `tier`
+/// selects (rows filtered in their order), touching only golds and predictions free at the
+/// start.
+///
+/// A greedy pass in row order, then augmenting paths (iterative DFS) from each still-free
+/// gold in rank order, partners tried in row order. Predictions visited by a search that
+/// found no path are skipped by the next searches until a path is found (no path can go
+/// through them while the matching is unchanged): the same paths, so the same matching, as
+/// searching them again, without the quadratic time per free gold. Golds of one class
+/// share their row, and what one of them passed over (visited, locked, other tier) every
+/// other one would pass over too: a search in a row starts where the class got to.
+fn max_matching(adj: &Adj, tier: impl Fn(usize, usize) -> bool, gm: &mut [Option<usize>], pm: &mut [Option<usize>]) {
     if adj.items.is_empty() {
         return;
     }
@@ -229,53 +262,60 @@ fn max_matching(adj: &Adj, gm: &mut [Option<usize>], pm: &mut [Option<usize>]) {
         if slot.is_some() {
             continue;
         }
-        if let Some(&p) = adj.row(g).iter().find(|&&p| pm[p].is_none()) {
+        if let Some(p) = adj.row(g).iter().map(|&p| p as usize).find(|&p| pm[p].is_none() && tier(g, p)) {
             *slot = Some(p);
             pm[p] = Some(g);
         }
     }
     // Augmenting paths (iterative DFS) from each still-free gold.
-    let mut seen = vec![usize::MAX; pm.len()];
+    let mut seen = vec![0usize; pm.len()];
+    let mut epoch = 1usize;
+    // Per class: (epoch, position its row was walked to in that epoch).
+    let mut reached = vec![(0usize, 0usize); adj.start.len() - 1];
     let mut stack: Vec<(usize, usize)> = Vec::new();
     let mut via: Vec<(usize, usize)> = Vec::new(); // (pred, gold) along the path
     for root in 0..adj.len() {
-        if gm[root].is_some() || adj.row(root).is_empty() {
+        if gm[root].is_some() {
             continue;
         }
         // Stack of (gold, next adjacency index).
         stack.clear();
         stack.push((root, 0));
         via.clear();
-        let mut found = None;
+        let mut found = false;
         while let Some(&mut (g, ref mut k)) = stack.last_mut() {
-            if *k >= adj.row(g).len() {
+            let row = adj.row(g);
+            let r = &mut reached[adj.class_of[g] as usize];
+            if r.0 == epoch && r.1 > *k {
+                *k = r.1;
+            }
+            if *k >= row.len() {
                 stack.pop();
                 via.pop();
                 continue;
             }
-            let p = adj.row(g)[*k];
+            let p = row[*k] as usize;
             *k += 1;
-            if locked_p[p] || seen[p] == root {
+            *r = (epoch, *k);
+            if locked_p[p] || seen[p] == epoch || !tier(g, p) {
                 continue;
             }
-            seen[p] = root;
+            seen[p] = epoch;
+            via.push((p, g));
             match pm[p] {
                 None => {
-                    via.push((p, g));
-                    found = Some(());
+                    found = true;
                     break;
                 }
-                Some(g2) => {
-                    via.push((p, g));
-                    stack.push((g2, 0));
-                }
+                Some(g2) => stack.push((g2, 0)),
             }
         }
-        if found.is_some() {
+        if found {
             for &(p, g) in &via {
                 gm[g] = Some(p);
                 pm[p] = Some(g);
             }
+            epoch += 1;
         }
     }
 }
@@ -284,30 +324,21 @@ fn max_matching(adj: &Adj, gm: &mut [Option<usize>], pm: &mut [Option<usize>]) {
 pub fn match_all(gold: &[Item], pred: &[Item]) -> [ModeMatch; 4] {
     let go = order(gold);
     let po = order(pred);
-    let mut edges = candidates(gold, pred, &go, &po);
-    // (g, p) is unique per edge: an unstable sort is as deterministic as a stable one.
-    edges.sort_unstable_by(|a, b| {
-        (a.g, !a.same_label, !a.same_span, std::cmp::Reverse(a.overlap), a.distance, a.p).cmp(&(
-            b.g,
-            !b.same_label,
-            !b.same_span,
-            std::cmp::Reverse(b.overlap),
-            b.distance,
-            b.p,
-        ))
-    });
+    let adj = Adj::build(gold, pred, &go, &po);
     Mode::ALL.map(|mode| {
-        let tier1 = |e: &Edge| match mode {
-            Mode::Strict => e.same_span && e.same_label,
-            Mode::Exact | Mode::Partial => e.same_span,
-            Mode::Type => e.same_label,
+        let tier1 = |gr: usize, pr: usize| {
+            let (g, p) = (&gold[go[gr]], &pred[po[pr]]);
+            match mode {
+                Mode::Strict => g.label == p.label && g.same_span(p),
+                Mode::Exact | Mode::Partial => g.same_span(p),
+                Mode::Type => g.label == p.label,
+            }
         };
         let mut gm = vec![None; go.len()];
         let mut pm = vec![None; po.len()];
         let mut tier_of_g = vec![0u8; go.len()];
         for tier in [true, false] {
-            let adj = Adj::build(go.len(), &edges, |e| tier1(e) == tier);
-            max_matching(&adj, &mut gm, &mut pm);
+            max_matching(&adj, |g, p| tier1(g, p) == tier, &mut gm, &mut pm);
             // A gold matched before this tier keeps its partner (and its tier).
             for (t, m) in tier_of_g.iter_mut().zip(&gm) {
                 if *t == 0 && m.is_some() {

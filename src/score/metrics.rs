@@ -142,27 +142,29 @@ pub fn weighted_avg(labels: &[Summary], zero: bool) -> Prf {
 
 /// Mean over documents of each document's micro metrics.
 pub fn document_avg(docs: &[Summary], zero: bool) -> Prf {
-    macro_avg(docs, zero)
+    document_avg_iter(docs.iter().copied(), zero)
 }
 
-/// [`document_avg`] over a stream, in one pass (the same sums in the same order, so the
-/// same numbers to the last bit).
+/// [`document_avg`] over a stream. The defined values are summed in ascending order (not
+/// in document order), so the result is the same to the last bit for any order of the
+/// documents.
 pub fn document_avg_iter(docs: impl Iterator<Item = Summary>, zero: bool) -> Prf {
     #[derive(Default)]
-    struct Acc(f64, usize);
+    struct Acc(Vec<f64>, usize);
     impl Acc {
         fn add(&mut self, x: Option<f64>, zero: bool) {
             match x {
                 Some(x) => {
-                    self.0 += x;
+                    self.0.push(x);
                     self.1 += 1;
                 }
                 None if zero => self.1 += 1,
                 None => {}
             }
         }
-        fn get(&self) -> Option<f64> {
-            (self.1 > 0).then(|| self.0 / self.1 as f64)
+        fn get(mut self) -> Option<f64> {
+            self.0.sort_unstable_by(f64::total_cmp);
+            (self.1 > 0).then(|| self.0.iter().sum::<f64>() / self.1 as f64)
         }
     }
     let (mut p, mut r, mut f) = (Acc::default(), Acc::default(), Acc::default());

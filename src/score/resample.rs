@@ -267,13 +267,19 @@ impl Panel {
             }
         }
         let width = series.len();
+        // Documents in a canonical order, by their counts (A's row, then B's): resamples
+        // draw documents by position, and this order makes every interval and p-value the
+        // same for any order of the input (documents with equal rows are interchangeable).
+        let row = |j: usize| -> Vec<Counts> {
+            series.iter().map(|s| compact(&s.a[j])).chain(series.iter().map(|s| compact(&s.b[j]))).collect()
+        };
+        let mut keyed: Vec<Vec<Counts>> = (0..docs).map(row).collect();
+        keyed.sort_unstable();
         let mut a = Vec::with_capacity(docs * width);
         let mut b = Vec::with_capacity(docs * width);
-        for j in 0..docs {
-            for s in series {
-                a.push(compact(&s.a[j]));
-                b.push(compact(&s.b[j]));
-            }
+        for r in &keyed {
+            a.extend_from_slice(&r[..width]);
+            b.extend_from_slice(&r[width..]);
         }
         Ok(Panel { docs, width, half: series.iter().map(|s| s.half).collect(), a, b })
     }

@@ -247,3 +247,48 @@ fn small_fixture_comparison_and_formats() {
     let out = run(&["compare", "--gold", s(&g), &a]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Issue 12 (13): intervals and p-values once depended on the order of the documents
+/// (resamples draw by position), so `compare --format json` differed for a shuffled input.
+#[test]
+fn shuffled_documents_give_byte_identical_comparisons() {
+    use crate::score::{conll_blocks, jsonl_ordered, ok_in, permutation, write_ordered};
+    let dir = tempdir();
+    let blocks = conll_blocks(60, 3);
+    let n = blocks.len();
+    let ident: Vec<usize> = (0..n).collect();
+    let (x, y) = (dir.path().join("x"), dir.path().join("y"));
+    write_ordered(&x, &blocks, &ident);
+    write_ordered(&y, &blocks, &permutation(n, 9));
+    let args = ["compare", "--gold", "gold.conll", "a.conll", "b.conll", "--samples", "300", "--format", "json"];
+    let (cx, cy) = (ok_in(&x, &args), ok_in(&y, &args));
+    let (vx, vy): (Value, Value) = (serde_json::from_str(&cx).expect("json"), serde_json::from_str(&cy).expect("json"));
+    // CoNLL documents are named by position, so fixed/broken mentions name other documents;
+    // every statistic must be the same.
+    assert!(vx["rows"].as_array().is_some_and(|r| r.len() > 10), "{cx}");
+    assert_eq!(vx["rows"], vy["rows"], "CoNLL -DOCSTART- blocks shuffled");
+    assert_eq!(vx["alignment"], vy["alignment"]);
+    // JSONL: each file's lines shuffled differently; everything identical, per document too.
+    for (k, name) in ["gold", "a", "b"].iter().enumerate() {
+        let outs = [
+            (x.join(format!("{name}.jsonl")), ident.clone()),
+            (y.join(format!("{name}.jsonl")), permutation(n, 20 + k as u64)),
+        ];
+        jsonl_ordered(&x, &format!("{name}.conll"), &outs);
+    }
+    let args = [
+        "compare",
+        "--gold",
+        "gold.jsonl",
+        "a.jsonl",
+        "b.jsonl",
+        "--samples",
+        "300",
+        "--per-document",
+        "--format",
+        "json",
+    ];
+    let (jx, jy) = (ok_in(&x, &args), ok_in(&y, &args));
+    assert!(jx.contains("\"fixed\"") && jx.contains("doc"), "{jx}");
+    assert_eq!(jx, jy, "JSONL lines shuffled");
+}

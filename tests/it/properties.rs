@@ -342,3 +342,175 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The matcher against a brute-force reference of its documented rule (README "Matching
+// modes"): every pair of mentions compared, each candidate row sorted by the tie rule, a
+// greedy pass then augmenting paths by plain recursion with fresh marks per search. The
+// matcher finds the same partners for every mention in every mode, on small inputs full of
+// duplicates and overlaps (what once made it quadratic in memory, issue 12).
+
+mod reference {
+    use ieval::model::Span;
+    use ieval::score::Mode;
+    use ieval::score::matching::{Category, Item, ModeMatch};
+
+    fn pieces<'a>(i: &'a Item) -> &'a [Span] {
+        if i.pieces.is_empty() { std::slice::from_ref(&i.span) } else { i.pieces }
+    }
+
+    fn overlap(a: &Item, b: &Item) -> usize {
+        let mut n = 0;
+        for x in pieces(a) {
+            for y in pieces(b) {
+                n += x.end.min(y.end).saturating_sub(x.start.max(y.start));
+            }
+        }
+        n
+    }
+
+    fn same_span(a: &Item, b: &Item) -> bool {
+        a.span == b.span && pieces(a) == pieces(b)
+    }
+
+    fn augment(
+        g: usize,
+        rows: &[Vec<usize>],
+        locked: &[bool],
+        seen: &mut [bool],
+        gm: &mut [Option<usize>],
+        pm: &mut [Option<usize>],
+    ) -> bool {
+        for &p in &rows[g] {
+            if locked[p] || seen[p] {
+                continue;
+            }
+            seen[p] = true;
+            let free = match pm[p] {
+                None => true,
+                Some(g2) => augment(g2, rows, locked, seen, gm, pm),
+            };
+            if free {
+                gm[g] = Some(p);
+                pm[p] = Some(g);
+                return true;
+            }
+        }
+        false
+    }
+
+    pub fn match_all(gold: &[Item], pred: &[Item]) -> [ModeMatch; 4] {
+        let order = |v: &[Item]| {
+            let mut o: Vec<usize> = (0..v.len()).collect();
+            o.sort_by_key(|&i| (v[i].span.start, v[i].span.end, v[i].label, v[i].id));
+            o
+        };
+        let (go, po) = (order(gold), order(pred));
+        Mode::ALL.map(|mode| {
+            let cor = |g: &Item, p: &Item| match mode {
+                Mode::Strict => same_span(g, p) && g.label == p.label,
+                Mode::Exact | Mode::Partial => same_span(g, p),
+                Mode::Type => g.label == p.label,
+            };
+            let (mut gm, mut pm) = (vec![None; go.len()], vec![None; po.len()]);
+            let mut tier_of = vec![0u8; go.len()];
+            for (t, tier) in [(1u8, true), (2, false)] {
+                let rows: Vec<Vec<usize>> = go
+                    .iter()
+                    .map(|&gi| {
+                        let g = &gold[gi];
+                        let mut row: Vec<usize> = (0..po.len())
+                            .filter(|&pr| overlap(g, &pred[po[pr]]) > 0 && cor(g, &pred[po[pr]]) == tier)
+                            .collect();
+                        row.sort_by_key(|&pr| {
+                            let p = &pred[po[pr]];
+                            let d = g.span.start.abs_diff(p.span.start) + g.span.end.abs_diff(p.span.end);
+                            (g.label != p.label, !same_span(g, p), std::cmp::Reverse(overlap(g, p)), d, pr)
+                        });
+                        row
+                    })
+                    .collect();
+                let locked: Vec<bool> = pm.iter().map(Option::is_some).collect();
+                for g in 0..go.len() {
+                    if gm[g].is_none()
+                        && let Some(&p) = rows[g].iter().find(|&&p| pm[p].is_none())
+                    {
+                        gm[g] = Some(p);
+                        pm[p] = Some(g);
+                    }
+                }
+                for g in 0..go.len() {
+                    if gm[g].is_none() {
+                        augment(g, &rows, &locked, &mut vec![false; po.len()], &mut gm, &mut pm);
+                    }
+                }
+                for (x, m) in tier_of.iter_mut().zip(&gm) {
+                    if *x == 0 && m.is_some() {
+                        *x = t;
+                    }
+                }
+            }
+            let mut out = ModeMatch {
+                gold: vec![(Category::Mis, None); gold.len()],
+                pred: vec![(Category::Spu, None); pred.len()],
+            };
+            for (gr, m) in gm.iter().enumerate() {
+                if let Some(pr) = *m {
+                    let c = match (tier_of[gr], mode) {
+                        (1, _) => Category::Cor,
+                        (_, Mode::Partial) => Category::Par,
+                        _ => Category::Inc,
+                    };
+                    out.gold[go[gr]] = (c, Some(po[pr]));
+                    out.pred[po[pr]] = (c, Some(go[gr]));
+                }
+            }
+            out
+        })
+    }
+}
+
+/// (start, length, label, split: pieces cut around one inner position, id).
+type RawItem = (usize, usize, u32, Option<usize>, u8);
+
+fn raw_items() -> impl Strategy<Value = Vec<RawItem>> {
+    // Few positions, few labels, few ids: many identical and overlapping mentions.
+    prop::collection::vec((0usize..6, 1usize..5, 0u32..2, prop::option::weighted(0.15, 1usize..3), 0u8..3), 0..14)
+}
+
+/// Items from raw tuples; the pieces of discontinuous ones are stored in `store`.
+fn items<'a>(raw: &[RawItem], store: &'a [Vec<Span>], ids: &'a [String]) -> Vec<ieval::score::matching::Item<'a>> {
+    raw.iter()
+        .zip(store)
+        .map(|(&(s, len, label, _, id), pieces)| ieval::score::matching::Item {
+            span: Span::new(s, s + len),
+            pieces,
+            label,
+            id: &ids[id as usize],
+        })
+        .collect()
+}
+
+fn piece_store(raw: &[RawItem]) -> Vec<Vec<Span>> {
+    raw.iter()
+        .map(|&(s, len, _, split, _)| match split {
+            // A gap of one position inside the extent (only when it leaves two pieces).
+            Some(k) if len >= 3 && k < len - 1 => vec![Span::new(s, s + k), Span::new(s + k + 1, s + len)],
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn matcher_equals_brute_force_reference(g in raw_items(), p in raw_items()) {
+        let ids: Vec<String> = ["", "a", "b"].iter().map(|s| s.to_string()).collect();
+        let (gs, ps) = (piece_store(&g), piece_store(&p));
+        let (gi, pi) = (items(&g, &gs, &ids), items(&p, &ps, &ids));
+        let fast = ieval::score::matching::match_all(&gi, &pi);
+        let slow = reference::match_all(&gi, &pi);
+        prop_assert_eq!(fast, slow);
+    }
+}

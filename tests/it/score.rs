@@ -472,4 +472,138 @@ fn csv_and_parquet_scores_are_one_tidy_table() {
     assert!(m["ieval:systems"].contains("\"name\":\"sys\""), "{m:?}");
     // A .parquet output takes the tidy table only.
     fails(&with(&["--format", "json", "--output", s(&pq)]).iter().map(String::as_str).collect::<Vec<_>>(), ".parquet");
+
+/// A small deterministic generator for test data.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// `n` CoNLL documents as (gold, system A, system B) blocks, each starting with its
+/// `-DOCSTART-` line: a few sentences of random words with random entities, which A and B
+/// drop, relabel, cut short or invent at different rates (so per-document scores vary).
+pub fn conll_blocks(n: usize, seed: u64) -> Vec<[String; 3]> {
+    const WORDS: [&str; 8] = ["Anna", "met", "Paris", "Bank", "in", "the", "Rhine", "today"];
+    const LABELS: [&str; 3] = ["PER", "LOC", "ORG"];
+    let mut r = Lcg(seed);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut block: [String; 3] = std::array::from_fn(|_| "-DOCSTART- O\n\n".to_string());
+        for _ in 0..1 + r.below(4) {
+            let len = 4 + r.below(8) as usize;
+            // Tags per column: gold, then the two systems.
+            let mut tags = vec![vec!["O".to_string(); len]; 3];
+            let mut i = 0;
+            while i < len {
+                if r.below(3) == 0 {
+                    let w = (1 + r.below(2) as usize).min(len - i);
+                    let l = LABELS[r.below(3) as usize];
+                    for (k, rate) in [(0usize, 0u64), (1, 3), (2, 5)] {
+                        let (mut l2, mut w2) = (l, w);
+                        match if rate == 0 { 9 } else { r.below(rate + 3) } {
+                            0 => continue,
+                            1 => l2 = LABELS[(r.below(2) + 1) as usize],
+                            2 => w2 = 1,
+                            _ => {}
+                        }
+                        for j in 0..w2 {
+                            tags[k][i + j] = format!("{}-{l2}", if j == 0 { "B" } else { "I" });
+                        }
+                    }
+                    i += w + 1;
+                } else {
+                    if r.below(9) == 0 {
+                        tags[1 + r.below(2) as usize][i] = "B-MISC".into();
+                    }
+                    i += 1;
+                }
+            }
+            for (k, col) in block.iter_mut().enumerate() {
+                for (j, t) in tags[k].iter().enumerate() {
+                    col.push_str(&format!("{} {t}\n", WORDS[(j * 3 + len) % WORDS.len()]));
+                }
+                col.push('\n');
+            }
+        }
+        out.push(block);
+    }
+    out
+}
+
+/// A permutation of `0..n` (deterministic, not the identity for n > 1).
+pub fn permutation(n: usize, seed: u64) -> Vec<usize> {
+    let mut r = Lcg(seed);
+    let mut v: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        v.swap(i, r.below(i as u64 + 1) as usize);
+    }
+    if n > 1 && v.iter().enumerate().all(|(i, &x)| i == x) {
+        v.rotate_left(1);
+    }
+    v
+}
+
+/// Write gold.conll, a.conll and b.conll into `dir` with the documents in `order`, and the
+/// same as JSONL (one document a line) with the lines in `order`.
+pub fn write_ordered(dir: &Path, blocks: &[[String; 3]], order: &[usize]) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    for (k, name) in ["gold", "a", "b"].iter().enumerate() {
+        let text: String = order.iter().map(|&i| blocks[i][k].as_str()).collect();
+        std::fs::write(dir.join(format!("{name}.conll")), text).expect("write");
+    }
+}
+
+/// `ieval` in `dir` (relative paths, so that outputs naming inputs are comparable);
+/// stdout of a successful run.
+pub fn ok_in(dir: &Path, args: &[&str]) -> String {
+    let out = ieval().current_dir(dir).args(args).output().expect("ieval runs");
+    assert!(out.status.success(), "ieval {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// `src` (a CoNLL file in `dir`) as JSONL, one document a line, written to each
+/// `(path, order)` with its lines in that order.
+pub fn jsonl_ordered(dir: &Path, src: &str, outs: &[(PathBuf, Vec<usize>)]) {
+    let tmp = format!("{src}.jsonl");
+    ok_in(dir, &["convert", src, "--out", &tmp]);
+    let text = std::fs::read_to_string(dir.join(&tmp)).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    for (path, order) in outs {
+        assert_eq!(lines.len(), order.len());
+        let out: String = order.iter().map(|&i| format!("{}\n", lines[i])).collect();
+        std::fs::write(path, out).expect("write");
+    }
+}
+
+/// Issue 12 (13): per-document averages once depended on the order of the documents (in
+/// the last digits), so `score --format json` was not byte-identical for a shuffled input.
+#[test]
+fn shuffled_documents_give_byte_identical_json() {
+    let dir = tempdir();
+    let blocks = conll_blocks(60, 11);
+    let n = blocks.len();
+    let ident: Vec<usize> = (0..n).collect();
+    let (x, y) = (dir.path().join("x"), dir.path().join("y"));
+    write_ordered(&x, &blocks, &ident);
+    write_ordered(&y, &blocks, &permutation(n, 5));
+    let args = ["score", "--gold", "gold.conll", "--pred", "a=a.conll", "--pred", "b=b.conll", "--format", "json"];
+    let (sx, sy) = (ok_in(&x, &args), ok_in(&y, &args));
+    let v: Value = serde_json::from_str(&sx).expect("json");
+    let doc_f1 = v["systems"][0]["entities"]["strict"]["documents"]["f1"].as_f64().expect("document F1");
+    assert!(doc_f1 > 0.3 && doc_f1 < 0.95, "varied documents: {doc_f1}");
+    assert_eq!(sx, sy, "CoNLL -DOCSTART- blocks shuffled");
+    // JSONL: gold lines and prediction lines shuffled, each differently.
+    for (k, name) in ["gold", "a"].iter().enumerate() {
+        let outs = [
+            (x.join(format!("{name}.jsonl")), ident.clone()),
+            (y.join(format!("{name}.jsonl")), permutation(n, 7 + k as u64)),
+        ];
+        jsonl_ordered(&x, &format!("{name}.conll"), &outs);
+    }
+    let args = ["score", "--gold", "gold.jsonl", "--pred", "a=a.jsonl", "--format", "json"];
+    assert_eq!(ok_in(&x, &args), ok_in(&y, &args), "JSONL lines shuffled");
 }
