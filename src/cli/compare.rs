@@ -33,7 +33,7 @@ use std::path::PathBuf;
 use ieval::report::{Align, Table, TableFormat};
 use ieval::score::compare::{self, ChangeCollector, Changes, DocCounts, Gate, Row, Statistics, Verdict, doc_series};
 use ieval::score::resample::{Options, Stat};
-use ieval::score::{Mode, Profile, score};
+use ieval::score::{Mode, score};
 use ieval::{Error, Result};
 use serde::Serialize;
 
@@ -220,7 +220,7 @@ fn from_store(args: &Args, dir: &std::path::Path, opts: &Options, progress: &Pro
             format!("the two runs were scored with different profiles ({} and {})", ra.profile, rb.profile),
         ));
     }
-    let zero = ra.profile.parse::<Profile>().map(|p| p.zero_for_undefined()).unwrap_or(false);
+    let zero = ra.profile.parse::<ieval::score::Profile>().map(|p| p.zero_for_undefined()).unwrap_or(false);
     progress.set_message(format!("resampling ({} samples)", opts.samples));
     let stats = compare::compare(&a, &b, zero, opts, args.per_document)?;
     Ok(((args.a.clone(), args.b.clone()), stats, None, ra.profile))

@@ -472,6 +472,7 @@ fn csv_and_parquet_scores_are_one_tidy_table() {
     assert!(m["ieval:systems"].contains("\"name\":\"sys\""), "{m:?}");
     // A .parquet output takes the tidy table only.
     fails(&with(&["--format", "json", "--output", s(&pq)]).iter().map(String::as_str).collect::<Vec<_>>(), ".parquet");
+}
 
 /// A small deterministic generator for test data.
 pub struct Lcg(pub u64);
