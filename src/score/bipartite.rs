@@ -77,12 +77,49 @@ pub fn extend_by_class<C: Ord + Clone>(
     next: impl Fn(usize, &mut C) -> Option<usize>,
     m: &mut Matching,
 ) {
+    extend_by_shared(n_left, |l, _| Some(class(l)), cursor, next, m);
+}
+
+/// [`extend_by_class`] where the class may depend on how far a row has been walked:
+/// `class(l, c)` is `Some(k)` when, from cursor `c` on, left item `l`'s row is class `k`'s
+/// shared tail, `None` when it is not shared there. The caller guarantees, for every class,
+/// that cursors of its members are ordered as they advance, and that a right item a member
+/// passed over (returned, or skipped as only that member skips it) is one that every other
+/// member would either pass over too or find visited by the same search (matched, in the
+/// greedy pass). Then a walk that reaches a class resumes where the class got to (the
+/// greedy pass and each search keep their own positions), and the matching is the same as
+/// without classes.
+pub fn extend_by_shared<C: Ord + Clone>(
+    n_left: usize,
+    class: impl Fn(usize, &C) -> Option<usize>,
+    cursor: impl Fn(usize) -> C,
+    next: impl Fn(usize, &mut C) -> Option<usize>,
+    m: &mut Matching,
+) {
+    // Greedy pass: per class, the cursor before which every item was matched.
+    let mut greedy: Vec<Option<C>> = Vec::new();
     for l in 0..n_left {
         if m.left[l].is_some() {
             continue;
         }
         let mut c = cursor(l);
-        while let Some(r) = next(l, &mut c) {
+        loop {
+            let k = class(l, &c);
+            if let Some(k) = k {
+                if k >= greedy.len() {
+                    greedy.resize(k + 1, None);
+                }
+                if let Some(at) = &greedy[k]
+                    && *at > c
+                {
+                    c = at.clone();
+                }
+            }
+            let step = next(l, &mut c);
+            if let Some(k) = k {
+                greedy[k] = Some(c.clone());
+            }
+            let Some(r) = step else { break };
             if m.right[r].is_none() {
                 m.pair(l, r);
                 break;
@@ -92,7 +129,7 @@ pub fn extend_by_class<C: Ord + Clone>(
     let mut seen = vec![0usize; m.right.len()];
     let mut epoch = 1usize;
     // Per class: the epoch and the cursor its row was walked to in that epoch.
-    let mut reached: Vec<Option<(usize, C)>> = vec![None; n_left];
+    let mut reached: Vec<Option<(usize, C)>> = Vec::new();
     let mut stack: Vec<(usize, C)> = Vec::new();
     let mut path: Vec<(usize, usize)> = Vec::new();
     for root in 0..n_left {
@@ -104,19 +141,23 @@ pub fn extend_by_class<C: Ord + Clone>(
         stack.push((root, cursor(root)));
         let mut found = false;
         while let Some((l, c)) = stack.last_mut() {
-            let (l, k) = (*l, class(*l));
-            if k >= reached.len() {
-                reached.resize(k + 1, None);
-            }
-            let slot = &mut reached[k];
-            if let Some((e, at)) = slot.as_ref()
-                && *e == epoch
-                && *at > *c
-            {
-                *c = at.clone();
+            let l = *l;
+            let k = class(l, c);
+            if let Some(k) = k {
+                if k >= reached.len() {
+                    reached.resize(k + 1, None);
+                }
+                if let Some((e, at)) = reached[k].as_ref()
+                    && *e == epoch
+                    && *at > *c
+                {
+                    *c = at.clone();
+                }
             }
             let step = next(l, c);
-            *slot = Some((epoch, c.clone()));
+            if let Some(k) = k {
+                reached[k] = Some((epoch, c.clone()));
+            }
             let Some(r) = step else {
                 stack.pop();
                 path.pop();

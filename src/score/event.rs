@@ -88,7 +88,9 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
-use super::bipartite::{Matching, extend_by_class, extend_to_maximum, max_weight_assignment, maximum};
+use super::bipartite::{
+    Matching, extend_by_class, extend_by_shared, extend_to_maximum, max_weight_assignment, maximum,
+};
 use super::counts::{ModeCounts, Tally};
 use super::matching::Category;
 use super::profile::Profile;
@@ -660,8 +662,13 @@ fn default_profile(
         .map(|&(e, k)| {
             let ty = g.events[e].event_type.as_str();
             let key = &g.args[e][k].1;
-            let own = pred_by_key.get(&(ty, key.own)).map_or(&[][..], |v| &v[..]);
             let cl = key.cluster.and_then(|c| by_cluster.get(&(ty, c))).map_or(&[][..], |v| &v[..]);
+            // An own key among the cluster's has its candidates in the cluster's list: left
+            // out, so that arguments naming one cluster share one list.
+            if key.cluster.is_some_and(|c| g.cluster_sets[c as usize].contains(&key.own)) {
+                return (&[][..], cl);
+            }
+            let own = pred_by_key.get(&(ty, key.own)).map_or(&[][..], |v| &v[..]);
             (own, cl)
         })
         .collect();
@@ -787,14 +794,45 @@ fn default_profile(
         assert_eq!(walked(AI_PASSES), row);
         assert_eq!(walked(AC_PASSES), ac_row);
     }
-    // Gold arguments with the same candidates, role and event partner have the same rows.
-    let arg_class = classes(gflat.iter().zip(&cands).map(|(&(e, k), (own, cl))| {
-        (own.as_ptr() as usize, own.len(), cl.as_ptr() as usize, cl.len(), role_of(&g, (e, k)), tc.left[e])
-    }));
+    // Past the attached passes (the partner's arguments), gold arguments with the same
+    // candidates and role walk the same lists, each skipping its own partner's arguments:
+    // those a member skips there it has already walked (every candidate of its partner, or
+    // under AC those of its role, which is all the same-role passes can return), so they
+    // are visited by the same search, or matched in the greedy pass; the class shares its
+    // position in the lists whatever the partner.
+    let arg_class = classes(
+        cands
+            .iter()
+            .zip(grole_id)
+            .map(|((own, cl), role)| (own.as_ptr() as usize, own.len(), cl.as_ptr() as usize, cl.len(), *role)),
+    );
+    let shared = |n_attached: usize| {
+        let arg_class = &arg_class;
+        move |i: usize, w: &Walk| (w.pass >= n_attached).then(|| arg_class[i])
+    };
     let mut ac = ac_plus.clone();
-    extend_by_class(gflat.len(), |i| arg_class[i], start, walk(AC_PASSES), &mut ac);
+    extend_by_shared(gflat.len(), shared(1), start, walk(AC_PASSES), &mut ac);
     let mut ai = ac.clone();
-    extend_by_class(gflat.len(), |i| arg_class[i], start, walk(AI_PASSES), &mut ai);
+    extend_by_shared(gflat.len(), shared(2), start, walk(AI_PASSES), &mut ai);
+    #[cfg(test)]
+    {
+        // The same matchings as a plain search over the rows spelled out.
+        let rows = |passes| -> Vec<Vec<usize>> {
+            (0..gflat.len())
+                .map(|i| {
+                    let next = walk(passes);
+                    let mut w = start(i);
+                    std::iter::from_fn(move || next(i, &mut w)).collect()
+                })
+                .collect()
+        };
+        let mut want_ac = ac_plus.clone();
+        extend_to_maximum(&rows(AC_PASSES), &mut want_ac);
+        assert_eq!(ac, want_ac);
+        let mut want_ai = ac.clone();
+        extend_to_maximum(&rows(AI_PASSES), &mut want_ai);
+        assert_eq!(ai, want_ai);
+    }
 
     // Counts.
     let mut counts = EventCounts::default();
@@ -1240,6 +1278,45 @@ mod tests {
                 let t = me.metric(m).overall;
                 proptest::prop_assert_eq!(t.gold.mis + t.pred.spu, 0);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Many events on one trigger whose arguments share candidate lists (the hostile
+        /// inputs of issue 12 in small): the argument matchings, whose searches share their
+        /// position in a list across arguments with different event partners, equal a plain
+        /// search over the rows spelled out (checked inside the scorer in test builds).
+        #[test]
+        fn shared_candidate_lists_equal_plain_search(
+            gs in proptest::collection::vec((0u8..1, 0u8..2, proptest::collection::vec((0u8..2, 0u8..3), 0..3)), 0..24),
+            ps in proptest::collection::vec((0u8..1, 0u8..2, proptest::collection::vec((0u8..2, 0u8..3), 0..3)), 0..24),
+            clusters in proptest::collection::vec(0u8..2, 6),
+            coref in proptest::bool::ANY,
+        ) {
+            let d = doc("a b c d e f");
+            let entities: Vec<Mention> = (0..6)
+                .map(|i| {
+                    let mut m = Mention::new(format!("T{i}"), w(&d, i), "X");
+                    m.cluster = Some(format!("C{}", clusters[i]));
+                    m
+                })
+                .collect();
+            let with_ids = |spec: &[Spec]| {
+                let mut a = ann(arb_events(&d, spec));
+                for e in &mut a.events {
+                    for x in &mut e.arguments {
+                        let i = d.tokens.iter().position(|t| *t == x.span).expect("a word");
+                        x.entity_id = Some(format!("T{i}"));
+                    }
+                }
+                a.entities = entities.clone();
+                a
+            };
+            let (g, p) = (with_ids(&gs), with_ids(&ps));
+            let opts = EventOptions { coref, ..Default::default() };
+            let s = score_document(&d, &g, &p, Profile::Default, opts, false).counts;
+            let c = cor(&s);
+            proptest::prop_assert!(c[2] >= c[3] && c[2] >= c[4] && c[4] >= c[5] && c[3] >= c[5]);
         }
     }
 }
