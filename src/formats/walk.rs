@@ -32,10 +32,22 @@ fn dir_id(dir: &Path) -> Result<DirId> {
     }
 }
 
+/// The directories met so far, by identity: for walks of their own (suite input hashing, the
+/// partitioned-corpus file list) that need only "have I been here".
+#[derive(Debug, Default)]
+pub struct Seen(HashSet<DirId>);
+
+impl Seen {
+    /// True the first time `dir` (under any path) is met.
+    pub fn first(&mut self, dir: &Path) -> Result<bool> {
+        Ok(self.0.insert(dir_id(dir)?))
+    }
+}
+
 /// A walk in progress: the directories entered so far and the ones skipped as seen.
 #[derive(Debug, Default)]
 pub struct Walk {
-    visited: HashSet<DirId>,
+    visited: Seen,
     /// Directories not entered because they were entered before under another path (a
     /// symbolic link loop, or two links to one folder), in the order met.
     pub loops: Vec<PathBuf>,
@@ -57,7 +69,7 @@ impl Walk {
 
     /// Enter `dir`: its entries, or `None` when it was entered before.
     pub fn enter(&mut self, dir: &Path) -> Result<Option<Entries>> {
-        if !self.visited.insert(dir_id(dir)?) {
+        if !self.visited.first(dir)? {
             self.loops.push(dir.to_path_buf());
             return Ok(None);
         }

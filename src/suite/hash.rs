@@ -16,6 +16,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::formats::walk::Seen;
 
 const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -111,19 +112,14 @@ fn hash_file(path: &Path) -> Result<String> {
     Ok(h.hex())
 }
 
-/// The files under `root`, each directory entered once (by its canonical path): a link loop
-/// (`a -> .`) ends the walk instead of running it forever.
+/// The files under `root`, each directory entered once: a link loop (`a -> .`) ends the
+/// walk instead of running it forever.
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
-    walk_once(root, dir, out, &mut std::collections::HashSet::new())
+    walk_once(root, dir, out, &mut Seen::default())
 }
 
-fn walk_once(
-    root: &Path,
-    dir: &Path,
-    out: &mut Vec<String>,
-    seen: &mut std::collections::HashSet<std::path::PathBuf>,
-) -> Result<()> {
-    if !seen.insert(std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?) {
+fn walk_once(root: &Path, dir: &Path, out: &mut Vec<String>, seen: &mut Seen) -> Result<()> {
+    if !seen.first(dir)? {
         return Ok(());
     }
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {

@@ -268,9 +268,9 @@ pub fn is_table_dir(dir: &Path) -> bool {
 /// The Parquet files under `dir`, recursively, sorted by relative path; hidden and `_`
 /// entries (temporary files, `_SUCCESS` markers) left out.
 pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    // Each directory once (by its canonical path), so that a link loop ends the walk.
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut std::collections::HashSet<PathBuf>) -> Result<()> {
-        if !seen.insert(std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?) {
+    // Each directory once, so that a link loop ends the walk.
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut crate::formats::walk::Seen) -> Result<()> {
+        if !seen.first(dir)? {
             return Ok(());
         }
         for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
@@ -289,7 +289,7 @@ pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
         Ok(())
     }
     let mut out = Vec::new();
-    walk(dir, &mut out, &mut std::collections::HashSet::new())?;
+    walk(dir, &mut out, &mut crate::formats::walk::Seen::default())?;
     out.sort();
     Ok(out)
 }
