@@ -73,9 +73,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::lines::read_text;
-use super::{Diagnostics, Record, Source};
+use super::{Diagnostics, Reader, Record, RecordReader};
 use crate::error::{Error, Result};
-use crate::model::{DocMeta, Document, SetMeta, Span};
+use crate::model::{DocMeta, Document, Span};
 use crate::text::segment::{split_sentences, tokenize};
 
 /// How many paragraphs from the top the header (section, headline, standfirst, byline) may
@@ -478,43 +478,23 @@ pub fn is_article_dir(dir: &Path) -> bool {
 pub struct ArticleSource {
     files: Vec<PathBuf>,
     next: usize,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
 }
 
 impl ArticleSource {
-    pub fn open(files: Vec<PathBuf>) -> Result<Self> {
+    pub fn open(files: Vec<PathBuf>) -> Result<Reader<Self>> {
         if files.is_empty() {
             return Err(Error::usage("no .txt article files found in the input"));
         }
-        Ok(ArticleSource { files, next: 0, sets: Vec::new(), diag: Diagnostics::default() })
+        Ok(Reader::new(ArticleSource { files, next: 0 }, Vec::new()))
     }
 }
 
-impl Iterator for ArticleSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        let path = self.files.get(self.next)?.clone();
+impl RecordReader for ArticleSource {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>> {
+        let Some(path) = self.files.get(self.next) else { return Ok(None) };
         self.next += 1;
-        let r = read_article(&path, &mut self.diag).map(|document| Record {
-            document,
-            sets: Vec::new(),
-            origin: path.display().to_string(),
-        });
-        if r.is_err() {
-            // Stop after the first error, like every other source.
-            self.next = self.files.len();
-        }
-        Some(r)
-    }
-}
-
-impl Source for ArticleSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
+        let document = read_article(path, diag)?;
+        Ok(Some(Record { document, sets: Vec::new(), origin: path.display().to_string() }))
     }
 }
 

@@ -55,7 +55,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::lines::{self, Lines};
-use super::{Diagnostics, Record, Source, units};
+use super::{Diagnostics, Reader, Record, RecordReader, units};
 use crate::error::{Error, Location, Result};
 use crate::model::{Argument, DocAnnotations, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
 use crate::text::{OffsetIndex, OffsetUnit};
@@ -324,20 +324,18 @@ pub struct BratSource {
     next: usize,
     unit: OffsetUnit,
     strict: bool,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
 }
 
 impl BratSource {
     /// Find the documents of `inputs` (directories or `.ann` files).
-    pub fn open(inputs: &[PathBuf], set: SetMeta, unit: OffsetUnit, strict: bool) -> Result<Self> {
+    pub fn open(inputs: &[PathBuf], set: SetMeta, unit: OffsetUnit, strict: bool) -> Result<Reader<Self>> {
         let mut diag = Diagnostics::default();
         let docs = discover(inputs, &mut diag)?;
         if docs.is_empty() {
             let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
             return Err(Error::data(names.join(", "), "no .ann files found"));
         }
-        Ok(BratSource { docs, next: 0, unit, strict, sets: vec![set], diag })
+        Ok(Reader::new(BratSource { docs, next: 0, unit, strict }, vec![set]).with_diagnostics(diag))
     }
 
     /// The documents this source will read, in order.
@@ -345,29 +343,29 @@ impl BratSource {
         &self.docs
     }
 
-    fn read_doc(&mut self, f: &DocFiles) -> Result<Record> {
+    fn read_doc(&self, f: &DocFiles, diag: &mut Diagnostics) -> Result<Record> {
         let text = lines::read_text_raw(&f.txt)?;
         if text.starts_with('\u{feff}') {
-            self.diag.note(
+            diag.note(
                 "brat-bom-kept",
                 "text starts with a byte order mark: kept as character 0, as BRAT counts it in offsets",
                 || f.txt.display().to_string(),
             );
         }
         if text.contains('\r') {
-            self.diag.note("brat-cr-kept", "text has CR characters: kept, as BRAT counts them in offsets", || {
+            diag.note("brat-cr-kept", "text has CR characters: kept, as BRAT counts them in offsets", || {
                 f.txt.display().to_string()
             });
         }
         let mut doc = Document::new(f.id.clone(), text);
         doc.meta.split = f.split.clone();
-        let file = self.read_ann(&f.ann)?;
+        let file = self.read_ann(&f.ann, diag)?;
         let ix = OffsetIndex::new(&doc.text);
         let mut r = Resolver {
             path: &f.ann,
             text: &doc.text,
             strict: self.strict,
-            diag: &mut self.diag,
+            diag,
             extra: &mut doc.meta.extra,
             raw: &file.raw,
         };
@@ -375,13 +373,13 @@ impl BratSource {
         Ok(Record { document: doc, sets: vec![ann], origin: f.ann.display().to_string() })
     }
 
-    fn read_ann(&mut self, path: &Path) -> Result<AnnFile> {
+    fn read_ann(&self, path: &Path, diag: &mut Diagnostics) -> Result<AnnFile> {
         let mut lines = Lines::new(lines::open(path)?, path);
         let mut file = AnnFile::default();
         let mut ids: HashMap<String, u64> = HashMap::new();
         loop {
             let n = lines.line_number() + 1;
-            let Some(l) = lines.next_line(&mut self.diag)? else { break };
+            let Some(l) = lines.next_line(diag)? else { break };
             if l.trim().is_empty() {
                 continue;
             }
@@ -390,7 +388,7 @@ impl BratSource {
                 Err(reason) => {
                     let loc = Location::line(path, n);
                     let raw = l.to_string();
-                    self.diag.problem(
+                    diag.problem(
                         self.strict,
                         "brat-malformed-line",
                         "malformed or unknown .ann line (kept in document meta as brat:line:N)",
@@ -423,7 +421,7 @@ impl BratSource {
                 Line::Attach(a) => file.attaches.push((n, a)),
             }
         }
-        lines.report_crlf(&mut self.diag);
+        lines.report_crlf(diag);
         Ok(file)
     }
 }
@@ -802,32 +800,18 @@ impl Resolver<'_> {
     }
 }
 
-impl Iterator for BratSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        let f = self.docs.get(self.next)?.clone();
+impl RecordReader for BratSource {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>> {
+        let Some(f) = self.docs.get(self.next) else { return Ok(None) };
         self.next += 1;
-        let r = self.read_doc(&f);
-        if r.is_err() {
-            // Stop after an error: what follows would be read under a false assumption.
-            self.next = self.docs.len();
-        }
-        Some(r)
-    }
-}
-
-impl Source for BratSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
+        self.read_doc(f, diag).map(Some)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::Source;
 
     fn read(ann: &str, text: &str, unit: OffsetUnit, strict: bool) -> Result<(Record, Diagnostics)> {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::lines;
-use super::{Diagnostics, Mapped, Record, RecordMap, Source};
+use super::{Diagnostics, Record, RecordFn, Source};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 use crate::tags::{self, DecodeOutput, Policy, Scheme, SchemeGuess, Tag, TagSet, compat};
@@ -1075,13 +1075,15 @@ impl Source for ConllSource {
         d.merge(std::mem::take(&mut self.cutter.diag));
         d
     }
-    fn next_mapped(&mut self, f: RecordMap<'_>) -> Option<Vec<Result<Mapped>>> {
-        if !self.ready.is_empty() {
+    fn map_batch(&mut self, f: RecordFn<'_>) -> Option<Result<usize>> {
+        let batch = if self.ready.is_empty() {
+            self.parse_batch(f)?
+        } else {
             // Records parsed for `next`: map those first.
             let ready: Vec<Result<Record>> = self.ready.drain(..).collect();
-            return Some(ready.into_iter().enumerate().map(|(i, r)| r.map(|r| f(i, r))).collect());
-        }
-        self.parse_batch(f)
+            ready.into_iter().enumerate().map(|(i, r)| r.map(|r| f(i, r))).collect()
+        };
+        Some(batch.into_iter().try_fold(0, |n, r| r.map(|()| n + 1)))
     }
 }
 

@@ -29,7 +29,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::jsonin::{JsonLinesFiles, file_prefix, id_string, meta_string};
-use super::{Diagnostics, ReadOptions, Record, Source, units};
+use super::{Diagnostics, ReadOptions, Reader, Record, RecordReader, units};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, Relation, SetMeta, Span};
 use crate::text::{OffsetIndex, OffsetUnit};
@@ -101,29 +101,26 @@ pub struct DoccanoSource {
     several: bool,
     unit: OffsetUnit,
     strict: bool,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
-    failed: bool,
 }
 
 impl DoccanoSource {
-    pub fn open(files: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Self> {
+    pub fn open(files: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Reader<Self>> {
         if files.is_empty() {
             return Err(Error::usage("no doccano JSONL input files given"));
         }
-        Ok(DoccanoSource {
+        let src = DoccanoSource {
             input: JsonLinesFiles::new(files),
             several: files.len() > 1,
             unit: opts.offsets,
             strict: opts.strict,
-            sets: vec![set],
-            diag: Diagnostics::default(),
-            failed: false,
-        })
+        };
+        Ok(Reader::new(src, vec![set]))
     }
+}
 
-    fn next_record(&mut self) -> Result<Option<Record>> {
-        let Some((rec, path, line)) = self.input.next::<Rec>(&mut self.diag, "doccano record")? else {
+impl RecordReader for DoccanoSource {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>> {
+        let Some((rec, path, line)) = self.input.next::<Rec>(diag, "doccano record")? else {
             return Ok(None);
         };
         let id = match rec.id.as_ref().and_then(id_string) {
@@ -154,7 +151,7 @@ impl DoccanoSource {
             for (role, v) in [("from", &r.from_id), ("to", &r.to_id)] {
                 let target = id_string(v).unwrap_or_else(|| v.to_string());
                 if !ids.contains(&target) {
-                    self.diag.problem(
+                    diag.problem(
                         self.strict,
                         "doccano-unknown-reference",
                         "relation naming an entity id not in the record (kept)",
@@ -178,31 +175,6 @@ impl DoccanoSource {
             }
         }
         Ok(Some(Record { document: doc, sets: vec![ann], origin: format!("{}:{line}", path.display()) }))
-    }
-}
-
-impl Iterator for DoccanoSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        if self.failed {
-            return None;
-        }
-        match self.next_record() {
-            Ok(r) => r.map(Ok),
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-impl Source for DoccanoSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
     }
 }
 

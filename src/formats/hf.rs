@@ -29,7 +29,7 @@ use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Field, Int64Type, SchemaRef};
 use serde_json::Value;
 
-use super::{Diagnostics, ReadOptions, Record, Source};
+use super::{Diagnostics, ReadOptions, Reader, Record, RecordReader};
 use crate::error::{Error, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 use crate::tags::{self, DecodeOutput, Scheme, SchemeGuess, TagSet, compat};
@@ -141,8 +141,6 @@ fn class_names(info: &Value, column: &str) -> Option<Vec<String>> {
 /// Reads HF token classification data (one set).
 pub struct HfSource {
     records: std::vec::IntoIter<Record>,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
 }
 
 /// Rows read from files, with what the files said about tag names.
@@ -153,7 +151,7 @@ struct Table {
 }
 
 impl HfSource {
-    pub fn open(inputs: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Self> {
+    pub fn open(inputs: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Reader<Self>> {
         let mut files = Vec::new();
         for p in inputs {
             if p.is_dir() {
@@ -178,7 +176,7 @@ impl HfSource {
         let names = opts.hf.tag_names.clone().or(table.names.take());
         let mut diag = Diagnostics::default();
         let (records, meta) = build(table, names.as_deref(), set, opts, &mut diag)?;
-        Ok(HfSource { records: records.into_iter(), sets: vec![meta], diag })
+        Ok(Reader::new(HfSource { records: records.into_iter() }, vec![meta]).with_diagnostics(diag))
     }
 }
 
@@ -582,19 +580,9 @@ fn build(
     Ok((out, meta))
 }
 
-impl Iterator for HfSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        self.records.next().map(Ok)
-    }
-}
-
-impl Source for HfSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
+impl RecordReader for HfSource {
+    fn next_record(&mut self, _diag: &mut Diagnostics) -> Result<Option<Record>> {
+        Ok(self.records.next())
     }
 }
 

@@ -60,6 +60,18 @@ impl JsonLinesFiles {
         diag: &mut Diagnostics,
         what: &str,
     ) -> Result<Option<(T, PathBuf, u64)>> {
+        self.next_with(diag, |l, path, line_no, _| {
+            parse_line(path, line_no, l, what).map(|v| (v, path.to_path_buf(), line_no))
+        })
+    }
+
+    /// The next non-blank line passed to `f` with the path and line number it came from
+    /// (and `diag`); `None` after the last file.
+    pub fn next_with<T>(
+        &mut self,
+        diag: &mut Diagnostics,
+        f: impl FnOnce(&str, &Path, u64, &mut Diagnostics) -> Result<T>,
+    ) -> Result<Option<T>> {
         loop {
             if self.lines.is_none() {
                 let Some(p) = self.files.get(self.next_file) else { return Ok(None) };
@@ -75,10 +87,7 @@ impl JsonLinesFiles {
                     self.lines = None;
                 }
                 Some(l) if l.trim().is_empty() => {}
-                Some(l) => {
-                    let v = parse_line(&path, line_no, l, what)?;
-                    return Ok(Some((v, path, line_no)));
-                }
+                Some(l) => return f(l, &path, line_no, diag).map(Some),
             }
         }
     }

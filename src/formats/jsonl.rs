@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::lines::{self, Lines};
-use super::{Diagnostics, Record, Source, units};
+use super::jsonin::JsonLinesFiles;
+use super::{Diagnostics, Reader, Record, RecordReader, units};
 use crate::error::{Error, Location, Result};
 use crate::model::{Argument, DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
 use crate::text::{OffsetIndex, OffsetUnit};
@@ -450,106 +450,45 @@ pub fn from_record(doc: &Document, ann: &DocAnnotations) -> JsonDoc {
 
 /// Reads ieval JSONL files (one set) as a stream.
 pub struct JsonlSource {
-    files: Vec<PathBuf>,
-    next_file: usize,
-    lines: Option<Lines<std::fs::File>>,
+    input: JsonLinesFiles,
     unit: OffsetUnit,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
-    failed: bool,
     strict: bool,
 }
 
 impl JsonlSource {
-    pub fn open(files: &[PathBuf], set: SetMeta, unit: OffsetUnit) -> Result<Self> {
+    /// `strict`: refuse, instead of counting, what is tolerated (relation arguments naming
+    /// unknown ids).
+    pub fn open(files: &[PathBuf], set: SetMeta, unit: OffsetUnit, strict: bool) -> Result<Reader<Self>> {
         if files.is_empty() {
             return Err(Error::usage("no JSONL input files given"));
         }
-        Ok(JsonlSource {
-            files: files.to_vec(),
-            next_file: 0,
-            lines: None,
-            unit,
-            sets: vec![set],
-            diag: Diagnostics::default(),
-            failed: false,
-            strict: false,
+        Ok(Reader::new(JsonlSource { input: JsonLinesFiles::new(files), unit, strict }, vec![set]))
+    }
+}
+
+impl RecordReader for JsonlSource {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>> {
+        let (unit, strict) = (self.unit, self.strict);
+        self.input.next_with(diag, |l, path, line_no, diag| {
+            let j: JsonDoc = serde_json::from_str(l).map_err(|e| {
+                Error::parse(
+                    Location::line(path, line_no).with_column(e.column() as u64),
+                    format!("invalid ieval JSONL: {e}"),
+                )
+            })?;
+            let loc = Location::line(path, line_no);
+            for what in unknown_references(&j) {
+                diag.problem(
+                    strict,
+                    "jsonl-unknown-reference",
+                    "relation argument naming no entity or event of the document (relation kept)",
+                    &loc.clone().with_doc(j.doc_id.clone()),
+                    || what,
+                )?;
+            }
+            let (document, ann) = to_record(j, unit, &loc)?;
+            Ok(Record { document, sets: vec![ann], origin: format!("{}:{line_no}", path.display()) })
         })
-    }
-
-    /// Refuse, instead of counting, what is tolerated (relation arguments naming unknown ids).
-    pub fn strict(mut self, strict: bool) -> Self {
-        self.strict = strict;
-        self
-    }
-
-    fn next_record(&mut self) -> Result<Option<Record>> {
-        loop {
-            if self.lines.is_none() {
-                let Some(p) = self.files.get(self.next_file) else { return Ok(None) };
-                self.next_file += 1;
-                self.lines = Some(Lines::new(lines::open(p)?, p));
-            }
-            let Some(lines) = self.lines.as_mut() else { continue };
-            let line_no = lines.line_number() + 1;
-            let path = lines.path().to_path_buf();
-            match lines.next_line(&mut self.diag)? {
-                None => {
-                    lines.report_crlf(&mut self.diag);
-                    self.lines = None;
-                }
-                Some(l) if l.trim().is_empty() => {}
-                Some(l) => {
-                    let j: JsonDoc = serde_json::from_str(l).map_err(|e| {
-                        Error::parse(
-                            Location::line(&path, line_no).with_column(e.column() as u64),
-                            format!("invalid ieval JSONL: {e}"),
-                        )
-                    })?;
-                    let loc = Location::line(&path, line_no);
-                    for what in unknown_references(&j) {
-                        self.diag.problem(
-                            self.strict,
-                            "jsonl-unknown-reference",
-                            "relation argument naming no entity or event of the document (relation kept)",
-                            &loc.clone().with_doc(j.doc_id.clone()),
-                            || what,
-                        )?;
-                    }
-                    let (document, ann) = to_record(j, self.unit, &loc)?;
-                    return Ok(Some(Record {
-                        document,
-                        sets: vec![ann],
-                        origin: format!("{}:{line_no}", path.display()),
-                    }));
-                }
-            }
-        }
-    }
-}
-
-impl Iterator for JsonlSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        if self.failed {
-            return None;
-        }
-        match self.next_record() {
-            Ok(r) => r.map(Ok),
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-impl Source for JsonlSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
     }
 }
 

@@ -45,7 +45,7 @@ use serde_json::Value;
 
 use super::jsonin::{array_elements, file_prefix, id_string, meta_string};
 use super::lines;
-use super::{Diagnostics, ReadOptions, Record, Source, units};
+use super::{Diagnostics, ReadOptions, Reader, Record, RecordReader, units};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, Relation, SetKind, SetMeta, Span};
 use crate::text::{OffsetIndex, OffsetUnit};
@@ -162,14 +162,11 @@ pub struct LabelStudioSource {
     systems: BTreeMap<String, usize>,
     pick: AnnotationPick,
     strict: bool,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
-    failed: bool,
 }
 
 impl LabelStudioSource {
     /// Read and parse every file (an export is one JSON document; there is no streaming it).
-    pub fn open(files: &[PathBuf], source: &str, opts: &ReadOptions) -> Result<Self> {
+    pub fn open(files: &[PathBuf], source: &str, opts: &ReadOptions) -> Result<Reader<Self>> {
         if files.is_empty() {
             return Err(Error::usage("no Label Studio JSON files given"));
         }
@@ -211,20 +208,18 @@ impl LabelStudioSource {
             systems.insert(version, sets.len());
             sets.push(meta);
         }
-        Ok(LabelStudioSource {
+        let src = LabelStudioSource {
             tasks: tasks.into_iter(),
             several: files.len() > 1,
             has_gold,
             systems,
             pick: opts.labelstudio.annotation,
             strict: opts.strict,
-            sets,
-            diag,
-            failed: false,
-        })
+        };
+        Ok(Reader::new(src, sets).with_diagnostics(diag))
     }
 
-    fn convert(&mut self, path: PathBuf, line: u64, pos: usize, task: Task) -> Result<Record> {
+    fn convert(&self, path: PathBuf, line: u64, pos: usize, task: Task, diag: &mut Diagnostics) -> Result<Record> {
         let id = match task.id.as_ref().and_then(id_string) {
             Some(id) => id,
             None => format!("{}{pos}", file_prefix(&path, self.several)),
@@ -239,7 +234,7 @@ impl LabelStudioSource {
                 match strings.as_slice() {
                     [(k, s)] => {
                         let where_ = loc.to_string();
-                        self.diag.note(
+                        diag.note(
                             &format!("labelstudio-text-from:{k}"),
                             &format!("no data.text: the text is data.{k}, the only string field"),
                             || where_,
@@ -264,20 +259,21 @@ impl LabelStudioSource {
                 doc.meta.extra.insert(k.clone(), v);
             }
         }
-        let mut sets: Vec<DocAnnotations> = self.sets.iter().map(|_| DocAnnotations::new(id.clone())).collect();
+        let nsets = usize::from(self.has_gold) + self.systems.len();
+        let mut sets: Vec<DocAnnotations> = (0..nsets).map(|_| DocAnnotations::new(id.clone())).collect();
         if self.has_gold {
             let all = task.annotations.unwrap_or_default();
             let n_all = all.len();
             let live: Vec<Annotation> = all.into_iter().filter(|a| a.was_cancelled != Some(true)).collect();
             let where_ = || loc.to_string();
-            self.diag.note_n(
+            diag.note_n(
                 "labelstudio-cancelled-annotation",
                 "cancelled annotations left out",
                 (n_all - live.len()) as u64,
                 where_,
             );
             if live.len() > 1 {
-                self.diag.note(
+                diag.note(
                     "labelstudio-several-annotations",
                     "tasks with more than one annotation: one is the gold set (--ls-annotation picks which)",
                     where_,
@@ -289,7 +285,7 @@ impl LabelStudioSource {
                 AnnotationPick::Nth(k) => live.into_iter().nth(k - 1),
             };
             match chosen {
-                None => self.diag.note(
+                None => diag.note(
                     "labelstudio-task-without-annotation",
                     "tasks without the chosen annotation (no gold mentions)",
                     where_,
@@ -302,8 +298,7 @@ impl LabelStudioSource {
                         doc.meta.extra.insert("labelstudio:annotation_id".into(), v);
                     }
                     let extra = &mut doc.meta.extra;
-                    sets[0] =
-                        results(&a.result, None, &id, &loc, &doc.text, &ix, self.strict, &mut self.diag, Some(extra))?;
+                    sets[0] = results(&a.result, None, &id, &loc, &doc.text, &ix, self.strict, diag, Some(extra))?;
                 }
             }
         }
@@ -312,17 +307,17 @@ impl LabelStudioSource {
             let v = p.model_version.as_ref().and_then(meta_string).unwrap_or_default();
             let Some(&k) = self.systems.get(&v) else { continue };
             if !seen.insert(k) {
-                self.diag.note(
+                diag.note(
                     "labelstudio-repeated-prediction",
                     "a second prediction of the same model for one task (left out)",
                     || loc.to_string(),
                 );
                 continue;
             }
-            sets[k] = results(&p.result, p.score, &id, &loc, &doc.text, &ix, self.strict, &mut self.diag, None)?;
+            sets[k] = results(&p.result, p.score, &id, &loc, &doc.text, &ix, self.strict, diag, None)?;
         }
         let missing = self.systems.len() - seen.len();
-        self.diag.note_n(
+        diag.note_n(
             "labelstudio-no-prediction",
             "tasks without a prediction of some model (an empty row in that model's set)",
             missing as u64,
@@ -447,31 +442,17 @@ fn results(
     Ok(ann)
 }
 
-impl Iterator for LabelStudioSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        if self.failed {
-            return None;
-        }
-        let (path, line, pos, task) = self.tasks.next()?;
-        let r = self.convert(path, line, pos, task);
-        self.failed = r.is_err();
-        Some(r)
-    }
-}
-
-impl Source for LabelStudioSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
+impl RecordReader for LabelStudioSource {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>> {
+        let Some((path, line, pos, task)) = self.tasks.next() else { return Ok(None) };
+        self.convert(path, line, pos, task, diag).map(Some)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::Source;
 
     fn read(json: &str, opts: ReadOptions) -> Result<(Vec<SetMeta>, Vec<Record>, Diagnostics)> {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -72,7 +72,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 
 use super::lines;
-use super::{Diagnostics, Record, Source};
+use super::{Diagnostics, Reader, Record, RecordReader};
 use crate::error::{Error, Location, Result};
 use crate::model::{Argument, DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
 use crate::text::percent_decode;
@@ -142,16 +142,13 @@ fn xml_files(dir: &Path, diag: &mut Diagnostics) -> Result<Vec<PathBuf>> {
 pub struct MeantimeSource {
     files: Vec<PathBuf>,
     next_file: usize,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
     strict: bool,
     seen: HashMap<String, PathBuf>,
-    failed: bool,
 }
 
 impl MeantimeSource {
     /// Open files and directories (searched recursively for `.xml` files).
-    pub fn open(inputs: &[PathBuf], set: SetMeta, strict: bool) -> Result<Self> {
+    pub fn open(inputs: &[PathBuf], set: SetMeta, strict: bool) -> Result<Reader<Self>> {
         let mut diag = Diagnostics::default();
         let mut files = Vec::new();
         for p in inputs {
@@ -167,15 +164,18 @@ impl MeantimeSource {
                 inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
             )));
         }
-        Ok(MeantimeSource { files, next_file: 0, sets: vec![set], diag, strict, seen: HashMap::new(), failed: false })
+        let src = MeantimeSource { files, next_file: 0, strict, seen: HashMap::new() };
+        Ok(Reader::new(src, vec![set]).with_diagnostics(diag))
     }
+}
 
-    fn next_record(&mut self) -> Result<Option<Record>> {
+impl RecordReader for MeantimeSource {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>> {
         let Some(path) = self.files.get(self.next_file).cloned() else { return Ok(None) };
         self.next_file += 1;
-        let text = lines::read_text(&path, &mut self.diag)?;
-        let raw = parse_xml(&path, &text, &mut self.diag)?;
-        let rec = build(&path, &text, raw, &mut self.diag, self.strict)?;
+        let text = lines::read_text(&path, diag)?;
+        let raw = parse_xml(&path, &text, diag)?;
+        let rec = build(&path, &text, raw, diag, self.strict)?;
         if let Some(first) = self.seen.get(&rec.document.id) {
             return Err(Error::data(
                 path.display().to_string(),
@@ -184,31 +184,6 @@ impl MeantimeSource {
         }
         self.seen.insert(rec.document.id.clone(), path);
         Ok(Some(rec))
-    }
-}
-
-impl Iterator for MeantimeSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        if self.failed {
-            return None;
-        }
-        match self.next_record() {
-            Ok(r) => r.map(Ok),
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-impl Source for MeantimeSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
     }
 }
 

@@ -61,13 +61,11 @@ pub struct Record {
     pub origin: String,
 }
 
-/// What a [`Source::next_mapped`] callback makes of a record.
-pub type Mapped = Box<dyn std::any::Any + Send>;
+/// A callback of [`Source::map_batch`]: a record and its index in the batch. What it makes
+/// of the record stays with the caller (see [`Source::next_mapped`] for the typed form).
+pub type RecordFn<'a> = &'a (dyn Fn(usize, Record) + Sync);
 
-/// A callback of [`Source::next_mapped`]: a record and its index in the batch.
-pub type RecordMap<'a> = &'a (dyn Fn(usize, Record) -> Mapped + Sync);
-
-/// Records per batch of the default [`Source::next_mapped`].
+/// Records per batch of the default [`Source::map_batch`].
 const MAPPED_BATCH: usize = 32;
 
 /// A streaming reader.
@@ -77,25 +75,109 @@ pub trait Source: Iterator<Item = Result<Record>> + Send {
     /// Take the diagnostics gathered so far (repairs made, problems tolerated).
     fn take_diagnostics(&mut self) -> Diagnostics;
 
-    /// The next batch of records, each passed through `f` (with its index in the batch), in
-    /// input order; `None` at the end. The batch stops after an error. A source that parses
-    /// in parallel runs `f` in the task that parsed the record, so that the record is used
-    /// and dropped on the thread that made it; this default reads records one by one and
-    /// maps them in parallel.
-    fn next_mapped(&mut self, f: RecordMap<'_>) -> Option<Vec<Result<Mapped>>> {
+    /// Pass the next batch of records through `f` (with its index in the batch): the
+    /// number of records passed, an error (which ends the batch: the records passed
+    /// before it are of no use to the caller then), or `None` at the end. A source that
+    /// parses in parallel runs `f` in the task that parsed the record, so that the record
+    /// is used and dropped on the thread that made it; this default reads records one by
+    /// one and maps them in parallel. [`Source::next_mapped`] is the typed form.
+    fn map_batch(&mut self, f: RecordFn<'_>) -> Option<Result<usize>> {
         use rayon::prelude::*;
         let mut batch = Vec::with_capacity(MAPPED_BATCH);
         for r in &mut *self {
-            let err = r.is_err();
-            batch.push(r);
-            if err || batch.len() == MAPPED_BATCH {
+            match r {
+                Ok(r) => batch.push(r),
+                Err(e) => return Some(Err(e)),
+            }
+            if batch.len() == MAPPED_BATCH {
                 break;
             }
         }
         if batch.is_empty() {
             return None;
         }
-        Some(batch.into_par_iter().enumerate().map(|(i, r)| r.map(|r| f(i, r))).collect())
+        let n = batch.len();
+        batch.into_par_iter().enumerate().for_each(|(i, r)| f(i, r));
+        Some(Ok(n))
+    }
+}
+
+impl dyn Source + '_ {
+    /// The next batch of records, each passed through `f` (with its index in the batch),
+    /// in input order; `None` at the end. An error ends the batch and is returned instead
+    /// of it. `f` runs where [`Source::map_batch`] runs it (in the parsing task for CoNLL).
+    pub fn next_mapped<T: Send>(&mut self, f: impl Fn(usize, Record) -> T + Sync) -> Option<Result<Vec<T>>> {
+        let out = std::sync::Mutex::new(Vec::new());
+        let put = |i: usize, r: Record| {
+            let t = f(i, r);
+            out.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, t));
+        };
+        let n = match self.map_batch(&put)? {
+            Ok(n) => n,
+            Err(e) => return Some(Err(e)),
+        };
+        let mut out = out.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        out.sort_unstable_by_key(|(i, _)| *i);
+        debug_assert_eq!(out.len(), n);
+        Some(Ok(out.into_iter().map(|(_, t)| t).collect()))
+    }
+}
+
+/// A format's reading step, made a [`Source`] by [`Reader`]: the next record (`None` at
+/// the end), with repairs and tolerated problems counted in `diag`.
+pub trait RecordReader: Send {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>>;
+    /// Add what only the reader's own state knows to diagnostics being taken (default:
+    /// nothing).
+    fn add_diagnostics(&self, _diag: &mut Diagnostics) {}
+}
+
+/// A [`RecordReader`] with its sets and diagnostics, as a [`Source`]. It stops after the
+/// first error (what follows would be read under a false assumption) and after the end.
+pub struct Reader<R> {
+    inner: R,
+    sets: Vec<SetMeta>,
+    diag: Diagnostics,
+    done: bool,
+}
+
+impl<R: RecordReader> Reader<R> {
+    pub fn new(inner: R, sets: Vec<SetMeta>) -> Self {
+        Reader { inner, sets, diag: Diagnostics::default(), done: false }
+    }
+
+    /// Diagnostics gathered while opening the input.
+    pub fn with_diagnostics(mut self, diag: Diagnostics) -> Self {
+        self.diag = diag;
+        self
+    }
+
+    /// The format's reader.
+    pub fn inner_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+}
+
+impl<R: RecordReader> Iterator for Reader<R> {
+    type Item = Result<Record>;
+    fn next(&mut self) -> Option<Result<Record>> {
+        if self.done {
+            return None;
+        }
+        let r = self.inner.next_record(&mut self.diag).transpose();
+        self.done = !matches!(r, Some(Ok(_)));
+        r
+    }
+}
+
+impl<R: RecordReader> Source for Reader<R> {
+    fn sets(&self) -> &[SetMeta] {
+        &self.sets
+    }
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        let mut d = std::mem::take(&mut self.diag);
+        self.inner.add_diagnostics(&mut d);
+        d
     }
 }
 
@@ -489,7 +571,7 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
         Format::Jsonl => {
             let files = expand(inputs, &[".jsonl", ".ndjson"])?;
             let set = opts.single_set(describe(format, inputs));
-            Ok(Box::new(jsonl::JsonlSource::open(&files, set, opts.offsets)?.strict(opts.strict)))
+            Ok(Box::new(jsonl::JsonlSource::open(&files, set, opts.offsets, opts.strict)?))
         }
         Format::Meantime => {
             let set = opts.single_set(describe(format, inputs));

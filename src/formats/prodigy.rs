@@ -41,7 +41,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::jsonin::{JsonLinesFiles, file_prefix, id_string, meta_string};
-use super::{Diagnostics, ReadOptions, Record, Source, units};
+use super::{Diagnostics, ReadOptions, Reader, Record, RecordReader, units};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 use crate::text::{OffsetIndex, OffsetUnit};
@@ -120,35 +120,32 @@ pub struct ProdigySource {
     opts: ProdigyOptions,
     /// Records may leave out `text` (a system set: its offsets are placed on the gold text).
     text_optional: bool,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
-    failed: bool,
 }
 
 impl ProdigySource {
-    pub fn open(files: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Self> {
+    pub fn open(files: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Reader<Self>> {
         if files.is_empty() {
             return Err(Error::usage("no Prodigy JSONL input files given"));
         }
-        Ok(ProdigySource {
+        let src = ProdigySource {
             input: JsonLinesFiles::new(files),
             several: files.len() > 1,
             unit: opts.offsets,
             strict: opts.strict,
             opts: opts.prodigy.clone(),
             text_optional: !set.is_gold(),
-            sets: vec![set],
-            diag: Diagnostics::default(),
-            failed: false,
-        })
+        };
+        Ok(Reader::new(src, vec![set]))
     }
+}
 
-    fn next_record(&mut self) -> Result<Option<Record>> {
+impl RecordReader for ProdigySource {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>> {
         loop {
             let next = if self.text_optional {
-                self.input.next::<Task>(&mut self.diag, "Prodigy task")?
+                self.input.next::<Task>(diag, "Prodigy task")?
             } else {
-                self.input.next::<Task<String>>(&mut self.diag, "Prodigy task")?.map(|(t, p, l)| (t.optional(), p, l))
+                self.input.next::<Task<String>>(diag, "Prodigy task")?.map(|(t, p, l)| (t.optional(), p, l))
             };
             let Some((task, path, line)) = next else {
                 return Ok(None);
@@ -157,7 +154,7 @@ impl ProdigySource {
             if let Some(a @ ("reject" | "ignore")) = task.answer.as_deref() {
                 let where_ = loc.to_string();
                 if !self.opts.include_rejected {
-                    self.diag.note(
+                    diag.note(
                         &format!("prodigy-skipped:{a}"),
                         &format!(
                             "records answered {a:?} skipped, as Prodigy's exports do (--include-rejected keeps them)"
@@ -166,21 +163,29 @@ impl ProdigySource {
                     );
                     continue;
                 }
-                self.diag.note(&format!("prodigy-included:{a}"), &format!("records answered {a:?} kept"), || where_);
+                diag.note(&format!("prodigy-included:{a}"), &format!("records answered {a:?} kept"), || where_);
             }
             let meta_id = task.meta.as_ref().and_then(|m| m.get("id").or_else(|| m.get("doc_id"))).and_then(id_string);
             let id = match meta_id.or_else(|| task.input_hash.as_ref().and_then(id_string)) {
                 Some(h) => h,
                 None => format!("{}{line}", file_prefix(&path, self.several)),
             };
-            let (document, ann) = self.convert(task, id, &loc)?;
+            let (document, ann) = self.convert(task, id, &loc, diag)?;
             return Ok(Some(Record { document, sets: vec![ann], origin: loc.to_string() }));
         }
     }
+}
 
-    fn convert(&mut self, mut t: Task, id: String, loc: &Location) -> Result<(Document, DocAnnotations)> {
+impl ProdigySource {
+    fn convert(
+        &mut self,
+        mut t: Task,
+        id: String,
+        loc: &Location,
+        diag: &mut Diagnostics,
+    ) -> Result<(Document, DocAnnotations)> {
         let loc = loc.clone().with_doc(id.clone());
-        let Some(text) = t.text.take() else { return self.without_text(t, id, &loc) };
+        let Some(text) = t.text.take() else { return self.without_text(t, id, &loc, diag) };
         let ix = OffsetIndex::new(&text);
         let mut doc = Document::new(id.clone(), text);
         for (k, tok) in t.tokens.iter().flatten().enumerate() {
@@ -190,7 +195,7 @@ impl ProdigySource {
             if let Some(want) = &tok.text {
                 let got = span.slice(&doc.text).unwrap_or("");
                 if want != got {
-                    self.diag.problem(
+                    diag.problem(
                         self.strict,
                         "prodigy-token-text-mismatch",
                         "token text differs from the document text at its offsets (offsets kept)",
@@ -217,7 +222,7 @@ impl ProdigySource {
             let Some(want) = want else { continue };
             let got = m.span.slice(&doc.text).unwrap_or("");
             if want != got {
-                self.diag.problem(
+                diag.problem(
                     self.strict,
                     "prodigy-text-mismatch",
                     "span text differs from the document text at its offsets (offsets kept, text in attribute text)",
@@ -257,7 +262,13 @@ impl ProdigySource {
     /// A record without `text` (a prediction over the gold's text): spans are kept in the
     /// input's unit and placed on the gold document when the pairing meets it
     /// ([`place_on_text`]); tokens are not kept.
-    fn without_text(&mut self, t: Task, id: String, loc: &Location) -> Result<(Document, DocAnnotations)> {
+    fn without_text(
+        &mut self,
+        t: Task,
+        id: String,
+        loc: &Location,
+        diag: &mut Diagnostics,
+    ) -> Result<(Document, DocAnnotations)> {
         let mut doc = Document::new(id.clone(), String::new());
         doc.meta.extra.insert(NO_TEXT.into(), unit_name(self.unit).into());
         let mut ann = DocAnnotations::new(id);
@@ -277,7 +288,7 @@ impl ProdigySource {
             ann.entities.push(m);
         }
         let at = loc.to_string();
-        self.diag.note("prodigy-no-text", "records without text: offsets placed on the gold text", || at);
+        diag.note("prodigy-no-text", "records without text: offsets placed on the gold text", || at);
         Ok((doc, ann))
     }
 }
@@ -328,34 +339,10 @@ pub fn place_on_text(
     Ok(ann)
 }
 
-impl Iterator for ProdigySource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        if self.failed {
-            return None;
-        }
-        match self.next_record() {
-            Ok(r) => r.map(Ok),
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-impl Source for ProdigySource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::Source;
 
     fn read(lines: &str, opts: ReadOptions) -> Result<(Vec<Record>, Diagnostics)> {
         let dir = tempfile::tempdir().expect("tempdir");

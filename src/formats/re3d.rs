@@ -35,7 +35,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::jsonin::{JsonLinesFiles, meta_string};
-use super::{Diagnostics, Record, Source, units};
+use super::{Diagnostics, Reader, Record, RecordReader, units};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, Relation, SetMeta};
 use crate::text::{OffsetIndex, OffsetUnit};
@@ -137,13 +137,10 @@ pub struct Re3dSource {
     next_folder: usize,
     pending: VecDeque<Record>,
     strict: bool,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
-    failed: bool,
 }
 
 impl Re3dSource {
-    pub fn open(inputs: &[PathBuf], set: SetMeta, strict: bool) -> Result<Self> {
+    pub fn open(inputs: &[PathBuf], set: SetMeta, strict: bool) -> Result<Reader<Self>> {
         let mut folders = Vec::new();
         for p in inputs {
             if p.is_dir() {
@@ -157,40 +154,37 @@ impl Re3dSource {
                 folders.push(p.parent().map(Path::to_path_buf).unwrap_or_default());
             }
         }
-        Ok(Re3dSource {
-            folders,
-            next_folder: 0,
-            pending: VecDeque::new(),
-            strict,
-            sets: vec![set],
-            diag: Diagnostics::default(),
-            failed: false,
-        })
+        Ok(Reader::new(Re3dSource { folders, next_folder: 0, pending: VecDeque::new(), strict }, vec![set]))
     }
 
-    fn read_all<T: serde::de::DeserializeOwned>(&mut self, path: &Path, what: &str) -> Result<Vec<(u64, T)>> {
+    fn read_all<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &Path,
+        what: &str,
+        diag: &mut Diagnostics,
+    ) -> Result<Vec<(u64, T)>> {
         if !path.is_file() {
             if path.file_name().is_some_and(|n| n == FILES[0]) {
                 return Err(Error::in_file(path, "no such file"));
             }
             let p = path.display().to_string();
-            self.diag.note("re3d-missing-file", "entities.json or relations.json absent (read as empty)", || p);
+            diag.note("re3d-missing-file", "entities.json or relations.json absent (read as empty)", || p);
             return Ok(Vec::new());
         }
         let mut input = JsonLinesFiles::new(&[path.to_path_buf()]);
         let mut out = Vec::new();
-        while let Some((v, _, line)) = input.next::<T>(&mut self.diag, what)? {
+        while let Some((v, _, line)) = input.next::<T>(diag, what)? {
             out.push((line, v));
         }
         Ok(out)
     }
 
-    fn load_folder(&mut self, dir: &Path) -> Result<()> {
+    fn load_folder(&mut self, dir: &Path, diag: &mut Diagnostics) -> Result<()> {
         let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let (dpath, epath, rpath) = (dir.join(FILES[0]), dir.join(FILES[1]), dir.join(FILES[2]));
-        let docs: Vec<(u64, DocRec)> = self.read_all(&dpath, "re3d document")?;
-        let ents: Vec<(u64, EntityRec)> = self.read_all(&epath, "re3d entity")?;
-        let rels: Vec<(u64, RelationRec)> = self.read_all(&rpath, "re3d relation")?;
+        let docs: Vec<(u64, DocRec)> = self.read_all(&dpath, "re3d document", diag)?;
+        let ents: Vec<(u64, EntityRec)> = self.read_all(&epath, "re3d entity", diag)?;
+        let rels: Vec<(u64, RelationRec)> = self.read_all(&rpath, "re3d relation", diag)?;
 
         let index: HashMap<&str, usize> = docs.iter().enumerate().map(|(k, (_, d))| (d.id.as_str(), k)).collect();
         let mut out: Vec<(Document, DocAnnotations, OffsetIndex)> = Vec::with_capacity(docs.len());
@@ -228,13 +222,13 @@ impl Re3dSource {
                 let got = span.slice(&doc.text).unwrap_or("");
                 if v != got {
                     if loosely_equal(&v, got) {
-                        self.diag.note(
+                        diag.note(
                             "re3d-value-normalised",
                             "entity value differs from the text only in whitespace or quotes (offsets kept, value in attribute value)",
                             || loc.to_string(),
                         );
                     } else {
-                        self.diag.problem(
+                        diag.problem(
                             self.strict,
                             "re3d-value-differs",
                             "entity value differs from the text at its offsets (offsets kept, value in attribute value)",
@@ -271,7 +265,7 @@ impl Re3dSource {
                 }
                 _ => {
                     let loc = Location::line(&rpath, line).with_doc(doc.id.clone());
-                    self.diag.problem(
+                    diag.problem(
                         self.strict,
                         "re3d-relation-unmatched",
                         "relations whose source or target offsets match no entity (left out)",
@@ -290,47 +284,25 @@ impl Re3dSource {
         }
         Ok(())
     }
+}
 
-    fn next_record(&mut self) -> Result<Option<Record>> {
+impl RecordReader for Re3dSource {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>> {
         loop {
             if let Some(r) = self.pending.pop_front() {
                 return Ok(Some(r));
             }
             let Some(dir) = self.folders.get(self.next_folder).cloned() else { return Ok(None) };
             self.next_folder += 1;
-            self.load_folder(&dir)?;
+            self.load_folder(&dir, diag)?;
         }
-    }
-}
-
-impl Iterator for Re3dSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        if self.failed {
-            return None;
-        }
-        match self.next_record() {
-            Ok(r) => r.map(Ok),
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-impl Source for Re3dSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::Source;
 
     #[test]
     fn loose_equality() {

@@ -28,7 +28,7 @@ use serde_json::Value;
 
 use super::jsonin::{JsonLinesFiles, file_prefix, id_string};
 use super::spacy_symbols::SYMBOLS;
-use super::{Diagnostics, ReadOptions, Record, Source, units};
+use super::{Diagnostics, ReadOptions, Reader, Record, RecordReader, units};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 use crate::text::{OffsetIndex, OffsetUnit};
@@ -91,37 +91,34 @@ pub struct SpacySource {
     bin: std::vec::IntoIter<Record>,
     several: bool,
     unit: OffsetUnit,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
-    failed: bool,
 }
 
 impl SpacySource {
-    pub fn open(files: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Self> {
+    pub fn open(files: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Reader<Self>> {
         if files.is_empty() {
             return Err(Error::usage("no spaCy input files given"));
         }
-        Ok(SpacySource {
+        let src = SpacySource {
             files: files.to_vec(),
             next_file: 0,
             json: None,
             bin: Vec::new().into_iter(),
             several: files.len() > 1,
             unit: opts.offsets,
-            sets: vec![set],
-            diag: Diagnostics::default(),
-            failed: false,
-        })
+        };
+        Ok(Reader::new(src, vec![set]))
     }
+}
 
-    fn next_record(&mut self) -> Result<Option<Record>> {
+impl RecordReader for SpacySource {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>> {
         loop {
             if let Some(r) = self.bin.next() {
                 return Ok(Some(r));
             }
             if let Some(j) = &mut self.json {
-                match j.next::<JsonDoc>(&mut self.diag, "spaCy Doc.to_json record")? {
-                    Some((d, path, line)) => return self.json_record(d, &path, line).map(Some),
+                match j.next::<JsonDoc>(diag, "spaCy Doc.to_json record")? {
+                    Some((d, path, line)) => return self.json_record(d, &path, line, diag).map(Some),
                     None => self.json = None,
                 }
             }
@@ -129,14 +126,16 @@ impl SpacySource {
             self.next_file += 1;
             if p.extension().is_some_and(|e| e == "spacy") || is_zlib(&p) {
                 let prefix = file_prefix(&p, self.several);
-                self.bin = read_docbin(&p, &prefix, &mut self.diag)?.into_iter();
+                self.bin = read_docbin(&p, &prefix, diag)?.into_iter();
             } else {
                 self.json = Some(JsonLinesFiles::new(std::slice::from_ref(&p)));
             }
         }
     }
+}
 
-    fn json_record(&mut self, d: JsonDoc, path: &Path, line: u64) -> Result<Record> {
+impl SpacySource {
+    fn json_record(&self, d: JsonDoc, path: &Path, line: u64, diag: &mut Diagnostics) -> Result<Record> {
         let id = user_id(d.user_data.as_ref())
             .or_else(|| user_id(d.underscore.as_ref()))
             .unwrap_or_else(|| format!("{}{line}", file_prefix(path, self.several)));
@@ -164,7 +163,7 @@ impl SpacySource {
         let n: usize = d.spans.iter().flatten().map(|(_, v)| v.len()).sum();
         if n > 0 {
             let at = loc.to_string();
-            self.diag.record_n(
+            diag.record_n(
                 "spacy-span-groups",
                 "spans in span groups (doc.spans) not scored: entities come from doc.ents",
                 n as u64,
@@ -489,31 +488,6 @@ fn read_docbin(path: &Path, prefix: &str, diag: &mut Diagnostics) -> Result<Vec<
         first += n;
     }
     Ok(out)
-}
-
-impl Iterator for SpacySource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        if self.failed {
-            return None;
-        }
-        match self.next_record() {
-            Ok(r) => r.map(Ok),
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-impl Source for SpacySource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
-    }
 }
 
 #[cfg(test)]

@@ -45,8 +45,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::lines::{self, Lines};
-use super::{Diagnostics, Record, Source};
+use super::jsonin::JsonLinesFiles;
+use super::{Diagnostics, Reader, Record, RecordReader};
 use crate::error::{Error, Location, Result};
 use crate::model::{Argument, DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
 
@@ -205,95 +205,42 @@ fn scalar(v: &serde_json::Value) -> Option<String> {
 
 /// Reads TextEE / OneIE JSONL files (one set) as a stream.
 pub struct TexteeSource {
-    files: Vec<PathBuf>,
-    next_file: usize,
-    lines: Option<Lines<std::fs::File>>,
-    sets: Vec<SetMeta>,
-    diag: Diagnostics,
+    input: JsonLinesFiles,
     strict: bool,
     seen: HashMap<String, String>,
-    failed: bool,
 }
 
 impl TexteeSource {
-    pub fn open(files: &[PathBuf], set: SetMeta, strict: bool) -> Result<Self> {
+    pub fn open(files: &[PathBuf], set: SetMeta, strict: bool) -> Result<Reader<Self>> {
         if files.is_empty() {
             return Err(Error::usage("no TextEE / OneIE input files given (.jsonl or .json)"));
         }
-        Ok(TexteeSource {
-            files: files.to_vec(),
-            next_file: 0,
-            lines: None,
-            sets: vec![set],
-            diag: Diagnostics::default(),
-            strict,
-            seen: HashMap::new(),
-            failed: false,
+        Ok(Reader::new(TexteeSource { input: JsonLinesFiles::new(files), strict, seen: HashMap::new() }, vec![set]))
+    }
+}
+
+impl RecordReader for TexteeSource {
+    fn next_record(&mut self, diag: &mut Diagnostics) -> Result<Option<Record>> {
+        let (strict, seen) = (self.strict, &mut self.seen);
+        self.input.next_with(diag, |l, path, line_no, diag| {
+            let j: TxDoc = serde_json::from_str(l).map_err(|e| {
+                Error::parse(
+                    Location::line(path, line_no).with_column(e.column() as u64),
+                    // serde's own "at line 1 column N" counts inside this one line.
+                    format!("invalid TextEE / OneIE line: {}", strip_position(&e.to_string())),
+                )
+            })?;
+            let origin = format!("{}:{line_no}", path.display());
+            let rec = to_record(j, path, line_no, diag, strict)?;
+            if let Some(first) = seen.get(&rec.document.id) {
+                return Err(Error::parse(
+                    Location::line(path, line_no).with_doc(rec.document.id.clone()),
+                    format!("duplicate document id (first at {first})"),
+                ));
+            }
+            seen.insert(rec.document.id.clone(), origin);
+            Ok(rec)
         })
-    }
-
-    fn next_record(&mut self) -> Result<Option<Record>> {
-        loop {
-            if self.lines.is_none() {
-                let Some(p) = self.files.get(self.next_file) else { return Ok(None) };
-                self.next_file += 1;
-                self.lines = Some(Lines::new(lines::open(p)?, p));
-            }
-            let Some(lines) = self.lines.as_mut() else { continue };
-            let line_no = lines.line_number() + 1;
-            let path = lines.path().to_path_buf();
-            match lines.next_line(&mut self.diag)? {
-                None => {
-                    lines.report_crlf(&mut self.diag);
-                    self.lines = None;
-                }
-                Some(l) if l.trim().is_empty() => {}
-                Some(l) => {
-                    let j: TxDoc = serde_json::from_str(l).map_err(|e| {
-                        Error::parse(
-                            Location::line(&path, line_no).with_column(e.column() as u64),
-                            // serde's own "at line 1 column N" counts inside this one line.
-                            format!("invalid TextEE / OneIE line: {}", strip_position(&e.to_string())),
-                        )
-                    })?;
-                    let origin = format!("{}:{line_no}", path.display());
-                    let rec = to_record(j, &path, line_no, &mut self.diag, self.strict)?;
-                    if let Some(first) = self.seen.get(&rec.document.id) {
-                        return Err(Error::parse(
-                            Location::line(&path, line_no).with_doc(rec.document.id.clone()),
-                            format!("duplicate document id (first at {first})"),
-                        ));
-                    }
-                    self.seen.insert(rec.document.id.clone(), origin);
-                    return Ok(Some(rec));
-                }
-            }
-        }
-    }
-}
-
-impl Iterator for TexteeSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        if self.failed {
-            return None;
-        }
-        match self.next_record() {
-            Ok(r) => r.map(Ok),
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-impl Source for TexteeSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        std::mem::take(&mut self.diag)
     }
 }
 

@@ -11,7 +11,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::error::{Error, Result};
-use crate::formats::{Diagnostics, Mapped, Record, Source};
+use crate::formats::{Diagnostics, Record, Source};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 use crate::shard::Shard;
 
@@ -377,24 +377,24 @@ impl Pairing {
     /// each passed through `f` with whether it is in the pairing's shard (see
     /// [`Pairing::restrict`]; an item outside it is passed too, for its position). `f` runs
     /// where the gold input parses (in parallel for CoNLL). `None` at the end.
-    pub(crate) fn next_mapped(&mut self, f: &(dyn Fn(Item, bool) -> Mapped + Sync)) -> Result<Option<Vec<Mapped>>> {
+    pub(crate) fn next_mapped<T: Send>(&mut self, f: impl Fn(Item, bool) -> T + Sync) -> Result<Option<Vec<T>>> {
         if !self.is_trivial() {
             return Err(Error::usage("internal: next_mapped needs a pairing without prediction inputs"));
         }
         let base = self.gold_documents;
         let (gold_set, embedded, shard) = (self.gold_set, &self.embedded, self.shard);
-        let item_of = |i: usize, rec: Record| -> Mapped {
+        let item_of = |i: usize, rec: Record| -> T {
             let mut sets = rec.sets;
             let gold = std::mem::take(&mut sets[gold_set]);
             let preds = embedded.iter().map(|&k| Some(std::mem::take(&mut sets[k]))).collect();
             let mine = shard.is_none_or(|s| s.contains(&rec.document.id));
             f(Item { position: base + i as u64, doc: rec.document, gold, preds }, mine)
         };
-        let Some(batch) = self.gold.next_mapped(&item_of) else {
+        let Some(batch) = self.gold.next_mapped(item_of) else {
             self.finished = true;
             return Ok(None);
         };
-        let batch = batch.into_iter().collect::<Result<Vec<Mapped>>>()?;
+        let batch = batch?;
         self.gold_documents += batch.len() as u64;
         Ok(Some(batch))
     }

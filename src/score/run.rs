@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::formats::{Diagnostics, Mapped};
+use crate::formats::Diagnostics;
 use crate::model::SetMeta;
 use crate::shard::Shard;
 
@@ -270,9 +270,9 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
         if pairing.is_trivial() {
             // Every system is a set of the gold input: documents are scored (and dropped)
             // in the task that parsed them.
-            let score_it = |item: Item, mine: bool| -> Mapped {
+            let score_it = |item: Item, mine: bool| -> Option<Scored> {
                 let keep = mine && shard.is_none_or(|s| s.contains(&item.doc.id));
-                Box::new(keep.then(|| score_item(item, opts_ref)))
+                keep.then(|| score_item(item, opts_ref))
             };
             loop {
                 let batch = match pairing.next_mapped(&score_it) {
@@ -283,16 +283,7 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                         return pairing;
                     }
                 };
-                let mut scored = Vec::with_capacity(batch.len());
-                for m in batch {
-                    match m.downcast::<Option<Scored>>() {
-                        Ok(s) => scored.extend(*s),
-                        Err(_) => {
-                            let _ = tx.send(Err(Error::usage("internal: a scored document of another type")));
-                            return pairing;
-                        }
-                    }
-                }
+                let scored = batch.into_iter().flatten().collect();
                 if tx.send(Ok(Batch::Scored(scored))).is_err() {
                     return pairing;
                 }

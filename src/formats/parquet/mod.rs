@@ -16,9 +16,8 @@ pub use write::{
     AnnotationsWriter, CorpusWriter, DocumentsWriter, format_date, parse_date, refresh_corpus_card, set_file_name,
 };
 
-use super::{Diagnostics, Record, Source};
+use super::{Diagnostics, Reader, Record, RecordReader};
 use crate::error::{Error, Result};
-use crate::model::SetMeta;
 use crate::text::OffsetIndex;
 
 /// True when `dir` looks like a corpus directory (flat or partitioned).
@@ -47,17 +46,16 @@ pub fn set_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// A corpus directory (or a documents file plus chosen annotation files) as a [`Source`].
+/// A corpus directory (or a documents file plus chosen annotation files), read as a
+/// [`Source`] through [`Reader`].
 pub struct ParquetSource {
     docs: DocumentsReader,
     cursors: Vec<SetCursor>,
-    sets: Vec<SetMeta>,
-    done: bool,
 }
 
 impl ParquetSource {
     /// Open a corpus directory (either layout) with all of its sets.
-    pub fn open_dir(dir: &Path) -> Result<Self> {
+    pub fn open_dir(dir: &Path) -> Result<Reader<Self>> {
         if !is_corpus_dir(dir) {
             return Err(Error::in_file(dir, "not an ieval corpus directory (no documents.parquet, no documents/)"));
         }
@@ -66,24 +64,24 @@ impl ParquetSource {
     }
 
     /// Open a documents table and any annotation tables over it.
-    pub fn open(documents: &Path, sets: &[PathBuf]) -> Result<Self> {
+    pub fn open(documents: &Path, sets: &[PathBuf]) -> Result<Reader<Self>> {
         let sets: Vec<Vec<PathBuf>> = sets.iter().map(|p| vec![p.clone()]).collect();
         Self::open_files(std::slice::from_ref(&documents.to_path_buf()), &sets)
     }
 
     /// Open a documents table and annotation tables, each a list of files read in order
     /// (the partitions of a partitioned corpus).
-    pub fn open_files(documents: &[PathBuf], sets: &[Vec<PathBuf>]) -> Result<Self> {
+    pub fn open_files(documents: &[PathBuf], sets: &[Vec<PathBuf>]) -> Result<Reader<Self>> {
         let docs = DocumentsReader::open_files(documents)?;
         let cursors: Vec<SetCursor> =
             sets.iter().map(|p| AnnotationsReader::open_files(p).map(SetCursor::new)).collect::<Result<_>>()?;
         let sets = cursors.iter().map(|c| c.meta().clone()).collect();
-        Ok(ParquetSource { docs, cursors, sets, done: false })
+        Ok(Reader::new(ParquetSource { docs, cursors }, sets))
     }
 
     /// The documents of a corpus directory (either layout) with annotation tables given
     /// separately (a `.parquet` file, or a directory of a partitioned set's files).
-    pub fn open_with_sets(dir: &Path, sets: &[PathBuf]) -> Result<Self> {
+    pub fn open_with_sets(dir: &Path, sets: &[PathBuf]) -> Result<Reader<Self>> {
         let f = CorpusFiles::of(dir)?;
         let sets = sets
             .iter()
@@ -94,14 +92,16 @@ impl ParquetSource {
         }
         Self::open_files(&f.documents, &sets)
     }
+}
 
-    fn next_record(&mut self) -> Result<Option<Record>> {
+impl RecordReader for ParquetSource {
+    fn next_record(&mut self, _diag: &mut Diagnostics) -> Result<Option<Record>> {
         let Some(doc) = self.docs.next() else {
-            for (c, meta) in self.cursors.iter_mut().zip(&self.sets) {
+            for c in &mut self.cursors {
                 let extra = c.leftover_ids()?;
                 if !extra.is_empty() {
                     return Err(Error::data(
-                        format!("annotation set {:?}", meta.name()),
+                        format!("annotation set {:?}", c.meta().name()),
                         format!(
                             "{} row(s) for documents not in the corpus: {}",
                             extra.len(),
@@ -118,36 +118,10 @@ impl ParquetSource {
         let origin = format!("{} (document {:?})", self.docs.path().display(), doc.id);
         Ok(Some(Record { document: doc, sets, origin }))
     }
-}
 
-impl Iterator for ParquetSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        if self.done {
-            return None;
-        }
-        match self.next_record() {
-            Ok(Some(r)) => Some(Ok(r)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-impl Source for ParquetSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        let mut d = Diagnostics::default();
-        for (c, m) in self.cursors.iter().zip(&self.sets) {
-            let name = m.name().to_string();
+    fn add_diagnostics(&self, d: &mut Diagnostics) {
+        for c in &self.cursors {
+            let name = c.meta().name().to_string();
             d.record_n(
                 "documents-without-row",
                 "documents with no row in an annotation set (read as unannotated)",
@@ -155,6 +129,5 @@ impl Source for ParquetSource {
                 || name,
             );
         }
-        d
     }
 }
