@@ -16,6 +16,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ieval::formats::RecordWriter;
 use ieval::formats::parquet::CorpusWriter;
 use ieval::formats::{self, Format, ReadOptions, Record};
 

@@ -238,7 +238,7 @@ pub fn conll(dir: &Path, data: &[u8]) {
 pub fn jsonl(dir: &Path, data: &[u8]) {
     let ([o], body) = options::<1>(data);
     let path = put(dir, "in.jsonl", body);
-    drain(boxed(ieval::formats::jsonl::JsonlSource::open(&[path], SetMeta::gold("fuzz"), unit(o))));
+    drain(boxed(ieval::formats::jsonl::JsonlSource::open(&[path], SetMeta::gold("fuzz"), unit(o), false)));
 }
 
 /// Prodigy / spaCy JSONL. 1 option byte (unit, strict, rejected records kept), then the file.

@@ -56,7 +56,7 @@ use ieval::align::input::{RelativeTo, read_relative, read_strings};
 use ieval::align::{AlignOptions, Aligned, Aligner, LabelOptions, Locate, NormalizeOptions, Pairing, Unaligned};
 use ieval::formats::jsonl::JsonlWriter;
 use ieval::formats::parquet::{AnnotationsWriter, DocumentsWriter, set_file_name};
-use ieval::formats::{self, Corpus, Diagnostics, ReadOptions, Record};
+use ieval::formats::{self, Corpus, Diagnostics, ReadOptions, Record, RecordWriter};
 use ieval::model::{AnnotationSet, Document, SetKind, SetMeta, validate_set_name};
 use ieval::output::AtomicFile;
 use ieval::report::TableFormat;
@@ -310,9 +310,9 @@ fn write_output(args: &Args, docs: &[Document], sets: &[AnnotationSet], corpus_f
             let k = pick(sets, args.set.as_deref())?;
             let mut w = JsonlWriter::new(AtomicFile::create(&args.out)?, &args.out);
             for ann in &sets[k].docs {
-                w.write(by_id[ann.doc_id.as_str()], ann)?;
+                w.write(by_id[ann.doc_id.as_str()], std::slice::from_ref(ann))?;
             }
-            w.finish()?.commit()
+            Box::new(w).finish()
         }
         "parquet" => {
             let k = pick(sets, args.set.as_deref())?;

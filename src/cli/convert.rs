@@ -62,9 +62,9 @@ use std::path::{Path, PathBuf};
 
 use ieval::formats::conll::ConllWriter;
 use ieval::formats::jsonl::JsonlWriter;
-use ieval::formats::parquet::{CorpusWriter, PartitionBy, PartitionedWriter};
-use ieval::formats::{self, Diagnostics, ShardFilter, Source};
-use ieval::output::{AtomicDir, AtomicFile};
+use ieval::formats::parquet::{CorpusWriter, IntoPlace, PartitionBy, PartitionedWriter};
+use ieval::formats::{self, RecordWriter, ShardFilter, Source};
+use ieval::output::AtomicFile;
 use ieval::report::TableFormat;
 use ieval::score::{Missing, PairBy, Pairing};
 use ieval::shard::Shard;
@@ -129,13 +129,6 @@ pub struct Args {
     /// Write a partitioned (hive-style) corpus: split, source or published-month.
     #[arg(long, value_name = "KEY")]
     partition_by: Option<PartitionBy>,
-}
-
-enum Sink {
-    Parquet(Box<CorpusWriter>, AtomicDir),
-    Partitioned(Box<PartitionedWriter>, AtomicDir),
-    Jsonl(JsonlWriter<AtomicFile>, usize),
-    Conll(ConllWriter<AtomicFile>),
 }
 
 /// The directories an output would create, so that a failed conversion can remove them
@@ -239,23 +232,19 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
 
 fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: OutFormat) -> Result<i32> {
     let provenance = format!("{}:{}", format.name(), describe(&args.inputs));
-    let mut write_diag = Diagnostics::default();
-    let mut sink = match (to, args.partition_by) {
+    let sets = src.sets();
+    let mut sink: Box<dyn RecordWriter> = match (to, args.partition_by) {
         (OutFormat::Parquet, None) => {
-            let dir = AtomicDir::create(&args.out)?;
-            Sink::Parquet(Box::new(CorpusWriter::create(dir.path(), src.sets(), &provenance)?), dir)
+            Box::new(IntoPlace::create(&args.out, |dir| CorpusWriter::create(dir, sets, &provenance))?)
         }
         (OutFormat::Parquet, Some(by)) => {
-            let dir = AtomicDir::create(&args.out)?;
-            Sink::Partitioned(Box::new(PartitionedWriter::create(dir.path(), src.sets(), &provenance, by)?), dir)
+            Box::new(IntoPlace::create(&args.out, |dir| PartitionedWriter::create(dir, sets, &provenance, by))?)
         }
         (OutFormat::Jsonl, _) => {
             let k = pick_set(src.as_ref(), args.set.as_deref())?;
-            Sink::Jsonl(JsonlWriter::new(AtomicFile::create(&args.out)?, &args.out), k)
+            Box::new(JsonlWriter::new(AtomicFile::create(&args.out)?, &args.out).set(k))
         }
-        (OutFormat::Conll, _) => {
-            Sink::Conll(ConllWriter::new(AtomicFile::create(&args.out)?, args.scheme_out, &args.out))
-        }
+        (OutFormat::Conll, _) => Box::new(ConllWriter::new(AtomicFile::create(&args.out)?, args.scheme_out, &args.out)),
     };
 
     let mut stats = CorpusStats::new(src.sets());
@@ -272,40 +261,14 @@ fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: O
             ));
         }
         stats.add(&rec);
-        match &mut sink {
-            Sink::Parquet(w, _) => w.write(&rec.document, &rec.sets)?,
-            Sink::Partitioned(w, _) => w.write(&rec.document, &rec.sets)?,
-            Sink::Jsonl(w, k) => match rec.sets.get(*k) {
-                Some(a) => w.write(&rec.document, a)?,
-                None => w.write(&rec.document, &ieval::model::DocAnnotations::new(rec.document.id.clone()))?,
-            },
-            Sink::Conll(w) => {
-                let sets: Vec<&ieval::model::DocAnnotations> = rec.sets.iter().collect();
-                w.write(&rec.document, &sets, &mut write_diag)?
-            }
-        }
+        sink.write(&rec.document, &rec.sets)?;
     }
     if stats.documents == 0 && args.shard.is_none_or(|s| s.is_all()) {
         return Err(Error::data(describe(&args.inputs), "no documents: the input is empty"));
     }
     stats.diagnostics = src.take_diagnostics();
-    stats.diagnostics.merge(write_diag);
-    match sink {
-        Sink::Parquet(w, dir) => {
-            w.finish()?;
-            // Only what is provably an ieval corpus is replaced.
-            ieval::formats::parquet::layout::check_replaceable(dir.target())?;
-            dir.commit()?
-        }
-        Sink::Partitioned(w, dir) => {
-            w.finish()?;
-            // Only what is provably an ieval corpus is replaced.
-            ieval::formats::parquet::layout::check_replaceable(dir.target())?;
-            dir.commit()?
-        }
-        Sink::Jsonl(w, _) => w.finish()?.commit()?,
-        Sink::Conll(w) => w.finish()?.commit()?,
-    }
+    stats.diagnostics.merge(sink.take_diagnostics());
+    sink.finish()?;
     let mut out = Out::open(None)?;
     if args.format == ReportFormat::Table {
         out.put(&format!("converted {} documents to {}\n\n", stats.documents, display(&args.out)))?;

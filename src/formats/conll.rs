@@ -24,7 +24,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::lines;
-use super::{Diagnostics, Record, RecordFn, Source};
+use super::{Diagnostics, FileOutput, Record, RecordFn, RecordWriter, Source};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 use crate::tags::{self, DecodeOutput, Policy, Scheme, SchemeGuess, Tag, TagSet, compat};
@@ -369,21 +369,7 @@ impl Scanner {
                 }
                 return Ok(None);
             }
-            self.buf.copy_within(self.pos..self.end, 0);
-            self.end -= self.pos;
-            self.pos = 0;
-            if self.end == self.buf.len() {
-                let n = self.buf.len() * 2;
-                self.buf.resize(n, 0);
-            }
-            let start = self.end;
-            match self.file.read(&mut self.buf[self.end..]) {
-                Ok(0) => self.eof = true,
-                Ok(n) => self.end += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::io(&self.path, e)),
-            }
-            self.check_nul(start)?;
+            self.fill_more()?;
         }
     }
 
@@ -1093,17 +1079,58 @@ pub struct ConllWriter<W: Write> {
     out: W,
     scheme: Scheme,
     path: PathBuf,
+    diag: Diagnostics,
 }
 
 impl<W: Write> ConllWriter<W> {
     pub fn new(out: W, scheme: Scheme, path: &Path) -> Self {
-        ConllWriter { out, scheme, path: path.to_path_buf() }
+        ConllWriter { out, scheme, path: path.to_path_buf(), diag: Diagnostics::default() }
     }
 
+    fn tags_for(
+        path: &Path,
+        scheme: Scheme,
+        doc: &Document,
+        tokens: &[Span],
+        set: &DocAnnotations,
+        diag: &mut Diagnostics,
+    ) -> Vec<String> {
+        let mut chunks: Vec<(usize, usize, &str)> = Vec::new();
+        let mut ents: Vec<&Mention> = set.entities.iter().collect();
+        // Longest first among equal starts, so an outer mention wins over a nested one.
+        ents.sort_by(|a, b| a.span.start.cmp(&b.span.start).then(b.span.end.cmp(&a.span.end)));
+        let mut last_end = 0usize;
+        for m in ents {
+            let s = tokens.binary_search_by_key(&m.span.start, |t| t.start);
+            let e = tokens.binary_search_by_key(&m.span.end, |t| t.end);
+            let (Ok(s), Ok(e)) = (s, e) else {
+                diag.record(
+                    "conll-unaligned-mention",
+                    "mention not on token boundaries left out of CoNLL output",
+                    || format!("{} (document {:?}, mention {})", path.display(), doc.id, m.id),
+                );
+                continue;
+            };
+            if !chunks.is_empty() && s < last_end {
+                diag.record(
+                    "conll-overlapping-mention",
+                    "overlapping or nested mention left out of CoNLL output",
+                    || format!("{} (document {:?}, mention {})", path.display(), doc.id, m.id),
+                );
+                continue;
+            }
+            chunks.push((s, e + 1, m.label.as_str()));
+            last_end = e + 1;
+        }
+        tags::encode(tokens.len(), &chunks, scheme)
+    }
+}
+
+impl<W: FileOutput> RecordWriter for ConllWriter<W> {
     /// Write one document with one tag column per annotation set. Mentions must start and
     /// end on token boundaries and must not overlap within a set; those that do not are left
-    /// out and counted in `diag` (CoNLL cannot represent them).
-    pub fn write(&mut self, doc: &Document, sets: &[&DocAnnotations], diag: &mut Diagnostics) -> Result<()> {
+    /// out and counted in the writer's diagnostics (CoNLL cannot represent them).
+    fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
         let io = |e| Error::io(&self.path, e);
         let (tokens, sentences) = tokens_or_whitespace(doc);
         let ncols = sets.len();
@@ -1114,7 +1141,7 @@ impl<W: Write> ConllWriter<W> {
         writeln!(self.out, "{line}\n").map_err(io)?;
         let mut columns: Vec<Vec<String>> = Vec::with_capacity(ncols);
         for set in sets {
-            columns.push(self.tags_for(doc, &tokens, set, diag));
+            columns.push(Self::tags_for(&self.path, self.scheme, doc, &tokens, set, &mut self.diag));
         }
         let mut t = 0;
         for s in &sentences {
@@ -1138,40 +1165,13 @@ impl<W: Write> ConllWriter<W> {
         Ok(())
     }
 
-    fn tags_for(&self, doc: &Document, tokens: &[Span], set: &DocAnnotations, diag: &mut Diagnostics) -> Vec<String> {
-        let mut chunks: Vec<(usize, usize, &str)> = Vec::new();
-        let mut ents: Vec<&Mention> = set.entities.iter().collect();
-        // Longest first among equal starts, so an outer mention wins over a nested one.
-        ents.sort_by(|a, b| a.span.start.cmp(&b.span.start).then(b.span.end.cmp(&a.span.end)));
-        let mut last_end = 0usize;
-        for m in ents {
-            let s = tokens.binary_search_by_key(&m.span.start, |t| t.start);
-            let e = tokens.binary_search_by_key(&m.span.end, |t| t.end);
-            let (Ok(s), Ok(e)) = (s, e) else {
-                diag.record(
-                    "conll-unaligned-mention",
-                    "mention not on token boundaries left out of CoNLL output",
-                    || format!("{} (document {:?}, mention {})", self.path.display(), doc.id, m.id),
-                );
-                continue;
-            };
-            if !chunks.is_empty() && s < last_end {
-                diag.record(
-                    "conll-overlapping-mention",
-                    "overlapping or nested mention left out of CoNLL output",
-                    || format!("{} (document {:?}, mention {})", self.path.display(), doc.id, m.id),
-                );
-                continue;
-            }
-            chunks.push((s, e + 1, m.label.as_str()));
-            last_end = e + 1;
-        }
-        tags::encode(tokens.len(), &chunks, self.scheme)
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        std::mem::take(&mut self.diag)
     }
 
-    pub fn finish(mut self) -> Result<W> {
+    fn finish(mut self: Box<Self>) -> Result<()> {
         self.out.flush().map_err(|e| Error::io(&self.path, e))?;
-        Ok(self.out)
+        self.out.commit()
     }
 }
 

@@ -18,7 +18,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::jsonin::JsonLinesFiles;
-use super::{Diagnostics, Reader, Record, RecordReader, units};
+use super::{Diagnostics, FileOutput, Reader, Record, RecordReader, RecordWriter, units};
 use crate::error::{Error, Location, Result};
 use crate::model::{Argument, DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
 use crate::text::{OffsetIndex, OffsetUnit};
@@ -492,26 +492,39 @@ impl RecordReader for JsonlSource {
     }
 }
 
-/// Writes ieval JSONL, one document per line.
+/// Writes ieval JSONL, one document per line, with the annotations of one set (the first,
+/// or [`JsonlWriter::set`]; none: the document alone).
 pub struct JsonlWriter<W: Write> {
     out: W,
     path: PathBuf,
+    set: usize,
 }
 
 impl<W: Write> JsonlWriter<W> {
     pub fn new(out: W, path: &Path) -> Self {
-        JsonlWriter { out, path: path.to_path_buf() }
+        JsonlWriter { out, path: path.to_path_buf(), set: 0 }
     }
 
-    pub fn write(&mut self, doc: &Document, ann: &DocAnnotations) -> Result<()> {
-        let j = from_record(doc, ann);
+    /// Write the set at this index of each record's sets.
+    pub fn set(mut self, k: usize) -> Self {
+        self.set = k;
+        self
+    }
+}
+
+impl<W: FileOutput> RecordWriter for JsonlWriter<W> {
+    fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
+        let j = match sets.get(self.set) {
+            Some(a) => from_record(doc, a),
+            None => from_record(doc, &DocAnnotations::new(doc.id.clone())),
+        };
         serde_json::to_writer(&mut self.out, &j).map_err(|e| Error::io(&self.path, e.into()))?;
         self.out.write_all(b"\n").map_err(|e| Error::io(&self.path, e))
     }
 
-    pub fn finish(mut self) -> Result<W> {
+    fn finish(mut self: Box<Self>) -> Result<()> {
         self.out.flush().map_err(|e| Error::io(&self.path, e))?;
-        Ok(self.out)
+        self.out.commit()
     }
 }
 

@@ -606,76 +606,90 @@ fn instance<'m>(
     Ok((ok.first().map(|i| Instance { markable: i, cluster: cluster_of(&b.doc_id, i) }), others))
 }
 
-fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bool) -> Result<Record> {
-    let doc_id = get(&raw.attrs, "doc_id")
+/// The document's id (`<Document doc_id=...>`).
+fn doc_id(path: &Path, raw: &RawDoc) -> Result<String> {
+    Ok(get(&raw.attrs, "doc_id")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Error::parse(Location::line(path, 1), "<Document> without its doc_id attribute"))?
-        .to_string();
+        .to_string())
+}
 
-    // Text from tokens.
-    let mut text = String::new();
-    let mut token_spans = Vec::with_capacity(raw.tokens.len());
-    let mut sentences = Vec::new();
-    let mut token_index: HashMap<&str, usize> = HashMap::with_capacity(raw.tokens.len());
+/// The text rebuilt from the tokens: a space between tokens, a newline between sentences.
+struct TokenText<'a> {
+    text: String,
+    token_spans: Vec<Span>,
+    sentences: Vec<Span>,
+    token_index: HashMap<&'a str, usize>,
+    /// Positions of tokens that are empty or hold whitespace.
+    odd_tokens: Vec<usize>,
+    /// Positions of tokens whose sentence number comes back after another sentence.
+    split_sentences: Vec<usize>,
+}
+
+fn token_text<'a>(path: &Path, xml: &str, raw: &'a RawDoc, doc_id: &str) -> Result<TokenText<'a>> {
+    let mut t = TokenText {
+        text: String::new(),
+        token_spans: Vec::with_capacity(raw.tokens.len()),
+        sentences: Vec::new(),
+        token_index: HashMap::with_capacity(raw.tokens.len()),
+        odd_tokens: Vec::new(),
+        split_sentences: Vec::new(),
+    };
     let mut closed: HashSet<&str> = HashSet::new();
     let mut sent_start = 0;
-    let mut odd_tokens = Vec::new();
-    let mut split_sentences = Vec::new();
-    for (i, t) in raw.tokens.iter().enumerate() {
+    for (i, tok) in raw.tokens.iter().enumerate() {
         if let Some(prev) = i.checked_sub(1).map(|p| raw.tokens[p].sentence.as_str()) {
-            if prev != t.sentence {
-                sentences.push(Span::new(sent_start, text.len()));
+            if prev != tok.sentence {
+                t.sentences.push(Span::new(sent_start, t.text.len()));
                 closed.insert(prev);
-                if closed.contains(t.sentence.as_str()) {
-                    split_sentences.push(t.pos);
+                if closed.contains(tok.sentence.as_str()) {
+                    t.split_sentences.push(tok.pos);
                 }
-                text.push('\n');
-                sent_start = text.len();
+                t.text.push('\n');
+                sent_start = t.text.len();
             } else {
-                text.push(' ');
+                t.text.push(' ');
             }
         }
-        if t.text.is_empty() || t.text.chars().any(char::is_whitespace) {
-            odd_tokens.push(t.pos);
+        if tok.text.is_empty() || tok.text.chars().any(char::is_whitespace) {
+            t.odd_tokens.push(tok.pos);
         }
-        let start = text.len();
-        text.push_str(&t.text);
-        token_spans.push(Span::new(start, text.len()));
-        if token_index.insert(t.t_id.as_str(), i).is_some() {
+        let start = t.text.len();
+        t.text.push_str(&tok.text);
+        t.token_spans.push(Span::new(start, t.text.len()));
+        if t.token_index.insert(tok.t_id.as_str(), i).is_some() {
             return Err(Error::parse(
-                locate(path, xml, t.pos).with_doc(doc_id.clone()),
-                format!("duplicate token t_id=\"{}\"", t.t_id),
+                locate(path, xml, tok.pos).with_doc(doc_id.to_string()),
+                format!("duplicate token t_id=\"{}\"", tok.t_id),
             ));
         }
     }
     if !raw.tokens.is_empty() {
-        sentences.push(Span::new(sent_start, text.len()));
+        t.sentences.push(Span::new(sent_start, t.text.len()));
     }
+    Ok(t)
+}
 
-    let mut b = Builder { path, xml, doc_id: doc_id.clone(), text, token_spans, token_index, diag, strict };
-    for pos in odd_tokens {
-        b.note("meantime-odd-token", "token that is empty or holds whitespace: kept as it is", pos);
-    }
-    for pos in split_sentences {
-        b.problem(
-            "meantime-sentence-split",
-            "a sentence number comes back after another sentence: read as a new sentence",
-            pos,
-        )?;
-    }
-
-    // Markables by id.
+/// Markables by id; a repeated id is an error.
+fn markables_by_id<'m>(b: &Builder, raw: &'m RawDoc) -> Result<HashMap<&'m str, &'m Markable>> {
     let mut by_id: HashMap<&str, &Markable> = HashMap::with_capacity(raw.markables.len());
     for m in &raw.markables {
         if let Some(first) = by_id.insert(m.m_id.as_str(), m) {
             return Err(Error::parse(
-                locate(path, xml, m.pos).with_doc(doc_id.clone()),
+                locate(b.path, b.xml, m.pos).with_doc(b.doc_id.clone()),
                 format!("duplicate m_id=\"{}\" (first at {})", m.m_id, b.loc(first.pos)),
             ));
         }
     }
+    Ok(by_id)
+}
 
-    // REFERS_TO: mention -> instances, in file order.
+/// REFERS_TO: mention -> instances, in file order.
+fn refers_to<'m>(
+    b: &mut Builder,
+    raw: &'m RawDoc,
+    by_id: &HashMap<&str, &'m Markable>,
+) -> Result<HashMap<&'m str, Vec<&'m Markable>>> {
     let mut refers: HashMap<&str, Vec<&Markable>> = HashMap::new();
     for l in raw.links.iter().filter(|l| l.tag == "REFERS_TO") {
         let target = match l.targets.as_slice() {
@@ -694,176 +708,214 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
             refers.entry(s.as_str()).or_default().push(target);
         }
     }
+    Ok(refers)
+}
 
-    let mut entities: Vec<Mention> = Vec::new();
-    let mut extents: HashMap<&str, Extent> = HashMap::new();
-    let mut heads: HashMap<&str, Span> = HashMap::new();
-    let mut event_marks: Vec<(&Markable, Extent)> = Vec::new();
-    let mut extra = std::collections::BTreeMap::new();
-    let mut published = None;
-    let mut signals = 0u64;
+/// The attributes of `keys` a markable has (not empty), in the order of `keys`.
+fn attrs_of_keys(m: &Markable, keys: &[&str]) -> Vec<(String, String)> {
+    keys.iter().filter_map(|k| m.value(k).map(|v| (k.to_string(), v.to_string()))).collect()
+}
 
-    for m in &raw.markables {
-        match m.tag.as_str() {
-            "ENTITY" | "EVENT" => continue,
-            "SIGNAL" | "C-SIGNAL" => {
-                signals += 1;
-                continue;
+/// What the markables other than events give: entity-like mentions with their extents and
+/// heads, the event mentions still to read, and document metadata.
+#[derive(Default)]
+struct Mentions<'m> {
+    entities: Vec<Mention>,
+    extents: HashMap<&'m str, Extent>,
+    heads: HashMap<&'m str, Span>,
+    event_marks: Vec<(&'m Markable, Extent)>,
+    extra: std::collections::BTreeMap<String, String>,
+    published: Option<String>,
+    signals: u64,
+}
+
+impl<'m> Mentions<'m> {
+    fn read(b: &mut Builder, raw: &'m RawDoc, refers: &HashMap<&str, Vec<&Markable>>) -> Result<Self> {
+        let mut out = Mentions::default();
+        for m in &raw.markables {
+            match m.tag.as_str() {
+                "ENTITY" | "EVENT" => continue,
+                "SIGNAL" | "C-SIGNAL" => {
+                    out.signals += 1;
+                    continue;
+                }
+                _ => {}
             }
-            _ => {}
+            let ext = b.extent(m)?;
+            match (m.tag.as_str(), ext) {
+                ("TIMEX3", ext) => out.timex(b, m, ext),
+                ("VALUE", Some(ext)) => {
+                    out.push(m, ext, "VALUE".into(), attrs_of_keys(m, &["type", "comment"]), None, None)
+                }
+                ("ENTITY_MENTION", Some(ext)) => out.entity_mention(b, refers, m, ext)?,
+                ("EVENT_MENTION", Some(ext)) => out.event_marks.push((m, ext)),
+                (tag @ ("VALUE" | "ENTITY_MENTION" | "EVENT_MENTION"), None) => {
+                    b.problem(
+                        &format!("meantime-markable-without-tokens:{tag}"),
+                        "mention that anchors no token: not read (it has no place in the text)",
+                        m.pos,
+                    )?;
+                }
+                (_, _) => {
+                    b.note(
+                        "meantime-unknown-markable",
+                        "markable of a kind this reader does not know: not read",
+                        m.pos,
+                    );
+                }
+            }
         }
-        let ext = b.extent(m)?;
-        match (m.tag.as_str(), ext) {
-            ("TIMEX3", ext) => {
-                if m.value("functionInDocument") == Some("CREATION_TIME")
-                    && let Some(v) = m.value("value")
-                {
-                    if is_iso_date(v) {
-                        published = Some(v.to_string());
-                    } else {
-                        extra.insert("creation_time".to_string(), v.to_string());
-                        b.note(
-                                "meantime-creation-time-not-iso",
-                                "CREATION_TIME value is not a YYYY-MM-DD date: kept in meta as creation_time, no published date",
-                                m.pos,
-                            );
-                    }
-                }
-                let attrs: Vec<(String, String)> =
-                    TIMEX_ATTRS.iter().filter_map(|k| m.value(k).map(|v| (k.to_string(), v.to_string()))).collect();
-                match ext {
-                    Some(ext) => {
-                        entities.push(Mention {
-                            id: m.m_id.as_str().into(),
-                            span: ext.span,
-                            fragments: ext.fragments.clone(),
-                            label: "TIMEX3".into(),
-                            attrs,
-                            ..Default::default()
-                        });
-                        extents.insert(&m.m_id, ext);
-                    }
-                    None => {
-                        let mut v: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                        if let Some(d) = m.value("TAG_DESCRIPTOR") {
-                            v.push(format!("descriptor={d}"));
-                        }
-                        extra.insert(format!("timex3:{}", m.m_id), v.join(";"));
-                        b.note(
-                            "meantime-timex-without-tokens",
-                            "TIMEX3 that anchors no token (not in the text): kept in document meta as timex3:<m_id>",
-                            m.pos,
-                        );
-                    }
-                }
-            }
-            ("VALUE", Some(ext)) => {
-                entities.push(Mention {
-                    id: m.m_id.as_str().into(),
-                    span: ext.span,
-                    fragments: ext.fragments.clone(),
-                    label: "VALUE".into(),
-                    attrs: ["type", "comment"]
-                        .iter()
-                        .filter_map(|k| m.value(k).map(|v| (k.to_string(), v.to_string())))
-                        .collect(),
-                    ..Default::default()
-                });
-                extents.insert(&m.m_id, ext);
-            }
-            ("ENTITY_MENTION", Some(ext)) => {
-                let (inst, others) = instance(&mut b, &refers, m, "ENTITY")?;
-                let label = match (&inst, m.value("ent_type")) {
-                    (Some(i), _) if i.markable.value("ent_type").is_some() => {
-                        i.markable.value("ent_type").unwrap_or(UNTYPED).to_string()
-                    }
-                    (_, Some(own)) => own.to_string(),
-                    _ => {
-                        b.note(
-                            "meantime-untyped-entity",
-                            "entity mention with no REFERS_TO to a typed ENTITY instance: labelled UNK",
-                            m.pos,
-                        );
-                        UNTYPED.to_string()
-                    }
-                };
-                let mut attrs: Vec<(String, String)> = ["syntactic_type", "head", "comment"]
-                    .iter()
-                    .filter_map(|k| m.value(k).map(|v| (k.to_string(), v.to_string())))
-                    .collect();
-                if let Some(r) = inst.as_ref().and_then(|i| i.markable.value("external_ref")) {
-                    attrs.push(("external_ref".into(), r.to_string()));
-                }
-                attrs.extend(others.into_iter().map(|o| ("also_refers_to".to_string(), o)));
-                let head = match m.value("head") {
-                    Some(h) => match b.head_span(&ext, h) {
-                        Some((s, folded)) => {
-                            if folded {
-                                b.note(
-                                    "meantime-head-case-differs",
-                                    "head attribute found inside the mention only when ignoring case: head span set",
-                                    m.pos,
-                                );
-                            }
-                            Some(s)
-                        }
-                        None => {
-                            b.note(
-                                "meantime-head-not-found",
-                                "head attribute not found at token boundaries inside the mention: kept as attr only",
-                                m.pos,
-                            );
-                            None
-                        }
-                    },
-                    None => None,
-                };
-                if let Some(h) = head {
-                    heads.insert(&m.m_id, h);
-                }
-                entities.push(Mention {
-                    id: m.m_id.as_str().into(),
-                    span: ext.span,
-                    fragments: ext.fragments.clone(),
-                    label: label.into(),
-                    score: None,
-                    head,
-                    cluster: inst.map(|i| i.cluster),
-                    attrs,
-                });
-                extents.insert(&m.m_id, ext);
-            }
-            ("EVENT_MENTION", Some(ext)) => event_marks.push((m, ext)),
-            (tag @ ("VALUE" | "ENTITY_MENTION" | "EVENT_MENTION"), None) => {
-                b.problem(
-                    &format!("meantime-markable-without-tokens:{tag}"),
-                    "mention that anchors no token: not read (it has no place in the text)",
+        Ok(out)
+    }
+
+    /// A mention over its extent.
+    fn push(
+        &mut self,
+        m: &'m Markable,
+        ext: Extent,
+        label: String,
+        attrs: Vec<(String, String)>,
+        head: Option<Span>,
+        cluster: Option<String>,
+    ) {
+        self.entities.push(Mention {
+            id: m.m_id.as_str().into(),
+            span: ext.span,
+            fragments: ext.fragments.clone(),
+            label: label.into(),
+            score: None,
+            head,
+            cluster,
+            attrs,
+        });
+        self.extents.insert(&m.m_id, ext);
+    }
+
+    /// A TIMEX3: a mention when it anchors tokens, else document metadata; the document
+    /// creation time gives the published date.
+    fn timex(&mut self, b: &mut Builder, m: &'m Markable, ext: Option<Extent>) {
+        if m.value("functionInDocument") == Some("CREATION_TIME")
+            && let Some(v) = m.value("value")
+        {
+            if is_iso_date(v) {
+                self.published = Some(v.to_string());
+            } else {
+                self.extra.insert("creation_time".to_string(), v.to_string());
+                b.note(
+                    "meantime-creation-time-not-iso",
+                    "CREATION_TIME value is not a YYYY-MM-DD date: kept in meta as creation_time, no published date",
                     m.pos,
-                )?;
-            }
-            (_, _) => {
-                b.note("meantime-unknown-markable", "markable of a kind this reader does not know: not read", m.pos);
+                );
             }
         }
-    }
-    if signals > 0 {
-        let at = path.display().to_string();
-        b.diag.record_n(
-            "meantime-signal-not-read",
-            "SIGNAL / C-SIGNAL markables (cue words of temporal and causal links) are not read",
-            signals,
-            || at,
-        );
-        if let Some(d) = b.diag.kinds.get_mut("meantime-signal-not-read") {
-            d.note = true;
+        let attrs = attrs_of_keys(m, TIMEX_ATTRS);
+        match ext {
+            Some(ext) => self.push(m, ext, "TIMEX3".into(), attrs, None, None),
+            None => {
+                let mut v: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                if let Some(d) = m.value("TAG_DESCRIPTOR") {
+                    v.push(format!("descriptor={d}"));
+                }
+                self.extra.insert(format!("timex3:{}", m.m_id), v.join(";"));
+                b.note(
+                    "meantime-timex-without-tokens",
+                    "TIMEX3 that anchors no token (not in the text): kept in document meta as timex3:<m_id>",
+                    m.pos,
+                );
+            }
         }
     }
 
-    // Events.
+    /// An entity mention: typed by the instance it refers to (else its own type), with its
+    /// head span when the head attribute is found inside it.
+    fn entity_mention(
+        &mut self,
+        b: &mut Builder,
+        refers: &HashMap<&str, Vec<&Markable>>,
+        m: &'m Markable,
+        ext: Extent,
+    ) -> Result<()> {
+        let (inst, others) = instance(b, refers, m, "ENTITY")?;
+        let label = match (&inst, m.value("ent_type")) {
+            (Some(i), _) if i.markable.value("ent_type").is_some() => {
+                i.markable.value("ent_type").unwrap_or(UNTYPED).to_string()
+            }
+            (_, Some(own)) => own.to_string(),
+            _ => {
+                b.note(
+                    "meantime-untyped-entity",
+                    "entity mention with no REFERS_TO to a typed ENTITY instance: labelled UNK",
+                    m.pos,
+                );
+                UNTYPED.to_string()
+            }
+        };
+        let mut attrs = attrs_of_keys(m, &["syntactic_type", "head", "comment"]);
+        if let Some(r) = inst.as_ref().and_then(|i| i.markable.value("external_ref")) {
+            attrs.push(("external_ref".into(), r.to_string()));
+        }
+        attrs.extend(others.into_iter().map(|o| ("also_refers_to".to_string(), o)));
+        let head = m.value("head").and_then(|h| head_of(b, m, &ext, h));
+        if let Some(h) = head {
+            self.heads.insert(&m.m_id, h);
+        }
+        self.push(m, ext, label, attrs, head, inst.map(|i| i.cluster));
+        Ok(())
+    }
+}
+
+/// The span of a mention's head attribute, noting when it is found only ignoring case or
+/// not at all.
+fn head_of(b: &mut Builder, m: &Markable, ext: &Extent, head: &str) -> Option<Span> {
+    match b.head_span(ext, head) {
+        Some((s, folded)) => {
+            if folded {
+                b.note(
+                    "meantime-head-case-differs",
+                    "head attribute found inside the mention only when ignoring case: head span set",
+                    m.pos,
+                );
+            }
+            Some(s)
+        }
+        None => {
+            b.note(
+                "meantime-head-not-found",
+                "head attribute not found at token boundaries inside the mention: kept as attr only",
+                m.pos,
+            );
+            None
+        }
+    }
+}
+
+/// SIGNAL / C-SIGNAL markables are counted, as a note.
+fn report_signals(b: &mut Builder, signals: u64) {
+    if signals == 0 {
+        return;
+    }
+    let at = b.path.display().to_string();
+    b.diag.record_n(
+        "meantime-signal-not-read",
+        "SIGNAL / C-SIGNAL markables (cue words of temporal and causal links) are not read",
+        signals,
+        || at,
+    );
+    if let Some(d) = b.diag.kinds.get_mut("meantime-signal-not-read") {
+        d.note = true;
+    }
+}
+
+/// The events of the event mentions (in file order), and each one's index by m_id.
+fn read_events<'m>(
+    b: &mut Builder,
+    refers: &HashMap<&str, Vec<&Markable>>,
+    event_marks: &[(&'m Markable, Extent)],
+) -> Result<(Vec<Event>, HashMap<&'m str, usize>)> {
     let mut events: Vec<Event> = Vec::with_capacity(event_marks.len());
     let mut event_index: HashMap<&str, usize> = HashMap::new();
-    for (m, ext) in &event_marks {
-        let (inst, others) = instance(&mut b, &refers, m, "EVENT")?;
+    for &(m, ref ext) in event_marks {
+        let (inst, others) = instance(b, refers, m, "EVENT")?;
         let event_type = match (m.value("class"), inst.as_ref().and_then(|i| i.markable.value("class"))) {
             (Some(own), _) => own.to_string(),
             (None, Some(c)) => c.to_string(),
@@ -876,8 +928,7 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
                 UNTYPED.to_string()
             }
         };
-        let mut attrs: Vec<(String, String)> =
-            EVENT_ATTRS.iter().filter_map(|k| m.value(k).map(|v| (k.to_string(), v.to_string()))).collect();
+        let mut attrs = attrs_of_keys(m, EVENT_ATTRS);
         if let Some(i) = &inst {
             attrs.push(("cluster".into(), i.cluster.clone()));
             if let Some(r) = i.markable.value("external_ref") {
@@ -904,100 +955,119 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
             attrs,
         });
     }
+    Ok((events, event_index))
+}
 
-    // Arguments and relations.
-    let mut relations = Vec::new();
-    for l in &raw.links {
-        match l.tag.as_str() {
-            "REFERS_TO" => {}
-            "HAS_PARTICIPANT" => {
-                let role = l.value("sem_role").unwrap_or(UNTYPED).to_string();
-                let kind = format!("meantime-argument-dropped:{role}");
-                let (Some(src), Some(tgt)) = (l.sources.first(), l.targets.first()) else {
-                    b.problem(&kind, "HAS_PARTICIPANT without a source or target: argument dropped", l.pos)?;
-                    continue;
-                };
-                let Some(&ei) = event_index.get(src.as_str()) else {
-                    b.problem(
-                        &kind,
-                        "HAS_PARTICIPANT whose source is not an event mention with tokens: argument dropped",
-                        l.pos,
-                    )?;
-                    continue;
-                };
-                let arg = if let Some(ext) = extents.get(tgt.as_str()) {
-                    Argument {
-                        role,
-                        entity_id: Some(tgt.clone()),
-                        span: ext.span,
-                        head: heads.get(tgt.as_str()).copied(),
-                    }
-                } else if let Some(&ti) = event_index.get(tgt.as_str()) {
-                    b.note(
-                        "meantime-argument-event-target",
-                        "HAS_PARTICIPANT whose target is an event mention: argument with the trigger span, no entity_id",
-                        l.pos,
-                    );
-                    Argument { role, entity_id: None, span: events[ti].trigger.span, head: None }
-                } else {
-                    b.problem(
-                        &kind,
-                        "HAS_PARTICIPANT whose target is not a mention with tokens: argument dropped",
-                        l.pos,
-                    )?;
-                    continue;
-                };
-                events[ei].arguments.push(arg);
-            }
-            tag => {
-                let (Some(src), Some(tgt)) = (l.sources.first(), l.targets.first()) else {
-                    b.problem("meantime-link-incomplete", "link without a source or target: not read", l.pos)?;
-                    continue;
-                };
-                for end in [src, tgt] {
-                    match by_id.get(end.as_str()) {
-                        None => {
-                            b.problem(
-                                "meantime-link-unknown-end",
-                                "link end that is no markable of the document: link not read",
-                                l.pos,
-                            )?;
-                        }
-                        Some(_) if extents.contains_key(end.as_str()) || event_index.contains_key(end.as_str()) => {}
-                        Some(_) => b.note(
-                            "meantime-link-end-not-read",
-                            "link end that is not read as a mention (a TIMEX3 without tokens, kept in meta): link kept",
-                            l.pos,
-                        ),
+/// What the links are read against: the markables, the mentions read and the events.
+struct LinkEnds<'x, 'm> {
+    by_id: &'x HashMap<&'m str, &'m Markable>,
+    extents: &'x HashMap<&'m str, Extent>,
+    heads: &'x HashMap<&'m str, Span>,
+    event_index: &'x HashMap<&'m str, usize>,
+}
+
+impl LinkEnds<'_, '_> {
+    /// The links other than REFERS_TO: event arguments (HAS_PARTICIPANT) and relations.
+    fn read(&self, b: &mut Builder, links: &[Link], events: &mut [Event]) -> Result<Vec<Relation>> {
+        let mut relations = Vec::new();
+        for l in links {
+            match l.tag.as_str() {
+                "REFERS_TO" => {}
+                "HAS_PARTICIPANT" => self.argument(b, l, events)?,
+                tag => {
+                    if let Some(r) = self.relation(b, l, tag, relations.len())? {
+                        relations.push(r);
                     }
                 }
-                if !by_id.contains_key(src.as_str()) || !by_id.contains_key(tgt.as_str()) {
-                    continue;
-                }
-                if l.value("signalID").is_some() || l.value("c-signalID").is_some() {
-                    b.note(
-                        "meantime-link-signal-not-read",
-                        "link's signal reference not kept (signals are not read)",
-                        l.pos,
-                    );
-                }
-                let label = match l.value("reltype") {
-                    Some(r) => format!("{tag}:{r}"),
-                    None => tag.to_string(),
-                };
-                relations.push(Relation {
-                    id: l.value("r_id").map_or_else(|| format!("R{}", relations.len() + 1), str::to_string),
-                    label,
-                    args: vec![("source".into(), src.clone()), ("target".into(), tgt.clone())],
-                });
             }
         }
+        Ok(relations)
     }
 
-    // Reading order: by span, file order among equals.
-    entities.sort_by_key(|m| (m.span.start, m.span.end));
-    events.sort_by_key(|e| (e.trigger.span.start, e.trigger.span.end));
+    /// A HAS_PARTICIPANT link as an argument of its event (or a counted drop).
+    fn argument(&self, b: &mut Builder, l: &Link, events: &mut [Event]) -> Result<()> {
+        let role = l.value("sem_role").unwrap_or(UNTYPED).to_string();
+        let kind = format!("meantime-argument-dropped:{role}");
+        let (Some(src), Some(tgt)) = (l.sources.first(), l.targets.first()) else {
+            return b.problem(&kind, "HAS_PARTICIPANT without a source or target: argument dropped", l.pos);
+        };
+        let Some(&ei) = self.event_index.get(src.as_str()) else {
+            return b.problem(
+                &kind,
+                "HAS_PARTICIPANT whose source is not an event mention with tokens: argument dropped",
+                l.pos,
+            );
+        };
+        let arg = if let Some(ext) = self.extents.get(tgt.as_str()) {
+            Argument { role, entity_id: Some(tgt.clone()), span: ext.span, head: self.heads.get(tgt.as_str()).copied() }
+        } else if let Some(&ti) = self.event_index.get(tgt.as_str()) {
+            b.note(
+                "meantime-argument-event-target",
+                "HAS_PARTICIPANT whose target is an event mention: argument with the trigger span, no entity_id",
+                l.pos,
+            );
+            Argument { role, entity_id: None, span: events[ti].trigger.span, head: None }
+        } else {
+            return b.problem(
+                &kind,
+                "HAS_PARTICIPANT whose target is not a mention with tokens: argument dropped",
+                l.pos,
+            );
+        };
+        events[ei].arguments.push(arg);
+        Ok(())
+    }
 
+    /// Any other link as a relation `TAG[:reltype]` (`n`: relations read so far, for its id).
+    fn relation(&self, b: &mut Builder, l: &Link, tag: &str, n: usize) -> Result<Option<Relation>> {
+        let (Some(src), Some(tgt)) = (l.sources.first(), l.targets.first()) else {
+            b.problem("meantime-link-incomplete", "link without a source or target: not read", l.pos)?;
+            return Ok(None);
+        };
+        for end in [src, tgt] {
+            match self.by_id.get(end.as_str()) {
+                None => {
+                    b.problem(
+                        "meantime-link-unknown-end",
+                        "link end that is no markable of the document: link not read",
+                        l.pos,
+                    )?;
+                }
+                Some(_) if self.extents.contains_key(end.as_str()) || self.event_index.contains_key(end.as_str()) => {}
+                Some(_) => b.note(
+                    "meantime-link-end-not-read",
+                    "link end that is not read as a mention (a TIMEX3 without tokens, kept in meta): link kept",
+                    l.pos,
+                ),
+            }
+        }
+        if !self.by_id.contains_key(src.as_str()) || !self.by_id.contains_key(tgt.as_str()) {
+            return Ok(None);
+        }
+        if l.value("signalID").is_some() || l.value("c-signalID").is_some() {
+            b.note("meantime-link-signal-not-read", "link's signal reference not kept (signals are not read)", l.pos);
+        }
+        let label = match l.value("reltype") {
+            Some(r) => format!("{tag}:{r}"),
+            None => tag.to_string(),
+        };
+        Ok(Some(Relation {
+            id: l.value("r_id").map_or_else(|| format!("R{}", n + 1), str::to_string),
+            label,
+            args: vec![("source".into(), src.clone()), ("target".into(), tgt.clone())],
+        }))
+    }
+}
+
+/// The document metadata: title from the URL (or the document name), source from the
+/// folder, the published date, language, and what else was kept.
+fn doc_meta(
+    path: &Path,
+    raw: &RawDoc,
+    doc_id: &str,
+    mut extra: std::collections::BTreeMap<String, String>,
+    published: Option<String>,
+) -> DocMeta {
     let url = get(&raw.attrs, "url").filter(|s| !s.is_empty()).map(str::to_string);
     let doc_name = get(&raw.attrs, "doc_name").filter(|s| !s.is_empty());
     let title = match (&url, doc_name) {
@@ -1011,7 +1081,7 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
     if let Some(f) = path.file_name() {
         extra.insert("file".into(), f.to_string_lossy().into_owned());
     }
-    let meta = DocMeta {
+    DocMeta {
         title,
         source: path.parent().and_then(|p| p.file_name()).map(|s| s.to_string_lossy().into_owned()),
         published,
@@ -1019,7 +1089,38 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
         lang: get(&raw.attrs, "lang").filter(|s| !s.is_empty()).map(str::to_string),
         split: None,
         extra,
-    };
+    }
+}
+
+fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bool) -> Result<Record> {
+    let doc_id = doc_id(path, &raw)?;
+    let TokenText { text, token_spans, sentences, token_index, odd_tokens, split_sentences } =
+        token_text(path, xml, &raw, &doc_id)?;
+    let mut b = Builder { path, xml, doc_id: doc_id.clone(), text, token_spans, token_index, diag, strict };
+    for pos in odd_tokens {
+        b.note("meantime-odd-token", "token that is empty or holds whitespace: kept as it is", pos);
+    }
+    for pos in split_sentences {
+        b.problem(
+            "meantime-sentence-split",
+            "a sentence number comes back after another sentence: read as a new sentence",
+            pos,
+        )?;
+    }
+    let by_id = markables_by_id(&b, &raw)?;
+    let refers = refers_to(&mut b, &raw, &by_id)?;
+    let Mentions { mut entities, extents, heads, event_marks, extra, published, signals } =
+        Mentions::read(&mut b, &raw, &refers)?;
+    report_signals(&mut b, signals);
+    let (mut events, event_index) = read_events(&mut b, &refers, &event_marks)?;
+    let ends = LinkEnds { by_id: &by_id, extents: &extents, heads: &heads, event_index: &event_index };
+    let relations = ends.read(&mut b, &raw.links, &mut events)?;
+
+    // Reading order: by span, file order among equals.
+    entities.sort_by_key(|m| (m.span.start, m.span.end));
+    events.sort_by_key(|e| (e.trigger.span.start, e.trigger.span.end));
+
+    let meta = doc_meta(path, &raw, &doc_id, extra, published);
     let Builder { text, token_spans, .. } = b;
     let document = Document { id: doc_id.clone(), text, meta, sentences, tokens: token_spans };
     let ann = DocAnnotations { doc_id, entities, events, relations };

@@ -181,6 +181,34 @@ impl<R: RecordReader> Source for Reader<R> {
     }
 }
 
+/// A writer of records (as arrow's `RecordBatchWriter`): one document at a time with its
+/// annotations in each set, in the order of the sets the writer was created for. Every
+/// output format's writer is one: [`parquet::CorpusWriter`], [`parquet::PartitionedWriter`]
+/// (each inside [`parquet::IntoPlace`] for a directory that replaces its target),
+/// [`jsonl::JsonlWriter`] and [`conll::ConllWriter`].
+pub trait RecordWriter {
+    fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()>;
+    /// Take what the output could not represent (left out, and counted here).
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        Diagnostics::default()
+    }
+    /// Close the output and put it in place. A writer dropped before this leaves no output
+    /// (when it writes through [`crate::output`]'s atomic files and directories).
+    fn finish(self: Box<Self>) -> Result<()>;
+}
+
+/// Where a file writer's bytes go, and what finishing it means.
+pub trait FileOutput: std::io::Write {
+    /// Flush and put the file in place.
+    fn commit(self) -> Result<()>;
+}
+
+impl FileOutput for crate::output::AtomicFile {
+    fn commit(self) -> Result<()> {
+        crate::output::AtomicFile::commit(self)
+    }
+}
+
 /// A whole corpus in memory: documents, the sets over them, and what reading found.
 #[derive(Debug, Clone, Default)]
 pub struct Corpus {

@@ -194,6 +194,23 @@ fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// The fields of `other` that are strings, numbers or bools, as attributes; any other field
+/// is noted as not read.
+fn scalar_attrs(other: &Extra, diag: &mut Diagnostics, at: impl Fn() -> String) -> Vec<(String, String)> {
+    let mut attrs = Vec::new();
+    for (k, v) in other {
+        match scalar(v) {
+            Some(s) => attrs.push((k.clone(), s)),
+            None => diag.note(
+                &format!("textee-field-not-read:{k}"),
+                "field that is not a string, number or bool: not read",
+                &at,
+            ),
+        }
+    }
+    attrs
+}
+
 fn scalar(v: &serde_json::Value) -> Option<String> {
     match v {
         serde_json::Value::String(s) => Some(s.clone()),
@@ -323,17 +340,7 @@ fn to_record(j: TxDoc, path: &Path, line: u64, diag: &mut Diagnostics, strict: b
         if entity_spans.insert(e.id.clone(), span).is_some() {
             return Err(err(format!("{what}: duplicate entity mention id")));
         }
-        let mut attrs = Vec::new();
-        for (k, v) in &e.other {
-            match scalar(v) {
-                Some(s) => attrs.push((k.clone(), s)),
-                None => diag.note(
-                    &format!("textee-field-not-read:{k}"),
-                    "field that is not a string, number or bool: not read",
-                    at,
-                ),
-            }
-        }
+        let attrs = scalar_attrs(&e.other, diag, at);
         ann.entities.push(Mention {
             id: e.id.as_str().into(),
             span,
@@ -379,17 +386,7 @@ fn to_record(j: TxDoc, path: &Path, line: u64, diag: &mut Diagnostics, strict: b
             check_text(diag, &what, &a.text, span)?;
             arguments.push(Argument { role: a.role.clone(), entity_id: a.entity_id.clone(), span, head: None });
         }
-        let mut attrs = Vec::new();
-        for (key, v) in &ev.other {
-            match scalar(v) {
-                Some(s) => attrs.push((key.clone(), s)),
-                None => diag.note(
-                    &format!("textee-field-not-read:{key}"),
-                    "field that is not a string, number or bool: not read",
-                    at,
-                ),
-            }
-        }
+        let attrs = scalar_attrs(&ev.other, diag, at);
         ann.events.push(Event {
             id: eid,
             event_type: ev.event_type.clone(),

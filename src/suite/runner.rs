@@ -797,9 +797,10 @@ fn write_documents(gold: &Gold, path: &Path, shard: Option<Shard>) -> Result<()>
     let file = crate::output::AtomicFile::create(path)?;
     let mut w = formats::jsonl::JsonlWriter::new(file, path);
     for r in gold.records.iter().filter(|r| shard.is_none_or(|s| s.contains(&r.document.id))) {
-        w.write(&r.document, &DocAnnotations::new(r.document.id.clone()))?;
+        // No set: the document alone.
+        formats::RecordWriter::write(&mut w, &r.document, &[])?;
     }
-    w.finish()?.commit()
+    formats::RecordWriter::finish(Box::new(w))
 }
 
 /// Open a system's predictions for a dataset, read as `ieval score --pred` would.

@@ -44,8 +44,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::write::{AnnotationsWriter, CodePoints, DocumentsWriter, parse_date};
+use super::write::{AnnotationsWriter, DocumentsWriter, Tables, parse_date};
 use crate::error::{Error, Result};
+use crate::formats::RecordWriter;
 use crate::model::{DocAnnotations, Document, SetMeta};
 
 /// The description file of a partitioned corpus.
@@ -335,12 +336,9 @@ impl CorpusFiles {
 }
 
 /// One partition's files while they are written (an open chunk).
-struct Part {
-    docs: DocumentsWriter,
-    sets: Vec<AnnotationsWriter>,
-}
+type Part = Tables;
 
-impl Part {
+impl Tables {
     fn buffered(&self) -> usize {
         self.docs.buffered_bytes() + self.sets.iter().map(AnnotationsWriter::buffered_bytes).sum::<usize>()
     }
@@ -446,7 +444,7 @@ impl PartitionedWriter {
         let docs = DocumentsWriter::create(&file("documents"), &self.provenance)?;
         let sets =
             self.sets.iter().map(|s| AnnotationsWriter::create(&file(&set_dir(s)), s)).collect::<Result<Vec<_>>>()?;
-        Ok(Part { docs, sets })
+        Ok(Tables { docs, sets })
     }
 
     fn part(&mut self, value: Option<String>) -> Result<&mut Part> {
@@ -502,27 +500,6 @@ impl PartitionedWriter {
         self.open.get_mut(&value).ok_or_else(|| Error::data("partition", "lost a partition writer"))
     }
 
-    pub fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
-        let cp = CodePoints::new(&doc.text);
-        let value = self.by.value(doc);
-        let part = self.part(value)?;
-        part.docs.add(doc, &cp)?;
-        for (w, a) in part.sets.iter_mut().zip(sets) {
-            w.add(a, &doc.text, &cp)?;
-        }
-        self.writes += 1;
-        // Checking the budget costs a pass over the open partitions: not on every document.
-        if self.open.len() > 1 && self.writes.is_multiple_of(64) {
-            let total: usize = self.open.values().map(Part::buffered).sum();
-            if total > MEMORY_BUDGET
-                && let Some(big) = self.open.values_mut().max_by_key(|p| p.buffered())
-            {
-                big.flush()?;
-            }
-        }
-        Ok(())
-    }
-
     /// A partition written in several chunks becomes one part file per table: the chunks
     /// are read back in order and written anew, then removed.
     fn compact(&self, seg: &str, chunks: u32) -> Result<()> {
@@ -540,11 +517,7 @@ impl PartitionedWriter {
         let mut out = self.open_chunk(seg, 0)?;
         for r in src {
             let r = r?;
-            let cp = CodePoints::new(&r.document.text);
-            out.docs.add(&r.document, &cp)?;
-            for (w, a) in out.sets.iter_mut().zip(&r.sets) {
-                w.add(a, &r.document.text, &cp)?;
-            }
+            out.add(&r.document, &r.sets)?;
         }
         out.finish()?;
         for t in &tables {
@@ -586,6 +559,28 @@ impl PartitionedWriter {
         let text = serde_json::to_string_pretty(&m).map_err(|e| Error::data(MANIFEST, e.to_string()))? + "\n";
         crate::output::write_file(&self.dir.join(MANIFEST), text.as_bytes())?;
         Ok(m)
+    }
+}
+
+impl RecordWriter for PartitionedWriter {
+    fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
+        let value = self.by.value(doc);
+        self.part(value)?.add(doc, sets)?;
+        self.writes += 1;
+        // Checking the budget costs a pass over the open partitions: not on every document.
+        if self.open.len() > 1 && self.writes.is_multiple_of(64) {
+            let total: usize = self.open.values().map(Part::buffered).sum();
+            if total > MEMORY_BUDGET
+                && let Some(big) = self.open.values_mut().max_by_key(|p| p.buffered())
+            {
+                big.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        PartitionedWriter::finish(*self).map(drop)
     }
 }
 

@@ -16,8 +16,10 @@ pub use write::{
     AnnotationsWriter, CorpusWriter, DocumentsWriter, format_date, parse_date, refresh_corpus_card, set_file_name,
 };
 
-use super::{Diagnostics, Reader, Record, RecordReader};
+use super::{Diagnostics, Reader, Record, RecordReader, RecordWriter};
 use crate::error::{Error, Result};
+use crate::model::{DocAnnotations, Document};
+use crate::output::AtomicDir;
 use crate::text::OffsetIndex;
 
 /// True when `dir` looks like a corpus directory (flat or partitioned).
@@ -44,6 +46,42 @@ pub fn set_files(dir: &Path) -> Result<Vec<PathBuf>> {
         out.extend(v);
     }
     Ok(out)
+}
+
+/// A corpus writer ([`CorpusWriter`], [`PartitionedWriter`]) into a fresh temporary
+/// directory ([`AtomicDir`]) that replaces the target when the writer finishes: only an
+/// absent or empty target, or one that is provably an ieval corpus
+/// ([`layout::check_replaceable`]).
+pub struct IntoPlace<W> {
+    writer: W,
+    dir: AtomicDir,
+}
+
+impl<W: RecordWriter> IntoPlace<W> {
+    /// Make the temporary directory for `target` and open a writer in it.
+    pub fn create(target: &Path, open: impl FnOnce(&Path) -> Result<W>) -> Result<Self> {
+        let dir = AtomicDir::create(target)?;
+        let writer = open(dir.path())?;
+        Ok(IntoPlace { writer, dir })
+    }
+}
+
+impl<W: RecordWriter> RecordWriter for IntoPlace<W> {
+    fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
+        self.writer.write(doc, sets)
+    }
+
+    fn take_diagnostics(&mut self) -> Diagnostics {
+        self.writer.take_diagnostics()
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        let IntoPlace { writer, dir } = *self;
+        Box::new(writer).finish()?;
+        // Only what is provably an ieval corpus is replaced.
+        layout::check_replaceable(dir.target())?;
+        dir.commit()
+    }
 }
 
 /// A corpus directory (or a documents file plus chosen annotation files), read as a

@@ -17,6 +17,7 @@ use parquet::schema::types::ColumnPath;
 
 use super::schema::*;
 use crate::error::{Error, Result};
+use crate::formats::RecordWriter;
 use crate::model::{DocAnnotations, Document, SetMeta, Span};
 use crate::output::AtomicFile;
 
@@ -748,11 +749,28 @@ fn yaml_str(s: &str) -> String {
     if plain { s.to_string() } else { serde_json::to_string(s).unwrap_or_default() }
 }
 
+/// A documents table and one annotation table per set, written row by row together.
+pub(super) struct Tables {
+    pub docs: DocumentsWriter,
+    pub sets: Vec<AnnotationsWriter>,
+}
+
+impl Tables {
+    /// A document and its annotations in each set (in the order of `sets`).
+    pub fn add(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
+        let cp = CodePoints::new(&doc.text);
+        self.docs.add(doc, &cp)?;
+        for (w, a) in self.sets.iter_mut().zip(sets) {
+            w.add(a, &doc.text, &cp)?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes a whole corpus directory: documents plus every set, record by record, and the
 /// dataset card ([`corpus_card`]).
 pub struct CorpusWriter {
-    docs: DocumentsWriter,
-    sets: Vec<AnnotationsWriter>,
+    tables: Tables,
     dir: std::path::PathBuf,
     metas: Vec<SetMeta>,
 }
@@ -775,26 +793,27 @@ impl CorpusWriter {
             .iter()
             .map(|s| AnnotationsWriter::create(&dir.join(set_file_name(s)), s))
             .collect::<Result<Vec<_>>>()?;
-        Ok(CorpusWriter { docs, sets, dir: dir.to_path_buf(), metas })
-    }
-
-    pub fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
-        let cp = CodePoints::new(&doc.text);
-        self.docs.add(doc, &cp)?;
-        for (w, a) in self.sets.iter_mut().zip(sets) {
-            w.add(a, &doc.text, &cp)?;
-        }
-        Ok(())
+        Ok(CorpusWriter { tables: Tables { docs, sets }, dir: dir.to_path_buf(), metas })
     }
 
     /// Close every file and move them into place (annotation sets first, then the card,
     /// documents last).
     pub fn finish(self) -> Result<()> {
-        for s in self.sets {
+        for s in self.tables.sets {
             s.finish()?;
         }
         crate::output::write_file(&self.dir.join("README.md"), corpus_card(&self.metas, false).as_bytes())?;
-        self.docs.finish()
+        self.tables.docs.finish()
+    }
+}
+
+impl RecordWriter for CorpusWriter {
+    fn write(&mut self, doc: &Document, sets: &[DocAnnotations]) -> Result<()> {
+        self.tables.add(doc, sets)
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        CorpusWriter::finish(*self)
     }
 }
 
