@@ -88,17 +88,7 @@ const CROSS_DOC: &str = "intra_cross-doc_annotation";
 /// True when `path` is a MEANTIME file, or a directory whose first `.xml` file (in sorted
 /// order, searched recursively) is one.
 pub fn looks_like(path: &Path) -> bool {
-    let file = if path.is_dir() {
-        match xml_files(path, &mut Diagnostics::default()) {
-            Ok(v) => match v.into_iter().next() {
-                Some(f) => f,
-                None => return false,
-            },
-            Err(_) => return false,
-        }
-    } else {
-        path.to_path_buf()
-    };
+    let Some(file) = super::first_file(path, |d| xml_files(d, &mut Diagnostics::default())) else { return false };
     let mut head = [0u8; 2048];
     let n = match std::fs::File::open(&file).and_then(|mut f| std::io::Read::read(&mut f, &mut head)) {
         Ok(n) => n,

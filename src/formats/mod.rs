@@ -556,6 +556,12 @@ pub fn files_in(dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
+/// The file a format sniffer looks at: `path` itself, or the first of a directory's files
+/// (`None`: no such file, or the directory cannot be read).
+fn first_file(path: &Path, files: impl FnOnce(&Path) -> Result<Vec<PathBuf>>) -> Option<PathBuf> {
+    if path.is_dir() { files(path).ok()?.into_iter().next() } else { Some(path.to_path_buf()) }
+}
+
 /// Expand directories into their files (for formats that read files).
 fn expand(inputs: &[PathBuf], exts: &[&str]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();

@@ -135,17 +135,7 @@ struct TxRelation {
 /// file of a directory) is a JSON object with `tokens` and `entity_mentions` or
 /// `event_mentions`.
 pub fn looks_like(path: &Path) -> bool {
-    let file = if path.is_dir() {
-        match super::files_in(path, &[".jsonl", ".json"]) {
-            Ok(v) => match v.into_iter().next() {
-                Some(f) => f,
-                None => return false,
-            },
-            Err(_) => return false,
-        }
-    } else {
-        path.to_path_buf()
-    };
+    let Some(file) = super::first_file(path, |d| super::files_in(d, &[".jsonl", ".json"])) else { return false };
     let Ok(f) = std::fs::File::open(&file) else { return false };
     let mut r = BufReader::new(f.take(16 << 20));
     let mut line = Vec::new();

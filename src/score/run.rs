@@ -275,7 +275,7 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                 keep.then(|| score_item(item, opts_ref))
             };
             loop {
-                let batch = match pairing.next_mapped(&score_it) {
+                let batch = match pairing.next_mapped(score_it) {
                     Ok(Some(b)) => b,
                     Ok(None) => return pairing,
                     Err(e) => {
