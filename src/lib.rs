@@ -3,6 +3,7 @@ pub mod align;
 #[cfg(feature = "analysis")]
 pub mod analysis;
 pub mod error;
+pub mod hash;
 pub mod model;
 pub mod tags;
 pub mod text;
@@ -16,3 +17,4 @@ pub mod score;
 pub mod shard;
 pub mod stats;
 pub mod suite;
+pub mod table;

@@ -31,7 +31,7 @@ use super::profile::Profile;
 use super::run::{ScoreRun, SystemScore};
 use crate::formats::Diagnostics;
 use crate::model::SetKind;
-use crate::report::Table;
+use crate::table::Table;
 
 #[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ToolInfo {
@@ -235,7 +235,7 @@ pub fn pct(x: Option<f64>) -> String {
 /// One row per system and mode: micro P/R/F1 and the MUC categories.
 pub fn summary_table(r: &ScoreReport) -> Table {
     let mut t = Table::new(["system", "mode", "P", "R", "F1", "COR", "INC", "PAR", "MIS", "SPU", "POS", "ACT"]);
-    t.align[1] = crate::report::Align::Left;
+    t.align[1] = crate::table::Align::Left;
     for s in &r.systems {
         // Modes in their natural order, not alphabetical.
         let modes = Mode::ALL.iter().filter_map(|m| s.entities.get(m.name()).map(|r| (m.name(), r)));
@@ -263,7 +263,7 @@ pub fn summary_table(r: &ScoreReport) -> Table {
 /// One row per system and event metric: micro P/R/F1, COR/MIS/SPU, gold and predicted items.
 pub fn event_summary_table(r: &ScoreReport) -> Table {
     let mut t = Table::new(["system", "metric", "P", "R", "F1", "COR", "MIS", "SPU", "POS", "ACT"]);
-    t.align[1] = crate::report::Align::Left;
+    t.align[1] = crate::table::Align::Left;
     for s in &r.systems {
         for m in EventMetric::ALL {
             let Some(rep) = s.events.get(m.name()) else { continue };
@@ -316,7 +316,7 @@ pub fn label_table(r: &ScoreReport, mode: &str) -> Table {
         &["system", "label", "P", "R", "F1", "COR", "MIS", "SPU", "support"]
     };
     let mut t = Table::new(head.iter().copied());
-    t.align[1] = crate::report::Align::Left;
+    t.align[1] = crate::table::Align::Left;
     for s in &r.systems {
         let Some(m) = named_report(s, mode) else { continue };
         for (l, u) in &m.labels {
@@ -529,7 +529,7 @@ pub fn tidy_csv(r: &ScoreReport) -> String {
             f(row.f1),
         ]);
     }
-    t.render(crate::report::TableFormat::Csv)
+    t.render(crate::table::TableFormat::Csv)
 }
 
 /// The ieval metadata of a scoring run, as Parquet key/value pairs (scores, error

@@ -17,6 +17,9 @@ use super::packed::DocScores;
 use super::pair::{Item, Pairing};
 use super::profile::Profile;
 
+/// Kept here too: the scoring run's per-document result (defined with its packed store).
+pub use super::packed::DocScore;
+
 /// Documents scored per parallel batch.
 const BATCH: usize = 32;
 
@@ -77,16 +80,6 @@ pub struct ScoreOptions {
     /// Score only the documents of this shard (every document is still read and paired, so
     /// that what the readers report is the whole input's; see [`crate::shard`]).
     pub shard: Option<Shard>,
-}
-
-/// One document's counts for one system (as decoded from [`DocScores`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocScore {
-    pub doc_id: String,
-    pub entities: EntityCounts,
-    /// `None` when neither side of the document has an event (most documents of an entity
-    /// corpus: kept small, since every document's counts are kept).
-    pub events: Option<Box<EventCounts>>,
 }
 
 /// Everything one system earned.

@@ -1,3 +1,6 @@
+//! Plain tables rendered as terminal text, Markdown, CSV, LaTeX and HTML: the one table
+//! renderer every layer (alignment reports, score reports, the HTML report, the CLI) uses.
+
 use std::fmt::Write as _;
 use std::str::FromStr;
 
