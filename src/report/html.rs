@@ -8,9 +8,10 @@ use std::fmt::Write as _;
 use super::breakdown::{Dimension, ViewDoc, ViewSpan};
 use super::svg::{self, esc};
 use super::{Align, Table, TableFormat};
-use crate::score::report::{ScoreReport, pct};
+use crate::score::report::ScoreReport;
 use crate::score::resample::Interval;
 use crate::score::{EventMetric, Mode, ScoreRun};
+use crate::table::pct;
 
 /// Everything the page shows.
 pub struct ReportData<'a> {

@@ -31,7 +31,7 @@ use super::profile::Profile;
 use super::run::{ScoreRun, SystemScore};
 use crate::formats::Diagnostics;
 use crate::model::SetKind;
-use crate::table::Table;
+use crate::table::{Table, pct};
 
 #[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ToolInfo {
@@ -221,14 +221,6 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
         },
         systems: run.systems.iter().map(|s| system_report(s, run)).collect(),
         alignment: None,
-    }
-}
-
-/// A percentage with two decimals, or `-` when undefined.
-pub fn pct(x: Option<f64>) -> String {
-    match x {
-        Some(v) => format!("{:.2}", 100.0 * v),
-        None => "-".to_string(),
     }
 }
 
