@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod error;
 pub mod hash;
 pub mod model;
+mod names;
 pub mod tags;
 pub mod text;
 

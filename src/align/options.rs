@@ -13,26 +13,11 @@ pub enum Locate {
     Nearest,
 }
 
-impl std::str::FromStr for Locate {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "all" => Ok(Locate::All),
-            "first" => Ok(Locate::First),
-            "nearest" => Ok(Locate::Nearest),
-            other => Err(format!("unknown locate policy {other:?} (expected all, first or nearest)")),
-        }
-    }
-}
-
-impl Locate {
-    pub fn name(self) -> &'static str {
-        match self {
-            Locate::All => "all",
-            Locate::First => "first",
-            Locate::Nearest => "nearest",
-        }
-    }
+crate::names::names! {
+    Locate, "locate policy", "all, first or nearest";
+    All => "all",
+    First => "first",
+    Nearest => "nearest",
 }
 
 /// What to do with labels that cannot be placed.
@@ -47,26 +32,11 @@ pub enum Unaligned {
     Error,
 }
 
-impl std::str::FromStr for Unaligned {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "keep" | "keep-gold" => Ok(Unaligned::Keep),
-            "drop" => Ok(Unaligned::Drop),
-            "error" => Ok(Unaligned::Error),
-            other => Err(format!("unknown policy {other:?} (expected keep, drop or error)")),
-        }
-    }
-}
-
-impl Unaligned {
-    pub fn name(self) -> &'static str {
-        match self {
-            Unaligned::Keep => "keep",
-            Unaligned::Drop => "drop",
-            Unaligned::Error => "error",
-        }
-    }
+crate::names::names! {
+    Unaligned, "policy", "keep, drop or error";
+    Keep => "keep" | "keep-gold",
+    Drop => "drop",
+    Error => "error",
 }
 
 /// How source documents find their corpus documents.
@@ -78,26 +48,11 @@ pub enum Pairing {
     Content,
 }
 
-impl std::str::FromStr for Pairing {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "auto" => Ok(Pairing::Auto),
-            "id" => Ok(Pairing::Id),
-            "content" => Ok(Pairing::Content),
-            other => Err(format!("unknown pairing {other:?} (expected auto, id or content)")),
-        }
-    }
-}
-
-impl Pairing {
-    pub fn name(self) -> &'static str {
-        match self {
-            Pairing::Auto => "auto",
-            Pairing::Id => "id",
-            Pairing::Content => "content",
-        }
-    }
+crate::names::names! {
+    Pairing, "pairing", "auto, id or content";
+    Auto => "auto",
+    Id => "id",
+    Content => "content",
 }
 
 /// Everything label alignment can be told.

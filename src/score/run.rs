@@ -35,14 +35,6 @@ pub enum Task {
 }
 
 impl Task {
-    pub fn name(self) -> &'static str {
-        match self {
-            Task::Auto => "auto",
-            Task::Entities => "entities",
-            Task::Events => "events",
-            Task::All => "all",
-        }
-    }
     /// True when entities are scored.
     pub fn entities(self) -> bool {
         self != Task::Events
@@ -53,17 +45,12 @@ impl Task {
     }
 }
 
-impl std::str::FromStr for Task {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "auto" => Ok(Task::Auto),
-            "entities" => Ok(Task::Entities),
-            "events" => Ok(Task::Events),
-            "all" => Ok(Task::All),
-            other => Err(format!("unknown task {other:?} (expected entities, events, all or auto)")),
-        }
-    }
+crate::names::names! {
+    Task, "task", "entities, events, all or auto";
+    Auto => "auto",
+    Entities => "entities",
+    Events => "events",
+    All => "all",
 }
 
 /// How to score.

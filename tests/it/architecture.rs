@@ -24,9 +24,10 @@ use std::path::{Path, PathBuf};
 /// before it, never one after it. Files at the crate root (`lib.rs`, `main.rs`) only
 /// declare modules and re-export, and are not placed.
 ///
-/// - foundation: `error`; `hash` (FNV-1a, used by `shard` and `suite`); `table` (the plain
-///   table renderer); `output` (atomic file writes, imports `error` only); `model`, `text`
-///   and `tags` (the data model, offsets/segmentation, tag schemes); `shard` (hash-based
+/// - foundation: `error`; `hash` (FNV-1a, used by `shard` and `suite`); `names` (the
+///   `name()`/`FromStr` tables of option enums); `table` (the plain table renderer and
+///   `pct`); `output` (atomic file writes, imports `error` only); `model`, `text` and
+///   `tags` (the data model, offsets/segmentation, tag schemes); `shard` (hash-based
 ///   document split, imports `hash` only).
 /// - `formats`: the readers and writers.
 /// - `align` and `stats`: both work on records read by `formats` (label alignment; corpus
@@ -40,7 +41,7 @@ use std::path::{Path, PathBuf};
 /// - `schemas`: the JSON schemas of every output (score report, merge, analysis tables).
 /// - `cli`: the binary; parses arguments, calls the library, prints.
 const LAYERS: &[&[&str]] = &[
-    &["error", "hash", "table", "output", "model", "text", "tags", "shard"],
+    &["error", "hash", "names", "table", "output", "model", "text", "tags", "shard"],
     &["formats"],
     &["align", "stats"],
     &["inputs"],
