@@ -91,8 +91,8 @@ use serde::{Deserialize, Serialize};
 use super::bipartite::{
     Matching, extend_by_class, extend_by_shared, extend_to_maximum, max_weight_assignment, maximum,
 };
-use super::counts::{ModeCounts, Tally};
-use super::matching::Category;
+use super::counts::ModeCounts;
+use super::matching::{Category, bump, count};
 use super::profile::Profile;
 use crate::model::{Argument, DocAnnotations, Document, Event, Mention, Span};
 
@@ -273,27 +273,6 @@ fn with_sentinels(ann: &DocAnnotations, base: usize, parity: usize) -> Option<Do
         }
     }
     Some(out)
-}
-
-fn bump(t: &mut Tally, c: Category) {
-    match c {
-        Category::Cor => t.cor += 1,
-        Category::Inc => t.inc += 1,
-        Category::Par => t.par += 1,
-        Category::Mis => t.mis += 1,
-        Category::Spu => t.spu += 1,
-    }
-}
-
-/// Count one gold (`gold = true`) or predicted item under `label`.
-fn count(mc: &mut ModeCounts, label: &str, gold: bool, c: Category) {
-    if gold {
-        bump(&mut mc.overall.gold, c);
-        bump(&mut mc.label_mut(label).gold, c);
-    } else {
-        bump(&mut mc.overall.pred, c);
-        bump(&mut mc.label_mut(label).pred, c);
-    }
 }
 
 fn type_role(event_type: &str, role: &str) -> String {

@@ -224,6 +224,20 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
     }
 }
 
+/// A summary table's row: the `lead` cells, P, R, F1 (points), the interval when given,
+/// then COR, INC and PAR (entities, `inc_par`), MIS, SPU, gold and predicted items.
+pub fn summary_row(lead: [String; 2], u: &Summary, interval: Option<String>, inc_par: bool) -> Vec<String> {
+    let mut row = Vec::from(lead);
+    row.extend([pct(u.precision), pct(u.recall), pct(u.f1)]);
+    row.extend(interval);
+    row.push(u.cor.to_string());
+    if inc_par {
+        row.extend([u.inc.to_string(), u.par.to_string()]);
+    }
+    row.extend([u.mis.to_string(), u.spu.to_string(), u.possible.to_string(), u.actual.to_string()]);
+    row
+}
+
 /// One row per system and mode: micro P/R/F1 and the MUC categories.
 pub fn summary_table(r: &ScoreReport) -> Table {
     let mut t = Table::new(["system", "mode", "P", "R", "F1", "COR", "INC", "PAR", "MIS", "SPU", "POS", "ACT"]);
@@ -232,21 +246,7 @@ pub fn summary_table(r: &ScoreReport) -> Table {
         // Modes in their natural order, not alphabetical.
         let modes = Mode::ALL.iter().filter_map(|m| s.entities.get(m.name()).map(|r| (m.name(), r)));
         for (mode, m) in modes {
-            let u = &m.micro;
-            t.push([
-                s.name.clone(),
-                mode.to_string(),
-                pct(u.precision),
-                pct(u.recall),
-                pct(u.f1),
-                u.cor.to_string(),
-                u.inc.to_string(),
-                u.par.to_string(),
-                u.mis.to_string(),
-                u.spu.to_string(),
-                u.possible.to_string(),
-                u.actual.to_string(),
-            ]);
+            t.push(summary_row([s.name.clone(), mode.to_string()], &m.micro, None, true));
         }
     }
     t
@@ -259,19 +259,7 @@ pub fn event_summary_table(r: &ScoreReport) -> Table {
     for s in &r.systems {
         for m in EventMetric::ALL {
             let Some(rep) = s.events.get(m.name()) else { continue };
-            let u = &rep.micro;
-            t.push([
-                s.name.clone(),
-                m.name().to_string(),
-                pct(u.precision),
-                pct(u.recall),
-                pct(u.f1),
-                u.cor.to_string(),
-                u.mis.to_string(),
-                u.spu.to_string(),
-                u.possible.to_string(),
-                u.actual.to_string(),
-            ]);
+            t.push(summary_row([s.name.clone(), m.name().to_string()], &rep.micro, None, false));
         }
     }
     t
