@@ -1246,6 +1246,30 @@ mod tests {
     type Spec = (u8, u8, Vec<(u8, u8)>);
 
     /// A small random document: events over 6 words, 2 types, 2 roles.
+    /// One entity per word of `d`, word `i` in cluster `clusters[i]`.
+    fn clustered_entities(d: &Document, clusters: &[u8]) -> Vec<Mention> {
+        (0..d.tokens.len())
+            .map(|i| {
+                let mut m = Mention::new(format!("T{i}"), w(d, i), "X");
+                m.cluster = Some(format!("C{}", clusters[i]));
+                m
+            })
+            .collect()
+    }
+
+    /// The events of `spec` with `entities`, each argument naming the entity of its word.
+    fn events_on_entities(d: &Document, spec: &[Spec], entities: &[Mention]) -> DocAnnotations {
+        let mut a = ann(arb_events(d, spec));
+        for e in &mut a.events {
+            for x in &mut e.arguments {
+                let i = d.tokens.iter().position(|t| *t == x.span).expect("a word");
+                x.entity_id = Some(format!("T{i}"));
+            }
+        }
+        a.entities = entities.to_vec();
+        a
+    }
+
     fn arb_events(d: &Document, spec: &[Spec]) -> Vec<Event> {
         spec.iter()
             .enumerate()
@@ -1315,23 +1339,12 @@ mod tests {
         ) {
             let d = doc("a b c d e f");
             // One entity per word, in one of three clusters; arguments name them.
-            let entities: Vec<Mention> = (0..6)
-                .map(|i| {
-                    let mut m = Mention::new(format!("T{i}"), w(&d, i), "X");
-                    m.cluster = Some(format!("C{}", clusters[i]));
-                    m
-                })
-                .collect();
+            let entities = clustered_entities(&d, &clusters);
             let with_ids = |spec: &[Spec]| {
-                let mut a = ann(arb_events(&d, spec));
+                let mut a = events_on_entities(&d, spec, &entities);
                 for (k, e) in a.events.iter_mut().enumerate() {
                     e.realis = Some(["actual", "Other"][k % 2].to_string());
-                    for x in &mut e.arguments {
-                        let i = d.tokens.iter().position(|t| *t == x.span).expect("a word");
-                        x.entity_id = Some(format!("T{i}"));
-                    }
                 }
-                a.entities = entities.clone();
                 a
             };
             let (g, p) = (with_ids(&gs), with_ids(&ps));
@@ -1360,24 +1373,8 @@ mod tests {
             coref in proptest::bool::ANY,
         ) {
             let d = doc("a b c d e f");
-            let entities: Vec<Mention> = (0..6)
-                .map(|i| {
-                    let mut m = Mention::new(format!("T{i}"), w(&d, i), "X");
-                    m.cluster = Some(format!("C{}", clusters[i]));
-                    m
-                })
-                .collect();
-            let with_ids = |spec: &[Spec]| {
-                let mut a = ann(arb_events(&d, spec));
-                for e in &mut a.events {
-                    for x in &mut e.arguments {
-                        let i = d.tokens.iter().position(|t| *t == x.span).expect("a word");
-                        x.entity_id = Some(format!("T{i}"));
-                    }
-                }
-                a.entities = entities.clone();
-                a
-            };
+            let entities = clustered_entities(&d, &clusters);
+            let with_ids = |spec: &[Spec]| events_on_entities(&d, spec, &entities);
             let (g, p) = (with_ids(&gs), with_ids(&ps));
             let opts = EventOptions { coref, ..Default::default() };
             let s = score_document(&d, &g, &p, Profile::Default, opts, false).counts;
