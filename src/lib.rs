@@ -3,7 +3,9 @@ pub mod align;
 #[cfg(feature = "analysis")]
 pub mod analysis;
 pub mod error;
+pub mod hash;
 pub mod model;
+mod names;
 pub mod tags;
 pub mod text;
 
@@ -16,3 +18,4 @@ pub mod score;
 pub mod shard;
 pub mod stats;
 pub mod suite;
+pub mod table;

@@ -2,7 +2,7 @@
 //! machines (a Slurm array, a Kubernetes indexed Job, Spark tasks) can each take one part.
 //!
 //! A document belongs to shard `FNV-1a-64(doc_id as UTF-8 bytes) mod N` (the hash of
-//! [`crate::suite::hash`]; in Python: `h = 0xcbf29ce484222325; for b in doc_id.encode():
+//! [`crate::hash`]; in Python: `h = 0xcbf29ce484222325; for b in doc_id.encode():
 //! h = ((h ^ b) * 0x100000001b3) % 2**64; shard = h % N`). It depends on the id only — not
 //! on the input's order, its format or the machine — so a document lands in the same shard
 //! in every input that holds it (the gold and each system's predictions), and shard
@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use crate::suite::hash::Fnv;
+use crate::hash::Fnv;
 
 /// One shard of `count`: the documents whose id hashes to `index` modulo `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -34,117 +34,14 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 use super::input::StringDoc;
-use super::locate::{Locate, locate};
+use super::locate::locate;
+use super::options::{LabelOptions, Pairing, Unaligned, placeholder_attrs};
 use super::report::{AlignReport, Example, LabelKind, Pairing as PairingReport, SetReport};
-use super::text::{AlignClass, AlignOptions, Projection, Reason, TargetIndex, TextAlignment};
+use super::text::{AlignClass, Projection, Reason, TargetIndex, TextAlignment};
 use crate::error::{Error, Result};
 use crate::formats::{MemorySource, Record, Source};
 use crate::model::{AnnotationSet, DocAnnotations, Document, Event, Relation, SetMeta, Span};
 use crate::text::OffsetIndex;
-
-/// What to do with labels that cannot be placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Unaligned {
-    /// Keep them with an empty span (gold: missed; predictions: spurious).
-    #[default]
-    Keep,
-    /// Leave them out (counted in the report).
-    Drop,
-    /// Fail.
-    Error,
-}
-
-impl std::str::FromStr for Unaligned {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "keep" | "keep-gold" => Ok(Unaligned::Keep),
-            "drop" => Ok(Unaligned::Drop),
-            "error" => Ok(Unaligned::Error),
-            other => Err(format!("unknown policy {other:?} (expected keep, drop or error)")),
-        }
-    }
-}
-
-impl Unaligned {
-    pub fn name(self) -> &'static str {
-        match self {
-            Unaligned::Keep => "keep",
-            Unaligned::Drop => "drop",
-            Unaligned::Error => "error",
-        }
-    }
-}
-
-/// How source documents find their corpus documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Pairing {
-    #[default]
-    Auto,
-    Id,
-    Content,
-}
-
-impl std::str::FromStr for Pairing {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "auto" => Ok(Pairing::Auto),
-            "id" => Ok(Pairing::Id),
-            "content" => Ok(Pairing::Content),
-            other => Err(format!("unknown pairing {other:?} (expected auto, id or content)")),
-        }
-    }
-}
-
-impl Pairing {
-    pub fn name(self) -> &'static str {
-        match self {
-            Pairing::Auto => "auto",
-            Pairing::Id => "id",
-            Pairing::Content => "content",
-        }
-    }
-}
-
-/// Everything label alignment can be told.
-#[derive(Debug, Clone, Copy)]
-pub struct LabelOptions {
-    pub text: AlignOptions,
-    pub pairing: Pairing,
-    pub unaligned: Unaligned,
-    pub locate: Locate,
-    /// Examples kept per class and set.
-    pub examples: usize,
-    /// Below this share of aligned text, an id pairing is checked against content.
-    pub min_id_coverage: f64,
-}
-
-impl Default for LabelOptions {
-    fn default() -> Self {
-        LabelOptions {
-            text: AlignOptions::default(),
-            pairing: Pairing::Auto,
-            unaligned: Unaligned::Keep,
-            locate: Locate::Nearest,
-            examples: 10,
-            min_id_coverage: 0.5,
-        }
-    }
-}
-
-/// The attribute key that marks a label kept without a place (its span is empty). The
-/// scorer never matches such a label: unplaced gold counts as missed, unplaced predictions
-/// as spurious.
-pub const UNALIGNED: &str = "ieval:unaligned";
-
-/// The attributes that mark a label kept without a place.
-pub fn placeholder_attrs(reason: Option<Reason>, text: &str) -> Vec<(String, String)> {
-    vec![
-        (UNALIGNED.to_string(), reason.map_or("unalignable", Reason::name).to_string()),
-        ("ieval:source_text".to_string(), text.to_string()),
-    ]
-}
 
 /// Aligned sets over the corpus, and the report.
 #[derive(Debug, Clone)]

@@ -28,44 +28,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::labels::{LabelOptions, Unaligned, placeholder_attrs};
+use super::options::Locate;
+use super::options::{LabelOptions, Unaligned, placeholder_attrs};
 use super::report::{Example, LabelKind, SetReport};
 use super::skeleton::{NormalizeOptions, Skeleton};
 use super::text::{AlignClass, Reason};
 use crate::align::input::{StringDoc, extra_attrs};
 use crate::model::{Argument, DocAnnotations, Document, Event, Mention, Span, Trigger};
 use crate::text::OffsetIndex;
-
-/// Which occurrences of a string become labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Locate {
-    All,
-    First,
-    #[default]
-    Nearest,
-}
-
-impl std::str::FromStr for Locate {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "all" => Ok(Locate::All),
-            "first" => Ok(Locate::First),
-            "nearest" => Ok(Locate::Nearest),
-            other => Err(format!("unknown locate policy {other:?} (expected all, first or nearest)")),
-        }
-    }
-}
-
-impl Locate {
-    pub fn name(self) -> &'static str {
-        match self {
-            Locate::All => "all",
-            Locate::First => "first",
-            Locate::Nearest => "nearest",
-        }
-    }
-}
 
 /// One place a string occurs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@
 //! - [`locate`]: placing string-only labels (entity strings, event frames) in a text.
 //! - [`labels`]: whole annotation sets onto a corpus ([`Aligner`]): pairing documents,
 //!   the unalignable policy, merging.
+//! - [`options`]: what label alignment can be told ([`LabelOptions`]).
 //! - [`input`]: the label inputs only alignment reads (string-only, relative offsets).
 //! - [`report`]: the [`AlignReport`].
 //!
@@ -28,12 +29,14 @@
 pub mod input;
 pub mod labels;
 pub mod locate;
+pub mod options;
 pub mod report;
 pub mod skeleton;
 pub mod text;
 
-pub use labels::{Aligned, Aligner, LabelOptions, Pairing, Unaligned};
-pub use locate::{Finder, Locate, Occurrence};
+pub use labels::{Aligned, Aligner};
+pub use locate::{Finder, Occurrence};
+pub use options::{LabelOptions, Locate, Pairing, Unaligned};
 pub use report::{AlignReport, ClassCounts, Example, LabelKind, SetReport};
 pub use skeleton::{NormalizeOptions, Skeleton};
 pub use text::{AlignClass, AlignOptions, Projection, Reason, TargetIndex, TextAlignment};

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::text::{AlignClass, Reason};
 use crate::formats::Diagnostics;
-use crate::report::Table;
+use crate::table::Table;
 
 /// What a label is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -426,7 +426,7 @@ mod tests {
         let v = serde_json::to_value(&r).expect("serializes");
         assert_eq!(v["sets"][0]["reasons"]["text-changed"], 2);
         assert_eq!(v["sets"][0]["by_kind"]["entity"]["unalignable"], 1);
-        let text: String = r.tables().iter().map(|t| t.render(crate::report::TableFormat::Text)).collect();
+        let text: String = r.tables().iter().map(|t| t.render(crate::table::TableFormat::Text)).collect();
         assert!(text.contains("text-changed"), "{text}");
     }
 }

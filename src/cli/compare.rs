@@ -34,6 +34,7 @@ use ieval::report::{Align, Table, TableFormat};
 use ieval::score::compare::{self, ChangeCollector, Changes, DocCounts, Gate, Row, Statistics, Verdict, doc_series};
 use ieval::score::resample::{Options, Stat};
 use ieval::score::{Mode, score};
+use ieval::table::pct;
 use ieval::{Error, Result};
 use serde::Serialize;
 
@@ -229,10 +230,6 @@ fn from_store(args: &Args, dir: &std::path::Path, opts: &Options, progress: &Pro
 #[cfg(not(feature = "analysis"))]
 fn from_store(_: &Args, _: &std::path::Path, _: &Options, _: &Progress) -> Result<Loaded> {
     Err(Error::usage("this ieval was built without the `analysis` feature: compare --results is not available"))
-}
-
-fn pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".to_string(), |v| format!("{:.2}", 100.0 * v))
 }
 
 fn signed(x: Option<f64>) -> String {

@@ -35,6 +35,7 @@ use ieval::report::{Table, TableFormat};
 use ieval::score::Summary;
 use ieval::suite::runner::UnitScores;
 use ieval::suite::{CountKey, Event, Observer, RunOptions, RunReport, Status, Suite};
+use ieval::table::pct;
 use serde::Serialize;
 
 use super::progress::Progress;
@@ -109,10 +110,6 @@ fn status_text(u: &ieval::suite::UnitOutcome) -> &'static str {
         (Status::Timeout, _) => "TIMEOUT",
         (Status::Error, _) => "ERROR",
     }
-}
-
-fn pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".to_string(), |v| format!("{:.2}", 100.0 * v))
 }
 
 /// Metric columns: every overall key any unit has, in a reading order (task, profile as

@@ -8,9 +8,10 @@ use std::fmt::Write as _;
 use super::breakdown::{Dimension, ViewDoc, ViewSpan};
 use super::svg::{self, esc};
 use super::{Align, Table, TableFormat};
-use crate::score::report::{ScoreReport, pct};
+use crate::score::report::{ScoreReport, summary_row};
 use crate::score::resample::Interval;
 use crate::score::{EventMetric, Mode, ScoreRun};
+use crate::table::pct;
 
 /// Everything the page shows.
 pub struct ReportData<'a> {
@@ -130,21 +131,7 @@ fn scores_table(d: &ReportData) -> String {
             let Some(r) = s.entities.get(m.name()) else { continue };
             let u = &r.micro;
             let iv = d.intervals.get(&(k, *m)).map(|x| &x[2]);
-            t.push([
-                s.name.clone(),
-                m.name().to_string(),
-                pct(u.precision),
-                pct(u.recall),
-                pct(u.f1),
-                ci_text(iv),
-                u.cor.to_string(),
-                u.inc.to_string(),
-                u.par.to_string(),
-                u.mis.to_string(),
-                u.spu.to_string(),
-                u.possible.to_string(),
-                u.actual.to_string(),
-            ]);
+            t.push(summary_row([s.name.clone(), m.name().to_string()], u, Some(ci_text(iv)), true));
             // A system that predicted nothing has no precision: its F1 is not ranked.
             let ranked = if u.actual == 0 { None } else { u.f1 };
             per_mode.entry(*m).or_default().push((t.rows.len() - 1, ranked));
@@ -183,19 +170,7 @@ fn events_section(d: &ReportData) -> String {
             let Some(r) = s.events.get(m.name()) else { continue };
             let u = &r.micro;
             let iv = d.event_intervals.get(&(k, *m)).map(|x| &x[2]);
-            t.push([
-                s.name.clone(),
-                m.name().to_string(),
-                pct(u.precision),
-                pct(u.recall),
-                pct(u.f1),
-                ci_text(iv),
-                u.cor.to_string(),
-                u.mis.to_string(),
-                u.spu.to_string(),
-                u.possible.to_string(),
-                u.actual.to_string(),
-            ]);
+            t.push(summary_row([s.name.clone(), m.name().to_string()], u, Some(ci_text(iv)), false));
             let ranked = if u.actual == 0 { None } else { u.f1 };
             per_metric.entry(mi).or_default().push((t.rows.len() - 1, ranked));
         }

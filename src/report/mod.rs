@@ -5,8 +5,7 @@ pub mod breakdown;
 pub mod html;
 mod stats;
 pub mod svg;
-mod table;
 
 pub use stats::stats_tables;
 
-pub use table::{Align, Table, TableFormat};
+pub use crate::table::{Align, Table, TableFormat};

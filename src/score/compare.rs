@@ -18,6 +18,7 @@ use super::pair::Item;
 use super::resample::{self, Difference, Options, Series, Stat};
 use super::run::{DetailSink, DocDetails, DocScore};
 use crate::error::{Error, Result};
+use crate::table::pct;
 
 /// Event metrics in their natural order (TextEE naming).
 pub const EVENT_METRICS: [&str; 6] = ["TI", "TC", "AI", "AC", "AI+", "AC+"];
@@ -481,10 +482,6 @@ pub fn judge(g: &Gate, rows: &[Row], alpha: f64) -> Verdict {
             message: format!("{}: {name} is undefined for A or B; gate not applied", g.spec),
         },
     }
-}
-
-fn pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".to_string(), |v| format!("{:.2}", 100.0 * v))
 }
 
 #[cfg(test)]

@@ -23,15 +23,6 @@ pub enum Mode {
 impl Mode {
     pub const ALL: [Mode; 4] = [Mode::Strict, Mode::Exact, Mode::Partial, Mode::Type];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Strict => "strict",
-            Mode::Exact => "exact",
-            Mode::Partial => "partial",
-            Mode::Type => "type",
-        }
-    }
-
     pub fn index(self) -> usize {
         self as usize
     }
@@ -42,17 +33,12 @@ impl Mode {
     }
 }
 
-impl std::str::FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "strict" => Ok(Mode::Strict),
-            "exact" => Ok(Mode::Exact),
-            "partial" => Ok(Mode::Partial),
-            "type" | "ent_type" => Ok(Mode::Type),
-            other => Err(format!("unknown mode {other:?} (expected strict, exact, partial or type)")),
-        }
-    }
+crate::names::names! {
+    Mode, "mode", "strict, exact, partial or type";
+    Strict => "strict",
+    Exact => "exact",
+    Partial => "partial",
+    Type => "type" | "ent_type",
 }
 
 /// The MUC categories of items: correct, incorrect, partial, missing, spurious.

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use crate::model::{Document, Mention, Span};
 use crate::text::OffsetIndex;
 
-use super::counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally};
-use super::matching::{Category, Item, ModeMatch, match_all, rank_labels};
+use super::counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts};
+use super::matching::{Category, Item, ModeMatch, bump, count, match_all, rank_labels};
 use super::nervaluate;
 use super::profile::Profile;
 
@@ -18,16 +18,6 @@ pub struct DocEntityScore {
     /// Per mode, the category and partner of every gold and predicted mention (empty for
     /// modes the profile does not compute). Filled only when asked for.
     pub details: Option<[ModeMatch; 4]>,
-}
-
-fn bump(t: &mut Tally, c: Category) {
-    match c {
-        Category::Cor => t.cor += 1,
-        Category::Inc => t.inc += 1,
-        Category::Par => t.par += 1,
-        Category::Mis => t.mis += 1,
-        Category::Spu => t.spu += 1,
-    }
 }
 
 /// Label tallies from a mode's outcome: gold items under their label, predictions under
@@ -125,8 +115,7 @@ fn set_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEntitySc
             continue;
         }
         let c = if pset.contains(&k) { Category::Cor } else { Category::Mis };
-        bump(&mut mc.overall.gold, c);
-        bump(&mut mc.label_mut(&g.label).gold, c);
+        count(&mut mc, &g.label, true, c);
         m.gold.push((c, None));
     }
     seen.clear();
@@ -137,8 +126,7 @@ fn set_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEntitySc
             continue;
         }
         let c = if gset.contains(&k) { Category::Cor } else { Category::Spu };
-        bump(&mut mc.overall.pred, c);
-        bump(&mut mc.label_mut(&p.label).pred, c);
+        count(&mut mc, &p.label, false, c);
         m.pred.push((c, None));
     }
     let mut counts = EntityCounts::default();

@@ -91,8 +91,8 @@ use serde::{Deserialize, Serialize};
 use super::bipartite::{
     Matching, extend_by_class, extend_by_shared, extend_to_maximum, max_weight_assignment, maximum,
 };
-use super::counts::{ModeCounts, Tally};
-use super::matching::Category;
+use super::counts::ModeCounts;
+use super::matching::{Category, bump, count};
 use super::profile::Profile;
 use crate::model::{Argument, DocAnnotations, Document, Event, Mention, Span};
 
@@ -273,27 +273,6 @@ fn with_sentinels(ann: &DocAnnotations, base: usize, parity: usize) -> Option<Do
         }
     }
     Some(out)
-}
-
-fn bump(t: &mut Tally, c: Category) {
-    match c {
-        Category::Cor => t.cor += 1,
-        Category::Inc => t.inc += 1,
-        Category::Par => t.par += 1,
-        Category::Mis => t.mis += 1,
-        Category::Spu => t.spu += 1,
-    }
-}
-
-/// Count one gold (`gold = true`) or predicted item under `label`.
-fn count(mc: &mut ModeCounts, label: &str, gold: bool, c: Category) {
-    if gold {
-        bump(&mut mc.overall.gold, c);
-        bump(&mut mc.label_mut(label).gold, c);
-    } else {
-        bump(&mut mc.overall.pred, c);
-        bump(&mut mc.label_mut(label).pred, c);
-    }
 }
 
 fn type_role(event_type: &str, role: &str) -> String {
@@ -499,6 +478,9 @@ fn classes<K: Hash + Eq>(keys: impl Iterator<Item = K>) -> Vec<usize> {
     .collect()
 }
 
+/// The default profile, in its steps: TC (triggers and types, paired by optimal
+/// assignment), TI (extending TC), the arguments (AI+/AC+ from the TC pairs, then AC and
+/// AI), the counts, and on demand every item's outcome.
 fn default_profile(
     doc: &Document,
     gold: &DocAnnotations,
@@ -508,9 +490,20 @@ fn default_profile(
 ) -> DocEventScore {
     let g = Side::new(doc, gold, opts, true);
     let p = Side::new(doc, pred, opts, false);
-    let (ng, np) = (g.events.len(), p.events.len());
+    let (tc, attached) = trigger_classification(&g, &p, opts);
+    let ti = trigger_identification(&g, &p, &tc);
+    let space = ArgSpace::new(&g, &p);
+    let args = match_arguments(&g, &p, &space, &tc, &attached);
+    let counts = count_events(&g, &p, &space, &ti, &tc, &args);
+    let details = details.then(|| event_details(&g, &p, &space, &ti, &tc, &args));
+    DocEventScore { counts, details }
+}
 
-    // TC: groups of events with one trigger key and type, paired by optimal assignment.
+/// TC: groups of events with one trigger key and type, paired by optimal assignment (a
+/// plain maximum matching past [`ASSIGNMENT_LIMIT`]). Also, per gold rank paired in TC,
+/// (AI+, AC+) between its arguments and its partner's.
+fn trigger_classification(g: &Side, p: &Side, opts: EventOptions) -> (Matching, Vec<Option<(Matching, Matching)>>) {
+    let (ng, np) = (g.events.len(), p.events.len());
     type Group = (Vec<usize>, Vec<usize>);
     let mut groups: HashMap<(TKey, &str), Group> = HashMap::new();
     for r in 0..ng {
@@ -522,14 +515,13 @@ fn default_profile(
         }
     }
     let mut tc = Matching::empty(ng, np);
-    // Per gold rank paired in TC: (AI+, AC+) between its arguments and its partner's.
     let mut attached: Vec<Option<(Matching, Matching)>> = vec![None; ng];
     for (gs, ps) in groups.values() {
         if ps.is_empty() {
             continue;
         }
         let ok = |a: usize, b: usize| realis_ok(g.events[a], p.events[b], opts);
-        let pairs = |a: usize, b: usize| pair_args(&g, a, &p, b);
+        let pairs = |a: usize, b: usize| pair_args(g, a, p, b);
         let chosen: Vec<(usize, usize)> = if gs.len() == 1 && ps.len() == 1 {
             if ok(gs[0], ps[0]) { vec![(gs[0], ps[0])] } else { Vec::new() }
         } else if gs.len() * ps.len() <= ASSIGNMENT_LIMIT {
@@ -579,8 +571,12 @@ fn default_profile(
             attached[a] = Some(pairs(a, b));
         }
     }
+    (tc, attached)
+}
 
-    // TI: same trigger key, extending TC's pairs; same type tried first.
+/// TI: same trigger key, extending TC's pairs; same type tried first.
+fn trigger_identification(g: &Side, p: &Side, tc: &Matching) -> Matching {
+    let (ng, np) = (g.events.len(), p.events.len());
     let mut by_trig: HashMap<TKey, Vec<usize>> = HashMap::new();
     for r in 0..np {
         by_trig.entry(p.trig[r]).or_default().push(r);
@@ -621,77 +617,127 @@ fn default_profile(
         },
         &mut ti,
     );
+    ti
+}
 
-    // Arguments, flattened: (event rank, argument rank).
-    let flat = |s: &Side| -> Vec<(usize, usize)> {
-        s.args.iter().enumerate().flat_map(|(e, a)| (0..a.len()).map(move |k| (e, k))).collect()
-    };
-    let gflat = flat(&g);
-    let pflat = flat(&p);
-    let gpos: HashMap<(usize, usize), usize> = gflat.iter().enumerate().map(|(i, x)| (*x, i)).collect();
-    let ppos: HashMap<(usize, usize), usize> = pflat.iter().enumerate().map(|(i, x)| (*x, i)).collect();
-    let mut pred_by_key: HashMap<(&str, Span), Vec<usize>> = HashMap::new();
-    for (i, &(e, k)) in pflat.iter().enumerate() {
-        pred_by_key.entry((p.events[e].event_type.as_str(), p.args[e][k].1.own)).or_default().push(i);
-    }
-    // Per (event type, gold cluster): the predicted arguments of that type on any key of the
-    // cluster, in rank order (one list however many arguments name the cluster).
-    let mut by_cluster: HashMap<(&str, u32), Vec<usize>> = HashMap::new();
-    for &(e, k) in &gflat {
-        let ty = g.events[e].event_type.as_str();
-        if let Some(c) = g.args[e][k].1.cluster
-            && !by_cluster.contains_key(&(ty, c))
-        {
-            let mut v: Vec<usize> = Vec::new();
-            for key in &g.cluster_keys[c as usize] {
-                if let Some(x) = pred_by_key.get(&(ty, *key)) {
-                    v.extend(x);
-                }
-            }
-            v.sort_unstable();
-            v.dedup();
-            by_cluster.insert((ty, c), v);
+/// The arguments of both sides, flattened to (event rank, argument rank), and what a gold
+/// argument's candidates are looked up by.
+struct ArgSpace<'s> {
+    gflat: Vec<(usize, usize)>,
+    pflat: Vec<(usize, usize)>,
+    gpos: HashMap<(usize, usize), usize>,
+    ppos: HashMap<(usize, usize), usize>,
+    /// (event type, key) -> predicted arguments (indices into `pflat`), in rank order.
+    pred_by_key: HashMap<(&'s str, Span), Vec<usize>>,
+    /// Per (event type, gold cluster): the predicted arguments of that type on any key of
+    /// the cluster, in rank order (one list however many arguments name the cluster).
+    by_cluster: HashMap<(&'s str, u32), Vec<usize>>,
+    /// Roles as numbers (equal roles, equal numbers): gold arguments, then predicted ones.
+    role_ids: Vec<usize>,
+    /// Where each predicted event's arguments start in `pflat`.
+    pstart: Vec<usize>,
+}
+
+/// Where a gold argument's walk over its candidates is: the pass, and the position in
+/// each of its two candidate lists (or in its TC partner's arguments).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Walk {
+    pass: usize,
+    a: usize,
+    b: usize,
+}
+
+/// (attached, same role) per pass: AI tries all four, AC the same-role ones.
+const AI_PASSES: &[(bool, bool)] = &[(true, true), (true, false), (false, true), (false, false)];
+const AC_PASSES: &[(bool, bool)] = &[(true, true), (false, true)];
+
+/// A gold argument's candidates: on its own key, and on its cluster's keys.
+type Cands<'c> = (&'c [usize], &'c [usize]);
+
+impl<'s> ArgSpace<'s> {
+    fn new(g: &Side<'s>, p: &Side<'s>) -> Self {
+        let flat = |s: &Side| -> Vec<(usize, usize)> {
+            s.args.iter().enumerate().flat_map(|(e, a)| (0..a.len()).map(move |k| (e, k))).collect()
+        };
+        let gflat = flat(g);
+        let pflat = flat(p);
+        let gpos = gflat.iter().enumerate().map(|(i, x)| (*x, i)).collect();
+        let ppos = pflat.iter().enumerate().map(|(i, x)| (*x, i)).collect();
+        let mut pred_by_key: HashMap<(&str, Span), Vec<usize>> = HashMap::new();
+        for (i, &(e, k)) in pflat.iter().enumerate() {
+            pred_by_key.entry((p.events[e].event_type.as_str(), p.args[e][k].1.own)).or_default().push(i);
         }
-    }
-    // A gold argument's candidates: the predicted arguments of its event's type on its own
-    // key or its cluster's (two sorted lists, merged as walked). Its row tries them attached
-    // first (on the TC partner of its event), then same role, then in rank order: four
-    // passes over the candidates (AC: the two same-role ones). Rows are walked, not stored.
-    let cands: Vec<(&[usize], &[usize])> = gflat
-        .iter()
-        .map(|&(e, k)| {
+        let mut by_cluster: HashMap<(&str, u32), Vec<usize>> = HashMap::new();
+        for &(e, k) in &gflat {
             let ty = g.events[e].event_type.as_str();
-            let key = &g.args[e][k].1;
-            let cl = key.cluster.and_then(|c| by_cluster.get(&(ty, c))).map_or(&[][..], |v| &v[..]);
-            // An own key among the cluster's has its candidates in the cluster's list: left
-            // out, so that arguments naming one cluster share one list.
-            if key.cluster.is_some_and(|c| g.cluster_sets[c as usize].contains(&key.own)) {
-                return (&[][..], cl);
+            if let Some(c) = g.args[e][k].1.cluster
+                && !by_cluster.contains_key(&(ty, c))
+            {
+                let mut v: Vec<usize> = Vec::new();
+                for key in &g.cluster_keys[c as usize] {
+                    if let Some(x) = pred_by_key.get(&(ty, *key)) {
+                        v.extend(x);
+                    }
+                }
+                v.sort_unstable();
+                v.dedup();
+                by_cluster.insert((ty, c), v);
             }
-            let own = pred_by_key.get(&(ty, key.own)).map_or(&[][..], |v| &v[..]);
-            (own, cl)
-        })
-        .collect();
-    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-    struct Walk {
-        pass: usize,
-        a: usize,
-        b: usize,
+        }
+        let role_ids = classes(gflat.iter().map(|&x| role_of(g, x)).chain(pflat.iter().map(|&x| role_of(p, x))));
+        let np = p.events.len();
+        let mut pstart = vec![0usize; np + 1];
+        for &(e, _) in &pflat {
+            pstart[e + 1] += 1;
+        }
+        for e in 0..np {
+            pstart[e + 1] += pstart[e];
+        }
+        ArgSpace { gflat, pflat, gpos, ppos, pred_by_key, by_cluster, role_ids, pstart }
     }
-    // Roles as numbers (equal roles, equal numbers), each predicted argument's event, and
-    // where each predicted event's arguments start in `pflat`.
-    let role_ids = classes(gflat.iter().map(|&x| role_of(&g, x)).chain(pflat.iter().map(|&x| role_of(&p, x))));
-    let (grole_id, prole_id) = role_ids.split_at(gflat.len());
-    let mut pstart = vec![0usize; np + 1];
-    for &(e, _) in &pflat {
-        pstart[e + 1] += 1;
+
+    fn grole_id(&self) -> &[usize] {
+        &self.role_ids[..self.gflat.len()]
     }
-    for e in 0..np {
-        pstart[e + 1] += pstart[e];
+
+    fn prole_id(&self) -> &[usize] {
+        &self.role_ids[self.gflat.len()..]
     }
-    let walk = |passes: &'static [(bool, bool)]| {
-        let cands = &cands;
-        let (gflat, pflat, g, p, tc, pstart) = (&gflat, &pflat, &g, &p, &tc, &pstart);
+
+    /// A gold argument's candidates: the predicted arguments of its event's type on its own
+    /// key or its cluster's (two sorted lists, merged as walked). Its row tries them
+    /// attached first (on the TC partner of its event), then same role, then in rank
+    /// order: four passes over the candidates (AC: the two same-role ones). Rows are
+    /// walked, not stored.
+    fn candidates(&self, g: &Side<'s>) -> Vec<Cands<'_>> {
+        self.gflat
+            .iter()
+            .map(|&(e, k)| {
+                let ty = g.events[e].event_type.as_str();
+                let key = &g.args[e][k].1;
+                let cl = key.cluster.and_then(|c| self.by_cluster.get(&(ty, c))).map_or(&[][..], |v| &v[..]);
+                // An own key among the cluster's has its candidates in the cluster's list:
+                // left out, so that arguments naming one cluster share one list.
+                if key.cluster.is_some_and(|c| g.cluster_sets[c as usize].contains(&key.own)) {
+                    return (&[][..], cl);
+                }
+                let own = self.pred_by_key.get(&(ty, key.own)).map_or(&[][..], |v| &v[..]);
+                (own, cl)
+            })
+            .collect()
+    }
+
+    /// The walk over gold argument `i`'s row under `passes`: the next candidate, or `None`.
+    fn walk<'a>(
+        &'a self,
+        cands: &'a [Cands<'a>],
+        g: &'a Side,
+        p: &'a Side,
+        tc: &'a Matching,
+        passes: &'static [(bool, bool)],
+    ) -> impl Fn(usize, &mut Walk) -> Option<usize> + 'a {
+        let (gflat, pflat, pstart) = (&self.gflat, &self.pflat, &self.pstart);
+        let (grole_id, prole_id) = (self.grole_id(), self.prole_id());
         move |i: usize, w: &mut Walk| -> Option<usize> {
             let (own, cl) = cands[i];
             let (e, k) = gflat[i];
@@ -751,27 +797,51 @@ fn default_profile(
             }
             None
         }
-    };
-    const AI_PASSES: &[(bool, bool)] = &[(true, true), (true, false), (false, true), (false, false)];
-    const AC_PASSES: &[(bool, bool)] = &[(true, true), (false, true)];
-    let start = |_: usize| Walk { pass: 0, a: 0, b: 0 };
-    let mut ai_plus = Matching::empty(gflat.len(), pflat.len());
-    let mut ac_plus = Matching::empty(gflat.len(), pflat.len());
-    for (e, m) in attached.iter().enumerate() {
-        let (Some((ai, ac)), Some(pe)) = (m, tc.left[e]) else { continue };
-        for (k, pk) in ai.left.iter().enumerate() {
-            if let Some(pk) = pk {
-                ai_plus.pair(gpos[&(e, k)], ppos[&(pe, *pk)]);
-            }
-        }
-        for (k, pk) in ac.left.iter().enumerate() {
-            if let Some(pk) = pk {
-                ac_plus.pair(gpos[&(e, k)], ppos[&(pe, *pk)]);
-            }
-        }
     }
+
+    /// AI+ and AC+ over the flattened arguments: the argument pairings of TC's pairs.
+    fn attached(&self, tc: &Matching, attached: &[Option<(Matching, Matching)>]) -> (Matching, Matching) {
+        let mut ai_plus = Matching::empty(self.gflat.len(), self.pflat.len());
+        let mut ac_plus = Matching::empty(self.gflat.len(), self.pflat.len());
+        for (e, m) in attached.iter().enumerate() {
+            let (Some((ai, ac)), Some(pe)) = (m, tc.left[e]) else { continue };
+            for (plus, m) in [(&mut ai_plus, ai), (&mut ac_plus, ac)] {
+                for (k, pk) in m.left.iter().enumerate() {
+                    if let Some(pk) = pk {
+                        plus.pair(self.gpos[&(e, k)], self.ppos[&(pe, *pk)]);
+                    }
+                }
+            }
+        }
+        (ai_plus, ac_plus)
+    }
+}
+
+const fn start(_: usize) -> Walk {
+    Walk { pass: 0, a: 0, b: 0 }
+}
+
+/// The argument matchings over [`ArgSpace`]'s flattened arguments.
+struct ArgMatch {
+    ai: Matching,
+    ac: Matching,
+    ai_plus: Matching,
+    ac_plus: Matching,
+}
+
+/// AI+/AC+ from TC's pairs, then AC extending AC+ and AI extending AC.
+fn match_arguments(
+    g: &Side,
+    p: &Side,
+    space: &ArgSpace,
+    tc: &Matching,
+    attached: &[Option<(Matching, Matching)>],
+) -> ArgMatch {
+    let cands = space.candidates(g);
+    let walk = |passes| space.walk(&cands, g, p, tc, passes);
+    let (ai_plus, ac_plus) = space.attached(tc, attached);
     #[cfg(test)]
-    for (i, &(e, k)) in gflat.iter().enumerate() {
+    for (i, &(e, k)) in space.gflat.iter().enumerate() {
         // The walked rows are the lists the scorer once built and sorted: every key of the
         // argument looked up, then (attached, same role, rank) order.
         let ty = g.events[e].event_type.as_str();
@@ -780,12 +850,14 @@ fn default_profile(
         if let Some(c) = key.cluster {
             keys.extend(g.cluster_keys[c as usize].iter().filter(|s| **s != key.own));
         }
-        let mut row: Vec<usize> = keys.iter().filter_map(|s| pred_by_key.get(&(ty, *s))).flatten().copied().collect();
+        let mut row: Vec<usize> =
+            keys.iter().filter_map(|s| space.pred_by_key.get(&(ty, *s))).flatten().copied().collect();
         row.sort_unstable();
         row.dedup();
-        let grole = role_of(&g, (e, k));
-        row.sort_by_key(|&x| (Some(pflat[x].0) != tc.left[e], role_of(&p, pflat[x]) != grole, x));
-        let ac_row: Vec<usize> = row.iter().copied().filter(|&x| role_of(&p, pflat[x]) == grole).collect();
+        let grole = role_of(g, (e, k));
+        let pflat = &space.pflat;
+        row.sort_by_key(|&x| (Some(pflat[x].0) != tc.left[e], role_of(p, pflat[x]) != grole, x));
+        let ac_row: Vec<usize> = row.iter().copied().filter(|&x| role_of(p, pflat[x]) == grole).collect();
         let walked = |passes| {
             let next = walk(passes);
             let mut w = start(i);
@@ -803,22 +875,23 @@ fn default_profile(
     let arg_class = classes(
         cands
             .iter()
-            .zip(grole_id)
+            .zip(space.grole_id())
             .map(|((own, cl), role)| (own.as_ptr() as usize, own.len(), cl.as_ptr() as usize, cl.len(), *role)),
     );
     let shared = |n_attached: usize| {
         let arg_class = &arg_class;
         move |i: usize, w: &Walk| (w.pass >= n_attached).then(|| arg_class[i])
     };
+    let n = space.gflat.len();
     let mut ac = ac_plus.clone();
-    extend_by_shared(gflat.len(), shared(1), start, walk(AC_PASSES), &mut ac);
+    extend_by_shared(n, shared(1), start, walk(AC_PASSES), &mut ac);
     let mut ai = ac.clone();
-    extend_by_shared(gflat.len(), shared(2), start, walk(AI_PASSES), &mut ai);
+    extend_by_shared(n, shared(2), start, walk(AI_PASSES), &mut ai);
     #[cfg(test)]
     {
         // The same matchings as a plain search over the rows spelled out.
         let rows = |passes| -> Vec<Vec<usize>> {
-            (0..gflat.len())
+            (0..n)
                 .map(|i| {
                     let next = walk(passes);
                     let mut w = start(i);
@@ -833,10 +906,14 @@ fn default_profile(
         extend_to_maximum(&rows(AI_PASSES), &mut want_ai);
         assert_eq!(ai, want_ai);
     }
+    ArgMatch { ai, ac, ai_plus, ac_plus }
+}
 
-    // Counts.
+/// The counts of every metric, per event type (TI, TC, AI, AI+) or role (AC, AC+), and the
+/// type/role table (AC).
+fn count_events(g: &Side, p: &Side, space: &ArgSpace, ti: &Matching, tc: &Matching, args: &ArgMatch) -> EventCounts {
     let mut counts = EventCounts::default();
-    for (metric, m) in [(EventMetric::Ti, &ti), (EventMetric::Tc, &tc)] {
+    for (metric, m) in [(EventMetric::Ti, ti), (EventMetric::Tc, tc)] {
         let mc = counts.metric_mut(metric);
         for (r, x) in m.left.iter().enumerate() {
             count(mc, &g.events[r].event_type, true, if x.is_some() { Category::Cor } else { Category::Mis });
@@ -846,14 +923,14 @@ fn default_profile(
         }
     }
     let arg_metrics = [
-        (EventMetric::Ai, &ai),
-        (EventMetric::Ac, &ac),
-        (EventMetric::AiPlus, &ai_plus),
-        (EventMetric::AcPlus, &ac_plus),
+        (EventMetric::Ai, &args.ai),
+        (EventMetric::Ac, &args.ac),
+        (EventMetric::AiPlus, &args.ai_plus),
+        (EventMetric::AcPlus, &args.ac_plus),
     ];
     for (metric, m) in arg_metrics {
         let by_role = matches!(metric, EventMetric::Ac | EventMetric::AcPlus);
-        for (side_is_gold, s, flat, v) in [(true, &g, &gflat, &m.left), (false, &p, &pflat, &m.right)] {
+        for (side_is_gold, s, flat, v) in [(true, g, &space.gflat, &m.left), (false, p, &space.pflat, &m.right)] {
             for (i, x) in v.iter().enumerate() {
                 let c = match (x.is_some(), side_is_gold) {
                     (true, _) => Category::Cor,
@@ -870,65 +947,54 @@ fn default_profile(
             }
         }
     }
+    counts
+}
 
-    let details = details.then(|| {
-        let out_events = |s: &Side, mine: [&Vec<Option<usize>>; 2], other: &Side, miss: Category| {
-            let mut v = vec![[(miss, None); 2]; s.events.len()];
-            for r in 0..s.events.len() {
-                for (j, m) in mine.iter().enumerate() {
-                    v[s.index[r]][j] = match m[r] {
-                        Some(o) => (Category::Cor, Some(other.index[o])),
-                        None => (miss, None),
-                    };
-                }
+/// Every trigger's and argument's outcome, in input order.
+fn event_details(g: &Side, p: &Side, space: &ArgSpace, ti: &Matching, tc: &Matching, args: &ArgMatch) -> EventMatch {
+    let out_events = |s: &Side, mine: [&Vec<Option<usize>>; 2], other: &Side, miss: Category| {
+        let mut v = vec![[(miss, None); 2]; s.events.len()];
+        for r in 0..s.events.len() {
+            for (j, m) in mine.iter().enumerate() {
+                v[s.index[r]][j] = match m[r] {
+                    Some(o) => (Category::Cor, Some(other.index[o])),
+                    None => (miss, None),
+                };
             }
-            v
-        };
-        let out_args = |s: &Side,
-                        flat: &[(usize, usize)],
-                        mine: [&Vec<Option<usize>>; 4],
-                        other: &Side,
-                        oflat: &[(usize, usize)],
-                        miss: Category| {
-            let mut v: Vec<Vec<[ArgOutcome; 4]>> = s.index.iter().map(|_| Vec::new()).collect::<Vec<_>>();
-            for r in 0..s.events.len() {
-                v[s.index[r]] = vec![[(miss, None); 4]; s.events[r].arguments.len()];
-            }
-            for (i, &(e, k)) in flat.iter().enumerate() {
-                for (j, m) in mine.iter().enumerate() {
-                    v[s.index[e]][s.args[e][k].0][j] = match m[i] {
-                        Some(o) => {
-                            let (oe, ok) = oflat[o];
-                            (Category::Cor, Some((other.index[oe], other.args[oe][ok].0)))
-                        }
-                        None => (miss, None),
-                    };
-                }
-            }
-            v
-        };
-        EventMatch {
-            gold_events: out_events(&g, [&ti.left, &tc.left], &p, Category::Mis),
-            pred_events: out_events(&p, [&ti.right, &tc.right], &g, Category::Spu),
-            gold_args: out_args(
-                &g,
-                &gflat,
-                [&ai.left, &ac.left, &ai_plus.left, &ac_plus.left],
-                &p,
-                &pflat,
-                Category::Mis,
-            ),
-            pred_args: out_args(
-                &p,
-                &pflat,
-                [&ai.right, &ac.right, &ai_plus.right, &ac_plus.right],
-                &g,
-                &gflat,
-                Category::Spu,
-            ),
         }
-    });
-    DocEventScore { counts, details }
+        v
+    };
+    let out_args = |s: &Side,
+                    flat: &[(usize, usize)],
+                    mine: [&Vec<Option<usize>>; 4],
+                    other: &Side,
+                    oflat: &[(usize, usize)],
+                    miss: Category| {
+        let mut v: Vec<Vec<[ArgOutcome; 4]>> = s.index.iter().map(|_| Vec::new()).collect::<Vec<_>>();
+        for r in 0..s.events.len() {
+            v[s.index[r]] = vec![[(miss, None); 4]; s.events[r].arguments.len()];
+        }
+        for (i, &(e, k)) in flat.iter().enumerate() {
+            for (j, m) in mine.iter().enumerate() {
+                v[s.index[e]][s.args[e][k].0][j] = match m[i] {
+                    Some(o) => {
+                        let (oe, ok) = oflat[o];
+                        (Category::Cor, Some((other.index[oe], other.args[oe][ok].0)))
+                    }
+                    None => (miss, None),
+                };
+            }
+        }
+        v
+    };
+    let (gflat, pflat) = (&space.gflat, &space.pflat);
+    let ArgMatch { ai, ac, ai_plus, ac_plus } = args;
+    EventMatch {
+        gold_events: out_events(g, [&ti.left, &tc.left], p, Category::Mis),
+        pred_events: out_events(p, [&ti.right, &tc.right], g, Category::Spu),
+        gold_args: out_args(g, gflat, [&ai.left, &ac.left, &ai_plus.left, &ac_plus.left], p, pflat, Category::Mis),
+        pred_args: out_args(p, pflat, [&ai.right, &ac.right, &ai_plus.right, &ac_plus.right], g, gflat, Category::Spu),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1180,6 +1246,30 @@ mod tests {
     type Spec = (u8, u8, Vec<(u8, u8)>);
 
     /// A small random document: events over 6 words, 2 types, 2 roles.
+    /// One entity per word of `d`, word `i` in cluster `clusters[i]`.
+    fn clustered_entities(d: &Document, clusters: &[u8]) -> Vec<Mention> {
+        (0..d.tokens.len())
+            .map(|i| {
+                let mut m = Mention::new(format!("T{i}"), w(d, i), "X");
+                m.cluster = Some(format!("C{}", clusters[i]));
+                m
+            })
+            .collect()
+    }
+
+    /// The events of `spec` with `entities`, each argument naming the entity of its word.
+    fn events_on_entities(d: &Document, spec: &[Spec], entities: &[Mention]) -> DocAnnotations {
+        let mut a = ann(arb_events(d, spec));
+        for e in &mut a.events {
+            for x in &mut e.arguments {
+                let i = d.tokens.iter().position(|t| *t == x.span).expect("a word");
+                x.entity_id = Some(format!("T{i}"));
+            }
+        }
+        a.entities = entities.to_vec();
+        a
+    }
+
     fn arb_events(d: &Document, spec: &[Spec]) -> Vec<Event> {
         spec.iter()
             .enumerate()
@@ -1249,23 +1339,12 @@ mod tests {
         ) {
             let d = doc("a b c d e f");
             // One entity per word, in one of three clusters; arguments name them.
-            let entities: Vec<Mention> = (0..6)
-                .map(|i| {
-                    let mut m = Mention::new(format!("T{i}"), w(&d, i), "X");
-                    m.cluster = Some(format!("C{}", clusters[i]));
-                    m
-                })
-                .collect();
+            let entities = clustered_entities(&d, &clusters);
             let with_ids = |spec: &[Spec]| {
-                let mut a = ann(arb_events(&d, spec));
+                let mut a = events_on_entities(&d, spec, &entities);
                 for (k, e) in a.events.iter_mut().enumerate() {
                     e.realis = Some(["actual", "Other"][k % 2].to_string());
-                    for x in &mut e.arguments {
-                        let i = d.tokens.iter().position(|t| *t == x.span).expect("a word");
-                        x.entity_id = Some(format!("T{i}"));
-                    }
                 }
-                a.entities = entities.clone();
                 a
             };
             let (g, p) = (with_ids(&gs), with_ids(&ps));
@@ -1294,24 +1373,8 @@ mod tests {
             coref in proptest::bool::ANY,
         ) {
             let d = doc("a b c d e f");
-            let entities: Vec<Mention> = (0..6)
-                .map(|i| {
-                    let mut m = Mention::new(format!("T{i}"), w(&d, i), "X");
-                    m.cluster = Some(format!("C{}", clusters[i]));
-                    m
-                })
-                .collect();
-            let with_ids = |spec: &[Spec]| {
-                let mut a = ann(arb_events(&d, spec));
-                for e in &mut a.events {
-                    for x in &mut e.arguments {
-                        let i = d.tokens.iter().position(|t| *t == x.span).expect("a word");
-                        x.entity_id = Some(format!("T{i}"));
-                    }
-                }
-                a.entities = entities.clone();
-                a
-            };
+            let entities = clustered_entities(&d, &clusters);
+            let with_ids = |spec: &[Spec]| events_on_entities(&d, spec, &entities);
             let (g, p) = (with_ids(&gs), with_ids(&ps));
             let opts = EventOptions { coref, ..Default::default() };
             let s = score_document(&d, &g, &p, Profile::Default, opts, false).counts;

@@ -22,7 +22,7 @@
 
 use crate::model::Span;
 
-use super::counts::Mode;
+use super::counts::{LabelTally, Mode, ModeCounts, Tally};
 
 /// The MUC category of one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -45,6 +45,25 @@ impl Category {
             Category::Spu => "SPU",
         }
     }
+}
+
+/// Count one item of category `c` in a tally.
+pub fn bump(t: &mut Tally, c: Category) {
+    match c {
+        Category::Cor => t.cor += 1,
+        Category::Inc => t.inc += 1,
+        Category::Par => t.par += 1,
+        Category::Mis => t.mis += 1,
+        Category::Spu => t.spu += 1,
+    }
+}
+
+/// Count one gold (`gold = true`) or predicted item of category `c`, overall and under
+/// `label`.
+pub fn count(mc: &mut ModeCounts, label: &str, gold: bool, c: Category) {
+    let add = |t: &mut LabelTally| bump(if gold { &mut t.gold } else { &mut t.pred }, c);
+    add(&mut mc.overall);
+    add(mc.label_mut(label));
 }
 
 /// A mention as the matcher sees it.

@@ -8,6 +8,7 @@
 pub mod bipartite;
 pub mod compare;
 pub mod counts;
+pub mod counts_file;
 pub mod entity;
 pub mod errors;
 pub mod event;

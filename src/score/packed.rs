@@ -16,7 +16,17 @@ use std::collections::HashMap;
 
 use super::counts::{EntityCounts, LabelTally, ModeCounts, Tally};
 use super::event::EventCounts;
-use super::run::DocScore;
+
+/// One document's counts for one system (as decoded from [`DocScores`]; the scoring run's unit of
+/// per-document results).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocScore {
+    pub doc_id: String,
+    pub entities: EntityCounts,
+    /// `None` when neither side of the document has an event (most documents of an entity
+    /// corpus: kept small, since every document's counts are kept).
+    pub events: Option<Box<EventCounts>>,
+}
 
 /// Bytes per arena block.
 const BLOCK: usize = 1 << 20;

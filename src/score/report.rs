@@ -31,7 +31,7 @@ use super::profile::Profile;
 use super::run::{ScoreRun, SystemScore};
 use crate::formats::Diagnostics;
 use crate::model::SetKind;
-use crate::report::Table;
+use crate::table::{Table, pct};
 
 #[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
 pub struct ToolInfo {
@@ -224,37 +224,29 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
     }
 }
 
-/// A percentage with two decimals, or `-` when undefined.
-pub fn pct(x: Option<f64>) -> String {
-    match x {
-        Some(v) => format!("{:.2}", 100.0 * v),
-        None => "-".to_string(),
+/// A summary table's row: the `lead` cells, P, R, F1 (points), the interval when given,
+/// then COR, INC and PAR (entities, `inc_par`), MIS, SPU, gold and predicted items.
+pub fn summary_row(lead: [String; 2], u: &Summary, interval: Option<String>, inc_par: bool) -> Vec<String> {
+    let mut row = Vec::from(lead);
+    row.extend([pct(u.precision), pct(u.recall), pct(u.f1)]);
+    row.extend(interval);
+    row.push(u.cor.to_string());
+    if inc_par {
+        row.extend([u.inc.to_string(), u.par.to_string()]);
     }
+    row.extend([u.mis.to_string(), u.spu.to_string(), u.possible.to_string(), u.actual.to_string()]);
+    row
 }
 
 /// One row per system and mode: micro P/R/F1 and the MUC categories.
 pub fn summary_table(r: &ScoreReport) -> Table {
     let mut t = Table::new(["system", "mode", "P", "R", "F1", "COR", "INC", "PAR", "MIS", "SPU", "POS", "ACT"]);
-    t.align[1] = crate::report::Align::Left;
+    t.align[1] = crate::table::Align::Left;
     for s in &r.systems {
         // Modes in their natural order, not alphabetical.
         let modes = Mode::ALL.iter().filter_map(|m| s.entities.get(m.name()).map(|r| (m.name(), r)));
         for (mode, m) in modes {
-            let u = &m.micro;
-            t.push([
-                s.name.clone(),
-                mode.to_string(),
-                pct(u.precision),
-                pct(u.recall),
-                pct(u.f1),
-                u.cor.to_string(),
-                u.inc.to_string(),
-                u.par.to_string(),
-                u.mis.to_string(),
-                u.spu.to_string(),
-                u.possible.to_string(),
-                u.actual.to_string(),
-            ]);
+            t.push(summary_row([s.name.clone(), mode.to_string()], &m.micro, None, true));
         }
     }
     t
@@ -263,23 +255,11 @@ pub fn summary_table(r: &ScoreReport) -> Table {
 /// One row per system and event metric: micro P/R/F1, COR/MIS/SPU, gold and predicted items.
 pub fn event_summary_table(r: &ScoreReport) -> Table {
     let mut t = Table::new(["system", "metric", "P", "R", "F1", "COR", "MIS", "SPU", "POS", "ACT"]);
-    t.align[1] = crate::report::Align::Left;
+    t.align[1] = crate::table::Align::Left;
     for s in &r.systems {
         for m in EventMetric::ALL {
             let Some(rep) = s.events.get(m.name()) else { continue };
-            let u = &rep.micro;
-            t.push([
-                s.name.clone(),
-                m.name().to_string(),
-                pct(u.precision),
-                pct(u.recall),
-                pct(u.f1),
-                u.cor.to_string(),
-                u.mis.to_string(),
-                u.spu.to_string(),
-                u.possible.to_string(),
-                u.actual.to_string(),
-            ]);
+            t.push(summary_row([s.name.clone(), m.name().to_string()], &rep.micro, None, false));
         }
     }
     t
@@ -316,7 +296,7 @@ pub fn label_table(r: &ScoreReport, mode: &str) -> Table {
         &["system", "label", "P", "R", "F1", "COR", "MIS", "SPU", "support"]
     };
     let mut t = Table::new(head.iter().copied());
-    t.align[1] = crate::report::Align::Left;
+    t.align[1] = crate::table::Align::Left;
     for s in &r.systems {
         let Some(m) = named_report(s, mode) else { continue };
         for (l, u) in &m.labels {
@@ -529,7 +509,7 @@ pub fn tidy_csv(r: &ScoreReport) -> String {
             f(row.f1),
         ]);
     }
-    t.render(crate::report::TableFormat::Csv)
+    t.render(crate::table::TableFormat::Csv)
 }
 
 /// The ieval metadata of a scoring run, as Parquet key/value pairs (scores, error

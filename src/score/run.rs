@@ -17,6 +17,9 @@ use super::packed::DocScores;
 use super::pair::{Item, Pairing};
 use super::profile::Profile;
 
+/// Kept here too: the scoring run's per-document result (defined with its packed store).
+pub use super::packed::DocScore;
+
 /// Documents scored per parallel batch.
 const BATCH: usize = 32;
 
@@ -32,14 +35,6 @@ pub enum Task {
 }
 
 impl Task {
-    pub fn name(self) -> &'static str {
-        match self {
-            Task::Auto => "auto",
-            Task::Entities => "entities",
-            Task::Events => "events",
-            Task::All => "all",
-        }
-    }
     /// True when entities are scored.
     pub fn entities(self) -> bool {
         self != Task::Events
@@ -50,17 +45,12 @@ impl Task {
     }
 }
 
-impl std::str::FromStr for Task {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "auto" => Ok(Task::Auto),
-            "entities" => Ok(Task::Entities),
-            "events" => Ok(Task::Events),
-            "all" => Ok(Task::All),
-            other => Err(format!("unknown task {other:?} (expected entities, events, all or auto)")),
-        }
-    }
+crate::names::names! {
+    Task, "task", "entities, events, all or auto";
+    Auto => "auto",
+    Entities => "entities",
+    Events => "events",
+    All => "all",
 }
 
 /// How to score.
@@ -77,16 +67,6 @@ pub struct ScoreOptions {
     /// Score only the documents of this shard (every document is still read and paired, so
     /// that what the readers report is the whole input's; see [`crate::shard`]).
     pub shard: Option<Shard>,
-}
-
-/// One document's counts for one system (as decoded from [`DocScores`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocScore {
-    pub doc_id: String,
-    pub entities: EntityCounts,
-    /// `None` when neither side of the document has an event (most documents of an entity
-    /// corpus: kept small, since every document's counts are kept).
-    pub events: Option<Box<EventCounts>>,
 }
 
 /// Everything one system earned.

@@ -44,16 +44,13 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
 use super::counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally};
+use super::counts_file::CountsFile;
 use super::event::{EventCounts, EventMetric, EventOptions};
 use super::packed::DocScores;
 use super::pair::Item;
@@ -63,7 +60,6 @@ use super::run::{DetailSink, DocDetails, ScoreOptions, ScoreRun, SystemScore, Ta
 use crate::error::{Error, Result};
 use crate::formats::Diagnostics;
 use crate::model::SetMeta;
-use crate::output::AtomicFile;
 use crate::shard::Shard;
 
 /// `ieval:table` of a counts file.
@@ -164,8 +160,7 @@ struct Meta {
 /// Writes a counts file while a run scores (a [`DetailSink`]); [`CountsWriter::finish`]
 /// adds the run's header and moves the file into place.
 pub struct CountsWriter {
-    path: PathBuf,
-    writer: ArrowWriter<AtomicFile>,
+    file: CountsFile,
     names: Vec<String>,
     profile: &'static str,
     modes: &'static [Mode],
@@ -194,20 +189,8 @@ impl Cols {
 impl CountsWriter {
     /// `systems`: the names of the run's systems, in order.
     pub fn create(path: &Path, systems: Vec<String>, opts: &ScoreOptions) -> Result<Self> {
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
-            .set_max_row_group_row_count(Some(1 << 20))
-            .set_key_value_metadata(Some(vec![
-                KeyValue::new("ieval:table".into(), Some(TABLE.into())),
-                KeyValue::new("ieval:schema_version".into(), Some(SCHEMA_VERSION.into())),
-                KeyValue::new("ieval:version".into(), Some(env!("CARGO_PKG_VERSION").into())),
-            ]))
-            .build();
-        let file = AtomicFile::create(path)?;
-        let writer = ArrowWriter::try_new(file, file_schema(), Some(props)).map_err(|e| Error::parquet(path, e))?;
         Ok(CountsWriter {
-            path: path.to_path_buf(),
-            writer,
+            file: CountsFile::create(path, file_schema(), TABLE, SCHEMA_VERSION, &[])?,
             names: systems,
             profile: opts.profile.name(),
             modes: opts.profile.modes(),
@@ -271,23 +254,22 @@ impl CountsWriter {
             profile,
             Arc::new(StringArray::from(c.metric)),
             Arc::new(StringArray::from(c.label)),
-            int64(&self.path, c.doc_index)?,
+            self.file.int64(c.doc_index)?,
             Arc::new(StringArray::from(c.doc_id)),
         ];
         for v in c.vals {
-            cols.push(int64(&self.path, v)?);
+            cols.push(self.file.int64(v)?);
         }
-        let batch = RecordBatch::try_new(file_schema(), cols).map_err(|e| Error::parquet(&self.path, e))?;
-        self.writer.write(&batch).map_err(|e| Error::parquet(&self.path, e))
+        self.file.write(cols)
     }
 
     /// Close the file with the run's header and move it into place.
     pub fn finish(mut self, run: &ScoreRun) -> Result<()> {
         self.flush()?;
         let meta = Meta { header: header(run), part: part(run) };
-        let json =
-            serde_json::to_string(&meta).map_err(|e| Error::data(self.path.display().to_string(), e.to_string()))?;
-        self.writer.append_key_value_metadata(KeyValue::new("ieval:score".into(), Some(json)));
+        let json = serde_json::to_string(&meta)
+            .map_err(|e| Error::data(self.file.path().display().to_string(), e.to_string()))?;
+        self.file.append_metadata("ieval:score", json);
         // The same as plain keys, for readers that do not parse `ieval:score`.
         let systems: Vec<serde_json::Value> = run
             .systems
@@ -306,10 +288,9 @@ impl CountsWriter {
             ("ieval:gold_source", run.gold.source.clone()),
             ("ieval:systems", serde_json::Value::Array(systems).to_string()),
         ] {
-            self.writer.append_key_value_metadata(KeyValue::new(k.into(), Some(v)));
+            self.file.append_metadata(k, v);
         }
-        let file = self.writer.into_inner().map_err(|e| Error::parquet(&self.path, e))?;
-        file.commit()
+        self.file.finish()
     }
 }
 
@@ -703,13 +684,4 @@ pub fn merge(paths: &[PathBuf]) -> Result<ScoreRun> {
         input_documents: h.input_documents,
         systems,
     })
-}
-
-/// A column of counts as int64 (a count above 2^63 is an error, not a wrap).
-fn int64(path: &Path, v: Vec<u64>) -> Result<ArrayRef> {
-    let v: Vec<i64> = v
-        .into_iter()
-        .map(|x| i64::try_from(x).map_err(|_| Error::parquet(path, format!("count {x} exceeds int64"))))
-        .collect::<Result<_>>()?;
-    Ok(Arc::new(Int64Array::from(v)))
 }

@@ -41,18 +41,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef, UInt64Type};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::output::{AtomicFile, write_file};
+use crate::output::write_file;
 use crate::score::counts::{LabelTally, Tally};
+use crate::score::counts_file::CountsFile;
 
 /// Version of the counts table layout (file metadata `ieval:schema_version`): 2 has int64
 /// counts (1: uint64, which Spark reads as decimal(20,0)). Both are read.
@@ -588,27 +585,25 @@ pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result
         fields.push(Field::new("doc_index", DataType::Int64, false));
         schema = Arc::new(Schema::new(fields));
     }
-    let kv = |k: &str, v: &str| KeyValue::new(k.to_string(), Some(v.to_string()));
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
-        .set_key_value_metadata(Some(vec![
-            kv("ieval:table", "counts"),
-            kv("ieval:schema_version", COUNTS_SCHEMA_VERSION),
-            kv("ieval:version", env!("CARGO_PKG_VERSION")),
-            kv("ieval:store_layout", &STORE_LAYOUT_VERSION.to_string()),
-            kv("ieval:run_id", &meta.run_id),
-            kv("ieval:suite", &meta.suite),
-            kv("ieval:dataset", &meta.dataset),
-            kv("ieval:system", &meta.system),
-            kv("ieval:system_version", meta.system_version.as_deref().unwrap_or("")),
-        ]))
-        .build();
-    let file = AtomicFile::create(path)?;
-    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
+    let layout = STORE_LAYOUT_VERSION.to_string();
+    let mut file = CountsFile::create(
+        path,
+        schema,
+        "counts",
+        COUNTS_SCHEMA_VERSION,
+        &[
+            ("ieval:store_layout", &layout),
+            ("ieval:run_id", &meta.run_id),
+            ("ieval:suite", &meta.suite),
+            ("ieval:dataset", &meta.dataset),
+            ("ieval:system", &meta.system),
+            ("ieval:system_version", meta.system_version.as_deref().unwrap_or("")),
+        ],
+    )?;
     let mut keys: Vec<&CountKey> = Vec::new();
     let mut docs: Vec<&str> = Vec::new();
-    let mut positions: Vec<i64> = Vec::new();
-    let mut vals: [Vec<i64>; 8] = Default::default();
+    let mut positions: Vec<u64> = Vec::new();
+    let mut vals: [Vec<u64>; 8] = Default::default();
     for (key, v) in &counts.series {
         for (i, t) in v.iter().enumerate() {
             if !key.is_overall() && *t == LabelTally::default() {
@@ -617,10 +612,10 @@ pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result
             keys.push(key);
             docs.push(&counts.docs[i]);
             if sharded {
-                positions.push(to_i64(path, counts.positions.get(i).copied().unwrap_or(i64::MAX as u64))?);
+                positions.push(counts.positions.get(i).copied().unwrap_or(i64::MAX as u64));
             }
             for (col, x) in vals.iter_mut().zip(tally_values(t)) {
-                col.push(to_i64(path, x)?);
+                col.push(x);
             }
         }
     }
@@ -642,20 +637,13 @@ pub fn write_counts(path: &Path, meta: &UnitMeta, counts: &UnitCounts) -> Result
         Arc::new(StringArray::from(docs)),
     ];
     for v in vals {
-        cols.push(Arc::new(Int64Array::from(v)));
+        cols.push(file.int64(v)?);
     }
     if sharded {
-        cols.push(Arc::new(Int64Array::from(positions)));
+        cols.push(file.int64(positions)?);
     }
-    let batch = RecordBatch::try_new(schema, cols).map_err(|e| Error::parquet(path, e))?;
-    w.write(&batch).map_err(|e| Error::parquet(path, e))?;
-    let file = w.into_inner().map_err(|e| Error::parquet(path, e))?;
-    file.commit()
-}
-
-/// A count as the int64 of the file (counts above 2^63 cannot occur in practice: an error).
-fn to_i64(path: &Path, x: u64) -> Result<i64> {
-    i64::try_from(x).map_err(|_| Error::data(path.display().to_string(), format!("count {x} exceeds int64")))
+    file.write(cols)?;
+    file.finish()
 }
 
 /// The `doc_index` of each document of a shard unit's counts file.

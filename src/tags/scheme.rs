@@ -107,32 +107,15 @@ impl Policy {
     pub fn is_compat(self) -> bool {
         matches!(self, Policy::Conlleval | Policy::Seqeval | Policy::Nervaluate)
     }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Policy::Lenient => "lenient",
-            Policy::Strict => "strict",
-            Policy::Conlleval => "conlleval",
-            Policy::Seqeval => "seqeval",
-            Policy::Nervaluate => "nervaluate",
-        }
-    }
 }
 
-impl FromStr for Policy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "lenient" => Ok(Policy::Lenient),
-            "strict" => Ok(Policy::Strict),
-            "conlleval" => Ok(Policy::Conlleval),
-            "seqeval" => Ok(Policy::Seqeval),
-            "nervaluate" => Ok(Policy::Nervaluate),
-            other => Err(format!(
-                "unknown decoding policy {other:?} (expected lenient, strict, conlleval, seqeval or nervaluate)"
-            )),
-        }
-    }
+crate::names::names! {
+    Policy, "decoding policy", "lenient, strict, conlleval, seqeval or nervaluate";
+    Lenient => "lenient",
+    Strict => "strict",
+    Conlleval => "conlleval",
+    Seqeval => "seqeval",
+    Nervaluate => "nervaluate",
 }
 
 /// The structural role of a tag, after mapping scheme letters (BILOU's `L` is `End`, `U` is

@@ -4,6 +4,7 @@
 //! CI), which turns their absence into a failure.
 
 mod align;
+mod architecture;
 mod article;
 mod broken;
 mod common;

@@ -1,5 +1,14 @@
+//! Plain tables rendered as terminal text, Markdown, CSV, LaTeX and HTML: the one table
+//! renderer every layer (alignment reports, score reports, the HTML report, the CLI) uses.
+
 use std::fmt::Write as _;
 use std::str::FromStr;
+
+/// A share as a percentage with two decimals, or `-` when undefined: how every table and
+/// report prints precision, recall and F1.
+pub fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| format!("{:.2}", 100.0 * v))
+}
 
 /// Column alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
