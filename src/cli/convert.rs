@@ -257,16 +257,11 @@ fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: O
     let mut stats = CorpusStats::new(src.sets());
     // Ids seen, with their position: a million documents cost tens of megabytes here, not
     // their origins.
-    let mut seen: std::collections::HashMap<Box<str>, u64> = std::collections::HashMap::new();
+    let mut ids = ieval::model::DocIds::new();
     for rec in src.by_ref() {
         let rec = rec?;
-        let n = seen.len() as u64 + 1;
-        if let Some(first) = seen.insert(rec.document.id.as_str().into(), n) {
-            return Err(Error::data(
-                rec.origin,
-                format!("duplicate document id {:?} (first seen at document {first} of the input)", rec.document.id),
-            ));
-        }
+        let n = Nth(ids.len() as u64 + 1);
+        ids.check(&rec.document.id, &rec.origin, n)?;
         stats.add(&rec);
         match &mut sink {
             Sink::Parquet(w, _) => w.write(&rec.document, &rec.sets)?,
@@ -331,4 +326,13 @@ fn pick_set(src: &dyn Source, name: Option<&str>) -> Result<usize> {
 
 fn names(src: &dyn Source) -> String {
     src.sets().iter().map(|s| s.name().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// The position of a document in the input, as a duplicate-id error names it.
+struct Nth(u64);
+
+impl std::fmt::Display for Nth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "document {} of the input", self.0)
+    }
 }

@@ -79,7 +79,7 @@ pub struct Opened {
     pub pairing: Pairing,
     /// With alignment: how each label input landed on the text, by input (`gold` when the
     /// gold was aligned onto a corpus; a prediction input by its set names, comma-joined).
-    pub alignment: Option<BTreeMap<String, AlignReport>>,
+    pub alignment: Option<AlignReports>,
     /// The prediction inputs whose format was guessed from the file, by name.
     pub guessed: BTreeMap<String, Format>,
 }
@@ -131,6 +131,9 @@ enum Opening {
     StringsFile(String, PathBuf),
     Strings(String, Vec<StringDoc>, String),
 }
+
+/// Alignment reports by input (see [`Opened::alignment`]).
+pub type AlignReports = BTreeMap<String, AlignReport>;
 
 /// Prediction sources with the set names they provide.
 pub type NamedSources = Vec<(Vec<String>, Box<dyn Source>)>;
@@ -384,7 +387,7 @@ fn align_all(
     a: Alignment,
     gold: Box<dyn Source>,
     preds: Vec<Opening>,
-) -> Result<(Box<dyn Source>, NamedSources, BTreeMap<String, AlignReport>)> {
+) -> Result<(Box<dyn Source>, NamedSources, AlignReports)> {
     let (gold_recs, gold_sets) = records(gold)?;
     let on_corpus = a.corpus.is_some();
     let docs: Vec<Document> = match a.corpus {

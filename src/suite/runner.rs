@@ -156,7 +156,19 @@ struct DatasetState<'s> {
     documents: Option<std::result::Result<PathBuf, String>>,
 }
 
-impl DatasetState<'_> {
+impl<'s> DatasetState<'s> {
+    /// A dataset before anything is read: its input's content hash (an unreadable input
+    /// fails the dataset).
+    fn new(spec: &'s DatasetSpec) -> Self {
+        let hash = hash_path(&spec.path).and_then(|h| match &spec.corpus {
+            Some(c) => hash_path(c).map(|hc| format!("{h}+corpus:{hc}")),
+            None => Ok(h),
+        });
+        let hash = hash.map_err(|e| e.to_string());
+        let error = hash.as_ref().err().map(|e| format!("the gold of dataset {:?} cannot be read: {e}", spec.name));
+        DatasetState { spec, hash, golds: HashMap::new(), error, documents: None }
+    }
+
     /// The gold, read once per decoding the profile asks for.
     fn gold(&mut self, profile: Profile, obs: &dyn Observer) -> std::result::Result<Arc<Gold>, String> {
         if let Some(e) = &self.error {
@@ -252,109 +264,19 @@ fn run_id(suite: &Suite, ds: &DatasetSpec, ds_hash: &str, sys: &SystemSpec, sys_
 
 /// Run a suite.
 pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunReport> {
-    for name in &opts.only {
-        if !suite.systems.iter().any(|s| &s.name == name) {
-            return Err(Error::usage(format!(
-                "--only: the suite {} has no system {name:?} (it has: {})",
-                suite.path.display(),
-                suite.systems.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
-            )));
-        }
-    }
+    check_only(suite, &opts.only)?;
     let shard = opts.shard.filter(|s| !s.is_all());
-    // Shard units are kept apart (`shards/`), so that tables never mistake one for a
-    // whole unit; `ieval merge --results` combines them into the main store.
-    let store = match shard {
-        Some(_) => Store::new(opts.results.join("shards")),
-        None => Store::new(&opts.results),
-    };
-    std::fs::create_dir_all(store.root()).map_err(|e| Error::io(store.root(), e))?;
-    store.check_layout()?;
-    // What killed runs left (a half-written counts file of a unit later runs reuse, a
-    // command's attempt directory) goes now; what live runs are writing stays.
-    crate::output::sweep_stale_tree(&opts.results, &|name| attempt_pid(name));
-
-    let mut datasets: Vec<DatasetState> = suite
-        .datasets
-        .iter()
-        .map(|spec| {
-            let hash = hash_path(&spec.path).and_then(|h| match &spec.corpus {
-                Some(c) => hash_path(c).map(|hc| format!("{h}+corpus:{hc}")),
-                None => Ok(h),
-            });
-            let hash = hash.map_err(|e| e.to_string());
-            let error = hash.as_ref().err().map(|e| format!("the gold of dataset {:?} cannot be read: {e}", spec.name));
-            DatasetState { spec, hash, golds: HashMap::new(), error, documents: None }
-        })
-        .collect();
-
-    // The latest run of each (dataset, system) in the store, by (time, run id).
-    let mut latest: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
-    for m in store.manifests()? {
-        let e = latest.entry((m.dataset.clone(), m.system.clone())).or_default();
-        *e = (m.time.clone(), m.run_id.clone()).max(e.clone());
-    }
+    let store = open_store(opts, shard)?;
+    let mut datasets: Vec<DatasetState> = suite.datasets.iter().map(DatasetState::new).collect();
+    let latest = latest_runs(&store)?;
 
     // 1. Plan.
     let mut plans: Vec<Plan> = Vec::new();
     for (di, ds) in datasets.iter().enumerate() {
         for sys in &suite.systems {
-            if !sys.runs_on(&ds.spec.name) || !(opts.only.is_empty() || opts.only.contains(&sys.name)) {
-                continue;
+            if sys.runs_on(&ds.spec.name) && (opts.only.is_empty() || opts.only.contains(&sys.name)) {
+                plans.push(plan_unit(suite, di, ds, sys, &store, opts.force, shard)?);
             }
-            let mut inputs = BTreeMap::new();
-            let ds_hash = ds.hash.clone().unwrap_or_else(|_| "unreadable".into());
-            inputs.insert(ds.spec.path.display().to_string(), ds_hash.clone());
-            let mut sys_inputs: Vec<(String, String)> = Vec::new();
-            let mut problem = ds.error.clone();
-            let mut predictions = None;
-            match &sys.kind {
-                SystemKind::Predictions(map) => {
-                    let p = map.get(&ds.spec.name).cloned().unwrap_or_default();
-                    let h = if p.exists() {
-                        match hash_path(&p) {
-                            Ok(h) => h,
-                            Err(e) => {
-                                problem.get_or_insert(format!("cannot read the predictions: {e}"));
-                                "unreadable".into()
-                            }
-                        }
-                    } else {
-                        problem.get_or_insert(format!("the predictions {} do not exist", p.display()));
-                        "missing".into()
-                    };
-                    inputs.insert(p.display().to_string(), h.clone());
-                    sys_inputs.push(("predictions".into(), h));
-                    predictions = Some(p);
-                }
-                SystemKind::Command(c) => {
-                    let files =
-                        c.argv.iter().filter(|a| !a.contains('{')).map(|a| c.workdir.join(a)).filter(|p| p.is_file());
-                    for p in files.chain(c.inputs.iter().cloned()) {
-                        let h = hash_path(&p).unwrap_or_else(|e| {
-                            problem.get_or_insert(format!("cannot read {}: {e}", p.display()));
-                            "unreadable".into()
-                        });
-                        let rel = p.strip_prefix(&c.workdir).unwrap_or(&p).display().to_string();
-                        sys_inputs.push((format!("file:{rel}"), h.clone()));
-                        inputs.insert(p.display().to_string(), h);
-                    }
-                }
-            }
-            let unsharded = run_id(suite, ds.spec, &ds_hash, sys, &sys_inputs);
-            let (run_id, unsharded) = match shard {
-                Some(s) => (shard_run_id(&unsharded, s), Some(unsharded)),
-                None => (unsharded, None),
-            };
-            let reused = if opts.force || problem.is_some() || !store.is_done(&run_id) {
-                None
-            } else {
-                store.manifest(&run_id)?
-            };
-            if reused.is_some() && matches!(sys.kind, SystemKind::Command(_)) {
-                predictions = Some(output_path(&store, &ds.spec.name, sys, &run_id));
-            }
-            plans.push(Plan { ds: di, sys, run_id, unsharded, inputs, problem, predictions, reused, command: None });
         }
     }
     let to_run: Vec<usize> = (0..plans.len())
@@ -372,56 +294,9 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
     // 2. Documents for the commands, once per dataset.
     let mut jobs: Vec<(usize, Job)> = Vec::new();
     for &i in &to_run {
-        let (di, sys, run_id) = (plans[i].ds, plans[i].sys, plans[i].run_id.clone());
-        let SystemKind::Command(c) = &sys.kind else { continue };
-        let ds = &mut datasets[di];
-        if ds.documents.is_none() {
-            let first = ds.spec.profiles.first().copied().unwrap_or_default();
-            let r = ds.gold(first, obs).and_then(|g| {
-                let hash = ds.hash.clone().unwrap_or_default();
-                let name = match shard {
-                    Some(s) => format!("documents-{hash}-shard-{}-of-{}.jsonl", s.index, s.count),
-                    None => format!("documents-{hash}.jsonl"),
-                };
-                let path = store.work_dir(&ds.spec.name).join(name);
-                write_documents(&g, &path, shard).map(|_| path).map_err(|e| e.to_string())
-            });
-            ds.documents = Some(r);
+        if let Some(job) = command_job(&mut plans[i], &mut datasets, &store, shard, obs) {
+            jobs.push((i, job));
         }
-        let docs = match ds.documents.as_ref() {
-            Some(Ok(p)) => absolute(p),
-            Some(Err(e)) => {
-                plans[i].problem = Some(e.clone());
-                continue;
-            }
-            None => continue,
-        };
-        // The command writes into a directory of its own attempt (two `ieval run` on one store
-        // may run the same unit at once); a complete output is renamed into place after.
-        let canonical = absolute(&output_path(&store, &ds.spec.name, sys, &run_id));
-        let dir = canonical.parent().map(Path::to_path_buf).unwrap_or_default().join(attempt_name());
-        let output = dir.join(canonical.file_name().unwrap_or_default());
-        let mut vars = BTreeMap::new();
-        vars.insert("input", docs.display().to_string());
-        vars.insert("output", output.display().to_string());
-        vars.insert("dataset", ds.spec.name.clone());
-        vars.insert("system", sys.name.clone());
-        vars.insert("version", sys.version.clone().unwrap_or_default());
-        let job = Job {
-            argv: c.expand(&vars),
-            workdir: c.workdir.clone(),
-            env: c.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            timeout: c.timeout,
-            stdin: (!c.uses("input")).then(|| docs.clone()),
-            stdout: if c.uses("output") { dir.join("stdout.log") } else { output.clone() },
-            stderr: dir.join("stderr.log"),
-        };
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            plans[i].problem = Some(format!("cannot create {}: {e}", dir.display()));
-            continue;
-        }
-        plans[i].predictions = Some(output);
-        jobs.push((i, job));
     }
 
     // 3. Commands, at most `jobs` at a time.
@@ -436,105 +311,11 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
     // 4. Score and store.
     let mut units = Vec::new();
     for plan in &plans {
-        let ds = &mut datasets[plan.ds];
-        let (dname, sname) = (ds.spec.name.clone(), plan.sys.name.clone());
-        if let Some(m) = &plan.reused {
-            // Tables read a unit's latest run; when a later run of this dataset and system
-            // exists (one that failed, say), the reused run becomes the latest again.
-            let newest = latest.get(&(dname.clone(), sname.clone()));
-            let m = if newest.is_some_and(|n| *n > (m.time.clone(), m.run_id.clone())) {
-                store.restamp(m, &iso_utc(SystemTime::now()))?
-            } else {
-                m.clone()
-            };
-            keep_predictions(&store, &dname, plan);
-            obs.event(Event::UnitDone { dataset: &dname, system: &sname, status: Status::Ok, reused: true });
-            units.push(UnitOutcome {
-                dataset: dname,
-                system: sname,
-                system_version: m.system_version.clone(),
-                run_id: plan.run_id.clone(),
-                status: Status::Ok,
-                reused: true,
-                message: m.message.clone(),
-                seconds: m.seconds,
-                counts_file: m.counts_file.clone().map(|rel| rel_to_results(shard, rel)),
-            });
-            continue;
-        }
-        let start = Instant::now();
-        let cmd_secs = plan.command.as_ref().map_or(0.0, |c| c.seconds);
-        let stderr_tail = plan.command.as_ref().and_then(|c| c.stderr_tail.clone());
-        let is_command = matches!(plan.sys.kind, SystemKind::Command(_));
-        let result: std::result::Result<(UnitCounts, Option<String>), (Status, String)> = if let Some(p) = &plan.problem
-        {
-            Err((Status::Error, p.clone()))
-        } else if let Some(c) = plan.command.as_ref().filter(|c| c.status != Status::Ok) {
-            Err((c.status, c.message.clone().unwrap_or_else(|| c.status.name().to_string())))
-        } else {
-            obs.event(Event::Scoring { dataset: &dname, system: &sname });
-            let pred = plan.predictions.clone().unwrap_or_default();
-            if is_command && !pred.is_file() {
-                Err((Status::Failed, format!("the command exited 0 but wrote no predictions to {}", pred.display())))
-            } else {
-                score_unit(ds, plan.sys, &pred, shard, obs).map_err(|(dataset_fault, m)| {
-                    // An unreadable output is the command's failure; an unreadable gold is not.
-                    let status = if is_command && !dataset_fault { Status::Failed } else { Status::Error };
-                    (status, m)
-                })
-            }
+        let unit = match &plan.reused {
+            Some(m) => reuse_unit(plan, m, &datasets[plan.ds], &store, &latest, shard, obs)?,
+            None => score_and_store(suite, plan, &mut datasets[plan.ds], &store, shard, obs)?,
         };
-        let time = iso_utc(SystemTime::now());
-        let meta = UnitMeta {
-            run_id: plan.run_id.clone(),
-            time: time.clone(),
-            ieval_version: env!("CARGO_PKG_VERSION").to_string(),
-            suite: suite.name.clone(),
-            suite_hash: suite.hash.clone(),
-            dataset: dname.clone(),
-            system: sname.clone(),
-            system_version: plan.sys.version.clone(),
-        };
-        let (status, message, counts_file) = match result {
-            Ok((counts, note)) => {
-                let rel = store.write_counts(&meta, &counts)?;
-                keep_predictions(&store, &dname, plan);
-                (Status::Ok, note, Some(rel))
-            }
-            Err((s, m)) => (s, Some(m), None),
-        };
-        let seconds = cmd_secs + start.elapsed().as_secs_f64();
-        let manifest = Manifest {
-            run_id: plan.run_id.clone(),
-            time,
-            ieval_version: meta.ieval_version.clone(),
-            suite: suite.name.clone(),
-            suite_hash: suite.hash.clone(),
-            dataset: dname.clone(),
-            system: sname.clone(),
-            system_version: plan.sys.version.clone(),
-            status,
-            message: message.clone(),
-            stderr_tail,
-            seconds,
-            inputs: plan.inputs.clone(),
-            counts_file: counts_file.clone(),
-            shard: shard.map(|s| s.to_string()),
-            unsharded_run_id: plan.unsharded.clone(),
-        };
-        store.write_manifest(&manifest)?;
-        obs.event(Event::UnitDone { dataset: &dname, system: &sname, status, reused: false });
-        units.push(UnitOutcome {
-            dataset: dname,
-            system: sname,
-            system_version: plan.sys.version.clone(),
-            run_id: plan.run_id.clone(),
-            status,
-            reused: false,
-            message,
-            seconds,
-            counts_file: counts_file.map(|rel| rel_to_results(shard, rel)),
-        });
+        units.push(unit);
     }
     let dataset_errors = datasets.iter().filter_map(|d| d.error.clone().map(|e| (d.spec.name.clone(), e))).collect();
     Ok(RunReport {
@@ -543,6 +324,288 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
         results: opts.results.clone(),
         units,
         dataset_errors,
+    })
+}
+
+/// `--only` names systems of the suite.
+fn check_only(suite: &Suite, only: &[String]) -> Result<()> {
+    for name in only {
+        if !suite.systems.iter().any(|s| &s.name == name) {
+            return Err(Error::usage(format!(
+                "--only: the suite {} has no system {name:?} (it has: {})",
+                suite.path.display(),
+                suite.systems.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The store the units go to, created and swept of what killed runs left.
+fn open_store(opts: &RunOptions, shard: Option<Shard>) -> Result<Store> {
+    // Shard units are kept apart (`shards/`), so that tables never mistake one for a
+    // whole unit; `ieval merge --results` combines them into the main store.
+    let store = match shard {
+        Some(_) => Store::new(opts.results.join("shards")),
+        None => Store::new(&opts.results),
+    };
+    std::fs::create_dir_all(store.root()).map_err(|e| Error::io(store.root(), e))?;
+    store.check_layout()?;
+    // What killed runs left (a half-written counts file of a unit later runs reuse, a
+    // command's attempt directory) goes now; what live runs are writing stays.
+    crate::output::sweep_stale_tree(&opts.results, &|name| attempt_pid(name));
+    Ok(store)
+}
+
+/// The latest run of each (dataset, system) in the store, by (time, run id).
+fn latest_runs(store: &Store) -> Result<Latest> {
+    let mut latest: Latest = BTreeMap::new();
+    for m in store.manifests()? {
+        let e = latest.entry((m.dataset.clone(), m.system.clone())).or_default();
+        *e = (m.time.clone(), m.run_id.clone()).max(e.clone());
+    }
+    Ok(latest)
+}
+
+/// (dataset, system) -> (time, run id) of the latest run.
+type Latest = BTreeMap<(String, String), (String, String)>;
+
+/// Plan one unit: its inputs and their hashes, its run id, whether it is reused.
+fn plan_unit<'s>(
+    suite: &Suite,
+    di: usize,
+    ds: &DatasetState,
+    sys: &'s SystemSpec,
+    store: &Store,
+    force: bool,
+    shard: Option<Shard>,
+) -> Result<Plan<'s>> {
+    let mut inputs = BTreeMap::new();
+    let ds_hash = ds.hash.clone().unwrap_or_else(|_| "unreadable".into());
+    inputs.insert(ds.spec.path.display().to_string(), ds_hash.clone());
+    let mut sys_inputs: Vec<(String, String)> = Vec::new();
+    let mut problem = ds.error.clone();
+    let mut predictions = None;
+    match &sys.kind {
+        SystemKind::Predictions(map) => {
+            let p = map.get(&ds.spec.name).cloned().unwrap_or_default();
+            let h = if p.exists() {
+                match hash_path(&p) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        problem.get_or_insert(format!("cannot read the predictions: {e}"));
+                        "unreadable".into()
+                    }
+                }
+            } else {
+                problem.get_or_insert(format!("the predictions {} do not exist", p.display()));
+                "missing".into()
+            };
+            inputs.insert(p.display().to_string(), h.clone());
+            sys_inputs.push(("predictions".into(), h));
+            predictions = Some(p);
+        }
+        SystemKind::Command(c) => {
+            let files = c.argv.iter().filter(|a| !a.contains('{')).map(|a| c.workdir.join(a)).filter(|p| p.is_file());
+            for p in files.chain(c.inputs.iter().cloned()) {
+                let h = hash_path(&p).unwrap_or_else(|e| {
+                    problem.get_or_insert(format!("cannot read {}: {e}", p.display()));
+                    "unreadable".into()
+                });
+                let rel = p.strip_prefix(&c.workdir).unwrap_or(&p).display().to_string();
+                sys_inputs.push((format!("file:{rel}"), h.clone()));
+                inputs.insert(p.display().to_string(), h);
+            }
+        }
+    }
+    let unsharded = run_id(suite, ds.spec, &ds_hash, sys, &sys_inputs);
+    let (run_id, unsharded) = match shard {
+        Some(s) => (shard_run_id(&unsharded, s), Some(unsharded)),
+        None => (unsharded, None),
+    };
+    let reused = if force || problem.is_some() || !store.is_done(&run_id) { None } else { store.manifest(&run_id)? };
+    if reused.is_some() && matches!(sys.kind, SystemKind::Command(_)) {
+        predictions = Some(output_path(store, &ds.spec.name, sys, &run_id));
+    }
+    Ok(Plan { ds: di, sys, run_id, unsharded, inputs, problem, predictions, reused, command: None })
+}
+
+/// A command unit's job: the dataset's documents written once, the command's arguments
+/// filled in, its attempt directory created (`None`: a problem, recorded in the plan).
+fn command_job(
+    plan: &mut Plan,
+    datasets: &mut [DatasetState],
+    store: &Store,
+    shard: Option<Shard>,
+    obs: &dyn Observer,
+) -> Option<Job> {
+    let (di, sys, run_id) = (plan.ds, plan.sys, plan.run_id.clone());
+    let SystemKind::Command(c) = &sys.kind else { return None };
+    let ds = &mut datasets[di];
+    if ds.documents.is_none() {
+        let first = ds.spec.profiles.first().copied().unwrap_or_default();
+        let r = ds.gold(first, obs).and_then(|g| {
+            let hash = ds.hash.clone().unwrap_or_default();
+            let name = match shard {
+                Some(s) => format!("documents-{hash}-shard-{}-of-{}.jsonl", s.index, s.count),
+                None => format!("documents-{hash}.jsonl"),
+            };
+            let path = store.work_dir(&ds.spec.name).join(name);
+            write_documents(&g, &path, shard).map(|_| path).map_err(|e| e.to_string())
+        });
+        ds.documents = Some(r);
+    }
+    let docs = match ds.documents.as_ref() {
+        Some(Ok(p)) => absolute(p),
+        Some(Err(e)) => {
+            plan.problem = Some(e.clone());
+            return None;
+        }
+        None => return None,
+    };
+    // The command writes into a directory of its own attempt (two `ieval run` on one store
+    // may run the same unit at once); a complete output is renamed into place after.
+    let canonical = absolute(&output_path(store, &ds.spec.name, sys, &run_id));
+    let dir = canonical.parent().map(Path::to_path_buf).unwrap_or_default().join(attempt_name());
+    let output = dir.join(canonical.file_name().unwrap_or_default());
+    let mut vars = BTreeMap::new();
+    vars.insert("input", docs.display().to_string());
+    vars.insert("output", output.display().to_string());
+    vars.insert("dataset", ds.spec.name.clone());
+    vars.insert("system", sys.name.clone());
+    vars.insert("version", sys.version.clone().unwrap_or_default());
+    let job = Job {
+        argv: c.expand(&vars),
+        workdir: c.workdir.clone(),
+        env: c.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        timeout: c.timeout,
+        stdin: (!c.uses("input")).then(|| docs.clone()),
+        stdout: if c.uses("output") { dir.join("stdout.log") } else { output.clone() },
+        stderr: dir.join("stderr.log"),
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        plan.problem = Some(format!("cannot create {}: {e}", dir.display()));
+        return None;
+    }
+    plan.predictions = Some(output);
+    Some(job)
+}
+
+/// A reused unit: nothing is run or scored.
+fn reuse_unit(
+    plan: &Plan,
+    m: &Manifest,
+    ds: &DatasetState,
+    store: &Store,
+    latest: &Latest,
+    shard: Option<Shard>,
+    obs: &dyn Observer,
+) -> Result<UnitOutcome> {
+    let (dname, sname) = (ds.spec.name.clone(), plan.sys.name.clone());
+    // Tables read a unit's latest run; when a later run of this dataset and system
+    // exists (one that failed, say), the reused run becomes the latest again.
+    let newest = latest.get(&(dname.clone(), sname.clone()));
+    let m = if newest.is_some_and(|n| *n > (m.time.clone(), m.run_id.clone())) {
+        store.restamp(m, &iso_utc(SystemTime::now()))?
+    } else {
+        m.clone()
+    };
+    keep_predictions(store, &dname, plan);
+    obs.event(Event::UnitDone { dataset: &dname, system: &sname, status: Status::Ok, reused: true });
+    Ok(UnitOutcome {
+        dataset: dname,
+        system: sname,
+        system_version: m.system_version.clone(),
+        run_id: plan.run_id.clone(),
+        status: Status::Ok,
+        reused: true,
+        message: m.message.clone(),
+        seconds: m.seconds,
+        counts_file: m.counts_file.clone().map(|rel| rel_to_results(shard, rel)),
+    })
+}
+
+/// Score a unit (unless planning or its command failed) and write its counts and manifest.
+fn score_and_store(
+    suite: &Suite,
+    plan: &Plan,
+    ds: &mut DatasetState,
+    store: &Store,
+    shard: Option<Shard>,
+    obs: &dyn Observer,
+) -> Result<UnitOutcome> {
+    let (dname, sname) = (ds.spec.name.clone(), plan.sys.name.clone());
+    let start = Instant::now();
+    let cmd_secs = plan.command.as_ref().map_or(0.0, |c| c.seconds);
+    let stderr_tail = plan.command.as_ref().and_then(|c| c.stderr_tail.clone());
+    let is_command = matches!(plan.sys.kind, SystemKind::Command(_));
+    let result: std::result::Result<(UnitCounts, Option<String>), (Status, String)> = if let Some(p) = &plan.problem {
+        Err((Status::Error, p.clone()))
+    } else if let Some(c) = plan.command.as_ref().filter(|c| c.status != Status::Ok) {
+        Err((c.status, c.message.clone().unwrap_or_else(|| c.status.name().to_string())))
+    } else {
+        obs.event(Event::Scoring { dataset: &dname, system: &sname });
+        let pred = plan.predictions.clone().unwrap_or_default();
+        if is_command && !pred.is_file() {
+            Err((Status::Failed, format!("the command exited 0 but wrote no predictions to {}", pred.display())))
+        } else {
+            score_unit(ds, plan.sys, &pred, shard, obs).map_err(|(dataset_fault, m)| {
+                // An unreadable output is the command's failure; an unreadable gold is not.
+                let status = if is_command && !dataset_fault { Status::Failed } else { Status::Error };
+                (status, m)
+            })
+        }
+    };
+    let time = iso_utc(SystemTime::now());
+    let meta = UnitMeta {
+        run_id: plan.run_id.clone(),
+        time: time.clone(),
+        ieval_version: env!("CARGO_PKG_VERSION").to_string(),
+        suite: suite.name.clone(),
+        suite_hash: suite.hash.clone(),
+        dataset: dname.clone(),
+        system: sname.clone(),
+        system_version: plan.sys.version.clone(),
+    };
+    let (status, message, counts_file) = match result {
+        Ok((counts, note)) => {
+            let rel = store.write_counts(&meta, &counts)?;
+            keep_predictions(store, &dname, plan);
+            (Status::Ok, note, Some(rel))
+        }
+        Err((s, m)) => (s, Some(m), None),
+    };
+    let seconds = cmd_secs + start.elapsed().as_secs_f64();
+    let manifest = Manifest {
+        run_id: plan.run_id.clone(),
+        time,
+        ieval_version: meta.ieval_version.clone(),
+        suite: suite.name.clone(),
+        suite_hash: suite.hash.clone(),
+        dataset: dname.clone(),
+        system: sname.clone(),
+        system_version: plan.sys.version.clone(),
+        status,
+        message: message.clone(),
+        stderr_tail,
+        seconds,
+        inputs: plan.inputs.clone(),
+        counts_file: counts_file.clone(),
+        shard: shard.map(|s| s.to_string()),
+        unsharded_run_id: plan.unsharded.clone(),
+    };
+    store.write_manifest(&manifest)?;
+    obs.event(Event::UnitDone { dataset: &dname, system: &sname, status, reused: false });
+    Ok(UnitOutcome {
+        dataset: dname,
+        system: sname,
+        system_version: plan.sys.version.clone(),
+        run_id: plan.run_id.clone(),
+        status,
+        reused: false,
+        message,
+        seconds,
+        counts_file: counts_file.map(|rel| rel_to_results(shard, rel)),
     })
 }
 
