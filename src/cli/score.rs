@@ -61,6 +61,7 @@ use ieval::score::{EventOptions, Profile};
 use ieval::shard::Shard;
 use ieval::{Error, Result};
 
+use super::progress::{Counting, Progress};
 use super::{Global, InputArgs, Out, ReportFormat, ScoringArgs};
 
 #[derive(clap::Args)]
@@ -147,9 +148,6 @@ pub struct Args {
 struct Sinks {
     errors: Option<ErrorWriter>,
     counts: Option<CountsWriter>,
-    /// Documents scored, on a terminal (see `progress`).
-    progress: super::progress::Progress,
-    last: Option<u64>,
 }
 
 impl DetailSink for Sinks {
@@ -168,14 +166,36 @@ impl DetailSink for Sinks {
         entities: &ieval::score::EntityCounts,
         events: Option<&ieval::score::EventCounts>,
     ) -> Result<()> {
-        if self.last != Some(index) {
-            self.last = Some(index);
-            self.progress.inc(1);
-        }
         match &mut self.counts {
             Some(w) => w.counts(index, doc_id, system, entities, events),
             None => Ok(()),
         }
+    }
+}
+
+impl Sinks {
+    /// Finish the error listing and the counts file, saying what was written.
+    fn finish(self, args: &Args, run: &ieval::score::ScoreRun, report: &ScoreReport) -> Result<()> {
+        if let Some(w) = self.errors {
+            // The event listing is written only when there are events: said only when it was.
+            let events = w.events_path().to_path_buf();
+            let stamp = || std::fs::metadata(&events).and_then(|m| m.modified()).ok();
+            let before = stamp();
+            w.finish_with(&ieval::score::report::run_metadata(report))?;
+            if let Some(p) = &args.errors {
+                super::wrote(p);
+            }
+            if stamp().is_some_and(|t| before != Some(t)) {
+                super::wrote(&events);
+            }
+        }
+        if let Some(w) = self.counts {
+            w.finish(run)?;
+            if let Some(p) = &args.counts {
+                super::wrote(p);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -187,38 +207,8 @@ pub(super) struct RenderOpts<'a> {
 }
 
 pub fn run(args: Args, g: &Global) -> Result<i32> {
-    {
-        let ev = args.errors.as_deref().map(ieval::score::errors::event_errors_path);
-        let outs: Vec<&Path> = [args.output.as_deref(), args.errors.as_deref(), ev.as_deref(), args.counts.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        let preds: Vec<PathBuf> = args.pred.iter().map(|p| super::split_pred(p).1).collect();
-        let ins: Vec<&Path> = std::iter::once(args.gold.as_path())
-            .chain(preds.iter().map(PathBuf::as_path))
-            .chain(args.corpus.as_deref())
-            .collect();
-        ieval::output::check_outputs(&outs, &ins)?;
-    }
+    check_args(&args)?;
     let events = EventOptions { head: args.head, coref: args.coref, realis: args.realis };
-    if events != EventOptions::default() {
-        if args.task == Task::Entities {
-            return Err(Error::usage("--head, --coref and --realis apply to events: leave out --task entities"));
-        }
-        if args.scoring.profile == Profile::Textee {
-            return Err(Error::usage(
-                "--head, --coref and --realis are not part of TextEE's scorer: leave them out with --profile textee",
-            ));
-        }
-    }
-    if args.shard.is_some() && args.align {
-        return Err(Error::usage(
-            "--shard does not go with --align (alignment works on the whole corpus in memory): convert with --align first, then score the shards",
-        ));
-    }
-    if args.corpus.is_some() && !args.align {
-        return Err(Error::usage("--corpus goes with --align"));
-    }
     let label_map = args.label_map.as_deref().map(LabelMap::parse).transpose()?;
     let align = args.align.then(|| Alignment {
         corpus: args.corpus.clone().map(Input::Path),
@@ -241,12 +231,11 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         None => None,
     };
     let errors = errw.map(|w| w.with_events_required(matches!(args.task, Task::Events | Task::All)));
-    let want = errors.is_some();
     let so = ScoreOptions {
         profile: args.scoring.profile,
         task: args.task,
         events,
-        details: want,
+        details: errors.is_some(),
         doc_labels: false,
         shard: args.shard,
     };
@@ -254,33 +243,15 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         Some(p) => Some(CountsWriter::create(p, names, &so)?),
         None => None,
     };
-    let progress = super::progress::Progress::new(g, "ieval score", "documents", None);
-    let mut sinks = Sinks { errors, counts, progress, last: None };
-    let run = score_with(pairing, so, &mut sinks)?;
-    sinks.progress.finish();
+    let progress = Progress::new(g, "ieval score", "documents", None);
+    let mut sinks = Sinks { errors, counts };
+    let run = score_with(pairing, so, &mut Counting::new(&mut sinks, &progress))?;
+    progress.finish();
     if run.input_documents == 0 {
         return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
     }
     let mut report = build(&run);
-    if let Some(w) = sinks.errors {
-        // The event listing is written only when there are events: said only when it was.
-        let events = w.events_path().to_path_buf();
-        let stamp = || std::fs::metadata(&events).and_then(|m| m.modified()).ok();
-        let before = stamp();
-        w.finish_with(&ieval::score::report::run_metadata(&report))?;
-        if let Some(p) = &args.errors {
-            super::wrote(p);
-        }
-        if stamp().is_some_and(|t| before != Some(t)) {
-            super::wrote(&events);
-        }
-    }
-    if let Some(w) = sinks.counts {
-        w.finish(&run)?;
-        if let Some(p) = &args.counts {
-            super::wrote(p);
-        }
-    }
+    sinks.finish(&args, &run, &report)?;
     if let Some(a) = &alignment {
         report.alignment = serde_json::to_value(a).ok();
     }
@@ -288,6 +259,42 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
     let ro = RenderOpts { format: args.format, labels: &args.labels, confusion: args.confusion };
     emit(&report, &ro, alignment.as_ref(), args.output.as_deref(), &warnings)?;
     Ok(0)
+}
+
+/// The checks of the arguments before anything is read: outputs that would overwrite an
+/// input, options that do not go together.
+fn check_args(args: &Args) -> Result<()> {
+    let ev = args.errors.as_deref().map(ieval::score::errors::event_errors_path);
+    let outs: Vec<&Path> = [args.output.as_deref(), args.errors.as_deref(), ev.as_deref(), args.counts.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let preds: Vec<PathBuf> = args.pred.iter().map(|p| super::split_pred(p).1).collect();
+    let ins: Vec<&Path> = std::iter::once(args.gold.as_path())
+        .chain(preds.iter().map(PathBuf::as_path))
+        .chain(args.corpus.as_deref())
+        .collect();
+    ieval::output::check_outputs(&outs, &ins)?;
+    let events = EventOptions { head: args.head, coref: args.coref, realis: args.realis };
+    if events != EventOptions::default() {
+        if args.task == Task::Entities {
+            return Err(Error::usage("--head, --coref and --realis apply to events: leave out --task entities"));
+        }
+        if args.scoring.profile == Profile::Textee {
+            return Err(Error::usage(
+                "--head, --coref and --realis are not part of TextEE's scorer: leave them out with --profile textee",
+            ));
+        }
+    }
+    if args.shard.is_some() && args.align {
+        return Err(Error::usage(
+            "--shard does not go with --align (alignment works on the whole corpus in memory): convert with --align first, then score the shards",
+        ));
+    }
+    if args.corpus.is_some() && !args.align {
+        return Err(Error::usage("--corpus goes with --align"));
+    }
+    Ok(())
 }
 
 /// Write the scores: to `output` (a `.parquet` path: the tidy table as Parquet, with the

@@ -928,38 +928,33 @@ impl<'a, 'i> Tbl<'a, 'i> {
         }
     }
 
+    /// A number key's digits without `_` separators (`None` in the pair: not a number
+    /// of the kinds asked for), with where it is; `None`: the key is absent.
+    fn digits(&self, k: &str, float: bool) -> Option<(Option<String>, usize)> {
+        let v = self.get(k)?;
+        let text = match v.get_ref() {
+            DeValue::Integer(i) => Some(i.as_str().replace('_', "")),
+            DeValue::Float(f) if float => Some(f.as_str().replace('_', "")),
+            _ => None,
+        };
+        Some((text, v.span().start))
+    }
+
     fn uint(&self, k: &str) -> Result<Option<usize>> {
-        match self.get(k) {
-            None => Ok(None),
-            Some(v) => {
-                let n = match v.get_ref() {
-                    DeValue::Integer(i) => i.as_str().replace('_', "").parse::<usize>().ok(),
-                    _ => None,
-                };
-                n.map(Some).ok_or_else(|| {
-                    self.ctx.at(v.span().start, format!("{}: expected a whole number of 0 or more", self.key(k)))
-                })
-            }
+        let Some((text, at)) = self.digits(k, false) else { return Ok(None) };
+        match text.and_then(|t| t.parse::<usize>().ok()) {
+            Some(n) => Ok(Some(n)),
+            None => Err(self.ctx.at(at, format!("{}: expected a whole number of 0 or more", self.key(k)))),
         }
     }
 
     fn seconds(&self, k: &str) -> Result<Option<Duration>> {
-        match self.get(k) {
-            None => Ok(None),
-            Some(v) => {
-                let n = match v.get_ref() {
-                    DeValue::Integer(i) => i.as_str().replace('_', "").parse::<f64>().ok(),
-                    DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
-                    _ => None,
-                };
-                match n {
-                    // Up to a year: more is surely a typo (and could overflow a Duration).
-                    Some(s) if s > 0.0 && s <= 31_536_000.0 => Ok(Some(Duration::from_secs_f64(s))),
-                    _ => Err(self.ctx.at(
-                        v.span().start,
-                        format!("{}: expected a number of seconds above 0 (at most a year)", self.key(k)),
-                    )),
-                }
+        let Some((text, at)) = self.digits(k, true) else { return Ok(None) };
+        match text.and_then(|t| t.parse::<f64>().ok()) {
+            // Up to a year: more is surely a typo (and could overflow a Duration).
+            Some(s) if s > 0.0 && s <= 31_536_000.0 => Ok(Some(Duration::from_secs_f64(s))),
+            _ => {
+                Err(self.ctx.at(at, format!("{}: expected a number of seconds above 0 (at most a year)", self.key(k))))
             }
         }
     }
