@@ -195,8 +195,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             aligner.align(&recs, &meta)?
         }
         Kind::Standard => {
-            let fmt = args.input.format_of(&args.labels)?;
-            let (recs, mut sets, d) = records(formats::open(fmt, &args.labels, &ropts)?)?;
+            let (recs, mut sets, d) = records(ieval::inputs::open(&args.labels, &args.input.reader_spec())?.1)?;
             diag = d;
             if recs.is_empty() {
                 return Err(Error::data(source, "no documents in the labels input"));

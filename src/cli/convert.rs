@@ -172,8 +172,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             args.inputs.iter().chain(&preds).map(PathBuf::as_path).chain(args.corpus.as_deref()).collect();
         ieval::output::check_outputs(&[&args.out], &ins)?;
     }
-    let format = args.input.format_of(&args.inputs)?;
-    let mut src = formats::open(format, &args.inputs, &args.input.read_options())?;
+    let (format, mut src) = ieval::inputs::open(&args.inputs, &args.input.reader_spec())?;
     if let (true, Some(corpus)) = (args.align, &args.corpus) {
         let f = formats::Format::detect(corpus)?;
         let docs =

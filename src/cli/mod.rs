@@ -347,12 +347,6 @@ impl InputArgs {
     pub fn read_options(&self) -> ReadOptions {
         self.reader_spec().to_read_options(Decoding::default())
     }
-
-    /// The input format: `--from`, else guessed from the first input (see
-    /// [`ReaderSpec::format_of`]).
-    pub fn format_of(&self, inputs: &[PathBuf]) -> Result<Format> {
-        self.reader_spec().format_of(inputs.first().ok_or_else(|| Error::usage("no input given"))?)
-    }
 }
 
 /// Where a command's report goes: stdout, or a file written atomically (and said so on

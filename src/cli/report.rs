@@ -18,7 +18,6 @@ spurious predictions marked (the --max-docs documents with the most errors). Wit
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use ieval::formats::{self, Format};
 use ieval::report::breakdown::{Breakdown, Seen};
 use ieval::report::html::{ReportData, render};
 use ieval::score::EventMetric;
@@ -69,12 +68,7 @@ pub struct Args {
 /// Surface forms of the gold mentions of a training split.
 fn read_train(args: &Args) -> Result<Seen> {
     let path = args.train.clone().ok_or_else(|| Error::usage("no --train"))?;
-    let opts = args.input.read_options();
-    let f = match args.input.from {
-        Some(f) => f,
-        None => Format::detect(&path)?,
-    };
-    let src = formats::open(f, std::slice::from_ref(&path), &opts)?;
+    let (_, src) = ieval::inputs::open(std::slice::from_ref(&path), &args.input.reader_spec())?;
     let mut seen: Seen = Seen::new();
     for rec in src {
         let rec = rec?;

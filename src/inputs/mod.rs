@@ -24,4 +24,4 @@ pub use crate::formats::labelmap::LabelMap;
 pub use builder::{AlignReports, Alignment, Input, Inputs, InputsBuilder, NamedSources, Opened};
 pub use gold::Gold;
 pub use pair::{Item, Missing, PairBy, Pairing};
-pub use reader::{Decoding, ReaderSpec};
+pub use reader::{Decoding, ReaderSpec, open};

@@ -2,14 +2,14 @@
 //! suite file (`[[dataset]]`, `[[system]]`) both give, turned into [`ReadOptions`] in one
 //! place, with a scoring profile's imposed tag decoding.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::formats::conll::{ConllOptions, Delimiter, DocBreak, TagColumns};
 use crate::formats::hf::HfOptions;
 use crate::formats::labelstudio::{AnnotationPick, LabelStudioOptions};
 use crate::formats::prodigy::ProdigyOptions;
-use crate::formats::{Format, ReadOptions};
+use crate::formats::{Format, ReadOptions, Source};
 use crate::tags::{Policy, Scheme};
 use crate::text::OffsetUnit;
 
@@ -146,4 +146,12 @@ impl ReaderSpec {
         .into_iter()
         .find_map(|(given, name)| given.then_some(name))
     }
+}
+
+/// Open inputs of one format (`spec.from`, else guessed from the first, see
+/// [`ReaderSpec::format_of`]) as one source, undecoded; returns the format too.
+pub fn open(inputs: &[PathBuf], spec: &ReaderSpec) -> Result<(Format, Box<dyn Source>)> {
+    let first = inputs.first().ok_or_else(|| Error::usage("no input given"))?;
+    let format = spec.format_of(first)?;
+    Ok((format, crate::formats::open(format, inputs, &spec.to_read_options(Decoding::default()))?))
 }
