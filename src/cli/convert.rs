@@ -174,9 +174,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     }
     let (format, mut src) = ieval::inputs::open(&args.inputs, &args.input.reader_spec())?;
     if let (true, Some(corpus)) = (args.align, &args.corpus) {
-        let f = formats::Format::detect(corpus)?;
-        let docs =
-            formats::Corpus::collect(formats::open(f, std::slice::from_ref(corpus), &Default::default())?)?.documents;
+        let docs = ieval::inputs::documents(Input::path(corpus))?;
         let opts = ieval::align::LabelOptions {
             unaligned: if args.input.strict { ieval::align::Unaligned::Error } else { ieval::align::Unaligned::Keep },
             ..Default::default()

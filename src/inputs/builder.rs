@@ -365,8 +365,9 @@ fn records(mut src: Box<dyn Source>) -> Result<(Vec<Record>, Vec<SetMeta>)> {
     Ok((recs, sets))
 }
 
-/// The documents alignment places labels on.
-fn corpus_documents(corpus: Input) -> Result<Vec<Document>> {
+/// The documents of a corpus input (a path's format guessed, read with default options),
+/// e.g. those alignment places labels on. Duplicate document ids are an error.
+pub fn documents(corpus: Input) -> Result<Vec<Document>> {
     let src = match corpus {
         Input::Path(c) => {
             let f = Format::detect(&c)?;
@@ -391,7 +392,7 @@ fn align_all(
     let (gold_recs, gold_sets) = records(gold)?;
     let on_corpus = a.corpus.is_some();
     let docs: Vec<Document> = match a.corpus {
-        Some(c) => corpus_documents(c)?,
+        Some(c) => documents(c)?,
         None => gold_recs.iter().map(|r| r.document.clone()).collect(),
     };
     if docs.is_empty() {

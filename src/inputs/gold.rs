@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::align::{Aligner, LabelOptions};
 use crate::error::{Error, Result};
-use crate::formats::{self, Corpus, Diagnostics, MemorySource, ReadOptions, Record, Source};
+use crate::formats::{self, Diagnostics, MemorySource, Record, Source};
 use crate::model::{DocAnnotations, DocIds, Document, SetMeta};
 
 use super::reader::{Decoding, ReaderSpec};
@@ -50,8 +50,7 @@ impl Gold {
             return Err(Error::data(path.display().to_string(), "no documents"));
         }
         if let Some(corpus) = corpus {
-            let f = formats::Format::detect(corpus)?;
-            let docs = Corpus::collect(formats::open(f, &[corpus.to_path_buf()], &ReadOptions::default())?)?.documents;
+            let docs = super::documents(super::Input::path(corpus))?;
             let aligner = Aligner::new(&docs, LabelOptions::default());
             let (src, _report) =
                 aligner.align_source(Box::new(MemorySource::from_records(records, vec![meta.clone()], "gold")))?;

@@ -21,7 +21,7 @@ pub mod pair;
 mod reader;
 
 pub use crate::formats::labelmap::LabelMap;
-pub use builder::{AlignReports, Alignment, Input, Inputs, InputsBuilder, NamedSources, Opened};
+pub use builder::{AlignReports, Alignment, Input, Inputs, InputsBuilder, NamedSources, Opened, documents};
 pub use gold::Gold;
 pub use pair::{Item, Missing, PairBy, Pairing};
 pub use reader::{Decoding, ReaderSpec, open};
