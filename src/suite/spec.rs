@@ -83,16 +83,7 @@ impl Task {
     }
 }
 
-impl std::str::FromStr for Task {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "entities" => Ok(Task::Entities),
-            "events" => Ok(Task::Events),
-            other => Err(format!("unknown task {other:?} (expected entities or events)")),
-        }
-    }
-}
+crate::from_names!(Task, "task", "entities or events", { "entities" => Entities, "events" => Events });
 
 /// Reader options as a suite file gives them (the command line's names, read into the
 /// library's [`ReaderSpec`]: unset options keep the command line's defaults), with the
