@@ -1,4 +1,22 @@
 //! ieval: an evaluation harness for information extraction on news.
+
+/// `FromStr` for an enum of unit variants from their names; any other name is refused
+/// with the list of names.
+#[macro_export]
+macro_rules! from_names {
+    ($ty:ident, $what:literal, $list:literal, { $($name:literal => $var:ident),+ $(,)? }) => {
+        impl ::std::str::FromStr for $ty {
+            type Err = ::std::string::String;
+            fn from_str(s: &str) -> ::std::result::Result<Self, ::std::string::String> {
+                match s {
+                    $($name => Ok($ty::$var),)+
+                    other => Err(format!(concat!("unknown ", $what, " {:?} (expected ", $list, ")"), other)),
+                }
+            }
+        }
+    };
+}
+
 pub mod align;
 #[cfg(feature = "analysis")]
 pub mod analysis;
@@ -11,6 +29,7 @@ pub mod text;
 
 pub use error::{Error, Result};
 pub mod formats;
+pub mod inputs;
 pub mod output;
 pub mod report;
 pub mod schemas;

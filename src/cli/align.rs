@@ -121,15 +121,10 @@ use ieval::align::input::{LabelInput as Kind, sniff};
 fn records(mut src: Box<dyn formats::Source>) -> Result<(Vec<Record>, Vec<SetMeta>, Diagnostics)> {
     let sets = src.sets().to_vec();
     let mut out = Vec::new();
-    let mut seen = std::collections::HashMap::new();
+    let mut ids = ieval::model::DocIds::new();
     for r in src.by_ref() {
         let r = r?;
-        if let Some(first) = seen.insert(r.document.id.clone(), r.origin.clone()) {
-            return Err(Error::data(
-                r.origin,
-                format!("duplicate document id {:?} (first seen at {first})", r.document.id),
-            ));
-        }
+        ids.check(&r.document.id, &r.origin, r.origin.clone())?;
         out.push(r);
     }
     Ok((out, sets, src.take_diagnostics()))
@@ -200,8 +195,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             aligner.align(&recs, &meta)?
         }
         Kind::Standard => {
-            let fmt = args.input.format_of(&args.labels)?;
-            let (recs, mut sets, d) = records(formats::open(fmt, &args.labels, &ropts)?)?;
+            let (recs, mut sets, d) = records(ieval::inputs::open(&args.labels, &args.input.reader_spec())?.1)?;
             diag = d;
             if recs.is_empty() {
                 return Err(Error::data(source, "no documents in the labels input"));

@@ -39,7 +39,6 @@ use ieval::{Error, Result};
 use serde::Serialize;
 
 use super::progress::{Counting, Progress};
-use super::score::{open_pairing, split_pred, stem};
 use super::{Global, InputArgs, Out, ScoringArgs};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -177,8 +176,8 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options, progress: &Pro
     let mut preds: Vec<(String, PathBuf)> = [&args.a, &args.b]
         .into_iter()
         .map(|s| {
-            let (n, p) = split_pred(s);
-            (n.unwrap_or_else(|| stem(&p)), p)
+            let (n, p) = super::split_pred(s);
+            (n.unwrap_or_else(|| super::stem(&p)), p)
         })
         .collect();
     if preds[0].0 == preds[1].0 {
@@ -186,7 +185,7 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options, progress: &Pro
         preds[0].0.push_str("-A");
         preds[1].0.push_str("-B");
     }
-    let pairing = open_pairing(gold, &preds, &args.input, &args.scoring)?;
+    let pairing = args.scoring.inputs(gold, preds, &args.input).build()?.pairing;
     if pairing.systems().len() != 2 {
         return Err(Error::usage(format!(
             "compare needs exactly one annotation set per input; got {} sets",
@@ -256,7 +255,33 @@ fn stat_short(s: Stat) -> &'static str {
 }
 
 fn render(out: &Output, args: &Args, tf: TableFormat) -> String {
-    let mut parts: Vec<String> = Vec::new();
+    let mut parts: Vec<String> = vec![summary_table(out).render(tf)];
+    parts.extend(label_tables(out, &args.labels).iter().map(|t| t.render(tf)));
+    if let Some(ch) = &out.changes {
+        parts.extend(change_tables(ch, args.changes).iter().map(|t| t.render(tf)));
+    }
+    let mut s = parts.join("\n");
+    for v in &out.gates {
+        s.push_str(&format!("\n{}\n", v.message));
+    }
+    s
+}
+
+/// The cells of a row after its names: statistic, A, B, B - A, interval, p-values.
+fn diff_cells(r: &Row) -> [String; 7] {
+    [
+        stat_short(r.stat).to_string(),
+        pct(r.diff.a),
+        pct(r.diff.b),
+        signed(r.diff.delta),
+        ci(r),
+        pval(r.diff.p_bootstrap),
+        pval(r.diff.p_randomization),
+    ]
+}
+
+/// The overall differences, titled with what was compared.
+fn summary_table(out: &Output) -> Table {
     let al = &out.stats.alignment;
     let mut head = format!(
         "A = {}, B = {} on {} ({} documents), profile {}; {} samples, seed {}; values in points (%), difference B - A",
@@ -280,21 +305,14 @@ fn render(out: &Output, args: &Args, tf: TableFormat) -> String {
     t.align[1] = Align::Left;
     t.align[2] = Align::Left;
     for r in out.stats.rows.iter().filter(|r| r.label.is_empty()) {
-        t.push([
-            r.task.clone(),
-            r.metric.clone(),
-            stat_short(r.stat).to_string(),
-            pct(r.diff.a),
-            pct(r.diff.b),
-            signed(r.diff.delta),
-            ci(r),
-            pval(r.diff.p_bootstrap),
-            pval(r.diff.p_randomization),
-        ]);
+        t.push([r.task.clone(), r.metric.clone()].into_iter().chain(diff_cells(r)));
     }
-    parts.push(t.with_title(head).render(tf));
+    t.with_title(head)
+}
 
-    let modes: Vec<String> = match args.labels.as_str() {
+/// Per-label differences, one table per metric asked for (`--labels`).
+fn label_tables(out: &Output, labels: &str) -> Vec<Table> {
+    let modes: Vec<String> = match labels {
         "none" => Vec::new(),
         "all" => {
             let mut v: Vec<String> = Vec::new();
@@ -307,61 +325,39 @@ fn render(out: &Output, args: &Args, tf: TableFormat) -> String {
         }
         m => vec![m.to_string()],
     };
+    let mut tables = Vec::new();
     for m in modes {
         let mut t = Table::new(["label", "", "A", "B", "B - A", "95% CI", "p (bootstrap)", "p (AR)"]);
         t.align[1] = Align::Left;
         for r in out.stats.rows.iter().filter(|r| !r.label.is_empty() && r.metric == m) {
-            t.push([
-                r.label.clone(),
-                stat_short(r.stat).to_string(),
-                pct(r.diff.a),
-                pct(r.diff.b),
-                signed(r.diff.delta),
-                ci(r),
-                pval(r.diff.p_bootstrap),
-                pval(r.diff.p_randomization),
-            ]);
+            t.push(std::iter::once(r.label.clone()).chain(diff_cells(r)));
         }
         if !t.rows.is_empty() {
-            parts.push(t.with_title(format!("per label, {m}")).render(tf));
+            tables.push(t.with_title(format!("per label, {m}")));
         }
     }
+    tables
+}
 
-    if let Some(ch) = &out.changes {
-        for (what, list) in
-            [("fixed by B (A wrong, B right)", &ch.fixed), ("broken by B (A right, B wrong)", &ch.broken)]
-        {
-            let gold = list.iter().filter(|c| c.kind == "gold").count();
-            let spu = list.len() - gold;
-            let mut t = Table::new(["document", "text", "label", "A", "B"]);
-            t.align = vec![Align::Left; 5];
-            for c in list.iter().take(args.changes) {
-                let side = |cat: &str, l: &Option<String>| match l {
-                    Some(l) if cat != "COR" => format!("{cat} ({l})"),
-                    _ => cat.to_string(),
-                };
-                t.push([
-                    c.doc_id.clone(),
-                    c.text.clone(),
-                    c.label.clone(),
-                    side(&c.a, &c.a_label),
-                    side(&c.b, &c.b_label),
-                ]);
-            }
-            let more =
-                if list.len() > args.changes { format!("; first {} shown", args.changes) } else { String::new() };
-            parts.push(
-                t.with_title(format!(
-                    "{what}, {} mode: {gold} gold mentions, {spu} spurious predictions{more}",
-                    ch.mode
-                ))
-                .render(tf),
-            );
+/// The mentions B fixed and broke (the first `shown` of each).
+fn change_tables(ch: &Changes, shown: usize) -> Vec<Table> {
+    let mut tables = Vec::new();
+    for (what, list) in [("fixed by B (A wrong, B right)", &ch.fixed), ("broken by B (A right, B wrong)", &ch.broken)] {
+        let gold = list.iter().filter(|c| c.kind == "gold").count();
+        let spu = list.len() - gold;
+        let mut t = Table::new(["document", "text", "label", "A", "B"]);
+        t.align = vec![Align::Left; 5];
+        for c in list.iter().take(shown) {
+            let side = |cat: &str, l: &Option<String>| match l {
+                Some(l) if cat != "COR" => format!("{cat} ({l})"),
+                _ => cat.to_string(),
+            };
+            t.push([c.doc_id.clone(), c.text.clone(), c.label.clone(), side(&c.a, &c.a_label), side(&c.b, &c.b_label)]);
         }
+        let more = if list.len() > shown { format!("; first {shown} shown") } else { String::new() };
+        tables.push(
+            t.with_title(format!("{what}, {} mode: {gold} gold mentions, {spu} spurious predictions{more}", ch.mode)),
+        );
     }
-    let mut s = parts.join("\n");
-    for v in &out.gates {
-        s.push_str(&format!("\n{}\n", v.message));
-    }
-    s
+    tables
 }

@@ -18,7 +18,6 @@ spurious predictions marked (the --max-docs documents with the most errors). Wit
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use ieval::formats::{self, Format};
 use ieval::report::breakdown::{Breakdown, Seen};
 use ieval::report::html::{ReportData, render};
 use ieval::score::EventMetric;
@@ -27,8 +26,7 @@ use ieval::score::resample::{Options, intervals};
 use ieval::score::run::{ScoreOptions, Task, score_with};
 use ieval::{Error, Result};
 
-use super::score::{open_pairing, split_pred, stem};
-use super::{Global, InputArgs, Out, ScoringArgs};
+use super::{Global, InputArgs, Out, ScoringArgs, named_preds, split_pred};
 
 #[derive(clap::Args)]
 #[command(about = "Write a self-contained HTML report", long_about = LONG_HELP)]
@@ -70,12 +68,7 @@ pub struct Args {
 /// Surface forms of the gold mentions of a training split.
 fn read_train(args: &Args) -> Result<Seen> {
     let path = args.train.clone().ok_or_else(|| Error::usage("no --train"))?;
-    let opts = args.input.read_options();
-    let f = match args.input.from {
-        Some(f) => f,
-        None => Format::detect(&path)?,
-    };
-    let src = formats::open(f, std::slice::from_ref(&path), &opts)?;
+    let (_, src) = ieval::inputs::open(std::slice::from_ref(&path), &args.input.reader_spec())?;
     let mut seen: Seen = Seen::new();
     for rec in src {
         let rec = rec?;
@@ -106,12 +99,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         Some(_) => Some(read_train(&args)?),
         None => None,
     };
-    let mut preds = Vec::new();
-    for p in &args.pred {
-        let (name, path) = split_pred(p);
-        preds.push((name.unwrap_or_else(|| stem(&path)), path));
-    }
-    let pairing = open_pairing(&args.gold, &preds, &args.input, &args.scoring)?;
+    let pairing = args.scoring.inputs(&args.gold, named_preds(&args.pred), &args.input).build()?.pairing;
     let n = pairing.systems().len();
     if n == 0 {
         return Err(Error::usage("nothing to report: give --pred, or a gold input that carries system sets"));

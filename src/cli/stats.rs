@@ -16,7 +16,7 @@ Examples:
 
 use std::path::PathBuf;
 
-use ieval::formats;
+use ieval::formats::Source;
 use ieval::report::{TableFormat, stats_tables};
 use ieval::stats::CorpusStats;
 use ieval::{Error, Result};
@@ -41,17 +41,12 @@ pub struct Args {
 
 /// Read a source to the end, counting. Duplicate document ids are an error naming both
 /// places, as in `convert`.
-pub fn gather(mut src: Box<dyn formats::Source>, inputs: &[PathBuf]) -> Result<CorpusStats> {
+pub fn gather(mut src: Box<dyn Source>, inputs: &[PathBuf]) -> Result<CorpusStats> {
     let mut stats = CorpusStats::new(src.sets());
-    let mut seen = std::collections::HashMap::new();
+    let mut ids = ieval::model::DocIds::new();
     for rec in src.by_ref() {
         let rec = rec?;
-        if let Some(first) = seen.insert(rec.document.id.clone(), rec.origin.clone()) {
-            return Err(Error::data(
-                rec.origin,
-                format!("duplicate document id {:?} (first seen at {first})", rec.document.id),
-            ));
-        }
+        ids.check(&rec.document.id, &rec.origin, rec.origin.clone())?;
         stats.add(&rec);
     }
     if stats.documents == 0 {
@@ -82,8 +77,7 @@ pub fn render(stats: &CorpusStats, format: ReportFormat) -> Result<String> {
 }
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
-    let format = args.input.format_of(&args.inputs)?;
-    let src = formats::open(format, &args.inputs, &args.input.read_options())?;
+    let (_, src) = ieval::inputs::open(&args.inputs, &args.input.reader_spec())?;
     let stats = gather(src, &args.inputs)?;
     let mut out = Out::open(args.output.as_deref())?;
     out.put(&render(&stats, args.format)?)?;

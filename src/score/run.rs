@@ -14,8 +14,8 @@ use super::entity::{DocEntityScore, score_document};
 use super::event::{self, DocEventScore, EventCounts, EventMatch, EventOptions};
 use super::matching::ModeMatch;
 use super::packed::DocScores;
-use super::pair::{Item, Pairing};
 use super::profile::Profile;
+use crate::inputs::{Item, Pairing};
 
 /// Kept here too: the scoring run's per-document result (defined with its packed store).
 pub use super::packed::DocScore;

@@ -53,12 +53,12 @@ use super::counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally
 use super::counts_file::CountsFile;
 use super::event::{EventCounts, EventMetric, EventOptions};
 use super::packed::DocScores;
-use super::pair::Item;
 use super::profile::Profile;
 use super::report::TYPE_ROLE_TABLE;
 use super::run::{DetailSink, DocDetails, ScoreOptions, ScoreRun, SystemScore, Task};
 use crate::error::{Error, Result};
 use crate::formats::Diagnostics;
+use crate::inputs::Item;
 use crate::model::SetMeta;
 use crate::shard::Shard;
 

@@ -24,17 +24,7 @@ pub enum PairBy {
     Tokens,
 }
 
-impl std::str::FromStr for PairBy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "auto" => Ok(PairBy::Auto),
-            "id" => Ok(PairBy::Id),
-            "tokens" => Ok(PairBy::Tokens),
-            other => Err(format!("unknown pairing {other:?} (expected auto, id or tokens)")),
-        }
-    }
-}
+crate::from_names!(PairBy, "pairing", "auto, id or tokens", { "auto" => Auto, "id" => Id, "tokens" => Tokens });
 
 /// What to do with a document present on one side only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,17 +38,11 @@ pub enum Missing {
     Skip,
 }
 
-impl std::str::FromStr for Missing {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "error" => Ok(Missing::Error),
-            "empty" => Ok(Missing::Empty),
-            "skip" => Ok(Missing::Skip),
-            other => Err(format!("unknown missing-document policy {other:?} (expected error, empty or skip)")),
-        }
-    }
-}
+crate::from_names!(Missing, "missing-document policy", "error, empty or skip", {
+    "error" => Error,
+    "empty" => Empty,
+    "skip" => Skip,
+});
 
 /// One gold document with every system's annotations of it (`None`: the system has no such
 /// document and the policy says skip).
@@ -134,12 +118,10 @@ impl Cursor {
             if shard.is_some_and(|s| !s.contains(&r.document.id)) {
                 continue;
             }
-            if let Some(prev) = map.insert(r.document.id.clone(), r) {
-                return Err(Error::data(
-                    prev.origin,
-                    format!("duplicate document id {:?} in {}", prev.document.id, self.name),
-                ));
+            if let Some(first) = map.get(&r.document.id) {
+                return Err(crate::model::duplicate_id(&r.document.id, &r.origin, &first.origin));
             }
+            map.insert(r.document.id.clone(), r);
         }
         let found = map.remove(&doc.id);
         self.map = Some(map);
