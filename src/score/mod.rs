@@ -17,6 +17,7 @@ pub mod nervaluate;
 pub mod packed;
 pub mod pair;
 pub mod profile;
+pub mod relation;
 pub mod report;
 pub mod resample;
 pub mod run;
