@@ -10,6 +10,7 @@ pub mod compare;
 pub mod counts;
 pub mod entity;
 pub mod errors;
+pub mod linking;
 pub mod event;
 pub mod matching;
 pub mod metrics;
