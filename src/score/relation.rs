@@ -30,9 +30,10 @@
 //! smaller total boundary distance (sum over arguments of |Δstart| + |Δend|), then
 //! (argument spans, label, id); the counts never depend on input order.
 //!
-//! An argument that names no mention or event of its document cannot match anything: its
-//! relation is still counted (a gold one MIS, a predicted one SPU) and the relation is
-//! counted in [`DocRelationScore::unresolved`].
+//! An argument that names no mention or event of its document (MEANTIME and EventStoryLine
+//! link the document creation time, a TIMEX3 without tokens) has no span: it matches only
+//! an argument of the other side that names the same id and nothing either, in every mode.
+//! Relations with such an argument are counted in [`DocRelationScore::unresolved`].
 
 use std::collections::HashMap;
 
@@ -139,8 +140,21 @@ pub struct DocRelationScore {
     pub details: Option<[RelMatch; 3]>,
 }
 
-/// An argument as the matcher sees it; `None` when its id names nothing.
-type Arg<'a> = Option<(Span, &'a str)>;
+/// An argument as the matcher sees it: span and type, or the id when it names nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Arg<'a> {
+    Mention(Span, &'a str),
+    Unresolved(&'a str),
+}
+
+impl Arg<'_> {
+    fn span(&self) -> Span {
+        match self {
+            Arg::Mention(s, _) => *s,
+            Arg::Unresolved(_) => Span::default(),
+        }
+    }
+}
 
 /// A relation with its arguments resolved.
 struct Resolved<'a> {
@@ -151,11 +165,11 @@ struct Resolved<'a> {
 
 impl Resolved<'_> {
     fn resolved(&self) -> bool {
-        self.args.iter().all(Option::is_some)
+        self.args.iter().all(|a| matches!(a, Arg::Mention(..)))
     }
-    /// Sort key: argument spans, label, id.
-    fn key(&self) -> (Vec<Option<Span>>, &str, &str) {
-        (self.args.iter().map(|a| a.map(|(s, _)| s)).collect(), self.label, self.id)
+    /// Sort key: arguments, label, id.
+    fn key(&self) -> (&[Arg<'_>], &str, &str) {
+        (&self.args, self.label, self.id)
     }
 }
 
@@ -176,16 +190,26 @@ fn resolve_one<'a>(r: &'a Relation, by_id: &HashMap<&str, (Span, &'a str)>) -> R
     Resolved {
         label: r.label.as_str(),
         id: r.id.as_str(),
-        args: r.args.iter().map(|(_, id)| by_id.get(id.as_str()).copied()).collect(),
+        args: r
+            .args
+            .iter()
+            .map(|(_, id)| match by_id.get(id.as_str()) {
+                Some(&(s, t)) => Arg::Mention(s, t),
+                None => Arg::Unresolved(id.as_str()),
+            })
+            .collect(),
     }
 }
 
 fn arg_match(mode: RelMode, g: Arg, p: Arg) -> bool {
-    let (Some((gs, gt)), Some((ps, pt))) = (g, p) else { return false };
-    match mode {
-        RelMode::Strict => gs == ps && gt == pt,
-        RelMode::Boundaries => gs == ps,
-        RelMode::Relaxed => gs.overlaps(&ps),
+    match (g, p) {
+        (Arg::Mention(gs, gt), Arg::Mention(ps, pt)) => match mode {
+            RelMode::Strict => gs == ps && gt == pt,
+            RelMode::Boundaries => gs == ps,
+            RelMode::Relaxed => gs.overlaps(&ps),
+        },
+        (Arg::Unresolved(a), Arg::Unresolved(b)) => a == b,
+        _ => false,
     }
 }
 
@@ -199,7 +223,7 @@ fn relation_match(mode: RelMode, g: &Resolved, p: &Resolved, symmetric: bool) ->
     if g.label != p.label || g.args.len() != p.args.len() {
         return None;
     }
-    let span = |a: &Arg| a.map(|(s, _)| s).unwrap_or_default();
+    let span = |a: &Arg| a.span();
     if !symmetric {
         let ok = g.args.iter().zip(&p.args).all(|(a, b)| arg_match(mode, *a, *b));
         return ok.then(|| g.args.iter().zip(&p.args).map(|(a, b)| distance(span(a), span(b))).sum());
@@ -234,17 +258,12 @@ fn match_mode(mode: RelMode, gold: &[Resolved], pred: &[Resolved], opts: Relatio
     // Candidates by label, so that the pairs tried are those of one label only.
     let mut by_label: HashMap<&str, Vec<usize>> = HashMap::new();
     for &j in &p_order {
-        if pred[j].resolved() {
-            by_label.entry(pred[j].label).or_default().push(j);
-        }
+        by_label.entry(pred[j].label).or_default().push(j);
     }
     let adj: Vec<Vec<usize>> = g_order
         .iter()
         .map(|&i| {
             let g = &gold[i];
-            if !g.resolved() {
-                return Vec::new();
-            }
             let sym = opts.is_symmetric(g.label);
             let mut cands: Vec<(usize, usize)> = by_label
                 .get(g.label)
@@ -433,6 +452,14 @@ mod tests {
         assert_eq!(cms(&g, &p, &[]), [(0, 1, 1); 3]);
         let s = score_document(&g, &p, RelationOptions::default(), false);
         assert_eq!(s.unresolved, (0, 1));
+        // Both sides link Alice to the same id "DCT" that names nothing (a creation time
+        // without tokens): the arguments match by id, in every mode; a different id does not.
+        let g = gold_doc(vec![rel("R1", "TLINK", "T1", "DCT")]);
+        let p = gold_doc(vec![rel("A", "TLINK", "T1", "DCT")]);
+        assert_eq!(cms(&g, &p, &[]), [(1, 0, 0); 3]);
+        let p = gold_doc(vec![rel("A", "TLINK", "T1", "tmx0")]);
+        assert_eq!(cms(&g, &p, &[]), [(0, 1, 1); 3]);
+        assert_eq!(score_document(&g, &p, RelationOptions::default(), false).unresolved, (1, 1));
     }
 
     #[test]
