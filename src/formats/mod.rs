@@ -33,6 +33,7 @@ pub mod labelmap;
 pub mod labelstudio;
 pub mod lines;
 pub mod meantime;
+pub mod eventstoryline;
 pub mod parquet;
 pub mod prodigy;
 pub mod re3d;
@@ -251,13 +252,15 @@ pub enum Format {
     Re3d,
     /// Hugging Face `datasets` token classification data (Parquet, Arrow, JSON Lines).
     Hf,
+    /// EventStoryLine (ESC) CAT XML: ECB+ markables with temporal and causal links.
+    EventStoryLine,
     /// spaCy `Doc.to_json()` JSON Lines, or a `DocBin` file (`.spacy`).
     Spacy,
 }
 
 impl Format {
     pub const NAMES: &'static str =
-        "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy";
+        "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy, eventstoryline";
 
     pub fn name(self) -> &'static str {
         match self {
@@ -274,6 +277,7 @@ impl Format {
             Format::Re3d => "re3d",
             Format::Hf => "hf",
             Format::Spacy => "spacy",
+            Format::EventStoryLine => "eventstoryline",
         }
     }
 
@@ -293,6 +297,9 @@ impl Format {
             }
             if meantime::looks_like(path) {
                 return Ok(Format::Meantime);
+            }
+            if eventstoryline::looks_like(path) {
+                return Ok(Format::EventStoryLine);
             }
             if textee::looks_like(path) {
                 return Ok(Format::Textee);
@@ -329,6 +336,7 @@ impl Format {
         Ok(match ext.as_str() {
             "jsonl" | "ndjson" | "json" if textee::looks_like(path) => Format::Textee,
             "xml" if meantime::looks_like(path) => Format::Meantime,
+            "xml" if eventstoryline::looks_like(path) => Format::EventStoryLine,
             "ann" => Format::Brat,
             "parquet" | "arrow" if hf::looks_like(path) => Format::Hf,
             "spacy" => Format::Spacy,
@@ -395,6 +403,7 @@ impl std::str::FromStr for Format {
             "brat" | "standoff" => Ok(Format::Brat),
             "prodigy" => Ok(Format::Prodigy),
             "spacy" | "docbin" => Ok(Format::Spacy),
+            "eventstoryline" | "esc" => Ok(Format::EventStoryLine),
             "hf" | "huggingface" | "datasets" => Ok(Format::Hf),
             "doccano" => Ok(Format::Doccano),
             "labelstudio" | "label-studio" | "ls" => Ok(Format::LabelStudio),
@@ -494,6 +503,10 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
         Format::Meantime => {
             let set = opts.single_set(describe(format, inputs));
             Ok(Box::new(meantime::MeantimeSource::open(inputs, set, opts.strict)?))
+        }
+        Format::EventStoryLine => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(eventstoryline::EventStoryLineSource::open(inputs, set, opts.strict)?))
         }
         Format::Textee => {
             let files = expand(inputs, &[".jsonl", ".json", ".ndjson"])?;
