@@ -18,6 +18,7 @@ mod hardening;
 mod meantime;
 mod newcomer;
 mod properties;
+mod relations;
 mod report;
 mod schemas;
 mod score;
