@@ -64,9 +64,9 @@ use ieval::formats::conll::ConllWriter;
 use ieval::formats::jsonl::JsonlWriter;
 use ieval::formats::parquet::{CorpusWriter, PartitionBy, PartitionedWriter};
 use ieval::formats::{self, Diagnostics, ShardFilter, Source};
+use ieval::inputs::{Input, Inputs, Missing, PairBy, Pairing};
 use ieval::output::{AtomicDir, AtomicFile};
 use ieval::report::TableFormat;
-use ieval::score::{Missing, PairBy, Pairing};
 use ieval::shard::Shard;
 use ieval::stats::CorpusStats;
 use ieval::tags::Scheme;
@@ -167,7 +167,7 @@ impl NewDirs {
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
     {
-        let preds: Vec<PathBuf> = args.pred.iter().map(|p| super::score::split_pred(p).1).collect();
+        let preds: Vec<PathBuf> = args.pred.iter().map(|p| super::split_pred(p).1).collect();
         let ins: Vec<&Path> =
             args.inputs.iter().chain(&preds).map(PathBuf::as_path).chain(args.corpus.as_deref()).collect();
         ieval::output::check_outputs(&[&args.out], &ins)?;
@@ -193,15 +193,11 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         if args.missing == Missing::Skip {
             return Err(Error::usage("convert --pred: --missing is error or empty"));
         }
-        let named: Vec<(String, PathBuf)> = args
-            .pred
-            .iter()
-            .map(|p| {
-                let (name, path) = super::score::split_pred(p);
-                (name.unwrap_or_else(|| super::score::stem(&path)), path)
-            })
-            .collect();
-        let preds = super::score::open_pred_sources(&args.inputs[0], &named, &args.input)?;
+        let preds = super::named_preds(&args.pred)
+            .into_iter()
+            .fold(Inputs::builder(Input::path(&args.inputs[0])), |b, (name, path)| b.pred(name, Input::Path(path)))
+            .reader(args.input.reader_spec())
+            .open_predictions()?;
         let pairing = Pairing::new(src, preds, PairBy::Id, args.missing)?.restrict(args.shard);
         src = Box::new(pairing.into_source());
     } else if let Some(shard) = args.shard.filter(|s| !s.is_all()) {

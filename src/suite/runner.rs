@@ -19,17 +19,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-use crate::align::{Aligner, LabelOptions};
 use crate::error::{Error, Result};
-use crate::formats::parquet::{ParquetSource, is_corpus_dir};
-use crate::formats::{self, Diagnostics, Format, MemorySource, ReadOptions, Record, Source};
-use crate::model::{DocAnnotations, Document, SetMeta};
+use crate::formats::{self, Diagnostics, Format};
+use crate::inputs::{Alignment, Gold, Input, Inputs, Pairing};
+use crate::model::DocAnnotations;
+use crate::score::Profile;
 use crate::score::event::{EventCounts, EventMetric, EventOptions};
 use crate::score::metrics::{Summary, summarize};
 use crate::score::run::{DetailSink, DocScore, ScoreOptions, Task as ScoreTask, score_with};
-use crate::score::{Pairing, Profile};
 use crate::shard::Shard;
-use crate::tags::Scheme;
 
 use super::command::{self, Job};
 use super::hash::{Fnv, hash_path};
@@ -149,12 +147,6 @@ impl RunReport {
     }
 }
 
-/// The gold of one dataset, read with one set of options.
-struct Gold {
-    records: Vec<Record>,
-    meta: SetMeta,
-}
-
 /// A dataset while the suite runs.
 struct DatasetState<'s> {
     spec: &'s DatasetSpec,
@@ -165,20 +157,14 @@ struct DatasetState<'s> {
 }
 
 impl DatasetState<'_> {
-    fn format(&self) -> Result<Format> {
-        match self.spec.reader.from {
-            Some(f) => Ok(f),
-            None => Format::detect(&self.spec.path),
-        }
-    }
-
     /// The gold, read once per decoding the profile asks for.
     fn gold(&mut self, profile: Profile, obs: &dyn Observer) -> std::result::Result<Arc<Gold>, String> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        let opts = with_profile(self.spec.reader.read_options(), profile);
-        let format = self.format().map_err(|e| e.to_string())?;
+        let reader = &self.spec.reader.spec;
+        let opts = reader.to_read_options(profile.into());
+        let format = reader.format_of(&self.spec.path).map_err(|e| e.to_string())?;
         let key = if format == Format::Conll {
             format!("{:?}|{:?}", opts.conll.policy, opts.conll.scheme)
         } else {
@@ -188,7 +174,8 @@ impl DatasetState<'_> {
             return Ok(g.clone());
         }
         obs.event(Event::ReadingGold { dataset: &self.spec.name });
-        match read_gold(self.spec, format, &opts) {
+        let (spec, decoding) = (self.spec, profile.into());
+        match Gold::read(&spec.path, reader, decoding, spec.gold.as_deref(), spec.corpus.as_deref()) {
             Ok(g) => {
                 let g = Arc::new(g);
                 self.golds.insert(key, g.clone());
@@ -200,102 +187,6 @@ impl DatasetState<'_> {
                 Err(msg)
             }
         }
-    }
-}
-
-/// Reader options with a profile's tag decoding (as `ieval score --profile` does).
-fn with_profile(mut opts: ReadOptions, profile: Profile) -> ReadOptions {
-    if let Some(policy) = profile.decoding() {
-        opts.conll.policy = policy;
-        if profile == Profile::SeqevalStrict && opts.conll.scheme.is_none() {
-            opts.conll.scheme = Some(Scheme::Iob2);
-        }
-    }
-    opts
-}
-
-fn read_gold(spec: &DatasetSpec, format: Format, opts: &ReadOptions) -> Result<Gold> {
-    let mut src = formats::open(format, std::slice::from_ref(&spec.path), opts)?;
-    let sets = src.sets().to_vec();
-    let names = || sets.iter().map(|s| s.name().to_string()).collect::<Vec<_>>().join(", ");
-    let idx = match &spec.gold {
-        Some(n) => sets.iter().position(|s| s.name() == n).ok_or_else(|| {
-            Error::usage(format!("{} has no set named {n:?} (it has: {})", spec.path.display(), names()))
-        })?,
-        None => match sets.iter().position(SetMeta::is_gold) {
-            Some(i) => i,
-            None if sets.len() == 1 => 0,
-            None => {
-                return Err(Error::usage(format!(
-                    "{} carries the sets {}: say which is the gold with gold = \"...\"",
-                    spec.path.display(),
-                    if sets.is_empty() { "(none)".to_string() } else { names() }
-                )));
-            }
-        },
-    };
-    let meta = if sets[idx].is_gold() { sets[idx].clone() } else { SetMeta::gold(sets[idx].source.clone()) };
-    let mut records = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for rec in src.by_ref() {
-        let mut rec = rec?;
-        if let Some(first) = seen.get(&rec.document.id) {
-            return Err(Error::data(
-                rec.origin,
-                format!("duplicate document id {:?} (first seen at {first})", rec.document.id),
-            ));
-        }
-        seen.insert(rec.document.id.clone(), rec.origin.clone());
-        let ann =
-            if idx < rec.sets.len() { rec.sets.swap_remove(idx) } else { DocAnnotations::new(rec.document.id.clone()) };
-        rec.sets = vec![ann];
-        records.push(rec);
-    }
-    if records.is_empty() {
-        return Err(Error::data(spec.path.display().to_string(), "no documents"));
-    }
-    if let Some(corpus) = &spec.corpus {
-        // Gold labels made on another copy of the text: place them on the corpus documents.
-        let f = Format::detect(corpus)?;
-        let docs = formats::Corpus::collect(formats::open(f, std::slice::from_ref(corpus), &ReadOptions::default())?)?
-            .documents;
-        let aligner = Aligner::new(&docs, LabelOptions::default());
-        let (src, _report) =
-            aligner.align_source(Box::new(MemorySource::from_records(records, vec![meta.clone()], "gold")))?;
-        records = src.collect::<Result<Vec<_>>>()?;
-    }
-    Ok(Gold { records, meta })
-}
-
-/// The gold, in memory, as a [`Source`] (each pairing gets its own).
-struct MemSource {
-    gold: Arc<Gold>,
-    pos: usize,
-    sets: Vec<SetMeta>,
-}
-
-impl MemSource {
-    fn new(gold: Arc<Gold>) -> Self {
-        let sets = vec![gold.meta.clone()];
-        MemSource { gold, pos: 0, sets }
-    }
-}
-
-impl Iterator for MemSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        let r = self.gold.records.get(self.pos)?.clone();
-        self.pos += 1;
-        Some(Ok(r))
-    }
-}
-
-impl Source for MemSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        Diagnostics::default()
     }
 }
 
@@ -709,7 +600,7 @@ fn settle_attempt(attempt_output: Option<&Path>, job: &Job, canonical: &Path, st
 
 /// Where a command system writes its predictions for a unit.
 fn output_path(store: &Store, dataset: &str, sys: &SystemSpec, run_id: &str) -> PathBuf {
-    let ext = sys.reader.from.map_or("jsonl", Format::name);
+    let ext = sys.reader.spec.from.map_or("jsonl", Format::name);
     store.work_dir(dataset).join(format!("system={}", sys.name)).join(run_id).join(format!("predictions.{ext}"))
 }
 
@@ -796,57 +687,36 @@ fn write_documents(gold: &Gold, path: &Path, shard: Option<Shard>) -> Result<()>
     }
     let file = crate::output::AtomicFile::create(path)?;
     let mut w = formats::jsonl::JsonlWriter::new(file, path);
-    for r in gold.records.iter().filter(|r| shard.is_none_or(|s| s.contains(&r.document.id))) {
-        w.write(&r.document, &DocAnnotations::new(r.document.id.clone()))?;
+    for d in gold.documents().filter(|d| shard.is_none_or(|s| s.contains(&d.id))) {
+        w.write(d, &DocAnnotations::new(d.id.clone()))?;
     }
     w.finish()?.commit()
 }
 
-/// Open a system's predictions for a dataset, read as `ieval score --pred` would.
-fn open_predictions(ds: &DatasetSpec, sys: &SystemSpec, path: &Path, profile: Profile) -> Result<Box<dyn Source>> {
-    if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
-        if !is_corpus_dir(&ds.path) {
-            return Err(Error::usage(format!(
-                "{}: a Parquet annotation file needs the documents of a corpus directory as the dataset",
-                path.display()
-            )));
-        }
-        return Ok(Box::new(ParquetSource::open_with_sets(&ds.path, &[path.to_path_buf()])?));
-    }
-    let reader = ds.reader.overridden_by(&sys.reader);
-    let mut o = with_profile(reader.read_options(), profile);
-    o.conll.tag_columns = sys.reader.tag_cols.clone().unwrap_or_default();
-    o.conll.set_names = vec![sys.name.clone()];
-    o.set_name = Some(sys.name.clone());
-    let format = match (sys.reader.from, &sys.kind, ds.reader.from) {
-        (Some(f), _, _) => f,
-        (None, SystemKind::Predictions(_), Some(f)) if f != Format::Parquet => f,
-        _ => Format::detect(path)?,
-    };
-    formats::open(format, &[path.to_path_buf()], &o)
-}
-
-/// A system's predictions placed on the dataset's documents (`align = true`): any input
-/// ieval reads, or string-only labels (entity strings and event frames without offsets).
-fn aligned_predictions(
-    gold: &Gold,
+/// Open a system's predictions for a dataset with the dataset's gold and pair them, as
+/// `ieval score --pred` would (aligned onto the gold's documents with `align = true`).
+fn open_pairing(
+    gold: &Arc<Gold>,
     ds: &DatasetSpec,
     sys: &SystemSpec,
     path: &Path,
     profile: Profile,
-) -> Result<Box<dyn Source>> {
-    let docs: Vec<Document> = gold.records.iter().map(|r| r.document.clone()).collect();
-    let aligner = Aligner::new(&docs, LabelOptions::default());
-    if crate::align::input::sniff(path) == Some(crate::align::input::LabelInput::Strings) {
-        let mut diag = Diagnostics::default();
-        let sdocs = crate::align::input::read_strings(path, &mut diag)?;
-        let meta = SetMeta::system(sys.name.clone(), format!("strings:{}", path.display()));
-        let aligned = aligner.locate(&sdocs, &meta)?;
-        return Ok(Box::new(MemorySource::new(docs, aligned.sets, "aligned predictions")));
+) -> Result<Pairing> {
+    let mut reader = ds.reader.spec.overridden_by(&sys.reader.spec);
+    if matches!(sys.kind, SystemKind::Command(_)) {
+        // A command writes ieval JSONL unless the system says otherwise.
+        reader.from = sys.reader.spec.from;
     }
-    let src = open_predictions(ds, sys, path, profile)?;
-    let (src, _report) = aligner.align_source(src)?;
-    Ok(Box::new(src))
+    let tag_cols = sys.reader.spec.tag_cols.clone();
+    let opened = Inputs::builder(Input::Source(gold.source()))
+        .pred_with(sys.name.clone(), Input::path(path), reader, tag_cols)
+        .profile(profile)
+        .documents_dir(&ds.path)
+        .align(sys.align.then(Alignment::default))
+        .pair(sys.pair)
+        .missing(sys.missing)
+        .build()?;
+    Ok(opened.pairing)
 }
 
 /// Score one unit for every profile and task of its dataset. Errors: `(true, message)`
@@ -865,15 +735,8 @@ fn score_unit(
     let tasks = sys.tasks_on(spec);
     for &profile in &spec.profiles {
         let gold = ds.gold(profile, obs).map_err(|e| (true, e))?;
-        let src = if sys.align {
-            aligned_predictions(&gold, spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?
-        } else {
-            open_predictions(spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?
-        };
         let pairing =
-            Pairing::new(Box::new(MemSource::new(gold)), vec![(vec![sys.name.clone()], src)], sys.pair, sys.missing)
-                .map_err(|e| (false, e.to_string()))?
-                .restrict(shard);
+            open_pairing(&gold, spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?.restrict(shard);
         let want_events = tasks.contains(&Task::Events);
         let so = ScoreOptions {
             profile,
@@ -915,7 +778,7 @@ fn score_unit(
 struct Positions(HashMap<String, u64>);
 
 impl DetailSink for Positions {
-    fn document(&mut self, _: &crate::score::Item, _: usize, _: &crate::score::run::DocDetails) -> Result<()> {
+    fn document(&mut self, _: &crate::inputs::Item, _: usize, _: &crate::score::run::DocDetails) -> Result<()> {
         Ok(())
     }
     fn counts(

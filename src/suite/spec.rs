@@ -54,11 +54,11 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::error::{Error, Location, Result};
-use crate::formats::conll::{ConllOptions, Delimiter, DocBreak, TagColumns};
-use crate::formats::labelstudio::{AnnotationPick, LabelStudioOptions};
-use crate::formats::prodigy::ProdigyOptions;
-use crate::formats::{Format, ReadOptions};
-use crate::score::{Missing, PairBy, Profile};
+use crate::formats::Format;
+use crate::formats::conll::TagColumns;
+use crate::formats::labelstudio::AnnotationPick;
+use crate::inputs::{Missing, PairBy, ReaderSpec};
+use crate::score::Profile;
 use crate::tags::{Policy, Scheme};
 use crate::text::OffsetUnit;
 
@@ -94,22 +94,12 @@ impl std::str::FromStr for Task {
     }
 }
 
-/// Reader options as a suite file gives them (the command line's names); unset options
-/// keep the command line's defaults.
+/// Reader options as a suite file gives them (the command line's names, read into the
+/// library's [`ReaderSpec`]: unset options keep the command line's defaults), with the
+/// text written, for run ids.
 #[derive(Debug, Clone, Default)]
-pub struct ReaderSpec {
-    pub from: Option<Format>,
-    pub scheme: Option<Scheme>,
-    pub tag_policy: Option<Policy>,
-    pub tag_cols: Option<TagColumns>,
-    pub token_col: Option<usize>,
-    pub tab: Option<bool>,
-    pub sentences_per_doc: Option<usize>,
-    pub names: Option<Vec<String>>,
-    pub offsets: Option<OffsetUnit>,
-    pub include_rejected: Option<bool>,
-    pub ls_annotation: Option<AnnotationPick>,
-    pub strict: Option<bool>,
+pub struct ReaderKeys {
+    pub spec: ReaderSpec,
     /// The options as written (`key` -> value text), for run ids.
     pub written: BTreeMap<String, String>,
 }
@@ -130,52 +120,7 @@ pub const READER_KEYS: &[&str] = &[
     "strict",
 ];
 
-impl ReaderSpec {
-    /// These options with `over`'s set options taking precedence.
-    pub fn overridden_by(&self, over: &ReaderSpec) -> ReaderSpec {
-        let mut written = self.written.clone();
-        written.extend(over.written.clone());
-        ReaderSpec {
-            from: over.from.or(self.from),
-            scheme: over.scheme.or(self.scheme),
-            tag_policy: over.tag_policy.or(self.tag_policy),
-            tag_cols: over.tag_cols.clone().or_else(|| self.tag_cols.clone()),
-            token_col: over.token_col.or(self.token_col),
-            tab: over.tab.or(self.tab),
-            sentences_per_doc: over.sentences_per_doc.or(self.sentences_per_doc),
-            names: over.names.clone().or_else(|| self.names.clone()),
-            offsets: over.offsets.or(self.offsets),
-            include_rejected: over.include_rejected.or(self.include_rejected),
-            ls_annotation: over.ls_annotation.or(self.ls_annotation),
-            strict: over.strict.or(self.strict),
-            written,
-        }
-    }
-
-    /// The options as `ReadOptions` (the same defaults as the command line).
-    pub fn read_options(&self) -> ReadOptions {
-        let names = self.names.clone().unwrap_or_default();
-        let strict = self.strict.unwrap_or(false);
-        ReadOptions {
-            conll: ConllOptions {
-                token_column: self.token_col.unwrap_or(0),
-                tag_columns: self.tag_cols.clone().unwrap_or_default(),
-                scheme: self.scheme,
-                policy: self.tag_policy.unwrap_or_default(),
-                docs: self.sentences_per_doc.map_or(DocBreak::Docstart, DocBreak::Sentences),
-                delimiter: if self.tab.unwrap_or(false) { Delimiter::Tab } else { Delimiter::Whitespace },
-                set_names: names.clone(),
-                strict,
-            },
-            prodigy: ProdigyOptions { include_rejected: self.include_rejected.unwrap_or(false) },
-            labelstudio: LabelStudioOptions { annotation: self.ls_annotation.unwrap_or_default() },
-            offsets: self.offsets.unwrap_or_default(),
-            set_name: names.first().cloned(),
-            strict,
-            ..Default::default()
-        }
-    }
-
+impl ReaderKeys {
     /// A canonical text of the options, for hashing.
     pub fn canonical(&self) -> String {
         self.written.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")
@@ -189,7 +134,7 @@ pub struct DatasetSpec {
     /// The input as written in the suite file (before expansion), for messages.
     pub path_text: String,
     pub path: PathBuf,
-    pub reader: ReaderSpec,
+    pub reader: ReaderKeys,
     /// The name of the gold set in the input (`None`: the set marked gold, or the only set).
     pub gold: Option<String>,
     /// The documents to score on, when they are not the input's own: the gold labels of
@@ -300,7 +245,7 @@ pub struct SystemSpec {
     /// Score only these of each dataset's tasks (`None`: all of them).
     pub tasks: Option<Vec<Task>>,
     /// Reader options for the predictions (overriding the dataset's).
-    pub reader: ReaderSpec,
+    pub reader: ReaderKeys,
     /// Align the predictions onto the dataset's documents before scoring (other
     /// tokenization, drifted text, string-only LLM output).
     pub align: bool,
@@ -1013,7 +958,7 @@ impl<'a, 'i> Tbl<'a, 'i> {
     }
 
     /// The reader options of this table.
-    fn reader(&self) -> Result<ReaderSpec> {
+    fn reader(&self) -> Result<ReaderKeys> {
         let mut r = ReaderSpec { from: self.parsed::<Format>("from")?, ..Default::default() };
         r.scheme = self.parsed::<Scheme>("scheme")?;
         r.tag_policy = self.parsed::<Policy>("tag_policy")?;
@@ -1053,6 +998,7 @@ impl<'a, 'i> Tbl<'a, 'i> {
         r.include_rejected = self.boolean("include_rejected")?;
         r.strict = self.boolean("strict")?;
         r.names = self.string_list("names")?.map(|v| v.into_iter().map(|(s, _)| s).collect());
+        let mut written = BTreeMap::new();
         for k in READER_KEYS {
             if let Some(v) = self.get(k) {
                 let text = match v.get_ref() {
@@ -1064,10 +1010,10 @@ impl<'a, 'i> Tbl<'a, 'i> {
                     }
                     other => other.type_str().to_string(),
                 };
-                r.written.insert(k.to_string(), text);
+                written.insert(k.to_string(), text);
             }
         }
-        Ok(r)
+        Ok(ReaderKeys { spec: r, written })
     }
 }
 
