@@ -1,9 +1,12 @@
 //! Entity linking measures, as neleval 3.1.1 defines them (Hachey et al. 2014; TAC KBP).
 //!
 //! Each entity mention becomes an annotation `(document, start, end, type, eid)`: `eid` is
-//! the mention's knowledge-base id ([`kb_id`]) or, when it has none, a NIL id — `NIL` +
-//! the mention's cluster when it has one (so NIL mentions of one cluster, within or across
-//! documents, are one NIL entity), else `NIL:<document>:<mention id>` (a singleton).
+//! the mention's knowledge-base id ([`kb_id`]); else a NIL id it carries (`NIL17`: the
+//! mentions carrying one NIL id, in any document, are one NIL entity); else a NIL id of
+//! its document: `NIL:<document>:<cluster>` for a mention in a coreference cluster (the
+//! cluster's NIL mentions are one entity), `NIL:<document>:<mention id>` otherwise (a
+//! singleton). Cluster ids are document-scoped here because some readers' are (BRAT
+//! equivalences are named by a member's id); cross-document NIL entities need NIL ids.
 //!
 //! Tagging measures compare *sets* of keys (a key repeated on one side counts once):
 //!
@@ -45,19 +48,30 @@ use crate::model::{DocAnnotations, Mention};
 
 use super::bipartite;
 
-/// The knowledge-base id of a mention, from its attributes: `kb_id`, else `link`, else the
-/// first BRAT normalization `norm:<RID>` (as `<RID>:<EID>`, e.g. `Wikidata:Q42`). `None`
-/// when there is none or it is a NIL marker (see [`is_nil_marker`]).
-pub fn kb_id(m: &Mention) -> Option<String> {
+/// The link value of a mention, from its attributes: `kb_id`, else `link`, else the first
+/// BRAT normalization `norm:<RID>` (as `<RID>:<EID>`, e.g. `Wikidata:Q42`; a NIL id in the
+/// EID part is returned alone). `None` when there is none.
+pub fn link_value(m: &Mention) -> Option<String> {
     let get = |k: &str| m.attrs.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
     if let Some(v) = get("kb_id").or_else(|| get("link")) {
-        return (!is_nil_marker(v)).then(|| v.to_string());
+        return Some(v.trim().to_string());
     }
     let (rid, eid) = m.attrs.iter().find_map(|(k, v)| {
         let rid = k.strip_prefix("norm:")?;
-        (!rid.contains(':')).then_some((rid, v.as_str()))
+        (!rid.contains(':')).then_some((rid, v.trim()))
     })?;
-    (!is_nil_marker(eid)).then(|| format!("{rid}:{eid}"))
+    Some(if is_nil_marker(eid) { eid.to_string() } else { format!("{rid}:{eid}") })
+}
+
+/// The knowledge-base id of a mention ([`link_value`] unless it is a NIL marker).
+pub fn kb_id(m: &Mention) -> Option<String> {
+    link_value(m).filter(|v| !is_nil_marker(v))
+}
+
+/// A NIL id that names a NIL entity (`NIL` followed by something: `NIL17`), shared by the
+/// mentions that carry it, in any document.
+fn is_nil_id(v: &str) -> bool {
+    v.len() > 3 && v.starts_with("NIL")
 }
 
 /// True for a value that says "no entry": empty, `NULL`, `NONE` or `NIL` in any case, or
@@ -102,10 +116,10 @@ pub fn annotations<'a>(docs: impl IntoIterator<Item = &'a DocAnnotations>) -> Ve
                 start: m.span.start,
                 end: m.span.end,
                 ty: m.label.to_string(),
-                eid: match (kb_id(m), &m.cluster) {
-                    (Some(k), _) => k,
-                    (None, Some(c)) => format!("NIL{c}"),
-                    (None, None) => format!("NIL:{}:{}", d.doc_id, m.id),
+                eid: match (link_value(m), &m.cluster) {
+                    (Some(v), _) if !is_nil_marker(&v) || is_nil_id(&v) => v,
+                    (_, Some(c)) => format!("NIL:{}:{c}", d.doc_id),
+                    (_, None) => format!("NIL:{}:{}", d.doc_id, m.id),
                 },
             })
             .collect();
@@ -455,6 +469,88 @@ pub fn score_sets(gold: &[DocAnnotations], pred: &[DocAnnotations]) -> Vec<(&'st
     score_all(&annotations(gold), &annotations(pred))
 }
 
+/// One system's linking scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct SystemLinking {
+    pub name: String,
+    pub source: String,
+    /// Entity mentions, and those with a KB id.
+    pub mentions: u64,
+    pub linked: u64,
+    /// Every measure of [`MEASURES`], in that order.
+    pub measures: Vec<(String, LinkScore)>,
+    pub diagnostics: serde_json::Value,
+}
+
+/// The JSON report of `ieval score --task linking`:
+/// `{ "ieval": {version, task}, "gold": {source, documents, mentions, linked, diagnostics},
+///    "systems": [ {name, source, mentions, linked, measures: [[name, LinkScore]], diagnostics} ] }`
+/// with `LinkScore` = `{ptp, fp, rtp, fn, precision, recall, fscore}` as neleval's JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkingReport {
+    pub ieval: serde_json::Value,
+    pub gold: serde_json::Value,
+    pub systems: Vec<SystemLinking>,
+}
+
+/// Read a whole pairing (every document is kept: the measures are corpus-level) and score
+/// every system's linking.
+pub fn score_pairing(mut pairing: crate::inputs::Pairing) -> crate::Result<LinkingReport> {
+    let metas = pairing.systems().to_vec();
+    let mut gold: Vec<DocAnnotations> = Vec::new();
+    let mut preds: Vec<Vec<DocAnnotations>> = vec![Vec::new(); metas.len()];
+    for item in pairing.by_ref() {
+        let item = item?;
+        for (k, p) in item.preds.into_iter().enumerate() {
+            if let Some(p) = p {
+                preds[k].push(p);
+            }
+        }
+        gold.push(item.gold);
+    }
+    let (gold_diag, pred_diags) = pairing.take_diagnostics();
+    let mut sys_diag: Vec<crate::formats::Diagnostics> = vec![Default::default(); metas.len()];
+    for (k, d) in pred_diags {
+        if let Some(x) = sys_diag.get_mut(k) {
+            x.merge(d);
+        }
+    }
+    let count = |docs: &[DocAnnotations]| -> (u64, u64) {
+        let ms = docs.iter().flat_map(|d| &d.entities);
+        let (n, l) = ms.fold((0, 0), |(n, l), m| (n + 1, l + u64::from(kb_id(m).is_some())));
+        (n, l)
+    };
+    let g = annotations(&gold);
+    let (gm, gl) = count(&gold);
+    let systems = metas
+        .iter()
+        .zip(&preds)
+        .zip(&sys_diag)
+        .map(|((meta, docs), diag)| {
+            let (m, l) = count(docs);
+            SystemLinking {
+                name: meta.name().to_string(),
+                source: meta.source.clone(),
+                mentions: m,
+                linked: l,
+                measures: score_all(&g, &annotations(docs)).into_iter().map(|(n, s)| (n.to_string(), s)).collect(),
+                diagnostics: serde_json::to_value(diag).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(LinkingReport {
+        ieval: serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "task": "linking"}),
+        gold: serde_json::json!({
+            "source": pairing.gold_meta().source,
+            "documents": gold.len(),
+            "mentions": gm,
+            "linked": gl,
+            "diagnostics": serde_json::to_value(&gold_diag).unwrap_or_default(),
+        }),
+        systems,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,6 +571,30 @@ mod tests {
         assert_eq!(kb_id(&m).as_deref(), Some("Q1"));
         m.attrs = vec![("link".into(), "NIL7".into())];
         assert_eq!(kb_id(&m), None);
+    }
+
+    #[test]
+    fn nil_ids() {
+        use crate::model::Span;
+        let mk = |id: &str, s: usize, attrs: &[(&str, &str)], cluster: Option<&str>| {
+            let mut m = Mention::new(id, Span::new(s, s + 2), "PER");
+            m.attrs = attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            m.cluster = cluster.map(str::to_string);
+            m
+        };
+        let mut a = DocAnnotations::new("a");
+        a.entities = vec![
+            mk("T1", 0, &[("kb_id", "NIL17")], None),
+            mk("T2", 3, &[("norm:Wikidata", "NULL")], Some("T2")),
+            mk("T3", 6, &[], Some("T2")),
+            mk("T4", 9, &[("norm:Wikidata", "Q5")], None),
+        ];
+        let mut b = DocAnnotations::new("b");
+        b.entities = vec![mk("T1", 0, &[("link", "NIL17")], None), mk("T2", 3, &[], Some("T2"))];
+        let eids: Vec<String> = annotations([&a, &b]).into_iter().map(|x| x.eid).collect();
+        // NIL17 is one entity across documents; cluster T2 is one entity within document a
+        // and another in document b; T4 carries a KB id.
+        assert_eq!(eids, ["NIL17", "NIL:a:T2", "NIL:a:T2", "Wikidata:Q5", "NIL17", "NIL:b:T2"]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::event::{self, DocEventScore, EventCounts, EventMatch, EventOptions};
 use super::matching::ModeMatch;
 use super::packed::DocScores;
 use super::profile::Profile;
+use super::relation::{self, DocRelationScore, RelationCounts, RelationOptions};
 use crate::inputs::{Item, Pairing};
 
 /// Documents scored per parallel batch.
@@ -29,6 +30,11 @@ pub enum Task {
     Entities,
     Events,
     All,
+    /// Relations only (see [`super::relation`]).
+    Relations,
+    /// Entity linking (see [`super::linking`]): corpus-level measures, not scored by
+    /// [`score_with`] (which scores nothing under it).
+    Linking,
 }
 
 impl Task {
@@ -38,15 +44,21 @@ impl Task {
             Task::Entities => "entities",
             Task::Events => "events",
             Task::All => "all",
+            Task::Relations => "relations",
+            Task::Linking => "linking",
         }
     }
     /// True when entities are scored.
     pub fn entities(self) -> bool {
-        self != Task::Events
+        matches!(self, Task::Auto | Task::Entities | Task::All)
     }
     /// True when events are scored (under `Auto`, reported only when the gold has events).
     pub fn events(self) -> bool {
-        self != Task::Entities
+        matches!(self, Task::Auto | Task::Events | Task::All)
+    }
+    /// True when relations are scored.
+    pub fn relations(self) -> bool {
+        self == Task::Relations
     }
 }
 
@@ -58,7 +70,11 @@ impl std::str::FromStr for Task {
             "entities" => Ok(Task::Entities),
             "events" => Ok(Task::Events),
             "all" => Ok(Task::All),
-            other => Err(format!("unknown task {other:?} (expected entities, events, all or auto)")),
+            "relations" => Ok(Task::Relations),
+            "linking" => Ok(Task::Linking),
+            other => {
+                Err(format!("unknown task {other:?} (expected entities, events, all, auto, relations or linking)"))
+            }
         }
     }
 }
@@ -69,6 +85,8 @@ pub struct ScoreOptions {
     pub profile: Profile,
     pub task: Task,
     pub events: EventOptions,
+    /// Relation options (symmetric labels).
+    pub relations: RelationOptions,
     /// Keep every item's category for a [`DetailSink`].
     pub details: bool,
     /// Keep each document's per-label counts in [`SystemScore::docs`] (paired tests and the
@@ -87,6 +105,8 @@ pub struct DocScore {
     /// `None` when neither side of the document has an event (most documents of an entity
     /// corpus: kept small, since every document's counts are kept).
     pub events: Option<Box<EventCounts>>,
+    /// `None` unless relations are scored.
+    pub relations: Option<Box<RelationCounts>>,
 }
 
 /// Everything one system earned.
@@ -99,6 +119,10 @@ pub struct SystemScore {
     pub events: EventCounts,
     pub confusion: Confusion,
     pub diagnostics: Diagnostics,
+    /// Relation totals (empty unless relations are scored).
+    pub relations: RelationCounts,
+    /// Relations with an argument naming nothing in their document (gold, this system's).
+    pub unresolved_relations: (u64, u64),
 }
 
 /// The result of a scoring run.
@@ -111,6 +135,8 @@ pub struct ScoreRun {
     pub gold_entities: u64,
     pub gold_events: u64,
     pub gold_arguments: u64,
+    /// Gold relations (counted when relations are scored).
+    pub gold_relations: u64,
     pub gold_diagnostics: Diagnostics,
     /// Gold documents read (the whole input, also when only a shard was scored).
     pub input_documents: u64,
@@ -130,6 +156,10 @@ impl ScoreRun {
             t => t.events(),
         }
     }
+    /// True when the run's report carries relation scores.
+    pub fn relations_scored(&self) -> bool {
+        self.options.task.relations()
+    }
 }
 
 /// The item-level outcome of one document and system (each part `None` when not scored).
@@ -137,6 +167,7 @@ impl ScoreRun {
 pub struct DocDetails {
     pub entities: Option<[ModeMatch; 4]>,
     pub events: Option<EventMatch>,
+    pub relations: Option<[relation::RelMatch; 3]>,
 }
 
 /// What the caller wants to see of each scored document (for error listings, per-document
@@ -155,6 +186,11 @@ pub trait DetailSink {
         _entities: &EntityCounts,
         _events: Option<&EventCounts>,
     ) -> Result<()> {
+        Ok(())
+    }
+    /// The relation counts of one document and system (only when relations are scored),
+    /// right after [`DetailSink::counts`] of the same document.
+    fn relation_counts(&mut self, _index: u64, _doc_id: &str, _system: usize, _r: &RelationCounts) -> Result<()> {
         Ok(())
     }
 }
@@ -177,7 +213,11 @@ pub fn score(pairing: Pairing, profile: Profile, sink: &mut dyn DetailSink, want
 }
 
 /// One document for one system.
-fn score_one(item: &Item, pred: &crate::model::DocAnnotations, opts: &ScoreOptions) -> (DocEntityScore, DocEventScore) {
+fn score_one(
+    item: &Item,
+    pred: &crate::model::DocAnnotations,
+    opts: &ScoreOptions,
+) -> (DocEntityScore, DocEventScore, DocRelationScore) {
     let ents = if opts.task.entities() {
         score_document(&item.doc, &item.gold.entities, &pred.entities, opts.profile, opts.details)
     } else {
@@ -188,7 +228,12 @@ fn score_one(item: &Item, pred: &crate::model::DocAnnotations, opts: &ScoreOptio
     } else {
         DocEventScore::default()
     };
-    (ents, evs)
+    let rels = if opts.task.relations() {
+        relation::score_document(&item.gold, pred, opts.relations, opts.details)
+    } else {
+        DocRelationScore::default()
+    };
+    (ents, evs, rels)
 }
 
 fn pred_has_events(item: &Item, system: usize) -> bool {
@@ -201,10 +246,10 @@ struct Scored {
     doc_id: String,
     /// The paired document itself, kept only when details are wanted.
     item: Option<Item>,
-    /// Gold entities, events and arguments.
-    gold: (u64, u64, u64),
+    /// Gold entities, events, arguments and relations.
+    gold: (u64, u64, u64, u64),
     /// Per system: its scores and whether the document has events on either side.
-    per_sys: Vec<Option<(DocEntityScore, DocEventScore, bool)>>,
+    per_sys: Vec<Option<(DocEntityScore, DocEventScore, bool, DocRelationScore)>>,
 }
 
 /// What the reading thread hands the scoring loop: items to score, or documents scored
@@ -222,9 +267,9 @@ fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
         .enumerate()
         .map(|(k, p)| {
             p.as_ref().map(|p| {
-                let (ents, evs) = score_one(&item, p, opts);
+                let (ents, evs, rels) = score_one(&item, p, opts);
                 let has_events = !item.gold.events.is_empty() || pred_has_events(&item, k);
-                (ents, evs, has_events)
+                (ents, evs, has_events, rels)
             })
         })
         .collect();
@@ -232,6 +277,7 @@ fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
         item.gold.entities.len() as u64,
         item.gold.events.len() as u64,
         item.gold.events.iter().map(|e| e.arguments.len() as u64).sum::<u64>(),
+        if opts.task.relations() { item.gold.relations.len() as u64 } else { 0 },
     );
     // The item itself is kept only for the detail sinks.
     let doc_id = if opts.details { item.doc.id.clone() } else { std::mem::take(&mut item.doc.id) };
@@ -253,8 +299,11 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
             events: EventCounts::default(),
             confusion: Confusion::default(),
             diagnostics: Diagnostics::default(),
+            relations: RelationCounts::default(),
+            unresolved_relations: (0, 0),
         })
         .collect();
+    let mut gold_relations = 0u64;
     let mut gold_entities = 0u64;
     let mut gold_events = 0u64;
     let mut gold_arguments = 0u64;
@@ -340,20 +389,30 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                     gold_entities += sc.gold.0;
                     gold_events += sc.gold.1;
                     gold_arguments += sc.gold.2;
+                    gold_relations += sc.gold.3;
                     let doc_id = sc.doc_id.as_str();
                     for (k, s) in sc.per_sys.into_iter().enumerate() {
-                        let Some((ents, evs, has_events)) = s else { continue };
+                        let Some((ents, evs, has_events, rels)) = s else { continue };
                         let sys = &mut systems[k];
                         sys.total += &ents.counts;
                         sys.events += &evs.counts;
                         sys.confusion += &ents.confusion;
                         if let Some(item) = &sc.item {
-                            let d = DocDetails { entities: ents.details, events: evs.details };
+                            let d =
+                                DocDetails { entities: ents.details, events: evs.details, relations: rels.details };
                             sink.document(item, k, &d)?;
                         }
                         let events = has_events.then_some(&evs.counts);
                         sink.counts(sc.index, doc_id, k, &ents.counts, events)?;
-                        sys.docs.push(doc_id, &ents.counts, events);
+                        if opts.task.relations() {
+                            sys.relations += &rels.counts;
+                            sys.unresolved_relations.0 += rels.unresolved.0;
+                            sys.unresolved_relations.1 += rels.unresolved.1;
+                            sink.relation_counts(sc.index, doc_id, k, &rels.counts)?;
+                            sys.docs.push_relations(doc_id, &ents.counts, events, &rels.counts);
+                        } else {
+                            sys.docs.push(doc_id, &ents.counts, events);
+                        }
                     }
                 }
             }
@@ -388,6 +447,7 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
         gold_entities,
         gold_events,
         gold_arguments,
+        gold_relations,
         gold_diagnostics,
         input_documents: pairing.gold_documents,
         systems,
