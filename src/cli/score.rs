@@ -182,6 +182,19 @@ impl DetailSink for Sinks {
             None => Ok(()),
         }
     }
+
+    fn relation_counts(
+        &mut self,
+        index: u64,
+        doc_id: &str,
+        system: usize,
+        r: &ieval::score::relation::RelationCounts,
+    ) -> Result<()> {
+        match &mut self.counts {
+            Some(w) => w.relation_counts(index, doc_id, system, r),
+            None => Ok(()),
+        }
+    }
 }
 
 /// How a report is rendered (shared with `ieval merge`).

@@ -129,7 +129,15 @@ impl EventStoryLineSource {
                 inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
             )));
         }
-        Ok(EventStoryLineSource { files, next_file: 0, sets: vec![set], diag, strict, seen: HashMap::new(), failed: false })
+        Ok(EventStoryLineSource {
+            files,
+            next_file: 0,
+            sets: vec![set],
+            diag,
+            strict,
+            seen: HashMap::new(),
+            failed: false,
+        })
     }
 
     fn next_record(&mut self) -> Result<Option<Record>> {
@@ -461,9 +469,13 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
 
     for l in &raw.links {
         let (Some(src), Some(tgt)) = (l.sources.first(), l.targets.first()) else {
-            diag.problem(strict, "eventstoryline-link-incomplete", "link without a source or target (not read)", &loc(l.pos), || {
-                format!("<{}>", l.tag)
-            })?;
+            diag.problem(
+                strict,
+                "eventstoryline-link-incomplete",
+                "link without a source or target (not read)",
+                &loc(l.pos),
+                || format!("<{}>", l.tag),
+            )?;
             continue;
         };
         if l.sources.len() > 1 || l.targets.len() > 1 {
@@ -497,9 +509,11 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
         }
         for k in ["CAUSES", "CAUSED_BY", "SIGNAL"] {
             if get(&l.attrs, k).is_some_and(|v| !v.is_empty() && v != "FALSE") {
-                diag.note("eventstoryline-link-attribute-not-kept", "link attribute not kept (CAUSES, CAUSED_BY, SIGNAL)", || {
-                    loc(l.pos).to_string()
-                });
+                diag.note(
+                    "eventstoryline-link-attribute-not-kept",
+                    "link attribute not kept (CAUSES, CAUSED_BY, SIGNAL)",
+                    || loc(l.pos).to_string(),
+                );
             }
         }
         let label = match get(&l.attrs, "relType").filter(|r| !r.is_empty()) {

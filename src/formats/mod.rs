@@ -26,6 +26,7 @@ pub mod brat;
 pub mod conll;
 mod diag;
 pub mod doccano;
+pub mod eventstoryline;
 pub mod hf;
 mod jsonin;
 pub mod jsonl;
@@ -33,7 +34,6 @@ pub mod labelmap;
 pub mod labelstudio;
 pub mod lines;
 pub mod meantime;
-pub mod eventstoryline;
 pub mod parquet;
 pub mod prodigy;
 pub mod re3d;
@@ -259,8 +259,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub const NAMES: &'static str =
-        "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy, eventstoryline";
+    pub const NAMES: &'static str = "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy, eventstoryline";
 
     pub fn name(self) -> &'static str {
         match self {

@@ -78,9 +78,7 @@ fn is_nil_id(v: &str) -> bool {
 /// anything starting with `NIL` (neleval's NIL ids).
 pub fn is_nil_marker(v: &str) -> bool {
     let v = v.trim();
-    v.is_empty()
-        || v.starts_with("NIL")
-        || ["null", "none", "nil"].iter().any(|n| v.eq_ignore_ascii_case(n))
+    v.is_empty() || v.starts_with("NIL") || ["null", "none", "nil"].iter().any(|n| v.eq_ignore_ascii_case(n))
 }
 
 /// One annotation as neleval sees it.
@@ -246,12 +244,7 @@ impl LinkScore {
 type Key<'a> = (&'a str, Option<(usize, usize)>, Option<&'a str>, Option<Option<&'a str>>);
 
 fn key<'a>(a: &'a LinkAnn, d: KeyDef) -> Key<'a> {
-    (
-        a.doc.as_str(),
-        d.span.then_some((a.start, a.end)),
-        d.ty.then_some(a.ty.as_str()),
-        d.kbid.then(|| a.kbid()),
-    )
+    (a.doc.as_str(), d.span.then_some((a.start, a.end)), d.ty.then_some(a.ty.as_str()), d.kbid.then(|| a.kbid()))
 }
 
 fn keep(a: &LinkAnn, f: Filter) -> bool {

@@ -365,7 +365,11 @@ mod tests {
         }
     }
     fn rel(id: &str, label: &str, a: &str, b: &str) -> Relation {
-        Relation { id: id.into(), label: label.into(), args: vec![("Arg1".into(), a.into()), ("Arg2".into(), b.into())] }
+        Relation {
+            id: id.into(),
+            label: label.into(),
+            args: vec![("Arg1".into(), a.into()), ("Arg2".into(), b.into())],
+        }
     }
     fn doc(entities: Vec<Mention>, events: Vec<Event>, relations: Vec<Relation>) -> DocAnnotations {
         DocAnnotations { doc_id: "d".into(), entities, events, relations }

@@ -398,8 +398,7 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                         sys.events += &evs.counts;
                         sys.confusion += &ents.confusion;
                         if let Some(item) = &sc.item {
-                            let d =
-                                DocDetails { entities: ents.details, events: evs.details, relations: rels.details };
+                            let d = DocDetails { entities: ents.details, events: evs.details, relations: rels.details };
                             sink.document(item, k, &d)?;
                         }
                         let events = has_events.then_some(&evs.counts);

@@ -57,8 +57,8 @@ use super::counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally
 use super::event::{EventCounts, EventMetric, EventOptions};
 use super::packed::DocScores;
 use super::profile::Profile;
-use super::report::TYPE_ROLE_TABLE;
 use super::relation::{RelMode, RelationCounts};
+use super::report::TYPE_ROLE_TABLE;
 use super::run::{DetailSink, DocDetails, ScoreOptions, ScoreRun, SystemScore, Task};
 use crate::error::{Error, Result};
 use crate::formats::Diagnostics;

@@ -190,3 +190,56 @@ fn meantime_links_against_a_seeded_perturbation() {
         assert_eq!(got, exp, "mode {}", mode.name());
     }
 }
+
+/// `ieval score --task relations` on a two-document fixture. Gold (d1 "Alice met Bob in
+/// Paris."): knows(Alice, Bob), located_in(Bob, Paris); d2 has no relations. The
+/// prediction says knows(Bob, Alice) (swapped) and located_in(Bob, "in Paris") (second
+/// argument one token too long). Directed: knows never matches; located_in matches only
+/// in relaxed mode (overlap) → strict 0/2, boundaries 0/2, relaxed 1/2. With knows
+/// symmetric, knows matches in every mode → strict 1/2, relaxed 2/2.
+#[test]
+fn cli_scores_relations_by_mode() {
+    let g = fixture("relations/gold.jsonl");
+    let p = fixture("relations/pred.jsonl");
+    let (g, p) = (g.to_str().expect("utf-8"), format!("p={}", p.to_str().expect("utf-8")));
+    let r = json(&["score", "-g", g, "-p", &p, "--task", "relations"]);
+    assert_eq!(r["ieval"]["task"], "relations");
+    assert_eq!(r["gold"]["relations"], 2);
+    let cor = |r: &serde_json::Value, m: &str| r["systems"][0]["relations"][m]["micro"]["cor"].as_u64();
+    assert_eq!([cor(&r, "strict"), cor(&r, "boundaries"), cor(&r, "relaxed")], [Some(0), Some(0), Some(1)]);
+    assert_eq!(r["systems"][0]["relations"]["relaxed"]["micro"]["spu"], 1);
+    assert!(r["systems"][0]["entities"].as_object().is_some_and(|m| m.is_empty()), "relations only");
+    let r = json(&["score", "-g", g, "-p", &p, "--task", "relations", "--symmetric", "knows"]);
+    assert_eq!([cor(&r, "strict"), cor(&r, "boundaries"), cor(&r, "relaxed")], [Some(1), Some(1), Some(2)]);
+    // The document average skips d2 (no relations on either side: undefined): relaxed
+    // F1 of d1 alone = 1.
+    assert_eq!(r["systems"][0]["relations"]["relaxed"]["documents"]["f1"], 1.0);
+}
+
+/// Relation counts go through the counts file: two shards merged print what the unsharded
+/// run prints, byte for byte; `compare --task relations` has the relation series.
+#[test]
+fn cli_relations_shard_merge_and_compare() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let g = fixture("relations/gold.jsonl");
+    let p = fixture("relations/pred.jsonl");
+    let (g, p) = (g.to_str().expect("utf-8"), format!("p={}", p.to_str().expect("utf-8")));
+    let whole = ok(&["score", "-g", g, "-p", &p, "--task", "relations", "--format", "json"]);
+    let mut parts = Vec::new();
+    for k in 0..2 {
+        let c = dir.path().join(format!("s{k}.parquet"));
+        let c = c.to_str().expect("utf-8").to_string();
+        let shard = format!("{k}/2");
+        ok(&["score", "-g", g, "-p", &p, "--task", "relations", "--shard", &shard, "--counts", &c]);
+        parts.push(c);
+    }
+    let merged = ok(&["merge", &parts[0], &parts[1], "--format", "json"]);
+    assert_eq!(merged, whole);
+    let q = format!("q={g}");
+    let c = json(&["compare", "-g", g, &p, &q, "--task", "relations"]);
+    let rows = c["rows"].as_array().expect("rows");
+    assert!(rows.iter().all(|r| r["task"] == "relations"), "{rows:?}");
+    let relaxed_f1 = rows.iter().find(|r| r["metric"] == "relaxed" && r["label"] == "" && r["stat"] == "f1");
+    // A = the prediction (relaxed F1 0.5), B = the gold itself (1.0).
+    assert!(relaxed_f1.is_some_and(|r| r["a"] == 0.5 && r["b"] == 1.0), "{relaxed_f1:?}");
+}
