@@ -8,12 +8,15 @@
 //!                  "entities": { "<mode>": ModeReport },
 //!                  "events": { "TI" | "TC" | "AI" | "AC" | "AI+" | "AC+": ModeReport },
 //!                  "event_type_roles": ModeReport,     // AC by "<type>/<role>"; when events are scored
+//!                  "relations": { "strict" | "boundaries" | "relaxed": ModeReport },  // --task relations
 //!                  "confusion": [ { "gold", "pred", "count" } ],
 //!                  "diagnostics": { .. } } ] }
 //! ModeReport = { "micro": Summary, "macro": Prf, "weighted": Prf, "documents": Prf,
 //!                "labels": { "<label>": Summary } }
 //! ```
 //! `Summary` = `{cor, inc, par, mis, spu, possible, actual, tp, fp, fn, precision, recall, f1}`.
+//! `relations` (and `gold.relations`) appear only under `--task relations`, which scores
+//! relations alone (see [`super::relation`]).
 //! `entities` is empty under `--task events` and `events` empty when events are not scored
 //! (`--task entities`, or by default a gold without events). Event labels are event types
 //! (TI, TC, AI, AI+) or roles (AC, AC+); the event `documents` average is over documents
