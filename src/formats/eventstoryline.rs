@@ -403,8 +403,10 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
         sentences.push(Span::new(sent_start, text.len()));
     }
 
-    let mut meta = DocMeta::default();
-    meta.source = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+    let mut meta = DocMeta {
+        source: path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()),
+        ..Default::default()
+    };
     meta.extra.insert("doc_name".into(), doc_name.to_string());
     meta.extra.insert("file".into(), path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
 
