@@ -82,6 +82,9 @@ pub struct Args {
     /// Exit 1 when B is significantly worse than A on METRIC by more than DELTA.
     #[arg(long, value_name = "METRIC[:DELTA]")]
     fail_if_worse: Vec<Gate>,
+    /// Compare relations (`relations`: the relation modes' series) instead of entities.
+    #[arg(long, value_name = "TASK", value_parser = parse_task)]
+    task: Option<ieval::score::run::Task>,
     /// Per-label table for this entity mode (or `all`, or `none`).
     #[arg(long, default_value = "strict", value_name = "MODE")]
     labels: String,
@@ -195,16 +198,29 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options, progress: &Pro
     let names = (pairing.systems()[0].name().to_string(), pairing.systems()[1].name().to_string());
     let mut collector = ChangeCollector::new(args.changes_mode);
     progress.set_message("scoring");
-    let run = score(pairing, args.scoring.profile, &mut Counting::new(&mut collector, progress), true)?;
+    let relations = args.task == Some(ieval::score::run::Task::Relations);
+    let run = if relations {
+        // Relations: series of the relation modes (no fixed/broken listing).
+        let so = ieval::score::run::ScoreOptions {
+            profile: args.scoring.profile,
+            task: ieval::score::run::Task::Relations,
+            doc_labels: true,
+            ..Default::default()
+        };
+        ieval::score::run::score_with(pairing, so, &mut Counting::new(&mut collector, progress))?
+    } else {
+        score(pairing, args.scoring.profile, &mut Counting::new(&mut collector, progress), true)?
+    };
     if run.gold_documents == 0 {
         return Err(Error::data(gold.display().to_string(), "no documents: the gold input is empty"));
     }
-    let modes = args.scoring.profile.modes();
+    let modes = if relations { &[] } else { args.scoring.profile.modes() };
     let docs = |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(&d, modes)).collect() };
     progress.set_message(format!("resampling ({} samples)", opts.samples));
     let stats =
         compare::compare(&docs(0), &docs(1), args.scoring.profile.zero_for_undefined(), opts, args.per_document)?;
-    Ok((names, stats, Some(collector.into_changes()), args.scoring.profile.name().to_string()))
+    let changes = (!relations).then(|| collector.into_changes());
+    Ok((names, stats, changes, args.scoring.profile.name().to_string()))
 }
 
 #[cfg(feature = "analysis")]
@@ -360,4 +376,12 @@ fn change_tables(ch: &Changes, shown: usize) -> Vec<Table> {
         );
     }
     tables
+}
+
+fn parse_task(s: &str) -> std::result::Result<ieval::score::run::Task, String> {
+    match s {
+        "relations" => Ok(ieval::score::run::Task::Relations),
+        "entities" => Ok(ieval::score::run::Task::Entities),
+        other => Err(format!("unknown task {other:?} for compare (expected entities or relations)")),
+    }
 }

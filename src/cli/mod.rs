@@ -4,6 +4,7 @@
 mod align;
 mod compare;
 mod convert;
+mod linking;
 mod merge;
 mod progress;
 mod report;

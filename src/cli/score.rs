@@ -85,9 +85,14 @@ pub struct Args {
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
     /// What to score: entities, events, all, or auto (entities, plus events when the gold
-    /// has any).
+    /// has any); relations (modes strict, boundaries, relaxed); linking (neleval's entity
+    /// linking measures).
     #[arg(long, default_value = "auto")]
     task: Task,
+    /// Relations: labels whose arguments are unordered (comma-separated), e.g.
+    /// `SIBLING,TLINK:SIMULTANEOUS`.
+    #[arg(long, value_name = "LABELS")]
+    symmetric: Option<String>,
     /// Events: compare head spans (annotated, else derived: see the README).
     #[arg(long)]
     head: bool,
@@ -171,6 +176,19 @@ impl DetailSink for Sinks {
             None => Ok(()),
         }
     }
+
+    fn relation_counts(
+        &mut self,
+        index: u64,
+        doc_id: &str,
+        system: usize,
+        r: &ieval::score::relation::RelationCounts,
+    ) -> Result<()> {
+        match &mut self.counts {
+            Some(w) => w.relation_counts(index, doc_id, system, r),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Sinks {
@@ -231,9 +249,27 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         None => None,
     };
     let errors = errw.map(|w| w.with_events_required(matches!(args.task, Task::Events | Task::All)));
+    if args.symmetric.is_some() && args.task != Task::Relations {
+        return Err(Error::usage("--symmetric applies to relations: give --task relations"));
+    }
+    if args.task == Task::Linking {
+        return super::linking::run(pairing, &args.gold, args.format, args.output.as_deref());
+    }
+    // One list per process: leaked so that the scoring options stay `Copy`.
+    let symmetric: &'static [String] = Box::leak(
+        args.symmetric
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
     let so = ScoreOptions {
         profile: args.scoring.profile,
         task: args.task,
+        relations: ieval::score::relation::RelationOptions { symmetric },
         events,
         details: errors.is_some(),
         doc_labels: false,
@@ -381,7 +417,22 @@ pub(super) fn render(
         }
         list => list.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
     };
+    let has_relations = r.systems.iter().any(|s| !s.relations.is_empty());
+    if has_relations {
+        let head = format!(
+            "gold {} ({} documents, {} relations), profile {}",
+            r.gold.source, r.gold.documents, r.gold.relations, r.ieval.profile
+        );
+        tables.push(ieval::score::report::relation_summary_table(r).with_title(head));
+    }
     for n in names {
+        if has_relations {
+            // Relation runs score no entities: mode names are the relation modes'.
+            if let Some(m) = ieval::score::relation::RelMode::from_name(&n) {
+                tables.push(ieval::score::report::relation_label_table(r, m));
+            }
+            continue;
+        }
         if has_label_table(r, &n) {
             tables.push(label_table(r, &n));
         }

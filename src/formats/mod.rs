@@ -26,6 +26,7 @@ pub mod brat;
 pub mod conll;
 mod diag;
 pub mod doccano;
+pub mod eventstoryline;
 pub mod hf;
 mod jsonin;
 pub mod jsonl;
@@ -355,13 +356,14 @@ pub enum Format {
     Re3d,
     /// Hugging Face `datasets` token classification data (Parquet, Arrow, JSON Lines).
     Hf,
+    /// EventStoryLine (ESC) CAT XML: ECB+ markables with temporal and causal links.
+    EventStoryLine,
     /// spaCy `Doc.to_json()` JSON Lines, or a `DocBin` file (`.spacy`).
     Spacy,
 }
 
 impl Format {
-    pub const NAMES: &'static str =
-        "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy";
+    pub const NAMES: &'static str = "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy, eventstoryline";
 
     pub fn name(self) -> &'static str {
         match self {
@@ -378,6 +380,7 @@ impl Format {
             Format::Re3d => "re3d",
             Format::Hf => "hf",
             Format::Spacy => "spacy",
+            Format::EventStoryLine => "eventstoryline",
         }
     }
 
@@ -397,6 +400,9 @@ impl Format {
             }
             if meantime::looks_like(path) {
                 return Ok(Format::Meantime);
+            }
+            if eventstoryline::looks_like(path) {
+                return Ok(Format::EventStoryLine);
             }
             if textee::looks_like(path) {
                 return Ok(Format::Textee);
@@ -433,6 +439,7 @@ impl Format {
         Ok(match ext.as_str() {
             "jsonl" | "ndjson" | "json" if textee::looks_like(path) => Format::Textee,
             "xml" if meantime::looks_like(path) => Format::Meantime,
+            "xml" if eventstoryline::looks_like(path) => Format::EventStoryLine,
             "ann" => Format::Brat,
             "parquet" | "arrow" if hf::looks_like(path) => Format::Hf,
             "spacy" => Format::Spacy,
@@ -499,6 +506,7 @@ impl std::str::FromStr for Format {
             "brat" | "standoff" => Ok(Format::Brat),
             "prodigy" => Ok(Format::Prodigy),
             "spacy" | "docbin" => Ok(Format::Spacy),
+            "eventstoryline" | "esc" => Ok(Format::EventStoryLine),
             "hf" | "huggingface" | "datasets" => Ok(Format::Hf),
             "doccano" => Ok(Format::Doccano),
             "labelstudio" | "label-studio" | "ls" => Ok(Format::LabelStudio),
@@ -604,6 +612,10 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
         Format::Meantime => {
             let set = opts.single_set(describe(format, inputs));
             Ok(Box::new(meantime::MeantimeSource::open(inputs, set, opts.strict)?))
+        }
+        Format::EventStoryLine => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(eventstoryline::EventStoryLineSource::open(inputs, set, opts.strict)?))
         }
         Format::Textee => {
             let files = expand(inputs, &[".jsonl", ".json", ".ndjson"])?;

@@ -87,7 +87,7 @@ pub struct DocCounts {
 }
 
 /// Every series of a scored document: each entity mode the profile computed, overall and
-/// per label. (Event scores, once on [`DocScore`], add their `("events", metric, label)`
+/// per label, and each relation mode when relations were scored. (Event scores, once on [`DocScore`], add their `("events", metric, label)`
 /// series here.)
 pub fn doc_series(d: &DocScore, modes: &[Mode]) -> DocCounts {
     let mut series = BTreeMap::new();
@@ -96,6 +96,15 @@ pub fn doc_series(d: &DocScore, modes: &[Mode]) -> DocCounts {
         series.insert(SeriesKey::new("entities", m.name(), ""), mc.overall);
         for (l, t) in &mc.labels {
             series.insert(SeriesKey::new("entities", m.name(), l), *t);
+        }
+    }
+    if let Some(rel) = &d.relations {
+        for m in super::relation::RelMode::ALL {
+            let mc = rel.mode(m);
+            series.insert(SeriesKey::new("relations", m.name(), ""), mc.overall);
+            for (l, t) in &mc.labels {
+                series.insert(SeriesKey::new("relations", m.name(), l), *t);
+            }
         }
     }
     DocCounts { doc_id: d.doc_id.clone(), series }

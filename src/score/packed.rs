@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use super::counts::{EntityCounts, LabelTally, ModeCounts, Tally};
 use super::event::EventCounts;
+use super::relation::RelationCounts;
 
 /// One document's counts for one system (as decoded from [`DocScores`]; the scoring run's unit of
 /// per-document results).
@@ -26,6 +27,8 @@ pub struct DocScore {
     /// `None` when neither side of the document has an event (most documents of an entity
     /// corpus: kept small, since every document's counts are kept).
     pub events: Option<Box<EventCounts>>,
+    /// `None` unless relations are scored.
+    pub relations: Option<Box<RelationCounts>>,
 }
 
 /// Bytes per arena block.
@@ -38,6 +41,8 @@ pub struct DocOverall {
     pub entities: [LabelTally; 4],
     /// `[TI, TC, AI, AC, AI+, AC+, type/role]`.
     pub events: Option<[LabelTally; 7]>,
+    /// `[strict, boundaries, relaxed]` when relations were scored.
+    pub relations: Option<[LabelTally; 3]>,
 }
 
 /// The packed per-document counts of one system, in the order they were pushed.
@@ -117,6 +122,7 @@ fn put_tally(buf: &mut Vec<u8>, t: &LabelTally) {
 
 const HAS_EVENTS: u64 = 1;
 const HAS_LABELS: u64 = 2;
+const HAS_RELATIONS: u64 = 4;
 
 impl DocScores {
     /// `labels`: keep each document's per-label counts too (else only the overall ones).
@@ -168,16 +174,44 @@ impl DocScores {
 
     /// Append one document's counts.
     pub fn push(&mut self, doc_id: &str, entities: &EntityCounts, events: Option<&EventCounts>) {
+        self.push_all(doc_id, entities, events, None);
+    }
+
+    /// Append one document's counts, with its relation counts.
+    pub fn push_relations(
+        &mut self,
+        doc_id: &str,
+        entities: &EntityCounts,
+        events: Option<&EventCounts>,
+        relations: &RelationCounts,
+    ) {
+        self.push_all(doc_id, entities, events, Some(relations));
+    }
+
+    fn push_all(
+        &mut self,
+        doc_id: &str,
+        entities: &EntityCounts,
+        events: Option<&EventCounts>,
+        relations: Option<&RelationCounts>,
+    ) {
         let mut buf = Vec::with_capacity(64);
         put(&mut buf, doc_id.len() as u64);
         buf.extend_from_slice(doc_id.as_bytes());
-        let flags = if events.is_some() { HAS_EVENTS } else { 0 } | if self.labels_kept { HAS_LABELS } else { 0 };
+        let flags = if events.is_some() { HAS_EVENTS } else { 0 }
+            | if self.labels_kept { HAS_LABELS } else { 0 }
+            | if relations.is_some() { HAS_RELATIONS } else { 0 };
         put(&mut buf, flags);
         for mc in &entities.modes {
             self.put_mode(&mut buf, mc);
         }
         if let Some(ev) = events {
             for mc in ev.metrics.iter().chain(std::iter::once(&ev.type_roles)) {
+                self.put_mode(&mut buf, mc);
+            }
+        }
+        if let Some(rel) = relations {
+            for mc in &rel.modes {
                 self.put_mode(&mut buf, mc);
             }
         }
@@ -229,7 +263,14 @@ impl DocScores {
             ev.type_roles = self.read_mode(&mut r, true, flags);
             Box::new(ev)
         });
-        DocScore { doc_id, entities, events }
+        let relations = (flags & HAS_RELATIONS != 0).then(|| {
+            let mut rel = RelationCounts::default();
+            for m in rel.modes.iter_mut() {
+                *m = self.read_mode(&mut r, true, flags);
+            }
+            Box::new(rel)
+        });
+        DocScore { doc_id, entities, events, relations }
     }
 
     /// The id of document `i`.
@@ -265,6 +306,14 @@ impl DocScores {
                 skip_labels(&mut r);
             }
             out.events = Some(ev);
+        }
+        if flags & HAS_RELATIONS != 0 {
+            let mut rel = [LabelTally::default(); 3];
+            for t in rel.iter_mut() {
+                *t = r.tally();
+                skip_labels(&mut r);
+            }
+            out.relations = Some(rel);
         }
         out
     }
@@ -310,6 +359,27 @@ mod tests {
     }
 
     #[test]
+    fn relations_round_trip() {
+        let (e, ev) = sample(3);
+        let mut rel = RelationCounts::default();
+        for (i, mc) in rel.modes.iter_mut().enumerate() {
+            mc.overall = lt([i as u64 + 1, 0, 0, 2, 0, i as u64 + 1, 0, 0, 0, 5]);
+            *mc.label_mut("TLINK:BEFORE") = mc.overall;
+        }
+        let mut d = DocScores::new(true);
+        d.push_relations("a", &e, Some(&ev), &rel);
+        d.push_relations("b", &e, None, &RelationCounts::default());
+        d.push("c", &e, None);
+        let a = d.get(0);
+        assert_eq!((a.events.as_deref(), a.relations.as_deref()), (Some(&ev), Some(&rel)));
+        let o = d.overall(0);
+        assert_eq!(o.relations.expect("relations")[2], rel.modes[2].overall);
+        assert_eq!(o.events.expect("events")[0], ev.metrics[0].overall);
+        assert_eq!(d.get(1).relations.as_deref(), Some(&RelationCounts::default()));
+        assert!(d.get(2).relations.is_none() && d.overall(2).relations.is_none());
+    }
+
+    #[test]
     fn round_trip_with_and_without_labels() {
         for labels in [true, false] {
             let mut d = DocScores::new(labels);
@@ -329,7 +399,10 @@ mod tests {
             }
             assert_eq!(d.get(1).doc_id, "ünï");
             assert!(d.get(1).events.is_none());
-            assert_eq!(d.get(2), DocScore { doc_id: String::new(), entities: EntityCounts::default(), events: None });
+            assert_eq!(
+                d.get(2),
+                DocScore { doc_id: String::new(), entities: EntityCounts::default(), events: None, relations: None }
+            );
             let o = d.overall(0);
             assert_eq!(o.entities[3], e.mode(Mode::Type).overall);
             assert_eq!(o.events.expect("events")[5], ev.metrics[5].overall);

@@ -8,12 +8,15 @@
 //!                  "entities": { "<mode>": ModeReport },
 //!                  "events": { "TI" | "TC" | "AI" | "AC" | "AI+" | "AC+": ModeReport },
 //!                  "event_type_roles": ModeReport,     // AC by "<type>/<role>"; when events are scored
+//!                  "relations": { "strict" | "boundaries" | "relaxed": ModeReport },  // --task relations
 //!                  "confusion": [ { "gold", "pred", "count" } ],
 //!                  "diagnostics": { .. } } ] }
 //! ModeReport = { "micro": Summary, "macro": Prf, "weighted": Prf, "documents": Prf,
 //!                "labels": { "<label>": Summary } }
 //! ```
 //! `Summary` = `{cor, inc, par, mis, spu, possible, actual, tp, fp, fn, precision, recall, f1}`.
+//! `relations` (and `gold.relations`) appear only under `--task relations`, which scores
+//! relations alone (see [`super::relation`]).
 //! `entities` is empty under `--task events` and `events` empty when events are not scored
 //! (`--task entities`, or by default a gold without events). Event labels are event types
 //! (TI, TC, AI, AI+) or roles (AC, AC+); the event `documents` average is over documents
@@ -28,6 +31,7 @@ use super::counts::{EntityCounts, LabelTally, Mode, ModeCounts};
 use super::event::{EventCounts, EventMetric};
 use super::metrics::{Prf, Summary, document_avg_iter, macro_avg, summarize, weighted_avg};
 use super::profile::Profile;
+use super::relation::RelMode;
 use super::run::{ScoreRun, SystemScore};
 use crate::formats::{Diagnostics, Format};
 use crate::model::SetKind;
@@ -54,8 +58,15 @@ pub struct GoldInfo {
     pub events: u64,
     #[serde(default)]
     pub arguments: u64,
+    /// Gold relations (present when relations are scored).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub relations: u64,
     #[serde(default)]
     pub diagnostics: serde_json::Value,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(schemars::JsonSchema, Debug, Clone, Serialize, Deserialize)]
@@ -86,6 +97,10 @@ pub struct SystemReport {
     pub events: BTreeMap<String, ModeReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type_roles: Option<ModeReport>,
+    /// Relation modes (`strict`, `boundaries`, `relaxed`), labels = relation labels; present
+    /// when relations are scored.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub relations: BTreeMap<String, ModeReport>,
     pub confusion: Vec<ConfusionCell>,
     #[serde(default)]
     pub diagnostics: serde_json::Value,
@@ -169,6 +184,19 @@ fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
     } else {
         (BTreeMap::new(), None)
     };
+    // As for events: a document without relations on either side has undefined ratios and
+    // is skipped by the document average.
+    let relations = if run.relations_scored() {
+        RelMode::ALL
+            .iter()
+            .map(|&m| {
+                let docs = s.docs.overalls().filter_map(move |d| d.relations.map(|r| r[m.index()]));
+                (m.name().to_string(), overall_report(s.relations.mode(m), docs, false, profile))
+            })
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     let (name, version) = match &s.meta.kind {
         SetKind::System { name, version } => (name.clone(), version.clone()),
         SetKind::Gold => ("gold".to_string(), None),
@@ -181,6 +209,7 @@ fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
         entities,
         events,
         event_type_roles,
+        relations,
         confusion: s
             .confusion
             .cells
@@ -199,6 +228,7 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
             profile: run.profile.name().to_string(),
             quirks: run.profile.quirks().iter().map(|q| q.to_string()).collect(),
             task: match (run.entities_scored(), run.events_scored()) {
+                _ if run.relations_scored() => "relations",
                 (true, true) => "all",
                 (false, true) => "events",
                 _ => "entities",
@@ -217,6 +247,7 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
             entities: run.gold_entities,
             events: run.gold_events,
             arguments: run.gold_arguments,
+            relations: run.gold_relations,
             diagnostics: diag_json(&run.gold_diagnostics),
         },
         systems: run.systems.iter().map(|s| system_report(s, run)).collect(),
@@ -263,6 +294,67 @@ pub fn event_summary_table(r: &ScoreReport) -> Table {
         }
     }
     t
+}
+
+/// One row per system and relation mode: micro P/R/F1, COR/MIS/SPU, gold and predicted
+/// relations.
+pub fn relation_summary_table(r: &ScoreReport) -> Table {
+    let mut t = Table::new(["system", "relations", "P", "R", "F1", "COR", "MIS", "SPU", "POS", "ACT"]);
+    t.align[1] = crate::report::Align::Left;
+    for s in &r.systems {
+        for m in RelMode::ALL {
+            let Some(rep) = s.relations.get(m.name()) else { continue };
+            let u = &rep.micro;
+            t.push([
+                s.name.clone(),
+                m.name().to_string(),
+                pct(u.precision),
+                pct(u.recall),
+                pct(u.f1),
+                u.cor.to_string(),
+                u.mis.to_string(),
+                u.spu.to_string(),
+                u.possible.to_string(),
+                u.actual.to_string(),
+            ]);
+        }
+    }
+    t
+}
+
+/// Per-label rows of one relation mode for every system, with the averages.
+pub fn relation_label_table(r: &ScoreReport, mode: RelMode) -> Table {
+    let mut t = Table::new(["system", "label", "P", "R", "F1", "COR", "MIS", "SPU", "support"]);
+    t.align[1] = crate::report::Align::Left;
+    for s in &r.systems {
+        let Some(m) = s.relations.get(mode.name()) else { continue };
+        for (l, u) in &m.labels {
+            t.push([
+                s.name.clone(),
+                l.clone(),
+                pct(u.precision),
+                pct(u.recall),
+                pct(u.f1),
+                u.cor.to_string(),
+                u.mis.to_string(),
+                u.spu.to_string(),
+                u.possible.to_string(),
+            ]);
+        }
+        for (name, p) in [
+            ("micro", Prf { precision: m.micro.precision, recall: m.micro.recall, f1: m.micro.f1 }),
+            ("macro", m.macro_),
+            ("weighted", m.weighted),
+            ("documents", m.documents),
+        ] {
+            let support = if name == "documents" { s.documents.to_string() } else { m.micro.possible.to_string() };
+            let mut row = vec![s.name.clone(), format!("({name})"), pct(p.precision), pct(p.recall), pct(p.f1)];
+            row.extend(std::iter::repeat_n(String::new(), 3));
+            row.push(support);
+            t.push(row);
+        }
+    }
+    t.with_title(format!("per relation label, {} relations", mode.name()))
 }
 
 /// The name `--labels` uses for the AC table by event type and role.
@@ -449,6 +541,11 @@ pub fn tidy_rows(r: &ScoreReport) -> Vec<TidyRow> {
         }
         if let Some(rep) = &s.event_type_roles {
             reports.push(("events", TYPE_ROLE_TABLE.to_string(), rep));
+        }
+        for m in RelMode::ALL {
+            if let Some(rep) = s.relations.get(m.name()) {
+                reports.push(("relations", m.name().to_string(), rep));
+            }
         }
         for (task, metric, m) in reports {
             out.push(tidy_counts(&s.name, task, &metric, None, &m.micro));

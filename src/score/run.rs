@@ -15,6 +15,7 @@ use super::event::{self, DocEventScore, EventCounts, EventMatch, EventOptions};
 use super::matching::ModeMatch;
 use super::packed::DocScores;
 use super::profile::Profile;
+use super::relation::{self, DocRelationScore, RelationCounts, RelationOptions};
 use crate::inputs::{Item, Pairing};
 
 /// Kept here too: the scoring run's per-document result (defined with its packed store).
@@ -32,25 +33,36 @@ pub enum Task {
     Entities,
     Events,
     All,
+    /// Relations only (see [`super::relation`]).
+    Relations,
+    /// Entity linking (see [`super::linking`]): corpus-level measures, not scored by
+    /// [`score_with`] (which scores nothing under it).
+    Linking,
 }
 
 impl Task {
     /// True when entities are scored.
     pub fn entities(self) -> bool {
-        self != Task::Events
+        matches!(self, Task::Auto | Task::Entities | Task::All)
     }
     /// True when events are scored (under `Auto`, reported only when the gold has events).
     pub fn events(self) -> bool {
-        self != Task::Entities
+        matches!(self, Task::Auto | Task::Events | Task::All)
+    }
+    /// True when relations are scored.
+    pub fn relations(self) -> bool {
+        self == Task::Relations
     }
 }
 
 crate::names::names! {
-    Task, "task", "entities, events, all or auto";
+    Task, "task", "entities, events, all, auto, relations or linking";
     Auto => "auto",
     Entities => "entities",
     Events => "events",
     All => "all",
+    Relations => "relations",
+    Linking => "linking",
 }
 
 /// How to score.
@@ -59,6 +71,8 @@ pub struct ScoreOptions {
     pub profile: Profile,
     pub task: Task,
     pub events: EventOptions,
+    /// Relation options (symmetric labels).
+    pub relations: RelationOptions,
     /// Keep every item's category for a [`DetailSink`].
     pub details: bool,
     /// Keep each document's per-label counts in [`SystemScore::docs`] (paired tests and the
@@ -79,6 +93,10 @@ pub struct SystemScore {
     pub events: EventCounts,
     pub confusion: Confusion,
     pub diagnostics: Diagnostics,
+    /// Relation totals (empty unless relations are scored).
+    pub relations: RelationCounts,
+    /// Relations with an argument naming nothing in their document (gold, this system's).
+    pub unresolved_relations: (u64, u64),
 }
 
 /// The result of a scoring run.
@@ -91,6 +109,8 @@ pub struct ScoreRun {
     pub gold_entities: u64,
     pub gold_events: u64,
     pub gold_arguments: u64,
+    /// Gold relations (counted when relations are scored).
+    pub gold_relations: u64,
     pub gold_diagnostics: Diagnostics,
     /// Gold documents read (the whole input, also when only a shard was scored).
     pub input_documents: u64,
@@ -110,6 +130,10 @@ impl ScoreRun {
             t => t.events(),
         }
     }
+    /// True when the run's report carries relation scores.
+    pub fn relations_scored(&self) -> bool {
+        self.options.task.relations()
+    }
 }
 
 /// The item-level outcome of one document and system (each part `None` when not scored).
@@ -117,6 +141,7 @@ impl ScoreRun {
 pub struct DocDetails {
     pub entities: Option<[ModeMatch; 4]>,
     pub events: Option<EventMatch>,
+    pub relations: Option<[relation::RelMatch; 3]>,
 }
 
 /// What the caller wants to see of each scored document (for error listings, per-document
@@ -135,6 +160,11 @@ pub trait DetailSink {
         _entities: &EntityCounts,
         _events: Option<&EventCounts>,
     ) -> Result<()> {
+        Ok(())
+    }
+    /// The relation counts of one document and system (only when relations are scored),
+    /// right after [`DetailSink::counts`] of the same document.
+    fn relation_counts(&mut self, _index: u64, _doc_id: &str, _system: usize, _r: &RelationCounts) -> Result<()> {
         Ok(())
     }
 }
@@ -157,7 +187,11 @@ pub fn score(pairing: Pairing, profile: Profile, sink: &mut dyn DetailSink, want
 }
 
 /// One document for one system.
-fn score_one(item: &Item, pred: &crate::model::DocAnnotations, opts: &ScoreOptions) -> (DocEntityScore, DocEventScore) {
+fn score_one(
+    item: &Item,
+    pred: &crate::model::DocAnnotations,
+    opts: &ScoreOptions,
+) -> (DocEntityScore, DocEventScore, DocRelationScore) {
     let ents = if opts.task.entities() {
         score_document(&item.doc, &item.gold.entities, &pred.entities, opts.profile, opts.details)
     } else {
@@ -168,7 +202,12 @@ fn score_one(item: &Item, pred: &crate::model::DocAnnotations, opts: &ScoreOptio
     } else {
         DocEventScore::default()
     };
-    (ents, evs)
+    let rels = if opts.task.relations() {
+        relation::score_document(&item.gold, pred, opts.relations, opts.details)
+    } else {
+        DocRelationScore::default()
+    };
+    (ents, evs, rels)
 }
 
 fn pred_has_events(item: &Item, system: usize) -> bool {
@@ -181,10 +220,10 @@ struct Scored {
     doc_id: String,
     /// The paired document itself, kept only when details are wanted.
     item: Option<Item>,
-    /// Gold entities, events and arguments.
-    gold: (u64, u64, u64),
+    /// Gold entities, events, arguments and relations.
+    gold: (u64, u64, u64, u64),
     /// Per system: its scores and whether the document has events on either side.
-    per_sys: Vec<Option<(DocEntityScore, DocEventScore, bool)>>,
+    per_sys: Vec<Option<(DocEntityScore, DocEventScore, bool, DocRelationScore)>>,
 }
 
 /// What the reading thread hands the scoring loop: items to score, or documents scored
@@ -202,9 +241,9 @@ fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
         .enumerate()
         .map(|(k, p)| {
             p.as_ref().map(|p| {
-                let (ents, evs) = score_one(&item, p, opts);
+                let (ents, evs, rels) = score_one(&item, p, opts);
                 let has_events = !item.gold.events.is_empty() || pred_has_events(&item, k);
-                (ents, evs, has_events)
+                (ents, evs, has_events, rels)
             })
         })
         .collect();
@@ -212,6 +251,7 @@ fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
         item.gold.entities.len() as u64,
         item.gold.events.len() as u64,
         item.gold.events.iter().map(|e| e.arguments.len() as u64).sum::<u64>(),
+        if opts.task.relations() { item.gold.relations.len() as u64 } else { 0 },
     );
     // The item itself is kept only for the detail sinks.
     let doc_id = if opts.details { item.doc.id.clone() } else { std::mem::take(&mut item.doc.id) };
@@ -233,8 +273,11 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
             events: EventCounts::default(),
             confusion: Confusion::default(),
             diagnostics: Diagnostics::default(),
+            relations: RelationCounts::default(),
+            unresolved_relations: (0, 0),
         })
         .collect();
+    let mut gold_relations = 0u64;
     let mut gold_entities = 0u64;
     let mut gold_events = 0u64;
     let mut gold_arguments = 0u64;
@@ -311,20 +354,29 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                     gold_entities += sc.gold.0;
                     gold_events += sc.gold.1;
                     gold_arguments += sc.gold.2;
+                    gold_relations += sc.gold.3;
                     let doc_id = sc.doc_id.as_str();
                     for (k, s) in sc.per_sys.into_iter().enumerate() {
-                        let Some((ents, evs, has_events)) = s else { continue };
+                        let Some((ents, evs, has_events, rels)) = s else { continue };
                         let sys = &mut systems[k];
                         sys.total += &ents.counts;
                         sys.events += &evs.counts;
                         sys.confusion += &ents.confusion;
                         if let Some(item) = &sc.item {
-                            let d = DocDetails { entities: ents.details, events: evs.details };
+                            let d = DocDetails { entities: ents.details, events: evs.details, relations: rels.details };
                             sink.document(item, k, &d)?;
                         }
                         let events = has_events.then_some(&evs.counts);
                         sink.counts(sc.index, doc_id, k, &ents.counts, events)?;
-                        sys.docs.push(doc_id, &ents.counts, events);
+                        if opts.task.relations() {
+                            sys.relations += &rels.counts;
+                            sys.unresolved_relations.0 += rels.unresolved.0;
+                            sys.unresolved_relations.1 += rels.unresolved.1;
+                            sink.relation_counts(sc.index, doc_id, k, &rels.counts)?;
+                            sys.docs.push_relations(doc_id, &ents.counts, events, &rels.counts);
+                        } else {
+                            sys.docs.push(doc_id, &ents.counts, events);
+                        }
                     }
                 }
             }
@@ -359,6 +411,7 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
         gold_entities,
         gold_events,
         gold_arguments,
+        gold_relations,
         gold_diagnostics,
         input_documents: pairing.gold_documents,
         systems,

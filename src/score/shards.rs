@@ -54,6 +54,7 @@ use super::counts_file::CountsFile;
 use super::event::{EventCounts, EventMetric, EventOptions};
 use super::packed::DocScores;
 use super::profile::Profile;
+use super::relation::{RelMode, RelationCounts};
 use super::report::TYPE_ROLE_TABLE;
 use super::run::{DetailSink, DocDetails, ScoreOptions, ScoreRun, SystemScore, Task};
 use crate::error::{Error, Result};
@@ -147,6 +148,9 @@ pub struct Part {
     pub gold_entities: u64,
     pub gold_events: u64,
     pub gold_arguments: u64,
+    /// Gold relations (when relations were scored; absent in older files).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub gold_relations: u64,
     /// Per system: (gold label, predicted label, count).
     pub confusion: Vec<Vec<ConfusionCell>>,
 }
@@ -166,6 +170,7 @@ pub struct CountsWriter {
     modes: &'static [Mode],
     entities: bool,
     events: bool,
+    relations: bool,
     cols: Cols,
 }
 
@@ -196,6 +201,7 @@ impl CountsWriter {
             modes: opts.profile.modes(),
             entities: opts.task.entities(),
             events: opts.task.events(),
+            relations: opts.task.relations(),
             cols: Cols::default(),
         })
     }
@@ -299,6 +305,18 @@ impl DetailSink for CountsWriter {
         Ok(())
     }
 
+    fn relation_counts(&mut self, index: u64, doc_id: &str, system: usize, r: &RelationCounts) -> Result<()> {
+        if self.relations {
+            for m in RelMode::ALL {
+                self.mode_rows(system, "relations", m.name(), (index, doc_id), r.mode(m))?;
+            }
+            if self.cols.len() >= BATCH_ROWS {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
     fn counts(
         &mut self,
         index: u64,
@@ -354,6 +372,7 @@ fn part(run: &ScoreRun) -> Part {
         gold_entities: run.gold_entities,
         gold_events: run.gold_events,
         gold_arguments: run.gold_arguments,
+        gold_relations: run.gold_relations,
         confusion: run
             .systems
             .iter()
@@ -378,16 +397,16 @@ struct PartReader {
 struct DocRows {
     index: u64,
     doc_id: String,
-    systems: Vec<Option<(EntityCounts, EventCounts)>>,
+    systems: Vec<Option<(EntityCounts, EventCounts, RelationCounts)>>,
 }
 
 fn metric_slot<'a>(
-    ent: &'a mut EntityCounts,
-    ev: &'a mut EventCounts,
+    (ent, ev, rel): &'a mut (EntityCounts, EventCounts, RelationCounts),
     task: &str,
     metric: &str,
 ) -> Option<&'a mut ModeCounts> {
     match task {
+        "relations" => RelMode::from_name(metric).map(|m| rel.mode_mut(m)),
         "entities" => metric.parse::<Mode>().ok().map(|m| ent.mode_mut(m)),
         "events" if metric == TYPE_ROLE_TABLE => Some(&mut ev.type_roles),
         "events" => EventMetric::from_name(metric).map(|m| ev.metric_mut(m)),
@@ -511,7 +530,7 @@ impl PartReader {
             };
             let slot = d.systems[sys].get_or_insert_with(Default::default);
             let (task, metric, label) = (s(1), s(3), s(4));
-            let mc = metric_slot(&mut slot.0, &mut slot.1, task, metric).ok_or_else(|| {
+            let mc = metric_slot(slot, task, metric).ok_or_else(|| {
                 Error::parquet(&self.path, format!("row {}: unknown task/metric {task:?}/{metric:?}", i + 1))
             })?;
             if label.is_empty() {
@@ -627,14 +646,17 @@ pub fn merge(paths: &[PathBuf]) -> Result<ScoreRun> {
             events: EventCounts::default(),
             confusion: Confusion::default(),
             diagnostics: s.diagnostics.clone(),
+            relations: RelationCounts::default(),
+            unresolved_relations: (0, 0),
         })
         .collect();
-    let (mut gd, mut ge, mut gv, mut ga) = (0u64, 0u64, 0u64, 0u64);
+    let (mut gd, mut ge, mut gv, mut ga, mut gr) = (0u64, 0u64, 0u64, 0u64, 0u64);
     for p in &parts {
         gd += p.part.gold_documents;
         ge += p.part.gold_entities;
         gv += p.part.gold_events;
         ga += p.part.gold_arguments;
+        gr += p.part.gold_relations;
         if p.part.confusion.len() != nsys {
             return Err(Error::parquet(&p.path, "confusion cells do not match the systems"));
         }
@@ -658,11 +680,16 @@ pub fn merge(paths: &[PathBuf]) -> Result<ScoreRun> {
         }
         last = Some(doc.index);
         for (s, c) in systems.iter_mut().zip(doc.systems) {
-            let Some((ent, ev)) = c else { continue };
+            let Some((ent, ev, rel)) = c else { continue };
             let has_events = ev.metrics.iter().chain([&ev.type_roles]).any(|m| m.overall != LabelTally::default());
             s.total += &ent;
             s.events += &ev;
-            s.docs.push(&doc.doc_id, &ent, has_events.then_some(&ev));
+            if task.relations() {
+                s.relations += &rel;
+                s.docs.push_relations(&doc.doc_id, &ent, has_events.then_some(&ev), &rel);
+            } else {
+                s.docs.push(&doc.doc_id, &ent, has_events.then_some(&ev));
+            }
         }
     }
     Ok(ScoreRun {
@@ -674,14 +701,20 @@ pub fn merge(paths: &[PathBuf]) -> Result<ScoreRun> {
             details: false,
             doc_labels: false,
             shard: None,
+            relations: Default::default(),
         },
         gold: h.gold.clone(),
         gold_documents: gd,
         gold_entities: ge,
         gold_events: gv,
         gold_arguments: ga,
+        gold_relations: gr,
         gold_diagnostics: h.gold_diagnostics.clone(),
         input_documents: h.input_documents,
         systems,
     })
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -808,6 +808,7 @@ fn score_unit(
             details: false,
             doc_labels: true,
             shard,
+            relations: Default::default(),
         };
         let run = score_with(pairing, so, &mut positions).map_err(|e| (false, e.to_string()))?;
         let Some(s) = run.systems.first() else {

@@ -19,6 +19,7 @@ mod hardening;
 mod meantime;
 mod newcomer;
 mod properties;
+mod relations;
 mod report;
 mod schemas;
 mod score;
