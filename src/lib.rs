@@ -2,6 +2,7 @@
 pub mod align;
 #[cfg(feature = "analysis")]
 pub mod analysis;
+pub mod coref;
 pub mod error;
 pub mod model;
 pub mod tags;
