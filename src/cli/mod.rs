@@ -4,6 +4,7 @@
 mod align;
 mod compare;
 mod convert;
+mod coref;
 mod merge;
 mod progress;
 mod report;
@@ -73,6 +74,7 @@ enum Command {
     Table(table::Args),
     Run(run::Args),
     Schemas(schemas::Args),
+    Coref(coref::Args),
 }
 
 /// Run the CLI and return the process exit status.
@@ -169,6 +171,7 @@ fn run_command(cli: Cli) -> Result<i32> {
         Command::Table(a) => table::run(a, &cli.global),
         Command::Run(a) => run::run(a, &cli.global),
         Command::Schemas(a) => schemas::run(a, &cli.global),
+        Command::Coref(a) => coref::run(a, &cli.global),
     }
 }
 

@@ -290,6 +290,20 @@ pub struct Report {
     /// Documents whose topic came from the id prefix (topic scope).
     pub topics_from_id: usize,
     pub metrics: MetricSet,
+    /// Numerators and denominators (BLANC: link counts) summed over the units, in both
+    /// profiles (the default profile's metrics are these ratios).
+    pub counts: CountSet,
+}
+
+/// Summed counts of every metric.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CountSet {
+    pub muc: Counts,
+    pub b_cubed: Counts,
+    pub ceaf_m: Counts,
+    pub ceaf_e: Counts,
+    pub lea: Counts,
+    pub blanc: BlancCounts,
 }
 
 /// One unit's partitions and counts.
@@ -481,6 +495,15 @@ pub fn score(docs: &[Document], gold: &AnnotationSet, pred: &AnnotationSet, opts
     if opts.profile == Profile::Scorch {
         report.gold_clusters = units.iter().map(|u| u.key_clusters).sum();
         report.pred_clusters = units.iter().map(|u| u.resp_clusters).sum();
+    }
+    for u in &units {
+        let c = &mut report.counts;
+        c.muc.add(u.muc);
+        c.b_cubed.add(u.b3);
+        c.ceaf_m.add(u.ceaf_m);
+        c.ceaf_e.add(u.ceaf_e);
+        c.lea.add(u.lea);
+        c.blanc.add(u.blanc);
     }
     report.metrics = match opts.profile {
         Profile::Default => summed(&units),

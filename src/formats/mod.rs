@@ -24,8 +24,10 @@
 pub mod article;
 pub mod brat;
 pub mod conll;
+pub mod conll2012;
 mod diag;
 pub mod doccano;
+pub mod ecbplus;
 pub mod hf;
 mod jsonin;
 pub mod jsonl;
@@ -253,11 +255,14 @@ pub enum Format {
     Hf,
     /// spaCy `Doc.to_json()` JSON Lines, or a `DocBin` file (`.spacy`).
     Spacy,
+    /// CoNLL-2012 coreference (`#begin document`, the coreference column last).
+    Conll2012,
+    /// ECB+ CAT XML (event and entity coreference within and across documents).
+    Ecbplus,
 }
 
 impl Format {
-    pub const NAMES: &'static str =
-        "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy";
+    pub const NAMES: &'static str = "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy, conll2012, ecbplus";
 
     pub fn name(self) -> &'static str {
         match self {
@@ -274,6 +279,8 @@ impl Format {
             Format::Re3d => "re3d",
             Format::Hf => "hf",
             Format::Spacy => "spacy",
+            Format::Conll2012 => "conll2012",
+            Format::Ecbplus => "ecbplus",
         }
     }
 
@@ -290,6 +297,9 @@ impl Format {
         if path.is_dir() {
             if parquet::is_corpus_dir(path) {
                 return Ok(Format::Parquet);
+            }
+            if ecbplus::looks_like(path) {
+                return Ok(Format::Ecbplus);
             }
             if meantime::looks_like(path) {
                 return Ok(Format::Meantime);
@@ -328,6 +338,7 @@ impl Format {
         }
         Ok(match ext.as_str() {
             "jsonl" | "ndjson" | "json" if textee::looks_like(path) => Format::Textee,
+            "xml" if ecbplus::looks_like(path) => Format::Ecbplus,
             "xml" if meantime::looks_like(path) => Format::Meantime,
             "ann" => Format::Brat,
             "parquet" | "arrow" if hf::looks_like(path) => Format::Hf,
@@ -337,6 +348,7 @@ impl Format {
             "jsonl" | "ndjson" | "json" | "json1" => sniff_json_lines(path),
             "txt" if path.with_extension("ann").is_file() => Format::Brat,
             "txt" if article::is_article_file(path) => Format::Article,
+            _ if conll2012::looks_like(path) => Format::Conll2012,
             _ => Format::Conll,
         })
     }
@@ -400,6 +412,8 @@ impl std::str::FromStr for Format {
             "labelstudio" | "label-studio" | "ls" => Ok(Format::LabelStudio),
             "re3d" => Ok(Format::Re3d),
             "article" | "articles" => Ok(Format::Article),
+            "conll2012" | "conll-2012" => Ok(Format::Conll2012),
+            "ecbplus" | "ecb+" | "ecb" => Ok(Format::Ecbplus),
             other => Err(format!("unknown format {other:?} (expected one of: {})", Format::NAMES)),
         }
     }
@@ -531,6 +545,14 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
             let files = expand(inputs, &[".spacy", ".jsonl", ".ndjson", ".json"])?;
             let set = opts.single_set(describe(format, inputs));
             Ok(Box::new(spacy::SpacySource::open(&files, set, opts)?))
+        }
+        Format::Conll2012 => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(conll2012::Conll2012Source::open(&expand(inputs, &[])?, set)?))
+        }
+        Format::Ecbplus => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(ecbplus::EcbPlusSource::open(inputs, set, opts.strict)?))
         }
     }
 }
