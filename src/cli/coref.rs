@@ -18,7 +18,8 @@ or across the documents of a topic.
   ieval coref export INPUT --out FILE.conll   write the CoNLL-2012 coreference format
 
 Inputs are any format ieval reads whose mentions carry clusters: conll2012, ecbplus,
-meantime, jsonl (the `cluster` of entities, the `cluster` attribute of events). Gold and
+meantime, jsonl (the `cluster` of entities, the `cluster` attribute of events); --layer
+picks entity or event mentions, except on a CoNLL-2012 side, read whole. Gold and
 prediction documents pair by id and must have the same text (read both through formats that
 build text the same way: ECB+ XML and its CoNLL-2012 export do).
 
@@ -108,13 +109,19 @@ pub fn run(args: Args, _global: &Global) -> Result<i32> {
     }
 }
 
-fn read(path: &Path, from: Option<Format>, strict: bool, set_name: Option<&str>) -> Result<Corpus> {
+/// The corpus and the format it was read as.
+fn read(path: &Path, from: Option<Format>, strict: bool, set_name: Option<&str>) -> Result<(Corpus, Format)> {
     let format = match from {
         Some(f) => f,
         None => Format::detect(path)?,
     };
     let opts = ReadOptions { strict, set_name: set_name.map(str::to_string), ..Default::default() };
-    Corpus::collect(formats::open(format, &[path.to_path_buf()], &opts)?)
+    Ok((Corpus::collect(formats::open(format, &[path.to_path_buf()], &opts)?)?, format))
+}
+
+/// CoNLL-2012 has no entity/event distinction: its side is read whole.
+fn side_layer(format: Format) -> Option<Layer> {
+    (format == Format::Conll2012).then_some(Layer::All)
 }
 
 fn one_set(c: &Corpus, path: &Path, name: Option<&str>) -> Result<AnnotationSet> {
@@ -135,8 +142,8 @@ fn score(a: ScoreArgs) -> Result<i32> {
     if a.format != "table" && a.format != "json" {
         return Err(Error::usage(format!("--format {:?}: expected table or json", a.format)));
     }
-    let gold = read(&a.gold, a.from, a.strict, None)?;
-    let pred = read(&a.pred, a.pred_from, a.strict, Some("system"))?;
+    let (gold, gold_format) = read(&a.gold, a.from, a.strict, None)?;
+    let (pred, pred_format) = read(&a.pred, a.pred_from, a.strict, Some("system"))?;
     let gold_set = one_set(&gold, &a.gold, None)?;
     let pred_set = one_set(&pred, &a.pred, None)?;
     // Spans are byte offsets into each side's text: the texts must agree.
@@ -155,8 +162,15 @@ fn score(a: ScoreArgs) -> Result<i32> {
             ));
         }
     }
-    let opts =
-        Options { layer: a.layer, scope: a.scope, matching: a.matching, singletons: a.singletons, profile: a.profile };
+    let opts = Options {
+        layer: a.layer,
+        scope: a.scope,
+        matching: a.matching,
+        singletons: a.singletons,
+        profile: a.profile,
+        gold_layer: side_layer(gold_format),
+        pred_layer: side_layer(pred_format),
+    };
     let report = coref::score(&gold.documents, &gold_set, &pred_set, &opts)?;
     let mut out = Out::open(a.out.as_deref())?;
     if a.format == "json" {
@@ -208,7 +222,7 @@ fn table(r: &coref::Report) -> String {
 }
 
 fn export(a: ExportArgs) -> Result<i32> {
-    let c = read(&a.input, a.from, a.strict, None)?;
+    let (c, _) = read(&a.input, a.from, a.strict, None)?;
     let set = one_set(&c, &a.input, a.set.as_deref())?;
     let by_id: std::collections::HashMap<&str, &DocAnnotations> =
         set.docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();

@@ -169,6 +169,13 @@ pub struct Options {
     pub matching: MentionMatch,
     pub singletons: Singletons,
     pub profile: Profile,
+    /// The layer read from the gold / predicted side when it differs from `layer`: a
+    /// format without the entity/event distinction (CoNLL-2012 puts every mention among the
+    /// entities) is read with [`Layer::All`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gold_layer: Option<Layer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pred_layer: Option<Layer>,
 }
 
 /// One mention as coreference sees it.
@@ -387,8 +394,8 @@ pub fn score(docs: &[Document], gold: &AnnotationSet, pred: &AnnotationSet, opts
     let empty = DocAnnotations::default();
     let mut per_doc = Vec::with_capacity(docs.len());
     for i in 0..docs.len() {
-        let (g, gd) = mentions_of(gold_ann[i].unwrap_or(&empty), opts.layer);
-        let (p, pd) = mentions_of(pred_ann[i].unwrap_or(&empty), opts.layer);
+        let (g, gd) = mentions_of(gold_ann[i].unwrap_or(&empty), opts.gold_layer.unwrap_or(opts.layer));
+        let (p, pd) = mentions_of(pred_ann[i].unwrap_or(&empty), opts.pred_layer.unwrap_or(opts.layer));
         let pairing = match_mentions(&g, &p, opts.matching);
         report.gold_mentions += g.len();
         report.pred_mentions += p.len();

@@ -74,13 +74,38 @@ fn ecbplus_export_and_self_score() {
     let sample = corpora.join("ecbplus/sample/topic1");
     let tmp = tempdir();
     let gold = tmp.path().join("ev.conll");
-    ok(&["-q", "coref", "export", s(&sample), "--layer", "events", "--out", s(&gold)]);
+    let out = run(&["coref", "export", s(&sample), "--layer", "events", "--out", s(&gold)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    // "... N discontinuous mentions written as their cover ..."
+    let disc: u64 = err
+        .split(", ")
+        .find_map(|p| p.strip_suffix(" discontinuous mentions written as their cover"))
+        .and_then(|n| n.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no discontinuous count in {err}"));
+    assert!(disc > 0, "topic 1 has discontinuous event mentions ({err})");
     for scope in ["document", "topic", "corpus"] {
+        // The XML gold against its own export: a discontinuous mention became its cover, so
+        // exact matching misses exactly those; partial matching pairs every mention.
         let r = json(&["coref", "score", s(&sample), s(&gold), "--layer", "events", "--scope", scope]);
+        assert_eq!(r["gold_mentions"].as_u64().unwrap() - r["matched_mentions"].as_u64().unwrap(), disc, "{r}");
+        let r = json(&[
+            "coref",
+            "score",
+            s(&sample),
+            s(&gold),
+            "--layer",
+            "events",
+            "--scope",
+            scope,
+            "--coref-match",
+            "partial",
+        ]);
         for m in ["muc", "b_cubed", "ceaf_m", "ceaf_e", "blanc", "lea"] {
             assert_eq!(r["metrics"][m]["f1"], 1.0, "{scope} {m}: {r}");
         }
         assert_eq!(r["gold_mentions"], r["matched_mentions"]);
+        assert_eq!(r["inexact_matches"].as_u64(), Some(disc));
     }
     // Cross-document: topic 1's event chains link documents, so a within-document scoring
     // counts more (smaller) clusters than the topic scoring.
