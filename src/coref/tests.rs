@@ -91,7 +91,7 @@ fn ceaf_luo_2005() {
         close(cm.precision, *m);
         let ce = rp(p.ceaf_e());
         close(ce.f1, *e);
-        assert!((ce.f1.unwrap() - table).abs() < 5e-4, "rounds to Luo's {table}");
+        assert!((ce.f1.expect("test input") - table).abs() < 5e-4, "rounds to Luo's {table}");
     }
 }
 
@@ -214,11 +214,12 @@ fn pipeline_default_and_scorch() {
         SetMeta::system("s", "p"),
         vec![("t_1", vec![k(0, "1"), k(1, "1"), k(2, "2"), k(3, "2"), k(5, "3"), k(6, "3"), k(7, "3"), k(8, "3")])],
     );
-    let r = score(&docs, &gold, &pred, &Options::default()).unwrap();
+    let r = score(&docs, &gold, &pred, &Options::default()).expect("test input");
     close(r.metrics.muc.recall, 0.4);
     close(r.metrics.b_cubed.precision, 0.5);
     assert_eq!((r.gold_mentions, r.pred_mentions, r.matched_mentions), (7, 8, 6));
-    let s = score(&docs, &gold, &pred, &Options { profile: Profile::Scorch, ..Default::default() }).unwrap();
+    let s =
+        score(&docs, &gold, &pred, &Options { profile: Profile::Scorch, ..Default::default() }).expect("test input");
     close(s.metrics.b_cubed.precision, 4.5 / 8.0);
     // Recall over 9 key mentions now, h and i each found in full (1² / 1): (35/12 + 2)/9.
     close(s.metrics.b_cubed.recall, (35.0 / 12.0 + 2.0) / 9.0);
@@ -235,7 +236,7 @@ fn mention_matching_modes() {
     let gold = set(SetMeta::gold("g"), vec![("d", vec![g1, ment(4, 1, Some("A"))])]);
     // The prediction covers tokens 1..2 (contains the head, overlaps the gold span).
     let pred = set(SetMeta::system("s", "p"), vec![("d", vec![ment(1, 2, Some("x")), ment(4, 1, Some("x"))])]);
-    let run = |matching| score(&docs, &gold, &pred, &Options { matching, ..Default::default() }).unwrap();
+    let run = |matching| score(&docs, &gold, &pred, &Options { matching, ..Default::default() }).expect("test input");
     let e = run(MentionMatch::Exact);
     assert_eq!((e.matched_mentions, e.inexact_matches), (1, 0));
     close(e.metrics.muc.recall, 0.0);
@@ -255,10 +256,11 @@ fn cross_document_scope() {
     // The system links the two E mentions across documents but also F with G.
     let pred =
         set(SetMeta::system("s", "p"), vec![("1_a", vec![k(0, "x"), k(1, "y")]), ("1_b", vec![k(0, "x"), k(1, "y")])]);
-    let within = score(&docs, &gold, &pred, &Options::default()).unwrap();
+    let within = score(&docs, &gold, &pred, &Options::default()).expect("test input");
     // Within each document every cluster is a singleton on both sides: perfect.
     close(within.metrics.b_cubed.f1, 1.0);
-    let across = score(&docs, &gold, &pred, &Options { scope: Scope::Topic, ..Default::default() }).unwrap();
+    let across =
+        score(&docs, &gold, &pred, &Options { scope: Scope::Topic, ..Default::default() }).expect("test input");
     assert_eq!(across.units, 1);
     assert_eq!(across.topics_from_id, 2);
     // Key {E1,E2}, {F}, {G}; response {E1,E2}, {F,G}: MUC R = 1/1, P = 1/2.
@@ -271,7 +273,7 @@ fn cross_document_scope() {
         &pred,
         &Options { scope: Scope::Topic, singletons: Singletons::Drop, ..Default::default() },
     )
-    .unwrap();
+    .expect("test input");
     close(drop.metrics.b_cubed.recall, 1.0);
     close(drop.metrics.b_cubed.precision, 0.5);
 }
@@ -280,7 +282,7 @@ fn cross_document_scope() {
 fn undefined_and_errors() {
     let docs = vec![doc("d", 3)];
     let empty = set(SetMeta::gold("g"), vec![("d", vec![])]);
-    let r = score(&docs, &empty, &empty, &Options::default()).unwrap();
+    let r = score(&docs, &empty, &empty, &Options::default()).expect("test input");
     assert_eq!(r.metrics.muc.recall, None);
     assert_eq!(r.metrics.conll, None);
     let stray = set(SetMeta::system("s", "p"), vec![("zz", vec![])]);

@@ -409,7 +409,7 @@ other 1 0 x - (7)
 
     #[test]
     fn reads_mentions_clusters_and_text() {
-        let recs = parse(Path::new("t.conll"), SAMPLE).unwrap();
+        let recs = parse(Path::new("t.conll"), SAMPLE).expect("test input");
         assert_eq!(recs.len(), 2);
         let d = &recs[0];
         assert_eq!(d.document.text, "John met the old man\nHe left");
@@ -417,7 +417,7 @@ other 1 0 x - (7)
         let got: Vec<(&str, &str)> = d.sets[0]
             .entities
             .iter()
-            .map(|m| (m.span.slice(&d.document.text).unwrap(), m.cluster.as_deref().unwrap()))
+            .map(|m| (m.span.slice(&d.document.text).expect("test input"), m.cluster.as_deref().expect("test input")))
             .collect();
         assert_eq!(got, vec![("John", "1"), ("the old man", "2"), ("old", "3"), ("He", "1"), ("He left", "2")]);
         assert_eq!(recs[1].document.id, "other-001");
@@ -425,12 +425,12 @@ other 1 0 x - (7)
 
     #[test]
     fn round_trip() {
-        let recs = parse(Path::new("t.conll"), SAMPLE).unwrap();
+        let recs = parse(Path::new("t.conll"), SAMPLE).expect("test input");
         let pairs: Vec<(&Document, &DocAnnotations)> = recs.iter().map(|r| (&r.document, &r.sets[0])).collect();
         let mut buf = Vec::new();
-        let st = write(&mut buf, &pairs, Layer::Entities, Path::new("out")).unwrap();
+        let st = write(&mut buf, &pairs, Layer::Entities, Path::new("out")).expect("test input");
         assert_eq!(st.mentions, 6);
-        let again = parse(Path::new("out"), std::str::from_utf8(&buf).unwrap()).unwrap();
+        let again = parse(Path::new("out"), std::str::from_utf8(&buf).expect("test input")).expect("test input");
         for (a, b) in recs.iter().zip(&again) {
             assert_eq!(a.document.text, b.document.text);
             assert_eq!(a.document.id, b.document.id);
@@ -459,7 +459,7 @@ other 1 0 x - (7)
             ("#begin document a\n", 1, "expected `#begin document"),
         ];
         for (text, line, what) in cases {
-            let e = parse(Path::new("f"), text).unwrap_err().to_string();
+            let e = parse(Path::new("f"), text).expect_err("an error").to_string();
             assert!(e.starts_with(&format!("f:{line}:")), "{e}");
             assert!(e.contains(what), "{e}");
         }

@@ -505,8 +505,8 @@ mod tests {
     #[test]
     fn reads_a_small_document() {
         let mut diag = Diagnostics::default();
-        let raw = parse_xml(Path::new("3_1ecb.xml"), XML).unwrap();
-        let rec = build(Path::new("3_1ecb.xml"), XML, raw, &mut diag, false).unwrap();
+        let raw = parse_xml(Path::new("3_1ecb.xml"), XML).expect("test input");
+        let rec = build(Path::new("3_1ecb.xml"), XML, raw, &mut diag, false).expect("test input");
         let d = &rec.document;
         assert_eq!(d.id, "3_1ecb");
         assert_eq!(d.text, "Tom checked himself into\nHe left");
@@ -526,11 +526,12 @@ mod tests {
     #[test]
     fn errors_name_line_and_column() {
         let bad = XML.replace(r#"<token_anchor t_id="5"/>"#, r#"<token_anchor t_id="99"/>"#);
-        let raw = parse_xml(Path::new("f.xml"), &bad).unwrap();
-        let e = build(Path::new("f.xml"), &bad, raw, &mut Diagnostics::default(), false).unwrap_err().to_string();
+        let raw = parse_xml(Path::new("f.xml"), &bad).expect("test input");
+        let e =
+            build(Path::new("f.xml"), &bad, raw, &mut Diagnostics::default(), false).expect_err("an error").to_string();
         assert!(e.starts_with("f.xml:11:1:"), "{e}");
         assert!(e.contains("99"), "{e}");
-        let e = parse_xml(Path::new("f.xml"), "<Other/>").err().unwrap().to_string();
+        let e = parse_xml(Path::new("f.xml"), "<Other/>").err().expect("test input").to_string();
         assert!(e.contains("expected the root element"), "{e}");
     }
 }

@@ -57,15 +57,15 @@ fn ecbplus_sample_counts_equal_a_scan_of_the_xml() {
     let tmp = tempdir();
     let out = tmp.path().join("s.jsonl");
     ok(&["-q", "convert", s(&sample), "--from", "ecbplus", "--out", s(&out)]);
-    let text = std::fs::read_to_string(&out).unwrap();
-    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let n = |k: &str| rows.iter().map(|r| r[k].as_array().unwrap().len()).sum::<usize>();
+    let text = std::fs::read_to_string(&out).expect("test input");
+    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).expect("test input")).collect();
+    let n = |k: &str| rows.iter().map(|r| r[k].as_array().expect("test input").len()).sum::<usize>();
     assert_eq!((rows.len(), n("events"), n("entities")), (docs, events, entities));
     assert_eq!(docs, 39, "SOURCE.md: 39 files in sample/topic1");
     // Detection: the directory reads as ECB+ without --from.
     let again = tmp.path().join("t.jsonl");
     ok(&["-q", "convert", s(&sample), "--out", s(&again)]);
-    assert_eq!(std::fs::read_to_string(&again).unwrap(), text);
+    assert_eq!(std::fs::read_to_string(&again).expect("test input"), text);
 }
 
 #[test]
@@ -88,7 +88,11 @@ fn ecbplus_export_and_self_score() {
         // The XML gold against its own export: a discontinuous mention became its cover, so
         // exact matching misses exactly those; partial matching pairs every mention.
         let r = json(&["coref", "score", s(&sample), s(&gold), "--layer", "events", "--scope", scope]);
-        assert_eq!(r["gold_mentions"].as_u64().unwrap() - r["matched_mentions"].as_u64().unwrap(), disc, "{r}");
+        assert_eq!(
+            r["gold_mentions"].as_u64().expect("test input") - r["matched_mentions"].as_u64().expect("test input"),
+            disc,
+            "{r}"
+        );
         let r = json(&[
             "coref",
             "score",
@@ -148,9 +152,10 @@ t 0 8 i (3)
 fn pradhan_example_through_the_cli() {
     let tmp = tempdir();
     let (k, r) = (tmp.path().join("key.conll"), tmp.path().join("resp.conll"));
-    std::fs::write(&k, KEY).unwrap();
-    std::fs::write(&r, RESPONSE).unwrap();
-    let close = |v: &serde_json::Value, x: f64| assert!((v.as_f64().unwrap() - x).abs() < 1e-12, "{v} != {x}");
+    std::fs::write(&k, KEY).expect("test input");
+    std::fs::write(&r, RESPONSE).expect("test input");
+    let close =
+        |v: &serde_json::Value, x: f64| assert!((v.as_f64().expect("test input") - x).abs() < 1e-12, "{v} != {x}");
     let d = json(&["coref", "score", s(&k), s(&r)]);
     // MUC 2/5 both ways; B³ R = 35/84, P = 1/2; CEAFe R = 1.3/2, P = 1.3/3 (see the unit
     // tests in src/coref/tests.rs for the derivations).
@@ -163,15 +168,16 @@ fn pradhan_example_through_the_cli() {
     // scorch: h and i join the key as singletons: B³ P = (2 + 1 + 6/4)/8.
     let sc = json(&["coref", "score", s(&k), s(&r), "--profile", "scorch"]);
     close(&sc["metrics"]["b_cubed"]["precision"], 4.5 / 8.0);
-    assert!(!sc["profile_quirks"].as_array().unwrap().is_empty());
+    assert!(!sc["profile_quirks"].as_array().expect("test input").is_empty());
     // Dropping singletons changes nothing here but the spurious mentions' key side.
     let table = ok(&["coref", "score", s(&k), s(&r)]);
     assert!(table.contains("MUC") && table.contains("40.00"), "{table}");
     // The CoNLL-2012 file converts like any input (format guessed from `#begin document`).
     let out = tmp.path().join("k.jsonl");
     ok(&["-q", "convert", s(&k), "--out", s(&out)]);
-    let row: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
-    assert_eq!(row["entities"].as_array().unwrap().len(), 7);
+    let row: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&out).expect("test input").trim()).expect("test input");
+    assert_eq!(row["entities"].as_array().expect("test input").len(), 7);
     assert_eq!(row["entities"][3]["cluster"], "2");
 }
 
@@ -179,15 +185,15 @@ fn pradhan_example_through_the_cli() {
 fn errors_are_clear() {
     let tmp = tempdir();
     let bad = tmp.path().join("bad.conll");
-    std::fs::write(&bad, "#begin document (x); part 000\nx 0 0 a (1\n\n#end document\n").unwrap();
+    std::fs::write(&bad, "#begin document (x); part 000\nx 0 0 a (1\n\n#end document\n").expect("test input");
     fails(&["coref", "score", s(&bad), s(&bad)], "bad.conll:2: mention of cluster 1 opened here is not closed");
     let k = tmp.path().join("k.conll");
-    std::fs::write(&k, KEY).unwrap();
+    std::fs::write(&k, KEY).expect("test input");
     let other = tmp.path().join("o.conll");
-    std::fs::write(&other, KEY.replace(" a (1)", " A (1)")).unwrap();
+    std::fs::write(&other, KEY.replace(" a (1)", " A (1)")).expect("test input");
     fails(&["coref", "score", s(&k), s(&other)], "differs from the gold text");
     fails(&["coref", "score", s(&k), s(&k), "--scope", "galaxy"], "expected one of: document, topic, corpus");
     let plain = tmp.path().join("plain.conll");
-    std::fs::write(&plain, KEY.replace("(t_1)", "(t1)")).unwrap();
+    std::fs::write(&plain, KEY.replace("(t_1)", "(t1)")).expect("test input");
     fails(&["coref", "score", s(&plain), s(&plain), "--scope", "topic"], "has no topic");
 }
