@@ -419,7 +419,8 @@ other 1 0 x - (7)
             .iter()
             .map(|m| (m.span.slice(&d.document.text).expect("test input"), m.cluster.as_deref().expect("test input")))
             .collect();
-        assert_eq!(got, vec![("John", "1"), ("the old man", "2"), ("old", "3"), ("He", "1"), ("He left", "2")]);
+        // In text order, an enclosing mention before the mentions it contains.
+        assert_eq!(got, vec![("John", "1"), ("the old man", "2"), ("old", "3"), ("He left", "2"), ("He", "1")]);
         assert_eq!(recs[1].document.id, "other-001");
     }
 
