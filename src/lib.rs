@@ -20,6 +20,7 @@ macro_rules! from_names {
 pub mod align;
 #[cfg(feature = "analysis")]
 pub mod analysis;
+pub mod coref;
 pub mod error;
 pub mod hash;
 pub mod model;

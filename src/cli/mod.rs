@@ -4,6 +4,7 @@
 mod align;
 mod compare;
 mod convert;
+mod coref;
 mod linking;
 mod merge;
 mod progress;
@@ -74,6 +75,7 @@ enum Command {
     Table(table::Args),
     Run(run::Args),
     Schemas(schemas::Args),
+    Coref(coref::Args),
 }
 
 /// Run the CLI and return the process exit status.
@@ -170,6 +172,7 @@ fn run_command(cli: Cli) -> Result<i32> {
         Command::Table(a) => table::run(a, &cli.global),
         Command::Run(a) => run::run(a, &cli.global),
         Command::Schemas(a) => schemas::run(a, &cli.global),
+        Command::Coref(a) => coref::run(a, &cli.global),
     }
 }
 

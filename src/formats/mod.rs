@@ -24,9 +24,11 @@
 pub mod article;
 pub mod brat;
 pub mod conll;
+pub mod conll2012;
 mod diag;
 pub mod doccano;
 pub mod eventstoryline;
+pub mod ecbplus;
 pub mod hf;
 mod jsonin;
 pub mod jsonl;
@@ -360,10 +362,14 @@ pub enum Format {
     EventStoryLine,
     /// spaCy `Doc.to_json()` JSON Lines, or a `DocBin` file (`.spacy`).
     Spacy,
+    /// CoNLL-2012 coreference (`#begin document`, the coreference column last).
+    Conll2012,
+    /// ECB+ CAT XML (event and entity coreference within and across documents).
+    Ecbplus,
 }
 
 impl Format {
-    pub const NAMES: &'static str = "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy, eventstoryline";
+    pub const NAMES: &'static str = "parquet, conll, jsonl, article, meantime, textee, brat, prodigy, doccano, labelstudio, re3d, hf, spacy, eventstoryline, conll2012, ecbplus";
 
     pub fn name(self) -> &'static str {
         match self {
@@ -381,6 +387,8 @@ impl Format {
             Format::Hf => "hf",
             Format::Spacy => "spacy",
             Format::EventStoryLine => "eventstoryline",
+            Format::Conll2012 => "conll2012",
+            Format::Ecbplus => "ecbplus",
         }
     }
 
@@ -397,6 +405,9 @@ impl Format {
         if path.is_dir() {
             if parquet::is_corpus_dir(path) {
                 return Ok(Format::Parquet);
+            }
+            if ecbplus::looks_like(path) {
+                return Ok(Format::Ecbplus);
             }
             if meantime::looks_like(path) {
                 return Ok(Format::Meantime);
@@ -438,6 +449,7 @@ impl Format {
         }
         Ok(match ext.as_str() {
             "jsonl" | "ndjson" | "json" if textee::looks_like(path) => Format::Textee,
+            "xml" if ecbplus::looks_like(path) => Format::Ecbplus,
             "xml" if meantime::looks_like(path) => Format::Meantime,
             "xml" if eventstoryline::looks_like(path) => Format::EventStoryLine,
             "ann" => Format::Brat,
@@ -448,6 +460,7 @@ impl Format {
             "jsonl" | "ndjson" | "json" | "json1" => sniff_json_lines(path),
             "txt" if path.with_extension("ann").is_file() => Format::Brat,
             "txt" if article::is_article_file(path) => Format::Article,
+            _ if conll2012::looks_like(path) => Format::Conll2012,
             _ => Format::Conll,
         })
     }
@@ -512,6 +525,8 @@ impl std::str::FromStr for Format {
             "labelstudio" | "label-studio" | "ls" => Ok(Format::LabelStudio),
             "re3d" => Ok(Format::Re3d),
             "article" | "articles" => Ok(Format::Article),
+            "conll2012" | "conll-2012" => Ok(Format::Conll2012),
+            "ecbplus" | "ecb+" | "ecb" => Ok(Format::Ecbplus),
             other => Err(format!("unknown format {other:?} (expected one of: {})", Format::NAMES)),
         }
     }
@@ -653,6 +668,14 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
             let files = expand(inputs, &[".spacy", ".jsonl", ".ndjson", ".json"])?;
             let set = opts.single_set(describe(format, inputs));
             Ok(Box::new(spacy::SpacySource::open(&files, set, opts)?))
+        }
+        Format::Conll2012 => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(conll2012::Conll2012Source::open(&expand(inputs, &[])?, set)?))
+        }
+        Format::Ecbplus => {
+            let set = opts.single_set(describe(format, inputs));
+            Ok(Box::new(ecbplus::EcbPlusSource::open(inputs, set, opts.strict)?))
         }
     }
 }

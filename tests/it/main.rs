@@ -10,6 +10,7 @@ mod broken;
 mod common;
 mod compare;
 mod convert;
+mod coref;
 mod crash;
 mod datasets;
 mod events;
