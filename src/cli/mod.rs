@@ -75,10 +75,15 @@ enum Command {
     Schemas(schemas::Args),
 }
 
-/// Run the CLI and return the process exit status.
-pub fn main() -> i32 {
+/// Run the CLI on `args` (the program name first, as `std::env::args_os`) and return the
+/// process exit status. The binary and the Python package's `ieval` command both call this.
+pub fn main<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     ieval::output::catch_file_size_signal();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
