@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 // The CLI of the root crate, compiled in for the `ieval` console script (`ieval._cli`).
+mod api;
 #[allow(dead_code, clippy::all)]
 #[path = "../../src/cli/mod.rs"]
 mod cli;
@@ -33,6 +34,7 @@ fn _cli_main(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> i32 {
 fn _ieval(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(_cli_main, m)?)?;
+    api::register(m)?;
     sequences::register(m)?;
     Ok(())
 }

@@ -1,0 +1,251 @@
+"""`ieval.score` and its result, `Scores`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+from ieval import _ieval
+from ieval._inputs import to_input
+
+#: Columns of the tidy table, in the CLI's order (`ieval score --format csv`).
+TIDY_COLUMNS = (
+    "system",
+    "task",
+    "metric",
+    "label",
+    "average",
+    "cor",
+    "inc",
+    "par",
+    "mis",
+    "spu",
+    "possible",
+    "actual",
+    "tp",
+    "fp",
+    "fn",
+    "precision",
+    "recall",
+    "f1",
+)
+
+
+def _columns(rows: List[dict], columns: Optional[Sequence[str]] = None) -> Dict[str, list]:
+    cols = list(columns) if columns is not None else (list(rows[0].keys()) if rows else [])
+    return {c: [r.get(c) for r in rows] for c in cols}
+
+
+def _polars(cols: Dict[str, list]) -> Any:
+    import polars as pl
+
+    return pl.DataFrame(cols, strict=False)
+
+
+def _pandas(cols: Dict[str, list]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(cols)
+
+
+class Scores:
+    """The scores of one run: every system against the gold.
+
+    ``to_dict()`` is exactly what ``ieval score --format json`` prints; ``to_polars()`` /
+    ``to_pandas()`` the tidy table of ``--format csv`` (one row per system, task, metric and
+    label or average); ``errors()`` the ``--errors`` listing (every gold and predicted
+    mention with its MUC category per mode), when scored with ``errors=True``.
+    """
+
+    def __init__(self, report_json: str, tidy_json: str, errors_json: Optional[str], events_json: Optional[str]):
+        self._json = report_json
+        self._dict: Optional[dict] = None
+        self._tidy: List[dict] = json.loads(tidy_json)
+        self._errors = errors_json
+        self._event_errors = events_json
+
+    def to_json(self) -> str:
+        """The report as the CLI prints it with ``--format json``."""
+        return self._json
+
+    def to_dict(self) -> dict:
+        """The report as a dict (``json.loads`` of ``ieval score --format json``)."""
+        if self._dict is None:
+            self._dict = json.loads(self._json)
+        return self._dict
+
+    def rows(self) -> List[dict]:
+        """The tidy rows as dicts (columns: ``TIDY_COLUMNS``)."""
+        return [dict(r) for r in self._tidy]
+
+    def to_polars(self) -> Any:
+        """The tidy table as a ``polars.DataFrame``."""
+        return _polars(_columns(self._tidy, TIDY_COLUMNS))
+
+    def to_pandas(self) -> Any:
+        """The tidy table as a ``pandas.DataFrame``."""
+        return _pandas(_columns(self._tidy, TIDY_COLUMNS))
+
+    def errors(self, *, events: bool = False, backend: str = "pandas") -> Any:
+        """The error listing (``ieval score --errors``) as a DataFrame: entity mentions, or
+        event triggers and arguments with ``events=True``; ``backend="polars"`` for polars."""
+        raw = self._event_errors if events else self._errors
+        if raw is None:
+            raise ValueError("this run was scored without errors=True: score(..., errors=True) keeps the error rows")
+        rows = json.loads(raw)
+        cols = _columns(rows)
+        if not rows:
+            cols = {}
+        if backend == "polars":
+            return _polars(cols)
+        if backend == "pandas":
+            return _pandas(cols)
+        raise ValueError(f"backend={backend!r}: expected 'pandas' or 'polars'")
+
+    @property
+    def systems(self) -> List[str]:
+        return [s["name"] for s in self.to_dict().get("systems", [])]
+
+    def f1(self, system: Optional[str] = None, mode: str = "strict") -> Optional[float]:
+        """Micro F1 of one system (the only one when not given) in an entity mode."""
+        for r in self._tidy:
+            if (
+                (system is None or r["system"] == system)
+                and r["task"] == "entities"
+                and r["metric"] == mode
+                and r["average"] == "micro"
+            ):
+                return r["f1"]
+        return None
+
+    def _summary(self) -> List[dict]:
+        return [r for r in self._tidy if r["label"] is None and r["average"] == "micro"]
+
+    def __repr__(self) -> str:
+        d = self.to_dict()
+        g = d.get("gold", {})
+        head = f"<ieval.Scores: profile {d.get('ieval', {}).get('profile')}, gold {g.get('documents')} documents, {g.get('entities')} entities"
+        if g.get("events"):
+            head += f", {g.get('events')} events"
+        lines = [head + ">"]
+        for r in self._summary():
+            p, rc, f = (r.get(k) for k in ("precision", "recall", "f1"))
+            fmt = lambda x: "-" if x is None else f"{100 * x:6.2f}"  # noqa: E731
+            lines.append(f"  {r['system']:<16} {r['task']:<8} {r['metric']:<8} P {fmt(p)}  R {fmt(rc)}  F1 {fmt(f)}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        d = self.to_dict()
+        g = d.get("gold", {})
+        cols = ["system", "task", "metric", "cor", "inc", "par", "mis", "spu", "precision", "recall", "f1"]
+        out = [
+            f"<p><b>ieval scores</b>: profile {html.escape(str(d.get('ieval', {}).get('profile')))}, "
+            f"gold {g.get('documents')} documents, {g.get('entities')} entities</p>",
+            "<table><thead><tr>" + "".join(f"<th>{c}</th>" for c in cols) + "</tr></thead><tbody>",
+        ]
+        for r in self._summary():
+            cells = []
+            for c in cols:
+                v = r.get(c)
+                if isinstance(v, float):
+                    v = f"{100 * v:.2f}"
+                cells.append(f"<td>{html.escape('' if v is None else str(v))}</td>")
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</tbody></table>")
+        return "".join(out)
+
+
+Input = Any
+
+
+def score(
+    gold: Input,
+    pred: Union[Input, Mapping[str, Input], None] = None,
+    *,
+    profile: str = "default",
+    task: str = "auto",
+    missing: str = "error",
+    pair: str = "auto",
+    scheme: Optional[str] = None,
+    align: bool = False,
+    errors: bool = False,
+    jobs: int = 0,
+    head: bool = False,
+    coref: bool = False,
+    realis: bool = False,
+    from_: Optional[str] = None,
+    split: Optional[str] = None,
+    spans_key: Optional[str] = None,
+    tokens_col: Optional[str] = None,
+    tags_col: Optional[str] = None,
+    doc_col: Optional[str] = None,
+) -> Scores:
+    """Score predictions against a gold set, in this process (the GIL is released).
+
+    ``gold`` and each prediction are any of: a path (every format ``ieval score`` reads);
+    token-tag sequences (``list[list[str]]``, as seqeval takes); a ``datasets.Dataset`` or
+    ``DatasetDict`` (``split=``) with token and tag columns (integer tags named through the
+    ``ClassLabel``); spaCy ``Doc``s (``doc.ents``, or ``doc.spans[spans_key]``); a pandas or
+    polars DataFrame of mentions (``doc_id, start, end, label[, text]``, code-point offsets,
+    predictions only: read against the gold's documents); dicts in the ieval JSONL shape.
+    ``pred`` is one input (named ``system``) or ``{name: input}``; ``None`` scores the
+    systems the gold input carries (a corpus directory's ``systems/``).
+
+    ``profile``, ``task``, ``missing``, ``pair``, ``scheme``, ``head``, ``coref``,
+    ``realis`` and ``jobs`` are ``ieval score``'s options of the same names. ``errors=True``
+    keeps the per-mention listing for ``Scores.errors()``.
+    """
+    if align:
+        raise NotImplementedError(
+            "align=True (string-only predictions placed on the text) needs the library input layer; "
+            "until then use the CLI: ieval score --align"
+        )
+    g = to_input(
+        gold, role="gold", from_=from_, split=split, spans_key=spans_key,
+        tokens_col=tokens_col, tags_col=tags_col, doc_col=doc_col,
+    )
+    if pred is None:
+        named: Dict[str, Input] = {}
+    elif isinstance(pred, Mapping) and not _looks_like_doc(pred):
+        named = dict(pred)
+    else:
+        named = {"system": pred}
+    preds = []
+    for name, p in named.items():
+        if not isinstance(name, str):
+            raise TypeError(f"system names must be strings, got {name!r}")
+        inp = to_input(
+            p, role=name, from_=from_, split=split, spans_key=spans_key,
+            tokens_col=tokens_col, tags_col=tags_col, doc_col=doc_col,
+        )
+        inp = _borrow_rows(g, inp, name)
+        preds.append((name, inp))
+    out = _ieval._score(
+        g, preds, profile=profile, task=task, missing=missing, pair=pair, scheme=scheme,
+        errors=errors, jobs=jobs, head=head, coref=coref, realis=realis,
+    )
+    return Scores(*out)
+
+
+def _looks_like_doc(m: Mapping) -> bool:
+    return "text" in m and ("doc_id" in m or "entities" in m)
+
+
+def _borrow_rows(gold: tuple, pred: tuple, name: str) -> tuple:
+    """Bare tag sequences (no tokens) take the gold rows' ids, documents and tokens, so they
+    pair with the gold row by row (the common case: a model's predicted tags)."""
+    if pred[0] != "rows" or gold[0] != "rows" or not pred[3].endswith("(sequences)"):
+        return pred
+    grows, prows = gold[1], pred[1]
+    if any(any(t != "_" for t in r[2]) for r in prows):
+        return pred
+    if len(grows) != len(prows):
+        raise ValueError(f"{name}: {len(prows)} tag sequences but the gold has {len(grows)} rows")
+    rows = []
+    for i, (gr, pr) in enumerate(zip(grows, prows)):
+        if len(gr[2]) != len(pr[3]):
+            raise ValueError(f"{name}: row {i + 1} has {len(pr[3])} tags but the gold row has {len(gr[2])} tokens")
+        rows.append((gr[0], gr[1], gr[2], pr[3]))
+    return ("rows", rows, pred[2], pred[3], pred[4])
