@@ -9,6 +9,7 @@ pub mod text;
 
 pub use error::{Error, Result};
 pub mod formats;
+pub mod inputs;
 pub mod output;
 pub mod report;
 pub mod schemas;

@@ -121,15 +121,10 @@ use ieval::align::input::{LabelInput as Kind, sniff};
 fn records(mut src: Box<dyn formats::Source>) -> Result<(Vec<Record>, Vec<SetMeta>, Diagnostics)> {
     let sets = src.sets().to_vec();
     let mut out = Vec::new();
-    let mut seen = std::collections::HashMap::new();
+    let mut ids = ieval::model::DocIds::new();
     for r in src.by_ref() {
         let r = r?;
-        if let Some(first) = seen.insert(r.document.id.clone(), r.origin.clone()) {
-            return Err(Error::data(
-                r.origin,
-                format!("duplicate document id {:?} (first seen at {first})", r.document.id),
-            ));
-        }
+        ids.check(&r.document.id, &r.origin, r.origin.clone())?;
         out.push(r);
     }
     Ok((out, sets, src.take_diagnostics()))

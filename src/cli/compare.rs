@@ -38,7 +38,6 @@ use ieval::{Error, Result};
 use serde::Serialize;
 
 use super::progress::{Counting, Progress};
-use super::score::{open_pairing, split_pred, stem};
 use super::{Global, InputArgs, Out, ScoringArgs};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -176,8 +175,8 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options, progress: &Pro
     let mut preds: Vec<(String, PathBuf)> = [&args.a, &args.b]
         .into_iter()
         .map(|s| {
-            let (n, p) = split_pred(s);
-            (n.unwrap_or_else(|| stem(&p)), p)
+            let (n, p) = super::split_pred(s);
+            (n.unwrap_or_else(|| super::stem(&p)), p)
         })
         .collect();
     if preds[0].0 == preds[1].0 {
@@ -185,7 +184,7 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options, progress: &Pro
         preds[0].0.push_str("-A");
         preds[1].0.push_str("-B");
     }
-    let pairing = open_pairing(gold, &preds, &args.input, &args.scoring)?;
+    let pairing = args.scoring.inputs(gold, preds, &args.input).build()?.pairing;
     if pairing.systems().len() != 2 {
         return Err(Error::usage(format!(
             "compare needs exactly one annotation set per input; got {} sets",

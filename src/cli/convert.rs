@@ -64,9 +64,9 @@ use ieval::formats::conll::ConllWriter;
 use ieval::formats::jsonl::JsonlWriter;
 use ieval::formats::parquet::{CorpusWriter, PartitionBy, PartitionedWriter};
 use ieval::formats::{self, Diagnostics, ShardFilter, Source};
+use ieval::inputs::{Input, Inputs, Missing, PairBy, Pairing};
 use ieval::output::{AtomicDir, AtomicFile};
 use ieval::report::TableFormat;
-use ieval::score::{Missing, PairBy, Pairing};
 use ieval::shard::Shard;
 use ieval::stats::CorpusStats;
 use ieval::tags::Scheme;
@@ -167,7 +167,7 @@ impl NewDirs {
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
     {
-        let preds: Vec<PathBuf> = args.pred.iter().map(|p| super::score::split_pred(p).1).collect();
+        let preds: Vec<PathBuf> = args.pred.iter().map(|p| super::split_pred(p).1).collect();
         let ins: Vec<&Path> =
             args.inputs.iter().chain(&preds).map(PathBuf::as_path).chain(args.corpus.as_deref()).collect();
         ieval::output::check_outputs(&[&args.out], &ins)?;
@@ -193,15 +193,11 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         if args.missing == Missing::Skip {
             return Err(Error::usage("convert --pred: --missing is error or empty"));
         }
-        let named: Vec<(String, PathBuf)> = args
-            .pred
-            .iter()
-            .map(|p| {
-                let (name, path) = super::score::split_pred(p);
-                (name.unwrap_or_else(|| super::score::stem(&path)), path)
-            })
-            .collect();
-        let preds = super::score::open_pred_sources(&args.inputs[0], &named, &args.input)?;
+        let preds = super::named_preds(&args.pred)
+            .into_iter()
+            .fold(Inputs::builder(Input::path(&args.inputs[0])), |b, (name, path)| b.pred(name, Input::Path(path)))
+            .reader(args.input.reader_spec())
+            .open_predictions()?;
         let pairing = Pairing::new(src, preds, PairBy::Id, args.missing)?.restrict(args.shard);
         src = Box::new(pairing.into_source());
     } else if let Some(shard) = args.shard.filter(|s| !s.is_all()) {
@@ -261,16 +257,11 @@ fn convert(args: &Args, format: formats::Format, mut src: Box<dyn Source>, to: O
     let mut stats = CorpusStats::new(src.sets());
     // Ids seen, with their position: a million documents cost tens of megabytes here, not
     // their origins.
-    let mut seen: std::collections::HashMap<Box<str>, u64> = std::collections::HashMap::new();
+    let mut ids = ieval::model::DocIds::new();
     for rec in src.by_ref() {
         let rec = rec?;
-        let n = seen.len() as u64 + 1;
-        if let Some(first) = seen.insert(rec.document.id.as_str().into(), n) {
-            return Err(Error::data(
-                rec.origin,
-                format!("duplicate document id {:?} (first seen at document {first} of the input)", rec.document.id),
-            ));
-        }
+        let n = Nth(ids.len() as u64 + 1);
+        ids.check(&rec.document.id, &rec.origin, n)?;
         stats.add(&rec);
         match &mut sink {
             Sink::Parquet(w, _) => w.write(&rec.document, &rec.sets)?,
@@ -335,4 +326,13 @@ fn pick_set(src: &dyn Source, name: Option<&str>) -> Result<usize> {
 
 fn names(src: &dyn Source) -> String {
     src.sets().iter().map(|s| s.name().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// The position of a document in the input, as a duplicate-id error names it.
+struct Nth(u64);
+
+impl std::fmt::Display for Nth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "document {} of the input", self.0)
+    }
 }

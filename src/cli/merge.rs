@@ -18,13 +18,13 @@ Examples:
 
 use std::path::PathBuf;
 
-use ieval::score::report::build;
+use ieval::score::report::{build, empty_system_warnings};
 use ieval::score::shards;
 use ieval::{Error, Result};
 
 use std::collections::BTreeMap;
 
-use super::score::{RenderOpts, emit, empty_system_warnings};
+use super::score::{RenderOpts, emit};
 use super::{Global, Out, ReportFormat};
 
 #[derive(clap::Args)]

@@ -18,10 +18,10 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
-use ieval::formats::conll::{ConllOptions, Delimiter, DocBreak, TagColumns};
-use ieval::formats::labelstudio::{AnnotationPick, LabelStudioOptions};
-use ieval::formats::prodigy::ProdigyOptions;
+use ieval::formats::conll::TagColumns;
+use ieval::formats::labelstudio::AnnotationPick;
 use ieval::formats::{Format, ReadOptions};
+use ieval::inputs::{Decoding, Input, Inputs, InputsBuilder, ReaderSpec};
 use ieval::output::AtomicFile;
 use ieval::tags::{Policy, Scheme};
 use ieval::text::OffsetUnit;
@@ -211,10 +211,54 @@ pub struct ScoringArgs {
     pub profile: ieval::score::Profile,
     /// How prediction documents pair with gold documents: auto, id, tokens.
     #[arg(long, default_value = "auto")]
-    pub pair: ieval::score::PairBy,
+    pub pair: ieval::inputs::PairBy,
     /// A document on one side only: error, empty (score against nothing) or skip.
     #[arg(long, default_value = "error")]
-    pub missing: ieval::score::Missing,
+    pub missing: ieval::inputs::Missing,
+}
+
+impl ScoringArgs {
+    /// The library's input builder for a gold path and named predictions (see
+    /// [`named_preds`]), read with `input` and paired and decoded as these options say.
+    pub fn inputs(&self, gold: &Path, preds: Vec<(String, PathBuf)>, input: &InputArgs) -> InputsBuilder {
+        preds
+            .into_iter()
+            .fold(Inputs::builder(Input::path(gold)), |b, (name, path)| b.pred(name, Input::Path(path)))
+            .reader(input.reader_spec())
+            .profile(self.profile)
+            .pair(self.pair)
+            .missing(self.missing)
+            .pred_tag_columns(self.pred_tag_cols.clone())
+    }
+}
+
+/// `--pred [NAME=]PATH` arguments as (name, path): a bare path is named after its file.
+pub fn named_preds(preds: &[String]) -> Vec<(String, PathBuf)> {
+    preds
+        .iter()
+        .map(|p| {
+            let (name, path) = split_pred(p);
+            (name.unwrap_or_else(|| stem(&path)), path)
+        })
+        .collect()
+}
+
+/// Split `NAME=PATH` (a bare path takes no name).
+pub fn split_pred(s: &str) -> (Option<String>, PathBuf) {
+    match s.split_once('=') {
+        Some((n, p)) if !n.is_empty() && !n.contains('/') && !Path::new(s).exists() => {
+            (Some(n.to_string()), PathBuf::from(p))
+        }
+        _ => (None, PathBuf::from(s)),
+    }
+}
+
+/// A system name from a file name: its stem, with other characters than `._-+` and ASCII
+/// letters and digits made `_`.
+pub fn stem(p: &Path) -> String {
+    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "system".into());
+    let name = name.split('.').next().unwrap_or(&name).to_string();
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' }).collect()
 }
 
 #[derive(Args, Clone, Debug, Default)]
@@ -283,60 +327,36 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// The options as the library's reader specification.
+    pub fn reader_spec(&self) -> ReaderSpec {
+        ReaderSpec {
+            from: self.from,
+            scheme: self.scheme,
+            tag_policy: self.tag_policy,
+            tag_cols: self.tag_cols.clone(),
+            token_col: self.token_col,
+            tab: Some(self.tab),
+            sentences_per_doc: self.sentences_per_doc,
+            names: Some(self.names.clone()),
+            offsets: Some(self.offsets),
+            include_rejected: Some(self.include_rejected),
+            ls_annotation: Some(self.ls_annotation),
+            strict: Some(self.strict),
+            tokens_col: self.tokens_col.clone(),
+            tags_col: self.tags_col.clone(),
+            doc_col: self.doc_col.clone(),
+            tag_names: self.tag_names.clone(),
+        }
+    }
+
     pub fn read_options(&self) -> ReadOptions {
-        ReadOptions {
-            conll: ConllOptions {
-                token_column: self.token_col.unwrap_or(0),
-                tag_columns: self.tag_cols.clone().unwrap_or_default(),
-                scheme: self.scheme,
-                policy: self.tag_policy.unwrap_or_default(),
-                docs: self.sentences_per_doc.map_or(DocBreak::Docstart, DocBreak::Sentences),
-                delimiter: if self.tab { Delimiter::Tab } else { Delimiter::Whitespace },
-                set_names: self.names.clone(),
-                strict: self.strict,
-            },
-            prodigy: ProdigyOptions { include_rejected: self.include_rejected },
-            labelstudio: LabelStudioOptions { annotation: self.ls_annotation },
-            offsets: self.offsets,
-            set_name: self.names.first().cloned(),
-            strict: self.strict,
-            hf: ieval::formats::hf::HfOptions {
-                tokens_col: self.tokens_col.clone(),
-                tags_col: self.tags_col.clone(),
-                doc_col: self.doc_col.clone(),
-                tag_names: self.tag_names.clone(),
-            },
-        }
+        self.reader_spec().to_read_options(Decoding::default())
     }
 
-    /// The input format: `--from`, else guessed from the first input. An option only CoNLL
-    /// has (`--tag-cols`, `--scheme`, `--tag-policy`, `--token-col`, `--tab`,
-    /// `--sentences-per-doc`) makes CoNLL of an input guessed to be a plain-text article or
-    /// not guessed at all (a corpus or JSONL gold keeps its format: the option is then for
-    /// CoNLL predictions).
+    /// The input format: `--from`, else guessed from the first input (see
+    /// [`ReaderSpec::format_of`]).
     pub fn format_of(&self, inputs: &[PathBuf]) -> Result<Format> {
-        if let Some(f) = self.from {
-            return Ok(f);
-        }
-        let guess = Format::detect(inputs.first().ok_or_else(|| Error::usage("no input given"))?);
-        match guess {
-            Ok(Format::Article) | Err(_) if self.conll_option().is_some() => Ok(Format::Conll),
-            other => other,
-        }
-    }
-
-    /// The first option given that only CoNLL input has, if any.
-    pub fn conll_option(&self) -> Option<&'static str> {
-        [
-            (self.tag_cols.is_some(), "--tag-cols"),
-            (self.scheme.is_some(), "--scheme"),
-            (self.tag_policy.is_some(), "--tag-policy"),
-            (self.token_col.is_some(), "--token-col"),
-            (self.tab, "--tab"),
-            (self.sentences_per_doc.is_some(), "--sentences-per-doc"),
-        ]
-        .into_iter()
-        .find_map(|(given, name)| given.then_some(name))
+        self.reader_spec().format_of(inputs.first().ok_or_else(|| Error::usage("no input given"))?)
     }
 }
 

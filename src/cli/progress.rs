@@ -101,7 +101,7 @@ impl<'a> Counting<'a> {
 impl ieval::score::run::DetailSink for Counting<'_> {
     fn document(
         &mut self,
-        item: &ieval::score::Item,
+        item: &ieval::inputs::Item,
         system: usize,
         details: &ieval::score::run::DocDetails,
     ) -> ieval::Result<()> {

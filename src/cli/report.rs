@@ -27,8 +27,7 @@ use ieval::score::resample::{Options, intervals};
 use ieval::score::run::{ScoreOptions, Task, score_with};
 use ieval::{Error, Result};
 
-use super::score::{open_pairing, split_pred, stem};
-use super::{Global, InputArgs, Out, ScoringArgs};
+use super::{Global, InputArgs, Out, ScoringArgs, named_preds, split_pred};
 
 #[derive(clap::Args)]
 #[command(about = "Write a self-contained HTML report", long_about = LONG_HELP)]
@@ -106,12 +105,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         Some(_) => Some(read_train(&args)?),
         None => None,
     };
-    let mut preds = Vec::new();
-    for p in &args.pred {
-        let (name, path) = split_pred(p);
-        preds.push((name.unwrap_or_else(|| stem(&path)), path));
-    }
-    let pairing = open_pairing(&args.gold, &preds, &args.input, &args.scoring)?;
+    let pairing = args.scoring.inputs(&args.gold, named_preds(&args.pred), &args.input).build()?.pairing;
     let n = pairing.systems().len();
     if n == 0 {
         return Err(Error::usage("nothing to report: give --pred, or a gold input that carries system sets"));

@@ -47,21 +47,18 @@ use std::path::{Path, PathBuf};
 
 use std::collections::BTreeMap;
 
-use ieval::align::{AlignReport, Aligner, LabelOptions, Locate, Unaligned};
-use ieval::formats::parquet::{ParquetSource, is_corpus_dir};
-use ieval::formats::{self, Corpus, Format, MemorySource, ReadOptions, Record, Source};
-use ieval::model::{Document, SetMeta};
+use ieval::align::{AlignReport, Locate, Unaligned};
+use ieval::inputs::{Alignment, Input, LabelMap, Opened};
 use ieval::report::{Table, TableFormat};
 use ieval::score::errors::ErrorWriter;
 use ieval::score::report::{
-    ScoreReport, TYPE_ROLE_TABLE, build, confusion_table, event_summary_table, has_label_table, label_table,
-    summary_table,
+    ScoreReport, TYPE_ROLE_TABLE, build, confusion_table, empty_system_warnings, event_summary_table, has_label_table,
+    label_table, summary_table,
 };
 use ieval::score::run::{DetailSink, DocDetails, ScoreOptions, Task, score_with};
 use ieval::score::shards::CountsWriter;
-use ieval::score::{EventOptions, Pairing, Profile};
+use ieval::score::{EventOptions, Profile};
 use ieval::shard::Shard;
-use ieval::tags::Scheme;
 use ieval::{Error, Result};
 
 use super::{Global, InputArgs, Out, ReportFormat, ScoringArgs};
@@ -156,7 +153,7 @@ struct Sinks {
 }
 
 impl DetailSink for Sinks {
-    fn document(&mut self, item: &ieval::score::Item, system: usize, details: &DocDetails) -> Result<()> {
+    fn document(&mut self, item: &ieval::inputs::Item, system: usize, details: &DocDetails) -> Result<()> {
         match &mut self.errors {
             Some(w) => w.document(item, system, details),
             None => Ok(()),
@@ -189,22 +186,6 @@ pub(super) struct RenderOpts<'a> {
     pub confusion: bool,
 }
 
-/// Split `NAME=PATH` (a bare path takes no name).
-pub(super) fn split_pred(s: &str) -> (Option<String>, PathBuf) {
-    match s.split_once('=') {
-        Some((n, p)) if !n.is_empty() && !n.contains('/') && !Path::new(s).exists() => {
-            (Some(n.to_string()), PathBuf::from(p))
-        }
-        _ => (None, PathBuf::from(s)),
-    }
-}
-
-pub(super) fn stem(p: &Path) -> String {
-    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "system".into());
-    let name = name.split('.').next().unwrap_or(&name).to_string();
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' }).collect()
-}
-
 pub fn run(args: Args, g: &Global) -> Result<i32> {
     {
         let ev = args.errors.as_deref().map(ieval::score::errors::event_errors_path);
@@ -212,7 +193,7 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
             .into_iter()
             .flatten()
             .collect();
-        let preds: Vec<PathBuf> = args.pred.iter().map(|p| split_pred(p).1).collect();
+        let preds: Vec<PathBuf> = args.pred.iter().map(|p| super::split_pred(p).1).collect();
         let ins: Vec<&Path> = std::iter::once(args.gold.as_path())
             .chain(preds.iter().map(PathBuf::as_path))
             .chain(args.corpus.as_deref())
@@ -230,7 +211,6 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
             ));
         }
     }
-    let opts = profile_read_options(&args.input, args.scoring.profile);
     if args.shard.is_some() && args.align {
         return Err(Error::usage(
             "--shard does not go with --align (alignment works on the whole corpus in memory): convert with --align first, then score the shards",
@@ -239,61 +219,19 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
     if args.corpus.is_some() && !args.align {
         return Err(Error::usage("--corpus goes with --align"));
     }
-    let gold_paths = vec![args.gold.clone()];
-    let gold_format = args.input.format_of(&gold_paths)?;
-    if gold_format == Format::Article && args.input.from.is_none() {
-        return Err(Error::usage(format!(
-            "{} was guessed to be a plain-text news article (a .txt file whose lines do not read as CoNLL columns), which carries no annotations to score against; give --from conll (or the format it is in)",
-            args.gold.display()
-        )));
-    }
-    let gold: Box<dyn Source> = formats::open(gold_format, &gold_paths, &opts)?;
-    let named: Vec<(String, PathBuf)> = args
-        .pred
-        .iter()
-        .map(|p| {
-            let (name, path) = split_pred(p);
-            (name.unwrap_or_else(|| stem(&path)), path)
-        })
-        .collect();
-    // Systems whose format was guessed (named in the empty-system warning).
-    let guessed: BTreeMap<String, Format> = if args.input.from.is_some() {
-        BTreeMap::new()
-    } else {
-        named
-            .iter()
-            .filter(|(_, p)| p.is_file())
-            .filter_map(|(n, p)| Format::detect(p).ok().map(|f| (n.clone(), f)))
-            .collect()
-    };
-    let mut preds =
-        open_preds(&args.gold, &named, &args.input, args.scoring.pred_tag_cols.as_ref(), &opts, args.align)?;
-    if let Some(spec) = &args.label_map {
-        let map = std::sync::Arc::new(formats::labelmap::LabelMap::parse(spec)?);
-        preds = preds
-            .into_iter()
-            .map(|p| match p {
-                PredInput::Source(n, s) => {
-                    PredInput::Source(n, Box::new(formats::labelmap::Mapped::new(s, map.clone())) as Box<dyn Source>)
-                }
-                other => other,
-            })
-            .collect();
-    }
-    let (gold, preds, alignment) = if args.align {
-        align_all(&args, gold, preds)?
-    } else {
-        let preds = preds
-            .into_iter()
-            .map(|p| match p {
-                PredInput::Source(n, s) => (n, s),
-                PredInput::Strings(..) => unreachable!("string-only inputs are only recognised with --align"),
-            })
-            .collect();
-        (gold, preds, None)
-    };
-
-    let pairing = Pairing::new(gold, preds, args.scoring.pair, args.scoring.missing)?;
+    let label_map = args.label_map.as_deref().map(LabelMap::parse).transpose()?;
+    let align = args.align.then(|| Alignment {
+        corpus: args.corpus.clone().map(Input::Path),
+        locate: args.locate,
+        ignore_case: args.ignore_case,
+        unaligned: if args.input.strict { Unaligned::Error } else { Unaligned::Keep },
+    });
+    let Opened { pairing, alignment, guessed } = args
+        .scoring
+        .inputs(&args.gold, super::named_preds(&args.pred), &args.input)
+        .align(align)
+        .label_map(label_map)
+        .build()?;
     if pairing.systems().is_empty() {
         return Err(Error::usage("nothing to score: give --pred, or a gold input that carries system sets"));
     }
@@ -386,229 +324,6 @@ pub(super) fn emit(
     let mut out = Out::open(output)?;
     out.put(&text)?;
     out.finish()
-}
-
-/// No silent empty system: a system without a single predicted mention (entity or event
-/// trigger) while the gold has entities gets an `empty-system` diagnostic in the JSON and a warning in the table, naming
-/// the format it was read as when that was guessed from the file.
-pub(super) fn empty_system_warnings(
-    report: &mut ieval::score::report::ScoreReport,
-    guessed: &BTreeMap<String, Format>,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    let gold = report.gold.entities;
-    for s in &mut report.systems {
-        let Some(m) = s.entities.values().next() else { continue };
-        // A system that predicts events and no entities (an event extractor) is not empty.
-        let events = s.events.get("TI").map_or(0, |t| t.micro.actual);
-        if gold == 0 || m.micro.actual > 0 || events > 0 {
-            continue;
-        }
-        let how = match guessed.get(&s.name) {
-            Some(f) => format!(
-                "; its input was read as {} (guessed from the file): if that is wrong, give --from ({})",
-                f.name(),
-                Format::NAMES
-            ),
-            None => String::new(),
-        };
-        // The JSON says what was found; the hint about the guessed format goes only to the
-        // warning, so that `merge` of this run's shards writes the same JSON.
-        let msg = format!("system {:?} has no entity mentions while the gold has {gold}", s.name);
-        let diag = serde_json::json!({ "message": msg, "count": 1, "examples": [s.source] });
-        match &mut s.diagnostics {
-            serde_json::Value::Object(m) => {
-                m.insert("empty-system".into(), diag);
-            }
-            other => *other = serde_json::json!({ "empty-system": diag }),
-        }
-        out.push(format!("{msg}{how}"));
-    }
-    out
-}
-
-/// A prediction input: a source, or (with `--align`) string-only labels to locate.
-enum PredInput {
-    Source(Vec<String>, Box<dyn Source>),
-    Strings(String, PathBuf),
-}
-
-/// Reader options for a profile: the anchor profiles impose their tag decoding.
-fn profile_read_options(input: &InputArgs, profile: Profile) -> ReadOptions {
-    let mut opts = input.read_options();
-    if let Some(policy) = profile.decoding() {
-        opts.conll.policy = policy;
-        if profile == Profile::SeqevalStrict && opts.conll.scheme.is_none() {
-            opts.conll.scheme = Some(Scheme::Iob2);
-        }
-    }
-    opts
-}
-
-/// Prediction sources with the set names they provide.
-pub(super) type NamedSources = Vec<(Vec<String>, Box<dyn Source>)>;
-
-/// Open every named prediction input as a source (for `convert --pred`).
-pub(super) fn open_pred_sources(
-    gold_path: &Path,
-    named: &[(String, PathBuf)],
-    input: &InputArgs,
-) -> Result<NamedSources> {
-    Ok(open_preds(gold_path, named, input, None, &input.read_options(), false)?
-        .into_iter()
-        .filter_map(|p| match p {
-            PredInput::Source(n, s) => Some((n, s)),
-            PredInput::Strings(..) => None,
-        })
-        .collect())
-}
-
-/// Open every named prediction input. With `align`, string-only label files are
-/// recognised (they are located in the text later).
-fn open_preds(
-    gold_path: &Path,
-    named: &[(String, PathBuf)],
-    input: &InputArgs,
-    pred_tag_cols: Option<&formats::conll::TagColumns>,
-    opts: &ReadOptions,
-    align: bool,
-) -> Result<Vec<PredInput>> {
-    let mut preds = Vec::new();
-    for (name, path) in named {
-        let (name, path) = (name.clone(), path.clone());
-        ieval::model::validate_set_name(&name)?;
-        if align && ieval::align::input::sniff(&path) == Some(ieval::align::input::LabelInput::Strings) {
-            preds.push(PredInput::Strings(name, path));
-            continue;
-        }
-        let parquet_file = path.extension().is_some_and(|e| e == "parquet") && path.is_file();
-        // A directory of Parquet files that is not a corpus (Spark's `part-*.parquet`).
-        let parquet_dir = path.is_dir()
-            && !is_corpus_dir(&path)
-            && !formats::hf::looks_like(&path)
-            && ieval::formats::parquet::layout::parquet_files(&path).is_ok_and(|f| !f.is_empty());
-        let hf = input.from.is_none_or(|f| f == Format::Hf) && formats::hf::looks_like(&path);
-        let src: Box<dyn Source> = if !hf && (parquet_file || parquet_dir) {
-            if !is_corpus_dir(gold_path) {
-                return Err(Error::usage(format!(
-                    "{}: a Parquet annotation table needs the documents of a gold corpus directory (--gold DIR)",
-                    path.display()
-                )));
-            }
-            Box::new(ParquetSource::open_with_sets(gold_path, std::slice::from_ref(&path))?)
-        } else {
-            let mut po = opts.clone();
-            po.conll.tag_columns = pred_tag_cols.cloned().unwrap_or_default();
-            po.conll.set_names = vec![name.clone()];
-            po.set_name = Some(name.clone());
-            let f = match input.from {
-                _ if hf => Format::Hf,
-                Some(Format::Parquet) | None => match Format::detect(&path) {
-                    // As for the gold: CoNLL-only options make CoNLL of what reads as an article.
-                    Ok(Format::Article) | Err(_) if pred_tag_cols.is_some() || input.conll_option().is_some() => {
-                        Format::Conll
-                    }
-                    other => other?,
-                },
-                Some(f) => f,
-            };
-            formats::open(f, std::slice::from_ref(&path), &po)?
-        };
-        let n = src.sets().len();
-        let names = if n == 1 { vec![name] } else { (1..=n).map(|k| format!("{name}.{k}")).collect() };
-        preds.push(PredInput::Source(names, src));
-    }
-    Ok(preds)
-}
-
-/// Read a source to the end, keeping its records.
-fn records(mut src: Box<dyn Source>) -> Result<(Vec<Record>, Vec<SetMeta>)> {
-    let sets = src.sets().to_vec();
-    let recs = src.by_ref().collect::<Result<Vec<_>>>()?;
-    Ok((recs, sets))
-}
-
-/// `--align`: place every label input onto the scoring documents (the `--corpus`, or the
-/// gold input's own documents) and hand the aligned sets to the pairing as in-memory
-/// sources. Returns the alignment reports (gold first when the gold was aligned).
-#[allow(clippy::type_complexity)]
-fn align_all(
-    args: &Args,
-    gold: Box<dyn Source>,
-    preds: Vec<PredInput>,
-) -> Result<(Box<dyn Source>, Vec<(Vec<String>, Box<dyn Source>)>, Option<BTreeMap<String, AlignReport>>)> {
-    let (gold_recs, gold_sets) = records(gold)?;
-    let docs: Vec<Document> = match &args.corpus {
-        Some(c) => {
-            let f = Format::detect(c)?;
-            Corpus::collect(formats::open(f, std::slice::from_ref(c), &ReadOptions::default())?)?.documents
-        }
-        None => gold_recs.iter().map(|r| r.document.clone()).collect(),
-    };
-    if docs.is_empty() {
-        return Err(Error::data("--align", "no documents to align onto"));
-    }
-    let mut opts = LabelOptions {
-        unaligned: if args.input.strict { Unaligned::Error } else { Unaligned::Keep },
-        locate: args.locate,
-        ..Default::default()
-    };
-    opts.text.normalize.ignore_case = args.ignore_case;
-    let aligner = Aligner::new(&docs, opts);
-    let mut reports = BTreeMap::new();
-    let gold_src: Box<dyn Source> = if args.corpus.is_some() {
-        let (src, report) = aligner.align_source(Box::new(MemorySource::from_records(gold_recs, gold_sets, "gold")))?;
-        reports.insert("gold".to_string(), report);
-        Box::new(src)
-    } else {
-        Box::new(MemorySource::from_records(gold_recs, gold_sets, "gold"))
-    };
-    let mut out = Vec::new();
-    for p in preds {
-        let (names, aligned) = match p {
-            PredInput::Source(names, src) => {
-                let (src, report) = aligner.align_source(src)?;
-                reports.insert(names.join(","), report);
-                out.push((names, Box::new(src) as Box<dyn Source>));
-                continue;
-            }
-            PredInput::Strings(name, path) => {
-                let mut diag = ieval::formats::Diagnostics::default();
-                let sdocs = ieval::align::input::read_strings(&path, &mut diag)?;
-                let meta = SetMeta::system(name.clone(), format!("strings:{}", path.display()));
-                let mut aligned = aligner.locate(&sdocs, &meta)?;
-                aligned.report.reading = diag;
-                (vec![name], aligned)
-            }
-        };
-        reports.insert(names.join(","), aligned.report);
-        out.push((
-            names,
-            Box::new(MemorySource::new(docs.clone(), aligned.sets, "aligned predictions")) as Box<dyn Source>,
-        ));
-    }
-    Ok((gold_src, out, Some(reports)))
-}
-
-/// Open the gold input once and every named prediction input, and pair them (shared with
-/// `compare` and `report`; no alignment there).
-pub(super) fn open_pairing(
-    gold_path: &Path,
-    preds_in: &[(String, PathBuf)],
-    input: &InputArgs,
-    scoring: &ScoringArgs,
-) -> Result<Pairing> {
-    let opts = profile_read_options(input, scoring.profile);
-    let gold_paths = vec![gold_path.to_path_buf()];
-    let gold: Box<dyn Source> = formats::open(input.format_of(&gold_paths)?, &gold_paths, &opts)?;
-    let preds = open_preds(gold_path, preds_in, input, scoring.pred_tag_cols.as_ref(), &opts, false)?
-        .into_iter()
-        .filter_map(|p| match p {
-            PredInput::Source(n, s) => Some((n, s)),
-            PredInput::Strings(..) => None,
-        })
-        .collect();
-    Pairing::new(gold, preds, scoring.pair, scoring.missing)
 }
 
 pub(super) fn render(

@@ -43,15 +43,10 @@ pub struct Args {
 /// places, as in `convert`.
 pub fn gather(mut src: Box<dyn formats::Source>, inputs: &[PathBuf]) -> Result<CorpusStats> {
     let mut stats = CorpusStats::new(src.sets());
-    let mut seen = std::collections::HashMap::new();
+    let mut ids = ieval::model::DocIds::new();
     for rec in src.by_ref() {
         let rec = rec?;
-        if let Some(first) = seen.insert(rec.document.id.clone(), rec.origin.clone()) {
-            return Err(Error::data(
-                rec.origin,
-                format!("duplicate document id {:?} (first seen at {first})", rec.document.id),
-            ));
-        }
+        ids.check(&rec.document.id, &rec.origin, rec.origin.clone())?;
         stats.add(&rec);
     }
     if stats.documents == 0 {

@@ -112,16 +112,10 @@ impl Corpus {
     pub fn collect(mut source: Box<dyn Source>) -> Result<Corpus> {
         let mut sets: Vec<AnnotationSet> = source.sets().iter().cloned().map(AnnotationSet::new).collect();
         let mut documents = Vec::new();
-        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut ids = crate::model::DocIds::new();
         for rec in source.by_ref() {
             let rec = rec?;
-            if let Some(first) = seen.get(&rec.document.id) {
-                return Err(Error::data(
-                    rec.origin,
-                    format!("duplicate document id {:?} (first seen at {first})", rec.document.id),
-                ));
-            }
-            seen.insert(rec.document.id.clone(), rec.origin);
+            ids.check(&rec.document.id, &rec.origin, rec.origin.clone())?;
             for (set, ann) in sets.iter_mut().zip(rec.sets) {
                 set.docs.push(ann);
             }

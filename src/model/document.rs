@@ -45,3 +45,40 @@ impl Document {
         self.tokens.binary_search_by_key(&byte, |t| t.end).ok()
     }
 }
+
+/// The document ids of one input seen so far: a second document with an id already seen
+/// is an error naming both places (the one duplicate-id check every reader of whole inputs
+/// uses). `W` is what is remembered of the first place: its origin (`String`), or
+/// something smaller for inputs of millions of documents (a position).
+#[derive(Debug, Default)]
+pub struct DocIds<W = String> {
+    seen: std::collections::HashMap<Box<str>, W>,
+}
+
+impl<W: std::fmt::Display> DocIds<W> {
+    pub fn new() -> Self {
+        DocIds { seen: std::collections::HashMap::new() }
+    }
+
+    /// Note document `id` read at `origin` (remembered as `first`, for a later duplicate).
+    pub fn check(&mut self, id: &str, origin: &str, first: W) -> crate::Result<()> {
+        match self.seen.insert(id.into(), first) {
+            Some(first) => Err(duplicate_id(id, origin, &first)),
+            None => Ok(()),
+        }
+    }
+
+    /// How many distinct ids were seen.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+/// The error for document `id` at `origin`, first seen at `first`.
+pub fn duplicate_id(id: &str, origin: &str, first: &dyn std::fmt::Display) -> crate::Error {
+    crate::Error::data(origin, format!("duplicate document id {id:?} (first seen at {first})"))
+}

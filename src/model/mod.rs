@@ -11,5 +11,5 @@ mod span;
 pub use annotation::{
     AnnotationSet, Argument, DocAnnotations, Event, Mention, Relation, SetKind, SetMeta, Trigger, validate_set_name,
 };
-pub use document::{DocMeta, Document};
+pub use document::{DocIds, DocMeta, Document, duplicate_id};
 pub use span::Span;

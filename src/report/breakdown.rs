@@ -24,11 +24,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::inputs::Item;
 use crate::model::{DocAnnotations, Document, Span};
 use crate::score::Mode;
 use crate::score::event::{ArgOutcome, TriggerOutcome};
 use crate::score::matching::Category;
-use crate::score::pair::Item;
 use crate::score::run::{DetailSink, DocDetails};
 
 /// Counts of one bucket for one system.

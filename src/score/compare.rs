@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use super::counts::{LabelTally, Mode};
 use super::errors::rows;
 use super::matching::ModeMatch;
-use super::pair::Item;
 use super::resample::{self, Difference, Options, Series, Stat};
 use super::run::{DetailSink, DocDetails, DocScore};
 use crate::error::{Error, Result};
+use crate::inputs::Item;
 
 /// Event metrics in their natural order (TextEE naming).
 pub const EVENT_METRICS: [&str; 6] = ["TI", "TC", "AI", "AC", "AI+", "AC+"];

@@ -1,6 +1,6 @@
 //! Scoring: matching gold and predicted mentions, counting, metrics, profiles.
 //!
-//! Data flow: a [`pair::Pairing`] yields each gold document with every system's
+//! Data flow: a [`crate::inputs::Pairing`] yields each gold document with every system's
 //! annotations of it; [`run::score`] scores them in parallel into per-document
 //! [`counts::EntityCounts`] (which add); [`report`] turns counts into metrics in the
 //! documented JSON shape.
@@ -15,7 +15,6 @@ pub mod matching;
 pub mod metrics;
 pub mod nervaluate;
 pub mod packed;
-pub mod pair;
 pub mod profile;
 pub mod report;
 pub mod resample;
@@ -25,6 +24,5 @@ pub mod shards;
 pub use counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts, Tally};
 pub use event::{EventCounts, EventMetric, EventOptions};
 pub use metrics::{Prf, Summary};
-pub use pair::{Item, Missing, PairBy, Pairing};
 pub use profile::Profile;
 pub use run::{DocScore, ScoreRun, SystemScore, score};

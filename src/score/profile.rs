@@ -57,6 +57,13 @@ impl Profile {
         }
     }
 
+    /// The decoding the profile imposes on CoNLL input, for [`crate::inputs`]: its policy,
+    /// and IOB2 when no scheme is given under seqeval's strict mode.
+    pub fn tag_decoding(self) -> crate::inputs::Decoding {
+        let default_scheme = (self == Profile::SeqevalStrict).then_some(crate::tags::Scheme::Iob2);
+        crate::inputs::Decoding { policy: self.decoding(), default_scheme }
+    }
+
     /// The modes the profile reports.
     pub fn modes(self) -> &'static [Mode] {
         match self {
@@ -117,5 +124,11 @@ impl std::str::FromStr for Profile {
                 "unknown profile {s:?} (expected default, conlleval, seqeval, seqeval-strict, nervaluate or textee)"
             )
         })
+    }
+}
+
+impl From<Profile> for crate::inputs::Decoding {
+    fn from(p: Profile) -> Self {
+        p.tag_decoding()
     }
 }

@@ -29,7 +29,7 @@ use super::event::{EventCounts, EventMetric};
 use super::metrics::{Prf, Summary, document_avg_iter, macro_avg, summarize, weighted_avg};
 use super::profile::Profile;
 use super::run::{ScoreRun, SystemScore};
-use crate::formats::Diagnostics;
+use crate::formats::{Diagnostics, Format};
 use crate::model::SetKind;
 use crate::report::Table;
 
@@ -613,4 +613,40 @@ pub fn write_tidy_parquet(path: &std::path::Path, r: &ScoreReport) -> crate::err
     let batch = RecordBatch::try_new(schema, cols).map_err(|e| Error::parquet(path, e))?;
     w.write(&batch).map_err(|e| Error::parquet(path, e))?;
     w.into_inner().map_err(|e| Error::parquet(path, e))?.commit()
+}
+
+/// No silent empty system: a system without a single predicted mention (entity or event
+/// trigger) while the gold has entities gets an `empty-system` diagnostic in the JSON and a
+/// warning (returned, for the table), naming the format it was read as when that was guessed from the file.
+pub fn empty_system_warnings(report: &mut ScoreReport, guessed: &BTreeMap<String, Format>) -> Vec<String> {
+    let mut out = Vec::new();
+    let gold = report.gold.entities;
+    for s in &mut report.systems {
+        let Some(m) = s.entities.values().next() else { continue };
+        // A system that predicts events and no entities (an event extractor) is not empty.
+        let events = s.events.get("TI").map_or(0, |t| t.micro.actual);
+        if gold == 0 || m.micro.actual > 0 || events > 0 {
+            continue;
+        }
+        let how = match guessed.get(&s.name) {
+            Some(f) => format!(
+                "; its input was read as {} (guessed from the file): if that is wrong, give --from ({})",
+                f.name(),
+                Format::NAMES
+            ),
+            None => String::new(),
+        };
+        // The JSON says what was found; the hint about the guessed format goes only to the
+        // warning, so that `merge` of this run's shards writes the same JSON.
+        let msg = format!("system {:?} has no entity mentions while the gold has {gold}", s.name);
+        let diag = serde_json::json!({ "message": msg, "count": 1, "examples": [s.source] });
+        match &mut s.diagnostics {
+            serde_json::Value::Object(m) => {
+                m.insert("empty-system".into(), diag);
+            }
+            other => *other = serde_json::json!({ "empty-system": diag }),
+        }
+        out.push(format!("{msg}{how}"));
+    }
+    out
 }

@@ -14,8 +14,8 @@ use super::entity::{DocEntityScore, score_document};
 use super::event::{self, DocEventScore, EventCounts, EventMatch, EventOptions};
 use super::matching::ModeMatch;
 use super::packed::DocScores;
-use super::pair::{Item, Pairing};
 use super::profile::Profile;
+use crate::inputs::{Item, Pairing};
 
 /// Documents scored per parallel batch.
 const BATCH: usize = 32;

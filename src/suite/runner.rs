@@ -19,17 +19,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-use crate::align::{Aligner, LabelOptions};
 use crate::error::{Error, Result};
-use crate::formats::parquet::{ParquetSource, is_corpus_dir};
-use crate::formats::{self, Diagnostics, Format, MemorySource, ReadOptions, Record, Source};
-use crate::model::{DocAnnotations, Document, SetMeta};
+use crate::formats::{self, Diagnostics, Format};
+use crate::inputs::{Alignment, Gold, Input, Inputs, Pairing};
+use crate::model::DocAnnotations;
+use crate::score::Profile;
 use crate::score::event::{EventCounts, EventMetric, EventOptions};
 use crate::score::metrics::{Summary, summarize};
 use crate::score::run::{DetailSink, DocScore, ScoreOptions, Task as ScoreTask, score_with};
-use crate::score::{Pairing, Profile};
 use crate::shard::Shard;
-use crate::tags::Scheme;
 
 use super::command::{self, Job};
 use super::hash::{Fnv, hash_path};
@@ -149,12 +147,6 @@ impl RunReport {
     }
 }
 
-/// The gold of one dataset, read with one set of options.
-struct Gold {
-    records: Vec<Record>,
-    meta: SetMeta,
-}
-
 /// A dataset while the suite runs.
 struct DatasetState<'s> {
     spec: &'s DatasetSpec,
@@ -164,12 +156,17 @@ struct DatasetState<'s> {
     documents: Option<std::result::Result<PathBuf, String>>,
 }
 
-impl DatasetState<'_> {
-    fn format(&self) -> Result<Format> {
-        match self.spec.reader.from {
-            Some(f) => Ok(f),
-            None => Format::detect(&self.spec.path),
-        }
+impl<'s> DatasetState<'s> {
+    /// A dataset before anything is read: its input's content hash (an unreadable input
+    /// fails the dataset).
+    fn new(spec: &'s DatasetSpec) -> Self {
+        let hash = hash_path(&spec.path).and_then(|h| match &spec.corpus {
+            Some(c) => hash_path(c).map(|hc| format!("{h}+corpus:{hc}")),
+            None => Ok(h),
+        });
+        let hash = hash.map_err(|e| e.to_string());
+        let error = hash.as_ref().err().map(|e| format!("the gold of dataset {:?} cannot be read: {e}", spec.name));
+        DatasetState { spec, hash, golds: HashMap::new(), error, documents: None }
     }
 
     /// The gold, read once per decoding the profile asks for.
@@ -177,8 +174,9 @@ impl DatasetState<'_> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        let opts = with_profile(self.spec.reader.read_options(), profile);
-        let format = self.format().map_err(|e| e.to_string())?;
+        let reader = &self.spec.reader.spec;
+        let opts = reader.to_read_options(profile.into());
+        let format = reader.format_of(&self.spec.path).map_err(|e| e.to_string())?;
         let key = if format == Format::Conll {
             format!("{:?}|{:?}", opts.conll.policy, opts.conll.scheme)
         } else {
@@ -188,7 +186,8 @@ impl DatasetState<'_> {
             return Ok(g.clone());
         }
         obs.event(Event::ReadingGold { dataset: &self.spec.name });
-        match read_gold(self.spec, format, &opts) {
+        let (spec, decoding) = (self.spec, profile.into());
+        match Gold::read(&spec.path, reader, decoding, spec.gold.as_deref(), spec.corpus.as_deref()) {
             Ok(g) => {
                 let g = Arc::new(g);
                 self.golds.insert(key, g.clone());
@@ -200,102 +199,6 @@ impl DatasetState<'_> {
                 Err(msg)
             }
         }
-    }
-}
-
-/// Reader options with a profile's tag decoding (as `ieval score --profile` does).
-fn with_profile(mut opts: ReadOptions, profile: Profile) -> ReadOptions {
-    if let Some(policy) = profile.decoding() {
-        opts.conll.policy = policy;
-        if profile == Profile::SeqevalStrict && opts.conll.scheme.is_none() {
-            opts.conll.scheme = Some(Scheme::Iob2);
-        }
-    }
-    opts
-}
-
-fn read_gold(spec: &DatasetSpec, format: Format, opts: &ReadOptions) -> Result<Gold> {
-    let mut src = formats::open(format, std::slice::from_ref(&spec.path), opts)?;
-    let sets = src.sets().to_vec();
-    let names = || sets.iter().map(|s| s.name().to_string()).collect::<Vec<_>>().join(", ");
-    let idx = match &spec.gold {
-        Some(n) => sets.iter().position(|s| s.name() == n).ok_or_else(|| {
-            Error::usage(format!("{} has no set named {n:?} (it has: {})", spec.path.display(), names()))
-        })?,
-        None => match sets.iter().position(SetMeta::is_gold) {
-            Some(i) => i,
-            None if sets.len() == 1 => 0,
-            None => {
-                return Err(Error::usage(format!(
-                    "{} carries the sets {}: say which is the gold with gold = \"...\"",
-                    spec.path.display(),
-                    if sets.is_empty() { "(none)".to_string() } else { names() }
-                )));
-            }
-        },
-    };
-    let meta = if sets[idx].is_gold() { sets[idx].clone() } else { SetMeta::gold(sets[idx].source.clone()) };
-    let mut records = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for rec in src.by_ref() {
-        let mut rec = rec?;
-        if let Some(first) = seen.get(&rec.document.id) {
-            return Err(Error::data(
-                rec.origin,
-                format!("duplicate document id {:?} (first seen at {first})", rec.document.id),
-            ));
-        }
-        seen.insert(rec.document.id.clone(), rec.origin.clone());
-        let ann =
-            if idx < rec.sets.len() { rec.sets.swap_remove(idx) } else { DocAnnotations::new(rec.document.id.clone()) };
-        rec.sets = vec![ann];
-        records.push(rec);
-    }
-    if records.is_empty() {
-        return Err(Error::data(spec.path.display().to_string(), "no documents"));
-    }
-    if let Some(corpus) = &spec.corpus {
-        // Gold labels made on another copy of the text: place them on the corpus documents.
-        let f = Format::detect(corpus)?;
-        let docs = formats::Corpus::collect(formats::open(f, std::slice::from_ref(corpus), &ReadOptions::default())?)?
-            .documents;
-        let aligner = Aligner::new(&docs, LabelOptions::default());
-        let (src, _report) =
-            aligner.align_source(Box::new(MemorySource::from_records(records, vec![meta.clone()], "gold")))?;
-        records = src.collect::<Result<Vec<_>>>()?;
-    }
-    Ok(Gold { records, meta })
-}
-
-/// The gold, in memory, as a [`Source`] (each pairing gets its own).
-struct MemSource {
-    gold: Arc<Gold>,
-    pos: usize,
-    sets: Vec<SetMeta>,
-}
-
-impl MemSource {
-    fn new(gold: Arc<Gold>) -> Self {
-        let sets = vec![gold.meta.clone()];
-        MemSource { gold, pos: 0, sets }
-    }
-}
-
-impl Iterator for MemSource {
-    type Item = Result<Record>;
-    fn next(&mut self) -> Option<Result<Record>> {
-        let r = self.gold.records.get(self.pos)?.clone();
-        self.pos += 1;
-        Some(Ok(r))
-    }
-}
-
-impl Source for MemSource {
-    fn sets(&self) -> &[SetMeta] {
-        &self.sets
-    }
-    fn take_diagnostics(&mut self) -> Diagnostics {
-        Diagnostics::default()
     }
 }
 
@@ -361,109 +264,19 @@ fn run_id(suite: &Suite, ds: &DatasetSpec, ds_hash: &str, sys: &SystemSpec, sys_
 
 /// Run a suite.
 pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunReport> {
-    for name in &opts.only {
-        if !suite.systems.iter().any(|s| &s.name == name) {
-            return Err(Error::usage(format!(
-                "--only: the suite {} has no system {name:?} (it has: {})",
-                suite.path.display(),
-                suite.systems.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
-            )));
-        }
-    }
+    check_only(suite, &opts.only)?;
     let shard = opts.shard.filter(|s| !s.is_all());
-    // Shard units are kept apart (`shards/`), so that tables never mistake one for a
-    // whole unit; `ieval merge --results` combines them into the main store.
-    let store = match shard {
-        Some(_) => Store::new(opts.results.join("shards")),
-        None => Store::new(&opts.results),
-    };
-    std::fs::create_dir_all(store.root()).map_err(|e| Error::io(store.root(), e))?;
-    store.check_layout()?;
-    // What killed runs left (a half-written counts file of a unit later runs reuse, a
-    // command's attempt directory) goes now; what live runs are writing stays.
-    crate::output::sweep_stale_tree(&opts.results, &|name| attempt_pid(name));
-
-    let mut datasets: Vec<DatasetState> = suite
-        .datasets
-        .iter()
-        .map(|spec| {
-            let hash = hash_path(&spec.path).and_then(|h| match &spec.corpus {
-                Some(c) => hash_path(c).map(|hc| format!("{h}+corpus:{hc}")),
-                None => Ok(h),
-            });
-            let hash = hash.map_err(|e| e.to_string());
-            let error = hash.as_ref().err().map(|e| format!("the gold of dataset {:?} cannot be read: {e}", spec.name));
-            DatasetState { spec, hash, golds: HashMap::new(), error, documents: None }
-        })
-        .collect();
-
-    // The latest run of each (dataset, system) in the store, by (time, run id).
-    let mut latest: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
-    for m in store.manifests()? {
-        let e = latest.entry((m.dataset.clone(), m.system.clone())).or_default();
-        *e = (m.time.clone(), m.run_id.clone()).max(e.clone());
-    }
+    let store = open_store(opts, shard)?;
+    let mut datasets: Vec<DatasetState> = suite.datasets.iter().map(DatasetState::new).collect();
+    let latest = latest_runs(&store)?;
 
     // 1. Plan.
     let mut plans: Vec<Plan> = Vec::new();
     for (di, ds) in datasets.iter().enumerate() {
         for sys in &suite.systems {
-            if !sys.runs_on(&ds.spec.name) || !(opts.only.is_empty() || opts.only.contains(&sys.name)) {
-                continue;
+            if sys.runs_on(&ds.spec.name) && (opts.only.is_empty() || opts.only.contains(&sys.name)) {
+                plans.push(plan_unit(suite, di, ds, sys, &store, opts.force, shard)?);
             }
-            let mut inputs = BTreeMap::new();
-            let ds_hash = ds.hash.clone().unwrap_or_else(|_| "unreadable".into());
-            inputs.insert(ds.spec.path.display().to_string(), ds_hash.clone());
-            let mut sys_inputs: Vec<(String, String)> = Vec::new();
-            let mut problem = ds.error.clone();
-            let mut predictions = None;
-            match &sys.kind {
-                SystemKind::Predictions(map) => {
-                    let p = map.get(&ds.spec.name).cloned().unwrap_or_default();
-                    let h = if p.exists() {
-                        match hash_path(&p) {
-                            Ok(h) => h,
-                            Err(e) => {
-                                problem.get_or_insert(format!("cannot read the predictions: {e}"));
-                                "unreadable".into()
-                            }
-                        }
-                    } else {
-                        problem.get_or_insert(format!("the predictions {} do not exist", p.display()));
-                        "missing".into()
-                    };
-                    inputs.insert(p.display().to_string(), h.clone());
-                    sys_inputs.push(("predictions".into(), h));
-                    predictions = Some(p);
-                }
-                SystemKind::Command(c) => {
-                    let files =
-                        c.argv.iter().filter(|a| !a.contains('{')).map(|a| c.workdir.join(a)).filter(|p| p.is_file());
-                    for p in files.chain(c.inputs.iter().cloned()) {
-                        let h = hash_path(&p).unwrap_or_else(|e| {
-                            problem.get_or_insert(format!("cannot read {}: {e}", p.display()));
-                            "unreadable".into()
-                        });
-                        let rel = p.strip_prefix(&c.workdir).unwrap_or(&p).display().to_string();
-                        sys_inputs.push((format!("file:{rel}"), h.clone()));
-                        inputs.insert(p.display().to_string(), h);
-                    }
-                }
-            }
-            let unsharded = run_id(suite, ds.spec, &ds_hash, sys, &sys_inputs);
-            let (run_id, unsharded) = match shard {
-                Some(s) => (shard_run_id(&unsharded, s), Some(unsharded)),
-                None => (unsharded, None),
-            };
-            let reused = if opts.force || problem.is_some() || !store.is_done(&run_id) {
-                None
-            } else {
-                store.manifest(&run_id)?
-            };
-            if reused.is_some() && matches!(sys.kind, SystemKind::Command(_)) {
-                predictions = Some(output_path(&store, &ds.spec.name, sys, &run_id));
-            }
-            plans.push(Plan { ds: di, sys, run_id, unsharded, inputs, problem, predictions, reused, command: None });
         }
     }
     let to_run: Vec<usize> = (0..plans.len())
@@ -481,56 +294,9 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
     // 2. Documents for the commands, once per dataset.
     let mut jobs: Vec<(usize, Job)> = Vec::new();
     for &i in &to_run {
-        let (di, sys, run_id) = (plans[i].ds, plans[i].sys, plans[i].run_id.clone());
-        let SystemKind::Command(c) = &sys.kind else { continue };
-        let ds = &mut datasets[di];
-        if ds.documents.is_none() {
-            let first = ds.spec.profiles.first().copied().unwrap_or_default();
-            let r = ds.gold(first, obs).and_then(|g| {
-                let hash = ds.hash.clone().unwrap_or_default();
-                let name = match shard {
-                    Some(s) => format!("documents-{hash}-shard-{}-of-{}.jsonl", s.index, s.count),
-                    None => format!("documents-{hash}.jsonl"),
-                };
-                let path = store.work_dir(&ds.spec.name).join(name);
-                write_documents(&g, &path, shard).map(|_| path).map_err(|e| e.to_string())
-            });
-            ds.documents = Some(r);
+        if let Some(job) = command_job(&mut plans[i], &mut datasets, &store, shard, obs) {
+            jobs.push((i, job));
         }
-        let docs = match ds.documents.as_ref() {
-            Some(Ok(p)) => absolute(p),
-            Some(Err(e)) => {
-                plans[i].problem = Some(e.clone());
-                continue;
-            }
-            None => continue,
-        };
-        // The command writes into a directory of its own attempt (two `ieval run` on one store
-        // may run the same unit at once); a complete output is renamed into place after.
-        let canonical = absolute(&output_path(&store, &ds.spec.name, sys, &run_id));
-        let dir = canonical.parent().map(Path::to_path_buf).unwrap_or_default().join(attempt_name());
-        let output = dir.join(canonical.file_name().unwrap_or_default());
-        let mut vars = BTreeMap::new();
-        vars.insert("input", docs.display().to_string());
-        vars.insert("output", output.display().to_string());
-        vars.insert("dataset", ds.spec.name.clone());
-        vars.insert("system", sys.name.clone());
-        vars.insert("version", sys.version.clone().unwrap_or_default());
-        let job = Job {
-            argv: c.expand(&vars),
-            workdir: c.workdir.clone(),
-            env: c.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            timeout: c.timeout,
-            stdin: (!c.uses("input")).then(|| docs.clone()),
-            stdout: if c.uses("output") { dir.join("stdout.log") } else { output.clone() },
-            stderr: dir.join("stderr.log"),
-        };
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            plans[i].problem = Some(format!("cannot create {}: {e}", dir.display()));
-            continue;
-        }
-        plans[i].predictions = Some(output);
-        jobs.push((i, job));
     }
 
     // 3. Commands, at most `jobs` at a time.
@@ -545,105 +311,11 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
     // 4. Score and store.
     let mut units = Vec::new();
     for plan in &plans {
-        let ds = &mut datasets[plan.ds];
-        let (dname, sname) = (ds.spec.name.clone(), plan.sys.name.clone());
-        if let Some(m) = &plan.reused {
-            // Tables read a unit's latest run; when a later run of this dataset and system
-            // exists (one that failed, say), the reused run becomes the latest again.
-            let newest = latest.get(&(dname.clone(), sname.clone()));
-            let m = if newest.is_some_and(|n| *n > (m.time.clone(), m.run_id.clone())) {
-                store.restamp(m, &iso_utc(SystemTime::now()))?
-            } else {
-                m.clone()
-            };
-            keep_predictions(&store, &dname, plan);
-            obs.event(Event::UnitDone { dataset: &dname, system: &sname, status: Status::Ok, reused: true });
-            units.push(UnitOutcome {
-                dataset: dname,
-                system: sname,
-                system_version: m.system_version.clone(),
-                run_id: plan.run_id.clone(),
-                status: Status::Ok,
-                reused: true,
-                message: m.message.clone(),
-                seconds: m.seconds,
-                counts_file: m.counts_file.clone().map(|rel| rel_to_results(shard, rel)),
-            });
-            continue;
-        }
-        let start = Instant::now();
-        let cmd_secs = plan.command.as_ref().map_or(0.0, |c| c.seconds);
-        let stderr_tail = plan.command.as_ref().and_then(|c| c.stderr_tail.clone());
-        let is_command = matches!(plan.sys.kind, SystemKind::Command(_));
-        let result: std::result::Result<(UnitCounts, Option<String>), (Status, String)> = if let Some(p) = &plan.problem
-        {
-            Err((Status::Error, p.clone()))
-        } else if let Some(c) = plan.command.as_ref().filter(|c| c.status != Status::Ok) {
-            Err((c.status, c.message.clone().unwrap_or_else(|| c.status.name().to_string())))
-        } else {
-            obs.event(Event::Scoring { dataset: &dname, system: &sname });
-            let pred = plan.predictions.clone().unwrap_or_default();
-            if is_command && !pred.is_file() {
-                Err((Status::Failed, format!("the command exited 0 but wrote no predictions to {}", pred.display())))
-            } else {
-                score_unit(ds, plan.sys, &pred, shard, obs).map_err(|(dataset_fault, m)| {
-                    // An unreadable output is the command's failure; an unreadable gold is not.
-                    let status = if is_command && !dataset_fault { Status::Failed } else { Status::Error };
-                    (status, m)
-                })
-            }
+        let unit = match &plan.reused {
+            Some(m) => reuse_unit(plan, m, &datasets[plan.ds], &store, &latest, shard, obs)?,
+            None => score_and_store(suite, plan, &mut datasets[plan.ds], &store, shard, obs)?,
         };
-        let time = iso_utc(SystemTime::now());
-        let meta = UnitMeta {
-            run_id: plan.run_id.clone(),
-            time: time.clone(),
-            ieval_version: env!("CARGO_PKG_VERSION").to_string(),
-            suite: suite.name.clone(),
-            suite_hash: suite.hash.clone(),
-            dataset: dname.clone(),
-            system: sname.clone(),
-            system_version: plan.sys.version.clone(),
-        };
-        let (status, message, counts_file) = match result {
-            Ok((counts, note)) => {
-                let rel = store.write_counts(&meta, &counts)?;
-                keep_predictions(&store, &dname, plan);
-                (Status::Ok, note, Some(rel))
-            }
-            Err((s, m)) => (s, Some(m), None),
-        };
-        let seconds = cmd_secs + start.elapsed().as_secs_f64();
-        let manifest = Manifest {
-            run_id: plan.run_id.clone(),
-            time,
-            ieval_version: meta.ieval_version.clone(),
-            suite: suite.name.clone(),
-            suite_hash: suite.hash.clone(),
-            dataset: dname.clone(),
-            system: sname.clone(),
-            system_version: plan.sys.version.clone(),
-            status,
-            message: message.clone(),
-            stderr_tail,
-            seconds,
-            inputs: plan.inputs.clone(),
-            counts_file: counts_file.clone(),
-            shard: shard.map(|s| s.to_string()),
-            unsharded_run_id: plan.unsharded.clone(),
-        };
-        store.write_manifest(&manifest)?;
-        obs.event(Event::UnitDone { dataset: &dname, system: &sname, status, reused: false });
-        units.push(UnitOutcome {
-            dataset: dname,
-            system: sname,
-            system_version: plan.sys.version.clone(),
-            run_id: plan.run_id.clone(),
-            status,
-            reused: false,
-            message,
-            seconds,
-            counts_file: counts_file.map(|rel| rel_to_results(shard, rel)),
-        });
+        units.push(unit);
     }
     let dataset_errors = datasets.iter().filter_map(|d| d.error.clone().map(|e| (d.spec.name.clone(), e))).collect();
     Ok(RunReport {
@@ -652,6 +324,288 @@ pub fn run(suite: &Suite, opts: &RunOptions, obs: &dyn Observer) -> Result<RunRe
         results: opts.results.clone(),
         units,
         dataset_errors,
+    })
+}
+
+/// `--only` names systems of the suite.
+fn check_only(suite: &Suite, only: &[String]) -> Result<()> {
+    for name in only {
+        if !suite.systems.iter().any(|s| &s.name == name) {
+            return Err(Error::usage(format!(
+                "--only: the suite {} has no system {name:?} (it has: {})",
+                suite.path.display(),
+                suite.systems.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The store the units go to, created and swept of what killed runs left.
+fn open_store(opts: &RunOptions, shard: Option<Shard>) -> Result<Store> {
+    // Shard units are kept apart (`shards/`), so that tables never mistake one for a
+    // whole unit; `ieval merge --results` combines them into the main store.
+    let store = match shard {
+        Some(_) => Store::new(opts.results.join("shards")),
+        None => Store::new(&opts.results),
+    };
+    std::fs::create_dir_all(store.root()).map_err(|e| Error::io(store.root(), e))?;
+    store.check_layout()?;
+    // What killed runs left (a half-written counts file of a unit later runs reuse, a
+    // command's attempt directory) goes now; what live runs are writing stays.
+    crate::output::sweep_stale_tree(&opts.results, &|name| attempt_pid(name));
+    Ok(store)
+}
+
+/// The latest run of each (dataset, system) in the store, by (time, run id).
+fn latest_runs(store: &Store) -> Result<Latest> {
+    let mut latest: Latest = BTreeMap::new();
+    for m in store.manifests()? {
+        let e = latest.entry((m.dataset.clone(), m.system.clone())).or_default();
+        *e = (m.time.clone(), m.run_id.clone()).max(e.clone());
+    }
+    Ok(latest)
+}
+
+/// (dataset, system) -> (time, run id) of the latest run.
+type Latest = BTreeMap<(String, String), (String, String)>;
+
+/// Plan one unit: its inputs and their hashes, its run id, whether it is reused.
+fn plan_unit<'s>(
+    suite: &Suite,
+    di: usize,
+    ds: &DatasetState,
+    sys: &'s SystemSpec,
+    store: &Store,
+    force: bool,
+    shard: Option<Shard>,
+) -> Result<Plan<'s>> {
+    let mut inputs = BTreeMap::new();
+    let ds_hash = ds.hash.clone().unwrap_or_else(|_| "unreadable".into());
+    inputs.insert(ds.spec.path.display().to_string(), ds_hash.clone());
+    let mut sys_inputs: Vec<(String, String)> = Vec::new();
+    let mut problem = ds.error.clone();
+    let mut predictions = None;
+    match &sys.kind {
+        SystemKind::Predictions(map) => {
+            let p = map.get(&ds.spec.name).cloned().unwrap_or_default();
+            let h = if p.exists() {
+                match hash_path(&p) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        problem.get_or_insert(format!("cannot read the predictions: {e}"));
+                        "unreadable".into()
+                    }
+                }
+            } else {
+                problem.get_or_insert(format!("the predictions {} do not exist", p.display()));
+                "missing".into()
+            };
+            inputs.insert(p.display().to_string(), h.clone());
+            sys_inputs.push(("predictions".into(), h));
+            predictions = Some(p);
+        }
+        SystemKind::Command(c) => {
+            let files = c.argv.iter().filter(|a| !a.contains('{')).map(|a| c.workdir.join(a)).filter(|p| p.is_file());
+            for p in files.chain(c.inputs.iter().cloned()) {
+                let h = hash_path(&p).unwrap_or_else(|e| {
+                    problem.get_or_insert(format!("cannot read {}: {e}", p.display()));
+                    "unreadable".into()
+                });
+                let rel = p.strip_prefix(&c.workdir).unwrap_or(&p).display().to_string();
+                sys_inputs.push((format!("file:{rel}"), h.clone()));
+                inputs.insert(p.display().to_string(), h);
+            }
+        }
+    }
+    let unsharded = run_id(suite, ds.spec, &ds_hash, sys, &sys_inputs);
+    let (run_id, unsharded) = match shard {
+        Some(s) => (shard_run_id(&unsharded, s), Some(unsharded)),
+        None => (unsharded, None),
+    };
+    let reused = if force || problem.is_some() || !store.is_done(&run_id) { None } else { store.manifest(&run_id)? };
+    if reused.is_some() && matches!(sys.kind, SystemKind::Command(_)) {
+        predictions = Some(output_path(store, &ds.spec.name, sys, &run_id));
+    }
+    Ok(Plan { ds: di, sys, run_id, unsharded, inputs, problem, predictions, reused, command: None })
+}
+
+/// A command unit's job: the dataset's documents written once, the command's arguments
+/// filled in, its attempt directory created (`None`: a problem, recorded in the plan).
+fn command_job(
+    plan: &mut Plan,
+    datasets: &mut [DatasetState],
+    store: &Store,
+    shard: Option<Shard>,
+    obs: &dyn Observer,
+) -> Option<Job> {
+    let (di, sys, run_id) = (plan.ds, plan.sys, plan.run_id.clone());
+    let SystemKind::Command(c) = &sys.kind else { return None };
+    let ds = &mut datasets[di];
+    if ds.documents.is_none() {
+        let first = ds.spec.profiles.first().copied().unwrap_or_default();
+        let r = ds.gold(first, obs).and_then(|g| {
+            let hash = ds.hash.clone().unwrap_or_default();
+            let name = match shard {
+                Some(s) => format!("documents-{hash}-shard-{}-of-{}.jsonl", s.index, s.count),
+                None => format!("documents-{hash}.jsonl"),
+            };
+            let path = store.work_dir(&ds.spec.name).join(name);
+            write_documents(&g, &path, shard).map(|_| path).map_err(|e| e.to_string())
+        });
+        ds.documents = Some(r);
+    }
+    let docs = match ds.documents.as_ref() {
+        Some(Ok(p)) => absolute(p),
+        Some(Err(e)) => {
+            plan.problem = Some(e.clone());
+            return None;
+        }
+        None => return None,
+    };
+    // The command writes into a directory of its own attempt (two `ieval run` on one store
+    // may run the same unit at once); a complete output is renamed into place after.
+    let canonical = absolute(&output_path(store, &ds.spec.name, sys, &run_id));
+    let dir = canonical.parent().map(Path::to_path_buf).unwrap_or_default().join(attempt_name());
+    let output = dir.join(canonical.file_name().unwrap_or_default());
+    let mut vars = BTreeMap::new();
+    vars.insert("input", docs.display().to_string());
+    vars.insert("output", output.display().to_string());
+    vars.insert("dataset", ds.spec.name.clone());
+    vars.insert("system", sys.name.clone());
+    vars.insert("version", sys.version.clone().unwrap_or_default());
+    let job = Job {
+        argv: c.expand(&vars),
+        workdir: c.workdir.clone(),
+        env: c.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        timeout: c.timeout,
+        stdin: (!c.uses("input")).then(|| docs.clone()),
+        stdout: if c.uses("output") { dir.join("stdout.log") } else { output.clone() },
+        stderr: dir.join("stderr.log"),
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        plan.problem = Some(format!("cannot create {}: {e}", dir.display()));
+        return None;
+    }
+    plan.predictions = Some(output);
+    Some(job)
+}
+
+/// A reused unit: nothing is run or scored.
+fn reuse_unit(
+    plan: &Plan,
+    m: &Manifest,
+    ds: &DatasetState,
+    store: &Store,
+    latest: &Latest,
+    shard: Option<Shard>,
+    obs: &dyn Observer,
+) -> Result<UnitOutcome> {
+    let (dname, sname) = (ds.spec.name.clone(), plan.sys.name.clone());
+    // Tables read a unit's latest run; when a later run of this dataset and system
+    // exists (one that failed, say), the reused run becomes the latest again.
+    let newest = latest.get(&(dname.clone(), sname.clone()));
+    let m = if newest.is_some_and(|n| *n > (m.time.clone(), m.run_id.clone())) {
+        store.restamp(m, &iso_utc(SystemTime::now()))?
+    } else {
+        m.clone()
+    };
+    keep_predictions(store, &dname, plan);
+    obs.event(Event::UnitDone { dataset: &dname, system: &sname, status: Status::Ok, reused: true });
+    Ok(UnitOutcome {
+        dataset: dname,
+        system: sname,
+        system_version: m.system_version.clone(),
+        run_id: plan.run_id.clone(),
+        status: Status::Ok,
+        reused: true,
+        message: m.message.clone(),
+        seconds: m.seconds,
+        counts_file: m.counts_file.clone().map(|rel| rel_to_results(shard, rel)),
+    })
+}
+
+/// Score a unit (unless planning or its command failed) and write its counts and manifest.
+fn score_and_store(
+    suite: &Suite,
+    plan: &Plan,
+    ds: &mut DatasetState,
+    store: &Store,
+    shard: Option<Shard>,
+    obs: &dyn Observer,
+) -> Result<UnitOutcome> {
+    let (dname, sname) = (ds.spec.name.clone(), plan.sys.name.clone());
+    let start = Instant::now();
+    let cmd_secs = plan.command.as_ref().map_or(0.0, |c| c.seconds);
+    let stderr_tail = plan.command.as_ref().and_then(|c| c.stderr_tail.clone());
+    let is_command = matches!(plan.sys.kind, SystemKind::Command(_));
+    let result: std::result::Result<(UnitCounts, Option<String>), (Status, String)> = if let Some(p) = &plan.problem {
+        Err((Status::Error, p.clone()))
+    } else if let Some(c) = plan.command.as_ref().filter(|c| c.status != Status::Ok) {
+        Err((c.status, c.message.clone().unwrap_or_else(|| c.status.name().to_string())))
+    } else {
+        obs.event(Event::Scoring { dataset: &dname, system: &sname });
+        let pred = plan.predictions.clone().unwrap_or_default();
+        if is_command && !pred.is_file() {
+            Err((Status::Failed, format!("the command exited 0 but wrote no predictions to {}", pred.display())))
+        } else {
+            score_unit(ds, plan.sys, &pred, shard, obs).map_err(|(dataset_fault, m)| {
+                // An unreadable output is the command's failure; an unreadable gold is not.
+                let status = if is_command && !dataset_fault { Status::Failed } else { Status::Error };
+                (status, m)
+            })
+        }
+    };
+    let time = iso_utc(SystemTime::now());
+    let meta = UnitMeta {
+        run_id: plan.run_id.clone(),
+        time: time.clone(),
+        ieval_version: env!("CARGO_PKG_VERSION").to_string(),
+        suite: suite.name.clone(),
+        suite_hash: suite.hash.clone(),
+        dataset: dname.clone(),
+        system: sname.clone(),
+        system_version: plan.sys.version.clone(),
+    };
+    let (status, message, counts_file) = match result {
+        Ok((counts, note)) => {
+            let rel = store.write_counts(&meta, &counts)?;
+            keep_predictions(store, &dname, plan);
+            (Status::Ok, note, Some(rel))
+        }
+        Err((s, m)) => (s, Some(m), None),
+    };
+    let seconds = cmd_secs + start.elapsed().as_secs_f64();
+    let manifest = Manifest {
+        run_id: plan.run_id.clone(),
+        time,
+        ieval_version: meta.ieval_version.clone(),
+        suite: suite.name.clone(),
+        suite_hash: suite.hash.clone(),
+        dataset: dname.clone(),
+        system: sname.clone(),
+        system_version: plan.sys.version.clone(),
+        status,
+        message: message.clone(),
+        stderr_tail,
+        seconds,
+        inputs: plan.inputs.clone(),
+        counts_file: counts_file.clone(),
+        shard: shard.map(|s| s.to_string()),
+        unsharded_run_id: plan.unsharded.clone(),
+    };
+    store.write_manifest(&manifest)?;
+    obs.event(Event::UnitDone { dataset: &dname, system: &sname, status, reused: false });
+    Ok(UnitOutcome {
+        dataset: dname,
+        system: sname,
+        system_version: plan.sys.version.clone(),
+        run_id: plan.run_id.clone(),
+        status,
+        reused: false,
+        message,
+        seconds,
+        counts_file: counts_file.map(|rel| rel_to_results(shard, rel)),
     })
 }
 
@@ -709,7 +663,7 @@ fn settle_attempt(attempt_output: Option<&Path>, job: &Job, canonical: &Path, st
 
 /// Where a command system writes its predictions for a unit.
 fn output_path(store: &Store, dataset: &str, sys: &SystemSpec, run_id: &str) -> PathBuf {
-    let ext = sys.reader.from.map_or("jsonl", Format::name);
+    let ext = sys.reader.spec.from.map_or("jsonl", Format::name);
     store.work_dir(dataset).join(format!("system={}", sys.name)).join(run_id).join(format!("predictions.{ext}"))
 }
 
@@ -796,57 +750,36 @@ fn write_documents(gold: &Gold, path: &Path, shard: Option<Shard>) -> Result<()>
     }
     let file = crate::output::AtomicFile::create(path)?;
     let mut w = formats::jsonl::JsonlWriter::new(file, path);
-    for r in gold.records.iter().filter(|r| shard.is_none_or(|s| s.contains(&r.document.id))) {
-        w.write(&r.document, &DocAnnotations::new(r.document.id.clone()))?;
+    for d in gold.documents().filter(|d| shard.is_none_or(|s| s.contains(&d.id))) {
+        w.write(d, &DocAnnotations::new(d.id.clone()))?;
     }
     w.finish()?.commit()
 }
 
-/// Open a system's predictions for a dataset, read as `ieval score --pred` would.
-fn open_predictions(ds: &DatasetSpec, sys: &SystemSpec, path: &Path, profile: Profile) -> Result<Box<dyn Source>> {
-    if path.extension().is_some_and(|e| e == "parquet") && path.is_file() {
-        if !is_corpus_dir(&ds.path) {
-            return Err(Error::usage(format!(
-                "{}: a Parquet annotation file needs the documents of a corpus directory as the dataset",
-                path.display()
-            )));
-        }
-        return Ok(Box::new(ParquetSource::open_with_sets(&ds.path, &[path.to_path_buf()])?));
-    }
-    let reader = ds.reader.overridden_by(&sys.reader);
-    let mut o = with_profile(reader.read_options(), profile);
-    o.conll.tag_columns = sys.reader.tag_cols.clone().unwrap_or_default();
-    o.conll.set_names = vec![sys.name.clone()];
-    o.set_name = Some(sys.name.clone());
-    let format = match (sys.reader.from, &sys.kind, ds.reader.from) {
-        (Some(f), _, _) => f,
-        (None, SystemKind::Predictions(_), Some(f)) if f != Format::Parquet => f,
-        _ => Format::detect(path)?,
-    };
-    formats::open(format, &[path.to_path_buf()], &o)
-}
-
-/// A system's predictions placed on the dataset's documents (`align = true`): any input
-/// ieval reads, or string-only labels (entity strings and event frames without offsets).
-fn aligned_predictions(
-    gold: &Gold,
+/// Open a system's predictions for a dataset with the dataset's gold and pair them, as
+/// `ieval score --pred` would (aligned onto the gold's documents with `align = true`).
+fn open_pairing(
+    gold: &Arc<Gold>,
     ds: &DatasetSpec,
     sys: &SystemSpec,
     path: &Path,
     profile: Profile,
-) -> Result<Box<dyn Source>> {
-    let docs: Vec<Document> = gold.records.iter().map(|r| r.document.clone()).collect();
-    let aligner = Aligner::new(&docs, LabelOptions::default());
-    if crate::align::input::sniff(path) == Some(crate::align::input::LabelInput::Strings) {
-        let mut diag = Diagnostics::default();
-        let sdocs = crate::align::input::read_strings(path, &mut diag)?;
-        let meta = SetMeta::system(sys.name.clone(), format!("strings:{}", path.display()));
-        let aligned = aligner.locate(&sdocs, &meta)?;
-        return Ok(Box::new(MemorySource::new(docs, aligned.sets, "aligned predictions")));
+) -> Result<Pairing> {
+    let mut reader = ds.reader.spec.overridden_by(&sys.reader.spec);
+    if matches!(sys.kind, SystemKind::Command(_)) {
+        // A command writes ieval JSONL unless the system says otherwise.
+        reader.from = sys.reader.spec.from;
     }
-    let src = open_predictions(ds, sys, path, profile)?;
-    let (src, _report) = aligner.align_source(src)?;
-    Ok(Box::new(src))
+    let tag_cols = sys.reader.spec.tag_cols.clone();
+    let opened = Inputs::builder(Input::Source(gold.source()))
+        .pred_with(sys.name.clone(), Input::path(path), reader, tag_cols)
+        .profile(profile)
+        .documents_dir(&ds.path)
+        .align(sys.align.then(Alignment::default))
+        .pair(sys.pair)
+        .missing(sys.missing)
+        .build()?;
+    Ok(opened.pairing)
 }
 
 /// Score one unit for every profile and task of its dataset. Errors: `(true, message)`
@@ -865,15 +798,8 @@ fn score_unit(
     let tasks = sys.tasks_on(spec);
     for &profile in &spec.profiles {
         let gold = ds.gold(profile, obs).map_err(|e| (true, e))?;
-        let src = if sys.align {
-            aligned_predictions(&gold, spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?
-        } else {
-            open_predictions(spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?
-        };
         let pairing =
-            Pairing::new(Box::new(MemSource::new(gold)), vec![(vec![sys.name.clone()], src)], sys.pair, sys.missing)
-                .map_err(|e| (false, e.to_string()))?
-                .restrict(shard);
+            open_pairing(&gold, spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?.restrict(shard);
         let want_events = tasks.contains(&Task::Events);
         let so = ScoreOptions {
             profile,
@@ -915,7 +841,7 @@ fn score_unit(
 struct Positions(HashMap<String, u64>);
 
 impl DetailSink for Positions {
-    fn document(&mut self, _: &crate::score::Item, _: usize, _: &crate::score::run::DocDetails) -> Result<()> {
+    fn document(&mut self, _: &crate::inputs::Item, _: usize, _: &crate::score::run::DocDetails) -> Result<()> {
         Ok(())
     }
     fn counts(

@@ -54,11 +54,11 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::error::{Error, Location, Result};
-use crate::formats::conll::{ConllOptions, Delimiter, DocBreak, TagColumns};
-use crate::formats::labelstudio::{AnnotationPick, LabelStudioOptions};
-use crate::formats::prodigy::ProdigyOptions;
-use crate::formats::{Format, ReadOptions};
-use crate::score::{Missing, PairBy, Profile};
+use crate::formats::Format;
+use crate::formats::conll::TagColumns;
+use crate::formats::labelstudio::AnnotationPick;
+use crate::inputs::{Missing, PairBy, ReaderSpec};
+use crate::score::Profile;
 use crate::tags::{Policy, Scheme};
 use crate::text::OffsetUnit;
 
@@ -94,22 +94,12 @@ impl std::str::FromStr for Task {
     }
 }
 
-/// Reader options as a suite file gives them (the command line's names); unset options
-/// keep the command line's defaults.
+/// Reader options as a suite file gives them (the command line's names, read into the
+/// library's [`ReaderSpec`]: unset options keep the command line's defaults), with the
+/// text written, for run ids.
 #[derive(Debug, Clone, Default)]
-pub struct ReaderSpec {
-    pub from: Option<Format>,
-    pub scheme: Option<Scheme>,
-    pub tag_policy: Option<Policy>,
-    pub tag_cols: Option<TagColumns>,
-    pub token_col: Option<usize>,
-    pub tab: Option<bool>,
-    pub sentences_per_doc: Option<usize>,
-    pub names: Option<Vec<String>>,
-    pub offsets: Option<OffsetUnit>,
-    pub include_rejected: Option<bool>,
-    pub ls_annotation: Option<AnnotationPick>,
-    pub strict: Option<bool>,
+pub struct ReaderKeys {
+    pub spec: ReaderSpec,
     /// The options as written (`key` -> value text), for run ids.
     pub written: BTreeMap<String, String>,
 }
@@ -130,52 +120,7 @@ pub const READER_KEYS: &[&str] = &[
     "strict",
 ];
 
-impl ReaderSpec {
-    /// These options with `over`'s set options taking precedence.
-    pub fn overridden_by(&self, over: &ReaderSpec) -> ReaderSpec {
-        let mut written = self.written.clone();
-        written.extend(over.written.clone());
-        ReaderSpec {
-            from: over.from.or(self.from),
-            scheme: over.scheme.or(self.scheme),
-            tag_policy: over.tag_policy.or(self.tag_policy),
-            tag_cols: over.tag_cols.clone().or_else(|| self.tag_cols.clone()),
-            token_col: over.token_col.or(self.token_col),
-            tab: over.tab.or(self.tab),
-            sentences_per_doc: over.sentences_per_doc.or(self.sentences_per_doc),
-            names: over.names.clone().or_else(|| self.names.clone()),
-            offsets: over.offsets.or(self.offsets),
-            include_rejected: over.include_rejected.or(self.include_rejected),
-            ls_annotation: over.ls_annotation.or(self.ls_annotation),
-            strict: over.strict.or(self.strict),
-            written,
-        }
-    }
-
-    /// The options as `ReadOptions` (the same defaults as the command line).
-    pub fn read_options(&self) -> ReadOptions {
-        let names = self.names.clone().unwrap_or_default();
-        let strict = self.strict.unwrap_or(false);
-        ReadOptions {
-            conll: ConllOptions {
-                token_column: self.token_col.unwrap_or(0),
-                tag_columns: self.tag_cols.clone().unwrap_or_default(),
-                scheme: self.scheme,
-                policy: self.tag_policy.unwrap_or_default(),
-                docs: self.sentences_per_doc.map_or(DocBreak::Docstart, DocBreak::Sentences),
-                delimiter: if self.tab.unwrap_or(false) { Delimiter::Tab } else { Delimiter::Whitespace },
-                set_names: names.clone(),
-                strict,
-            },
-            prodigy: ProdigyOptions { include_rejected: self.include_rejected.unwrap_or(false) },
-            labelstudio: LabelStudioOptions { annotation: self.ls_annotation.unwrap_or_default() },
-            offsets: self.offsets.unwrap_or_default(),
-            set_name: names.first().cloned(),
-            strict,
-            ..Default::default()
-        }
-    }
-
+impl ReaderKeys {
     /// A canonical text of the options, for hashing.
     pub fn canonical(&self) -> String {
         self.written.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")
@@ -189,7 +134,7 @@ pub struct DatasetSpec {
     /// The input as written in the suite file (before expansion), for messages.
     pub path_text: String,
     pub path: PathBuf,
-    pub reader: ReaderSpec,
+    pub reader: ReaderKeys,
     /// The name of the gold set in the input (`None`: the set marked gold, or the only set).
     pub gold: Option<String>,
     /// The documents to score on, when they are not the input's own: the gold labels of
@@ -300,7 +245,7 @@ pub struct SystemSpec {
     /// Score only these of each dataset's tasks (`None`: all of them).
     pub tasks: Option<Vec<Task>>,
     /// Reader options for the predictions (overriding the dataset's).
-    pub reader: ReaderSpec,
+    pub reader: ReaderKeys,
     /// Align the predictions onto the dataset's documents before scoring (other
     /// tokenization, drifted text, string-only LLM output).
     pub align: bool,
@@ -373,320 +318,20 @@ impl Suite {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "suite".into());
-
-        // [suite]
-        let mut name = stem.clone();
-        let mut description = None;
-        let mut tasks = vec![Task::Entities];
-        let mut profiles = vec![Profile::Default];
-        let mut timeout = DEFAULT_TIMEOUT;
-        if let Some(v) = top.get("suite") {
-            let t = ctx.table(v, "[suite]")?;
-            t.only_keys(&["name", "description", "tasks", "profiles", "timeout_seconds"])?;
-            if let Some((n, span)) = t.string("name")? {
-                check_name(&ctx, span, &t.key("name"), &n)?;
-                name = n;
-            }
-            description = t.string("description")?.map(|(d, _)| d);
-            if let Some(ts) = t.parsed_list::<Task>("tasks")? {
-                tasks = ts;
-            }
-            if let Some(ps) = t.parsed_list::<Profile>("profiles")? {
-                profiles = ps;
-            }
-            if let Some(d) = t.seconds("timeout_seconds")? {
-                timeout = d;
-            }
-        } else {
-            check_name(&ctx, 0..0, "the file name", &name).map_err(|_| {
-                ctx.at(
-                    0,
-                    format!(
-                        "the suite is named after its file, {stem:?}, which cannot be used as a name: give [suite] name = \"...\""
-                    ),
-                )
-            })?;
-        }
-
-        // [[dataset]]
+        let head = suite_table(&ctx, &top, path)?;
         let mut datasets: Vec<DatasetSpec> = Vec::new();
         for (k, v) in top.array_of_tables("dataset")?.into_iter().enumerate() {
-            let t = ctx.table(v, &format!("[[dataset]] #{}", k + 1))?;
-            let t = t.named("dataset");
-            let mut allowed = vec!["name", "path", "gold", "corpus", "tasks", "profiles"];
-            allowed.extend(READER_KEYS);
-            t.only_keys(&allowed)?;
-            let (dname, nspan) = t.required_string("name")?;
-            check_name(&ctx, nspan.clone(), &t.key("name"), &dname)?;
-            if datasets.iter().any(|d| d.name == dname) {
-                return Err(ctx.at(nspan.start, format!("{}: a dataset named {dname:?} exists already", t.key("name"))));
-            }
-            let (ptext, pspan) = t.required_string("path")?;
-            let dpath = ctx.path_of(&dir, &ptext, pspan.clone(), &t.key("path"))?;
-            if !dpath.exists() {
-                return Err(ctx.at(
-                    pspan.start,
-                    format!("{}: {} does not exist{}", t.key("path"), dpath.display(), env_hint(&ptext)),
-                ));
-            }
-            let gold = t.string("gold")?.map(|(g, _)| g);
-            let corpus = match t.string("corpus")? {
-                None => None,
-                Some((ctext, cspan)) => {
-                    let c = ctx.path_of(&dir, &ctext, cspan.clone(), &t.key("corpus"))?;
-                    if !c.exists() {
-                        return Err(ctx.at(
-                            cspan.start,
-                            format!("{}: {} does not exist{}", t.key("corpus"), c.display(), env_hint(&ctext)),
-                        ));
-                    }
-                    Some(c)
-                }
-            };
-            let reader = t.reader()?;
-            let dtasks = t.parsed_list::<Task>("tasks")?.unwrap_or_else(|| tasks.clone());
-            let dprofiles = t.parsed_list::<Profile>("profiles")?.unwrap_or_else(|| profiles.clone());
-            datasets.push(DatasetSpec {
-                name: dname,
-                path_text: ptext,
-                path: dpath,
-                reader,
-                gold,
-                corpus,
-                tasks: dtasks,
-                profiles: dprofiles,
-            });
+            let t = ctx.table(v, &format!("[[dataset]] #{}", k + 1))?.named("dataset");
+            let d = dataset(&t, &dir, &head, &datasets)?;
+            datasets.push(d);
         }
         if datasets.is_empty() {
             return Err(ctx.at(root_span.end, "the suite has no [[dataset]]: add one with name and path"));
         }
-        let dataset_names: BTreeSet<&str> = datasets.iter().map(|d| d.name.as_str()).collect();
-
-        // [[system]]
         let mut systems: Vec<SystemSpec> = Vec::new();
         for (k, v) in top.array_of_tables("system")?.into_iter().enumerate() {
-            let t = ctx.table(v, &format!("[[system]] #{}", k + 1))?;
-            let t = t.named("system");
-            let mut allowed = vec![
-                "name",
-                "version",
-                "predictions",
-                "command",
-                "timeout_seconds",
-                "workdir",
-                "env",
-                "inputs",
-                "datasets",
-                "pair",
-                "missing",
-                "tasks",
-                "align",
-            ];
-            allowed.extend(READER_KEYS);
-            t.only_keys(&allowed)?;
-            let (sname, nspan) = t.required_string("name")?;
-            check_name(&ctx, nspan.clone(), &t.key("name"), &sname)?;
-            if systems.iter().any(|s| s.name == sname) {
-                return Err(ctx.at(nspan.start, format!("{}: a system named {sname:?} exists already", t.key("name"))));
-            }
-            let mut written = BTreeMap::new();
-            let version = match t.get("version") {
-                None => None,
-                Some(v) => Some(match v.get_ref() {
-                    DeValue::String(s) => s.to_string(),
-                    DeValue::Integer(i) => i.as_str().to_string(),
-                    DeValue::Float(f) => f.as_str().to_string(),
-                    other => {
-                        return Err(ctx.at(
-                            v.span().start,
-                            format!("{}: expected a string, found {}", t.key("version"), other.type_str()),
-                        ));
-                    }
-                }),
-            };
-            if let Some(v) = &version {
-                written.insert("version".to_string(), v.clone());
-            }
-            let only = match t.string_list("datasets")? {
-                None => None,
-                Some(list) => {
-                    for (d, span) in &list {
-                        if !dataset_names.contains(d.as_str()) {
-                            return Err(ctx.at(span.start, format!("{}: no dataset is named {d:?}", t.key("datasets"))));
-                        }
-                    }
-                    Some(list.into_iter().map(|(d, _)| d).collect::<Vec<_>>())
-                }
-            };
-            let stasks = t.parsed_list::<Task>("tasks")?;
-            if let Some(ts) = &stasks {
-                written.insert("tasks".to_string(), ts.iter().map(|t| t.name()).collect::<Vec<_>>().join(","));
-            }
-            let align = t.boolean("align")?.unwrap_or(false);
-            if align {
-                written.insert("align".to_string(), "true".to_string());
-            }
-            let pair = t.parsed::<PairBy>("pair")?.unwrap_or_default();
-            let missing = t.parsed::<Missing>("missing")?.unwrap_or_default();
-            for key in ["pair", "missing"] {
-                if let Some((s, _)) = t.string(key)? {
-                    written.insert(key.to_string(), s);
-                }
-            }
-            let reader = t.reader()?;
-            let kind = match (t.get("predictions"), t.get("command")) {
-                (Some(_), Some(c)) => {
-                    return Err(
-                        ctx.at(c.span().start, format!("{}: give either predictions or command, not both", t.what))
-                    );
-                }
-                (None, None) => {
-                    return Err(ctx.at(
-                        v.span().start,
-                        format!(
-                            "{}: say where the predictions come from: predictions = \"path\" (or {{ dataset = \"path\" }}) or command = [...]",
-                            t.what
-                        ),
-                    ));
-                }
-                (Some(p), None) => {
-                    for key in ["timeout_seconds", "workdir", "env", "inputs"] {
-                        if let Some(x) = t.get(key) {
-                            return Err(
-                                ctx.at(x.span().start, format!("{}: only a command system takes {key}", t.key(key)))
-                            );
-                        }
-                    }
-                    let key = t.key("predictions");
-                    let mut map = BTreeMap::new();
-                    match p.get_ref() {
-                        DeValue::String(s) => {
-                            let path = ctx.path_of(&dir, s, p.span(), &key)?;
-                            for d in &datasets {
-                                if only.as_ref().is_none_or(|o| o.contains(&d.name)) {
-                                    map.insert(d.name.clone(), path.clone());
-                                }
-                            }
-                        }
-                        DeValue::Table(tab) => {
-                            for (dk, dv) in tab.iter() {
-                                let dn = dk.get_ref().to_string();
-                                if !dataset_names.contains(dn.as_str()) {
-                                    return Err(ctx.at(
-                                        dk.span().start,
-                                        format!(
-                                            "{key}: no dataset is named {dn:?} (datasets: {})",
-                                            dataset_names.iter().copied().collect::<Vec<_>>().join(", ")
-                                        ),
-                                    ));
-                                }
-                                let DeValue::String(s) = dv.get_ref() else {
-                                    return Err(ctx.at(
-                                        dv.span().start,
-                                        format!(
-                                            "{key}.{dn}: expected a path (string), found {}",
-                                            dv.get_ref().type_str()
-                                        ),
-                                    ));
-                                };
-                                map.insert(dn.clone(), ctx.path_of(&dir, s, dv.span(), &format!("{key}.{dn}"))?);
-                            }
-                        }
-                        other => {
-                            return Err(ctx.at(
-                                p.span().start,
-                                format!(
-                                    "{key}: expected a path or a table {{ dataset = \"path\" }}, found {}",
-                                    other.type_str()
-                                ),
-                            ));
-                        }
-                    }
-                    if map.is_empty() {
-                        return Err(ctx.at(p.span().start, format!("{key}: names no dataset of the suite")));
-                    }
-                    SystemKind::Predictions(map)
-                }
-                (None, Some(c)) => {
-                    let key = t.key("command");
-                    let args = t.string_list("command")?.unwrap_or_default();
-                    if args.is_empty() {
-                        return Err(ctx.at(c.span().start, format!("{key}: must name a program")));
-                    }
-                    let mut argv = Vec::new();
-                    for (a, span) in args {
-                        let a = ctx.expand(&a, span.clone(), &key)?.0;
-                        check_placeholders(&a).map_err(|m| ctx.at(span.start, format!("{key}: {m}")))?;
-                        argv.push(a);
-                    }
-                    let workdir = match t.string("workdir")? {
-                        Some((w, span)) => {
-                            let p = ctx.path_of(&dir, &w, span.clone(), &t.key("workdir"))?;
-                            if !p.is_dir() {
-                                return Err(ctx.at(
-                                    span.start,
-                                    format!("{}: {} is not a directory", t.key("workdir"), p.display()),
-                                ));
-                            }
-                            p
-                        }
-                        None => dir.clone(),
-                    };
-                    let mut env = BTreeMap::new();
-                    if let Some(e) = t.get("env") {
-                        let et = ctx.table(e, &t.key("env"))?;
-                        for (ek, ev) in et.table.iter() {
-                            let DeValue::String(s) = ev.get_ref() else {
-                                return Err(ctx.at(
-                                    ev.span().start,
-                                    format!("{}.{}: expected a string", t.key("env"), ek.get_ref()),
-                                ));
-                            };
-                            let val = ctx.expand(s, ev.span(), &t.key("env"))?.0;
-                            env.insert(ek.get_ref().to_string(), val);
-                        }
-                    }
-                    let inputs = match t.string_list("inputs")? {
-                        None => Vec::new(),
-                        Some(list) => {
-                            let mut out = Vec::new();
-                            for (p, span) in list {
-                                let path = ctx.path_of(&dir, &p, span.clone(), &t.key("inputs"))?;
-                                if !path.exists() {
-                                    return Err(ctx.at(
-                                        span.start,
-                                        format!("{}: {} does not exist", t.key("inputs"), path.display()),
-                                    ));
-                                }
-                                out.push(path);
-                            }
-                            out
-                        }
-                    };
-                    let timeout = t.seconds("timeout_seconds")?.unwrap_or(timeout);
-                    SystemKind::Command(CommandSpec { argv, workdir, env, timeout, inputs })
-                }
-            };
-            let sys = SystemSpec {
-                name: sname,
-                version,
-                kind,
-                datasets: only,
-                tasks: stasks,
-                reader,
-                align,
-                pair,
-                missing,
-                written,
-            };
-            for d in &datasets {
-                if sys.runs_on(&d.name) && sys.tasks_on(d).is_empty() {
-                    let at = t.get("tasks").map_or(nspan.start, |v| v.span().start);
-                    return Err(ctx
-                        .at(at, format!("{}: none of these tasks is a task of dataset {:?}", t.key("tasks"), d.name)));
-                }
-            }
+            let t = ctx.table(v, &format!("[[system]] #{}", k + 1))?.named("system");
+            let sys = system(&t, v.span().start, &dir, &head, &datasets, &systems)?;
             systems.push(sys);
         }
         if systems.is_empty() {
@@ -695,8 +340,8 @@ impl Suite {
         Ok(Suite {
             path: path.to_path_buf(),
             dir,
-            name,
-            description,
+            name: head.name,
+            description: head.description,
             hash: hash::hash_bytes(text.as_bytes()),
             datasets,
             systems,
@@ -706,6 +351,313 @@ impl Suite {
     pub fn dataset(&self, name: &str) -> Option<&DatasetSpec> {
         self.datasets.iter().find(|d| d.name == name)
     }
+}
+
+/// The `[suite]` table: name, description and the defaults datasets and systems take.
+struct Head {
+    name: String,
+    description: Option<String>,
+    tasks: Vec<Task>,
+    profiles: Vec<Profile>,
+    timeout: Duration,
+}
+
+/// Read `[suite]` (the name defaults to the file stem).
+fn suite_table(ctx: &Ctx, top: &Tbl, path: &Path) -> Result<Head> {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "suite".into());
+    let mut head = Head {
+        name: stem.clone(),
+        description: None,
+        tasks: vec![Task::Entities],
+        profiles: vec![Profile::Default],
+        timeout: DEFAULT_TIMEOUT,
+    };
+    let Some(v) = top.get("suite") else {
+        check_name(ctx, 0..0, "the file name", &head.name).map_err(|_| {
+            ctx.at(
+                0,
+                format!(
+                    "the suite is named after its file, {stem:?}, which cannot be used as a name: give [suite] name = \"...\""
+                ),
+            )
+        })?;
+        return Ok(head);
+    };
+    let t = ctx.table(v, "[suite]")?;
+    t.only_keys(&["name", "description", "tasks", "profiles", "timeout_seconds"])?;
+    if let Some((n, span)) = t.string("name")? {
+        check_name(ctx, span, &t.key("name"), &n)?;
+        head.name = n;
+    }
+    head.description = t.string("description")?.map(|(d, _)| d);
+    if let Some(ts) = t.parsed_list::<Task>("tasks")? {
+        head.tasks = ts;
+    }
+    if let Some(ps) = t.parsed_list::<Profile>("profiles")? {
+        head.profiles = ps;
+    }
+    if let Some(d) = t.seconds("timeout_seconds")? {
+        head.timeout = d;
+    }
+    Ok(head)
+}
+
+/// A name key: required, usable as a name, and not taken by an earlier table.
+fn unique_name(t: &Tbl, kind: &str, taken: bool) -> Result<(String, Range<usize>)> {
+    let (name, span) = t.required_string("name")?;
+    check_name(t.ctx, span.clone(), &t.key("name"), &name)?;
+    if taken {
+        return Err(t.ctx.at(span.start, format!("{}: a {kind} named {name:?} exists already", t.key("name"))));
+    }
+    Ok((name, span))
+}
+
+/// A path key whose file or directory must exist.
+fn existing_path(t: &Tbl, dir: &Path, key: &str, text: &str, span: Range<usize>) -> Result<PathBuf> {
+    let p = t.ctx.path_of(dir, text, span.clone(), &t.key(key))?;
+    if !p.exists() {
+        return Err(t.ctx.at(span.start, format!("{}: {} does not exist{}", t.key(key), p.display(), env_hint(text))));
+    }
+    Ok(p)
+}
+
+/// One `[[dataset]]`.
+fn dataset(t: &Tbl, dir: &Path, head: &Head, earlier: &[DatasetSpec]) -> Result<DatasetSpec> {
+    let mut allowed = vec!["name", "path", "gold", "corpus", "tasks", "profiles"];
+    allowed.extend(READER_KEYS);
+    t.only_keys(&allowed)?;
+    let peek = t.string("name")?.map(|(n, _)| n);
+    let (name, _) = unique_name(t, "dataset", earlier.iter().any(|d| Some(&d.name) == peek.as_ref()))?;
+    let (path_text, pspan) = t.required_string("path")?;
+    let path = existing_path(t, dir, "path", &path_text, pspan)?;
+    let gold = t.string("gold")?.map(|(g, _)| g);
+    let corpus = match t.string("corpus")? {
+        None => None,
+        Some((ctext, cspan)) => Some(existing_path(t, dir, "corpus", &ctext, cspan)?),
+    };
+    Ok(DatasetSpec {
+        name,
+        path_text,
+        path,
+        reader: t.reader()?,
+        gold,
+        corpus,
+        tasks: t.parsed_list::<Task>("tasks")?.unwrap_or_else(|| head.tasks.clone()),
+        profiles: t.parsed_list::<Profile>("profiles")?.unwrap_or_else(|| head.profiles.clone()),
+    })
+}
+
+/// The keys a `[[system]]` takes besides the reader options.
+const SYSTEM_KEYS: &[&str] = &[
+    "name",
+    "version",
+    "predictions",
+    "command",
+    "timeout_seconds",
+    "workdir",
+    "env",
+    "inputs",
+    "datasets",
+    "pair",
+    "missing",
+    "tasks",
+    "align",
+];
+
+/// One `[[system]]` (`at`: where its table starts).
+fn system(
+    t: &Tbl,
+    at: usize,
+    dir: &Path,
+    head: &Head,
+    datasets: &[DatasetSpec],
+    earlier: &[SystemSpec],
+) -> Result<SystemSpec> {
+    let ctx = t.ctx;
+    let mut allowed = SYSTEM_KEYS.to_vec();
+    allowed.extend(READER_KEYS);
+    t.only_keys(&allowed)?;
+    let peek = t.string("name")?.map(|(n, _)| n);
+    let (name, nspan) = unique_name(t, "system", earlier.iter().any(|s| Some(&s.name) == peek.as_ref()))?;
+    let mut written = BTreeMap::new();
+    let version = version(t)?;
+    if let Some(v) = &version {
+        written.insert("version".to_string(), v.clone());
+    }
+    let dataset_names: BTreeSet<&str> = datasets.iter().map(|d| d.name.as_str()).collect();
+    let only = match t.string_list("datasets")? {
+        None => None,
+        Some(list) => {
+            for (d, span) in &list {
+                if !dataset_names.contains(d.as_str()) {
+                    return Err(ctx.at(span.start, format!("{}: no dataset is named {d:?}", t.key("datasets"))));
+                }
+            }
+            Some(list.into_iter().map(|(d, _)| d).collect::<Vec<_>>())
+        }
+    };
+    let tasks = t.parsed_list::<Task>("tasks")?;
+    if let Some(ts) = &tasks {
+        written.insert("tasks".to_string(), ts.iter().map(|t| t.name()).collect::<Vec<_>>().join(","));
+    }
+    let align = t.boolean("align")?.unwrap_or(false);
+    if align {
+        written.insert("align".to_string(), "true".to_string());
+    }
+    let pair = t.parsed::<PairBy>("pair")?.unwrap_or_default();
+    let missing = t.parsed::<Missing>("missing")?.unwrap_or_default();
+    for key in ["pair", "missing"] {
+        if let Some((s, _)) = t.string(key)? {
+            written.insert(key.to_string(), s);
+        }
+    }
+    let reader = t.reader()?;
+    let kind = match (t.get("predictions"), t.get("command")) {
+        (Some(_), Some(c)) => {
+            return Err(ctx.at(c.span().start, format!("{}: give either predictions or command, not both", t.what)));
+        }
+        (None, None) => {
+            return Err(ctx.at(
+                at,
+                format!(
+                    "{}: say where the predictions come from: predictions = \"path\" (or {{ dataset = \"path\" }}) or command = [...]",
+                    t.what
+                ),
+            ));
+        }
+        (Some(p), None) => SystemKind::Predictions(predictions(t, p, dir, datasets, only.as_deref())?),
+        (None, Some(c)) => SystemKind::Command(command(t, c, dir, head.timeout)?),
+    };
+    let sys = SystemSpec { name, version, kind, datasets: only, tasks, reader, align, pair, missing, written };
+    for d in datasets {
+        if sys.runs_on(&d.name) && sys.tasks_on(d).is_empty() {
+            let at = t.get("tasks").map_or(nspan.start, |v| v.span().start);
+            return Err(
+                ctx.at(at, format!("{}: none of these tasks is a task of dataset {:?}", t.key("tasks"), d.name))
+            );
+        }
+    }
+    Ok(sys)
+}
+
+/// A system's `version`: a string or a number, as written.
+fn version(t: &Tbl) -> Result<Option<String>> {
+    let Some(v) = t.get("version") else { return Ok(None) };
+    match v.get_ref() {
+        DeValue::String(s) => Ok(Some(s.to_string())),
+        DeValue::Integer(i) => Ok(Some(i.as_str().to_string())),
+        DeValue::Float(f) => Ok(Some(f.as_str().to_string())),
+        other => Err(t
+            .ctx
+            .at(v.span().start, format!("{}: expected a string, found {}", t.key("version"), other.type_str()))),
+    }
+}
+
+/// A system's `predictions`: one path for every dataset it runs on, or a table of paths by
+/// dataset name.
+fn predictions(
+    t: &Tbl,
+    p: &Spanned<DeValue>,
+    dir: &Path,
+    datasets: &[DatasetSpec],
+    only: Option<&[String]>,
+) -> Result<BTreeMap<String, PathBuf>> {
+    let ctx = t.ctx;
+    for key in ["timeout_seconds", "workdir", "env", "inputs"] {
+        if let Some(x) = t.get(key) {
+            return Err(ctx.at(x.span().start, format!("{}: only a command system takes {key}", t.key(key))));
+        }
+    }
+    let key = t.key("predictions");
+    let mut map = BTreeMap::new();
+    match p.get_ref() {
+        DeValue::String(s) => {
+            let path = ctx.path_of(dir, s, p.span(), &key)?;
+            for d in datasets {
+                if only.is_none_or(|o| o.contains(&d.name)) {
+                    map.insert(d.name.clone(), path.clone());
+                }
+            }
+        }
+        DeValue::Table(tab) => {
+            let dataset_names: BTreeSet<&str> = datasets.iter().map(|d| d.name.as_str()).collect();
+            for (dk, dv) in tab.iter() {
+                let dn = dk.get_ref().to_string();
+                if !dataset_names.contains(dn.as_str()) {
+                    return Err(ctx.at(
+                        dk.span().start,
+                        format!(
+                            "{key}: no dataset is named {dn:?} (datasets: {})",
+                            dataset_names.iter().copied().collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+                let DeValue::String(s) = dv.get_ref() else {
+                    return Err(ctx.at(
+                        dv.span().start,
+                        format!("{key}.{dn}: expected a path (string), found {}", dv.get_ref().type_str()),
+                    ));
+                };
+                map.insert(dn.clone(), ctx.path_of(dir, s, dv.span(), &format!("{key}.{dn}"))?);
+            }
+        }
+        other => {
+            return Err(ctx.at(
+                p.span().start,
+                format!("{key}: expected a path or a table {{ dataset = \"path\" }}, found {}", other.type_str()),
+            ));
+        }
+    }
+    if map.is_empty() {
+        return Err(ctx.at(p.span().start, format!("{key}: names no dataset of the suite")));
+    }
+    Ok(map)
+}
+
+/// A command system: `command`, `workdir`, `env`, `inputs`, `timeout_seconds`.
+fn command(t: &Tbl, c: &Spanned<DeValue>, dir: &Path, timeout: Duration) -> Result<CommandSpec> {
+    let ctx = t.ctx;
+    let key = t.key("command");
+    let args = t.string_list("command")?.unwrap_or_default();
+    if args.is_empty() {
+        return Err(ctx.at(c.span().start, format!("{key}: must name a program")));
+    }
+    let mut argv = Vec::new();
+    for (a, span) in args {
+        let a = ctx.expand(&a, span.clone(), &key)?.0;
+        check_placeholders(&a).map_err(|m| ctx.at(span.start, format!("{key}: {m}")))?;
+        argv.push(a);
+    }
+    let workdir = match t.string("workdir")? {
+        Some((w, span)) => {
+            let p = ctx.path_of(dir, &w, span.clone(), &t.key("workdir"))?;
+            if !p.is_dir() {
+                return Err(ctx.at(span.start, format!("{}: {} is not a directory", t.key("workdir"), p.display())));
+            }
+            p
+        }
+        None => dir.to_path_buf(),
+    };
+    let mut env = BTreeMap::new();
+    if let Some(e) = t.get("env") {
+        let et = ctx.table(e, &t.key("env"))?;
+        for (ek, ev) in et.table.iter() {
+            let DeValue::String(s) = ev.get_ref() else {
+                return Err(ctx.at(ev.span().start, format!("{}.{}: expected a string", t.key("env"), ek.get_ref())));
+            };
+            env.insert(ek.get_ref().to_string(), ctx.expand(s, ev.span(), &t.key("env"))?.0);
+        }
+    }
+    let mut inputs = Vec::new();
+    for (p, span) in t.string_list("inputs")?.unwrap_or_default() {
+        let path = ctx.path_of(dir, &p, span.clone(), &t.key("inputs"))?;
+        if !path.exists() {
+            return Err(ctx.at(span.start, format!("{}: {} does not exist", t.key("inputs"), path.display())));
+        }
+        inputs.push(path);
+    }
+    let timeout = t.seconds("timeout_seconds")?.unwrap_or(timeout);
+    Ok(CommandSpec { argv, workdir, env, timeout, inputs })
 }
 
 /// Names end up in directory names of the results store (`dataset=<name>`), so they are
@@ -1013,7 +965,7 @@ impl<'a, 'i> Tbl<'a, 'i> {
     }
 
     /// The reader options of this table.
-    fn reader(&self) -> Result<ReaderSpec> {
+    fn reader(&self) -> Result<ReaderKeys> {
         let mut r = ReaderSpec { from: self.parsed::<Format>("from")?, ..Default::default() };
         r.scheme = self.parsed::<Scheme>("scheme")?;
         r.tag_policy = self.parsed::<Policy>("tag_policy")?;
@@ -1053,6 +1005,7 @@ impl<'a, 'i> Tbl<'a, 'i> {
         r.include_rejected = self.boolean("include_rejected")?;
         r.strict = self.boolean("strict")?;
         r.names = self.string_list("names")?.map(|v| v.into_iter().map(|(s, _)| s).collect());
+        let mut written = BTreeMap::new();
         for k in READER_KEYS {
             if let Some(v) = self.get(k) {
                 let text = match v.get_ref() {
@@ -1064,10 +1017,10 @@ impl<'a, 'i> Tbl<'a, 'i> {
                     }
                     other => other.type_str().to_string(),
                 };
-                r.written.insert(k.to_string(), text);
+                written.insert(k.to_string(), text);
             }
         }
-        Ok(r)
+        Ok(ReaderKeys { spec: r, written })
     }
 }
 

@@ -10,9 +10,9 @@
 //! `PROPTEST_CASES=5000 cargo test --test it properties`.
 
 use ieval::formats::{MemorySource, units};
+use ieval::inputs::{Missing, PairBy, Pairing};
 use ieval::model::{AnnotationSet, DocAnnotations, Document, Mention, SetMeta, Span};
 use ieval::score::metrics::summarize;
-use ieval::score::pair::{Missing, PairBy, Pairing};
 use ieval::score::run::{NoDetails, ScoreOptions, ScoreRun, Task, score_with};
 use ieval::score::{EntityCounts, Mode, Profile};
 use ieval::tags::{self, Policy, Scheme, TagSet};

@@ -134,12 +134,10 @@ impl Cursor {
             if shard.is_some_and(|s| !s.contains(&r.document.id)) {
                 continue;
             }
-            if let Some(prev) = map.insert(r.document.id.clone(), r) {
-                return Err(Error::data(
-                    prev.origin,
-                    format!("duplicate document id {:?} in {}", prev.document.id, self.name),
-                ));
+            if let Some(first) = map.get(&r.document.id) {
+                return Err(crate::model::duplicate_id(&r.document.id, &r.origin, &first.origin));
             }
+            map.insert(r.document.id.clone(), r);
         }
         let found = map.remove(&doc.id);
         self.map = Some(map);
