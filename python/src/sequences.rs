@@ -312,6 +312,13 @@ fn finish_counts(types: &Types, pred: &[u64], tp: &[u64], gold: &[u64]) -> Label
 /// A reference tool's exception, raised by the Python side: (kind, argument).
 type Raise = Option<(&'static str, String)>;
 
+/// A tag as seqeval's strict mode reads it: (prefix allowed by the scheme, tag), or the
+/// exception seqeval raises on it.
+type StrictTag = Result<(bool, Tag), (&'static str, String)>;
+
+/// What `TagSeqs.seqeval_counts` returns to Python.
+type CountsOut = (Vec<String>, Vec<u64>, Vec<u64>, Vec<u64>, Raise);
+
 impl TagSeqs {
     fn sides(&self) -> [&Side; 2] {
         [&self.gold, &self.pred]
@@ -352,7 +359,7 @@ impl TagSeqs {
         let mut types = Types::default();
         let allowed = scheme_letters(scheme);
         // Per vocabulary entry: Err(raise) or (allowed, parsed tag).
-        let parsed: Vec<Result<(bool, Tag), (&'static str, String)>> = self
+        let parsed: Vec<StrictTag> = self
             .vocab
             .iter()
             .map(|t| {
@@ -456,7 +463,11 @@ impl NerTag {
 
 /// nervaluate's loader loop over one document (`None`: a non-`str` item of type `non_str`);
 /// `last` is the end given to an entity still open at the end.
-fn load_doc<'a>(tags: impl Iterator<Item = Option<&'a NerTag>>, last: usize, non_str: &str) -> Result<Vec<Ent>, String> {
+fn load_doc<'a>(
+    tags: impl Iterator<Item = Option<&'a NerTag>>,
+    last: usize,
+    non_str: &str,
+) -> Result<Vec<Ent>, String> {
     let mut out = Vec::new();
     let mut open: Option<(usize, &str)> = None;
     for (offset, t) in tags.enumerate() {
@@ -592,22 +603,13 @@ impl TagSeqs {
     /// `(side, sentence, position, str(type(item)))` of the first item that is not a `str`.
     #[getter]
     fn non_str(&self) -> Option<(usize, usize, usize, String)> {
-        self.sides()
-            .iter()
-            .enumerate()
-            .find_map(|(k, s)| s.non_str.as_ref().map(|(a, b, c)| (k, *a, *b, c.clone())))
+        self.sides().iter().enumerate().find_map(|(k, s)| s.non_str.as_ref().map(|(a, b, c)| (k, *a, *b, c.clone())))
     }
 
     /// Per-label counts by seqeval's rules: `(labels, pred_sum, tp_sum, true_sum, raise)`,
     /// `raise` = `(exception kind, argument)` when seqeval would raise instead.
     #[pyo3(signature = (strict, scheme, suffix))]
-    fn seqeval_counts(
-        &self,
-        py: Python<'_>,
-        strict: bool,
-        scheme: Option<&str>,
-        suffix: bool,
-    ) -> PyResult<(Vec<String>, Vec<u64>, Vec<u64>, Vec<u64>, Raise)> {
+    fn seqeval_counts(&self, py: Python<'_>, strict: bool, scheme: Option<&str>, suffix: bool) -> PyResult<CountsOut> {
         let scheme: Option<Scheme> = match scheme {
             Some(s) => Some(s.parse().map_err(PyValueError::new_err)?),
             None => None,
@@ -815,7 +817,10 @@ impl NerDocs {
                     }
                 }
             }
-            (overall.into_iter().map(Acc::out).collect(), by_tag.into_iter().map(|r| r.into_iter().map(Acc::out).collect()).collect())
+            (
+                overall.into_iter().map(Acc::out).collect(),
+                by_tag.into_iter().map(|r| r.into_iter().map(Acc::out).collect()).collect(),
+            )
         })
     }
 }
