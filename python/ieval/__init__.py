@@ -9,6 +9,19 @@ Submodules: ``ieval.seqeval`` and ``ieval.nervaluate`` (drop-in replacements of 
 """
 
 from ieval._ieval import IevalError, IevalIOError, __version__
-from ieval._scores import TIDY_COLUMNS, Scores, score
+from ieval._corpus import Corpus, convert, read_corpus
+from ieval._scores import TIDY_COLUMNS, Comparison, Scores, compare, score
 
-__all__ = ["IevalError", "IevalIOError", "Scores", "TIDY_COLUMNS", "__version__", "score"]
+__all__ = [
+    "Comparison",
+    "Corpus",
+    "IevalError",
+    "IevalIOError",
+    "Scores",
+    "TIDY_COLUMNS",
+    "__version__",
+    "compare",
+    "convert",
+    "read_corpus",
+    "score",
+]

@@ -1,7 +1,8 @@
 """Python objects -> the plain data `ieval._ieval._score` takes.
 
 Each input becomes one tuple:
-- ``("path", str, from_or_None)``: a file or directory in any format the CLI reads;
+- ``("path", str)``: a file or directory in any format the CLI reads;
+- ``("strings", [json_text, ...], origin)``: string-only labels (``align=True``);
 - ``("jsonl", [json_text, ...], origin)``: ieval JSONL documents (dicts, spaCy Docs);
 - ``("rows", [(id, doc, tokens, tags), ...], names_or_None, origin, tags_col)``: token-tag
   rows (``list[list[str]]``, ``datasets.Dataset``), decoded in Rust as the HF reader does;
@@ -109,8 +110,12 @@ def _spacy_docs(docs: Sequence[Any], spans_key: Optional[str], origin: str) -> T
     return ("jsonl", lines, origin)
 
 
-def _dicts(docs: Sequence[dict], origin: str) -> Tuple:
-    return ("jsonl", [json.dumps(d) for d in docs], origin)
+def _dicts(docs: Sequence[dict], origin: str, align: bool) -> Tuple:
+    lines = [json.dumps(d) for d in docs]
+    if align and not any("text" in d for d in docs):
+        # No text and no offsets: string-only labels (LLM output), placed on the gold's text.
+        return ("strings", lines, origin)
+    return ("jsonl", lines, origin)
 
 
 def _mentions(df: Any, origin: str) -> Tuple:
@@ -141,18 +146,18 @@ def to_input(
     obj: Any,
     *,
     role: str,
-    from_: Optional[str] = None,
     split: Optional[str] = None,
     tokens: Optional[Sequence[Sequence[str]]] = None,
     spans_key: Optional[str] = None,
     tokens_col: Optional[str] = None,
     tags_col: Optional[str] = None,
     doc_col: Optional[str] = None,
+    align: bool = False,
 ) -> Tuple:
     """One Python object as an input tuple (see the module docstring); `role` names it in
     messages (``gold`` or the system's name)."""
     if isinstance(obj, (str, os.PathLike)):
-        return ("path", os.fspath(obj), from_)
+        return ("path", os.fspath(obj))
     if is_dataset_dict(obj):
         keys = list(obj.keys())
         if split is None:
@@ -169,7 +174,7 @@ def to_input(
     if is_spacy_doc(obj):
         return _spacy_docs([obj], spans_key, f"{role} (spaCy)")
     if isinstance(obj, dict):
-        return _dicts([obj], f"{role} (dicts)")
+        return _dicts([obj], f"{role} (dicts)", align)
     if isinstance(obj, (list, tuple)):
         if len(obj) == 0:
             raise ValueError(f"{role}: an empty list (no documents)")
@@ -177,7 +182,7 @@ def to_input(
         if is_spacy_doc(first):
             return _spacy_docs(list(obj), spans_key, f"{role} (spaCy)")
         if isinstance(first, dict):
-            return _dicts(list(obj), f"{role} (dicts)")
+            return _dicts(list(obj), f"{role} (dicts)", align)
         if isinstance(first, (list, tuple)):
             return _sequence_rows(obj, tokens, f"{role} (sequences)")
         raise TypeError(

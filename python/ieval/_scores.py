@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from ieval import _ieval
@@ -160,6 +161,25 @@ class Scores:
 Input = Any
 
 
+def _named(pred: Any) -> Dict[str, Input]:
+    if pred is None:
+        return {}
+    if isinstance(pred, Mapping) and not _looks_like_doc(pred):
+        return dict(pred)
+    return {"system": pred}
+
+
+def _prepare(gold: Input, named: Mapping[str, Input], align: bool, kw: dict) -> tuple:
+    g = to_input(gold, role="gold", **kw)
+    preds = []
+    for name, p in named.items():
+        if not isinstance(name, str):
+            raise TypeError(f"system names must be strings, got {name!r}")
+        inp = to_input(p, role=name, align=align, **kw)
+        preds.append((name, _borrow_rows(g, inp, name)))
+    return g, preds
+
+
 def score(
     gold: Input,
     pred: Union[Input, Mapping[str, Input], None] = None,
@@ -170,6 +190,10 @@ def score(
     pair: str = "auto",
     scheme: Optional[str] = None,
     align: bool = False,
+    locate: str = "nearest",
+    ignore_case: bool = False,
+    corpus: Optional[Union[str, os.PathLike]] = None,
+    label_map: Optional[str] = None,
     errors: bool = False,
     jobs: int = 0,
     head: bool = False,
@@ -184,49 +208,142 @@ def score(
 ) -> Scores:
     """Score predictions against a gold set, in this process (the GIL is released).
 
-    ``gold`` and each prediction are any of: a path (every format ``ieval score`` reads);
-    token-tag sequences (``list[list[str]]``, as seqeval takes); a ``datasets.Dataset`` or
+    ``gold`` and each prediction are any of: a path (every format ``ieval score`` reads;
+    ``from_=`` forces one); token-tag sequences (``list[list[str]]``, as seqeval takes: they
+    take the gold rows' tokens when the gold is row-based); a ``datasets.Dataset`` or
     ``DatasetDict`` (``split=``) with token and tag columns (integer tags named through the
     ``ClassLabel``); spaCy ``Doc``s (``doc.ents``, or ``doc.spans[spans_key]``); a pandas or
-    polars DataFrame of mentions (``doc_id, start, end, label[, text]``, code-point offsets,
-    predictions only: read against the gold's documents); dicts in the ieval JSONL shape.
+    polars DataFrame of mentions (``doc_id, start, end, label[, text]``, code-point offsets;
+    predictions only: read against the gold's documents); dicts in the ieval JSONL shape;
+    with ``align=True``, dicts without text or offsets (string-only LLM output:
+    ``{"doc_id", "entities": [{"text", "label"}]}``) placed on the gold's text.
     ``pred`` is one input (named ``system``) or ``{name: input}``; ``None`` scores the
     systems the gold input carries (a corpus directory's ``systems/``).
 
-    ``profile``, ``task``, ``missing``, ``pair``, ``scheme``, ``head``, ``coref``,
-    ``realis`` and ``jobs`` are ``ieval score``'s options of the same names. ``errors=True``
-    keeps the per-mention listing for ``Scores.errors()``.
+    ``profile``, ``task``, ``missing``, ``pair``, ``scheme``, ``align``, ``locate``,
+    ``ignore_case``, ``corpus``, ``label_map``, ``head``, ``coref``, ``realis`` and ``jobs``
+    are ``ieval score``'s options of the same names. ``errors=True`` keeps the per-mention
+    listing for ``Scores.errors()``. Bad input raises ``IevalError`` (a ``ValueError``) or
+    ``IevalIOError`` (an ``OSError``) with the CLI's message.
     """
-    if align:
-        raise NotImplementedError(
-            "align=True (string-only predictions placed on the text) needs the library input layer; "
-            "until then use the CLI: ieval score --align"
-        )
-    g = to_input(
-        gold, role="gold", from_=from_, split=split, spans_key=spans_key,
-        tokens_col=tokens_col, tags_col=tags_col, doc_col=doc_col,
-    )
-    if pred is None:
-        named: Dict[str, Input] = {}
-    elif isinstance(pred, Mapping) and not _looks_like_doc(pred):
-        named = dict(pred)
-    else:
-        named = {"system": pred}
-    preds = []
-    for name, p in named.items():
-        if not isinstance(name, str):
-            raise TypeError(f"system names must be strings, got {name!r}")
-        inp = to_input(
-            p, role=name, from_=from_, split=split, spans_key=spans_key,
-            tokens_col=tokens_col, tags_col=tags_col, doc_col=doc_col,
-        )
-        inp = _borrow_rows(g, inp, name)
-        preds.append((name, inp))
+    kw = dict(split=split, spans_key=spans_key, tokens_col=tokens_col, tags_col=tags_col, doc_col=doc_col)
+    g, preds = _prepare(gold, _named(pred), align, kw)
     out = _ieval._score(
         g, preds, profile=profile, task=task, missing=missing, pair=pair, scheme=scheme,
-        errors=errors, jobs=jobs, head=head, coref=coref, realis=realis,
+        errors=errors, jobs=jobs, head=head, coref=coref, realis=realis, from_=from_,
+        align=align, locate=locate, ignore_case=ignore_case,
+        corpus=None if corpus is None else os.fspath(corpus), label_map=label_map,
     )
     return Scores(*out)
+
+
+class Comparison:
+    """Two systems compared on the same gold (``ieval compare``): ``to_dict()`` is its
+    ``--format json``; ``to_pandas()``/``to_polars()`` the rows (per task, metric, label
+    and statistic: A, B, B - A, CI, both p-values); ``fixed()``/``broken()`` the mentions B
+    fixed and broke relative to A; ``passed`` is False when a ``fail_if_worse`` gate failed."""
+
+    def __init__(self, text: str):
+        self._json = text
+        self._d = json.loads(text)
+
+    def to_json(self) -> str:
+        return self._json
+
+    def to_dict(self) -> dict:
+        return self._d
+
+    @property
+    def gates(self) -> List[dict]:
+        return list(self._d.get("gates", []))
+
+    @property
+    def passed(self) -> bool:
+        return not any(v.get("failed") for v in self.gates)
+
+    def _frame(self, rows: List[dict], backend: str) -> Any:
+        cols = _columns(rows)
+        if backend == "polars":
+            return _polars(cols)
+        if backend == "pandas":
+            return _pandas(cols)
+        raise ValueError(f"backend={backend!r}: expected 'pandas' or 'polars'")
+
+    def to_pandas(self) -> Any:
+        return self._frame(self._d.get("rows", []), "pandas")
+
+    def to_polars(self) -> Any:
+        return self._frame(self._d.get("rows", []), "polars")
+
+    def fixed(self, backend: str = "pandas") -> Any:
+        return self._frame((self._d.get("changes") or {}).get("fixed", []), backend)
+
+    def broken(self, backend: str = "pandas") -> Any:
+        return self._frame((self._d.get("changes") or {}).get("broken", []), backend)
+
+    def __repr__(self) -> str:
+        d = self._d
+        lines = [f"<ieval.Comparison: {d.get('a')} -> {d.get('b')}, {d.get('samples')} samples>"]
+        pct = lambda x: "-" if x is None else f"{100 * x:.2f}"  # noqa: E731
+        for r in d.get("rows", []):
+            if r.get("label") or r.get("stat") != "f1":
+                continue
+            lines.append(
+                f"  {r.get('task')} {r.get('metric')} F1: {pct(r.get('a'))} -> {pct(r.get('b'))}, "
+                f"B - A {pct(r.get('delta'))} [{pct(r.get('ci_low'))}, {pct(r.get('ci_high'))}], "
+                f"p (bootstrap) {r.get('p_bootstrap')}, p (AR) {r.get('p_randomization')}"
+            )
+        for v in self.gates:
+            lines.append(f"  gate {v.get('gate')}: {'FAILED' if v.get('failed') else 'passed'}")
+        return "\n".join(lines)
+
+
+def compare(
+    gold: Input,
+    a: Input,
+    b: Input,
+    *,
+    names: Optional[Sequence[str]] = None,
+    profile: str = "default",
+    missing: str = "error",
+    pair: str = "auto",
+    scheme: Optional[str] = None,
+    samples: int = 10_000,
+    seed: Optional[int] = None,
+    alpha: float = 0.05,
+    fail_if_worse: Sequence[str] = (),
+    changes_mode: str = "strict",
+    per_document: bool = False,
+    align: bool = False,
+    locate: str = "nearest",
+    ignore_case: bool = False,
+    corpus: Optional[Union[str, os.PathLike]] = None,
+    label_map: Optional[str] = None,
+    jobs: int = 0,
+    from_: Optional[str] = None,
+    split: Optional[str] = None,
+    spans_key: Optional[str] = None,
+    tokens_col: Optional[str] = None,
+    tags_col: Optional[str] = None,
+    doc_col: Optional[str] = None,
+) -> Comparison:
+    """Compare system ``b`` with system ``a`` on ``gold`` (inputs as for ``score``), as
+    ``ieval compare`` does: paired bootstrap CIs, bootstrap and approximate-randomization
+    p-values, the mentions B fixed and broke, and ``fail_if_worse`` gates (``"strict-f1:0.005"``)."""
+    na, nb = names if names is not None else ("A", "B")
+    if na == nb:
+        raise ValueError(f"names: the two systems need different names, got {na!r} twice")
+    kw = dict(split=split, spans_key=spans_key, tokens_col=tokens_col, tags_col=tags_col, doc_col=doc_col)
+    g, preds = _prepare(gold, {na: a, nb: b}, align, kw)
+    extra = {} if seed is None else {"seed": seed}
+    text = _ieval._compare(
+        g, preds, gold_path=os.fspath(gold) if isinstance(gold, (str, os.PathLike)) else None,
+        profile=profile, missing=missing, pair=pair, scheme=scheme, samples=samples, alpha=alpha,
+        fail_if_worse=list(fail_if_worse), changes_mode=changes_mode, per_document=per_document,
+        jobs=jobs, from_=from_, align=align, locate=locate, ignore_case=ignore_case,
+        corpus=None if corpus is None else os.fspath(corpus), label_map=label_map, **extra,
+    )
+    return Comparison(text)
 
 
 def _looks_like_doc(m: Mapping) -> bool:

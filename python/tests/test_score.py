@@ -41,6 +41,26 @@ def perturb(rows):
     return out
 
 
+def entity_pred(path: Path) -> Path:
+    """A deterministic entity 'system' over the articles: the gold mentions with every 4th
+    dropped, every 5th relabelled and every 6th cut one character short (no events)."""
+    with path.open("w", encoding="utf-8") as f:
+        for line in GOLD.read_text(encoding="utf-8").splitlines():
+            d = json.loads(line)
+            ents = []
+            for i, e in enumerate(d.get("entities", [])):
+                if i % 4 == 3:
+                    continue
+                e = {k: e[k] for k in ("id", "start", "end", "label")}
+                if i % 5 == 1:
+                    e["label"] = "MISC"
+                if i % 6 == 2 and e["end"] - e["start"] > 1:
+                    e["end"] -= 1
+                ents.append(e)
+            f.write(json.dumps({"doc_id": d["doc_id"], "text": d["text"], "entities": ents}) + "\n")
+    return path
+
+
 def systems(d: dict) -> list:
     """The systems of a report without their `source` (a path or a Python object's name)."""
     return [{k: v for k, v in s.items() if k != "source"} for s in d["systems"]]
@@ -57,6 +77,8 @@ def errors_key(df):
 def test_to_dict_equals_cli_json():
     s = ieval.score(str(GOLD), {"v1": str(V1), "v2": str(V2)})
     assert s.to_dict() == cli_json("--gold", str(GOLD), "--pred", f"v1={V1}", "--pred", f"v2={V2}")
+    p = cli("score", "--format", "json", "--gold", str(GOLD), "--pred", f"v1={V1}", "--pred", f"v2={V2}")
+    assert s.to_json() == p.stdout  # byte for byte
     assert s.systems == ["v1", "v2"]
 
 
@@ -101,11 +123,13 @@ def test_tidy_table_equals_cli_csv():
 def test_errors_equal_cli_listing(tmp_path):
     pd = pytest.importorskip("pandas")
     out = tmp_path / "errors.jsonl"
-    p = cli("score", "--gold", str(GOLD), "--pred", f"v2={V2}", "--errors", str(out))
+    pred = entity_pred(tmp_path / "p.jsonl")
+    p = cli("score", "--gold", str(GOLD), "--pred", f"v2={pred}", "--errors", str(out))
     assert p.returncode == 0, p.stderr
     want = [json.loads(x) for x in out.read_text().splitlines() if x.strip()]
     want = [w for w in want if "side" in w]  # metadata lines, if any, aside
-    got = ieval.score(GOLD, {"v2": V2}, errors=True).errors()
+    assert {w["strict"] for w in want} >= {"COR", "INC", "MIS"}
+    got = ieval.score(GOLD, {"v2": pred}, errors=True).errors()
     assert len(got) == len(want)
     assert errors_key(got) == errors_key(pd.DataFrame(want))
 
@@ -230,9 +254,10 @@ def test_spacy_docs_score_as_the_same_jsonl(tmp_path):
 
 
 @pytest.mark.parametrize("backend", ["pandas", "polars"])
-def test_mention_dataframe_round_trip(backend):
+def test_mention_dataframe_round_trip(backend, tmp_path):
     pytest.importorskip(backend)
-    want = ieval.score(GOLD, {"v2": V2}, task="entities", errors=True)
+    want = ieval.score(GOLD, {"v2": entity_pred(tmp_path / "p.jsonl")}, task="entities", errors=True)
+    assert want.f1() > 0.5
     err = want.errors(backend=backend)
     if backend == "pandas":
         pred = err[err["side"] == "pred"][["doc_id", "start", "end", "label", "text"]]
@@ -275,7 +300,10 @@ def test_dataframe_equals_dicts(gold_spans, pred_spans):
         for d in docs
     ]
     df = pd.DataFrame(preds, columns=["doc_id", "start", "end", "label"])
-    assert systems(ieval.score(docs, {"sys": df}).to_dict()) == systems(ieval.score(docs, {"sys": as_dicts}).to_dict())
+    # (An empty system's diagnostic names its source: diagnostics aside, the counts agree.)
+    a = [dict(x, diagnostics=None) for x in systems(ieval.score(docs, {"sys": df}).to_dict())]
+    b = [dict(x, diagnostics=None) for x in systems(ieval.score(docs, {"sys": as_dicts}).to_dict())]
+    assert a == b
 
 
 # --- bad inputs: clear exceptions -------------------------------------------------------------
@@ -332,3 +360,57 @@ def test_errors_need_errors_true():
 def test_console_script_help():
     p = cli("--help")
     assert p.returncode == 0 and "ieval" in p.stdout and "score" in p.stdout
+
+
+# --- compare, convert, read_corpus ------------------------------------------------------------
+
+
+def test_compare_equals_cli_json(tmp_path):
+    pd = pytest.importorskip("pandas")
+    gold = need(CORPORA / "conll2003" / "eng.testb")
+    rows = read_conll(gold)
+    a, b = tmp_path / "a.conll", tmp_path / "b.conll"
+    write_conll(a, perturb(rows))
+    write_conll(b, [(t, g) if i % 3 else (t, ["O"] * len(g)) for i, (t, g) in enumerate(perturb(rows))])
+    p = cli("compare", "--gold", str(gold), f"old={a}", f"new={b}", "--samples", "300", "--format", "json",
+            "--fail-if-worse", "strict-f1:0.001")
+    assert p.returncode == 1, p.stderr  # b lost every third sentence: the gate fails
+    want = json.loads(p.stdout)
+    c = ieval.compare(gold, a, b, names=("old", "new"), samples=300, fail_if_worse=["strict-f1:0.001"])
+    assert c.to_dict() == want
+    assert c.to_json() == p.stdout  # byte for byte
+    assert c.passed is False
+    assert len(c.broken()) == len(want["changes"]["broken"]) > 0
+    assert list(c.broken().columns) == list(want["changes"]["broken"][0].keys())
+    assert len(c.fixed()) == len(want["changes"]["fixed"])
+    assert isinstance(c.to_pandas(), pd.DataFrame) and len(c.to_pandas()) == len(want["rows"])
+    assert "old -> new" in repr(c)
+
+
+def test_convert_and_read_corpus(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    out = tmp_path / "corpus"
+    stats = ieval.convert(GOLD, out, pred={"v1": V1})
+    p = cli("convert", str(GOLD), "--pred", f"v1={V1}", "--out", str(tmp_path / "cli"), "--format", "json")
+    assert p.returncode == 0, p.stderr
+    assert stats == json.loads(p.stdout)
+    k = ieval.read_corpus(out)
+    assert isinstance(k.documents, pa.Table)
+    assert k.documents.num_rows == stats["documents"] == 5
+    assert set(k.systems) == {"v1"}
+    # Not a corpus directory: converted on the way.
+    k2 = ieval.read_corpus(GOLD)
+    assert k2.documents.column("doc_id").to_pylist() == k.documents.column("doc_id").to_pylist()
+    assert k2.gold.column("entities").to_pylist() == k.gold.column("entities").to_pylist()
+    with pytest.raises(ieval.IevalIOError, match="no/such"):
+        ieval.read_corpus(tmp_path / "no" / "such.jsonl")
+
+
+def test_align_string_only_predictions():
+    """LLM output without offsets, placed on the gold's text, scores as the CLI's --align."""
+    llm = ARTICLES / "predictions" / "llm_strings.jsonl"
+    want = cli_json("--gold", str(GOLD), "--pred", f"llm={llm}", "--align")
+    dicts = [json.loads(x) for x in llm.read_text(encoding="utf-8").splitlines() if x.strip()]
+    got = ieval.score(GOLD, {"llm": dicts}, align=True).to_dict()
+    assert systems(got) == systems(want)
+    assert ieval.score(GOLD, {"llm": llm}, align=True).to_dict() == want

@@ -124,6 +124,20 @@ where
     }
 }
 
+/// Run one command line (program name first) in a process that already has a worker pool
+/// (the Python package's `ieval.convert`): parsed as [`main`] parses it, run on the
+/// caller's pool, errors returned instead of printed.
+#[allow(dead_code)]
+pub fn run_args<I, T>(args: I) -> Result<i32>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args).map_err(|e| Error::usage(e.render().to_string().trim_end().to_string()))?;
+    ieval::formats::lines::set_max_line(cli.global.max_line);
+    run_command(cli)
+}
+
 /// A byte size: digits with an optional `K`, `M` or `G` (binary units, `B`/`iB` allowed).
 fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
