@@ -11,8 +11,10 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-# The repository's parent holds `shared/` in CI; CORPORA overrides (as for tests/python).
-CORPORA = Path(os.environ.get("CORPORA", Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"))
+# The corpora as conftest.py finds them: $CORPORA, else ../shared/corpora beside the
+# checkout (CI) or above it (worktrees).
+from conftest import CORPORA  # noqa: E402
+
 PREDS = CORPORA / "conll2003-preds"
 CONLL = CORPORA / "conll2003"
 
@@ -21,6 +23,8 @@ Seqs = List[List[str]]
 
 def require_corpora() -> None:
     if not PREDS.is_dir():
+        if os.environ.get("IEVAL_REQUIRE_SHARED"):
+            raise AssertionError(f"{PREDS} is missing (IEVAL_REQUIRE_SHARED is set)")
         pytest.skip(f"corpus directory {PREDS} is absent (CI has ../shared beside the clone; set CORPORA=...)")
 
 
