@@ -519,11 +519,14 @@ def classification_report(
         width = max(name_width, avg_width, digits)
         reporter = _StringReporter(width=width, digits=digits)
 
+    checked = [strict]
+
     def prfs(average):
-        # seqeval validates the arguments and the lengths on every call.
-        _check_args(1.0, average)
-        if not strict:
+        # seqeval validates the lengths before its first per-class call (default mode; the
+        # outcome cannot change between its four calls, so once here).
+        if not checked[0]:
             _check_consistent_length(y_true, y_pred)
+            checked[0] = True
         return _prfs(
             counts,
             average=average,
