@@ -30,7 +30,7 @@ TARGET_DIR := $(or $(shell $(CARGO) metadata --format-version 1 --no-deps 2>/dev
 BIN_DIR   = $(TARGET_DIR)/$(if $(filter dev test,$(PROFILE)),debug,$(PROFILE))
 IEVAL     = $(BIN_DIR)/ieval
 
-.PHONY: all build eval eval-conll tables report compare test test-rust test-python check fmt fmt-check lint bench bench-scale schemas fuzz clean
+.PHONY: all build eval eval-conll tables report compare test test-rust test-python test-py-package check fmt fmt-check lint bench bench-scale schemas fuzz clean
 
 all: build
 
@@ -70,7 +70,7 @@ compare: build
 ## Rust tests (unit, integration, doc) and every Python-side check (pyarrow offsets, parity
 ## with seqeval/nervaluate, ...): tests/python/run.py installs tests/python/requirements.txt
 ## into .venv when $(PYTHON) lacks them; only the browser check skips without Chromium.
-test: test-rust test-python
+test: test-rust test-python test-py-package
 
 test-rust:
 	$(CARGO) test --all-targets
@@ -79,6 +79,17 @@ test-rust:
 test-python:
 	$(CARGO) build --bin ieval
 	IEVAL=$(TARGET_DIR)/debug/ieval CORPORA=$(CORPORA) $(PYTHON) tests/python/run.py
+
+## The Python package (python/): a debug build installed into $(PY_VENV) by maturin, then
+## its pytest tests (python/tests; they compare with the binary built here). A missing
+## $(PY_VENV) is created with the system's site packages (what CI installed stays visible).
+PY_VENV ?= .venv
+test-py-package:
+	$(CARGO) build --bin ieval
+	test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r python/requirements-dev.txt -r tests/python/requirements.txt
+	cd python && VIRTUAL_ENV=$(abspath $(PY_VENV)) $(abspath $(PY_VENV))/bin/maturin develop --quiet
+	cd python && IEVAL=$(abspath $(TARGET_DIR))/debug/ieval CORPORA=$(abspath $(CORPORA)) $(abspath $(PY_VENV))/bin/python -m pytest tests -q
 
 check: fmt-check lint test
 
@@ -90,6 +101,7 @@ fmt-check:
 
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy -p ieval-python --all-targets -- -D warnings
 
 ## Criterion benches (quick) and the side-by-side run against conlleval.pl, seqeval and
 ## nervaluate on a generated 1M-token CoNLL file (needs the Python packages of

@@ -78,10 +78,15 @@ enum Command {
     Coref(coref::Args),
 }
 
-/// Run the CLI and return the process exit status.
-pub fn main() -> i32 {
+/// Run the CLI on `args` (the program name first, as `std::env::args_os`) and return the
+/// process exit status. The binary and the Python package's `ieval` command both call this.
+pub fn main<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     ieval::output::catch_file_size_signal();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -120,6 +125,20 @@ pub fn main() -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// Run one command line (program name first) in a process that already has a worker pool
+/// (the Python package's `ieval.convert`): parsed as [`main`] parses it, run on the
+/// caller's pool, errors returned instead of printed.
+#[allow(dead_code)]
+pub fn run_args<I, T>(args: I) -> Result<i32>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args).map_err(|e| Error::usage(e.render().to_string().trim_end().to_string()))?;
+    ieval::formats::lines::set_max_line(cli.global.max_line);
+    run_command(cli)
 }
 
 /// A byte size: digits with an optional `K`, `M` or `G` (binary units, `B`/`iB` allowed).

@@ -52,16 +52,17 @@ pub struct HfOptions {
 }
 
 /// One row as read: tags still integers or strings.
-struct Row {
-    id: Option<String>,
-    doc: Option<String>,
-    tokens: Vec<String>,
-    tags: Vec<TagValue>,
+pub struct Row {
+    pub id: Option<String>,
+    pub doc: Option<String>,
+    pub tokens: Vec<String>,
+    pub tags: Vec<TagValue>,
     /// Where it was read (`file row N`, 1-based among the file's rows).
-    origin: String,
+    pub origin: String,
 }
 
-enum TagValue {
+/// A tag as stored: a string, or an integer named through the `ClassLabel` names.
+pub enum TagValue {
     Int(i64),
     Str(String),
 }
@@ -177,6 +178,25 @@ impl HfSource {
         let mut diag = Diagnostics::default();
         let (records, meta) = build(table, names.as_deref(), set, opts, &mut diag)?;
         Ok(Reader::new(HfSource { records: records.into_iter() }, vec![meta]).with_diagnostics(diag))
+    }
+}
+
+impl HfSource {
+    /// Rows given in memory (the Python package's token-tag sequences and `datasets`
+    /// objects), grouped and decoded as rows read from a file are; `tags_col` names the tag
+    /// column in messages, `names` resolves integer tags.
+    pub fn from_rows(
+        rows: Vec<Row>,
+        tags_col: &str,
+        names: Option<Vec<String>>,
+        set: SetMeta,
+        opts: &ReadOptions,
+    ) -> Result<Self> {
+        let table = Table { rows, names: None, tags_col: tags_col.to_string() };
+        let names = opts.hf.tag_names.clone().or(names);
+        let mut diag = Diagnostics::default();
+        let (records, meta) = build(table, names.as_deref(), set, opts, &mut diag)?;
+        Ok(HfSource { records: records.into_iter(), sets: vec![meta], diag })
     }
 }
 

@@ -2,7 +2,8 @@
 //! that its numbers are reproduced exactly: predictions are visited in order and each takes
 //! the first suitable gold entity not yet taken (for `ent_type`, the one with the closest
 //! boundaries), which is order-dependent and quadratic — the reason ieval's own profile
-//! does not work this way. `min_overlap_percentage` is nervaluate's default, 1.0.
+//! does not work this way. `min_overlap_percentage` is nervaluate's default, 1.0, unless
+//! given ([`evaluate_with_overlap`], for nervaluate's `Evaluator(min_overlap_percentage=...)`).
 
 use super::counts::{Mode, Tally};
 use super::matching::Category;
@@ -30,8 +31,8 @@ fn overlap_percentage(pred: &Ent, tru: &Ent) -> f64 {
     overlap / true_span * 100.0
 }
 
-fn sufficient(pred: &Ent, tru: &Ent) -> bool {
-    overlap_percentage(pred, tru) >= MIN_OVERLAP_PERCENTAGE
+fn sufficient(pred: &Ent, tru: &Ent, min_overlap_percentage: f64) -> bool {
+    overlap_percentage(pred, tru) >= min_overlap_percentage
 }
 
 /// Category and partner index of each item.
@@ -39,6 +40,18 @@ pub type Outcomes = Vec<(Category, Option<usize>)>;
 
 /// Evaluate one strategy (`mode`; `Type` is nervaluate's `ent_type`).
 pub fn evaluate(mode: Mode, gold: &[Ent], pred: &[Ent]) -> (Tally, Outcomes, Outcomes) {
+    evaluate_with_overlap(mode, gold, pred, MIN_OVERLAP_PERCENTAGE)
+}
+
+/// [`evaluate`] with nervaluate's `min_overlap_percentage` (1 to 100: the share of a gold
+/// entity's tokens a prediction must cover to match it partially).
+pub fn evaluate_with_overlap(
+    mode: Mode,
+    gold: &[Ent],
+    pred: &[Ent],
+    min_overlap_percentage: f64,
+) -> (Tally, Outcomes, Outcomes) {
+    let sufficient = |p: &Ent, g: &Ent| sufficient(p, g, min_overlap_percentage);
     let mut t = Tally::default();
     let mut matched = vec![false; gold.len()];
     let mut go: Outcomes = vec![(Category::Mis, None); gold.len()];

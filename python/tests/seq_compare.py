@@ -1,0 +1,56 @@
+"""Run a reference tool and ieval side by side: same result (type, dtype, value, key order),
+same exception (type and message), same set of warnings."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Callable, List, Tuple
+
+import numpy as np
+
+COUNT = [0]
+
+
+def run(fn: Callable, *args: Any, **kwargs: Any) -> Tuple[Tuple, List[Tuple[str, str]]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out: Tuple = ("ok", fn(*args, **kwargs))
+        except Exception as e:  # noqa: BLE001 - the exception is the result compared
+            out = ("raised", type(e).__name__, str(e))
+    return out, sorted({(type(w.message).__name__, str(w.message)) for w in caught})
+
+
+def assert_same(want: Any, got: Any, path: str = "") -> None:
+    assert type(want) is type(got), f"{path}: type {type(want)} != {type(got)} ({want!r} vs {got!r})"
+    if isinstance(want, np.ndarray):
+        assert want.dtype == got.dtype and want.shape == got.shape, f"{path}: {want!r} vs {got!r}"
+        assert np.array_equal(want, got, equal_nan=True), f"{path}: {want!r} vs {got!r}"
+    elif isinstance(want, dict):
+        assert list(want) == list(got), f"{path}: keys {list(want)} vs {list(got)}"
+        for k in want:
+            assert_same(want[k], got[k], f"{path}[{k!r}]")
+    elif isinstance(want, (list, tuple)):
+        assert len(want) == len(got), f"{path}: {want!r} vs {got!r}"
+        for i, (a, b) in enumerate(zip(want, got)):
+            assert_same(a, b, f"{path}[{i}]")
+    elif isinstance(want, float) and math.isnan(want):
+        assert math.isnan(got), f"{path}: {want!r} vs {got!r}"
+    else:
+        assert want == got, f"{path}: {want!r} vs {got!r}"
+
+
+def check(ref: Callable, mine: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call both; assert the same outcome; return the reference's."""
+    want, want_w = run(ref, *args, **kwargs)
+    got, got_w = run(mine, *args, **kwargs)
+    where = f"{getattr(ref, '__name__', ref)}({kwargs})"
+    assert want[0] == got[0], f"{where}: seqeval {want} vs ieval {got}"
+    if want[0] == "raised":
+        assert want[1:] == got[1:], f"{where}: {want[1:]} vs {got[1:]}"
+    else:
+        assert_same(want[1], got[1], where)
+    assert want_w == got_w, f"{where}: warnings {want_w} vs {got_w}"
+    COUNT[0] += 1
+    return want
