@@ -191,12 +191,12 @@ impl HfSource {
         names: Option<Vec<String>>,
         set: SetMeta,
         opts: &ReadOptions,
-    ) -> Result<Self> {
+    ) -> Result<Reader<Self>> {
         let table = Table { rows, names: None, tags_col: tags_col.to_string() };
         let names = opts.hf.tag_names.clone().or(names);
         let mut diag = Diagnostics::default();
         let (records, meta) = build(table, names.as_deref(), set, opts, &mut diag)?;
-        Ok(HfSource { records: records.into_iter(), sets: vec![meta], diag })
+        Ok(Reader::new(HfSource { records: records.into_iter() }, vec![meta]).with_diagnostics(diag))
     }
 }
 

@@ -17,8 +17,8 @@ use super::matching::ModeMatch;
 use super::resample::{self, Difference, Options, Series, Stat};
 use super::run::{DetailSink, DocDetails, DocScore};
 use crate::error::{Error, Result};
-use crate::table::pct;
 use crate::inputs::Item;
+use crate::table::pct;
 
 /// Event metrics in their natural order (TextEE naming).
 pub const EVENT_METRICS: [&str; 6] = ["TI", "TC", "AI", "AC", "AI+", "AC+"];
