@@ -31,9 +31,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 
+use super::cat::{attrs_where, locate, resolve_ref};
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Event, Mention, SetMeta, Span, Trigger};
@@ -146,26 +146,8 @@ impl Source for EcbPlusSource {
     }
 }
 
-fn locate(path: &Path, text: &str, pos: usize) -> Location {
-    let pos = pos.min(text.len());
-    let before = &text.as_bytes()[..pos];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let col = text.get(start..pos).map_or(pos - start, |s| s.chars().count()) as u64 + 1;
-    Location::line(path, line).with_column(col)
-}
-
 fn attr(e: &BytesStart, key: &str, path: &Path, text: &str, pos: usize) -> Result<Option<String>> {
-    for a in e.attributes() {
-        let a = a.map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute: {err}")))?;
-        if a.key.as_ref() == key {
-            let v = a
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute value: {err}")))?;
-            return Ok(Some(v.into_owned()));
-        }
-    }
-    Ok(None)
+    Ok(attrs_where(e, path, text, pos, |k| k == key, 1)?.pop().map(|(_, v)| v))
 }
 
 #[derive(Default)]
@@ -292,14 +274,7 @@ fn parse_xml(path: &Path, text: &str) -> Result<RawDoc> {
                 }
             }
             XmlEvent::GeneralRef(g) if in_token => {
-                let resolved = match g.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => match quick_xml::escape::resolve_predefined_entity(&g) {
-                        Some(s) => s.to_string(),
-                        None => return Err(err(pos, format!("unknown XML entity &{};", &*g))),
-                    },
-                    Err(e) => return Err(err(pos, format!("bad character reference &{};: {e}", &*g))),
-                };
+                let resolved = resolve_ref(&g).map_err(|m| err(pos, m))?;
                 if let Some(tok) = doc.tokens.last_mut() {
                     tok.2.push_str(&resolved);
                 }

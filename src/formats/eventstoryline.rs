@@ -32,9 +32,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event as XmlEvent};
+use quick_xml::events::Event as XmlEvent;
 
+use super::cat::{attrs_of, get, locate, resolve_ref};
 use super::lines;
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Location, Result};
@@ -223,31 +223,6 @@ enum Ctx {
     Other,
 }
 
-fn locate(path: &Path, text: &str, pos: usize) -> Location {
-    let pos = pos.min(text.len());
-    let before = &text.as_bytes()[..pos];
-    let line = memchr::memchr_iter(b'\n', before).count() as u64 + 1;
-    let start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
-    let col = text.get(start..pos).map_or(pos - start, |s| s.chars().count()) as u64 + 1;
-    Location::line(path, line).with_column(col)
-}
-
-fn attrs_of(e: &BytesStart, path: &Path, text: &str, pos: usize) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for a in e.attributes() {
-        let a = a.map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute: {err}")))?;
-        let v = a
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute value: {err}")))?;
-        out.push((a.key.as_ref().to_string(), v.into_owned()));
-    }
-    Ok(out)
-}
-
-fn get<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-}
-
 fn parse_xml(path: &Path, text: &str) -> Result<RawDoc> {
     let mut r = quick_xml::Reader::from_str(text);
     let mut doc = RawDoc::default();
@@ -342,15 +317,7 @@ fn parse_xml(path: &Path, text: &str) -> Result<RawDoc> {
             }
             XmlEvent::GeneralRef(g) => {
                 if let Some(tok) = token.as_mut() {
-                    let resolved = match g.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        Ok(None) => match quick_xml::escape::resolve_predefined_entity(&g) {
-                            Some(s) => s.to_string(),
-                            None => return Err(err(pos, format!("unknown XML entity &{};", &*g))),
-                        },
-                        Err(e) => return Err(err(pos, format!("bad character reference &{};: {e}", &*g))),
-                    };
-                    tok.2.push_str(&resolved);
+                    tok.2.push_str(&resolve_ref(&g).map_err(|m| err(pos, m))?);
                 }
             }
             XmlEvent::Eof => break,

@@ -23,6 +23,7 @@
 
 pub mod article;
 pub mod brat;
+mod cat;
 pub mod conll;
 pub mod conll2012;
 mod diag;
