@@ -427,7 +427,15 @@ pub fn _score(
                 ));
             }
             let names: Vec<String> = pairing.systems().iter().map(|s| s.name().to_string()).collect();
-            let so = ScoreOptions { profile: o.profile, task, events, details: errors, doc_labels: false, shard: None };
+            let so = ScoreOptions {
+                profile: o.profile,
+                task,
+                relations: Default::default(),
+                events,
+                details: errors,
+                doc_labels: false,
+                shard: None,
+            };
             let mut sink = Collect { want: errors, names, ..Default::default() };
             let run = score_with(pairing, so, &mut sink)?;
             if run.input_documents == 0 {

@@ -122,4 +122,14 @@ impl ieval::score::run::DetailSink for Counting<'_> {
         }
         self.inner.counts(index, doc_id, system, entities, events)
     }
+
+    fn relation_counts(
+        &mut self,
+        index: u64,
+        doc_id: &str,
+        system: usize,
+        r: &ieval::score::relation::RelationCounts,
+    ) -> ieval::Result<()> {
+        self.inner.relation_counts(index, doc_id, system, r)
+    }
 }

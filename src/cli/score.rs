@@ -49,12 +49,9 @@ use std::collections::BTreeMap;
 
 use ieval::align::{AlignReport, Locate, Unaligned};
 use ieval::inputs::{Alignment, Input, LabelMap, Opened};
-use ieval::report::{Table, TableFormat};
+use ieval::report::TableFormat;
 use ieval::score::errors::ErrorWriter;
-use ieval::score::report::{
-    ScoreReport, TYPE_ROLE_TABLE, build, confusion_table, empty_system_warnings, event_summary_table, has_label_table,
-    label_table, summary_table,
-};
+use ieval::score::report::{ScoreReport, build, empty_system_warnings};
 use ieval::score::run::{DetailSink, DocDetails, ScoreOptions, Task, score_with};
 use ieval::score::shards::CountsWriter;
 use ieval::score::{EventOptions, Profile};
@@ -384,63 +381,6 @@ pub(super) fn render(
         ReportFormat::Markdown => TableFormat::Markdown,
         ReportFormat::Table => TableFormat::Text,
     };
-    let mut tables: Vec<Table> = Vec::new();
-    // Alignment first: how each label input landed on the text (counts; `ieval align`
-    // shows the examples).
-    for (name, a) in alignment.into_iter().flatten() {
-        for t in a.tables().into_iter().take(2) {
-            let title = t.title.clone().unwrap_or_default();
-            tables.push(t.with_title(format!("{title} ({name})")));
-        }
-    }
-    let has_events = r.systems.iter().any(|s| !s.events.is_empty());
-    let has_entities = r.systems.iter().any(|s| !s.entities.is_empty());
-    let head = format!(
-        "gold {} ({} documents, {} entities, {} events, {} arguments), profile {}",
-        r.gold.source, r.gold.documents, r.gold.entities, r.gold.events, r.gold.arguments, r.ieval.profile
-    );
-    if has_entities {
-        tables.push(summary_table(r).with_title(head.clone()));
-    }
-    if has_events {
-        let matching = format!("events, {} matching", r.ieval.event_matching.join(" + "));
-        let title = if has_entities { matching } else { format!("{head}; {matching}") };
-        tables.push(event_summary_table(r).with_title(title));
-    }
-    let names: Vec<String> = match args.labels {
-        "none" => Vec::new(),
-        "all" => {
-            let mut v: Vec<String> = ["strict", "exact", "partial", "type"].iter().map(|s| s.to_string()).collect();
-            v.extend(ieval::score::EventMetric::ALL.iter().map(|m| m.name().to_string()));
-            v.push(TYPE_ROLE_TABLE.to_string());
-            v
-        }
-        list => list.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
-    };
-    let has_relations = r.systems.iter().any(|s| !s.relations.is_empty());
-    if has_relations {
-        let head = format!(
-            "gold {} ({} documents, {} relations), profile {}",
-            r.gold.source, r.gold.documents, r.gold.relations, r.ieval.profile
-        );
-        tables.push(ieval::score::report::relation_summary_table(r).with_title(head));
-    }
-    for n in names {
-        if has_relations {
-            // Relation runs score no entities: mode names are the relation modes'.
-            if let Some(m) = ieval::score::relation::RelMode::from_name(&n) {
-                tables.push(ieval::score::report::relation_label_table(r, m));
-            }
-            continue;
-        }
-        if has_label_table(r, &n) {
-            tables.push(label_table(r, &n));
-        }
-    }
-    if args.confusion {
-        for s in &r.systems {
-            tables.push(confusion_table(s));
-        }
-    }
+    let tables = ieval::score::report::tables(r, args.labels, args.confusion, alignment);
     Ok(tables.iter().map(|t| t.render(tf)).collect::<Vec<_>>().join("\n"))
 }

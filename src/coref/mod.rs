@@ -72,6 +72,9 @@ use crate::model::{AnnotationSet, DocAnnotations, Document, Span};
 use crate::score::bipartite::{Matching, extend_to_maximum};
 use metrics::{BlancCounts, Counts, Partitions, Rpf};
 
+// The mentions coreference reads (a model type: the CoNLL-2012 writer uses them too).
+pub use crate::model::coref::{CorefMention, Layer, mentions_of};
+
 macro_rules! named_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
         $(#[$m])*
@@ -93,18 +96,6 @@ macro_rules! named_enum {
         }
     };
 }
-
-named_enum!(
-    /// Which mentions form the clusters.
-    Layer {
-        /// Entity mentions (`Mention::cluster`).
-        Entities = "entities",
-        /// Event mentions (their `cluster` attribute).
-        Events = "events",
-        /// Both, in one partition.
-        All = "all",
-    }
-);
 
 named_enum!(
     /// The unit a partition covers.
@@ -176,50 +167,6 @@ pub struct Options {
     pub gold_layer: Option<Layer>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pred_layer: Option<Layer>,
-}
-
-/// One mention as coreference sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CorefMention {
-    pub span: Span,
-    /// Fragments of a discontinuous mention (empty otherwise).
-    pub fragments: Vec<Span>,
-    pub head: Option<Span>,
-    pub cluster: Option<String>,
-}
-
-impl CorefMention {
-    fn head_or_span(&self) -> Span {
-        self.head.unwrap_or(self.span)
-    }
-}
-
-/// The mentions of one document in one layer, in reader order (entities before events),
-/// with exact duplicates dropped; the second value counts the duplicates.
-pub fn mentions_of(ann: &DocAnnotations, layer: Layer) -> (Vec<CorefMention>, usize) {
-    let frags = |f: &[Span]| if f.len() > 1 { f.to_vec() } else { Vec::new() };
-    let mut out = Vec::new();
-    if layer != Layer::Events {
-        out.extend(ann.entities.iter().map(|m| CorefMention {
-            span: m.span,
-            fragments: frags(&m.fragments),
-            head: m.head,
-            cluster: m.cluster.clone(),
-        }));
-    }
-    if layer != Layer::Entities {
-        out.extend(ann.events.iter().map(|e| CorefMention {
-            span: e.trigger.span,
-            fragments: frags(&e.trigger.fragments),
-            head: e.trigger.head,
-            cluster: e.attrs.iter().find(|(k, _)| k == "cluster").map(|(_, v)| v.clone()),
-        }));
-    }
-    let mut seen = std::collections::HashSet::new();
-    let before = out.len();
-    out.retain(|m| seen.insert((m.span, m.fragments.clone())));
-    let dropped = before - out.len();
-    (out, dropped)
 }
 
 /// Pair predicted mentions with gold mentions of one document: `result[p]` is the gold

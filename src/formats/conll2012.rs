@@ -38,8 +38,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Diagnostics, Record, Source};
-use crate::coref::{Layer, mentions_of};
 use crate::error::{Error, Result};
+use crate::model::coref::{Layer, mentions_of};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 
 /// True when the first non-blank line of the file is a `#begin document` line.

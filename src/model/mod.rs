@@ -5,6 +5,7 @@
 //! edges through [`crate::text::OffsetIndex`].
 
 mod annotation;
+pub mod coref;
 mod document;
 mod span;
 

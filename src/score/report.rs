@@ -727,3 +727,74 @@ pub fn empty_system_warnings(report: &mut ScoreReport, guessed: &BTreeMap<String
     }
     out
 }
+
+/// The text tables of a score report, in the order `ieval score` prints them: how each
+/// aligned input landed on the text (with `--align`), the entity, event and relation
+/// summaries, the per-label tables named by `labels` (`none`, `all` or a comma-separated
+/// list of modes and event metrics) and, with `confusion`, each system's confusion table.
+pub fn tables(
+    r: &ScoreReport,
+    labels: &str,
+    confusion: bool,
+    alignment: Option<&std::collections::BTreeMap<String, crate::align::AlignReport>>,
+) -> Vec<Table> {
+    let mut tables: Vec<Table> = Vec::new();
+    // Alignment first: how each label input landed on the text (counts; `ieval align`
+    // shows the examples).
+    for (name, a) in alignment.into_iter().flatten() {
+        for t in a.tables().into_iter().take(2) {
+            let title = t.title.clone().unwrap_or_default();
+            tables.push(t.with_title(format!("{title} ({name})")));
+        }
+    }
+    let has_events = r.systems.iter().any(|s| !s.events.is_empty());
+    let has_entities = r.systems.iter().any(|s| !s.entities.is_empty());
+    let head = format!(
+        "gold {} ({} documents, {} entities, {} events, {} arguments), profile {}",
+        r.gold.source, r.gold.documents, r.gold.entities, r.gold.events, r.gold.arguments, r.ieval.profile
+    );
+    if has_entities {
+        tables.push(summary_table(r).with_title(head.clone()));
+    }
+    if has_events {
+        let matching = format!("events, {} matching", r.ieval.event_matching.join(" + "));
+        let title = if has_entities { matching } else { format!("{head}; {matching}") };
+        tables.push(event_summary_table(r).with_title(title));
+    }
+    let names: Vec<String> = match labels {
+        "none" => Vec::new(),
+        "all" => {
+            let mut v: Vec<String> = ["strict", "exact", "partial", "type"].iter().map(|s| s.to_string()).collect();
+            v.extend(crate::score::EventMetric::ALL.iter().map(|m| m.name().to_string()));
+            v.push(TYPE_ROLE_TABLE.to_string());
+            v
+        }
+        list => list.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
+    };
+    let has_relations = r.systems.iter().any(|s| !s.relations.is_empty());
+    if has_relations {
+        let head = format!(
+            "gold {} ({} documents, {} relations), profile {}",
+            r.gold.source, r.gold.documents, r.gold.relations, r.ieval.profile
+        );
+        tables.push(relation_summary_table(r).with_title(head));
+    }
+    for n in names {
+        if has_relations {
+            // Relation runs score no entities: mode names are the relation modes'.
+            if let Some(m) = crate::score::relation::RelMode::from_name(&n) {
+                tables.push(relation_label_table(r, m));
+            }
+            continue;
+        }
+        if has_label_table(r, &n) {
+            tables.push(label_table(r, &n));
+        }
+    }
+    if confusion {
+        for s in &r.systems {
+            tables.push(confusion_table(s));
+        }
+    }
+    tables
+}

@@ -32,9 +32,9 @@ use std::path::{Path, PathBuf};
 /// - `formats`: the readers and writers.
 /// - `align` and `stats`: both work on records read by `formats` (label alignment; corpus
 ///   statistics), and neither imports the other.
-/// - `inputs`: gold + systems (+ alignment) -> paired documents (does not exist on every
-///   branch yet; its place is fixed here by name).
-/// - `score`: scoring paired documents.
+/// - `inputs`: gold + systems (+ alignment) -> paired documents.
+/// - `score`: scoring paired documents (entities, events, relations, linking).
+/// - `coref`: coreference clusters and their metrics (uses `score`'s bipartite matching).
 /// - `report` (HTML report, breakdowns: reads score results and corpus stats) and `suite`
 ///   (suite runs and the results store): peers on top of `score`.
 /// - `analysis`: reads the results store (`suite::store`) and score metrics.
@@ -46,6 +46,7 @@ const LAYERS: &[&[&str]] = &[
     &["align", "stats"],
     &["inputs"],
     &["score"],
+    &["coref"],
     &["report", "suite"],
     &["analysis"],
     &["schemas"],
