@@ -32,12 +32,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use quick_xml::events::Event as XmlEvent;
+use quick_xml::events::BytesStart;
 
-use super::cat::{attrs_of, get, locate, resolve_ref};
+use super::cat::{Ctx, Visitor, Walk, attrs_of, get, locate, walk};
 use super::lines;
 use super::{Diagnostics, Record, Source};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::model::{DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
 
 /// True when `path` (a file, or the first `.xml` file under a directory) looks like an
@@ -212,125 +212,80 @@ struct Link {
     pos: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ctx {
-    Document,
-    Token,
-    Markables,
-    Markable,
-    Relations,
-    Link,
-    Other,
+fn parse_xml(path: &Path, text: &str) -> Result<RawDoc> {
+    let how = Walk {
+        no_root: "no <Document> element: not an EventStoryLine CAT XML file",
+        left_open: "unexpected end of file: elements left open (<Document> not closed)",
+        nested_token_text: true,
+    };
+    let mut p = Parse { path, text, doc: RawDoc::default() };
+    walk(path, text, &how, &mut p)?;
+    Ok(p.doc)
 }
 
-fn parse_xml(path: &Path, text: &str) -> Result<RawDoc> {
-    let mut r = quick_xml::Reader::from_str(text);
-    let mut doc = RawDoc::default();
-    let mut stack: Vec<Ctx> = Vec::new();
-    let mut seen_root = false;
-    let mut token: Option<(String, String, String, usize)> = None;
-    let err = |pos: usize, m: String| Error::parse(locate(path, text, pos), m);
-    loop {
-        let pos = r.buffer_position() as usize;
-        let ev = r.read_event().map_err(|e| err(r.error_position() as usize, format!("invalid XML: {e}")))?;
-        let (start, empty) = match &ev {
-            XmlEvent::Start(e) => (Some(e), false),
-            XmlEvent::Empty(e) => (Some(e), true),
-            _ => (None, false),
+struct Parse<'a> {
+    path: &'a Path,
+    text: &'a str,
+    doc: RawDoc,
+}
+
+impl Visitor for Parse<'_> {
+    fn document(&mut self, e: &BytesStart, pos: usize) -> Result<()> {
+        self.doc.attrs = attrs_of(e, self.path, self.text, pos)?;
+        Ok(())
+    }
+
+    fn element(&mut self, parent: Ctx, name: &str, e: &BytesStart, pos: usize) -> Result<Ctx> {
+        let (path, text, doc) = (self.path, self.text, &mut self.doc);
+        let need = |a: &[(String, String)], k: &str| {
+            get(a, k)
+                .map(str::to_string)
+                .ok_or_else(|| Error::parse(locate(path, text, pos), format!("<{name}> without its {k} attribute")))
         };
-        if let Some(e) = start {
-            let name = e.name().as_ref().to_string();
-            let need = |a: &[(String, String)], k: &str| {
-                get(a, k).map(str::to_string).ok_or_else(|| err(pos, format!("<{name}> without its {k} attribute")))
-            };
-            let ctx = match (stack.last().copied(), name.as_str()) {
-                (None, "Document") if !seen_root => {
-                    seen_root = true;
-                    doc.attrs = attrs_of(e, path, text, pos)?;
-                    Ctx::Document
-                }
-                (None, _) => return Err(err(pos, format!("expected the root element <Document>, found <{name}>"))),
-                (Some(Ctx::Document), "token") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    token = Some((need(&a, "t_id")?, need(&a, "sentence")?, String::new(), pos));
-                    Ctx::Token
-                }
-                (Some(Ctx::Document), "Markables") => Ctx::Markables,
-                (Some(Ctx::Document), "Relations") => Ctx::Relations,
-                (Some(Ctx::Markables), _) => {
-                    let attrs = attrs_of(e, path, text, pos)?;
-                    let m_id = need(&attrs, "m_id")?;
-                    doc.markables.push(Markable { tag: name.clone(), m_id, attrs, anchors: Vec::new(), pos });
-                    Ctx::Markable
-                }
-                (Some(Ctx::Markable), "token_anchor") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    let t = need(&a, "t_id")?;
-                    if let Some(m) = doc.markables.last_mut() {
-                        m.anchors.push(t);
-                    }
-                    Ctx::Other
-                }
-                (Some(Ctx::Relations), _) => {
-                    let attrs = attrs_of(e, path, text, pos)?;
-                    doc.links.push(Link { tag: name.clone(), attrs, pos, ..Default::default() });
-                    Ctx::Link
-                }
-                (Some(Ctx::Link), "source" | "target") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    let m = need(&a, "m_id")?;
-                    if let Some(l) = doc.links.last_mut() {
-                        if name == "source" { l.sources.push(m) } else { l.targets.push(m) }
-                    }
-                    Ctx::Other
-                }
-                (Some(_), _) => Ctx::Other,
-            };
-            if empty {
-                if ctx == Ctx::Token
-                    && let Some(t) = token.take()
-                {
-                    doc.tokens.push(t);
-                }
-            } else {
-                stack.push(ctx);
+        Ok(match (parent, name) {
+            (Ctx::Document, "token") => {
+                let a = attrs_of(e, path, text, pos)?;
+                doc.tokens.push((need(&a, "t_id")?, need(&a, "sentence")?, String::new(), pos));
+                Ctx::Token
             }
-            continue;
-        }
-        match ev {
-            XmlEvent::End(_) => {
-                if stack.pop() == Some(Ctx::Token)
-                    && let Some(t) = token.take()
-                {
-                    doc.tokens.push(t);
-                }
+            (Ctx::Document, "Markables") => Ctx::Markables,
+            (Ctx::Document, "Relations") => Ctx::Relations,
+            (Ctx::Markables, _) => {
+                let attrs = attrs_of(e, path, text, pos)?;
+                let m_id = need(&attrs, "m_id")?;
+                doc.markables.push(Markable { tag: name.to_string(), m_id, attrs, anchors: Vec::new(), pos });
+                Ctx::Markable
             }
-            XmlEvent::Text(t) => {
-                if let Some(tok) = token.as_mut() {
-                    tok.2.push_str(&t.xml10_content());
+            (Ctx::Markable, "token_anchor") => {
+                let a = attrs_of(e, path, text, pos)?;
+                let t = need(&a, "t_id")?;
+                if let Some(m) = doc.markables.last_mut() {
+                    m.anchors.push(t);
                 }
+                Ctx::Other
             }
-            XmlEvent::CData(c) => {
-                if let Some(tok) = token.as_mut() {
-                    tok.2.push_str(&c.xml10_content());
+            (Ctx::Relations, _) => {
+                let attrs = attrs_of(e, path, text, pos)?;
+                doc.links.push(Link { tag: name.to_string(), attrs, pos, ..Default::default() });
+                Ctx::Link
+            }
+            (Ctx::Link, "source" | "target") => {
+                let a = attrs_of(e, path, text, pos)?;
+                let m = need(&a, "m_id")?;
+                if let Some(l) = doc.links.last_mut() {
+                    if name == "source" { l.sources.push(m) } else { l.targets.push(m) }
                 }
+                Ctx::Other
             }
-            XmlEvent::GeneralRef(g) => {
-                if let Some(tok) = token.as_mut() {
-                    tok.2.push_str(&resolve_ref(&g).map_err(|m| err(pos, m))?);
-                }
-            }
-            XmlEvent::Eof => break,
-            _ => {}
+            _ => Ctx::Other,
+        })
+    }
+
+    fn token_text(&mut self, text: String) {
+        if let Some(t) = self.doc.tokens.last_mut() {
+            t.2 = text;
         }
     }
-    if !seen_root {
-        return Err(Error::parse(Location::file(path), "no <Document> element: not an EventStoryLine CAT XML file"));
-    }
-    if !stack.is_empty() {
-        return Err(err(text.len(), "unexpected end of file: elements left open (<Document> not closed)".into()));
-    }
-    Ok(doc)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -68,9 +68,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use quick_xml::events::Event as XmlEvent;
+use quick_xml::events::{BytesStart, BytesText};
 
-use super::cat::{attrs_of, get, locate, resolve_ref};
+use super::cat::{Ctx, Visitor, Walk, attrs_of, get, locate, walk};
 use super::lines;
 use super::{Diagnostics, Reader, Record, RecordReader};
 use crate::error::{Error, Location, Result};
@@ -232,148 +232,105 @@ struct RawDoc {
     links: Vec<Link>,
 }
 
-/// Where the reader is: which container the current element belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ctx {
-    Document,
-    Token,
-    Markables,
-    Markable,
-    Relations,
-    Link,
-    /// An element this reader does not know (its content is skipped).
-    Other,
+fn parse_xml(path: &Path, text: &str, diag: &mut Diagnostics) -> Result<RawDoc> {
+    let how = Walk {
+        no_root: "no <Document> element: not a MEANTIME CAT XML file",
+        left_open: "unexpected end of file: elements left open (<Document> not closed)",
+        nested_token_text: true,
+    };
+    let mut p = Parse { path, text, diag, doc: RawDoc::default() };
+    walk(path, text, &how, &mut p)?;
+    Ok(p.doc)
 }
 
-fn parse_xml(path: &Path, text: &str, diag: &mut Diagnostics) -> Result<RawDoc> {
-    let mut r = quick_xml::Reader::from_str(text);
-    let mut doc = RawDoc::default();
-    let mut stack: Vec<Ctx> = Vec::new();
-    let mut seen_root = false;
-    let mut token: Option<RawToken> = None;
-    let err = |pos: usize, m: String| Error::parse(locate(path, text, pos), m);
-    loop {
-        let pos = r.buffer_position() as usize;
-        let ev = r.read_event().map_err(|e| err(r.error_position() as usize, format!("invalid XML: {e}")))?;
-        let (start, empty) = match &ev {
-            XmlEvent::Start(e) => (Some(e), false),
-            XmlEvent::Empty(e) => (Some(e), true),
-            _ => (None, false),
-        };
-        if let Some(e) = start {
-            let name = e.name().as_ref().to_string();
-            let parent = stack.last().copied();
-            let ctx = match (parent, name.as_str()) {
-                (None, "Document") if !seen_root => {
-                    seen_root = true;
-                    doc.attrs = attrs_of(e, path, text, pos)?;
-                    Ctx::Document
+struct Parse<'a> {
+    path: &'a Path,
+    text: &'a str,
+    diag: &'a mut Diagnostics,
+    doc: RawDoc,
+}
+
+impl Visitor for Parse<'_> {
+    fn document(&mut self, e: &BytesStart, pos: usize) -> Result<()> {
+        self.doc.attrs = attrs_of(e, self.path, self.text, pos)?;
+        Ok(())
+    }
+
+    fn element(&mut self, parent: Ctx, name: &str, e: &BytesStart, pos: usize) -> Result<Ctx> {
+        let (path, text, doc) = (self.path, self.text, &mut self.doc);
+        let err = |m: String| Error::parse(locate(path, text, pos), m);
+        Ok(match (parent, name) {
+            (Ctx::Document, "token") => {
+                let a = attrs_of(e, path, text, pos)?;
+                let need = |k: &str| {
+                    get(&a, k).map(str::to_string).ok_or_else(|| err(format!("<token> without its {k} attribute")))
+                };
+                doc.tokens.push(RawToken {
+                    t_id: need("t_id")?,
+                    sentence: need("sentence")?,
+                    text: String::new(),
+                    pos,
+                });
+                Ctx::Token
+            }
+            (Ctx::Document, "Markables") => Ctx::Markables,
+            (Ctx::Document, "Relations") => Ctx::Relations,
+            (Ctx::Markables, _) => {
+                let attrs = attrs_of(e, path, text, pos)?;
+                let m_id = get(&attrs, "m_id")
+                    .map(str::to_string)
+                    .ok_or_else(|| err(format!("<{name}> without its m_id attribute")))?;
+                doc.markables.push(Markable { tag: name.to_string(), m_id, attrs, anchors: Vec::new(), pos });
+                Ctx::Markable
+            }
+            (Ctx::Markable, "token_anchor") => {
+                let a = attrs_of(e, path, text, pos)?;
+                let t = get(&a, "t_id").ok_or_else(|| err("<token_anchor> without its t_id attribute".into()))?;
+                if let Some(m) = doc.markables.last_mut() {
+                    m.anchors.push(t.to_string());
                 }
-                (None, _) => return Err(err(pos, format!("expected the root element <Document>, found <{name}>"))),
-                (Some(Ctx::Document), "token") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    let need = |k: &str| {
-                        get(&a, k)
-                            .map(str::to_string)
-                            .ok_or_else(|| err(pos, format!("<token> without its {k} attribute")))
-                    };
-                    token =
-                        Some(RawToken { t_id: need("t_id")?, sentence: need("sentence")?, text: String::new(), pos });
-                    Ctx::Token
-                }
-                (Some(Ctx::Document), "Markables") => Ctx::Markables,
-                (Some(Ctx::Document), "Relations") => Ctx::Relations,
-                (Some(Ctx::Markables), _) => {
-                    let attrs = attrs_of(e, path, text, pos)?;
-                    let m_id = get(&attrs, "m_id")
-                        .map(str::to_string)
-                        .ok_or_else(|| err(pos, format!("<{name}> without its m_id attribute")))?;
-                    doc.markables.push(Markable { tag: name.clone(), m_id, attrs, anchors: Vec::new(), pos });
-                    Ctx::Markable
-                }
-                (Some(Ctx::Markable), "token_anchor") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    let t =
-                        get(&a, "t_id").ok_or_else(|| err(pos, "<token_anchor> without its t_id attribute".into()))?;
-                    if let Some(m) = doc.markables.last_mut() {
-                        m.anchors.push(t.to_string());
+                Ctx::Other
+            }
+            (Ctx::Relations, _) => {
+                let attrs = attrs_of(e, path, text, pos)?;
+                doc.links.push(Link { tag: name.to_string(), attrs, pos, ..Default::default() });
+                Ctx::Link
+            }
+            (Ctx::Link, "source" | "target") => {
+                let a = attrs_of(e, path, text, pos)?;
+                let m = get(&a, "m_id").ok_or_else(|| err(format!("<{name}> without its m_id attribute")))?;
+                if let Some(l) = doc.links.last_mut() {
+                    if name == "source" {
+                        l.sources.push(m.to_string());
+                    } else {
+                        l.targets.push(m.to_string());
                     }
-                    Ctx::Other
                 }
-                (Some(Ctx::Relations), _) => {
-                    let attrs = attrs_of(e, path, text, pos)?;
-                    doc.links.push(Link { tag: name.clone(), attrs, pos, ..Default::default() });
-                    Ctx::Link
-                }
-                (Some(Ctx::Link), "source" | "target") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    let m = get(&a, "m_id").ok_or_else(|| err(pos, format!("<{name}> without its m_id attribute")))?;
-                    if let Some(l) = doc.links.last_mut() {
-                        if name == "source" {
-                            l.sources.push(m.to_string());
-                        } else {
-                            l.targets.push(m.to_string());
-                        }
-                    }
-                    Ctx::Other
-                }
-                (Some(Ctx::Other), _) => Ctx::Other,
-                (Some(_), _) => {
-                    let at = locate(path, text, pos).to_string();
-                    diag.note("meantime-unknown-element", "element this reader does not know: skipped", || {
-                        format!("{at} <{name}>")
-                    });
-                    Ctx::Other
-                }
-            };
-            if empty {
-                if ctx == Ctx::Token
-                    && let Some(t) = token.take()
-                {
-                    doc.tokens.push(t);
-                }
-            } else {
-                stack.push(ctx);
+                Ctx::Other
             }
-            continue;
-        }
-        match ev {
-            XmlEvent::End(_) => {
-                if stack.pop() == Some(Ctx::Token)
-                    && let Some(t) = token.take()
-                {
-                    doc.tokens.push(t);
-                }
+            (Ctx::Other, _) => Ctx::Other,
+            _ => {
+                let at = locate(path, text, pos).to_string();
+                self.diag.note("meantime-unknown-element", "element this reader does not know: skipped", || {
+                    format!("{at} <{name}>")
+                });
+                Ctx::Other
             }
-            XmlEvent::Text(t) => {
-                if let Some(tok) = token.as_mut() {
-                    tok.text.push_str(&t.xml10_content());
-                } else if !t.trim().is_empty() && stack.last() != Some(&Ctx::Other) {
-                    let at = locate(path, text, pos).to_string();
-                    diag.note("meantime-stray-text", "text outside <token> elements: not read", || at);
-                }
-            }
-            XmlEvent::CData(c) => {
-                if let Some(tok) = token.as_mut() {
-                    tok.text.push_str(&c.xml10_content());
-                }
-            }
-            XmlEvent::GeneralRef(g) => {
-                if let Some(tok) = token.as_mut() {
-                    tok.text.push_str(&resolve_ref(&g).map_err(|m| err(pos, m))?);
-                }
-            }
-            XmlEvent::Eof => break,
-            _ => {}
+        })
+    }
+
+    fn token_text(&mut self, text: String) {
+        if let Some(t) = self.doc.tokens.last_mut() {
+            t.text = text;
         }
     }
-    if !seen_root {
-        return Err(Error::parse(Location::file(path), "no <Document> element: not a MEANTIME CAT XML file"));
+
+    fn stray_text(&mut self, top: Option<Ctx>, t: &BytesText, pos: usize) {
+        if !t.trim().is_empty() && top != Some(Ctx::Other) {
+            let at = locate(self.path, self.text, pos).to_string();
+            self.diag.note("meantime-stray-text", "text outside <token> elements: not read", || at);
+        }
     }
-    if !stack.is_empty() {
-        return Err(err(text.len(), "unexpected end of file: elements left open (<Document> not closed)".into()));
-    }
-    Ok(doc)
 }
 
 // ---------------------------------------------------------------------------------------
