@@ -6,6 +6,7 @@ use std::path::Path;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesRef, BytesStart, BytesText, Event as XmlEvent};
 
+use super::Diagnostics;
 use crate::error::{Error, Location, Result};
 
 /// Line and column (1-based, column in characters) of a byte position.
@@ -178,4 +179,164 @@ pub(super) fn walk(path: &Path, text: &str, how: &Walk, v: &mut impl Visitor) ->
         return Err(err(text.len(), how.left_open.into()));
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The attribute-keeping reader shared by EventStoryLine and MEANTIME.
+
+/// A `<token>`: id, sentence, text and position.
+#[derive(Debug, Default)]
+pub(super) struct RawToken {
+    pub t_id: String,
+    pub sentence: String,
+    pub text: String,
+    pub pos: usize,
+}
+
+/// An element of `<Markables>`: a mention (`token_anchor` children) or an instance.
+#[derive(Debug, Default)]
+pub(super) struct Markable {
+    pub tag: String,
+    pub m_id: String,
+    pub attrs: Vec<(String, String)>,
+    pub anchors: Vec<String>,
+    pub pos: usize,
+}
+
+impl Markable {
+    pub(super) fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+    /// The attribute when present and not empty.
+    pub(super) fn value(&self, key: &str) -> Option<&str> {
+        self.attr(key).filter(|v| !v.is_empty())
+    }
+}
+
+/// An element of `<Relations>`.
+#[derive(Debug, Default)]
+pub(super) struct Link {
+    pub tag: String,
+    pub attrs: Vec<(String, String)>,
+    pub sources: Vec<String>,
+    pub targets: Vec<String>,
+    pub pos: usize,
+}
+
+impl Link {
+    pub(super) fn value(&self, key: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
+}
+
+/// A CAT document as read: `<Document>`'s attributes, tokens, markables and relations.
+#[derive(Debug, Default)]
+pub(super) struct RawDoc {
+    pub attrs: Vec<(String, String)>,
+    pub tokens: Vec<RawToken>,
+    pub markables: Vec<Markable>,
+    pub links: Vec<Link>,
+}
+
+/// Reads a CAT document keeping every attribute of `<Document>`, the markables and the relations.
+/// With `diag`, elements this reader does not know and text outside tokens are noted.
+pub(super) fn read_attrs(path: &Path, text: &str, how: &Walk, diag: Option<&mut Diagnostics>) -> Result<RawDoc> {
+    let mut p = Parse { path, text, diag, doc: RawDoc::default() };
+    walk(path, text, how, &mut p)?;
+    Ok(p.doc)
+}
+
+struct Parse<'a> {
+    path: &'a Path,
+    text: &'a str,
+    /// Where unknown elements and stray text are noted (MEANTIME); `None` skips them silently.
+    diag: Option<&'a mut Diagnostics>,
+    doc: RawDoc,
+}
+
+impl Visitor for Parse<'_> {
+    fn document(&mut self, e: &BytesStart, pos: usize) -> Result<()> {
+        self.doc.attrs = attrs_of(e, self.path, self.text, pos)?;
+        Ok(())
+    }
+
+    fn element(&mut self, parent: Ctx, name: &str, e: &BytesStart, pos: usize) -> Result<Ctx> {
+        let (path, text, doc) = (self.path, self.text, &mut self.doc);
+        let err = |m: String| Error::parse(locate(path, text, pos), m);
+        Ok(match (parent, name) {
+            (Ctx::Document, "token") => {
+                let a = attrs_of(e, path, text, pos)?;
+                let need = |k: &str| {
+                    get(&a, k).map(str::to_string).ok_or_else(|| err(format!("<token> without its {k} attribute")))
+                };
+                doc.tokens.push(RawToken {
+                    t_id: need("t_id")?,
+                    sentence: need("sentence")?,
+                    text: String::new(),
+                    pos,
+                });
+                Ctx::Token
+            }
+            (Ctx::Document, "Markables") => Ctx::Markables,
+            (Ctx::Document, "Relations") => Ctx::Relations,
+            (Ctx::Markables, _) => {
+                let attrs = attrs_of(e, path, text, pos)?;
+                let m_id = get(&attrs, "m_id")
+                    .map(str::to_string)
+                    .ok_or_else(|| err(format!("<{name}> without its m_id attribute")))?;
+                doc.markables.push(Markable { tag: name.to_string(), m_id, attrs, anchors: Vec::new(), pos });
+                Ctx::Markable
+            }
+            (Ctx::Markable, "token_anchor") => {
+                let a = attrs_of(e, path, text, pos)?;
+                let t = get(&a, "t_id").ok_or_else(|| err("<token_anchor> without its t_id attribute".into()))?;
+                if let Some(m) = doc.markables.last_mut() {
+                    m.anchors.push(t.to_string());
+                }
+                Ctx::Other
+            }
+            (Ctx::Relations, _) => {
+                let attrs = attrs_of(e, path, text, pos)?;
+                doc.links.push(Link { tag: name.to_string(), attrs, pos, ..Default::default() });
+                Ctx::Link
+            }
+            (Ctx::Link, "source" | "target") => {
+                let a = attrs_of(e, path, text, pos)?;
+                let m = get(&a, "m_id").ok_or_else(|| err(format!("<{name}> without its m_id attribute")))?;
+                if let Some(l) = doc.links.last_mut() {
+                    if name == "source" {
+                        l.sources.push(m.to_string());
+                    } else {
+                        l.targets.push(m.to_string());
+                    }
+                }
+                Ctx::Other
+            }
+            (Ctx::Other, _) => Ctx::Other,
+            _ => {
+                let Some(diag) = self.diag.as_deref_mut() else { return Ok(Ctx::Other) };
+                let at = locate(path, text, pos).to_string();
+                diag.note("meantime-unknown-element", "element this reader does not know: skipped", || {
+                    format!("{at} <{name}>")
+                });
+                Ctx::Other
+            }
+        })
+    }
+
+    fn token_text(&mut self, text: String) {
+        if let Some(t) = self.doc.tokens.last_mut() {
+            t.text = text;
+        }
+    }
+
+    fn stray_text(&mut self, top: Option<Ctx>, t: &BytesText, pos: usize) {
+        if let Some(diag) = self.diag.as_deref_mut()
+            && !t.trim().is_empty()
+            && top != Some(Ctx::Other)
+        {
+            let at = locate(self.path, self.text, pos).to_string();
+            diag.note("meantime-stray-text", "text outside <token> elements: not read", || at);
+        }
+    }
 }

@@ -32,9 +32,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use quick_xml::events::BytesStart;
-
-use super::cat::{Ctx, Visitor, Walk, attrs_of, get, locate, walk};
+use super::cat::{RawDoc, RawToken, Walk, get, locate, read_attrs};
 use super::lines;
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Result};
@@ -185,107 +183,17 @@ impl Source for EventStoryLineSource {
 // ---------------------------------------------------------------------------------------
 // Pass 1: the XML, as read.
 
-#[derive(Debug, Default)]
-struct RawDoc {
-    attrs: Vec<(String, String)>,
-    /// (t_id, sentence, text, position)
-    tokens: Vec<(String, String, String, usize)>,
-    markables: Vec<Markable>,
-    links: Vec<Link>,
-}
-
-#[derive(Debug)]
-struct Markable {
-    tag: String,
-    m_id: String,
-    attrs: Vec<(String, String)>,
-    anchors: Vec<String>,
-    pos: usize,
-}
-
-#[derive(Debug, Default)]
-struct Link {
-    tag: String,
-    attrs: Vec<(String, String)>,
-    sources: Vec<String>,
-    targets: Vec<String>,
-    pos: usize,
-}
-
 fn parse_xml(path: &Path, text: &str) -> Result<RawDoc> {
-    let how = Walk {
-        no_root: "no <Document> element: not an EventStoryLine CAT XML file",
-        left_open: "unexpected end of file: elements left open (<Document> not closed)",
-        nested_token_text: true,
-    };
-    let mut p = Parse { path, text, doc: RawDoc::default() };
-    walk(path, text, &how, &mut p)?;
-    Ok(p.doc)
-}
-
-struct Parse<'a> {
-    path: &'a Path,
-    text: &'a str,
-    doc: RawDoc,
-}
-
-impl Visitor for Parse<'_> {
-    fn document(&mut self, e: &BytesStart, pos: usize) -> Result<()> {
-        self.doc.attrs = attrs_of(e, self.path, self.text, pos)?;
-        Ok(())
-    }
-
-    fn element(&mut self, parent: Ctx, name: &str, e: &BytesStart, pos: usize) -> Result<Ctx> {
-        let (path, text, doc) = (self.path, self.text, &mut self.doc);
-        let need = |a: &[(String, String)], k: &str| {
-            get(a, k)
-                .map(str::to_string)
-                .ok_or_else(|| Error::parse(locate(path, text, pos), format!("<{name}> without its {k} attribute")))
-        };
-        Ok(match (parent, name) {
-            (Ctx::Document, "token") => {
-                let a = attrs_of(e, path, text, pos)?;
-                doc.tokens.push((need(&a, "t_id")?, need(&a, "sentence")?, String::new(), pos));
-                Ctx::Token
-            }
-            (Ctx::Document, "Markables") => Ctx::Markables,
-            (Ctx::Document, "Relations") => Ctx::Relations,
-            (Ctx::Markables, _) => {
-                let attrs = attrs_of(e, path, text, pos)?;
-                let m_id = need(&attrs, "m_id")?;
-                doc.markables.push(Markable { tag: name.to_string(), m_id, attrs, anchors: Vec::new(), pos });
-                Ctx::Markable
-            }
-            (Ctx::Markable, "token_anchor") => {
-                let a = attrs_of(e, path, text, pos)?;
-                let t = need(&a, "t_id")?;
-                if let Some(m) = doc.markables.last_mut() {
-                    m.anchors.push(t);
-                }
-                Ctx::Other
-            }
-            (Ctx::Relations, _) => {
-                let attrs = attrs_of(e, path, text, pos)?;
-                doc.links.push(Link { tag: name.to_string(), attrs, pos, ..Default::default() });
-                Ctx::Link
-            }
-            (Ctx::Link, "source" | "target") => {
-                let a = attrs_of(e, path, text, pos)?;
-                let m = need(&a, "m_id")?;
-                if let Some(l) = doc.links.last_mut() {
-                    if name == "source" { l.sources.push(m) } else { l.targets.push(m) }
-                }
-                Ctx::Other
-            }
-            _ => Ctx::Other,
-        })
-    }
-
-    fn token_text(&mut self, text: String) {
-        if let Some(t) = self.doc.tokens.last_mut() {
-            t.2 = text;
-        }
-    }
+    read_attrs(
+        path,
+        text,
+        &Walk {
+            no_root: "no <Document> element: not an EventStoryLine CAT XML file",
+            left_open: "unexpected end of file: elements left open (<Document> not closed)",
+            nested_token_text: true,
+        },
+        None,
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -304,9 +212,9 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
     let mut sentences = Vec::new();
     let mut sent_start = 0;
     let mut t_index: HashMap<&str, usize> = HashMap::new();
-    for (i, (t_id, sentence, tok, pos)) in raw.tokens.iter().enumerate() {
+    for (i, RawToken { t_id, sentence, text: tok, pos }) in raw.tokens.iter().enumerate() {
         if i > 0 {
-            if raw.tokens[i - 1].1 != *sentence {
+            if raw.tokens[i - 1].sentence != *sentence {
                 sentences.push(Span::new(sent_start, text.len()));
                 text.push('\n');
                 sent_start = text.len();

@@ -68,9 +68,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use quick_xml::events::{BytesStart, BytesText};
-
-use super::cat::{Ctx, Visitor, Walk, attrs_of, get, locate, walk};
+use super::cat::{Link, Markable, RawDoc, Walk, get, locate, read_attrs};
 use super::lines;
 use super::{Diagnostics, Reader, Record, RecordReader};
 use crate::error::{Error, Location, Result};
@@ -180,157 +178,17 @@ impl RecordReader for MeantimeSource {
 // ---------------------------------------------------------------------------------------
 // Pass 1: the XML as read, element by element (byte positions kept for messages).
 
-#[derive(Debug, Default)]
-struct RawToken {
-    t_id: String,
-    sentence: String,
-    text: String,
-    pos: usize,
-}
-
-/// An element of `<Markables>`: a mention (`token_anchor` children) or an instance.
-#[derive(Debug, Default)]
-struct Markable {
-    tag: String,
-    m_id: String,
-    attrs: Vec<(String, String)>,
-    anchors: Vec<String>,
-    pos: usize,
-}
-
-impl Markable {
-    fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-    /// The attribute when present and not empty.
-    fn value(&self, key: &str) -> Option<&str> {
-        self.attr(key).filter(|v| !v.is_empty())
-    }
-}
-
-/// An element of `<Relations>`.
-#[derive(Debug, Default)]
-struct Link {
-    tag: String,
-    attrs: Vec<(String, String)>,
-    sources: Vec<String>,
-    targets: Vec<String>,
-    pos: usize,
-}
-
-impl Link {
-    fn value(&self, key: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
-    }
-}
-
-#[derive(Debug, Default)]
-struct RawDoc {
-    attrs: Vec<(String, String)>,
-    tokens: Vec<RawToken>,
-    markables: Vec<Markable>,
-    links: Vec<Link>,
-}
-
 fn parse_xml(path: &Path, text: &str, diag: &mut Diagnostics) -> Result<RawDoc> {
-    let how = Walk {
-        no_root: "no <Document> element: not a MEANTIME CAT XML file",
-        left_open: "unexpected end of file: elements left open (<Document> not closed)",
-        nested_token_text: true,
-    };
-    let mut p = Parse { path, text, diag, doc: RawDoc::default() };
-    walk(path, text, &how, &mut p)?;
-    Ok(p.doc)
-}
-
-struct Parse<'a> {
-    path: &'a Path,
-    text: &'a str,
-    diag: &'a mut Diagnostics,
-    doc: RawDoc,
-}
-
-impl Visitor for Parse<'_> {
-    fn document(&mut self, e: &BytesStart, pos: usize) -> Result<()> {
-        self.doc.attrs = attrs_of(e, self.path, self.text, pos)?;
-        Ok(())
-    }
-
-    fn element(&mut self, parent: Ctx, name: &str, e: &BytesStart, pos: usize) -> Result<Ctx> {
-        let (path, text, doc) = (self.path, self.text, &mut self.doc);
-        let err = |m: String| Error::parse(locate(path, text, pos), m);
-        Ok(match (parent, name) {
-            (Ctx::Document, "token") => {
-                let a = attrs_of(e, path, text, pos)?;
-                let need = |k: &str| {
-                    get(&a, k).map(str::to_string).ok_or_else(|| err(format!("<token> without its {k} attribute")))
-                };
-                doc.tokens.push(RawToken {
-                    t_id: need("t_id")?,
-                    sentence: need("sentence")?,
-                    text: String::new(),
-                    pos,
-                });
-                Ctx::Token
-            }
-            (Ctx::Document, "Markables") => Ctx::Markables,
-            (Ctx::Document, "Relations") => Ctx::Relations,
-            (Ctx::Markables, _) => {
-                let attrs = attrs_of(e, path, text, pos)?;
-                let m_id = get(&attrs, "m_id")
-                    .map(str::to_string)
-                    .ok_or_else(|| err(format!("<{name}> without its m_id attribute")))?;
-                doc.markables.push(Markable { tag: name.to_string(), m_id, attrs, anchors: Vec::new(), pos });
-                Ctx::Markable
-            }
-            (Ctx::Markable, "token_anchor") => {
-                let a = attrs_of(e, path, text, pos)?;
-                let t = get(&a, "t_id").ok_or_else(|| err("<token_anchor> without its t_id attribute".into()))?;
-                if let Some(m) = doc.markables.last_mut() {
-                    m.anchors.push(t.to_string());
-                }
-                Ctx::Other
-            }
-            (Ctx::Relations, _) => {
-                let attrs = attrs_of(e, path, text, pos)?;
-                doc.links.push(Link { tag: name.to_string(), attrs, pos, ..Default::default() });
-                Ctx::Link
-            }
-            (Ctx::Link, "source" | "target") => {
-                let a = attrs_of(e, path, text, pos)?;
-                let m = get(&a, "m_id").ok_or_else(|| err(format!("<{name}> without its m_id attribute")))?;
-                if let Some(l) = doc.links.last_mut() {
-                    if name == "source" {
-                        l.sources.push(m.to_string());
-                    } else {
-                        l.targets.push(m.to_string());
-                    }
-                }
-                Ctx::Other
-            }
-            (Ctx::Other, _) => Ctx::Other,
-            _ => {
-                let at = locate(path, text, pos).to_string();
-                self.diag.note("meantime-unknown-element", "element this reader does not know: skipped", || {
-                    format!("{at} <{name}>")
-                });
-                Ctx::Other
-            }
-        })
-    }
-
-    fn token_text(&mut self, text: String) {
-        if let Some(t) = self.doc.tokens.last_mut() {
-            t.text = text;
-        }
-    }
-
-    fn stray_text(&mut self, top: Option<Ctx>, t: &BytesText, pos: usize) {
-        if !t.trim().is_empty() && top != Some(Ctx::Other) {
-            let at = locate(self.path, self.text, pos).to_string();
-            self.diag.note("meantime-stray-text", "text outside <token> elements: not read", || at);
-        }
-    }
+    read_attrs(
+        path,
+        text,
+        &Walk {
+            no_root: "no <Document> element: not a MEANTIME CAT XML file",
+            left_open: "unexpected end of file: elements left open (<Document> not closed)",
+            nested_token_text: true,
+        },
+        Some(diag),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
