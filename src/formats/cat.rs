@@ -1,13 +1,14 @@
 //! Pieces shared by the CAT XML readers (EventStoryLine, ECB+, MEANTIME): positions, attributes
 //! and character references, and the event loop ([`walk`]) that drives them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesRef, BytesStart, BytesText, Event as XmlEvent};
 
 use super::Diagnostics;
 use crate::error::{Error, Location, Result};
+use crate::model::Span;
 
 /// Line and column (1-based, column in characters) of a byte position.
 pub(super) fn locate(path: &Path, text: &str, pos: usize) -> Location {
@@ -339,4 +340,68 @@ impl Visitor for Parse<'_> {
             diag.note("meantime-stray-text", "text outside <token> elements: not read", || at);
         }
     }
+}
+
+/// The files named by `inputs`: a file as given, a directory through `files_in`; a usage error
+/// when there are none.
+pub(super) fn xml_inputs(
+    inputs: &[PathBuf],
+    diag: &mut Diagnostics,
+    files_in: impl Fn(&Path, &mut Diagnostics) -> Result<Vec<PathBuf>>,
+) -> Result<Vec<PathBuf>> {
+    let files = super::expand_with(inputs, |p| files_in(p, diag))?;
+    if files.is_empty() {
+        return Err(Error::usage(format!(
+            "no .xml files found in {}",
+            inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(files)
+}
+
+/// The `.xml` files under `dir`, recursively, sorted by path (hidden entries skipped).
+/// `prune` sees each directory and its subdirectories, and may drop some of them.
+pub(super) fn xml_files_in(
+    dir: &Path,
+    diag: &mut Diagnostics,
+    mut prune: impl FnMut(&Path, &mut Vec<PathBuf>, &mut Diagnostics),
+) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut walk = super::walk::Walk::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        let Some(entries) = walk.enter(&d)? else { continue };
+        let mut subdirs = entries.dirs;
+        out.extend(entries.files.into_iter().filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml"))));
+        prune(&d, &mut subdirs, diag);
+        dirs.extend(subdirs);
+    }
+    for l in &walk.loops {
+        diag.note("directory-loop", "directories reached again through a symbolic link (not read twice)", || {
+            l.display().to_string()
+        });
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The span of tokens `ix` (sorted, deduplicated, not empty) and, when they are not one run of
+/// consecutive tokens, the span of each run.
+pub(super) fn token_spans(ix: &[usize], tokens: &[Span]) -> (Span, Vec<Span>) {
+    let mut fragments = Vec::new();
+    let mut run = (ix[0], ix[0]);
+    for &i in &ix[1..] {
+        if i == run.1 + 1 {
+            run.1 = i;
+        } else {
+            fragments.push(Span::new(tokens[run.0].start, tokens[run.1].end));
+            run = (i, i);
+        }
+    }
+    fragments.push(Span::new(tokens[run.0].start, tokens[run.1].end));
+    let span = Span::new(fragments[0].start, fragments[fragments.len() - 1].end);
+    if fragments.len() == 1 {
+        fragments.clear();
+    }
+    (span, fragments)
 }

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 use quick_xml::events::BytesStart;
 
-use super::cat::{Ctx, Visitor, Walk, attrs_where, locate, walk};
+use super::cat::{Ctx, Visitor, Walk, attrs_where, locate, token_spans, walk};
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Result};
 use crate::model::{DocAnnotations, Document, Event, Mention, SetMeta, Span, Trigger};
@@ -367,21 +367,7 @@ fn build(path: &Path, text: &str, raw: RawDoc, diag: &mut Diagnostics, strict: b
         }
         ix.sort_unstable();
         ix.dedup();
-        let mut fragments = Vec::new();
-        let mut run = (ix[0], ix[0]);
-        for &i in &ix[1..] {
-            if i == run.1 + 1 {
-                run.1 = i;
-            } else {
-                fragments.push(Span::new(tokens[run.0].start, tokens[run.1].end));
-                run = (i, i);
-            }
-        }
-        fragments.push(Span::new(tokens[run.0].start, tokens[run.1].end));
-        let span = Span::new(tokens[ix[0]].start, tokens[ix[ix.len() - 1]].end);
-        if fragments.len() == 1 {
-            fragments.clear();
-        }
+        let (span, fragments) = token_spans(&ix, &tokens);
         let c = cluster.get(m.m_id.as_str()).cloned();
         if m.tag.starts_with("ACTION_") || m.tag.starts_with("NEG_ACTION_") {
             let mut attrs = Vec::new();

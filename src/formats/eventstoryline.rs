@@ -32,7 +32,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::cat::{RawDoc, RawToken, Walk, get, locate, read_attrs};
+use super::cat::{RawDoc, RawToken, Walk, get, locate, read_attrs, token_spans, xml_files_in, xml_inputs};
 use super::lines;
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Result};
@@ -81,21 +81,7 @@ fn first_xml(dir: &Path) -> Option<PathBuf> {
 
 /// The `.xml` files under `dir`, recursively, sorted by path (hidden entries skipped).
 fn xml_files(dir: &Path, diag: &mut Diagnostics) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut walk = super::walk::Walk::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        let Some(entries) = walk.enter(&d)? else { continue };
-        out.extend(entries.files.into_iter().filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml"))));
-        dirs.extend(entries.dirs);
-    }
-    for l in &walk.loops {
-        diag.note("directory-loop", "directories reached again through a symbolic link (not read twice)", || {
-            l.display().to_string()
-        });
-    }
-    out.sort();
-    Ok(out)
+    xml_files_in(dir, diag, |_, _, _| {})
 }
 
 /// Reads EventStoryLine CAT XML files (one document each) as a stream.
@@ -113,20 +99,7 @@ impl EventStoryLineSource {
     /// Open files and directories (searched recursively for `.xml` files).
     pub fn open(inputs: &[PathBuf], set: SetMeta, strict: bool) -> Result<Self> {
         let mut diag = Diagnostics::default();
-        let mut files = Vec::new();
-        for p in inputs {
-            if p.is_dir() {
-                files.extend(xml_files(p, &mut diag)?);
-            } else {
-                files.push(p.clone());
-            }
-        }
-        if files.is_empty() {
-            return Err(Error::usage(format!(
-                "no .xml files found in {}",
-                inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-            )));
-        }
+        let files = xml_inputs(inputs, &mut diag, xml_files)?;
         Ok(EventStoryLineSource {
             files,
             next_file: 0,
@@ -265,21 +238,7 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
         }
         idx.sort_unstable();
         idx.dedup();
-        let mut fragments = Vec::new();
-        let mut run = (idx[0], idx[0]);
-        for &i in &idx[1..] {
-            if i == run.1 + 1 {
-                run.1 = i;
-            } else {
-                fragments.push(Span::new(tokens[run.0].start, tokens[run.1].end));
-                run = (i, i);
-            }
-        }
-        fragments.push(Span::new(tokens[run.0].start, tokens[run.1].end));
-        let span = Span::new(fragments[0].start, fragments[fragments.len() - 1].end);
-        if fragments.len() == 1 {
-            fragments.clear();
-        }
+        let (span, fragments) = token_spans(&idx, &tokens);
         let attrs: Vec<(String, String)> =
             m.attrs.iter().filter(|(k, v)| k != "m_id" && !v.is_empty()).cloned().collect();
         with_tokens.insert(m.m_id.as_str());

@@ -68,7 +68,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::cat::{Link, Markable, RawDoc, Walk, get, locate, read_attrs};
+use super::cat::{Link, Markable, RawDoc, Walk, get, locate, read_attrs, xml_files_in, xml_inputs};
 use super::lines;
 use super::{Diagnostics, Reader, Record, RecordReader};
 use crate::error::{Error, Location, Result};
@@ -98,13 +98,7 @@ pub fn looks_like(path: &Path) -> bool {
 
 /// The `.xml` files under `dir`, recursively, sorted by path (hidden entries skipped).
 fn xml_files(dir: &Path, diag: &mut Diagnostics) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut walk = super::walk::Walk::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        let Some(entries) = walk.enter(&d)? else { continue };
-        let mut subdirs = entries.dirs;
-        out.extend(entries.files.into_iter().filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml"))));
+    xml_files_in(dir, diag, |d, subdirs, diag| {
         let has = |name: &str| subdirs.iter().any(|s| s.file_name().is_some_and(|n| n == name));
         if has(INTRA_DOC_ONLY) && has(CROSS_DOC) {
             let shown = d.join(INTRA_DOC_ONLY).display().to_string();
@@ -115,15 +109,7 @@ fn xml_files(dir: &Path, diag: &mut Diagnostics) -> Result<Vec<PathBuf>> {
             );
             subdirs.retain(|s| s.file_name().is_none_or(|n| n != INTRA_DOC_ONLY));
         }
-        dirs.extend(subdirs);
-    }
-    for l in &walk.loops {
-        diag.note("directory-loop", "directories reached again through a symbolic link (not read twice)", || {
-            l.display().to_string()
-        });
-    }
-    out.sort();
-    Ok(out)
+    })
 }
 
 /// Reads MEANTIME CAT XML files (one document each) as a stream.
@@ -138,20 +124,7 @@ impl MeantimeSource {
     /// Open files and directories (searched recursively for `.xml` files).
     pub fn open(inputs: &[PathBuf], set: SetMeta, strict: bool) -> Result<Reader<Self>> {
         let mut diag = Diagnostics::default();
-        let mut files = Vec::new();
-        for p in inputs {
-            if p.is_dir() {
-                files.extend(xml_files(p, &mut diag)?);
-            } else {
-                files.push(p.clone());
-            }
-        }
-        if files.is_empty() {
-            return Err(Error::usage(format!(
-                "no .xml files found in {}",
-                inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-            )));
-        }
+        let files = xml_inputs(inputs, &mut diag, xml_files)?;
         let src = MeantimeSource { files, next_file: 0, strict, seen: HashMap::new() };
         Ok(Reader::new(src, vec![set]).with_diagnostics(diag))
     }
