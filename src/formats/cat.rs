@@ -1,12 +1,13 @@
 //! Pieces shared by the CAT XML readers (EventStoryLine, ECB+, MEANTIME): positions, attributes
 //! and character references, and the event loop ([`walk`]) that drives them.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesRef, BytesStart, BytesText, Event as XmlEvent};
 
-use super::Diagnostics;
+use super::{Diagnostics, Record};
 use crate::error::{Error, Location, Result};
 use crate::model::Span;
 
@@ -404,4 +405,17 @@ pub(super) fn token_spans(ix: &[usize], tokens: &[Span]) -> (Span, Vec<Span>) {
         fragments.clear();
     }
     (span, fragments)
+}
+
+/// `rec`, read from `path`, when its document id has not been seen before (and notes it as
+/// seen); a data error naming the first file otherwise.
+pub(super) fn first_time(seen: &mut HashMap<String, PathBuf>, path: PathBuf, rec: Record) -> Result<Record> {
+    if let Some(first) = seen.get(&rec.document.id) {
+        return Err(Error::data(
+            path.display().to_string(),
+            format!("duplicate document id {:?} (first in {})", rec.document.id, first.display()),
+        ));
+    }
+    seen.insert(rec.document.id.clone(), path);
+    Ok(rec)
 }

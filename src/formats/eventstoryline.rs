@@ -32,7 +32,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::cat::{RawDoc, RawToken, Walk, get, locate, read_attrs, token_spans, xml_files_in, xml_inputs};
+use super::cat::{RawDoc, RawToken, Walk, first_time, get, locate, read_attrs, token_spans, xml_files_in, xml_inputs};
 use super::lines;
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Result};
@@ -117,14 +117,7 @@ impl EventStoryLineSource {
         let text = lines::read_text(&path, &mut self.diag)?;
         let raw = parse_xml(&path, &text)?;
         let rec = build(&path, &text, raw, &mut self.diag, self.strict)?;
-        if let Some(first) = self.seen.get(&rec.document.id) {
-            return Err(Error::data(
-                path.display().to_string(),
-                format!("duplicate document id {:?} (first in {})", rec.document.id, first.display()),
-            ));
-        }
-        self.seen.insert(rec.document.id.clone(), path);
-        Ok(Some(rec))
+        first_time(&mut self.seen, path, rec).map(Some)
     }
 }
 

@@ -68,7 +68,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::cat::{Link, Markable, RawDoc, Walk, get, locate, read_attrs, xml_files_in, xml_inputs};
+use super::cat::{Link, Markable, RawDoc, Walk, first_time, get, locate, read_attrs, xml_files_in, xml_inputs};
 use super::lines;
 use super::{Diagnostics, Reader, Record, RecordReader};
 use crate::error::{Error, Location, Result};
@@ -137,14 +137,7 @@ impl RecordReader for MeantimeSource {
         let text = lines::read_text(&path, diag)?;
         let raw = parse_xml(&path, &text, diag)?;
         let rec = build(&path, &text, raw, diag, self.strict)?;
-        if let Some(first) = self.seen.get(&rec.document.id) {
-            return Err(Error::data(
-                path.display().to_string(),
-                format!("duplicate document id {:?} (first in {})", rec.document.id, first.display()),
-            ));
-        }
-        self.seen.insert(rec.document.id.clone(), path);
-        Ok(Some(rec))
+        first_time(&mut self.seen, path, rec).map(Some)
     }
 }
 
