@@ -31,11 +31,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event as XmlEvent};
+use quick_xml::events::BytesStart;
 
+use super::cat::{Ctx, Visitor, Walk, attrs_where, locate, token_spans, walk};
 use super::{Diagnostics, Record, Source};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::model::{DocAnnotations, Document, Event, Mention, SetMeta, Span, Trigger};
 
 /// True for a directory holding ECB+ files (at most two levels down) or an ECB+ file:
@@ -146,26 +146,8 @@ impl Source for EcbPlusSource {
     }
 }
 
-fn locate(path: &Path, text: &str, pos: usize) -> Location {
-    let pos = pos.min(text.len());
-    let before = &text.as_bytes()[..pos];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let col = text.get(start..pos).map_or(pos - start, |s| s.chars().count()) as u64 + 1;
-    Location::line(path, line).with_column(col)
-}
-
 fn attr(e: &BytesStart, key: &str, path: &Path, text: &str, pos: usize) -> Result<Option<String>> {
-    for a in e.attributes() {
-        let a = a.map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute: {err}")))?;
-        if a.key.as_ref() == key {
-            let v = a
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute value: {err}")))?;
-            return Ok(Some(v.into_owned()));
-        }
-    }
-    Ok(None)
+    Ok(attrs_where(e, path, text, pos, |k| k == key, 1)?.pop().map(|(_, v)| v))
 }
 
 #[derive(Default)]
@@ -194,127 +176,83 @@ struct RawRelation {
     pos: usize,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Ctx {
-    Root,
-    Token,
-    Markables,
-    Markable,
-    Relations,
-    Relation,
-    Other,
+fn parse_xml(path: &Path, text: &str) -> Result<RawDoc> {
+    let how = Walk {
+        no_root: "no <Document> element: not an ECB+ CAT XML file",
+        left_open: "unexpected end of file: elements left open",
+        nested_token_text: false,
+    };
+    let mut p = Parse { path, text, doc: RawDoc::default() };
+    walk(path, text, &how, &mut p)?;
+    Ok(p.doc)
 }
 
-fn parse_xml(path: &Path, text: &str) -> Result<RawDoc> {
-    let mut r = quick_xml::Reader::from_str(text);
-    let mut doc = RawDoc::default();
-    let mut stack: Vec<Ctx> = Vec::new();
-    let mut seen_root = false;
-    let err = |pos: usize, m: String| Error::parse(locate(path, text, pos), m);
-    loop {
-        let pos = r.buffer_position() as usize;
-        let ev = r.read_event().map_err(|e| err(r.error_position() as usize, format!("invalid XML: {e}")))?;
-        let (e, empty) = match &ev {
-            XmlEvent::Start(e) => (Some(e), false),
-            XmlEvent::Empty(e) => (Some(e), true),
-            _ => (None, false),
+struct Parse<'a> {
+    path: &'a Path,
+    text: &'a str,
+    doc: RawDoc,
+}
+
+impl Visitor for Parse<'_> {
+    fn document(&mut self, e: &BytesStart, pos: usize) -> Result<()> {
+        self.doc.doc_name = attr(e, "doc_name", self.path, self.text, pos)?;
+        self.doc.doc_id = attr(e, "doc_id", self.path, self.text, pos)?;
+        Ok(())
+    }
+
+    fn element(&mut self, parent: Ctx, name: &str, e: &BytesStart, pos: usize) -> Result<Ctx> {
+        let (path, text, doc) = (self.path, self.text, &mut self.doc);
+        let need = |k: &str| -> Result<String> {
+            attr(e, k, path, text, pos)?
+                .ok_or_else(|| Error::parse(locate(path, text, pos), format!("<{name}> without its {k} attribute")))
         };
-        if let Some(e) = e {
-            let name = e.name().as_ref().to_string();
-            let need = |k: &str| -> Result<String> {
-                attr(e, k, path, text, pos)?.ok_or_else(|| err(pos, format!("<{name}> without its {k} attribute")))
-            };
-            let ctx = match (stack.last().copied(), name.as_str()) {
-                (None, "Document") if !seen_root => {
-                    seen_root = true;
-                    doc.doc_name = attr(e, "doc_name", path, text, pos)?;
-                    doc.doc_id = attr(e, "doc_id", path, text, pos)?;
-                    Ctx::Root
-                }
-                (None, _) => return Err(err(pos, format!("expected the root element <Document>, found <{name}>"))),
-                (Some(Ctx::Root), "token") => {
-                    doc.tokens.push((need("t_id")?, need("sentence")?, String::new(), pos));
-                    Ctx::Token
-                }
-                (Some(Ctx::Root), "Markables") => Ctx::Markables,
-                (Some(Ctx::Root), "Relations") => Ctx::Relations,
-                (Some(Ctx::Markables), _) => {
-                    let m_id = need("m_id")?;
-                    let instance_id = attr(e, "instance_id", path, text, pos)?;
-                    doc.markables.push(RawMarkable { tag: name.clone(), m_id, instance_id, anchors: Vec::new(), pos });
-                    Ctx::Markable
-                }
-                (Some(Ctx::Markable), "token_anchor") => {
-                    let t = need("t_id")?;
-                    if let Some(m) = doc.markables.last_mut() {
-                        m.anchors.push(t);
-                    }
-                    Ctx::Other
-                }
-                (Some(Ctx::Relations), _) => {
-                    let note = attr(e, "note", path, text, pos)?;
-                    doc.relations.push(RawRelation {
-                        tag: name.clone(),
-                        note,
-                        sources: Vec::new(),
-                        targets: Vec::new(),
-                        pos,
-                    });
-                    Ctx::Relation
-                }
-                (Some(Ctx::Relation), "source" | "target") => {
-                    let m = need("m_id")?;
-                    if let Some(rel) = doc.relations.last_mut() {
-                        if name == "source" { rel.sources.push(m) } else { rel.targets.push(m) }
-                    }
-                    Ctx::Other
-                }
-                _ => Ctx::Other,
-            };
-            if !empty {
-                stack.push(ctx);
+        Ok(match (parent, name) {
+            (Ctx::Document, "token") => {
+                doc.tokens.push((need("t_id")?, need("sentence")?, String::new(), pos));
+                Ctx::Token
             }
-            continue;
-        }
-        let in_token = stack.last() == Some(&Ctx::Token);
-        match ev {
-            XmlEvent::End(_) => {
-                stack.pop();
+            (Ctx::Document, "Markables") => Ctx::Markables,
+            (Ctx::Document, "Relations") => Ctx::Relations,
+            (Ctx::Markables, _) => {
+                let m_id = need("m_id")?;
+                let instance_id = attr(e, "instance_id", path, text, pos)?;
+                doc.markables.push(RawMarkable { tag: name.to_string(), m_id, instance_id, anchors: Vec::new(), pos });
+                Ctx::Markable
             }
-            XmlEvent::Text(t) if in_token => {
-                if let Some(tok) = doc.tokens.last_mut() {
-                    tok.2.push_str(&t.xml10_content());
+            (Ctx::Markable, "token_anchor") => {
+                let t = need("t_id")?;
+                if let Some(m) = doc.markables.last_mut() {
+                    m.anchors.push(t);
                 }
+                Ctx::Other
             }
-            XmlEvent::CData(c) if in_token => {
-                if let Some(tok) = doc.tokens.last_mut() {
-                    tok.2.push_str(&c.xml10_content());
+            (Ctx::Relations, _) => {
+                let note = attr(e, "note", path, text, pos)?;
+                doc.relations.push(RawRelation {
+                    tag: name.to_string(),
+                    note,
+                    sources: Vec::new(),
+                    targets: Vec::new(),
+                    pos,
+                });
+                Ctx::Link
+            }
+            (Ctx::Link, "source" | "target") => {
+                let m = need("m_id")?;
+                if let Some(rel) = doc.relations.last_mut() {
+                    if name == "source" { rel.sources.push(m) } else { rel.targets.push(m) }
                 }
+                Ctx::Other
             }
-            XmlEvent::GeneralRef(g) if in_token => {
-                let resolved = match g.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => match quick_xml::escape::resolve_predefined_entity(&g) {
-                        Some(s) => s.to_string(),
-                        None => return Err(err(pos, format!("unknown XML entity &{};", &*g))),
-                    },
-                    Err(e) => return Err(err(pos, format!("bad character reference &{};: {e}", &*g))),
-                };
-                if let Some(tok) = doc.tokens.last_mut() {
-                    tok.2.push_str(&resolved);
-                }
-            }
-            XmlEvent::Eof => break,
-            _ => {}
+            _ => Ctx::Other,
+        })
+    }
+
+    fn token_text(&mut self, text: String) {
+        if let Some(t) = self.doc.tokens.last_mut() {
+            t.2 = text;
         }
     }
-    if !seen_root {
-        return Err(Error::parse(Location::file(path), "no <Document> element: not an ECB+ CAT XML file"));
-    }
-    if !stack.is_empty() {
-        return Err(err(text.len(), "unexpected end of file: elements left open".into()));
-    }
-    Ok(doc)
 }
 
 fn build(path: &Path, text: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bool) -> Result<Record> {
@@ -429,21 +367,7 @@ fn build(path: &Path, text: &str, raw: RawDoc, diag: &mut Diagnostics, strict: b
         }
         ix.sort_unstable();
         ix.dedup();
-        let mut fragments = Vec::new();
-        let mut run = (ix[0], ix[0]);
-        for &i in &ix[1..] {
-            if i == run.1 + 1 {
-                run.1 = i;
-            } else {
-                fragments.push(Span::new(tokens[run.0].start, tokens[run.1].end));
-                run = (i, i);
-            }
-        }
-        fragments.push(Span::new(tokens[run.0].start, tokens[run.1].end));
-        let span = Span::new(tokens[ix[0]].start, tokens[ix[ix.len() - 1]].end);
-        if fragments.len() == 1 {
-            fragments.clear();
-        }
+        let (span, fragments) = token_spans(&ix, &tokens);
         let c = cluster.get(m.m_id.as_str()).cloned();
         if m.tag.starts_with("ACTION_") || m.tag.starts_with("NEG_ACTION_") {
             let mut attrs = Vec::new();

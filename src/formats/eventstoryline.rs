@@ -32,12 +32,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event as XmlEvent};
-
+use super::cat::{RawDoc, RawToken, Walk, first_time, get, locate, read_attrs, token_spans, xml_files_in, xml_inputs};
 use super::lines;
 use super::{Diagnostics, Record, Source};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::model::{DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
 
 /// True when `path` (a file, or the first `.xml` file under a directory) looks like an
@@ -83,21 +81,7 @@ fn first_xml(dir: &Path) -> Option<PathBuf> {
 
 /// The `.xml` files under `dir`, recursively, sorted by path (hidden entries skipped).
 fn xml_files(dir: &Path, diag: &mut Diagnostics) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut walk = super::walk::Walk::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        let Some(entries) = walk.enter(&d)? else { continue };
-        out.extend(entries.files.into_iter().filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml"))));
-        dirs.extend(entries.dirs);
-    }
-    for l in &walk.loops {
-        diag.note("directory-loop", "directories reached again through a symbolic link (not read twice)", || {
-            l.display().to_string()
-        });
-    }
-    out.sort();
-    Ok(out)
+    xml_files_in(dir, diag, |_, _, _| {})
 }
 
 /// Reads EventStoryLine CAT XML files (one document each) as a stream.
@@ -115,20 +99,7 @@ impl EventStoryLineSource {
     /// Open files and directories (searched recursively for `.xml` files).
     pub fn open(inputs: &[PathBuf], set: SetMeta, strict: bool) -> Result<Self> {
         let mut diag = Diagnostics::default();
-        let mut files = Vec::new();
-        for p in inputs {
-            if p.is_dir() {
-                files.extend(xml_files(p, &mut diag)?);
-            } else {
-                files.push(p.clone());
-            }
-        }
-        if files.is_empty() {
-            return Err(Error::usage(format!(
-                "no .xml files found in {}",
-                inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-            )));
-        }
+        let files = xml_inputs(inputs, &mut diag, xml_files)?;
         Ok(EventStoryLineSource {
             files,
             next_file: 0,
@@ -146,14 +117,7 @@ impl EventStoryLineSource {
         let text = lines::read_text(&path, &mut self.diag)?;
         let raw = parse_xml(&path, &text)?;
         let rec = build(&path, &text, raw, &mut self.diag, self.strict)?;
-        if let Some(first) = self.seen.get(&rec.document.id) {
-            return Err(Error::data(
-                path.display().to_string(),
-                format!("duplicate document id {:?} (first in {})", rec.document.id, first.display()),
-            ));
-        }
-        self.seen.insert(rec.document.id.clone(), path);
-        Ok(Some(rec))
+        first_time(&mut self.seen, path, rec).map(Some)
     }
 }
 
@@ -185,185 +149,17 @@ impl Source for EventStoryLineSource {
 // ---------------------------------------------------------------------------------------
 // Pass 1: the XML, as read.
 
-#[derive(Debug, Default)]
-struct RawDoc {
-    attrs: Vec<(String, String)>,
-    /// (t_id, sentence, text, position)
-    tokens: Vec<(String, String, String, usize)>,
-    markables: Vec<Markable>,
-    links: Vec<Link>,
-}
-
-#[derive(Debug)]
-struct Markable {
-    tag: String,
-    m_id: String,
-    attrs: Vec<(String, String)>,
-    anchors: Vec<String>,
-    pos: usize,
-}
-
-#[derive(Debug, Default)]
-struct Link {
-    tag: String,
-    attrs: Vec<(String, String)>,
-    sources: Vec<String>,
-    targets: Vec<String>,
-    pos: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ctx {
-    Document,
-    Token,
-    Markables,
-    Markable,
-    Relations,
-    Link,
-    Other,
-}
-
-fn locate(path: &Path, text: &str, pos: usize) -> Location {
-    let pos = pos.min(text.len());
-    let before = &text.as_bytes()[..pos];
-    let line = memchr::memchr_iter(b'\n', before).count() as u64 + 1;
-    let start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
-    let col = text.get(start..pos).map_or(pos - start, |s| s.chars().count()) as u64 + 1;
-    Location::line(path, line).with_column(col)
-}
-
-fn attrs_of(e: &BytesStart, path: &Path, text: &str, pos: usize) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for a in e.attributes() {
-        let a = a.map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute: {err}")))?;
-        let v = a
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute value: {err}")))?;
-        out.push((a.key.as_ref().to_string(), v.into_owned()));
-    }
-    Ok(out)
-}
-
-fn get<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-}
-
 fn parse_xml(path: &Path, text: &str) -> Result<RawDoc> {
-    let mut r = quick_xml::Reader::from_str(text);
-    let mut doc = RawDoc::default();
-    let mut stack: Vec<Ctx> = Vec::new();
-    let mut seen_root = false;
-    let mut token: Option<(String, String, String, usize)> = None;
-    let err = |pos: usize, m: String| Error::parse(locate(path, text, pos), m);
-    loop {
-        let pos = r.buffer_position() as usize;
-        let ev = r.read_event().map_err(|e| err(r.error_position() as usize, format!("invalid XML: {e}")))?;
-        let (start, empty) = match &ev {
-            XmlEvent::Start(e) => (Some(e), false),
-            XmlEvent::Empty(e) => (Some(e), true),
-            _ => (None, false),
-        };
-        if let Some(e) = start {
-            let name = e.name().as_ref().to_string();
-            let need = |a: &[(String, String)], k: &str| {
-                get(a, k).map(str::to_string).ok_or_else(|| err(pos, format!("<{name}> without its {k} attribute")))
-            };
-            let ctx = match (stack.last().copied(), name.as_str()) {
-                (None, "Document") if !seen_root => {
-                    seen_root = true;
-                    doc.attrs = attrs_of(e, path, text, pos)?;
-                    Ctx::Document
-                }
-                (None, _) => return Err(err(pos, format!("expected the root element <Document>, found <{name}>"))),
-                (Some(Ctx::Document), "token") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    token = Some((need(&a, "t_id")?, need(&a, "sentence")?, String::new(), pos));
-                    Ctx::Token
-                }
-                (Some(Ctx::Document), "Markables") => Ctx::Markables,
-                (Some(Ctx::Document), "Relations") => Ctx::Relations,
-                (Some(Ctx::Markables), _) => {
-                    let attrs = attrs_of(e, path, text, pos)?;
-                    let m_id = need(&attrs, "m_id")?;
-                    doc.markables.push(Markable { tag: name.clone(), m_id, attrs, anchors: Vec::new(), pos });
-                    Ctx::Markable
-                }
-                (Some(Ctx::Markable), "token_anchor") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    let t = need(&a, "t_id")?;
-                    if let Some(m) = doc.markables.last_mut() {
-                        m.anchors.push(t);
-                    }
-                    Ctx::Other
-                }
-                (Some(Ctx::Relations), _) => {
-                    let attrs = attrs_of(e, path, text, pos)?;
-                    doc.links.push(Link { tag: name.clone(), attrs, pos, ..Default::default() });
-                    Ctx::Link
-                }
-                (Some(Ctx::Link), "source" | "target") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    let m = need(&a, "m_id")?;
-                    if let Some(l) = doc.links.last_mut() {
-                        if name == "source" { l.sources.push(m) } else { l.targets.push(m) }
-                    }
-                    Ctx::Other
-                }
-                (Some(_), _) => Ctx::Other,
-            };
-            if empty {
-                if ctx == Ctx::Token
-                    && let Some(t) = token.take()
-                {
-                    doc.tokens.push(t);
-                }
-            } else {
-                stack.push(ctx);
-            }
-            continue;
-        }
-        match ev {
-            XmlEvent::End(_) => {
-                if stack.pop() == Some(Ctx::Token)
-                    && let Some(t) = token.take()
-                {
-                    doc.tokens.push(t);
-                }
-            }
-            XmlEvent::Text(t) => {
-                if let Some(tok) = token.as_mut() {
-                    tok.2.push_str(&t.xml10_content());
-                }
-            }
-            XmlEvent::CData(c) => {
-                if let Some(tok) = token.as_mut() {
-                    tok.2.push_str(&c.xml10_content());
-                }
-            }
-            XmlEvent::GeneralRef(g) => {
-                if let Some(tok) = token.as_mut() {
-                    let resolved = match g.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        Ok(None) => match quick_xml::escape::resolve_predefined_entity(&g) {
-                            Some(s) => s.to_string(),
-                            None => return Err(err(pos, format!("unknown XML entity &{};", &*g))),
-                        },
-                        Err(e) => return Err(err(pos, format!("bad character reference &{};: {e}", &*g))),
-                    };
-                    tok.2.push_str(&resolved);
-                }
-            }
-            XmlEvent::Eof => break,
-            _ => {}
-        }
-    }
-    if !seen_root {
-        return Err(Error::parse(Location::file(path), "no <Document> element: not an EventStoryLine CAT XML file"));
-    }
-    if !stack.is_empty() {
-        return Err(err(text.len(), "unexpected end of file: elements left open (<Document> not closed)".into()));
-    }
-    Ok(doc)
+    read_attrs(
+        path,
+        text,
+        &Walk {
+            no_root: "no <Document> element: not an EventStoryLine CAT XML file",
+            left_open: "unexpected end of file: elements left open (<Document> not closed)",
+            nested_token_text: true,
+        },
+        None,
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -382,9 +178,9 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
     let mut sentences = Vec::new();
     let mut sent_start = 0;
     let mut t_index: HashMap<&str, usize> = HashMap::new();
-    for (i, (t_id, sentence, tok, pos)) in raw.tokens.iter().enumerate() {
+    for (i, RawToken { t_id, sentence, text: tok, pos }) in raw.tokens.iter().enumerate() {
         if i > 0 {
-            if raw.tokens[i - 1].1 != *sentence {
+            if raw.tokens[i - 1].sentence != *sentence {
                 sentences.push(Span::new(sent_start, text.len()));
                 text.push('\n');
                 sent_start = text.len();
@@ -435,21 +231,7 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
         }
         idx.sort_unstable();
         idx.dedup();
-        let mut fragments = Vec::new();
-        let mut run = (idx[0], idx[0]);
-        for &i in &idx[1..] {
-            if i == run.1 + 1 {
-                run.1 = i;
-            } else {
-                fragments.push(Span::new(tokens[run.0].start, tokens[run.1].end));
-                run = (i, i);
-            }
-        }
-        fragments.push(Span::new(tokens[run.0].start, tokens[run.1].end));
-        let span = Span::new(fragments[0].start, fragments[fragments.len() - 1].end);
-        if fragments.len() == 1 {
-            fragments.clear();
-        }
+        let (span, fragments) = token_spans(&idx, &tokens);
         let attrs: Vec<(String, String)> =
             m.attrs.iter().filter(|(k, v)| k != "m_id" && !v.is_empty()).cloned().collect();
         with_tokens.insert(m.m_id.as_str());

@@ -68,9 +68,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event as XmlEvent};
-
+use super::cat::{Link, Markable, RawDoc, Walk, first_time, get, locate, read_attrs, xml_files_in, xml_inputs};
 use super::lines;
 use super::{Diagnostics, Reader, Record, RecordReader};
 use crate::error::{Error, Location, Result};
@@ -100,13 +98,7 @@ pub fn looks_like(path: &Path) -> bool {
 
 /// The `.xml` files under `dir`, recursively, sorted by path (hidden entries skipped).
 fn xml_files(dir: &Path, diag: &mut Diagnostics) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut walk = super::walk::Walk::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        let Some(entries) = walk.enter(&d)? else { continue };
-        let mut subdirs = entries.dirs;
-        out.extend(entries.files.into_iter().filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml"))));
+    xml_files_in(dir, diag, |d, subdirs, diag| {
         let has = |name: &str| subdirs.iter().any(|s| s.file_name().is_some_and(|n| n == name));
         if has(INTRA_DOC_ONLY) && has(CROSS_DOC) {
             let shown = d.join(INTRA_DOC_ONLY).display().to_string();
@@ -117,15 +109,7 @@ fn xml_files(dir: &Path, diag: &mut Diagnostics) -> Result<Vec<PathBuf>> {
             );
             subdirs.retain(|s| s.file_name().is_none_or(|n| n != INTRA_DOC_ONLY));
         }
-        dirs.extend(subdirs);
-    }
-    for l in &walk.loops {
-        diag.note("directory-loop", "directories reached again through a symbolic link (not read twice)", || {
-            l.display().to_string()
-        });
-    }
-    out.sort();
-    Ok(out)
+    })
 }
 
 /// Reads MEANTIME CAT XML files (one document each) as a stream.
@@ -140,20 +124,7 @@ impl MeantimeSource {
     /// Open files and directories (searched recursively for `.xml` files).
     pub fn open(inputs: &[PathBuf], set: SetMeta, strict: bool) -> Result<Reader<Self>> {
         let mut diag = Diagnostics::default();
-        let mut files = Vec::new();
-        for p in inputs {
-            if p.is_dir() {
-                files.extend(xml_files(p, &mut diag)?);
-            } else {
-                files.push(p.clone());
-            }
-        }
-        if files.is_empty() {
-            return Err(Error::usage(format!(
-                "no .xml files found in {}",
-                inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-            )));
-        }
+        let files = xml_inputs(inputs, &mut diag, xml_files)?;
         let src = MeantimeSource { files, next_file: 0, strict, seen: HashMap::new() };
         Ok(Reader::new(src, vec![set]).with_diagnostics(diag))
     }
@@ -166,248 +137,24 @@ impl RecordReader for MeantimeSource {
         let text = lines::read_text(&path, diag)?;
         let raw = parse_xml(&path, &text, diag)?;
         let rec = build(&path, &text, raw, diag, self.strict)?;
-        if let Some(first) = self.seen.get(&rec.document.id) {
-            return Err(Error::data(
-                path.display().to_string(),
-                format!("duplicate document id {:?} (first in {})", rec.document.id, first.display()),
-            ));
-        }
-        self.seen.insert(rec.document.id.clone(), path);
-        Ok(Some(rec))
+        first_time(&mut self.seen, path, rec).map(Some)
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // Pass 1: the XML as read, element by element (byte positions kept for messages).
 
-#[derive(Debug, Default)]
-struct RawToken {
-    t_id: String,
-    sentence: String,
-    text: String,
-    pos: usize,
-}
-
-/// An element of `<Markables>`: a mention (`token_anchor` children) or an instance.
-#[derive(Debug, Default)]
-struct Markable {
-    tag: String,
-    m_id: String,
-    attrs: Vec<(String, String)>,
-    anchors: Vec<String>,
-    pos: usize,
-}
-
-impl Markable {
-    fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-    /// The attribute when present and not empty.
-    fn value(&self, key: &str) -> Option<&str> {
-        self.attr(key).filter(|v| !v.is_empty())
-    }
-}
-
-/// An element of `<Relations>`.
-#[derive(Debug, Default)]
-struct Link {
-    tag: String,
-    attrs: Vec<(String, String)>,
-    sources: Vec<String>,
-    targets: Vec<String>,
-    pos: usize,
-}
-
-impl Link {
-    fn value(&self, key: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
-    }
-}
-
-#[derive(Debug, Default)]
-struct RawDoc {
-    attrs: Vec<(String, String)>,
-    tokens: Vec<RawToken>,
-    markables: Vec<Markable>,
-    links: Vec<Link>,
-}
-
-/// Line and column (1-based, column in characters) of a byte position.
-fn locate(path: &Path, text: &str, pos: usize) -> Location {
-    let pos = pos.min(text.len());
-    let before = &text.as_bytes()[..pos];
-    let line = memchr::memchr_iter(b'\n', before).count() as u64 + 1;
-    let start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
-    let col = text.get(start..pos).map_or(pos - start, |s| s.chars().count()) as u64 + 1;
-    Location::line(path, line).with_column(col)
-}
-
-fn attrs_of(e: &BytesStart, path: &Path, text: &str, pos: usize) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for a in e.attributes() {
-        let a = a.map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute: {err}")))?;
-        let v = a
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|err| Error::parse(locate(path, text, pos), format!("invalid XML attribute value: {err}")))?;
-        out.push((a.key.as_ref().to_string(), v.into_owned()));
-    }
-    Ok(out)
-}
-
-fn get<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-}
-
-/// Where the reader is: which container the current element belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ctx {
-    Document,
-    Token,
-    Markables,
-    Markable,
-    Relations,
-    Link,
-    /// An element this reader does not know (its content is skipped).
-    Other,
-}
-
 fn parse_xml(path: &Path, text: &str, diag: &mut Diagnostics) -> Result<RawDoc> {
-    let mut r = quick_xml::Reader::from_str(text);
-    let mut doc = RawDoc::default();
-    let mut stack: Vec<Ctx> = Vec::new();
-    let mut seen_root = false;
-    let mut token: Option<RawToken> = None;
-    let err = |pos: usize, m: String| Error::parse(locate(path, text, pos), m);
-    loop {
-        let pos = r.buffer_position() as usize;
-        let ev = r.read_event().map_err(|e| err(r.error_position() as usize, format!("invalid XML: {e}")))?;
-        let (start, empty) = match &ev {
-            XmlEvent::Start(e) => (Some(e), false),
-            XmlEvent::Empty(e) => (Some(e), true),
-            _ => (None, false),
-        };
-        if let Some(e) = start {
-            let name = e.name().as_ref().to_string();
-            let parent = stack.last().copied();
-            let ctx = match (parent, name.as_str()) {
-                (None, "Document") if !seen_root => {
-                    seen_root = true;
-                    doc.attrs = attrs_of(e, path, text, pos)?;
-                    Ctx::Document
-                }
-                (None, _) => return Err(err(pos, format!("expected the root element <Document>, found <{name}>"))),
-                (Some(Ctx::Document), "token") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    let need = |k: &str| {
-                        get(&a, k)
-                            .map(str::to_string)
-                            .ok_or_else(|| err(pos, format!("<token> without its {k} attribute")))
-                    };
-                    token =
-                        Some(RawToken { t_id: need("t_id")?, sentence: need("sentence")?, text: String::new(), pos });
-                    Ctx::Token
-                }
-                (Some(Ctx::Document), "Markables") => Ctx::Markables,
-                (Some(Ctx::Document), "Relations") => Ctx::Relations,
-                (Some(Ctx::Markables), _) => {
-                    let attrs = attrs_of(e, path, text, pos)?;
-                    let m_id = get(&attrs, "m_id")
-                        .map(str::to_string)
-                        .ok_or_else(|| err(pos, format!("<{name}> without its m_id attribute")))?;
-                    doc.markables.push(Markable { tag: name.clone(), m_id, attrs, anchors: Vec::new(), pos });
-                    Ctx::Markable
-                }
-                (Some(Ctx::Markable), "token_anchor") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    let t =
-                        get(&a, "t_id").ok_or_else(|| err(pos, "<token_anchor> without its t_id attribute".into()))?;
-                    if let Some(m) = doc.markables.last_mut() {
-                        m.anchors.push(t.to_string());
-                    }
-                    Ctx::Other
-                }
-                (Some(Ctx::Relations), _) => {
-                    let attrs = attrs_of(e, path, text, pos)?;
-                    doc.links.push(Link { tag: name.clone(), attrs, pos, ..Default::default() });
-                    Ctx::Link
-                }
-                (Some(Ctx::Link), "source" | "target") => {
-                    let a = attrs_of(e, path, text, pos)?;
-                    let m = get(&a, "m_id").ok_or_else(|| err(pos, format!("<{name}> without its m_id attribute")))?;
-                    if let Some(l) = doc.links.last_mut() {
-                        if name == "source" {
-                            l.sources.push(m.to_string());
-                        } else {
-                            l.targets.push(m.to_string());
-                        }
-                    }
-                    Ctx::Other
-                }
-                (Some(Ctx::Other), _) => Ctx::Other,
-                (Some(_), _) => {
-                    let at = locate(path, text, pos).to_string();
-                    diag.note("meantime-unknown-element", "element this reader does not know: skipped", || {
-                        format!("{at} <{name}>")
-                    });
-                    Ctx::Other
-                }
-            };
-            if empty {
-                if ctx == Ctx::Token
-                    && let Some(t) = token.take()
-                {
-                    doc.tokens.push(t);
-                }
-            } else {
-                stack.push(ctx);
-            }
-            continue;
-        }
-        match ev {
-            XmlEvent::End(_) => {
-                if stack.pop() == Some(Ctx::Token)
-                    && let Some(t) = token.take()
-                {
-                    doc.tokens.push(t);
-                }
-            }
-            XmlEvent::Text(t) => {
-                if let Some(tok) = token.as_mut() {
-                    tok.text.push_str(&t.xml10_content());
-                } else if !t.trim().is_empty() && stack.last() != Some(&Ctx::Other) {
-                    let at = locate(path, text, pos).to_string();
-                    diag.note("meantime-stray-text", "text outside <token> elements: not read", || at);
-                }
-            }
-            XmlEvent::CData(c) => {
-                if let Some(tok) = token.as_mut() {
-                    tok.text.push_str(&c.xml10_content());
-                }
-            }
-            XmlEvent::GeneralRef(g) => {
-                if let Some(tok) = token.as_mut() {
-                    let resolved = match g.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        Ok(None) => match quick_xml::escape::resolve_predefined_entity(&g) {
-                            Some(s) => s.to_string(),
-                            None => return Err(err(pos, format!("unknown XML entity &{};", &*g))),
-                        },
-                        Err(e) => return Err(err(pos, format!("bad character reference &{};: {e}", &*g))),
-                    };
-                    tok.text.push_str(&resolved);
-                }
-            }
-            XmlEvent::Eof => break,
-            _ => {}
-        }
-    }
-    if !seen_root {
-        return Err(Error::parse(Location::file(path), "no <Document> element: not a MEANTIME CAT XML file"));
-    }
-    if !stack.is_empty() {
-        return Err(err(text.len(), "unexpected end of file: elements left open (<Document> not closed)".into()));
-    }
-    Ok(doc)
+    read_attrs(
+        path,
+        text,
+        &Walk {
+            no_root: "no <Document> element: not a MEANTIME CAT XML file",
+            left_open: "unexpected end of file: elements left open (<Document> not closed)",
+            nested_token_text: true,
+        },
+        Some(diag),
+    )
 }
 
 // ---------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@
 
 pub mod article;
 pub mod brat;
+mod cat;
 pub mod conll;
 pub mod conll2012;
 mod diag;
@@ -581,10 +582,15 @@ fn first_file(path: &Path, files: impl FnOnce(&Path) -> Result<Vec<PathBuf>>) ->
 
 /// Expand directories into their files (for formats that read files).
 fn expand(inputs: &[PathBuf], exts: &[&str]) -> Result<Vec<PathBuf>> {
+    expand_with(inputs, |p| files_in(p, exts))
+}
+
+/// Expand directories into the files `files` lists for them; other inputs are kept as given.
+fn expand_with(inputs: &[PathBuf], mut files: impl FnMut(&Path) -> Result<Vec<PathBuf>>) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in inputs {
         if p.is_dir() {
-            out.extend(files_in(p, exts)?);
+            out.extend(files(p)?);
         } else {
             out.push(p.clone());
         }

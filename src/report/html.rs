@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::breakdown::{Dimension, ViewDoc, ViewSpan};
 use super::svg::{self, esc};
 use super::{Align, Table, TableFormat};
-use crate::score::report::{ScoreReport, summary_row};
+use crate::score::report::{ModeReport, ScoreReport, SystemReport, summary_row};
 use crate::score::resample::Interval;
 use crate::score::{EventMetric, Mode, ScoreRun};
 use crate::table::pct;
@@ -208,24 +208,7 @@ AC: AI and role; AI+ / AC+: AI / AC with the argument attached to the event pair
         if labels.is_empty() {
             continue;
         }
-        let mut t = Table::new(
-            std::iter::once(what.to_string())
-                .chain(d.report.systems.iter().flat_map(|s| ["P", "R", "F1"].map(|x| format!("{} {x}", s.name))))
-                .chain(std::iter::once("gold".to_string())),
-        );
-        for l in &labels {
-            let mut row = vec![l.clone()];
-            let mut support = 0;
-            for s in &d.report.systems {
-                let x = s.events.get(metric).and_then(|m| m.labels.get(l));
-                row.push(pct(x.and_then(|x| x.precision)));
-                row.push(pct(x.and_then(|x| x.recall)));
-                row.push(pct(x.and_then(|x| x.f1)));
-                support = support.max(x.map_or(0, |x| x.possible));
-            }
-            row.push(support.to_string());
-            t.push(row);
-        }
+        let t = per_label_table(d, what, "gold", &labels, |s| s.events.get(metric));
         out.push_str(&t.with_title(format!("{metric} per {what}")).render(TableFormat::Html));
     }
     out
@@ -249,16 +232,31 @@ fn label_bars(d: &ReportData) -> String {
         })
         .collect();
     let mut out = svg::grouped_bars("F1 per label (strict)", &labels, &series);
+    let t = per_label_table(d, "label", "support", &labels, |s| s.entities.get("strict"));
+    out.push_str(&t.render(TableFormat::Html));
+    out
+}
+
+/// One row per label: P, R and F1 of each system (from the mode report `mode` picks), then the
+/// largest gold support any system saw for the label.
+fn per_label_table<'a, L: AsRef<str>>(
+    d: &'a ReportData,
+    first: &str,
+    last: &str,
+    labels: impl IntoIterator<Item = L>,
+    mode: impl Fn(&'a SystemReport) -> Option<&'a ModeReport>,
+) -> Table {
     let mut t = Table::new(
-        std::iter::once("label".to_string())
+        std::iter::once(first.to_string())
             .chain(d.report.systems.iter().flat_map(|s| ["P", "R", "F1"].map(|x| format!("{} {x}", s.name))))
-            .chain(std::iter::once("support".to_string())),
+            .chain(std::iter::once(last.to_string())),
     );
-    for l in &labels {
-        let mut row = vec![l.clone()];
+    for l in labels {
+        let l = l.as_ref();
+        let mut row = vec![l.to_string()];
         let mut support = 0;
         for s in &d.report.systems {
-            let x = s.entities.get("strict").and_then(|m| m.labels.get(l));
+            let x = mode(s).and_then(|m| m.labels.get(l));
             row.push(pct(x.and_then(|x| x.precision)));
             row.push(pct(x.and_then(|x| x.recall)));
             row.push(pct(x.and_then(|x| x.f1)));
@@ -267,8 +265,7 @@ fn label_bars(d: &ReportData) -> String {
         row.push(support.to_string());
         t.push(row);
     }
-    out.push_str(&t.render(TableFormat::Html));
-    out
+    t
 }
 
 fn confusion(d: &ReportData) -> String {

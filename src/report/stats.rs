@@ -1,7 +1,19 @@
 //! Tables for corpus statistics.
 
+use std::collections::BTreeMap;
+
 use super::{Align, Table};
 use crate::stats::CorpusStats;
+
+/// One row per label and its count, then a `total` row when `total` is given.
+fn push_counts(t: &mut Table, counts: &BTreeMap<String, u64>, total: Option<u64>) {
+    for (l, n) in counts {
+        t.push([l.clone(), n.to_string()]);
+    }
+    if let Some(total) = total {
+        t.push(["total".to_string(), total.to_string()]);
+    }
+}
 
 /// The statistics as tables: the corpus totals, one table per set, and the diagnostics.
 pub fn stats_tables(s: &CorpusStats) -> Vec<Table> {
@@ -27,33 +39,22 @@ pub fn stats_tables(s: &CorpusStats) -> Vec<Table> {
                 String::new()
             },
         ));
-        for (l, n) in &set.entities_by_label {
-            t.push([l.clone(), n.to_string()]);
-        }
-        t.push(["total".to_string(), set.entities.to_string()]);
+        push_counts(&mut t, &set.entities_by_label, Some(set.entities));
         out.push(t);
         if set.events > 0 {
             let mut t =
                 Table::new(["event type", "events"]).with_title(format!("set {}: {} events", set.name, set.events));
-            for (l, n) in &set.events_by_type {
-                t.push([l.clone(), n.to_string()]);
-            }
-            t.push(["total".to_string(), set.events.to_string()]);
+            push_counts(&mut t, &set.events_by_type, Some(set.events));
             out.push(t);
             let mut t =
                 Table::new(["role", "arguments"]).with_title(format!("set {}: {} arguments", set.name, set.arguments));
-            for (l, n) in &set.arguments_by_role {
-                t.push([l.clone(), n.to_string()]);
-            }
-            t.push(["total".to_string(), set.arguments.to_string()]);
+            push_counts(&mut t, &set.arguments_by_role, Some(set.arguments));
             out.push(t);
         }
         if set.relations > 0 {
             let mut t =
                 Table::new(["relation", "count"]).with_title(format!("set {}: {} relations", set.name, set.relations));
-            for (l, n) in &set.relations_by_label {
-                t.push([l.clone(), n.to_string()]);
-            }
+            push_counts(&mut t, &set.relations_by_label, None);
             out.push(t);
         }
     }

@@ -42,6 +42,17 @@ pub struct Summary {
     pub f1: Option<f64>,
 }
 
+/// `n / d`; a zero denominator gives 0 under `zero`, else undefined.
+fn ratio(n: f64, d: u64, zero: bool) -> Option<f64> {
+    if d > 0 {
+        Some(n / d as f64)
+    } else if zero {
+        Some(0.0)
+    } else {
+        None
+    }
+}
+
 fn f1_of(p: Option<f64>, r: Option<f64>, pos: u64, act: u64) -> Option<f64> {
     match (p, r) {
         (Some(p), Some(r)) => Some(if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 }),
@@ -57,15 +68,7 @@ pub fn summarize(t: &LabelTally, half: bool, zero: bool) -> Summary {
     let act = t.actual();
     let credit_p = t.pred.cor as f64 + w * t.pred.par as f64;
     let credit_g = t.gold.cor as f64 + w * t.gold.par as f64;
-    let div = |n: f64, d: u64| {
-        if d > 0 {
-            Some(n / d as f64)
-        } else if zero {
-            Some(0.0)
-        } else {
-            None
-        }
-    };
+    let div = |n: f64, d: u64| ratio(n, d, zero);
     let precision = div(credit_p, act);
     let recall = div(credit_g, pos);
     let f1 = if zero {
@@ -129,13 +132,7 @@ pub fn weighted_avg(labels: &[Summary], zero: bool) -> Prf {
                 None => {}
             }
         }
-        if tw > 0 {
-            Some(s / tw as f64)
-        } else if zero {
-            Some(0.0)
-        } else {
-            None
-        }
+        ratio(s, tw, zero)
     };
     Prf { precision: w(|s| s.precision), recall: w(|s| s.recall), f1: w(|s| s.f1) }
 }

@@ -1062,18 +1062,18 @@ tag_cols = "-1"
 
     #[test]
     fn errors_name_line_and_key() {
-        let e = err(&OK.replace("timeout_seconds = 1.5", "timeout_seconds = -1"));
-        assert!(e.contains("s.toml:13:19: system \"a\": key timeout_seconds"), "{e}");
-        let e = err(&OK.replace("tag_cols", "tag_colz"));
-        assert!(e.contains(":18:1: system \"b\": unknown key \"tag_colz\""), "{e}");
-        let e = err(&OK.replace("{input}", "{inptu}"));
-        assert!(e.contains("key command: unknown placeholder {inptu}"), "{e}");
-        let e = err(&OK.replace("d = \"b.jsonl\"", "e = \"b.jsonl\""));
-        assert!(e.contains("key predictions: no dataset is named \"e\""), "{e}");
-        let e = err(&OK.replace("path = \"gold.jsonl\"", "path = \"nope.jsonl\""));
-        assert!(e.contains(":7:8: dataset \"d\": key path:"), "{e}");
-        let e = err(&OK.replace("name = \"b\"", "name = \"a\""));
-        assert!(e.contains("a system named \"a\" exists already"), "{e}");
+        let cases = [
+            ("timeout_seconds = 1.5", "timeout_seconds = -1", "s.toml:13:19: system \"a\": key timeout_seconds"),
+            ("tag_cols", "tag_colz", ":18:1: system \"b\": unknown key \"tag_colz\""),
+            ("{input}", "{inptu}", "key command: unknown placeholder {inptu}"),
+            ("d = \"b.jsonl\"", "e = \"b.jsonl\"", "key predictions: no dataset is named \"e\""),
+            ("path = \"gold.jsonl\"", "path = \"nope.jsonl\"", ":7:8: dataset \"d\": key path:"),
+            ("name = \"b\"", "name = \"a\"", "a system named \"a\" exists already"),
+        ];
+        for (from, to, want) in cases {
+            let e = err(&OK.replace(from, to));
+            assert!(e.contains(want), "{from} -> {to}: {e}");
+        }
         let e = err("[[dataset]\nname = 1");
         assert!(e.contains("s.toml:1:"), "{e}");
     }

@@ -20,56 +20,14 @@ pub fn encode(n_tokens: usize, chunks: &[(usize, usize, &str)], scheme: Scheme) 
                     *tag = label.to_string();
                     continue;
                 }
-                Scheme::Iob1 => {
-                    if first && follows_same {
-                        'B'
-                    } else {
-                        'I'
-                    }
-                }
-                Scheme::Iob2 => {
-                    if first {
-                        'B'
-                    } else {
-                        'I'
-                    }
-                }
-                Scheme::Ioe1 => {
-                    if last && precedes_same {
-                        'E'
-                    } else {
-                        'I'
-                    }
-                }
-                Scheme::Ioe2 => {
-                    if last {
-                        'E'
-                    } else {
-                        'I'
-                    }
-                }
-                Scheme::Iobes => {
-                    if single {
-                        'S'
-                    } else if first {
-                        'B'
-                    } else if last {
-                        'E'
-                    } else {
-                        'I'
-                    }
-                }
-                Scheme::Bilou => {
-                    if single {
-                        'U'
-                    } else if first {
-                        'B'
-                    } else if last {
-                        'L'
-                    } else {
-                        'I'
-                    }
-                }
+                Scheme::Iobes if single => 'S',
+                Scheme::Bilou if single => 'U',
+                Scheme::Iob1 if first && follows_same => 'B',
+                Scheme::Iob2 | Scheme::Iobes | Scheme::Bilou if first => 'B',
+                Scheme::Ioe1 if last && precedes_same => 'E',
+                Scheme::Ioe2 | Scheme::Iobes if last => 'E',
+                Scheme::Bilou if last => 'L',
+                _ => 'I',
             };
             *tag = format!("{letter}-{label}");
         }
