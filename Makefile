@@ -88,6 +88,9 @@ test-py-package:
 	$(CARGO) build --bin ieval
 	test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(PY_VENV)
 	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r python/requirements-dev.txt -r tests/python/requirements.txt
+	# maturin's own script in the venv even when the system site packages the venv sees have
+	# it already (as in CI, where pip would then install nothing into $(PY_VENV)/bin).
+	test -x $(PY_VENV)/bin/maturin || $(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --ignore-installed "$$(grep -i '^maturin' python/requirements-dev.txt)"
 	cd python && VIRTUAL_ENV=$(abspath $(PY_VENV)) $(abspath $(PY_VENV))/bin/maturin develop --quiet
 	cd python && IEVAL=$(abspath $(TARGET_DIR))/debug/ieval CORPORA=$(abspath $(CORPORA)) $(abspath $(PY_VENV))/bin/python -m pytest tests -q
 
