@@ -4,6 +4,7 @@
 from typing import Any, List, Optional, Sequence, Tuple
 
 __version__: str
+TIDY_COLUMNS: list[str]
 
 class IevalError(ValueError):
     """Bad input or options; the message is the CLI's (file, line, what was expected)."""

@@ -10,26 +10,7 @@ from ieval import _ieval
 from ieval._inputs import to_input
 
 #: Columns of the tidy table, in the CLI's order (`ieval score --format csv`).
-TIDY_COLUMNS = (
-    "system",
-    "task",
-    "metric",
-    "label",
-    "average",
-    "cor",
-    "inc",
-    "par",
-    "mis",
-    "spu",
-    "possible",
-    "actual",
-    "tp",
-    "fp",
-    "fn",
-    "precision",
-    "recall",
-    "f1",
-)
+TIDY_COLUMNS = tuple(_ieval.TIDY_COLUMNS)
 
 
 def _columns(rows: List[dict], columns: Optional[Sequence[str]] = None) -> Dict[str, list]:

@@ -518,43 +518,17 @@ pub fn _compare(
                 |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(&d, modes)).collect() };
             let stats = compare::compare(&docs(0), &docs(1), o.profile.zero_for_undefined(), &opts, per_document)?;
             let verdicts: Vec<Verdict> = gates.iter().map(|g| compare::judge(g, &stats.rows, alpha)).collect();
-            // The fields and order of `ieval compare --format json` (cli/compare.rs `Output`).
-            #[derive(serde::Serialize)]
-            struct Output {
-                ieval: serde_json::Value,
-                gold: Option<String>,
-                dataset: Option<String>,
-                a: String,
-                b: String,
-                samples: usize,
-                seed: u64,
-                confidence: f64,
-                alpha: f64,
-                tests: serde_json::Value,
-                #[serde(flatten)]
-                stats: compare::Statistics,
-                changes: Option<compare::Changes>,
-                gates: Vec<Verdict>,
-            }
-            let out = Output {
-                ieval: serde_json::json!({ "version": env!("CARGO_PKG_VERSION"), "profile": o.profile.name() }),
-                gold: gold_path,
-                dataset: None,
-                a: names.0,
-                b: names.1,
-                samples: opts.samples,
-                seed: opts.seed,
-                confidence: opts.confidence,
+            let out = compare::ComparisonReport::new(
+                o.profile.name(),
+                gold_path,
+                None,
+                names,
+                &opts,
                 alpha,
-                tests: serde_json::json!({
-                    "ci": "paired bootstrap over documents, percentile interval (type 7)",
-                    "p_bootstrap": "paired bootstrap, two-sided shifted distribution: (#{|D*-D| >= |D|} + 1) / (N + 1)",
-                    "p_randomization": "approximate randomization, per-document swap with probability 1/2: (#{|D*| >= |D|} + 1) / (N + 1)",
-                }),
                 stats,
-                changes: Some(collector.into_changes()),
-                gates: verdicts,
-            };
+                Some(collector.into_changes()),
+                verdicts,
+            );
             let err = |e: serde_json::Error| Error::data("comparison", e.to_string());
             Ok(serde_json::to_string_pretty(&out).map_err(err)? + "\n")
         })

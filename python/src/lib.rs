@@ -33,6 +33,8 @@ fn _cli_main(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> i32 {
 #[pymodule]
 fn _ieval(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The tidy table's columns, from the one list `--format csv` writes.
+    m.add("TIDY_COLUMNS", ieval::score::report::TIDY_COLUMNS.to_vec())?;
     m.add_function(wrap_pyfunction!(_cli_main, m)?)?;
     api::register(m)?;
     sequences::register(m)?;

@@ -36,7 +36,6 @@ use ieval::score::resample::{Options, Stat};
 use ieval::score::{Mode, score};
 use ieval::table::pct;
 use ieval::{Error, Result};
-use serde::Serialize;
 
 use super::progress::{Counting, Progress};
 use super::{Global, InputArgs, Out, ScoringArgs};
@@ -105,24 +104,7 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-/// The machine-readable comparison (`--format json`).
-#[derive(Serialize, schemars::JsonSchema)]
-pub(super) struct Output {
-    ieval: serde_json::Value,
-    gold: Option<String>,
-    dataset: Option<String>,
-    a: String,
-    b: String,
-    samples: usize,
-    seed: u64,
-    confidence: f64,
-    alpha: f64,
-    tests: serde_json::Value,
-    #[serde(flatten)]
-    stats: Statistics,
-    changes: Option<Changes>,
-    gates: Vec<Verdict>,
-}
+pub(super) use ieval::score::compare::ComparisonReport as Output;
 
 pub fn run(args: Args, g: &Global) -> Result<i32> {
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
@@ -137,25 +119,8 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
     };
     progress.finish();
     let gates: Vec<Verdict> = args.fail_if_worse.iter().map(|g| compare::judge(g, &stats.rows, args.alpha)).collect();
-    let out = Output {
-        ieval: serde_json::json!({ "version": env!("CARGO_PKG_VERSION"), "profile": zero_label }),
-        gold: args.gold.as_ref().map(|p| p.display().to_string()),
-        dataset: args.dataset.clone(),
-        a: names.0,
-        b: names.1,
-        samples: opts.samples,
-        seed: opts.seed,
-        confidence: opts.confidence,
-        alpha: args.alpha,
-        tests: serde_json::json!({
-            "ci": "paired bootstrap over documents, percentile interval (type 7)",
-            "p_bootstrap": "paired bootstrap, two-sided shifted distribution: (#{|D*-D| >= |D|} + 1) / (N + 1)",
-            "p_randomization": "approximate randomization, per-document swap with probability 1/2: (#{|D*| >= |D|} + 1) / (N + 1)",
-        }),
-        stats,
-        changes,
-        gates,
-    };
+    let gold = args.gold.as_ref().map(|p| p.display().to_string());
+    let out = Output::new(&zero_label, gold, args.dataset.clone(), names, &opts, args.alpha, stats, changes, gates);
     let text = match args.format {
         CompareFormat::Json => {
             serde_json::to_string_pretty(&out).map_err(|e| Error::data("comparison", e.to_string()))? + "\n"

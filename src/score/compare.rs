@@ -571,3 +571,62 @@ mod tests {
         assert!(!judge(&g, &[row(0.02, 0.001)], 0.05).failed, "better");
     }
 }
+
+/// The machine-readable comparison: the fields and order of `ieval compare --format json`
+/// (also `ieval.compare(...).to_dict()` in Python; its schema is compare.schema.json).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+// The published schema keeps the name and text it had when the CLI defined this type.
+#[schemars(rename = "Output", description = "The machine-readable comparison (`--format json`).")]
+pub struct ComparisonReport {
+    pub ieval: serde_json::Value,
+    pub gold: Option<String>,
+    pub dataset: Option<String>,
+    pub a: String,
+    pub b: String,
+    pub samples: usize,
+    pub seed: u64,
+    pub confidence: f64,
+    pub alpha: f64,
+    pub tests: serde_json::Value,
+    #[serde(flatten)]
+    pub stats: Statistics,
+    pub changes: Option<Changes>,
+    pub gates: Vec<Verdict>,
+}
+
+impl ComparisonReport {
+    /// The report of a comparison of systems `names` (a, b) under `profile` (the label of the
+    /// profile whose zero-for-undefined rule was used), with the tests' descriptions.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        profile: &str,
+        gold: Option<String>,
+        dataset: Option<String>,
+        names: (String, String),
+        opts: &Options,
+        alpha: f64,
+        stats: Statistics,
+        changes: Option<Changes>,
+        gates: Vec<Verdict>,
+    ) -> Self {
+        ComparisonReport {
+            ieval: serde_json::json!({ "version": env!("CARGO_PKG_VERSION"), "profile": profile }),
+            gold,
+            dataset,
+            a: names.0,
+            b: names.1,
+            samples: opts.samples,
+            seed: opts.seed,
+            confidence: opts.confidence,
+            alpha,
+            tests: serde_json::json!({
+                "ci": "paired bootstrap over documents, percentile interval (type 7)",
+                "p_bootstrap": "paired bootstrap, two-sided shifted distribution: (#{|D*-D| >= |D|} + 1) / (N + 1)",
+                "p_randomization": "approximate randomization, per-document swap with probability 1/2: (#{|D*| >= |D|} + 1) / (N + 1)",
+            }),
+            stats,
+            changes,
+            gates,
+        }
+    }
+}
