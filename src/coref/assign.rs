@@ -2,7 +2,8 @@
 //! path form with potentials, O(n²m)), for CEAF.
 //!
 //! `crate::score::bipartite::max_weight_assignment` works on `i64` weights; CEAFe's
-//! similarity is a fraction, so this is its own solver. The CEAF callers split the
+//! similarity is a fraction, so this runs the same solver
+//! ([`crate::score::bipartite::min_cost_rows`]) on `f64` costs. The CEAF callers split the
 //! similarity graph into connected components first ([`max_weight_total`]): clusters that
 //! share no mention have weight 0 and add nothing, so the optimum is the sum of the
 //! components' optima, and the dense problems stay small.
@@ -10,6 +11,8 @@
 //! Deterministic: rows are added in order and a column is chosen by the smallest reduced
 //! cost, ties to the lowest index. The total returned is summed from the input weights of
 //! the chosen pairs (in row order), not from the potentials.
+
+use crate::score::bipartite::{edge_axes, find_root, min_cost_rows};
 
 /// The column of each row in a maximum-weight assignment of a dense `rows × cols` matrix
 /// (`w[i][j] >= 0`, finite). Every row of the smaller side is assigned; `None` marks rows
@@ -20,83 +23,16 @@ pub fn max_weight_assignment(w: &[Vec<f64>], cols: usize) -> Vec<Option<usize>> 
         return vec![None; rows];
     }
     if rows <= cols {
-        min_cost(rows, cols, |i, j| -w[i][j]).into_iter().map(Some).collect()
+        min_cost_rows(rows, cols, |i, j| -w[i][j]).into_iter().map(Some).collect()
     } else {
         // Transpose: assign each column to a row.
-        let by_col = min_cost(cols, rows, |j, i| -w[i][j]);
+        let by_col = min_cost_rows(cols, rows, |j, i| -w[i][j]);
         let mut out = vec![None; rows];
         for (j, i) in by_col.into_iter().enumerate() {
             out[i] = Some(j);
         }
         out
     }
-}
-
-/// Minimum-cost assignment of every one of `n` rows to distinct columns among `m >= n`.
-fn min_cost(n: usize, m: usize, cost: impl Fn(usize, usize) -> f64) -> Vec<usize> {
-    const INF: f64 = f64::INFINITY;
-    let mut u = vec![0.0f64; n + 1];
-    let mut v = vec![0.0f64; m + 1];
-    // p[j]: the row (1-based) assigned to column j; p[0] is the row being inserted.
-    let mut p = vec![0usize; m + 1];
-    let mut way = vec![0usize; m + 1];
-    for i in 1..=n {
-        p[0] = i;
-        let mut j0 = 0usize;
-        let mut minv = vec![INF; m + 1];
-        let mut used = vec![false; m + 1];
-        loop {
-            used[j0] = true;
-            let i0 = p[j0];
-            let mut delta = INF;
-            let mut j1 = 0usize;
-            for j in 1..=m {
-                if used[j] {
-                    continue;
-                }
-                let cur = cost(i0 - 1, j - 1) - u[i0] - v[j];
-                if cur < minv[j] {
-                    minv[j] = cur;
-                    way[j] = j0;
-                }
-                if minv[j] < delta || j1 == 0 {
-                    delta = minv[j];
-                    j1 = j;
-                }
-            }
-            if j1 == 0 {
-                // No free column left: cannot happen with n <= m; stop rather than loop.
-                break;
-            }
-            for j in 0..=m {
-                if used[j] {
-                    u[p[j]] += delta;
-                    v[j] -= delta;
-                } else {
-                    minv[j] -= delta;
-                }
-            }
-            j0 = j1;
-            if p[j0] == 0 {
-                break;
-            }
-        }
-        loop {
-            let j1 = way[j0];
-            p[j0] = p[j1];
-            j0 = j1;
-            if j0 == 0 {
-                break;
-            }
-        }
-    }
-    let mut out = vec![0usize; n];
-    for j in 1..=m {
-        if p[j] > 0 {
-            out[p[j] - 1] = j - 1;
-        }
-    }
-    out
 }
 
 /// The largest total weight of a one-to-one assignment between `rows` and `cols` items,
@@ -108,16 +44,9 @@ pub fn max_weight_total(rows: usize, cols: usize, edges: &[(usize, usize, f64)])
         return 0.0;
     }
     let mut parent: Vec<usize> = (0..rows + cols).collect();
-    fn find(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
-    }
     for &(r, c, _) in edges {
-        let a = find(&mut parent, r);
-        let b = find(&mut parent, rows + c);
+        let a = find_root(&mut parent, r);
+        let b = find_root(&mut parent, rows + c);
         if a != b {
             let (lo, hi) = if a < b { (a, b) } else { (b, a) };
             parent[hi] = lo;
@@ -126,17 +55,12 @@ pub fn max_weight_total(rows: usize, cols: usize, edges: &[(usize, usize, f64)])
     // Group edges by component root (the smallest node of the component).
     let mut comps: std::collections::BTreeMap<usize, Vec<(usize, usize, f64)>> = Default::default();
     for &(r, c, w) in edges {
-        let root = find(&mut parent, r);
+        let root = find_root(&mut parent, r);
         comps.entry(root).or_default().push((r, c, w));
     }
     let mut total = 0.0;
     for (_, es) in comps {
-        let mut rs: Vec<usize> = es.iter().map(|e| e.0).collect();
-        rs.sort_unstable();
-        rs.dedup();
-        let mut cs: Vec<usize> = es.iter().map(|e| e.1).collect();
-        cs.sort_unstable();
-        cs.dedup();
+        let (rs, cs) = edge_axes(&es);
         if rs.len() == 1 || cs.len() == 1 {
             // A star: the best single edge.
             total += es.iter().map(|e| e.2).fold(0.0, f64::max);

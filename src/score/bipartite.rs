@@ -195,7 +195,8 @@ pub fn maximum(adj: &[Vec<usize>], n_right: usize) -> Matching {
 
 /// The assignment of rows to columns with the largest total weight, where `w[i][j] > 0`
 /// marks an allowed pair and 0 a forbidden one (such pairs are left out of the result).
-/// Hungarian method with potentials, O(n² m) for n ≤ m. Rows must have equal lengths.
+/// Hungarian method with potentials, O(n² m) for n ≤ m ([`min_cost_rows`]). Rows must have
+/// equal lengths.
 pub fn max_weight_assignment(w: &[Vec<i64>], n_cols: usize) -> Matching {
     let n_rows = w.len();
     let mut out = Matching::empty(n_rows, n_cols);
@@ -207,35 +208,71 @@ pub fn max_weight_assignment(w: &[Vec<i64>], n_cols: usize) -> Matching {
     let (n, m) = if transposed { (n_cols, n_rows) } else { (n_rows, n_cols) };
     let at = |i: usize, j: usize| if transposed { w[j][i] } else { w[i][j] };
     let max_w = (0..n).flat_map(|i| (0..m).map(move |j| (i, j))).map(|(i, j)| at(i, j)).max().unwrap_or(0);
-    // Minimise cost = max_w - weight (non-negative), 1-based as in the textbook method.
-    let cost = |i: usize, j: usize| max_w - at(i - 1, j - 1);
-    const INF: i64 = i64::MAX / 4;
-    let mut u = vec![0i64; n + 1];
-    let mut v = vec![0i64; m + 1];
+    // Minimise cost = max_w - weight (non-negative).
+    for (i, j) in min_cost_rows(n, m, |i, j| max_w - at(i, j)).into_iter().enumerate() {
+        if at(i, j) <= 0 {
+            continue;
+        }
+        let (row, col) = if transposed { (j, i) } else { (i, j) };
+        out.pair(row, col);
+    }
+    out
+}
+
+/// A cost type of [`min_cost_rows`]: `i64` (event and linking weights) or `f64` (CEAF).
+pub trait Cost: Copy + PartialOrd + std::ops::Sub<Output = Self> + std::ops::AddAssign + std::ops::SubAssign {
+    const ZERO: Self;
+    /// Larger than any reduced cost.
+    const INF: Self;
+}
+
+impl Cost for i64 {
+    const ZERO: Self = 0;
+    const INF: Self = i64::MAX / 4;
+}
+
+impl Cost for f64 {
+    const ZERO: Self = 0.0;
+    const INF: Self = f64::INFINITY;
+}
+
+/// The column of each of `n` rows in a minimum-cost assignment to distinct columns among
+/// `m >= n` (Kuhn-Munkres in the shortest augmenting path form with potentials, O(n² m)).
+/// Deterministic: rows are added in order and a column is chosen by the smallest reduced
+/// cost, ties to the lowest index.
+pub fn min_cost_rows<T: Cost>(n: usize, m: usize, cost: impl Fn(usize, usize) -> T) -> Vec<usize> {
+    let mut u = vec![T::ZERO; n + 1];
+    let mut v = vec![T::ZERO; m + 1];
+    // p[j]: the row (1-based) assigned to column j; p[0] is the row being inserted.
     let mut p = vec![0usize; m + 1];
     let mut way = vec![0usize; m + 1];
     for i in 1..=n {
         p[0] = i;
         let mut j0 = 0usize;
-        let mut minv = vec![INF; m + 1];
+        let mut minv = vec![T::INF; m + 1];
         let mut used = vec![false; m + 1];
         loop {
             used[j0] = true;
             let i0 = p[j0];
-            let mut delta = INF;
+            let mut delta = T::INF;
             let mut j1 = 0usize;
             for j in 1..=m {
-                if !used[j] {
-                    let cur = cost(i0, j) - u[i0] - v[j];
-                    if cur < minv[j] {
-                        minv[j] = cur;
-                        way[j] = j0;
-                    }
-                    if minv[j] < delta {
-                        delta = minv[j];
-                        j1 = j;
-                    }
+                if used[j] {
+                    continue;
                 }
+                let cur = cost(i0 - 1, j - 1) - u[i0] - v[j];
+                if cur < minv[j] {
+                    minv[j] = cur;
+                    way[j] = j0;
+                }
+                if minv[j] < delta || j1 == 0 {
+                    delta = minv[j];
+                    j1 = j;
+                }
+            }
+            if j1 == 0 {
+                // No free column left: cannot happen with n <= m; stop rather than loop.
+                break;
             }
             for j in 0..=m {
                 if used[j] {
@@ -259,18 +296,34 @@ pub fn max_weight_assignment(w: &[Vec<i64>], n_cols: usize) -> Matching {
             }
         }
     }
-    for (j, &pj) in p.iter().enumerate().skip(1) {
-        if pj == 0 {
-            continue;
+    let mut out = vec![0usize; n];
+    for j in 1..=m {
+        if p[j] > 0 {
+            out[p[j] - 1] = j - 1;
         }
-        let (i, jj) = (pj - 1, j - 1);
-        if at(i, jj) <= 0 {
-            continue;
-        }
-        let (row, col) = if transposed { (jj, i) } else { (i, jj) };
-        out.pair(row, col);
     }
     out
+}
+
+/// The distinct rows and columns of weighted edges `(row, col, weight)`, each sorted: the
+/// axes of the dense matrix of one connected component.
+pub fn edge_axes<W>(edges: &[(usize, usize, W)]) -> (Vec<usize>, Vec<usize>) {
+    let mut rows: Vec<usize> = edges.iter().map(|e| e.0).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let mut cols: Vec<usize> = edges.iter().map(|e| e.1).collect();
+    cols.sort_unstable();
+    cols.dedup();
+    (rows, cols)
+}
+
+/// The root of `x` in a union-find forest (path halving).
+pub fn find_root(parent: &mut [usize], mut x: usize) -> usize {
+    while parent[x] != x {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    x
 }
 
 #[cfg(test)]

@@ -399,24 +399,17 @@ fn ceaf(g: &Clustering, p: &Clustering, entity: bool) -> (f64, f64, f64, f64) {
     // Connected components over gold clusters (0..G) and predicted ones (G..G+P).
     let ng = g.sets.len();
     let mut parent: Vec<usize> = (0..ng + p.sets.len()).collect();
-    fn find(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
-    }
     let mut edges: Vec<(usize, usize, usize)> = ov.iter().map(|(&(i, j), &n)| (i, j, n)).collect();
     edges.sort_unstable();
     for &(i, j, _) in &edges {
-        let (a, b) = (find(&mut parent, i), find(&mut parent, ng + j));
+        let (a, b) = (bipartite::find_root(&mut parent, i), bipartite::find_root(&mut parent, ng + j));
         if a != b {
             parent[a] = b;
         }
     }
     let mut comps: HashMap<usize, Vec<(usize, usize, usize)>> = HashMap::new();
     for &e in &edges {
-        let r = find(&mut parent, e.0);
+        let r = bipartite::find_root(&mut parent, e.0);
         comps.entry(r).or_default().push(e);
     }
     let mut roots: Vec<usize> = comps.keys().copied().collect();
@@ -428,12 +421,7 @@ fn ceaf(g: &Clustering, p: &Clustering, entity: bool) -> (f64, f64, f64, f64) {
             total += sim(es[0].0, es[0].1, es[0].2);
             continue;
         }
-        let mut rows: Vec<usize> = es.iter().map(|e| e.0).collect();
-        rows.sort_unstable();
-        rows.dedup();
-        let mut cols: Vec<usize> = es.iter().map(|e| e.1).collect();
-        cols.sort_unstable();
-        cols.dedup();
+        let (rows, cols) = bipartite::edge_axes(es);
         let mut w = vec![vec![0i64; cols.len()]; rows.len()];
         for &(i, j, n) in es {
             let (ri, cj) = (rows.binary_search(&i).unwrap_or(0), cols.binary_search(&j).unwrap_or(0));
