@@ -9,7 +9,7 @@ use quick_xml::events::{BytesRef, BytesStart, BytesText, Event as XmlEvent};
 
 use super::{Diagnostics, Record};
 use crate::error::{Error, Location, Result};
-use crate::model::Span;
+use crate::model::{DocAnnotations, Event, Mention, Span, Trigger};
 
 /// Line and column (1-based, column in characters) of a byte position.
 pub(super) fn locate(path: &Path, text: &str, pos: usize) -> Location {
@@ -384,6 +384,36 @@ pub(super) fn xml_files_in(
     }
     out.sort();
     Ok(out)
+}
+
+/// A markable anchored on tokens as an annotation: `ACTION_*` and `NEG_ACTION_*` markables
+/// are events (the span is the trigger), any other is an entity mention. A coreference
+/// `cluster` is the mention's cluster, or an event's last attribute `cluster` (events have
+/// no cluster field).
+pub(super) fn push_markable(
+    ann: &mut DocAnnotations,
+    m_id: &str,
+    tag: &str,
+    (span, fragments): (Span, Vec<Span>),
+    mut attrs: Vec<(String, String)>,
+    cluster: Option<String>,
+) {
+    if tag.starts_with("ACTION_") || tag.starts_with("NEG_ACTION_") {
+        attrs.extend(cluster.map(|c| ("cluster".to_string(), c)));
+        ann.events.push(Event {
+            id: m_id.to_string(),
+            event_type: tag.to_string(),
+            trigger: Trigger { span, fragments, head: None },
+            attrs,
+            ..Default::default()
+        });
+    } else {
+        let mut men = Mention::new(m_id, span, tag);
+        men.fragments = fragments;
+        men.attrs = attrs;
+        men.cluster = cluster;
+        ann.entities.push(men);
+    }
 }
 
 /// The span of tokens `ix` (sorted, deduplicated, not empty) and, when they are not one run of

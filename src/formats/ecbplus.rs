@@ -33,10 +33,10 @@ use std::path::{Path, PathBuf};
 
 use quick_xml::events::BytesStart;
 
-use super::cat::{Ctx, Visitor, Walk, attrs_where, locate, token_spans, walk};
+use super::cat::{Ctx, Visitor, Walk, attrs_where, locate, push_markable, token_spans, walk};
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Result};
-use crate::model::{DocAnnotations, Document, Event, Mention, SetMeta, Span, Trigger};
+use crate::model::{DocAnnotations, Document, SetMeta, Span};
 
 /// True for a directory holding ECB+ files (at most two levels down) or an ECB+ file:
 /// a `.xml` whose name ends in `ecb.xml` / `ecbplus.xml`.
@@ -367,26 +367,8 @@ fn build(path: &Path, text: &str, raw: RawDoc, diag: &mut Diagnostics, strict: b
         }
         ix.sort_unstable();
         ix.dedup();
-        let (span, fragments) = token_spans(&ix, &tokens);
         let c = cluster.get(m.m_id.as_str()).cloned();
-        if m.tag.starts_with("ACTION_") || m.tag.starts_with("NEG_ACTION_") {
-            let mut attrs = Vec::new();
-            if let Some(c) = c {
-                attrs.push(("cluster".to_string(), c));
-            }
-            ann.events.push(Event {
-                id: m.m_id.clone(),
-                event_type: m.tag.clone(),
-                trigger: Trigger { span, fragments, head: None },
-                attrs,
-                ..Default::default()
-            });
-        } else {
-            let mut men = Mention::new(m.m_id.as_str(), span, m.tag.as_str());
-            men.fragments = fragments;
-            men.cluster = c;
-            ann.entities.push(men);
-        }
+        push_markable(&mut ann, &m.m_id, &m.tag, token_spans(&ix, &tokens), Vec::new(), c);
     }
     let mut doc = Document::new(id.clone(), body);
     doc.tokens = tokens;

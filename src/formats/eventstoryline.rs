@@ -32,11 +32,14 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::cat::{RawDoc, RawToken, Walk, first_time, get, locate, read_attrs, token_spans, xml_files_in, xml_inputs};
+use super::cat::{
+    Link, RawDoc, RawToken, Walk, first_time, get, locate, push_markable, read_attrs, token_spans, xml_files_in,
+    xml_inputs,
+};
 use super::lines;
 use super::{Diagnostics, Record, Source};
 use crate::error::{Error, Result};
-use crate::model::{DocAnnotations, DocMeta, Document, Event, Mention, Relation, SetMeta, Span, Trigger};
+use crate::model::{DocAnnotations, DocMeta, Document, Relation, SetMeta, Span};
 
 /// True when `path` (a file, or the first `.xml` file under a directory) looks like an
 /// EventStoryLine/ECB+ CAT XML file: a `<Document doc_name=..>` root with tokens, and no
@@ -231,57 +234,20 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
         }
         idx.sort_unstable();
         idx.dedup();
-        let (span, fragments) = token_spans(&idx, &tokens);
         let attrs: Vec<(String, String)> =
             m.attrs.iter().filter(|(k, v)| k != "m_id" && !v.is_empty()).cloned().collect();
         with_tokens.insert(m.m_id.as_str());
-        if m.tag.starts_with("ACTION_") || m.tag.starts_with("NEG_ACTION_") {
-            ann.events.push(Event {
-                id: m.m_id.clone(),
-                event_type: m.tag.clone(),
-                trigger: Trigger { span, fragments, head: None },
-                attrs,
-                ..Default::default()
-            });
-        } else {
-            let mut e = Mention::new(m.m_id.as_str(), span, m.tag.as_str());
-            e.fragments = fragments;
-            e.attrs = attrs;
-            ann.entities.push(e);
-        }
+        push_markable(&mut ann, &m.m_id, &m.tag, token_spans(&idx, &tokens), attrs, None);
     }
 
     for l in &raw.links {
-        let (Some(src), Some(tgt)) = (l.sources.first(), l.targets.first()) else {
-            diag.problem(
-                strict,
-                "eventstoryline-link-incomplete",
-                "link without a source or target (not read)",
-                &loc(l.pos),
-                || format!("<{}>", l.tag),
-            )?;
-            continue;
+        let (src, tgt) = match link_ends(l, &known) {
+            Ok(ends) => ends,
+            Err((code, message, detail)) => {
+                diag.problem(strict, code, message, &loc(l.pos), || detail)?;
+                continue;
+            }
         };
-        if l.sources.len() > 1 || l.targets.len() > 1 {
-            diag.problem(
-                strict,
-                "eventstoryline-link-incomplete",
-                "link with more than one source or target (not read)",
-                &loc(l.pos),
-                || format!("<{}>", l.tag),
-            )?;
-            continue;
-        }
-        if !known.contains(src.as_str()) || !known.contains(tgt.as_str()) {
-            diag.problem(
-                strict,
-                "eventstoryline-link-unknown-end",
-                "link end that is no markable of the document (link not read)",
-                &loc(l.pos),
-                || format!("<{}> {src} -> {tgt}", l.tag),
-            )?;
-            continue;
-        }
         for end in [src, tgt] {
             if !with_tokens.contains(end.as_str()) {
                 diag.note(
@@ -315,6 +281,30 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
 
     let document = Document { id: doc_id, text, meta, sentences, tokens };
     Ok(Record { document, sets: vec![ann], origin: path.display().to_string() })
+}
+
+/// A link's source and target, or why it is not read: the problem's code, message and
+/// detail.
+fn link_ends<'a>(
+    l: &'a Link,
+    known: &HashSet<&str>,
+) -> std::result::Result<(&'a String, &'a String), (&'static str, &'static str, String)> {
+    let (Some(src), Some(tgt)) = (l.sources.first(), l.targets.first()) else {
+        return Err((
+            "eventstoryline-link-incomplete",
+            "link without a source or target (not read)",
+            format!("<{}>", l.tag),
+        ));
+    };
+    if l.sources.len() > 1 || l.targets.len() > 1 {
+        let message = "link with more than one source or target (not read)";
+        return Err(("eventstoryline-link-incomplete", message, format!("<{}>", l.tag)));
+    }
+    if !known.contains(src.as_str()) || !known.contains(tgt.as_str()) {
+        let message = "link end that is no markable of the document (link not read)";
+        return Err(("eventstoryline-link-unknown-end", message, format!("<{}> {src} -> {tgt}", l.tag)));
+    }
+    Ok((src, tgt))
 }
 
 #[cfg(test)]
