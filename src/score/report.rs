@@ -271,52 +271,45 @@ pub fn summary_row(lead: [String; 2], u: &Summary, interval: Option<String>, inc
 
 /// One row per system and mode: micro P/R/F1 and the MUC categories.
 pub fn summary_table(r: &ScoreReport) -> Table {
-    let mut t = Table::new(["system", "mode", "P", "R", "F1", "COR", "INC", "PAR", "MIS", "SPU", "POS", "ACT"]);
-    t.align[1] = crate::table::Align::Left;
-    for s in &r.systems {
-        // Modes in their natural order, not alphabetical.
-        let modes = Mode::ALL.iter().filter_map(|m| s.entities.get(m.name()).map(|r| (m.name(), r)));
-        for (mode, m) in modes {
-            t.push(summary_row([s.name.clone(), mode.to_string()], &m.micro, None, true));
-        }
-    }
-    t
+    // Modes in their natural order, not alphabetical.
+    micro_table(r, "mode", true, |s| {
+        Mode::ALL.iter().filter_map(|m| s.entities.get(m.name()).map(|r| (m.name(), r))).collect()
+    })
 }
 
 /// One row per system and event metric: micro P/R/F1, COR/MIS/SPU, gold and predicted items.
 pub fn event_summary_table(r: &ScoreReport) -> Table {
-    let mut t = Table::new(["system", "metric", "P", "R", "F1", "COR", "MIS", "SPU", "POS", "ACT"]);
-    t.align[1] = crate::table::Align::Left;
-    for s in &r.systems {
-        for m in EventMetric::ALL {
-            let Some(rep) = s.events.get(m.name()) else { continue };
-            t.push(summary_row([s.name.clone(), m.name().to_string()], &rep.micro, None, false));
-        }
-    }
-    t
+    micro_table(r, "metric", false, |s| {
+        EventMetric::ALL.iter().filter_map(|m| s.events.get(m.name()).map(|r| (m.name(), r))).collect()
+    })
 }
 
 /// One row per system and relation mode: micro P/R/F1, COR/MIS/SPU, gold and predicted
 /// relations.
 pub fn relation_summary_table(r: &ScoreReport) -> Table {
-    let mut t = Table::new(["system", "relations", "P", "R", "F1", "COR", "MIS", "SPU", "POS", "ACT"]);
-    t.align[1] = crate::report::Align::Left;
+    micro_table(r, "relations", false, |s| {
+        RelMode::ALL.iter().filter_map(|m| s.relations.get(m.name()).map(|r| (m.name(), r))).collect()
+    })
+}
+
+/// A summary table: per system, a [`summary_row`] of the micro averages of each report
+/// `reports` gives (named in the column `what`).
+fn micro_table<'a>(
+    r: &'a ScoreReport,
+    what: &str,
+    inc_par: bool,
+    reports: impl Fn(&'a SystemReport) -> Vec<(&'static str, &'a ModeReport)>,
+) -> Table {
+    let mut head = vec!["system", what, "P", "R", "F1", "COR"];
+    if inc_par {
+        head.extend(["INC", "PAR"]);
+    }
+    head.extend(["MIS", "SPU", "POS", "ACT"]);
+    let mut t = Table::new(head);
+    t.align[1] = crate::table::Align::Left;
     for s in &r.systems {
-        for m in RelMode::ALL {
-            let Some(rep) = s.relations.get(m.name()) else { continue };
-            let u = &rep.micro;
-            t.push([
-                s.name.clone(),
-                m.name().to_string(),
-                pct(u.precision),
-                pct(u.recall),
-                pct(u.f1),
-                u.cor.to_string(),
-                u.mis.to_string(),
-                u.spu.to_string(),
-                u.possible.to_string(),
-                u.actual.to_string(),
-            ]);
+        for (name, m) in reports(s) {
+            t.push(summary_row([s.name.clone(), name.to_string()], &m.micro, None, inc_par));
         }
     }
     t
@@ -328,33 +321,35 @@ pub fn relation_label_table(r: &ScoreReport, mode: RelMode) -> Table {
     t.align[1] = crate::report::Align::Left;
     for s in &r.systems {
         let Some(m) = s.relations.get(mode.name()) else { continue };
-        for (l, u) in &m.labels {
-            t.push([
-                s.name.clone(),
-                l.clone(),
-                pct(u.precision),
-                pct(u.recall),
-                pct(u.f1),
-                u.cor.to_string(),
-                u.mis.to_string(),
-                u.spu.to_string(),
-                u.possible.to_string(),
-            ]);
-        }
-        for (name, p) in [
-            ("micro", Prf { precision: m.micro.precision, recall: m.micro.recall, f1: m.micro.f1 }),
-            ("macro", m.macro_),
-            ("weighted", m.weighted),
-            ("documents", m.documents),
-        ] {
-            let support = if name == "documents" { s.documents.to_string() } else { m.micro.possible.to_string() };
-            let mut row = vec![s.name.clone(), format!("({name})"), pct(p.precision), pct(p.recall), pct(p.f1)];
-            row.extend(std::iter::repeat_n(String::new(), 3));
-            row.push(support);
-            t.push(row);
-        }
+        push_label_rows(&mut t, s, m, false);
     }
     t.with_title(format!("per relation label, {} relations", mode.name()))
+}
+
+/// One system's rows of a per-label table (columns system, label, P, R, F1, COR, INC and
+/// PAR when `inc_par`, MIS, SPU, support): a row per label, then the micro, macro, weighted
+/// and per-document averages with blank counts (support: gold items, or documents).
+fn push_label_rows(t: &mut Table, s: &SystemReport, m: &ModeReport, inc_par: bool) {
+    for (l, u) in &m.labels {
+        let mut row = vec![s.name.clone(), l.clone(), pct(u.precision), pct(u.recall), pct(u.f1), u.cor.to_string()];
+        if inc_par {
+            row.extend([u.inc.to_string(), u.par.to_string()]);
+        }
+        row.extend([u.mis.to_string(), u.spu.to_string(), u.possible.to_string()]);
+        t.push(row);
+    }
+    for (name, p) in [
+        ("micro", Prf { precision: m.micro.precision, recall: m.micro.recall, f1: m.micro.f1 }),
+        ("macro", m.macro_),
+        ("weighted", m.weighted),
+        ("documents", m.documents),
+    ] {
+        let support = if name == "documents" { s.documents.to_string() } else { m.micro.possible.to_string() };
+        let mut row = vec![s.name.clone(), format!("({name})"), pct(p.precision), pct(p.recall), pct(p.f1)];
+        row.extend(std::iter::repeat_n(String::new(), if inc_par { 5 } else { 3 }));
+        row.push(support);
+        t.push(row);
+    }
 }
 
 /// The name `--labels` uses for the AC table by event type and role.
@@ -391,27 +386,7 @@ pub fn label_table(r: &ScoreReport, mode: &str) -> Table {
     t.align[1] = crate::table::Align::Left;
     for s in &r.systems {
         let Some(m) = named_report(s, mode) else { continue };
-        for (l, u) in &m.labels {
-            let mut row =
-                vec![s.name.clone(), l.clone(), pct(u.precision), pct(u.recall), pct(u.f1), u.cor.to_string()];
-            if entity {
-                row.extend([u.inc.to_string(), u.par.to_string()]);
-            }
-            row.extend([u.mis.to_string(), u.spu.to_string(), u.possible.to_string()]);
-            t.push(row);
-        }
-        for (name, p) in [
-            ("micro", Prf { precision: m.micro.precision, recall: m.micro.recall, f1: m.micro.f1 }),
-            ("macro", m.macro_),
-            ("weighted", m.weighted),
-            ("documents", m.documents),
-        ] {
-            let support = if name == "documents" { s.documents.to_string() } else { m.micro.possible.to_string() };
-            let mut row = vec![s.name.clone(), format!("({name})"), pct(p.precision), pct(p.recall), pct(p.f1)];
-            row.extend(std::iter::repeat_n(String::new(), head.len() - 6));
-            row.push(support);
-            t.push(row);
-        }
+        push_label_rows(&mut t, s, m, entity);
     }
     let title = if mode.eq_ignore_ascii_case(TYPE_ROLE_TABLE) {
         "per event type and role, AC".to_string()
