@@ -33,8 +33,15 @@ const ZSTD_LEVEL: i32 = 1;
 /// no dictionary and no statistics for columns of distinct values (document texts and
 /// ids), delta encoding for
 /// ascending offsets (token and sentence spans), dictionaries elsewhere (labels, roles,
-/// repeated mention texts).
-fn props(meta: Vec<KeyValue>, distinct: &[&str], ascending: &[&str]) -> WriterProperties {
+/// repeated mention texts). The file's metadata: the schema version, the `table`, ieval's
+/// version, then where the rows come from (`origin`: the source, or the set).
+fn props(table: &str, origin: KeyValue, distinct: &[&str], ascending: &[&str]) -> WriterProperties {
+    let meta = vec![
+        kv("ieval:schema_version", SCHEMA_VERSION),
+        kv("ieval:table", table),
+        kv("ieval:version", env!("CARGO_PKG_VERSION")),
+        origin,
+    ];
     let mut b = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(ZSTD_LEVEL).unwrap_or_default()))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
@@ -325,14 +332,9 @@ pub struct DocumentsWriter {
 
 impl DocumentsWriter {
     pub fn create(path: &std::path::Path, provenance: &str) -> Result<Self> {
-        let meta = vec![
-            kv("ieval:schema_version", SCHEMA_VERSION),
-            kv("ieval:table", "documents"),
-            kv("ieval:version", env!("CARGO_PKG_VERSION")),
-            kv("ieval:source", provenance),
-        ];
         let props = props(
-            meta,
+            "documents",
+            kv("ieval:source", provenance),
             &["doc_id", "text"],
             &["sentences.list.item.start", "sentences.list.item.end", "tokens.list.item.start", "tokens.list.item.end"],
         );
@@ -447,25 +449,50 @@ struct EntityCols {
     lens: Lens,
 }
 
+/// The columns of a placed span (a trigger, an argument): start and end, the covered text,
+/// the head's start and end (offsets in code points).
+#[derive(Default)]
+struct LocatedCols {
+    start: Vec<u32>,
+    end: Vec<u32>,
+    text: StringBuilder,
+    head_start: Vec<Option<u32>>,
+    head_end: Vec<Option<u32>>,
+}
+
+impl LocatedCols {
+    fn push(&mut self, cp: &mut Cursor<'_>, text: &str, span: Span, head: Option<Span>) {
+        let (s, e) = cp.span(span);
+        self.start.push(s);
+        self.end.push(e);
+        self.text.append_value(slice(text, span));
+        self.head_start.push(head.map(|h| cp.at(h.start)));
+        self.head_end.push(head.map(|h| cp.at(h.end)));
+    }
+
+    /// The five columns, in that order; the builders are left empty.
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(UInt32Array::from(std::mem::take(&mut self.start))),
+            Arc::new(UInt32Array::from(std::mem::take(&mut self.end))),
+            Arc::new(self.text.finish()),
+            Arc::new(UInt32Array::from(std::mem::take(&mut self.head_start))),
+            Arc::new(UInt32Array::from(std::mem::take(&mut self.head_end))),
+        ]
+    }
+}
+
 #[derive(Default)]
 struct EventCols {
     id: StringBuilder,
     ty: StringBuilder,
-    t_start: Vec<u32>,
-    t_end: Vec<u32>,
-    t_text: StringBuilder,
-    t_head_start: Vec<Option<u32>>,
-    t_head_end: Vec<Option<u32>>,
+    trigger: LocatedCols,
     t_fragments: SpanCols,
     realis: StringBuilder,
     score: Vec<Option<f64>>,
     a_role: StringBuilder,
     a_entity: StringBuilder,
-    a_start: Vec<u32>,
-    a_end: Vec<u32>,
-    a_text: StringBuilder,
-    a_head_start: Vec<Option<u32>>,
-    a_head_end: Vec<Option<u32>>,
+    argument: LocatedCols,
     a_lens: Lens,
     attrs: KvCols,
     lens: Lens,
@@ -484,14 +511,9 @@ struct RelationCols {
 impl AnnotationsWriter {
     pub fn create(path: &std::path::Path, set: &SetMeta) -> Result<Self> {
         let set_json = serde_json::to_string(set).map_err(|e| Error::data("set metadata", e.to_string()))?;
-        let meta = vec![
-            kv("ieval:schema_version", SCHEMA_VERSION),
-            kv("ieval:table", "annotations"),
-            kv("ieval:version", env!("CARGO_PKG_VERSION")),
-            kv("ieval:set", set_json),
-        ];
         let props = props(
-            meta,
+            "annotations",
+            kv("ieval:set", set_json),
             &["doc_id"],
             &[
                 "entities.list.item.start",
@@ -551,24 +573,14 @@ impl AnnotationsWriter {
         for ev in &ann.events {
             v.id.append_value(&ev.id);
             v.ty.append_value(&ev.event_type);
-            let (s, en) = cp.span(ev.trigger.span);
-            v.t_start.push(s);
-            v.t_end.push(en);
-            v.t_text.append_value(slice(text, ev.trigger.span));
-            v.t_head_start.push(ev.trigger.head.map(|h| cp.at(h.start)));
-            v.t_head_end.push(ev.trigger.head.map(|h| cp.at(h.end)));
+            v.trigger.push(&mut cp, text, ev.trigger.span, ev.trigger.head);
             v.t_fragments.push_row(ev.trigger.fragments.iter().map(|f| cp.span(*f)));
             v.realis.append_option(ev.realis.as_deref());
             v.score.push(ev.score);
             for a in &ev.arguments {
                 v.a_role.append_value(&a.role);
                 v.a_entity.append_option(a.entity_id.as_deref());
-                let (s, en) = cp.span(a.span);
-                v.a_start.push(s);
-                v.a_end.push(en);
-                v.a_text.append_value(slice(text, a.span));
-                v.a_head_start.push(a.head.map(|h| cp.at(h.start)));
-                v.a_head_end.push(a.head.map(|h| cp.at(h.end)));
+                v.argument.push(&mut cp, text, a.span, a.head);
             }
             v.a_lens.0.push(ev.arguments.len());
             v.attrs.push_row(ev.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -614,30 +626,12 @@ impl AnnotationsWriter {
         e.lens.0.clear();
 
         let v = &mut self.evs;
-        let trigger = StructArray::new(
-            trigger_fields(),
-            vec![
-                Arc::new(UInt32Array::from(std::mem::take(&mut v.t_start))),
-                Arc::new(UInt32Array::from(std::mem::take(&mut v.t_end))),
-                Arc::new(v.t_text.finish()),
-                Arc::new(UInt32Array::from(std::mem::take(&mut v.t_head_start))),
-                Arc::new(UInt32Array::from(std::mem::take(&mut v.t_head_end))),
-                v.t_fragments.finish(),
-            ],
-            None,
-        );
-        let arguments = v.a_lens.list(
-            argument_fields(),
-            vec![
-                Arc::new(v.a_role.finish()),
-                Arc::new(v.a_entity.finish()),
-                Arc::new(UInt32Array::from(std::mem::take(&mut v.a_start))),
-                Arc::new(UInt32Array::from(std::mem::take(&mut v.a_end))),
-                Arc::new(v.a_text.finish()),
-                Arc::new(UInt32Array::from(std::mem::take(&mut v.a_head_start))),
-                Arc::new(UInt32Array::from(std::mem::take(&mut v.a_head_end))),
-            ],
-        );
+        let mut trigger = v.trigger.finish();
+        trigger.push(v.t_fragments.finish());
+        let trigger = StructArray::new(trigger_fields(), trigger, None);
+        let mut arguments: Vec<ArrayRef> = vec![Arc::new(v.a_role.finish()), Arc::new(v.a_entity.finish())];
+        arguments.extend(v.argument.finish());
+        let arguments = v.a_lens.list(argument_fields(), arguments);
         v.a_lens.0.clear();
         let ev_children: Vec<ArrayRef> = vec![
             Arc::new(v.id.finish()),
