@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::inputs::Item;
-use crate::model::{DocAnnotations, Document, Span};
+use crate::model::{DocAnnotations, Document, Mention, Span};
 use crate::score::Mode;
 use crate::score::event::{ArgOutcome, TriggerOutcome};
 use crate::score::matching::Category;
@@ -256,6 +256,40 @@ impl Breakdown {
         }
     }
 
+    /// One side's entity mentions (`gold`, or predicted) with their categories: counted in
+    /// their buckets and returned as viewer spans, with how many are not COR.
+    fn entity_side<T>(
+        &mut self,
+        doc: &Document,
+        system: usize,
+        secs: (usize, usize),
+        gold: bool,
+        mentions: &[Mention],
+        cats: &[(Category, T)],
+    ) -> (Vec<ViewSpan>, u64) {
+        let mut spans = Vec::with_capacity(mentions.len());
+        let mut errors = 0;
+        for (x, (c, _)) in mentions.iter().zip(cats) {
+            let ok = *c == Category::Cor;
+            for key in self.buckets_of(doc, x.span, &x.label, secs) {
+                self.bump(key, system, |b| {
+                    let (n, cor) = if gold { (&mut b.gold, &mut b.gold_cor) } else { (&mut b.pred, &mut b.pred_cor) };
+                    *n += 1;
+                    *cor += ok as u64;
+                });
+            }
+            errors += (!ok) as u64;
+            spans.push(ViewSpan {
+                start: x.span.start,
+                end: x.span.end,
+                label: x.label.to_string(),
+                category: c.name().into(),
+                kind: "entity",
+            });
+        }
+        (spans, errors)
+    }
+
     fn flush(&mut self) {
         if let Some(d) = self.current.take() {
             self.docs.push(d);
@@ -327,43 +361,9 @@ impl DetailSink for Breakdown {
         let m = &details[Mode::Strict.index()];
         let empty = Vec::new();
         let preds = item.preds.get(system).and_then(|p| p.as_ref()).map_or(&empty, |p| &p.entities);
-        let mut gold_spans = Vec::with_capacity(item.gold.entities.len());
-        let mut errors = 0;
-        for (g, (c, _)) in item.gold.entities.iter().zip(&m.gold) {
-            let ok = *c == Category::Cor;
-            for key in self.buckets_of(doc, g.span, &g.label, secs) {
-                self.bump(key, system, |b| {
-                    b.gold += 1;
-                    b.gold_cor += ok as u64;
-                });
-            }
-            errors += (!ok) as u64;
-            gold_spans.push(ViewSpan {
-                start: g.span.start,
-                end: g.span.end,
-                label: g.label.to_string(),
-                category: c.name().into(),
-                kind: "entity",
-            });
-        }
-        let mut pred_spans = Vec::with_capacity(preds.len());
-        for (p, (c, _)) in preds.iter().zip(&m.pred) {
-            let ok = *c == Category::Cor;
-            for key in self.buckets_of(doc, p.span, &p.label, secs) {
-                self.bump(key, system, |b| {
-                    b.pred += 1;
-                    b.pred_cor += ok as u64;
-                });
-            }
-            errors += (!ok) as u64;
-            pred_spans.push(ViewSpan {
-                start: p.span.start,
-                end: p.span.end,
-                label: p.label.to_string(),
-                category: c.name().into(),
-                kind: "entity",
-            });
-        }
+        let (gold_spans, gold_errors) = self.entity_side(doc, system, secs, true, &item.gold.entities, &m.gold);
+        let (pred_spans, pred_errors) = self.entity_side(doc, system, secs, false, preds, &m.pred);
+        let errors = gold_errors + pred_errors;
         if let Some(cur) = self.current.as_mut()
             && system < self.systems
         {

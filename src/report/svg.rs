@@ -44,6 +44,11 @@ fn open(out: &mut String, w: f64, h: f64, label: &str) {
     let _ = write!(out, "<title>{}</title>", esc(label));
 }
 
+/// A `<text>` element at (`x`, `y`); `body` is written as given (escape names with [`esc`]).
+fn text(out: &mut String, x: f64, y: f64, class: &str, anchor: &str, body: impl std::fmt::Display) {
+    let _ = write!(out, r#"<text x="{x:.1}" y="{y:.1}" class="{class}" text-anchor="{anchor}">{body}</text>"#);
+}
+
 fn legend(out: &mut String, x: f64, y: f64, items: &[(&str, &str)]) {
     let mut cx = x;
     for (name, colour) in items {
@@ -102,32 +107,15 @@ pub fn grouped_bars(title: &str, groups: &[String], series: &[(String, Vec<Optio
                         100.0 * v
                     );
                     if bar >= 12.0 {
-                        let _ = write!(
-                            out,
-                            r#"<text x="{:.1}" y="{:.1}" class="val" text-anchor="middle">{:.0}</text>"#,
-                            x + bar / 2.0,
-                            y - 3.0,
-                            100.0 * v
-                        );
+                        text(&mut out, x + bar / 2.0, y - 3.0, "val", "middle", format_args!("{:.0}", 100.0 * v));
                     }
                 }
                 None => {
-                    let _ = write!(
-                        out,
-                        r#"<text x="{:.1}" y="{:.1}" class="val" text-anchor="middle">n/a</text>"#,
-                        x + bar / 2.0,
-                        top + plot_h - 3.0
-                    );
+                    text(&mut out, x + bar / 2.0, top + plot_h - 3.0, "val", "middle", "n/a");
                 }
             }
         }
-        let _ = write!(
-            out,
-            r#"<text x="{:.1}" y="{:.1}" class="ax" text-anchor="middle">{}</text>"#,
-            gx + bar * n / 2.0,
-            top + plot_h + 16.0,
-            esc(g)
-        );
+        text(&mut out, gx + bar * n / 2.0, top + plot_h + 16.0, "ax", "middle", esc(g));
     }
     let names: Vec<(&str, &str)> =
         series.iter().enumerate().map(|(i, (s, _))| (s.as_str(), PALETTE[i % PALETTE.len()])).collect();
@@ -148,13 +136,7 @@ pub fn stacked_bars(title: &str, rows: &[(String, Vec<(&str, u64)>)]) -> String 
     let mut cats: Vec<&str> = Vec::new();
     for (ri, (name, segs)) in rows.iter().enumerate() {
         let y = top + (bar_h + gap) * ri as f64;
-        let _ = write!(
-            out,
-            r#"<text x="{:.1}" y="{:.1}" class="ax" text-anchor="end">{}</text>"#,
-            left - 8.0,
-            y + bar_h * 0.7,
-            esc(name)
-        );
+        text(&mut out, left - 8.0, y + bar_h * 0.7, "ax", "end", esc(name));
         let total: u64 = segs.iter().map(|s| s.1).sum();
         let mut x = left;
         for (cat, n) in segs {
@@ -173,12 +155,7 @@ pub fn stacked_bars(title: &str, rows: &[(String, Vec<(&str, u64)>)]) -> String 
                 100.0 * *n as f64 / total as f64
             );
             if sw > 34.0 {
-                let _ = write!(
-                    out,
-                    r#"<text x="{:.1}" y="{:.1}" class="in" text-anchor="middle">{n}</text>"#,
-                    x + sw / 2.0,
-                    y + bar_h * 0.7
-                );
+                text(&mut out, x + sw / 2.0, y + bar_h * 0.7, "in", "middle", n);
             }
             x += sw;
         }
@@ -202,29 +179,12 @@ pub fn heat_map(title: &str, rows: &[String], cols: &[String], counts: &[Vec<u64
     let mut out = String::new();
     open(&mut out, w.max(300.0), h, title);
     for (j, c) in cols.iter().enumerate() {
-        let _ = write!(
-            out,
-            r#"<text x="{:.1}" y="{:.1}" class="ax" text-anchor="middle">{}</text>"#,
-            left + cell * (j as f64 + 0.5),
-            top - 8.0,
-            esc(c)
-        );
+        text(&mut out, left + cell * (j as f64 + 0.5), top - 8.0, "ax", "middle", esc(c));
     }
-    let _ = write!(
-        out,
-        r#"<text x="{:.1}" y="{:.1}" class="ax" text-anchor="middle">predicted</text>"#,
-        left + cell * cols.len() as f64 / 2.0,
-        top - 26.0
-    );
+    text(&mut out, left + cell * cols.len() as f64 / 2.0, top - 26.0, "ax", "middle", "predicted");
     for (i, r) in rows.iter().enumerate() {
         let y = top + cell * i as f64;
-        let _ = write!(
-            out,
-            r#"<text x="{:.1}" y="{:.1}" class="ax" text-anchor="end">{}</text>"#,
-            left - 6.0,
-            y + cell * 0.6,
-            esc(r)
-        );
+        text(&mut out, left - 6.0, y + cell * 0.6, "ax", "end", esc(r));
         let total: u64 = counts.get(i).map_or(0, |row| row.iter().sum());
         for (j, c) in cols.iter().enumerate() {
             let n = counts.get(i).and_then(|row| row.get(j)).copied().unwrap_or(0);
@@ -242,12 +202,7 @@ pub fn heat_map(title: &str, rows: &[String], cols: &[String], counts: &[Vec<u64
             );
             if n > 0 {
                 let class = if share > 0.6 { "in" } else { "cnt" };
-                let _ = write!(
-                    out,
-                    r#"<text x="{:.1}" y="{:.1}" class="{class}" text-anchor="middle">{n}</text>"#,
-                    x + cell / 2.0,
-                    y + cell * 0.6
-                );
+                text(&mut out, x + cell / 2.0, y + cell * 0.6, class, "middle", n);
             }
         }
     }
