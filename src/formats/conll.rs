@@ -362,12 +362,7 @@ impl Scanner {
                 return Ok(Some(r));
             }
             if self.eof {
-                if self.pos < self.end {
-                    let r = (self.pos, self.end);
-                    self.pos = self.end;
-                    return Ok(Some(r));
-                }
-                return Ok(None);
+                return Ok(lines::last_line(&mut self.pos, self.end));
             }
             self.fill_more()?;
         }

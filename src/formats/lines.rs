@@ -194,6 +194,14 @@ pub fn read_text_raw(path: &Path) -> Result<String> {
     Ok(String::from_utf8(bytes).unwrap_or_default())
 }
 
+/// At the end of the input: the byte range of the last line when it has no line end
+/// (`buf[pos..end]` not empty), consumed (`pos` moves to `end`); `None` when nothing is left.
+pub fn last_line(pos: &mut usize, end: usize) -> Option<(usize, usize)> {
+    let r = (*pos < end).then_some((*pos, end));
+    *pos = end;
+    r
+}
+
 /// A line-by-line reader over any `Read`, keeping the 1-based number of the current line.
 pub struct Lines<R> {
     inner: R,
@@ -269,12 +277,7 @@ impl<R: Read> Lines<R> {
                 return Err(line_too_long(&self.path, self.line + 1, limit));
             }
             if self.eof {
-                if self.pos < self.end {
-                    let r = (self.pos, self.end);
-                    self.pos = self.end;
-                    return Ok(Some(r));
-                }
-                return Ok(None);
+                return Ok(last_line(&mut self.pos, self.end));
             }
             self.buf.copy_within(self.pos..self.end, 0);
             self.end -= self.pos;
