@@ -20,10 +20,10 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
+use ieval::formats::Format;
 use ieval::formats::conll::TagColumns;
 use ieval::formats::labelstudio::AnnotationPick;
-use ieval::formats::{Format, ReadOptions};
-use ieval::inputs::{Decoding, Input, Inputs, InputsBuilder, ReaderSpec};
+use ieval::inputs::{Input, Inputs, InputsBuilder, ReaderSpec};
 use ieval::output::AtomicFile;
 use ieval::tags::{Policy, Scheme};
 use ieval::text::OffsetUnit;
@@ -250,6 +250,35 @@ impl ScoringArgs {
     }
 }
 
+/// What `score` and `report` evaluate: the gold input, the systems' predictions, how they
+/// are read and paired, and the profile.
+#[derive(Args, Clone, Debug)]
+pub struct EvalArgs {
+    /// The gold input: corpus directory, CoNLL or JSONL.
+    #[arg(long, short = 'g')]
+    pub gold: PathBuf,
+    /// A system's predictions, `[NAME=]PATH` (repeatable). A `.parquet` annotation file is
+    /// read against the gold corpus's documents.
+    #[arg(long, short = 'p', value_name = "[NAME=]PATH")]
+    pub pred: Vec<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
+}
+
+impl EvalArgs {
+    /// The library's input builder for these arguments ([`ScoringArgs::inputs`]).
+    pub fn inputs(&self) -> InputsBuilder {
+        self.scoring.inputs(&self.gold, named_preds(&self.pred), &self.input)
+    }
+
+    /// The input paths, gold first: what no output may overwrite.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        std::iter::once(self.gold.clone()).chain(self.pred.iter().map(|p| split_pred(p).1)).collect()
+    }
+}
+
 /// `--pred [NAME=]PATH` arguments as (name, path): a bare path is named after its file.
 pub fn named_preds(preds: &[String]) -> Vec<(String, PathBuf)> {
     preds
@@ -365,10 +394,6 @@ impl InputArgs {
             doc_col: self.doc_col.clone(),
             tag_names: self.tag_names.clone(),
         }
-    }
-
-    pub fn read_options(&self) -> ReadOptions {
-        self.reader_spec().to_read_options(Decoding::default())
     }
 }
 

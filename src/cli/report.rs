@@ -26,21 +26,13 @@ use ieval::score::resample::{Options, intervals};
 use ieval::score::run::{ScoreOptions, Task, score_with};
 use ieval::{Error, Result};
 
-use super::{Global, InputArgs, Out, ScoringArgs, named_preds, split_pred};
+use super::{EvalArgs, Global, Out};
 
 #[derive(clap::Args)]
 #[command(about = "Write a self-contained HTML report", long_about = LONG_HELP)]
 pub struct Args {
-    /// The gold input (corpus directory, CoNLL, JSONL, ...).
-    #[arg(long, short = 'g')]
-    gold: PathBuf,
-    /// A system's predictions, `[NAME=]PATH` (repeatable).
-    #[arg(long, short = 'p', value_name = "[NAME=]PATH")]
-    pred: Vec<String>,
     #[command(flatten)]
-    input: InputArgs,
-    #[command(flatten)]
-    scoring: ScoringArgs,
+    eval: EvalArgs,
     /// A training split (any readable corpus): its gold mentions' surface forms define the
     /// seen/unseen buckets.
     #[arg(long, value_name = "CORPUS")]
@@ -68,7 +60,7 @@ pub struct Args {
 /// Surface forms of the gold mentions of a training split.
 fn read_train(args: &Args) -> Result<Seen> {
     let path = args.train.clone().ok_or_else(|| Error::usage("no --train"))?;
-    let (_, src) = ieval::inputs::open(std::slice::from_ref(&path), &args.input.reader_spec())?;
+    let (_, src) = ieval::inputs::open(std::slice::from_ref(&path), &args.eval.input.reader_spec())?;
     let mut seen: Seen = Seen::new();
     for rec in src {
         let rec = rec?;
@@ -86,12 +78,9 @@ fn read_train(args: &Args) -> Result<Seen> {
 
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
     {
-        let preds: Vec<PathBuf> = args.pred.iter().map(|p| split_pred(p).1).collect();
-        let ins: Vec<&std::path::Path> = std::iter::once(args.gold.as_path())
-            .chain(preds.iter().map(PathBuf::as_path))
-            .chain(args.train.as_deref())
-            .chain(args.results.as_deref())
-            .collect();
+        let paths = args.eval.paths();
+        let ins: Vec<&std::path::Path> =
+            paths.iter().map(PathBuf::as_path).chain(args.train.as_deref()).chain(args.results.as_deref()).collect();
         ieval::output::check_outputs(&[args.out.as_path()], &ins)?;
     }
     let opts = Options { samples: args.samples, seed: args.seed, confidence: 0.95 };
@@ -99,7 +88,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         Some(_) => Some(read_train(&args)?),
         None => None,
     };
-    let pairing = args.scoring.inputs(&args.gold, named_preds(&args.pred), &args.input).build()?.pairing;
+    let pairing = args.eval.inputs().build()?.pairing;
     let n = pairing.systems().len();
     if n == 0 {
         return Err(Error::usage("nothing to report: give --pred, or a gold input that carries system sets"));
@@ -107,7 +96,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let mut breakdown = Breakdown::new(n, args.max_docs, seen);
     // Entities, and events when the gold has any (as `ieval score` by default).
     let sopts = ScoreOptions {
-        profile: args.scoring.profile,
+        profile: args.eval.scoring.profile,
         task: Task::Auto,
         details: true,
         doc_labels: true,
@@ -115,15 +104,15 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     };
     let run = score_with(pairing, sopts, &mut breakdown)?;
     if run.gold_documents == 0 {
-        return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
+        return Err(Error::data(args.eval.gold.display().to_string(), "no documents: the gold input is empty"));
     }
     let report = build_report(&run);
     let (dimensions, documents) = breakdown.finish();
 
-    let zero = args.scoring.profile.zero_for_undefined();
+    let zero = args.eval.scoring.profile.zero_for_undefined();
     let mut ivs = BTreeMap::new();
     for (k, s) in run.systems.iter().enumerate() {
-        let modes = args.scoring.profile.modes();
+        let modes = args.eval.scoring.profile.modes();
         let cols: Vec<Vec<_>> =
             modes.iter().map(|m| s.docs.iter().map(|d| d.entities.mode(*m).overall).collect()).collect();
         let series: Vec<(bool, &[_])> = modes.iter().zip(&cols).map(|(m, c)| (m.half_credit(), &c[..])).collect();

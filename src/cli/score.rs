@@ -59,22 +59,13 @@ use ieval::shard::Shard;
 use ieval::{Error, Result};
 
 use super::progress::{Counting, Progress};
-use super::{Global, InputArgs, Out, ReportFormat, ScoringArgs};
+use super::{EvalArgs, Global, Out, ReportFormat};
 
 #[derive(clap::Args)]
 #[command(about = "Score systems against a gold set (entities and events)", long_about = LONG_HELP)]
 pub struct Args {
-    /// The gold input: corpus directory, CoNLL or JSONL.
-    #[arg(long, short = 'g')]
-    gold: PathBuf,
-    /// A system's predictions, `[NAME=]PATH` (repeatable). A `.parquet` annotation file is
-    /// read against the gold corpus's documents.
-    #[arg(long, short = 'p', value_name = "[NAME=]PATH")]
-    pred: Vec<String>,
     #[command(flatten)]
-    input: InputArgs,
-    #[command(flatten)]
-    scoring: ScoringArgs,
+    eval: EvalArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ReportFormat,
@@ -229,14 +220,9 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         corpus: args.corpus.clone().map(Input::Path),
         locate: args.locate,
         ignore_case: args.ignore_case,
-        unaligned: if args.input.strict { Unaligned::Error } else { Unaligned::Keep },
+        unaligned: if args.eval.input.strict { Unaligned::Error } else { Unaligned::Keep },
     });
-    let Opened { pairing, alignment, guessed } = args
-        .scoring
-        .inputs(&args.gold, super::named_preds(&args.pred), &args.input)
-        .align(align)
-        .label_map(label_map)
-        .build()?;
+    let Opened { pairing, alignment, guessed } = args.eval.inputs().align(align).label_map(label_map).build()?;
     if pairing.systems().is_empty() {
         return Err(Error::usage("nothing to score: give --pred, or a gold input that carries system sets"));
     }
@@ -250,7 +236,7 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         return Err(Error::usage("--symmetric applies to relations: give --task relations"));
     }
     if args.task == Task::Linking {
-        return super::linking::run(pairing, &args.gold, args.format, args.output.as_deref());
+        return super::linking::run(pairing, &args.eval.gold, args.format, args.output.as_deref());
     }
     // One list per process: leaked so that the scoring options stay `Copy`.
     let symmetric: &'static [String] = Box::leak(
@@ -264,7 +250,7 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
             .into_boxed_slice(),
     );
     let so = ScoreOptions {
-        profile: args.scoring.profile,
+        profile: args.eval.scoring.profile,
         task: args.task,
         relations: ieval::score::relation::RelationOptions { symmetric },
         events,
@@ -281,7 +267,7 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
     let run = score_with(pairing, so, &mut Counting::new(&mut sinks, &progress))?;
     progress.finish();
     if run.input_documents == 0 {
-        return Err(Error::data(args.gold.display().to_string(), "no documents: the gold input is empty"));
+        return Err(Error::data(args.eval.gold.display().to_string(), "no documents: the gold input is empty"));
     }
     let mut report = build(&run);
     sinks.finish(&args, &run, &report)?;
@@ -302,18 +288,15 @@ fn check_args(args: &Args) -> Result<()> {
         .into_iter()
         .flatten()
         .collect();
-    let preds: Vec<PathBuf> = args.pred.iter().map(|p| super::split_pred(p).1).collect();
-    let ins: Vec<&Path> = std::iter::once(args.gold.as_path())
-        .chain(preds.iter().map(PathBuf::as_path))
-        .chain(args.corpus.as_deref())
-        .collect();
+    let paths = args.eval.paths();
+    let ins: Vec<&Path> = paths.iter().map(PathBuf::as_path).chain(args.corpus.as_deref()).collect();
     ieval::output::check_outputs(&outs, &ins)?;
     let events = EventOptions { head: args.head, coref: args.coref, realis: args.realis };
     if events != EventOptions::default() {
         if args.task == Task::Entities {
             return Err(Error::usage("--head, --coref and --realis apply to events: leave out --task entities"));
         }
-        if args.scoring.profile == Profile::Textee {
+        if args.eval.scoring.profile == Profile::Textee {
             return Err(Error::usage(
                 "--head, --coref and --realis are not part of TextEE's scorer: leave them out with --profile textee",
             ));
