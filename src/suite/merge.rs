@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::store::{Manifest, Status, Store, UnitCounts, read_counts, read_positions};
+use super::store::{Manifest, Status, Store, UnitCounts, UnitMeta, read_counts, read_positions};
 use crate::error::{Error, Result};
 use crate::shard::Shard;
 
@@ -44,12 +44,13 @@ pub fn merge_shards(store: &Store) -> Result<Vec<Merged>> {
     let mut counts_of: BTreeMap<String, u64> = BTreeMap::new();
     for m in shards.manifests()? {
         let (Some(base), Some(sh)) = (m.unsharded_run_id.clone(), m.shard.clone()) else { continue };
-        let s: Shard =
-            sh.parse().map_err(|e: String| Error::data(shards.manifest_path(&m.run_id).display().to_string(), e))?;
+        let s: Shard = sh
+            .parse()
+            .map_err(|e: String| Error::data(shards.manifest_path(&m.unit.run_id).display().to_string(), e))?;
         let n = counts_of.entry(base.clone()).or_insert(s.count);
         if *n != s.count {
             return Err(Error::data(
-                shards.manifest_path(&m.run_id).display().to_string(),
+                shards.manifest_path(&m.unit.run_id).display().to_string(),
                 format!("unit {base} has shards of {n} and of {} documents splits: rerun one of them", s.count),
             ));
         }
@@ -61,8 +62,8 @@ pub fn merge_shards(store: &Store) -> Result<Vec<Merged>> {
         let n = counts_of.get(&base).copied().unwrap_or(0);
         let Some(first) = parts.values().next().cloned() else { continue };
         let mut merged = Merged {
-            dataset: first.dataset.clone(),
-            system: first.system.clone(),
+            dataset: first.unit.dataset.clone(),
+            system: first.unit.system.clone(),
             run_id: base.clone(),
             found: parts.len() as u64,
             shards: n,
@@ -82,11 +83,10 @@ pub fn merge_shards(store: &Store) -> Result<Vec<Merged>> {
                 continue;
             }
         }
-        let time = parts.values().map(|m| m.time.clone()).max().unwrap_or_default();
+        let time = parts.values().map(|m| m.unit.time.clone()).max().unwrap_or_default();
         let seconds = parts.values().map(|m| m.seconds).sum();
         let mut manifest = Manifest {
-            run_id: base.clone(),
-            time: time.clone(),
+            unit: UnitMeta { run_id: base.clone(), time, ..first.unit.clone() },
             seconds,
             counts_file: None,
             shard: None,
@@ -101,10 +101,7 @@ pub fn merge_shards(store: &Store) -> Result<Vec<Merged>> {
             manifest.stderr_tail = m.stderr_tail.clone();
         } else {
             let counts = combine(&shards, &parts)?;
-            let mut meta = first.unit_meta();
-            meta.run_id = base.clone();
-            meta.time = time;
-            let rel = store.write_counts(&meta, &counts)?;
+            let rel = store.write_counts(&manifest.unit, &counts)?;
             let mut notes: Vec<String> = Vec::new();
             for m in parts.values() {
                 if let Some(msg) = &m.message
@@ -130,7 +127,10 @@ fn combine(shards: &Store, parts: &BTreeMap<u64, Manifest>) -> Result<UnitCounts
     let mut order: Vec<(u64, String)> = Vec::new();
     for m in parts.values() {
         let rel = m.counts_file.as_ref().ok_or_else(|| {
-            Error::data(shards.manifest_path(&m.run_id).display().to_string(), "an ok shard unit without counts file")
+            Error::data(
+                shards.manifest_path(&m.unit.run_id).display().to_string(),
+                "an ok shard unit without counts file",
+            )
         })?;
         let path = shards.root().join(rel);
         let pos = read_positions(&path)?;

@@ -360,8 +360,8 @@ fn open_store(opts: &RunOptions, shard: Option<Shard>) -> Result<Store> {
 fn latest_runs(store: &Store) -> Result<Latest> {
     let mut latest: Latest = BTreeMap::new();
     for m in store.manifests()? {
-        let e = latest.entry((m.dataset.clone(), m.system.clone())).or_default();
-        *e = (m.time.clone(), m.run_id.clone()).max(e.clone());
+        let e = latest.entry((m.unit.dataset.clone(), m.unit.system.clone())).or_default();
+        *e = (m.unit.time.clone(), m.unit.run_id.clone()).max(e.clone());
     }
     Ok(latest)
 }
@@ -504,7 +504,7 @@ fn reuse_unit(
     // Tables read a unit's latest run; when a later run of this dataset and system
     // exists (one that failed, say), the reused run becomes the latest again.
     let newest = latest.get(&(dname.clone(), sname.clone()));
-    let m = if newest.is_some_and(|n| *n > (m.time.clone(), m.run_id.clone())) {
+    let m = if newest.is_some_and(|n| *n > (m.unit.time.clone(), m.unit.run_id.clone())) {
         store.restamp(m, &iso_utc(SystemTime::now()))?
     } else {
         m.clone()
@@ -514,7 +514,7 @@ fn reuse_unit(
     Ok(UnitOutcome {
         dataset: dname,
         system: sname,
-        system_version: m.system_version.clone(),
+        system_version: m.unit.system_version.clone(),
         run_id: plan.run_id.clone(),
         status: Status::Ok,
         reused: true,
@@ -576,14 +576,7 @@ fn score_and_store(
     };
     let seconds = cmd_secs + start.elapsed().as_secs_f64();
     let manifest = Manifest {
-        run_id: plan.run_id.clone(),
-        time,
-        ieval_version: meta.ieval_version.clone(),
-        suite: suite.name.clone(),
-        suite_hash: suite.hash.clone(),
-        dataset: dname.clone(),
-        system: sname.clone(),
-        system_version: plan.sys.version.clone(),
+        unit: meta,
         status,
         message: message.clone(),
         stderr_tail,

@@ -244,14 +244,9 @@ impl Status {
 /// `runs/<run_id>.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
-    pub run_id: String,
-    pub time: String,
-    pub ieval_version: String,
-    pub suite: String,
-    pub suite_hash: String,
-    pub dataset: String,
-    pub system: String,
-    pub system_version: Option<String>,
+    /// The unit (its fields stand first in the file, at the top level).
+    #[serde(flatten)]
+    pub unit: UnitMeta,
     pub status: Status,
     pub message: Option<String>,
     pub stderr_tail: Option<String>,
@@ -267,21 +262,6 @@ pub struct Manifest {
     /// A shard unit: the run id of the unit its shards merge into (`ieval merge --results`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsharded_run_id: Option<String>,
-}
-
-impl Manifest {
-    pub fn unit_meta(&self) -> UnitMeta {
-        UnitMeta {
-            run_id: self.run_id.clone(),
-            time: self.time.clone(),
-            ieval_version: self.ieval_version.clone(),
-            suite: self.suite.clone(),
-            suite_hash: self.suite_hash.clone(),
-            dataset: self.dataset.clone(),
-            system: self.system.clone(),
-            system_version: self.system_version.clone(),
-        }
-    }
 }
 
 /// Which units to read (empty lists: all).
@@ -307,7 +287,10 @@ impl Filter {
         self.suite.as_deref().is_none_or(|x| x == s)
     }
     pub fn matches(&self, m: &Manifest) -> bool {
-        self.suite(&m.suite) && self.dataset(&m.dataset) && self.system(&m.system) && self.run(&m.run_id)
+        self.suite(&m.unit.suite)
+            && self.dataset(&m.unit.dataset)
+            && self.system(&m.unit.system)
+            && self.run(&m.unit.run_id)
     }
 }
 
@@ -395,7 +378,7 @@ impl Store {
     }
 
     pub fn write_manifest(&self, m: &Manifest) -> Result<()> {
-        let p = self.manifest_path(&m.run_id);
+        let p = self.manifest_path(&m.unit.run_id);
         let mut text =
             serde_json::to_string_pretty(m).map_err(|e| Error::data(p.display().to_string(), e.to_string()))?;
         text.push('\n');
@@ -406,11 +389,11 @@ impl Store {
     /// rewritten with `time` (the run that reused it). Returns the new manifest.
     pub fn restamp(&self, m: &Manifest, time: &str) -> Result<Manifest> {
         let mut m = m.clone();
-        m.time = time.to_string();
+        m.unit.time = time.to_string();
         if let Some(rel) = &m.counts_file {
             let path = self.root.join(rel);
             let counts = counts_of(&read_counts(&path)?);
-            write_counts(&path, &m.unit_meta(), &counts)?;
+            write_counts(&path, &m.unit, &counts)?;
         }
         self.write_manifest(&m)?;
         Ok(m)
@@ -427,7 +410,7 @@ impl Store {
         for p in crate::formats::files_in(&dir, &[".json"])? {
             out.push(read_manifest(&self.root, &p)?);
         }
-        out.sort_by(|a, b| (&a.time, &a.run_id).cmp(&(&b.time, &b.run_id)));
+        out.sort_by(|a, b| (&a.unit.time, &a.unit.run_id).cmp(&(&b.unit.time, &b.unit.run_id)));
         Ok(out)
     }
 
@@ -437,7 +420,7 @@ impl Store {
         let mut by: BTreeMap<(String, String, String), Manifest> = BTreeMap::new();
         for m in self.manifests()? {
             if filter.matches(&m) {
-                by.insert((m.suite.clone(), m.dataset.clone(), m.system.clone()), m);
+                by.insert((m.unit.suite.clone(), m.unit.dataset.clone(), m.unit.system.clone()), m);
             }
         }
         Ok(by.into_values().collect())
@@ -447,8 +430,8 @@ impl Store {
     pub fn unit(&self, m: &Manifest) -> Result<Unit> {
         let Some(rel) = &m.counts_file else {
             return Err(Error::data(
-                self.manifest_path(&m.run_id).display().to_string(),
-                format!("unit {} on {} has status {} and no counts", m.system, m.dataset, m.status.name()),
+                self.manifest_path(&m.unit.run_id).display().to_string(),
+                format!("unit {} on {} has status {} and no counts", m.unit.system, m.unit.dataset, m.status.name()),
             ));
         };
         let rows = read_counts(&self.root.join(rel))?;
@@ -503,7 +486,7 @@ fn read_manifest(root: &Path, p: &Path) -> Result<Manifest> {
             format!("not a results manifest: {e}"),
         )
     })?;
-    let mut names = vec![("run_id", m.run_id.as_str()), ("dataset", &m.dataset), ("system", &m.system)];
+    let mut names = vec![("run_id", m.unit.run_id.as_str()), ("dataset", &m.unit.dataset), ("system", &m.unit.system)];
     if let Some(u) = &m.unsharded_run_id {
         names.push(("unsharded_run_id", u));
     }
@@ -850,14 +833,14 @@ mod tests {
         assert_eq!(back.total(&overall), lt(2, 1, 3));
         assert_eq!(back.series(&overall).expect("all")[e], LabelTally::default());
         let m = Manifest {
-            run_id: meta.run_id.clone(),
-            time: meta.time.clone(),
-            ieval_version: meta.ieval_version.clone(),
-            suite: "s".into(),
-            suite_hash: "h".into(),
-            dataset: "d".into(),
-            system: "sys".into(),
-            system_version: None,
+            unit: UnitMeta {
+                suite: "s".into(),
+                suite_hash: "h".into(),
+                dataset: "d".into(),
+                system: "sys".into(),
+                system_version: None,
+                ..meta.clone()
+            },
             status: Status::Ok,
             message: None,
             stderr_tail: None,

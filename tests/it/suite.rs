@@ -272,12 +272,12 @@ inputs = ["mode.txt"]
     assert_eq!(again["reused"], true);
     assert_eq!(again["run_id"], good["run_id"]);
     let latest = store.latest(&Filter::default()).expect("latest");
-    assert_eq!((latest[0].status, latest[0].run_id.as_str()), (Status::Ok, good["run_id"].as_str().expect("id")));
+    assert_eq!((latest[0].status, latest[0].unit.run_id.as_str()), (Status::Ok, good["run_id"].as_str().expect("id")));
     // The counts carry the new time too (readers may take the time from either).
     let rows = store::read_counts(&results.join(latest[0].counts_file.as_deref().expect("counts"))).expect("read");
-    assert!(rows.iter().all(|r| r.unit.time == latest[0].time));
+    assert!(rows.iter().all(|r| r.unit.time == latest[0].unit.time));
     // The suite is named after its file when [suite] has no name.
-    assert_eq!(latest[0].suite, "s");
+    assert_eq!(latest[0].unit.suite, "s");
 }
 
 fn fails_with(args: &[&str], needles: &[&str]) {
