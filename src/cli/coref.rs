@@ -1,12 +1,11 @@
 //! `ieval coref`: score coreference (MUC, B³, CEAFm, CEAFe, BLANC, LEA, CoNLL) and write
 //! the CoNLL-2012 coreference format.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Subcommand};
 use ieval::coref::{self, Layer, MentionMatch, Options, Profile, Scope, Singletons};
-use ieval::formats::{self, Corpus, Format, ReadOptions};
-use ieval::model::{AnnotationSet, DocAnnotations, Document};
+use ieval::formats::Format;
 use ieval::{Error, Result};
 
 use super::{Global, Out};
@@ -109,58 +108,9 @@ pub fn run(args: Args, _global: &Global) -> Result<i32> {
     }
 }
 
-/// The corpus and the format it was read as.
-fn read(path: &Path, from: Option<Format>, strict: bool, set_name: Option<&str>) -> Result<(Corpus, Format)> {
-    let format = match from {
-        Some(f) => f,
-        None => Format::detect(path)?,
-    };
-    let opts = ReadOptions { strict, set_name: set_name.map(str::to_string), ..Default::default() };
-    Ok((Corpus::collect(formats::open(format, &[path.to_path_buf()], &opts)?)?, format))
-}
-
-/// CoNLL-2012 has no entity/event distinction: its side is read whole.
-fn side_layer(format: Format) -> Option<Layer> {
-    (format == Format::Conll2012).then_some(Layer::All)
-}
-
-fn one_set(c: &Corpus, path: &Path, name: Option<&str>) -> Result<AnnotationSet> {
-    let found = match name {
-        Some(n) => c.set(n),
-        None => c.set("gold").or(c.sets.first()),
-    };
-    found.cloned().ok_or_else(|| {
-        Error::usage(format!(
-            "{}: no annotation set{}",
-            path.display(),
-            name.map(|n| format!(" named {n:?}")).unwrap_or_default()
-        ))
-    })
-}
-
 fn score(a: ScoreArgs) -> Result<i32> {
     if a.format != "table" && a.format != "json" {
         return Err(Error::usage(format!("--format {:?}: expected table or json", a.format)));
-    }
-    let (gold, gold_format) = read(&a.gold, a.from, a.strict, None)?;
-    let (pred, pred_format) = read(&a.pred, a.pred_from, a.strict, Some("system"))?;
-    let gold_set = one_set(&gold, &a.gold, None)?;
-    let pred_set = one_set(&pred, &a.pred, None)?;
-    // Spans are byte offsets into each side's text: the texts must agree.
-    let texts: std::collections::HashMap<&str, &Document> = pred.documents.iter().map(|d| (d.id.as_str(), d)).collect();
-    for d in &gold.documents {
-        if let Some(p) = texts.get(d.id.as_str())
-            && p.text != d.text
-        {
-            return Err(Error::data(
-                format!("document {:?}", d.id),
-                format!(
-                    "the text read from {} differs from the gold text read from {}: mention offsets would not compare",
-                    a.pred.display(),
-                    a.gold.display()
-                ),
-            ));
-        }
     }
     let opts = Options {
         layer: a.layer,
@@ -168,71 +118,25 @@ fn score(a: ScoreArgs) -> Result<i32> {
         matching: a.matching,
         singletons: a.singletons,
         profile: a.profile,
-        gold_layer: side_layer(gold_format),
-        pred_layer: side_layer(pred_format),
+        gold_layer: None,
+        pred_layer: None,
     };
-    let report = coref::score(&gold.documents, &gold_set, &pred_set, &opts)?;
+    let report = coref::files::score_files((&a.gold, a.from), (&a.pred, a.pred_from), a.strict, opts)?;
     let mut out = Out::open(a.out.as_deref())?;
     if a.format == "json" {
         let s = serde_json::to_string_pretty(&report).map_err(|e| Error::usage(format!("JSON output: {e}")))?;
         out.put(&(s + "\n"))?;
     } else {
-        out.put(&table(&report))?;
+        out.put(&coref::files::table(&report))?;
     }
     out.finish()?;
     Ok(0)
 }
 
-fn table(r: &coref::Report) -> String {
-    let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.2}", 100.0 * v));
-    let o = &r.options;
-    let mut s = format!(
-        "coreference: {} mentions, scope {}, match {}, singletons {}, profile {}\n\
-         documents {}  units {}  gold mentions {}  predicted {}  matched {}  gold clusters {}  predicted clusters {}\n\n",
-        o.layer.name(),
-        o.scope.name(),
-        o.matching.name(),
-        o.singletons.name(),
-        o.profile.name(),
-        r.documents,
-        r.units,
-        r.gold_mentions,
-        r.pred_mentions,
-        r.matched_mentions,
-        r.gold_clusters,
-        r.pred_clusters
-    );
-    s.push_str(&format!("{:<8} {:>7} {:>9} {:>7}\n", "metric", "recall", "precision", "F1"));
-    let m = &r.metrics;
-    for (name, v) in [
-        ("MUC", m.muc),
-        ("B3", m.b_cubed),
-        ("CEAFm", m.ceaf_m),
-        ("CEAFe", m.ceaf_e),
-        ("BLANC", m.blanc),
-        ("LEA", m.lea),
-    ] {
-        s.push_str(&format!("{:<8} {:>7} {:>9} {:>7}\n", name, f(v.recall), f(v.precision), f(v.f1)));
-    }
-    s.push_str(&format!("{:<8} {:>7} {:>9} {:>7}\n", "CoNLL", "", "", f(m.conll)));
-    for q in &r.profile_quirks {
-        s.push_str(&format!("quirk: {q}\n"));
-    }
-    s
-}
-
 fn export(a: ExportArgs) -> Result<i32> {
-    let (c, _) = read(&a.input, a.from, a.strict, None)?;
-    let set = one_set(&c, &a.input, a.set.as_deref())?;
-    let by_id: std::collections::HashMap<&str, &DocAnnotations> =
-        set.docs.iter().map(|d| (d.doc_id.as_str(), d)).collect();
-    let empty: Vec<DocAnnotations> = c.documents.iter().map(|d| DocAnnotations::new(d.id.clone())).collect();
-    let pairs: Vec<(&Document, &DocAnnotations)> =
-        c.documents.iter().zip(&empty).map(|(d, e)| (d, by_id.get(d.id.as_str()).copied().unwrap_or(e))).collect();
-    let mut buf = Vec::new();
-    let stats = formats::conll2012::write(&mut buf, &pairs, a.layer, &a.out)?;
+    let (text, stats) = coref::files::export_conll2012(&a.input, a.from, a.strict, a.set.as_deref(), a.layer, &a.out)?;
     let mut out = Out::open(Some(&a.out))?;
-    out.put(std::str::from_utf8(&buf).map_err(|e| Error::usage(format!("output is not UTF-8: {e}")))?)?;
+    out.put(&text)?;
     out.finish()?;
     eprintln!(
         "coref export: {} documents, {} mentions, {} clusters; {} discontinuous mentions written as their cover, {} duplicates left out, {} words with whitespace",

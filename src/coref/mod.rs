@@ -3,8 +3,10 @@
 //!
 //! This module owns the coreference metrics ([`metrics`]), the optimal cluster alignment
 //! CEAF needs ([`assign`], Kuhn-Munkres with `f64` weights) and the pipeline from two
-//! annotation sets to a [`Report`] ([`score`]). The readers of coreference input live in
-//! `formats` (`conll2012`, `ecbplus`, and `meantime`, whose mentions carry clusters too).
+//! annotation sets to a [`Report`] ([`score`]), and from files to a report ([`files`]: both
+//! sides read through `crate::inputs`, the plain-text table, the CoNLL-2012 export). The
+//! readers of coreference input live in `formats` (`conll2012`, `ecbplus`, and `meantime`,
+//! whose mentions carry clusters too).
 //!
 //! # Mentions and clusters
 //! A mention's cluster is `Mention::cluster` for entity mentions and the `cluster`
@@ -61,6 +63,7 @@
 //! an F1 or CoNLL average built from one. scorch reports 0 in those cases.
 
 pub mod assign;
+pub mod files;
 pub mod metrics;
 
 use std::collections::{BTreeMap, HashMap};
