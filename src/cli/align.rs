@@ -52,17 +52,12 @@ systems/<name>.parquet; documents.parquet is added when missing). Written atomic
 
 use std::path::{Path, PathBuf};
 
-use ieval::align::input::{RelativeTo, read_relative, read_strings};
-use ieval::align::{AlignOptions, Aligned, Aligner, LabelOptions, Locate, NormalizeOptions, Pairing, Unaligned};
-use ieval::formats::jsonl::JsonlWriter;
-use ieval::formats::parquet::{AnnotationsWriter, DocumentsWriter, set_file_name};
-use ieval::formats::{self, Corpus, Diagnostics, ReadOptions, Record, RecordWriter};
-use ieval::model::{AnnotationSet, Document, SetKind, SetMeta, validate_set_name};
-use ieval::output::AtomicFile;
+use ieval::align::input::{LabelInput, RelativeTo};
+use ieval::align::{AlignOptions, LabelOptions, Locate, NormalizeOptions, Pairing, Unaligned};
+use ieval::inputs::align_files::{AlignFiles, AlignedFiles, align_files};
 use ieval::report::TableFormat;
 use ieval::{Error, Result};
 
-use super::stats::describe;
 use super::{Global, InputArgs, Out, ReportFormat};
 
 #[derive(clap::Args)]
@@ -114,22 +109,6 @@ pub struct Args {
     seed: u64,
 }
 
-/// What kind of labels input this is.
-use ieval::align::input::{LabelInput as Kind, sniff};
-
-/// Read a whole source into records.
-fn records(mut src: Box<dyn formats::Source>) -> Result<(Vec<Record>, Vec<SetMeta>, Diagnostics)> {
-    let sets = src.sets().to_vec();
-    let mut out = Vec::new();
-    let mut ids = ieval::model::DocIds::new();
-    for r in src.by_ref() {
-        let r = r?;
-        ids.check(&r.document.id, &r.origin, r.origin.clone())?;
-        out.push(r);
-    }
-    Ok((out, sets, src.take_diagnostics()))
-}
-
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let ins: Vec<&Path> =
         std::iter::once(args.corpus.as_path()).chain(args.labels.iter().map(PathBuf::as_path)).collect();
@@ -140,14 +119,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     if args.labels.len() != 1 && (args.strings || args.relative_to.is_some()) {
         return Err(Error::usage("--strings and --relative-to read one file"));
     }
-    let corpus_fmt = formats::Format::detect(&args.corpus)?;
-    let corpus =
-        Corpus::collect(formats::open(corpus_fmt, std::slice::from_ref(&args.corpus), &ReadOptions::default())?)?;
-    if corpus.documents.is_empty() {
-        return Err(Error::data(args.corpus.display().to_string(), "the corpus has no documents"));
-    }
-    let docs = corpus.documents;
-    let opts = LabelOptions {
+    let options = LabelOptions {
         text: AlignOptions {
             normalize: NormalizeOptions { ignore_case: args.ignore_case },
             seed: args.seed as usize,
@@ -160,61 +132,22 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         examples: args.examples,
         ..Default::default()
     };
-    let aligner = Aligner::new(&docs, opts);
-    let kind = if args.strings {
-        Kind::Strings
-    } else if let Some(u) = args.relative_to {
-        Kind::Relative(u)
-    } else if args.input.from.is_none() {
-        sniff(&args.labels[0]).unwrap_or(Kind::Standard)
-    } else {
-        Kind::Standard
+    let kind = if args.strings { Some(LabelInput::Strings) } else { args.relative_to.map(LabelInput::Relative) };
+    let job = AlignFiles {
+        corpus: args.corpus.clone(),
+        labels: args.labels.clone(),
+        spec: args.input.reader_spec(),
+        kind,
+        options,
+        out: args.out.clone(),
+        set: args.set.clone(),
     };
-    let ropts = args.input.read_options();
-    let source = describe(&args.labels);
-    let mut diag = Diagnostics::default();
-    let mut aligned: Aligned = match kind {
-        Kind::Strings => {
-            let sdocs = read_strings(&args.labels[0], &mut diag)?;
-            let mut meta = [ropts.single_set(format!("strings:{source}"))];
-            if args.input.names.is_empty() {
-                // String-only labels are a system's output (an LLM's): a system set named
-                // after the file, not "gold", unless --names says otherwise.
-                meta[0].kind = SetKind::System { name: file_safe_stem(&args.labels[0]), version: None };
-            }
-            name_file_set(&args, &mut meta)?;
-            aligner.locate(&sdocs, &meta[0])?
-        }
-        Kind::Relative(u) => {
-            let recs = read_relative(&args.labels[0], u, ropts.offsets, &docs, &mut diag)?;
-            let mut meta = [ropts.single_set(format!(
-                "relative-{}:{source}",
-                if u == RelativeTo::Sentence { "sentence" } else { "paragraph" }
-            ))];
-            name_file_set(&args, &mut meta)?;
-            aligner.align(&recs, &meta)?
-        }
-        Kind::Standard => {
-            let (recs, mut sets, d) = records(ieval::inputs::open(&args.labels, &args.input.reader_spec())?.1)?;
-            diag = d;
-            if recs.is_empty() {
-                return Err(Error::data(source, "no documents in the labels input"));
-            }
-            if sets.is_empty() {
-                return Err(Error::data(source, "the labels input carries no annotation set"));
-            }
-            name_file_set(&args, &mut sets)?;
-            aligner.align(&recs, &sets)?
-        }
-    };
-    aligned.report.reading = diag;
-    write_output(&args, &docs, &aligned.sets, corpus_fmt.name())?;
+    let AlignedFiles { report, source } = align_files(&job)?;
 
     let mut out = Out::open(args.report.as_deref())?;
     let text = match args.format {
         ReportFormat::Json => {
-            serde_json::to_string_pretty(&aligned.report).map_err(|e| Error::data("align report", e.to_string()))?
-                + "\n"
+            serde_json::to_string_pretty(&report).map_err(|e| Error::data("align report", e.to_string()))? + "\n"
         }
         f => {
             let tf = match f {
@@ -226,132 +159,10 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             if f == ReportFormat::Table {
                 s.push_str(&format!("aligned {} onto {} -> {}\n\n", source, args.corpus.display(), args.out.display()));
             }
-            s + &aligned.report.tables().iter().map(|t| t.render(tf)).collect::<Vec<_>>().join("\n")
+            s + &report.tables().iter().map(|t| t.render(tf)).collect::<Vec<_>>().join("\n")
         }
     };
     out.put(&text)?;
     out.finish()?;
     Ok(0)
-}
-
-/// The one set a single-set output writes.
-fn pick(sets: &[AnnotationSet], name: Option<&str>) -> Result<usize> {
-    pick_name(&sets.iter().map(|s| s.meta.name().to_string()).collect::<Vec<_>>(), name)
-}
-
-fn pick_name(sets: &[String], name: Option<&str>) -> Result<usize> {
-    let names = || sets.join(", ");
-    match name {
-        Some(n) => sets
-            .iter()
-            .position(|s| s == n)
-            .ok_or_else(|| Error::usage(format!("no set named {n:?} (the labels have: {})", names()))),
-        None if sets.len() == 1 => Ok(0),
-        None => {
-            Err(Error::usage(format!("the output holds one set: choose one with --set (the labels have: {})", names())))
-        }
-    }
-}
-
-/// A file stem as a set name (ASCII letters, digits, `._-+`; anything else becomes `_`).
-fn file_safe_stem(path: &Path) -> String {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let name: String =
-        stem.chars().map(|c| if c.is_ascii_alphanumeric() || "._-+".contains(c) { c } else { '_' }).collect();
-    if name.is_empty() || name.starts_with('.') { format!("labels{name}") } else { name }
-}
-
-/// A set written to `gold.parquet` is the gold, to `NAME.parquet` the system NAME. Decided
-/// before aligning, so that the report and the unaligned labels' effect (missed or
-/// spurious) follow the set as it is written (the report called a system "gold (gold)").
-fn name_file_set(args: &Args, sets: &mut [SetMeta]) -> Result<()> {
-    let ext = args.out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-    if ext != "parquet" {
-        return Ok(());
-    }
-    let names = sets.iter().map(|m| m.name().to_string()).collect::<Vec<_>>();
-    let k = pick_name(&names, args.set.as_deref())?;
-    let stem = args.out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let meta = &mut sets[k];
-    if stem == "gold" {
-        meta.kind = SetKind::Gold;
-    } else {
-        validate_set_name(&stem)?;
-        let version = match &meta.kind {
-            SetKind::System { version, .. } => version.clone(),
-            SetKind::Gold => None,
-        };
-        meta.kind = SetKind::System { name: stem, version };
-    }
-    Ok(())
-}
-
-fn write_set(path: &Path, set: &AnnotationSet, docs: &[Document]) -> Result<()> {
-    let mut w = AnnotationsWriter::create(path, &set.meta)?;
-    let by_id: std::collections::HashMap<&str, &Document> = docs.iter().map(|d| (d.id.as_str(), d)).collect();
-    for ann in &set.docs {
-        let doc = by_id[ann.doc_id.as_str()];
-        w.write(ann, &doc.text)?;
-    }
-    w.finish()
-}
-
-fn write_output(args: &Args, docs: &[Document], sets: &[AnnotationSet], corpus_format: &str) -> Result<()> {
-    let ext = args.out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-    let by_id: std::collections::HashMap<&str, &Document> = docs.iter().map(|d| (d.id.as_str(), d)).collect();
-    match ext.as_str() {
-        "jsonl" | "ndjson" => {
-            let k = pick(sets, args.set.as_deref())?;
-            let mut w = JsonlWriter::new(AtomicFile::create(&args.out)?, &args.out);
-            for ann in &sets[k].docs {
-                w.write(by_id[ann.doc_id.as_str()], std::slice::from_ref(ann))?;
-            }
-            Box::new(w).finish()
-        }
-        "parquet" => {
-            let k = pick(sets, args.set.as_deref())?;
-            write_set(&args.out, &sets[k], docs)?;
-            // Into a corpus directory (DIR/gold.parquet, DIR/systems/NAME.parquet): its card
-            // names the new table.
-            let parent = args.out.parent().unwrap_or(Path::new(""));
-            let dir = if parent.file_name().is_some_and(|n| n == "systems") { parent.parent() } else { Some(parent) };
-            match dir {
-                Some(d) => ieval::formats::parquet::refresh_corpus_card(d),
-                None => Ok(()),
-            }
-        }
-        _ => {
-            let dir = &args.out;
-            if ieval::formats::parquet::is_partitioned(dir) {
-                return Err(Error::usage(format!(
-                    "{} is a partitioned corpus: align writes sets into flat corpus directories (give another --out)",
-                    dir.display()
-                )));
-            }
-            let mut files = std::collections::HashSet::new();
-            for s in sets.iter() {
-                validate_set_name(s.meta.name())?;
-                if !files.insert(set_file_name(&s.meta)) {
-                    return Err(Error::usage(format!(
-                        "two sets would both be written to {}: give them distinct names (--names)",
-                        set_file_name(&s.meta)
-                    )));
-                }
-            }
-            for s in sets.iter() {
-                write_set(&dir.join(set_file_name(&s.meta)), s, docs)?;
-            }
-            if !dir.join("documents.parquet").is_file() {
-                let mut w = DocumentsWriter::create(
-                    &dir.join("documents.parquet"),
-                    &format!("{corpus_format}:{}", args.corpus.display()),
-                )?;
-                for d in docs {
-                    w.write(d)?;
-                }
-                w.finish()?;
-            }
-            ieval::formats::parquet::refresh_corpus_card(dir)
-        }
-    }
 }

@@ -11,10 +11,13 @@
 //!   [`Opened`] (the [`Pairing`], the alignment reports, the formats guessed);
 //! - [`pair`]: pairing gold documents with each system's documents (by id or by token
 //!   stream), yielding one [`Item`] per document;
-//! - [`Gold`]: a gold set read into memory once, shared by many pairings.
+//! - [`Gold`]: a gold set read into memory once, shared by many pairings;
+//! - [`align_files`]: labels made on another copy of the text aligned onto a corpus and
+//!   written out (`ieval align`).
 //!
 //! Flow: foundation (error, model, text, tags) -> formats -> align -> **inputs** -> score.
 
+pub mod align_files;
 mod builder;
 mod gold;
 pub mod pair;
