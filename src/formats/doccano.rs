@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::jsonin::{JsonLinesFiles, file_prefix, id_string, meta_string};
+use super::jsonin::{JsonLinesFiles, id_string, meta_string};
 use super::{Diagnostics, ReadOptions, Reader, Record, RecordReader, units};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, Relation, SetMeta, Span};
@@ -98,23 +98,14 @@ fn label_field(v: &Value) -> Result<(Vec<Triple>, Vec<String>), String> {
 /// Reads doccano JSONL exports (one set).
 pub struct DoccanoSource {
     input: JsonLinesFiles,
-    several: bool,
     unit: OffsetUnit,
     strict: bool,
 }
 
 impl DoccanoSource {
     pub fn open(files: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Reader<Self>> {
-        if files.is_empty() {
-            return Err(Error::usage("no doccano JSONL input files given"));
-        }
-        let src = DoccanoSource {
-            input: JsonLinesFiles::new(files),
-            several: files.len() > 1,
-            unit: opts.offsets,
-            strict: opts.strict,
-        };
-        Ok(Reader::new(src, vec![set]))
+        let input = JsonLinesFiles::open(files, "doccano JSONL")?;
+        Ok(Reader::new(DoccanoSource { input, unit: opts.offsets, strict: opts.strict }, vec![set]))
     }
 }
 
@@ -125,7 +116,7 @@ impl RecordReader for DoccanoSource {
         };
         let id = match rec.id.as_ref().and_then(id_string) {
             Some(id) => id,
-            None => format!("{}{line}", file_prefix(&path, self.several)),
+            None => self.input.position_id(&path, line),
         };
         let loc = Location::line(&path, line).with_doc(id.clone());
         let ix = OffsetIndex::new(&rec.text);

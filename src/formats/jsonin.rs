@@ -53,6 +53,20 @@ impl JsonLinesFiles {
         JsonLinesFiles { files: files.to_vec(), next_file: 0, lines: None }
     }
 
+    /// [`JsonLinesFiles::new`], refusing an empty list (`what` names the format in the error).
+    pub fn open(files: &[PathBuf], what: &str) -> Result<Self> {
+        if files.is_empty() {
+            return Err(Error::usage(format!("no {what} input files given")));
+        }
+        Ok(Self::new(files))
+    }
+
+    /// The document id of a record known by its position `pos` in `path` (its line): the
+    /// position, after the file stem when several files are read ([`file_prefix`]).
+    pub fn position_id(&self, path: &Path, pos: u64) -> String {
+        format!("{}{pos}", file_prefix(path, self.files.len() > 1))
+    }
+
     /// The next non-blank line parsed as `T` (`what` names the format in errors), with the
     /// path and line number it came from; `None` after the last file.
     pub fn next<T: DeserializeOwned>(

@@ -40,7 +40,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::jsonin::{JsonLinesFiles, file_prefix, id_string, meta_string};
+use super::jsonin::{JsonLinesFiles, id_string, meta_string};
 use super::{Diagnostics, ReadOptions, Reader, Record, RecordReader, units};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
@@ -114,7 +114,6 @@ struct TokenRec {
 /// Reads Prodigy / spaCy task JSONL (one set).
 pub struct ProdigySource {
     input: JsonLinesFiles,
-    several: bool,
     unit: OffsetUnit,
     strict: bool,
     opts: ProdigyOptions,
@@ -124,12 +123,8 @@ pub struct ProdigySource {
 
 impl ProdigySource {
     pub fn open(files: &[PathBuf], set: SetMeta, opts: &ReadOptions) -> Result<Reader<Self>> {
-        if files.is_empty() {
-            return Err(Error::usage("no Prodigy JSONL input files given"));
-        }
         let src = ProdigySource {
-            input: JsonLinesFiles::new(files),
-            several: files.len() > 1,
+            input: JsonLinesFiles::open(files, "Prodigy JSONL")?,
             unit: opts.offsets,
             strict: opts.strict,
             opts: opts.prodigy.clone(),
@@ -168,7 +163,7 @@ impl RecordReader for ProdigySource {
             let meta_id = task.meta.as_ref().and_then(|m| m.get("id").or_else(|| m.get("doc_id"))).and_then(id_string);
             let id = match meta_id.or_else(|| task.input_hash.as_ref().and_then(id_string)) {
                 Some(h) => h,
-                None => format!("{}{line}", file_prefix(&path, self.several)),
+                None => self.input.position_id(&path, line),
             };
             let (document, ann) = self.convert(task, id, &loc, diag)?;
             return Ok(Some(Record { document, sets: vec![ann], origin: loc.to_string() }));
