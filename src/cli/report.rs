@@ -18,7 +18,7 @@ spurious predictions marked (the --max-docs documents with the most errors). Wit
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use ieval::report::breakdown::{Breakdown, Seen};
+use ieval::report::breakdown::{Breakdown, seen_forms};
 use ieval::report::html::{ReportData, render};
 use ieval::score::EventMetric;
 use ieval::score::report::build as build_report;
@@ -57,25 +57,6 @@ pub struct Args {
     out: PathBuf,
 }
 
-/// Surface forms of the gold mentions of a training split.
-fn read_train(args: &Args) -> Result<Seen> {
-    let path = args.train.clone().ok_or_else(|| Error::usage("no --train"))?;
-    let (_, src) = ieval::inputs::open(std::slice::from_ref(&path), &args.eval.input.reader_spec())?;
-    let mut seen: Seen = Seen::new();
-    for rec in src {
-        let rec = rec?;
-        // The gold set is the first set of a record (CoNLL: the first tag column).
-        if let Some(set) = rec.sets.first() {
-            for m in &set.entities {
-                if let Some(t) = m.span.slice(&rec.document.text) {
-                    seen.entry(t.to_string()).or_default().insert(m.label.to_string());
-                }
-            }
-        }
-    }
-    Ok(seen)
-}
-
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
     {
         let paths = args.eval.paths();
@@ -85,7 +66,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     }
     let opts = Options { samples: args.samples, seed: args.seed, confidence: 0.95 };
     let seen = match &args.train {
-        Some(_) => Some(read_train(&args)?),
+        Some(train) => Some(seen_forms(train, &args.eval.input.reader_spec())?),
         None => None,
     };
     let pairing = args.eval.inputs().build()?.pairing;

@@ -20,11 +20,12 @@
 //!   label)` when it is one with other labels only, `unseen` otherwise.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::inputs::Item;
+use crate::inputs::{Item, ReaderSpec};
 use crate::model::{DocAnnotations, Document, Mention, Span};
 use crate::score::Mode;
 use crate::score::event::{ArgOutcome, TriggerOutcome};
@@ -110,6 +111,25 @@ impl ViewDoc {
 
 /// Training-split surface forms: text -> labels.
 pub type Seen = HashMap<String, BTreeSet<String>>;
+
+/// The surface forms of the gold mentions of a training split (any input, read as `spec`
+/// says; its gold set is each record's first set: CoNLL's first tag column), with their
+/// labels.
+pub fn seen_forms(train: &Path, spec: &ReaderSpec) -> Result<Seen> {
+    let (_, src) = crate::inputs::open(std::slice::from_ref(&train.to_path_buf()), spec)?;
+    let mut seen = Seen::new();
+    for rec in src {
+        let rec = rec?;
+        if let Some(set) = rec.sets.first() {
+            for m in &set.entities {
+                if let Some(t) = m.span.slice(&rec.document.text) {
+                    seen.entry(t.to_string()).or_default().insert(m.label.to_string());
+                }
+            }
+        }
+    }
+    Ok(seen)
+}
 
 /// Collects the breakdowns while scoring.
 pub struct Breakdown {
