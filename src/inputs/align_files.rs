@@ -61,7 +61,7 @@ pub fn align_files(job: &AlignFiles) -> Result<AlignedFiles> {
         return Err(Error::data(job.corpus.display().to_string(), "the corpus has no documents"));
     }
     let docs = corpus.documents;
-    let aligner = Aligner::new(&docs, job.options.clone());
+    let aligner = Aligner::new(&docs, job.options);
     let kind = match job.kind {
         Some(k) => k,
         None if job.spec.from.is_none() => sniff(&job.labels[0]).unwrap_or(LabelInput::Standard),
