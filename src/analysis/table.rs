@@ -209,8 +209,10 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
             if !parts.iter().all(|k| d.iter().any(|dc| dc.series.contains_key(k))) {
                 continue;
             }
-            let cols: Vec<Vec<_>> =
-                parts.iter().map(|k| d.iter().map(|dc| dc.series.get(k).copied().unwrap_or_default()).collect()).collect();
+            let cols: Vec<Vec<_>> = parts
+                .iter()
+                .map(|k| d.iter().map(|dc| dc.series.get(k).copied().unwrap_or_default()).collect())
+                .collect();
             let refs: Vec<&[_]> = cols.iter().map(|c| &c[..]).collect();
             let x = resample::mean_f1_interval(&refs, opts)?;
             ivs.insert((u.dataset.clone(), u.system.clone(), s.name.clone()), (x.value, x.low, x.high, d.len()));

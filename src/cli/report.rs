@@ -18,11 +18,15 @@ spurious predictions marked (the --max-docs documents with the most errors). Wit
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use ieval::coref::Layer;
+use ieval::model::{AnnotationSet, DocAnnotations, Document, SetMeta};
 use ieval::report::breakdown::{Breakdown, Seen};
-use ieval::report::html::{ReportData, render};
+use ieval::report::html::{RelationData, ReportData, render};
 use ieval::score::EventMetric;
+use ieval::score::relation::RelMode;
 use ieval::score::report::build as build_report;
 use ieval::score::resample::{Options, intervals};
+use ieval::score::run::{DetailSink, DocDetails};
 use ieval::score::run::{ScoreOptions, Task, score_with};
 use ieval::{Error, Result};
 
@@ -146,6 +150,32 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             }
         }
     }
+    // Relations and coreference: a second pass over the inputs, scoring relations and
+    // keeping the documents for the coreference engine.
+    let pairing = args.scoring.inputs(&args.gold, named_preds(&args.pred), &args.input).build()?.pairing;
+    let ropts = ScoreOptions { task: Task::Relations, ..sopts };
+    let mut kept = Kept { docs: Vec::new(), gold: Vec::new(), preds: vec![Vec::new(); n] };
+    let rel_run = score_with(pairing, ropts, &mut kept)?;
+    let rel_report = build_report(&rel_run);
+    let mut rel_ivs = BTreeMap::new();
+    if rel_run.gold_relations > 0 {
+        for (k, s) in rel_run.systems.iter().enumerate() {
+            let cols: Vec<Vec<_>> = RelMode::ALL
+                .iter()
+                .map(|m| {
+                    s.docs
+                        .iter()
+                        .map(|d| d.relations.as_ref().map(|r| r.mode(*m).overall).unwrap_or_default())
+                        .collect()
+                })
+                .collect();
+            let series: Vec<(bool, &[_])> = cols.iter().map(|c| (false, &c[..])).collect();
+            for (m, iv) in RelMode::ALL.iter().zip(intervals(&series, zero, &opts)?) {
+                rel_ivs.insert((k, *m), iv);
+            }
+        }
+    }
+    let coref = kept.coref(&run)?;
     let benchmark = match &args.results {
         Some(dir) => Some(benchmark_html(dir, &opts)?),
         None => None,
@@ -167,6 +197,8 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         max_documents: args.max_docs,
         benchmark,
         train: args.train.as_ref().map(|p| p.display().to_string()),
+        relations: (rel_run.gold_relations > 0).then_some(RelationData { report: &rel_report, intervals: rel_ivs }),
+        coref,
     };
     let html = render(&data);
     let mut o = Out::open(Some(&args.out))?;
@@ -186,4 +218,50 @@ fn benchmark_html(dir: &std::path::Path, opts: &Options) -> Result<String> {
 #[cfg(not(feature = "analysis"))]
 fn benchmark_html(_: &std::path::Path, _: &Options) -> Result<String> {
     Err(Error::usage("this ieval was built without the `analysis` feature: report --results is not available"))
+}
+
+/// The paired documents of the second pass: what the coreference engine reads.
+struct Kept {
+    docs: Vec<Document>,
+    gold: Vec<DocAnnotations>,
+    /// Per system, per document (an empty set where the system has none).
+    preds: Vec<Vec<DocAnnotations>>,
+}
+
+impl DetailSink for Kept {
+    fn document(&mut self, item: &ieval::inputs::Item, system: usize, _: &DocDetails) -> Result<()> {
+        if system == 0 {
+            self.docs.push(item.doc.clone());
+            self.gold.push(item.gold.clone());
+        }
+        let pred = item.preds.get(system).and_then(Option::as_ref);
+        if let Some(v) = self.preds.get_mut(system) {
+            v.push(pred.cloned().unwrap_or_else(|| DocAnnotations::new(item.doc.id.clone())));
+        }
+        Ok(())
+    }
+}
+
+impl Kept {
+    /// Within-document coreference of every system, for each layer whose gold has clusters.
+    fn coref(self, run: &ieval::score::ScoreRun) -> Result<Vec<(usize, Layer, ieval::coref::Report)>> {
+        let mut out = Vec::new();
+        let gold = AnnotationSet { meta: SetMeta::gold("gold"), docs: self.gold };
+        let layers: Vec<Layer> = [Layer::Entities, Layer::Events]
+            .into_iter()
+            .filter(|&l| !ieval::coref::cluster_sizes(&gold, l).is_empty())
+            .collect();
+        if layers.is_empty() {
+            return Ok(out);
+        }
+        for (k, docs) in self.preds.into_iter().enumerate() {
+            let name = run.systems.get(k).map_or("system", |s| s.meta.name());
+            let pred = AnnotationSet { meta: SetMeta::system(name, "predictions"), docs };
+            for &layer in &layers {
+                let opts = ieval::coref::Options { layer, ..Default::default() };
+                out.push((k, layer, ieval::coref::score(&self.docs, &gold, &pred, &opts)?));
+            }
+        }
+        Ok(out)
+    }
 }

@@ -528,6 +528,18 @@ pub fn judge(g: &Gate, rows: &[Row], alpha: f64) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn task_prefixed_metrics() {
+        let p = |s: &str| parse_metric(s).map(|(t, m, st)| (t, m, st.short().to_string()));
+        assert_eq!(p("relations/relaxed-p"), Ok(("relations".into(), "relaxed".into(), "p".into())));
+        assert_eq!(p("coref/conll-f1"), Ok(("coref".into(), "conll".into(), "f1".into())));
+        assert_eq!(p("event-coref/blanc-n-r"), Ok(("event-coref".into(), "blanc-n".into(), "r".into())));
+        assert_eq!(p("strict-f1"), Ok(("entities".into(), "strict".into(), "f1".into())));
+        assert!(p("coref/conll-p").unwrap_err().contains("F1 only"));
+        assert!(p("relations/partial-f1").unwrap_err().contains("unknown relations metric"));
+        assert!(p("links/muc-f1").unwrap_err().contains("unknown task"));
+    }
+
     use crate::score::counts::Tally;
 
     fn doc(id: &str, cor: u64, mis: u64, spu: u64) -> DocCounts {

@@ -677,4 +677,21 @@ mod tests {
         assert_eq!(quantile(&v, 0.5), Some(2.5));
         assert_eq!(quantile(&[], 0.5), None);
     }
+
+    /// The CoNLL-style mean of F1s: hand-computed value, and a degenerate interval when
+    /// every document is the same (every resample sums the same counts).
+    #[test]
+    fn mean_f1_of_identical_documents() {
+        let a = docs(4, |_| t(1, 1, 0)); // P 1, R 1/2, F1 2/3
+        let b = docs(4, |_| t(1, 0, 1)); // P 1/2, R 1, F1 2/3
+        let c = docs(4, |_| t(1, 0, 0)); // F1 1
+        let opts = Options { samples: 200, ..Options::default() };
+        let iv = mean_f1_interval(&[&a, &b, &c], &opts).expect("interval");
+        let want = (2.0 / 3.0 + 2.0 / 3.0 + 1.0) / 3.0;
+        assert!((iv.value.expect("value") - want).abs() < 1e-12);
+        assert!((iv.low.expect("low") - want).abs() < 1e-12 && (iv.high.expect("high") - want).abs() < 1e-12);
+        // An undefined F1 makes the mean undefined.
+        let none = docs(4, |_| LabelTally::default());
+        assert_eq!(mean_f1_interval(&[&a, &none], &opts).expect("interval").value, None);
+    }
 }

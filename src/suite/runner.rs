@@ -19,16 +19,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
+use crate::coref::Layer;
 use crate::error::{Error, Result};
 use crate::formats::{self, Diagnostics, Format};
 use crate::inputs::{Alignment, Gold, Input, Inputs, Pairing};
-use crate::score::Profile;
-use crate::coref::Layer;
 use crate::model::{AnnotationSet, SetMeta};
+use crate::score::Profile;
 use crate::score::counts::{LabelTally, Tally};
 use crate::score::event::{EventCounts, EventMetric, EventOptions};
-use crate::score::relation::{RelMode, RelationCounts};
 use crate::score::metrics::{Summary, summarize};
+use crate::score::relation::{RelMode, RelationCounts};
 use crate::score::run::{DetailSink, DocScore, ScoreOptions, Task as ScoreTask, score_with};
 use crate::shard::Shard;
 
@@ -1010,4 +1010,34 @@ fn repairs(d: &Diagnostics) -> Option<String> {
         })
         .collect();
     (!parts.is_empty()).then(|| format!("repairs in the predictions: {}", parts.join("; ")))
+}
+
+#[cfg(test)]
+mod coref_rows_tests {
+    use super::*;
+    use crate::coref::metrics::{Counts, Ratio};
+
+    /// Fixed point: numerators and denominators in millionths, rounded per document.
+    #[test]
+    fn coref_rows_are_fixed_point_ratios() {
+        let t = coref_tally((1.0 / 3.0, 1.0), (0.5, 2.0));
+        assert_eq!((t.gold.cor, t.gold.mis), (333_333, 666_667));
+        assert_eq!((t.pred.cor, t.pred.spu), (500_000, 1_500_000));
+        let mut c = crate::coref::CountSet::default();
+        c.b_cubed = Counts { recall: Ratio { num: 2.5, den: 4.0 }, precision: Ratio { num: 3.0, den: 3.0 } };
+        c.blanc.tp_c = 1;
+        c.blanc.c_k = 3;
+        c.blanc.c_r = 1;
+        let rows = coref_rows(&c);
+        assert_eq!(rows.map(|r| r.0), ["muc", "b3", "ceafm", "ceafe", "lea", "blanc-c", "blanc-n"]);
+        let b3 = rows[1].1;
+        assert_eq!(
+            (b3.gold.cor, b3.possible(), b3.pred.cor, b3.actual()),
+            (2_500_000, 4_000_000, 3_000_000, 3_000_000)
+        );
+        let bc = rows[5].1;
+        assert_eq!((bc.gold.cor, bc.possible(), bc.actual()), (1_000_000, 3_000_000, 1_000_000));
+        // An empty document: all zero (undefined, like any task's empty document).
+        assert_eq!(rows[0].1, LabelTally::default());
+    }
 }
