@@ -535,9 +535,9 @@ mod tests {
         assert_eq!(p("coref/conll-f1"), Ok(("coref".into(), "conll".into(), "f1".into())));
         assert_eq!(p("event-coref/blanc-n-r"), Ok(("event-coref".into(), "blanc-n".into(), "r".into())));
         assert_eq!(p("strict-f1"), Ok(("entities".into(), "strict".into(), "f1".into())));
-        assert!(p("coref/conll-p").unwrap_err().contains("F1 only"));
-        assert!(p("relations/partial-f1").unwrap_err().contains("unknown relations metric"));
-        assert!(p("links/muc-f1").unwrap_err().contains("unknown task"));
+        assert!(p("coref/conll-p").expect_err("conll-p").contains("F1 only"));
+        assert!(p("relations/partial-f1").expect_err("partial").contains("unknown relations metric"));
+        assert!(p("links/muc-f1").expect_err("links").contains("unknown task"));
     }
 
     use crate::score::counts::Tally;

@@ -1023,11 +1023,11 @@ mod coref_rows_tests {
         let t = coref_tally((1.0 / 3.0, 1.0), (0.5, 2.0));
         assert_eq!((t.gold.cor, t.gold.mis), (333_333, 666_667));
         assert_eq!((t.pred.cor, t.pred.spu), (500_000, 1_500_000));
-        let mut c = crate::coref::CountSet::default();
-        c.b_cubed = Counts { recall: Ratio { num: 2.5, den: 4.0 }, precision: Ratio { num: 3.0, den: 3.0 } };
-        c.blanc.tp_c = 1;
-        c.blanc.c_k = 3;
-        c.blanc.c_r = 1;
+        let c = crate::coref::CountSet {
+            b_cubed: Counts { recall: Ratio { num: 2.5, den: 4.0 }, precision: Ratio { num: 3.0, den: 3.0 } },
+            blanc: crate::coref::metrics::BlancCounts { tp_c: 1, c_k: 3, c_r: 1, ..Default::default() },
+            ..Default::default()
+        };
         let rows = coref_rows(&c);
         assert_eq!(rows.map(|r| r.0), ["muc", "b3", "ceafm", "ceafe", "lea", "blanc-c", "blanc-n"]);
         let b3 = rows[1].1;

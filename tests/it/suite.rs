@@ -317,11 +317,7 @@ fn a_broken_suite_file_names_file_line_and_key() {
         ("timeout", &format!("{base}timeout_seconds = \"soon\"\n"), &["timeout.toml:8:19", "key timeout_seconds"]),
         ("both", &format!("{base}predictions = \"p.jsonl\"\n"), &["both.toml:7:1", "either predictions or command"]),
         ("nosystem", "[[dataset]]\nname = \"news\"\npath = \"gold.jsonl\"\n", &["nosystem.toml", "no [[system]]"]),
-        (
-            "task",
-            &format!("[suite]\ntasks = [\"linking\"]\n{base}"),
-            &["task.toml:2:10", "key tasks", "unknown task"],
-        ),
+        ("task", &format!("[suite]\ntasks = [\"linking\"]\n{base}"), &["task.toml:2:10", "key tasks", "unknown task"]),
         (
             "env",
             &base.replace("gold.jsonl", "${IEVAL_TEST_UNSET_VAR}/g.jsonl"),
