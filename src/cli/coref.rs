@@ -183,6 +183,67 @@ fn score(a: ScoreArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// `ieval score --task coref`: every system of a paired input against the gold, within
+/// documents, default options (entity mentions; event mentions too when the gold has
+/// event clusters).
+pub(super) fn run_pairing(
+    mut pairing: ieval::inputs::Pairing,
+    gold_path: &Path,
+    format: super::ReportFormat,
+    output: Option<&Path>,
+) -> Result<i32> {
+    if !matches!(format, super::ReportFormat::Table | super::ReportFormat::Json) {
+        return Err(Error::usage("--task coref: --format table or json"));
+    }
+    let names: Vec<String> = pairing.systems().iter().map(|m| m.name().to_string()).collect();
+    let mut docs = Vec::new();
+    let mut gold = AnnotationSet::new(pairing.gold_meta().clone());
+    let mut preds: Vec<AnnotationSet> = pairing.systems().iter().map(|m| AnnotationSet::new(m.clone())).collect();
+    for item in pairing.by_ref() {
+        let item = item?;
+        for (k, p) in item.preds.into_iter().enumerate() {
+            if let (Some(p), Some(set)) = (p, preds.get_mut(k)) {
+                set.docs.push(p);
+            }
+        }
+        gold.docs.push(item.gold);
+        docs.push(item.doc);
+    }
+    if docs.is_empty() {
+        return Err(Error::data(gold_path.display().to_string(), "no documents: the gold input is empty"));
+    }
+    let mut layers = vec![Layer::Entities];
+    if !coref::cluster_sizes(&gold, Layer::Events).is_empty() {
+        layers.push(Layer::Events);
+    }
+    let mut systems = Vec::new();
+    let mut text = String::new();
+    for (name, pred) in names.iter().zip(&preds) {
+        let mut by_layer = serde_json::Map::new();
+        for &layer in &layers {
+            let r = coref::score(&docs, &gold, pred, &Options { layer, ..Default::default() })?;
+            text.push_str(&format!("system {name}\n{}\n", table(&r)));
+            by_layer.insert(layer.name().to_string(), serde_json::to_value(&r).unwrap_or_default());
+        }
+        systems.push(serde_json::json!({ "name": name, "coref": by_layer }));
+    }
+    let mut out = Out::open(output)?;
+    match format {
+        super::ReportFormat::Json => {
+            let j = serde_json::json!({
+                "ieval": {"version": env!("CARGO_PKG_VERSION"), "task": "coref"},
+                "gold": {"source": pairing.gold_meta().source, "documents": docs.len()},
+                "systems": systems,
+            });
+            let s = serde_json::to_string_pretty(&j).map_err(|e| Error::usage(format!("JSON output: {e}")))?;
+            out.put(&(s + "\n"))?;
+        }
+        _ => out.put(&text)?,
+    }
+    out.finish()?;
+    Ok(0)
+}
+
 fn table(r: &coref::Report) -> String {
     let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.2}", 100.0 * v));
     let o = &r.options;
