@@ -221,7 +221,7 @@ AC: AI and role; AI+ / AC+: AI / AC with the argument attached to the event pair
         if labels.is_empty() {
             continue;
         }
-        let t = per_label_table(d, what, "gold", &labels, |s| s.events.get(metric));
+        let t = per_label_table(&d.report.systems, what, "gold", &labels, |s| s.events.get(metric));
         out.push_str(&t.with_title(format!("{metric} per {what}")).render(TableFormat::Html));
     }
     out
@@ -246,22 +246,7 @@ fn relations_section(r: &RelationData) -> String {
             t.emphasize(row, 4);
         }
     }
-    let mut labels: BTreeSet<String> = BTreeSet::new();
-    for s in &r.report.systems {
-        if let Some(m) = s.relations.get("strict") {
-            labels.extend(m.labels.keys().cloned());
-        }
-    }
-    let labels: Vec<String> = labels.into_iter().collect();
-    let series: Vec<(String, Vec<Option<f64>>)> = r
-        .report
-        .systems
-        .iter()
-        .map(|s| {
-            let m = s.relations.get("strict");
-            (s.name.clone(), labels.iter().map(|l| m.and_then(|m| m.labels.get(l)).and_then(|x| x.f1)).collect())
-        })
-        .collect();
+    let (labels, series) = label_f1(&r.report.systems, |s| s.relations.get("strict"));
     let mut out = String::from(
         "<p class=\"note\">strict: same label, every argument with the same span and type; boundaries: same label \
 and spans; relaxed: same label, overlapping spans. Arguments in order (directed). Relations are COR, MIS or SPU.</p>",
@@ -273,24 +258,7 @@ and spans; relaxed: same label, overlapping spans. Arguments in order (directed)
             .render(TableFormat::Html),
     );
     out.push_str("</div>");
-    let mut pl = Table::new(
-        std::iter::once("relation".to_string())
-            .chain(r.report.systems.iter().flat_map(|s| ["P", "R", "F1"].map(|x| format!("{} {x}", s.name))))
-            .chain(std::iter::once("gold".to_string())),
-    );
-    for l in &labels {
-        let mut row = vec![l.clone()];
-        let mut support = 0;
-        for s in &r.report.systems {
-            let x = s.relations.get("strict").and_then(|m| m.labels.get(l));
-            row.push(pct(x.and_then(|x| x.precision)));
-            row.push(pct(x.and_then(|x| x.recall)));
-            row.push(pct(x.and_then(|x| x.f1)));
-            support = support.max(x.map_or(0, |x| x.possible));
-        }
-        row.push(support.to_string());
-        pl.push(row);
-    }
+    let pl = per_label_table(&r.report.systems, "relation", "gold", &labels, |s| s.relations.get("strict"));
     out.push_str(&pl.with_title("strict, per relation label").render(TableFormat::Html));
     out
 }
@@ -350,25 +318,31 @@ CoNLL = mean of the MUC, B³ and CEAFe F1. Definitions: README, Coreference.</p>
     out
 }
 
-fn label_bars(d: &ReportData) -> String {
+/// Every label of the mode reports `mode` picks (sorted), and each system's F1 per label.
+type LabelF1 = (Vec<String>, Vec<(String, Vec<Option<f64>>)>);
+
+fn label_f1<'a>(systems: &'a [SystemReport], mode: impl Fn(&'a SystemReport) -> Option<&'a ModeReport>) -> LabelF1 {
     let mut labels: BTreeSet<String> = BTreeSet::new();
-    for s in &d.report.systems {
-        if let Some(m) = s.entities.get("strict") {
+    for s in systems {
+        if let Some(m) = mode(s) {
             labels.extend(m.labels.keys().cloned());
         }
     }
     let labels: Vec<String> = labels.into_iter().collect();
-    let series: Vec<(String, Vec<Option<f64>>)> = d
-        .report
-        .systems
+    let series = systems
         .iter()
         .map(|s| {
-            let m = s.entities.get("strict");
+            let m = mode(s);
             (s.name.clone(), labels.iter().map(|l| m.and_then(|m| m.labels.get(l)).and_then(|x| x.f1)).collect())
         })
         .collect();
+    (labels, series)
+}
+
+fn label_bars(d: &ReportData) -> String {
+    let (labels, series) = label_f1(&d.report.systems, |s| s.entities.get("strict"));
     let mut out = svg::grouped_bars("F1 per label (strict)", &labels, &series);
-    let t = per_label_table(d, "label", "support", &labels, |s| s.entities.get("strict"));
+    let t = per_label_table(&d.report.systems, "label", "support", &labels, |s| s.entities.get("strict"));
     out.push_str(&t.render(TableFormat::Html));
     out
 }
@@ -376,7 +350,7 @@ fn label_bars(d: &ReportData) -> String {
 /// One row per label: P, R and F1 of each system (from the mode report `mode` picks), then the
 /// largest gold support any system saw for the label.
 fn per_label_table<'a, L: AsRef<str>>(
-    d: &'a ReportData,
+    systems: &'a [SystemReport],
     first: &str,
     last: &str,
     labels: impl IntoIterator<Item = L>,
@@ -384,14 +358,14 @@ fn per_label_table<'a, L: AsRef<str>>(
 ) -> Table {
     let mut t = Table::new(
         std::iter::once(first.to_string())
-            .chain(d.report.systems.iter().flat_map(|s| ["P", "R", "F1"].map(|x| format!("{} {x}", s.name))))
+            .chain(systems.iter().flat_map(|s| ["P", "R", "F1"].map(|x| format!("{} {x}", s.name))))
             .chain(std::iter::once(last.to_string())),
     );
     for l in labels {
         let l = l.as_ref();
         let mut row = vec![l.to_string()];
         let mut support = 0;
-        for s in &d.report.systems {
+        for s in systems {
             let x = mode(s).and_then(|m| m.labels.get(l));
             row.push(pct(x.and_then(|x| x.precision)));
             row.push(pct(x.and_then(|x| x.recall)));

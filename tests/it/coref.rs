@@ -205,8 +205,7 @@ fn errors_are_clear() {
 #[test]
 fn score_task_coref_is_the_coref_engine() {
     let gold = root().join("datasets/articles/gold.jsonl");
-    let j =
-        json(&["score", "-g", s(&gold), "-p", &format!("self={}", s(&gold)), "--task", "coref", "--format", "json"]);
+    let j = json(&["score", "-g", s(&gold), "-p", &format!("self={}", s(&gold)), "--task", "coref"]);
     let sys = &j["systems"][0];
     assert_eq!(sys["name"], "self");
     let ent = &sys["coref"]["entities"];
@@ -216,7 +215,7 @@ fn score_task_coref_is_the_coref_engine() {
         assert_eq!(ent["metrics"][m]["f1"].as_f64(), Some(1.0), "{m}");
     }
     assert_eq!(ent["metrics"]["conll"].as_f64(), Some(1.0));
-    let direct = json(&["coref", "score", s(&gold), s(&gold), "--format", "json"]);
+    let direct = json(&["coref", "score", s(&gold), s(&gold)]);
     assert_eq!(direct["metrics"], ent["metrics"]);
     assert_eq!(direct["counts"], ent["counts"]);
 }
