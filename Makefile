@@ -22,6 +22,8 @@ REPORT_SYSTEMS ?= gazetteer-v1 gazetteer-v2
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
 FUZZ_TARGETS ?=
+# `make eval`'s second table: relations and coreference (the CoNLL average of MUC, B³, CEAFe).
+EVAL_REL_COREF_METRICS ?= relations/strict-f1,relations/relaxed-f1,coref/muc-f1,coref/b3-f1,coref/ceafe-f1,coref/conll-f1,event-coref/conll-f1
 # `make tables`: which metrics, in which format.
 TABLE_METRICS ?= strict-f1,partial-f1
 TABLE_FORMAT  ?= markdown
@@ -43,6 +45,7 @@ build:
 eval: build
 	$(IEVAL) run suites/default.toml --results $(RESULTS) --jobs $(JOBS)
 	@$(MAKE) --no-print-directory tables TABLE_METRICS=strict-f1,partial-f1,TC-f1,AC-f1
+	@$(MAKE) --no-print-directory tables TABLE_METRICS=$(EVAL_REL_COREF_METRICS)
 	@$(MAKE) --no-print-directory compare
 	@$(MAKE) --no-print-directory report
 

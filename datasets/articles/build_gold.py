@@ -5,15 +5,21 @@ The documents come from ieval's own article reader: the raw articles in raw/ and
 shared article ../shared/articles/000_c3ee7f5a63320e68.txt are converted with
 `ieval convert ... --to jsonl`, so the bundled text, metadata, sentences and tokens ARE
 the reader's output. The annotations come from annotated/<doc_id>.txt: the same canonical
-text with inline markup, then a `=== events ===` section.
+text with inline markup, then a `=== events ===` section and a `=== relations ===` section.
 
 Markup (in the text part):
   [span|LABEL]            an entity mention; mention type NAM (TIME: VAL)
   [span|LABEL/NOM]        with its mention type (NAM, NOM, PRO, VAL)
-  [span|LABEL/NOM#key]    with a key that event arguments refer to
+  [span|LABEL/NOM#key]    with a key that event arguments and relations refer to
+  [span|LABEL/NOM@name]   a mention of coreference cluster `name` (also `#key@name`); the
+                          mentions sharing a name are one entity of the document (at least
+                          two, all of one label); a mention without `@` is a singleton
   {span#key}              an event trigger; the event is defined under its key below
 Events section, one line per event (`%` starts a comment line):
   key  Type  realis  Role=entity-key ...  [coref=name]
+  (`coref=name`: the event mentions sharing a name are one event: the JSONL `cluster` attribute)
+Relations section, one line per relation:
+  LABEL  arg1-key  arg2-key      (entity keys or trigger keys; see RELATIONS for the labels)
 
 The text with the markup removed must equal the reader's text exactly; offsets are then
 Python string indices (Unicode code points), which is what ieval JSONL uses.
@@ -56,8 +62,19 @@ ROLES = {
     "Business:Start-Org": {"Agent", "Org", "Place"},
 }
 
+# Relation labels (ACE 2005 relation types, plus BEFORE between events) and what each
+# argument may be: entity labels, or "EVENT" for an event mention. See datasets/README.md.
+RELATIONS = {
+    "ORG-AFF": ({"PER", "ORG"}, {"ORG", "GPE"}),        # employment, membership, founder
+    "GEN-AFF": ({"PER", "ORG"}, {"GPE", "LOC"}),        # citizen/resident, organisation location
+    "PART-WHOLE": ({"GPE", "LOC", "FAC", "ORG"}, {"GPE", "LOC", "FAC", "ORG"}),  # geographical, subsidiary
+    "PHYS": ({"PER"}, {"GPE", "LOC", "FAC"}),            # a person located somewhere
+    "BEFORE": ({"EVENT"}, {"EVENT"}),                    # the first event ends before the second starts
+}
+
 MARK = re.compile(
-    r"\[(?P<etext>[^\[\]|{}#]+)\|(?P<label>[A-Z]+)(?:/(?P<mtype>[A-Z]+))?(?:#(?P<ekey>[\w-]+))?\]"
+    r"\[(?P<etext>[^\[\]|{}#@]+)\|(?P<label>[A-Z]+)(?:/(?P<mtype>[A-Z]+))?(?:#(?P<ekey>[\w-]+))?"
+    r"(?:@(?P<cluster>[\w-]+))?\]"
     r"|\{(?P<ttext>[^\[\]|{}#]+)#(?P<tkey>[\w-]+)\}"
 )
 
@@ -79,11 +96,12 @@ def parse_annotated(path):
     if "\n=== events ===\n" not in body:
         raise Bad(f"{path}: no '=== events ===' section")
     marked, events_part = body.split("\n=== events ===\n", 1)
+    events_part, _, relations_part = events_part.partition("\n=== relations ===\n")
     text, entities, triggers, at = [], [], {}, 0
     pos = 0  # code points of plain text so far
     for m in MARK.finditer(marked):
         plain = marked[at:m.start()]
-        if any(c in plain for c in "[]{}|#"):
+        if any(c in plain for c in "[]{}|#@"):
             raise Bad(f"{path}: stray markup character near {plain[-40:]!r}")
         text.append(plain)
         pos += len(plain)
@@ -99,7 +117,7 @@ def parse_annotated(path):
             if mtype not in MENTION_TYPES or (label == "TIME") != (mtype == "VAL"):
                 raise Bad(f"{path}: mention type {mtype!r} does not fit {label} ({span!r})")
             entities.append({"key": m.group("ekey"), "start": start, "end": end, "label": label,
-                             "text": span, "mtype": mtype})
+                             "text": span, "mtype": mtype, "cluster": m.group("cluster")})
         else:
             key = m.group("tkey")
             if key in triggers:
@@ -109,7 +127,7 @@ def parse_annotated(path):
         pos = end
         at = m.end()
     rest = marked[at:]
-    if any(c in rest for c in "[]{}|#"):
+    if any(c in rest for c in "[]{}|#@"):
         raise Bad(f"{path}: stray markup character near {rest[:40]!r}")
     text.append(rest)
     text = "".join(text)
@@ -152,7 +170,43 @@ def parse_annotated(path):
     unused = set(triggers) - {e["key"] for e in events}
     if unused:
         raise Bad(f"{path}: triggers without an event line: {sorted(unused)}")
-    return text, entities, events
+    clusters = {}
+    for e in entities:
+        if e["cluster"]:
+            clusters.setdefault(e["cluster"], []).append(e)
+    for name, ms in clusters.items():
+        if len(ms) < 2:
+            raise Bad(f"{path}: cluster @{name} has one mention ({ms[0]['text']!r}): leave a singleton unmarked")
+        if len({m["label"] for m in ms}) > 1:
+            raise Bad(f"{path}: cluster @{name} mixes labels {sorted({m['label'] for m in ms})}")
+    by_trigger = {e["key"]: e for e in events}
+    relations, seen = [], set()
+    for n, line in enumerate(relations_part.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("%"):
+            continue
+        f = line.split()
+        if len(f) != 3:
+            raise Bad(f"{path}: relations line {n}: expected `LABEL arg1-key arg2-key`")
+        label, args = f[0], f[1:]
+        if label not in RELATIONS:
+            raise Bad(f"{path}: relations line {n}: unknown relation label {label!r}")
+        resolved = []
+        for ref, allowed in zip(args, RELATIONS[label]):
+            if ref in keys:
+                kind, target = keys[ref]["label"], ("entity", keys[ref])
+            elif ref in by_trigger:
+                kind, target = "EVENT", ("event", by_trigger[ref])
+            else:
+                raise Bad(f"{path}: relations line {n}: {ref!r} is no entity or trigger key")
+            if kind not in allowed:
+                raise Bad(f"{path}: relations line {n}: {label} cannot take a {kind} argument ({ref})")
+            resolved.append(target)
+        if tuple(args) in seen or args[0] == args[1]:
+            raise Bad(f"{path}: relations line {n}: a repeated relation or one argument twice")
+        seen.add(tuple(args))
+        relations.append((label, resolved))
+    return text, entities, events, relations
 
 
 def reader_docs(ieval, shared):
@@ -168,7 +222,7 @@ def reader_docs(ieval, shared):
     return {d["doc_id"]: d for d in docs}
 
 
-def build_doc(doc, text, entities, events):
+def build_doc(doc, text, entities, events, relations):
     if doc["text"] != text:
         a, b = doc["text"], text
         i = next((k for k in range(min(len(a), len(b))) if a[k] != b[k]), min(len(a), len(b)))
@@ -178,20 +232,31 @@ def build_doc(doc, text, entities, events):
     for n, e in enumerate(entities, 1):
         e["id"] = f"T{n}"
     out_entities = [{"id": e["id"], "start": e["start"], "end": e["end"], "label": e["label"], "text": e["text"],
+                     **({"cluster": e["cluster"]} if e["cluster"] else {}),
                      "attrs": [{"key": "mention_type", "value": e["mtype"]}]} for e in entities]
     out_events = []
     for n, ev in enumerate(sorted(events, key=lambda e: e["trigger"][:2]), 1):
+        ev["id"] = f"E{n}"
         s, t, span = ev["trigger"]
         j = {"id": f"E{n}", "type": ev["type"], "trigger": {"start": s, "end": t, "text": span},
              "realis": ev["realis"],
              "arguments": [{"role": r, "entity_id": e["id"], "start": e["start"], "end": e["end"], "text": e["text"]}
                            for r, e in ev["args"]]}
         if ev["coref"]:
-            j["attrs"] = [{"key": "coref", "value": ev["coref"]}]
+            j["attrs"] = [{"key": "cluster", "value": ev["coref"]}]
         out_events.append(j)
-    out = {k: v for k, v in doc.items() if k not in ("entities", "events")}
+    # Relations in text order of their first argument, then their second.
+    start = lambda t: t[1]["start"] if t[0] == "entity" else t[1]["trigger"][0]
+    out_relations = [
+        {"id": f"R{n}", "label": label,
+         "args": [{"role": f"Arg{k}", "ref": t[1]["id"]} for k, t in enumerate(args, 1)]}
+        for n, (label, args) in enumerate(sorted(relations, key=lambda r: (start(r[1][0]), start(r[1][1]), r[0])), 1)
+    ]
+    out = {k: v for k, v in doc.items() if k not in ("entities", "events", "relations")}
     out["entities"] = out_entities
     out["events"] = out_events
+    if out_relations:
+        out["relations"] = out_relations
     return out
 
 
@@ -213,7 +278,7 @@ def main():
     try:
         for ann in sorted((HERE / "annotated").glob("*.txt")):
             doc_id = ann.stem
-            text, entities, events = parse_annotated(ann)
+            text, entities, events, relations = parse_annotated(ann)
             if doc_id not in docs:
                 if doc_id == SHARED_DOC and doc_id in committed:
                     # The shared article is not on this machine: keep the committed line.
@@ -222,7 +287,7 @@ def main():
                     lines[doc_id] = committed[doc_id]
                     continue
                 raise Bad(f"{ann}: the reader produced no document {doc_id!r}")
-            built = build_doc(docs[doc_id], text, entities, events)
+            built = build_doc(docs[doc_id], text, entities, events, relations)
             lines[doc_id] = json.dumps(built, ensure_ascii=False, separators=(",", ":"))
         missing = set(docs) - set(lines)
         if missing:

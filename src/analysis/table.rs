@@ -30,7 +30,12 @@ impl std::str::FromStr for MetricSpec {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let (task, metric, stat) = parse_metric(s)?;
-        let name = format!("{metric}-{}", stat.short());
+        // Entity and event metrics keep their short names (`strict-f1`, `TC-f1`); the
+        // other tasks' are prefixed (`relations/strict-f1`, `coref/muc-f1`).
+        let name = match task.as_str() {
+            "entities" | "events" => format!("{metric}-{}", stat.short()),
+            _ => format!("{task}/{metric}-{}", stat.short()),
+        };
         Ok(MetricSpec { task, metric, stat, name })
     }
 }
@@ -197,6 +202,21 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
     for u in &ok {
         let Some(d) = docs.get(&u.run_id) else { continue };
         let zero = u.profile != "default";
+        // The CoNLL average is not a stored series: its value and interval come from the
+        // MUC, B³ and CEAFe series of the same documents.
+        for s in specs.iter().filter(|s| s.metric == "conll") {
+            let parts: Vec<SeriesKey> = ["muc", "b3", "ceafe"].iter().map(|m| SeriesKey::new(&s.task, m, "")).collect();
+            if !parts.iter().all(|k| d.iter().any(|dc| dc.series.contains_key(k))) {
+                continue;
+            }
+            let cols: Vec<Vec<_>> = parts
+                .iter()
+                .map(|k| d.iter().map(|dc| dc.series.get(k).copied().unwrap_or_default()).collect())
+                .collect();
+            let refs: Vec<&[_]> = cols.iter().map(|c| &c[..]).collect();
+            let x = resample::mean_f1_interval(&refs, opts)?;
+            ivs.insert((u.dataset.clone(), u.system.clone(), s.name.clone()), (x.value, x.low, x.high, d.len()));
+        }
         let keys: Vec<SeriesKey> = specs.iter().map(|s| SeriesKey::new(&s.task, &s.metric, "")).collect();
         let columns_of: Vec<Vec<_>> =
             keys.iter().map(|k| d.iter().map(|dc| dc.series.get(k).copied().unwrap_or_default()).collect()).collect();
@@ -220,7 +240,13 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
             let status = unit.map_or("missing".to_string(), |u| u.status.clone());
             let key = (ds.clone(), sys.clone(), m.clone());
             let iv = ivs.get(&key);
-            let value = if status == "ok" { values.get(sys).and_then(|v| v[k]) } else { None };
+            let value = if status != "ok" {
+                None
+            } else if m.ends_with("/conll-f1") {
+                iv.and_then(|x| x.0)
+            } else {
+                values.get(sys).and_then(|v| v[k])
+            };
             cells.push(BenchCell {
                 dataset: ds.clone(),
                 metric: m.clone(),

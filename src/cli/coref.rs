@@ -149,3 +149,27 @@ fn export(a: ExportArgs) -> Result<i32> {
     );
     Ok(0)
 }
+
+/// `ieval score --task coref`: every system of a paired input against the gold, within
+/// documents (entity mentions; event mentions too when the gold has event clusters).
+pub(super) fn run_pairing(
+    pairing: ieval::inputs::Pairing,
+    gold_path: &std::path::Path,
+    format: super::ReportFormat,
+    output: Option<&std::path::Path>,
+) -> Result<i32> {
+    if !matches!(format, super::ReportFormat::Table | super::ReportFormat::Json) {
+        return Err(Error::usage("--task coref: --format table or json"));
+    }
+    let report = coref::files::score_pairing(pairing, gold_path)?;
+    let mut out = Out::open(output)?;
+    match format {
+        super::ReportFormat::Json => {
+            let s = serde_json::to_string_pretty(&report).map_err(|e| Error::usage(format!("JSON output: {e}")))?;
+            out.put(&(s + "\n"))?;
+        }
+        _ => out.put(&report.text())?,
+    }
+    out.finish()?;
+    Ok(0)
+}

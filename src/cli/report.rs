@@ -19,8 +19,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use ieval::report::breakdown::{Breakdown, seen_forms};
-use ieval::report::html::{ReportData, render};
+use ieval::report::html::{RelationData, ReportData, render};
+use ieval::report::kept::Kept;
 use ieval::score::EventMetric;
+use ieval::score::relation::RelMode;
 use ieval::score::report::build as build_report;
 use ieval::score::resample::{Options, intervals};
 use ieval::score::run::{ScoreOptions, Task, score_with};
@@ -116,6 +118,32 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
             }
         }
     }
+    // Relations and coreference: a second pass over the inputs, scoring relations and
+    // keeping the documents for the coreference engine.
+    let pairing = args.eval.inputs().build()?.pairing;
+    let ropts = ScoreOptions { task: Task::Relations, ..sopts };
+    let mut kept = Kept::new(n);
+    let rel_run = score_with(pairing, ropts, &mut kept)?;
+    let rel_report = build_report(&rel_run);
+    let mut rel_ivs = BTreeMap::new();
+    if rel_run.gold_relations > 0 {
+        for (k, s) in rel_run.systems.iter().enumerate() {
+            let cols: Vec<Vec<_>> = RelMode::ALL
+                .iter()
+                .map(|m| {
+                    s.docs
+                        .iter()
+                        .map(|d| d.relations.as_ref().map(|r| r.mode(*m).overall).unwrap_or_default())
+                        .collect()
+                })
+                .collect();
+            let series: Vec<(bool, &[_])> = cols.iter().map(|c| (false, &c[..])).collect();
+            for (m, iv) in RelMode::ALL.iter().zip(intervals(&series, zero, &opts)?) {
+                rel_ivs.insert((k, *m), iv);
+            }
+        }
+    }
+    let coref = kept.coref(&run)?;
     let benchmark = match &args.results {
         Some(dir) => Some(benchmark_html(dir, &opts)?),
         None => None,
@@ -137,6 +165,8 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         max_documents: args.max_docs,
         benchmark,
         train: args.train.as_ref().map(|p| p.display().to_string()),
+        relations: (rel_run.gold_relations > 0).then_some(RelationData { report: &rel_report, intervals: rel_ivs }),
+        coref,
     };
     let html = render(&data);
     let mut o = Out::open(Some(&args.out))?;

@@ -15,7 +15,8 @@ rescores. Commands run as subprocesses, --jobs at a time, each killed at its
 timeout_seconds; their stderr is kept in the manifest. A system that fails is reported in
 the table and the rest of the suite completes.
 
-The summary table gives micro F1 (in %) per metric; `-` is undefined (0/0).
+The summary table gives micro F1 (in %) per metric (coreference: the CoNLL average of MUC,
+B³ and CEAFe F1; `ieval table` has each metric); `-` is undefined (0/0).
 
 Exit status: 0 when the suite ran, even if systems failed (see the table); 2 for a broken
 suite file or a dataset whose gold cannot be read.
@@ -118,17 +119,35 @@ fn columns(suite: &Suite, scores: &[Option<UnitScores>]) -> Vec<CountKey> {
     let keys: BTreeSet<CountKey> = scores.iter().flatten().flat_map(|s| s.keys().cloned()).collect();
     let profiles: Vec<&str> = suite.datasets.iter().flat_map(|d| d.profiles.iter().map(|p| p.name())).collect();
     let order = ["strict", "exact", "partial", "type", "TI", "TC", "AI", "AC", "AI+", "AC+"];
+    let tasks = ["entities", "events", "relations", "coref", "event-coref"];
     let rank = |k: &CountKey| {
         (
+            tasks.iter().position(|t| *t == k.task).unwrap_or(usize::MAX),
             k.task.clone(),
             profiles.iter().position(|p| *p == k.profile).unwrap_or(usize::MAX),
             order.iter().position(|m| *m == k.metric).unwrap_or(usize::MAX),
             k.metric.clone(),
         )
     };
-    let mut v: Vec<CountKey> = keys.into_iter().collect();
+    // Coreference: one column per task, the CoNLL average (`metric` "conll", computed from
+    // the unit's MUC, B³ and CEAFe rows by `conll_of`); `ieval table` has the others.
+    let mut v: Vec<CountKey> = keys
+        .into_iter()
+        .filter_map(|k| match k.task.as_str() {
+            "coref" | "event-coref" if k.metric == "muc" => Some(CountKey { metric: "conll".into(), ..k }),
+            "coref" | "event-coref" => None,
+            _ => Some(k),
+        })
+        .collect();
     v.sort_by_key(rank);
     v
+}
+
+/// The CoNLL F1 of a coreference key (`metric` "conll"): the mean of the unit's MUC, B³ and
+/// CEAFe F1, undefined when one is.
+fn conll_of(s: &UnitScores, k: &CountKey) -> Option<f64> {
+    let f1 = |m: &str| s.get(&CountKey { metric: m.into(), ..k.clone() }).and_then(|x| x.f1);
+    Some((f1("muc")? + f1("b3")? + f1("ceafe")?) / 3.0)
 }
 
 fn render(suite: &Suite, r: &RunReport, scores: &[Option<UnitScores>], tf: TableFormat, with_notes: bool) -> String {
@@ -136,7 +155,11 @@ fn render(suite: &Suite, r: &RunReport, scores: &[Option<UnitScores>], tf: Table
     let profiles: BTreeSet<&str> = cols.iter().map(|k| k.profile.as_str()).collect();
     let mut headers: Vec<String> = ["dataset", "system", "version", "status"].map(String::from).to_vec();
     headers.extend(cols.iter().map(|k| {
-        if profiles.len() > 1 { format!("{} {} F1", k.profile, k.metric) } else { format!("{} F1", k.metric) }
+        let metric = match k.task.as_str() {
+            "entities" | "events" => k.metric.clone(),
+            t => format!("{t}/{}", k.metric),
+        };
+        if profiles.len() > 1 { format!("{} {metric} F1", k.profile) } else { format!("{metric} F1") }
     }));
     let mut t = Table::new(headers);
     t.align[1] = ieval::report::Align::Left;
@@ -150,7 +173,15 @@ fn render(suite: &Suite, r: &RunReport, scores: &[Option<UnitScores>], tf: Table
             status_text(u).to_string(),
         ];
         for k in &cols {
-            row.push(s.as_ref().and_then(|s| s.get(k)).map_or_else(String::new, |x| pct(x.f1)));
+            let cell = match s.as_ref() {
+                Some(s) if k.metric == "conll" => {
+                    let scored = s.contains_key(&CountKey { metric: "muc".into(), ..k.clone() });
+                    if scored { pct(conll_of(s, k)) } else { String::new() }
+                }
+                Some(s) => s.get(k).map_or_else(String::new, |x| pct(x.f1)),
+                None => String::new(),
+            };
+            row.push(cell);
         }
         t.push(row);
     }

@@ -74,7 +74,9 @@ pub struct Args {
     output: Option<PathBuf>,
     /// What to score: entities, events, all, or auto (entities, plus events when the gold
     /// has any); relations (modes strict, boundaries, relaxed); linking (neleval's entity
-    /// linking measures).
+    /// linking measures); coref (MUC, B³, CEAFm, CEAFe, BLANC, LEA, CoNLL within documents,
+    /// entity mentions and, when the gold has event clusters, event mentions: the engine of
+    /// `ieval coref score`, which has the scope, matching and profile options).
     #[arg(long, default_value = "auto")]
     task: Task,
     /// Relations: labels whose arguments are unordered (comma-separated), e.g.
@@ -237,6 +239,9 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
     }
     if args.task == Task::Linking {
         return super::linking::run(pairing, &args.eval.gold, args.format, args.output.as_deref());
+    }
+    if args.task == Task::Coref {
+        return super::coref::run_pairing(pairing, &args.eval.gold, args.format, args.output.as_deref());
     }
     // One list per process: leaked so that the scoring options stay `Copy`.
     let symmetric: &'static [String] = Box::leak(

@@ -155,3 +155,77 @@ pub fn export_conll2012(
     let text = String::from_utf8(buf).map_err(|e| Error::usage(format!("output is not UTF-8: {e}")))?;
     Ok((text, stats))
 }
+
+/// `ieval score --task coref`'s report: every system's coreference metrics per layer, within
+/// documents, default options.
+#[derive(Debug, serde::Serialize)]
+pub struct PairingReport {
+    /// The tool and the task (`coref`).
+    pub ieval: serde_json::Value,
+    /// The gold source and its document count.
+    pub gold: serde_json::Value,
+    /// Per system: its name and a report per layer.
+    pub systems: Vec<SystemReport>,
+}
+
+/// One system's reports, by layer name (`entities`, `events`).
+#[derive(Debug, serde::Serialize)]
+pub struct SystemReport {
+    /// The system's name.
+    pub name: String,
+    /// Its report per layer.
+    pub coref: std::collections::BTreeMap<&'static str, Report>,
+}
+
+impl PairingReport {
+    /// The plain-text form: per system and layer, `system NAME` then its [`table`].
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        for s in &self.systems {
+            for r in s.coref.values() {
+                text.push_str(&format!("system {}\n{}\n", s.name, table(r)));
+            }
+        }
+        text
+    }
+}
+
+/// Score every system of a paired input against the gold, within documents, default
+/// options: entity mentions, and event mentions too when the gold has event clusters.
+/// `gold_path` names the gold in the error for an empty input.
+pub fn score_pairing(mut pairing: crate::inputs::Pairing, gold_path: &Path) -> Result<PairingReport> {
+    let names: Vec<String> = pairing.systems().iter().map(|m| m.name().to_string()).collect();
+    let mut docs = Vec::new();
+    let mut gold = AnnotationSet::new(pairing.gold_meta().clone());
+    let mut preds: Vec<AnnotationSet> = pairing.systems().iter().map(|m| AnnotationSet::new(m.clone())).collect();
+    for item in pairing.by_ref() {
+        let item = item?;
+        for (k, p) in item.preds.into_iter().enumerate() {
+            if let (Some(p), Some(set)) = (p, preds.get_mut(k)) {
+                set.docs.push(p);
+            }
+        }
+        gold.docs.push(item.gold);
+        docs.push(item.doc);
+    }
+    if docs.is_empty() {
+        return Err(Error::data(gold_path.display().to_string(), "no documents: the gold input is empty"));
+    }
+    let mut layers = vec![Layer::Entities];
+    if !super::cluster_sizes(&gold, Layer::Events).is_empty() {
+        layers.push(Layer::Events);
+    }
+    let mut systems = Vec::new();
+    for (name, pred) in names.iter().zip(&preds) {
+        let mut coref = std::collections::BTreeMap::new();
+        for &layer in &layers {
+            coref.insert(layer.name(), super::score(&docs, &gold, pred, &Options { layer, ..Default::default() })?);
+        }
+        systems.push(SystemReport { name: name.clone(), coref });
+    }
+    Ok(PairingReport {
+        ieval: serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "task": "coref"}),
+        gold: serde_json::json!({"source": pairing.gold_meta().source, "documents": docs.len()}),
+        systems,
+    })
+}

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::breakdown::{Dimension, ViewDoc, ViewSpan};
 use super::svg::{self, esc};
 use super::{Align, Table, TableFormat};
+use crate::score::relation::RelMode;
 use crate::score::report::{ModeReport, ScoreReport, SystemReport, summary_row};
 use crate::score::resample::Interval;
 use crate::score::{EventMetric, Mode, ScoreRun};
@@ -31,6 +32,18 @@ pub struct ReportData<'a> {
     /// A pre-rendered benchmark table (HTML fragment) from a results store.
     pub benchmark: Option<String>,
     pub train: Option<String>,
+    /// Relation scores (a run of the relations task), when the gold has relations.
+    pub relations: Option<RelationData<'a>>,
+    /// Coreference reports per system (index as in `report.systems`), entity and event
+    /// layers, within-document scope, when the gold has clusters.
+    pub coref: Vec<(usize, crate::coref::Layer, crate::coref::Report)>,
+}
+
+/// The relations section's input.
+pub struct RelationData<'a> {
+    pub report: &'a ScoreReport,
+    /// Bootstrap intervals per (system index, mode).
+    pub intervals: BTreeMap<(usize, RelMode), [Interval; 3]>,
 }
 
 const CSS: &str = r#"
@@ -208,31 +221,128 @@ AC: AI and role; AI+ / AC+: AI / AC with the argument attached to the event pair
         if labels.is_empty() {
             continue;
         }
-        let t = per_label_table(d, what, "gold", &labels, |s| s.events.get(metric));
+        let t = per_label_table(&d.report.systems, what, "gold", &labels, |s| s.events.get(metric));
         out.push_str(&t.with_title(format!("{metric} per {what}")).render(TableFormat::Html));
     }
     out
 }
 
-fn label_bars(d: &ReportData) -> String {
+/// Relations: each mode per system with its interval, and strict F1 per relation label.
+fn relations_section(r: &RelationData) -> String {
+    let mut t = Table::new(["system", "mode", "P", "R", "F1", "F1 95% CI", "COR", "MIS", "SPU", "gold", "predicted"]);
+    t.align[1] = Align::Left;
+    let mut per_mode: BTreeMap<RelMode, Vec<(usize, Option<f64>)>> = BTreeMap::new();
+    for (k, s) in r.report.systems.iter().enumerate() {
+        for m in RelMode::ALL {
+            let Some(x) = s.relations.get(m.name()) else { continue };
+            let iv = r.intervals.get(&(k, m)).map(|x| &x[2]);
+            t.push(summary_row([s.name.clone(), m.name().to_string()], &x.micro, Some(ci_text(iv)), false));
+            let ranked = if x.micro.actual == 0 { None } else { x.micro.f1 };
+            per_mode.entry(m).or_default().push((t.rows.len() - 1, ranked));
+        }
+    }
+    for rows in per_mode.values() {
+        for row in best_rows(rows) {
+            t.emphasize(row, 4);
+        }
+    }
+    let (labels, series) = label_f1(&r.report.systems, |s| s.relations.get("strict"));
+    let mut out = String::from(
+        "<p class=\"note\">strict: same label, every argument with the same span and type; boundaries: same label \
+and spans; relaxed: same label, overlapping spans. Arguments in order (directed). Relations are COR, MIS or SPU.</p>",
+    );
+    out.push_str("<div class=\"charts\">");
+    out.push_str(&svg::grouped_bars("F1 per relation label (strict)", &labels, &series));
+    out.push_str(
+        &t.with_title("relations, micro-averaged (points); best F1 per mode in bold; - = undefined (0/0)")
+            .render(TableFormat::Html),
+    );
+    out.push_str("</div>");
+    let pl = per_label_table(&r.report.systems, "relation", "gold", &labels, |s| s.relations.get("strict"));
+    out.push_str(&pl.with_title("strict, per relation label").render(TableFormat::Html));
+    out
+}
+
+/// Coreference: MUC, B³, CEAFm, CEAFe, BLANC, LEA (recall, precision, F1) and the CoNLL
+/// average per system and layer.
+fn coref_section(d: &ReportData) -> String {
+    let mut t = Table::new(["system", "mentions", "metric", "R", "P", "F1"]);
+    t.align[1] = Align::Left;
+    t.align[2] = Align::Left;
+    let mut conll: BTreeMap<&str, Vec<(usize, Option<f64>)>> = BTreeMap::new();
+    for (k, layer, r) in &d.coref {
+        let name = d.report.systems.get(*k).map_or("", |s| s.name.as_str());
+        let m = &r.metrics;
+        for (metric, x) in [
+            ("MUC", &m.muc),
+            ("B³", &m.b_cubed),
+            ("CEAFm", &m.ceaf_m),
+            ("CEAFe", &m.ceaf_e),
+            ("BLANC", &m.blanc),
+            ("LEA", &m.lea),
+        ] {
+            t.push(vec![
+                name.to_string(),
+                layer.name().to_string(),
+                metric.to_string(),
+                pct(x.recall),
+                pct(x.precision),
+                pct(x.f1),
+            ]);
+        }
+        t.push(vec![
+            name.to_string(),
+            layer.name().to_string(),
+            "CoNLL".into(),
+            String::new(),
+            String::new(),
+            pct(m.conll),
+        ]);
+        conll.entry(layer.name()).or_default().push((t.rows.len() - 1, m.conll));
+    }
+    for rows in conll.values() {
+        for row in best_rows(rows) {
+            t.emphasize(row, 5);
+        }
+    }
+    let mut out = String::from(
+        "<p class=\"note\">Clusters of entity mentions (<code>cluster</code>) and of event mentions (their \
+<code>cluster</code> attribute), each document scored on its own and the documents summed (<code>ieval coref score \
+--scope document</code>); mentions paired by exact extent; a missed or spurious mention lowers recall or precision. \
+CoNLL = mean of the MUC, B³ and CEAFe F1. Definitions: README, Coreference.</p>",
+    );
+    out.push_str(
+        &t.with_title("coreference (points); best CoNLL per layer in bold; - = undefined (0/0)")
+            .render(TableFormat::Html),
+    );
+    out
+}
+
+/// Every label of the mode reports `mode` picks (sorted), and each system's F1 per label.
+type LabelF1 = (Vec<String>, Vec<(String, Vec<Option<f64>>)>);
+
+fn label_f1<'a>(systems: &'a [SystemReport], mode: impl Fn(&'a SystemReport) -> Option<&'a ModeReport>) -> LabelF1 {
     let mut labels: BTreeSet<String> = BTreeSet::new();
-    for s in &d.report.systems {
-        if let Some(m) = s.entities.get("strict") {
+    for s in systems {
+        if let Some(m) = mode(s) {
             labels.extend(m.labels.keys().cloned());
         }
     }
     let labels: Vec<String> = labels.into_iter().collect();
-    let series: Vec<(String, Vec<Option<f64>>)> = d
-        .report
-        .systems
+    let series = systems
         .iter()
         .map(|s| {
-            let m = s.entities.get("strict");
+            let m = mode(s);
             (s.name.clone(), labels.iter().map(|l| m.and_then(|m| m.labels.get(l)).and_then(|x| x.f1)).collect())
         })
         .collect();
+    (labels, series)
+}
+
+fn label_bars(d: &ReportData) -> String {
+    let (labels, series) = label_f1(&d.report.systems, |s| s.entities.get("strict"));
     let mut out = svg::grouped_bars("F1 per label (strict)", &labels, &series);
-    let t = per_label_table(d, "label", "support", &labels, |s| s.entities.get("strict"));
+    let t = per_label_table(&d.report.systems, "label", "support", &labels, |s| s.entities.get("strict"));
     out.push_str(&t.render(TableFormat::Html));
     out
 }
@@ -240,7 +350,7 @@ fn label_bars(d: &ReportData) -> String {
 /// One row per label: P, R and F1 of each system (from the mode report `mode` picks), then the
 /// largest gold support any system saw for the label.
 fn per_label_table<'a, L: AsRef<str>>(
-    d: &'a ReportData,
+    systems: &'a [SystemReport],
     first: &str,
     last: &str,
     labels: impl IntoIterator<Item = L>,
@@ -248,14 +358,14 @@ fn per_label_table<'a, L: AsRef<str>>(
 ) -> Table {
     let mut t = Table::new(
         std::iter::once(first.to_string())
-            .chain(d.report.systems.iter().flat_map(|s| ["P", "R", "F1"].map(|x| format!("{} {x}", s.name))))
+            .chain(systems.iter().flat_map(|s| ["P", "R", "F1"].map(|x| format!("{} {x}", s.name))))
             .chain(std::iter::once(last.to_string())),
     );
     for l in labels {
         let l = l.as_ref();
         let mut row = vec![l.to_string()];
         let mut support = 0;
-        for s in &d.report.systems {
+        for s in systems {
             let x = mode(s).and_then(|m| m.labels.get(l));
             row.push(pct(x.and_then(|x| x.precision)));
             row.push(pct(x.and_then(|x| x.recall)));
@@ -520,6 +630,12 @@ pub fn render(d: &ReportData) -> String {
     if has_events(d.report) {
         out.push_str("<a href=\"#events\">events</a>");
     }
+    if d.relations.is_some() {
+        out.push_str("<a href=\"#relations\">relations</a>");
+    }
+    if !d.coref.is_empty() {
+        out.push_str("<a href=\"#coreference\">coreference</a>");
+    }
     out.push_str(
         "<a href=\"#labels\">labels</a><a href=\"#confusion\">confusion</a>\
 <a href=\"#categories\">categories</a><a href=\"#buckets\">buckets</a><a href=\"#documents\">documents</a></nav><main>",
@@ -534,6 +650,12 @@ pub fn render(d: &ReportData) -> String {
             "<section id=\"events\"><h2>Events (TI, TC, AI, AC, AI+, AC+)</h2>{}</section>",
             events_section(d)
         );
+    }
+    if let Some(r) = &d.relations {
+        let _ = write!(out, "<section id=\"relations\"><h2>Relations</h2>{}</section>", relations_section(r));
+    }
+    if !d.coref.is_empty() {
+        let _ = write!(out, "<section id=\"coreference\"><h2>Coreference</h2>{}</section>", coref_section(d));
     }
     let _ = write!(out, "<section id=\"labels\"><h2>Per-label F1</h2>{}</section>", label_bars(d));
     let _ = write!(

@@ -23,6 +23,10 @@ use crate::table::pct;
 /// Event metrics in their natural order (TextEE naming).
 pub const EVENT_METRICS: [&str; 6] = ["TI", "TC", "AI", "AC", "AI+", "AC+"];
 
+/// Coreference metrics of a results store (`coref`, `event-coref` tasks) in their natural
+/// order; `conll` is derived (the mean of the MUC, B³ and CEAFe F1), not stored.
+pub const COREF_METRICS: [&str; 8] = ["muc", "b3", "ceafm", "ceafe", "lea", "blanc-c", "blanc-n", "conll"];
+
 /// What one series of counts measures. `label` is `""` for the document's overall counts.
 #[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SeriesKey {
@@ -47,12 +51,17 @@ impl SeriesKey {
         let task = match self.task.as_str() {
             "entities" => 0,
             "events" => 1,
-            _ => 2,
+            "relations" => 2,
+            "coref" => 3,
+            "event-coref" => 4,
+            _ => 5,
         };
         let metric = Mode::ALL
             .iter()
             .position(|m| m.name() == self.metric)
             .or_else(|| EVENT_METRICS.iter().position(|m| *m == self.metric))
+            .or_else(|| ["strict", "boundaries", "relaxed"].iter().position(|m| *m == self.metric))
+            .or_else(|| COREF_METRICS.iter().position(|m| *m == self.metric))
             .unwrap_or(usize::MAX);
         (task, metric, &self.metric, !self.label.is_empty(), &self.label)
     }
@@ -401,10 +410,33 @@ pub struct Gate {
 }
 
 /// Parse `MODE-STAT` (entities: strict, exact, partial, type; events: TI, TC, AI, AC, AI+,
-/// AC+; STAT: p, r, f1) into (task, metric, stat).
+/// AC+; STAT: p, r, f1) into (task, metric, stat); or `TASK/METRIC-STAT` for the other
+/// tasks of a results store: `relations/strict-f1` (strict, boundaries, relaxed),
+/// `coref/muc-f1` and `event-coref/muc-f1` (muc, b3, ceafm, ceafe, lea, blanc-c, blanc-n,
+/// and conll: the mean of the MUC, B³ and CEAFe F1).
 pub fn parse_metric(s: &str) -> std::result::Result<(String, String, Stat), String> {
     let (m, st) = s.rsplit_once('-').ok_or_else(|| format!("metric {s:?}: expected MODE-STAT, e.g. strict-f1"))?;
     let stat: Stat = st.parse()?;
+    if let Some((task, metric)) = m.split_once('/') {
+        let known: &[&str] = match task {
+            "entities" => &["strict", "exact", "partial", "type"],
+            "events" => &EVENT_METRICS,
+            "relations" => &["strict", "boundaries", "relaxed"],
+            "coref" | "event-coref" => &COREF_METRICS,
+            _ => {
+                return Err(format!(
+                    "metric {s:?}: unknown task {task:?} (expected entities, events, relations, coref or event-coref)"
+                ));
+            }
+        };
+        if !known.contains(&metric) {
+            return Err(format!("metric {s:?}: unknown {task} metric {metric:?} (expected {})", known.join(", ")));
+        }
+        if metric == "conll" && stat != Stat::F1 {
+            return Err(format!("metric {s:?}: the CoNLL average is an F1 only ({task}/conll-f1)"));
+        }
+        return Ok((task.into(), metric.into(), stat));
+    }
     if let Ok(mode) = m.to_ascii_lowercase().parse::<Mode>() {
         return Ok(("entities".into(), mode.name().into(), stat));
     }
@@ -496,6 +528,18 @@ pub fn judge(g: &Gate, rows: &[Row], alpha: f64) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn task_prefixed_metrics() {
+        let p = |s: &str| parse_metric(s).map(|(t, m, st)| (t, m, st.short().to_string()));
+        assert_eq!(p("relations/relaxed-p"), Ok(("relations".into(), "relaxed".into(), "p".into())));
+        assert_eq!(p("coref/conll-f1"), Ok(("coref".into(), "conll".into(), "f1".into())));
+        assert_eq!(p("event-coref/blanc-n-r"), Ok(("event-coref".into(), "blanc-n".into(), "r".into())));
+        assert_eq!(p("strict-f1"), Ok(("entities".into(), "strict".into(), "f1".into())));
+        assert!(p("coref/conll-p").expect_err("conll-p").contains("F1 only"));
+        assert!(p("relations/partial-f1").expect_err("partial").contains("unknown relations metric"));
+        assert!(p("links/muc-f1").expect_err("links").contains("unknown task"));
+    }
+
     use crate::score::counts::Tally;
 
     fn doc(id: &str, cor: u64, mis: u64, spu: u64) -> DocCounts {

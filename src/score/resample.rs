@@ -493,6 +493,30 @@ pub fn intervals(series: &[(bool, &[LabelTally])], zero: bool, opts: &Options) -
     Ok(out)
 }
 
+/// The bootstrap interval of the mean F1 of several series of the same documents (the
+/// CoNLL coreference average: MUC, B³ and CEAFe F1): each resample draws the documents once
+/// for all series, so the interval is that of the average itself. `None` value when any
+/// F1 is undefined.
+pub fn mean_f1_interval(series: &[&[LabelTally]], opts: &Options) -> Result<Interval> {
+    opts.check()?;
+    let as_pairs: Vec<Series> = series.iter().map(|&a| Series { half: false, a, b: a }).collect();
+    let p = Panel::new(&as_pairs)?;
+    let mean = |sums: &[Counts]| -> f64 {
+        let mut v = Vec::with_capacity(3 * sums.len());
+        eval_into(&mut v, sums, &p.half, false);
+        let f1s: Vec<f64> = (0..sums.len()).map(|k| v[3 * k + Stat::F1.index()]).collect();
+        f1s.iter().sum::<f64>() / f1s.len() as f64 // NaN when any is undefined
+    };
+    let obs = mean(&sum_all(&p.a, p.width, p.docs));
+    let boot = per_sample(opts.samples, |i, sa, sb| {
+        bootstrap_sums(&p, opts.seed, i, sa, sb, false);
+        vec![mean(sa)]
+    });
+    let (lo, hi, undefined) = percentile_interval(boot.iter().map(|v| v[0]), opts.confidence);
+    let value = (!obs.is_nan()).then_some(obs);
+    Ok(Interval { value, low: value.and(lo), high: value.and(hi), undefined })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -652,5 +676,22 @@ mod tests {
         assert_eq!(quantile(&v, 1.0), Some(4.0));
         assert_eq!(quantile(&v, 0.5), Some(2.5));
         assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    /// The CoNLL-style mean of F1s: hand-computed value, and a degenerate interval when
+    /// every document is the same (every resample sums the same counts).
+    #[test]
+    fn mean_f1_of_identical_documents() {
+        let a = docs(4, |_| t(1, 1, 0)); // P 1, R 1/2, F1 2/3
+        let b = docs(4, |_| t(1, 0, 1)); // P 1/2, R 1, F1 2/3
+        let c = docs(4, |_| t(1, 0, 0)); // F1 1
+        let opts = Options { samples: 200, ..Options::default() };
+        let iv = mean_f1_interval(&[&a, &b, &c], &opts).expect("interval");
+        let want = (2.0 / 3.0 + 2.0 / 3.0 + 1.0) / 3.0;
+        assert!((iv.value.expect("value") - want).abs() < 1e-12);
+        assert!((iv.low.expect("low") - want).abs() < 1e-12 && (iv.high.expect("high") - want).abs() < 1e-12);
+        // An undefined F1 makes the mean undefined.
+        let none = docs(4, |_| LabelTally::default());
+        assert_eq!(mean_f1_interval(&[&a, &none], &opts).expect("interval").value, None);
     }
 }

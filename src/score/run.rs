@@ -38,6 +38,9 @@ pub enum Task {
     /// Entity linking (see [`super::linking`]): corpus-level measures, not scored by
     /// [`score_with`] (which scores nothing under it).
     Linking,
+    /// Coreference (the `coref` engine, as `ieval coref score`): not scored by
+    /// [`score_with`] either.
+    Coref,
 }
 
 impl Task {
@@ -56,13 +59,14 @@ impl Task {
 }
 
 crate::names::names! {
-    Task, "task", "entities, events, all, auto, relations or linking";
+    Task, "task", "entities, events, all, auto, relations, linking or coref";
     Auto => "auto",
     Entities => "entities",
     Events => "events",
     All => "all",
     Relations => "relations",
     Linking => "linking",
+    Coref => "coref",
 }
 
 /// How to score.

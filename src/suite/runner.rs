@@ -19,12 +19,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
+use crate::coref::Layer;
 use crate::error::{Error, Result};
 use crate::formats::{self, Diagnostics, Format};
 use crate::inputs::{Alignment, Gold, Input, Inputs, Pairing};
+use crate::model::{AnnotationSet, SetMeta};
 use crate::score::Profile;
+use crate::score::counts::{LabelTally, Tally};
 use crate::score::event::{EventCounts, EventMetric, EventOptions};
 use crate::score::metrics::{Summary, summarize};
+use crate::score::relation::{RelMode, RelationCounts};
 use crate::score::run::{DetailSink, DocScore, ScoreOptions, Task as ScoreTask, score_with};
 use crate::shard::Shard;
 
@@ -822,6 +826,26 @@ fn score_unit(
                 }
             }
         }
+        // Relations and coreference: a second pass over the same pairing (relations scored
+        // by the score run, coreference per document by the `coref` engine in the sink).
+        let layers: Vec<(Task, Layer)> = [(Task::Coref, Layer::Entities), (Task::EventCoref, Layer::Events)]
+            .into_iter()
+            .filter(|(t, _)| tasks.contains(t))
+            .collect();
+        if tasks.contains(&Task::Relations) || !layers.is_empty() {
+            let pairing =
+                open_pairing(&gold, spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?.restrict(shard);
+            let so = ScoreOptions { task: ScoreTask::Relations, details: !layers.is_empty(), doc_labels: true, ..so };
+            let mut sink = CorefRows { counts: &mut counts, profile, layers };
+            let run = score_with(pairing, so, &mut sink).map_err(|e| (false, e.to_string()))?;
+            if tasks.contains(&Task::Relations)
+                && let Some(s) = run.systems.first()
+            {
+                for d in s.docs.iter() {
+                    add_relation_rows(&mut counts, profile, &d);
+                }
+            }
+        }
     }
     if shard.is_some() {
         counts.positions = counts.docs.iter().map(|d| positions.0.get(d).copied().unwrap_or(u64::MAX)).collect();
@@ -882,6 +906,88 @@ fn add_rows(counts: &mut UnitCounts, task: Task, profile: Profile, d: &DocScore)
             }
             true
         }
+        // Scored in the second pass (see `score_unit`).
+        Task::Relations | Task::Coref | Task::EventCoref => true,
+    }
+}
+
+/// One document's relation rows (every mode, overall and per label).
+fn add_relation_rows(counts: &mut UnitCounts, profile: Profile, d: &DocScore) {
+    let doc = counts.doc(&d.doc_id);
+    let empty = RelationCounts::default();
+    let rc = d.relations.as_deref().unwrap_or(&empty);
+    for mode in RelMode::ALL {
+        let mc = rc.mode(mode);
+        let task = Task::Relations.name();
+        counts.add(&CountKey::new(task, profile.name(), mode.name(), ""), doc, mc.overall);
+        for (label, t) in &mc.labels {
+            counts.add(&CountKey::new(task, profile.name(), mode.name(), label), doc, *t);
+        }
+    }
+}
+
+/// Coreference rows are fixed-point: every numerator and denominator times this scale,
+/// rounded to the nearest integer per document (`suites/README.md`, "Coreference in the
+/// store"), so that they add and resample like the other counts.
+pub const COREF_SCALE: f64 = 1_000_000.0;
+
+/// The coreference metrics a unit stores per document, by their row name (`metric`).
+pub const COREF_METRICS: [&str; 7] = ["muc", "b3", "ceafm", "ceafe", "lea", "blanc-c", "blanc-n"];
+
+/// A numerator/denominator pair as the store's tally: recall on the gold side (`g_cor` =
+/// numerator, `g_mis` = denominator − numerator), precision on the predicted side.
+pub fn coref_tally(recall: (f64, f64), precision: (f64, f64)) -> LabelTally {
+    let fx = |x: f64| (x * COREF_SCALE).round().max(0.0) as u64;
+    let (rn, rd, pn, pd) = (fx(recall.0), fx(recall.1), fx(precision.0), fx(precision.1));
+    LabelTally {
+        gold: Tally { cor: rn, mis: rd.saturating_sub(rn), ..Default::default() },
+        pred: Tally { cor: pn, spu: pd.saturating_sub(pn), ..Default::default() },
+    }
+}
+
+/// The per-document coreference rows of one document's counts (within-document scope,
+/// default profile: the numerators and denominators that `ieval coref score --scope
+/// document` sums over documents).
+pub fn coref_rows(c: &crate::coref::CountSet) -> [(&'static str, LabelTally); 7] {
+    let t = |m: &crate::coref::metrics::Counts| {
+        coref_tally((m.recall.num, m.recall.den), (m.precision.num, m.precision.den))
+    };
+    let b = &c.blanc;
+    let f = |x: u64| x as f64;
+    [
+        ("muc", t(&c.muc)),
+        ("b3", t(&c.b_cubed)),
+        ("ceafm", t(&c.ceaf_m)),
+        ("ceafe", t(&c.ceaf_e)),
+        ("lea", t(&c.lea)),
+        ("blanc-c", coref_tally((f(b.tp_c), f(b.c_k)), (f(b.tp_c), f(b.c_r)))),
+        ("blanc-n", coref_tally((f(b.tp_n), f(b.n_k)), (f(b.tp_n), f(b.n_r)))),
+    ]
+}
+
+/// The second pass's sink: each document's coreference rows for every layer asked for.
+struct CorefRows<'a> {
+    counts: &'a mut UnitCounts,
+    profile: Profile,
+    layers: Vec<(Task, Layer)>,
+}
+
+impl DetailSink for CorefRows<'_> {
+    fn document(&mut self, item: &crate::inputs::Item, system: usize, _: &crate::score::run::DocDetails) -> Result<()> {
+        let empty = crate::model::DocAnnotations::new(item.doc.id.clone());
+        let pred = item.preds.get(system).and_then(Option::as_ref).unwrap_or(&empty);
+        let one = |a: &crate::model::DocAnnotations, meta: SetMeta| AnnotationSet { meta, docs: vec![a.clone()] };
+        let gold = one(&item.gold, SetMeta::gold("gold"));
+        let pred = one(pred, SetMeta::system("system", "predictions"));
+        let doc = self.counts.doc(&item.doc.id);
+        for &(task, layer) in &self.layers {
+            let opts = crate::coref::Options { layer, ..Default::default() };
+            let r = crate::coref::score(std::slice::from_ref(&item.doc), &gold, &pred, &opts)?;
+            for (metric, t) in coref_rows(&r.counts) {
+                self.counts.add(&CountKey::new(task.name(), self.profile.name(), metric, ""), doc, t);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -897,4 +1003,34 @@ fn repairs(d: &Diagnostics) -> Option<String> {
         })
         .collect();
     (!parts.is_empty()).then(|| format!("repairs in the predictions: {}", parts.join("; ")))
+}
+
+#[cfg(test)]
+mod coref_rows_tests {
+    use super::*;
+    use crate::coref::metrics::{Counts, Ratio};
+
+    /// Fixed point: numerators and denominators in millionths, rounded per document.
+    #[test]
+    fn coref_rows_are_fixed_point_ratios() {
+        let t = coref_tally((1.0 / 3.0, 1.0), (0.5, 2.0));
+        assert_eq!((t.gold.cor, t.gold.mis), (333_333, 666_667));
+        assert_eq!((t.pred.cor, t.pred.spu), (500_000, 1_500_000));
+        let c = crate::coref::CountSet {
+            b_cubed: Counts { recall: Ratio { num: 2.5, den: 4.0 }, precision: Ratio { num: 3.0, den: 3.0 } },
+            blanc: crate::coref::metrics::BlancCounts { tp_c: 1, c_k: 3, c_r: 1, ..Default::default() },
+            ..Default::default()
+        };
+        let rows = coref_rows(&c);
+        assert_eq!(rows.map(|r| r.0), ["muc", "b3", "ceafm", "ceafe", "lea", "blanc-c", "blanc-n"]);
+        let b3 = rows[1].1;
+        assert_eq!(
+            (b3.gold.cor, b3.possible(), b3.pred.cor, b3.actual()),
+            (2_500_000, 4_000_000, 3_000_000, 3_000_000)
+        );
+        let bc = rows[5].1;
+        assert_eq!((bc.gold.cor, bc.possible(), bc.actual()), (1_000_000, 3_000_000, 1_000_000));
+        // An empty document: all zero (undefined, like any task's empty document).
+        assert_eq!(rows[0].1, LabelTally::default());
+    }
 }

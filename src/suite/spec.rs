@@ -72,6 +72,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 pub enum Task {
     Entities,
     Events,
+    /// Relations (modes strict, boundaries, relaxed).
+    Relations,
+    /// Coreference of entity mentions within each document (see `suites/README.md`).
+    Coref,
+    /// Coreference of event mentions within each document.
+    EventCoref,
 }
 
 impl Task {
@@ -79,11 +85,20 @@ impl Task {
         match self {
             Task::Entities => "entities",
             Task::Events => "events",
+            Task::Relations => "relations",
+            Task::Coref => "coref",
+            Task::EventCoref => "event-coref",
         }
     }
 }
 
-crate::from_names!(Task, "task", "entities or events", { "entities" => Entities, "events" => Events });
+crate::from_names!(Task, "task", "entities, events, relations, coref or event-coref", {
+    "entities" => Entities,
+    "events" => Events,
+    "relations" => Relations,
+    "coref" => Coref,
+    "event-coref" => EventCoref,
+});
 
 /// Reader options as a suite file gives them (the command line's names, read into the
 /// library's [`ReaderSpec`]: unset options keep the command line's defaults), with the

@@ -14,6 +14,19 @@ text, entities, events). Python 3 standard library only.
                 a person's surname, a few nominals; more trigger words, with the nearest
                 entities of the sentence as arguments.
 
+Both versions also predict relations between neighbouring entities from the words between
+them (ACE 2005 types, as in the bundled gold: `ORG-AFF`, `GEN-AFF`, `PART-WHOLE`, `PHYS`)
+and coreference clusters (the JSONL `cluster` of entities, the `cluster` attribute of
+events):
+  --version 1   "X in/at Y", "Y's X" and "Y President X" only; entities with the same text are one cluster,
+                and so are event mentions with the same trigger word and type.
+  --version 2   also "Y X" (a place name or adjective before a name: `US Treasury`,
+                `Spanish striker Julián Etxeberria`, `Danish inverter maker Nordlys Energi`),
+                "Y-based ... X", "X, ... at Y", and BEFORE between two event triggers of a
+                sentence joined by "ahead of" or "after"; a surname joins the cluster of the
+                full name, a nominal (`city`, `club`, `bank`, ...) the cluster of the nearest
+                name of its label before it.
+
 Version 2 is better overall on the bundled articles, but not everywhere: its nominals
 and surname rule also make mistakes version 1 does not.
 
@@ -94,6 +107,9 @@ ROLES = {  # event type prefix -> entity label -> role
     "Transaction": {"ORG": "Giver", "PER": "Giver"},
     "Business": {"PER": "Agent", "ORG": "Org"},
 }
+
+TITLES = {"President", "Secretary", "Minister", "Governor", "Chief", "Foreign", "Prime"}
+PLACES = {"GPE", "LOC", "FAC"}
 
 WORD = re.compile(r"\w+(?:[’'.\-&]\w+)*\.?|[^\w\s]", re.UNICODE)
 
@@ -258,11 +274,101 @@ class Extractor:
                 return t["sent"]
         return -1
 
+    def relation(self, a, b, gap):
+        """The relation (label, arg1, arg2) between entity `a` and the next entity `b`, from
+        the text `gap` between them, or None."""
+        la, lb = a["label"], b["label"]
+        m = re.fullmatch(r" (in|at) (?:the )?", gap)
+        if m:
+            if la == "PER" and lb == "ORG" and m.group(1) == "at":
+                return ("ORG-AFF", a, b)
+            if la == "PER" and lb in PLACES:
+                return ("PHYS", a, b)
+            if la in PLACES and lb in PLACES:
+                return ("PART-WHOLE", a, b)
+            if la == "ORG" and lb in PLACES:
+                return ("GEN-AFF", a, b)
+        if gap in ("’s ", "'s "):
+            if la in PLACES and lb == "ORG":
+                return ("PART-WHOLE", b, a)
+            if la == "ORG" and lb == "PER":
+                return ("ORG-AFF", b, a)
+        if la in PLACES and lb == "PER" and re.fullmatch(r"(?: (?:%s))+ " % "|".join(TITLES), gap):
+            return ("ORG-AFF", b, a)
+        if self.v < 2:
+            return None
+        if la in PLACES and gap == " " and lb == "ORG":
+            return ("PART-WHOLE", b, a)
+        if la in PLACES and lb in ("PER", "ORG") and re.fullmatch(r"(?: [a-z][\w-]*){1,3} ", gap):
+            return ("GEN-AFF", b, a)
+        if la in PLACES and lb == "ORG" and re.fullmatch(r"-based(?: [\w-]+){0,3} ", gap):
+            return ("GEN-AFF", b, a)
+        if la == "PER" and lb == "ORG" and re.fullmatch(r", (?:[a-z]+ )+at ", gap):
+            return ("ORG-AFF", a, b)
+        return None
+
+    def relations(self, doc, toks, ents, events):
+        text = doc["text"]
+        found = []
+        for a, b in zip(ents, ents[1:]):
+            r = self.relation(a, b, text[a["end"]:b["start"]])
+            if r:
+                found.append((r[0], r[1]["id"], r[2]["id"]))
+        if self.v >= 2:
+            for a, b in zip(events, events[1:]):
+                ta, tb = a["trigger"], b["trigger"]
+                if self.sent_of(toks, ta["start"]) != self.sent_of(toks, tb["start"]):
+                    continue
+                gap = text[ta["end"]:tb["start"]]
+                if re.search(r"\bahead of\b", gap):
+                    found.append(("BEFORE", a["id"], b["id"]))
+                elif re.search(r"\bafter the\b", gap):
+                    found.append(("BEFORE", b["id"], a["id"]))
+        return [{"id": f"R{n}", "label": l, "args": [{"role": "Arg1", "ref": x}, {"role": "Arg2", "ref": y}]}
+                for n, (l, x, y) in enumerate(found, 1)]
+
+    def clusters(self, ents, events):
+        """Set `cluster` on entities (and the `cluster` attribute on events) of clusters of two
+        or more mentions."""
+        name = {}  # entity id -> representative entity id
+        first = {}  # (label, text) -> id of its first mention
+        for e in ents:
+            key = (e["label"], e["text"])
+            name[e["id"]] = first.setdefault(key, e["id"])
+        if self.v >= 2:
+            names = [e for e in ents if e["text"] not in NOMINALS_V2]
+            for e in ents:
+                if e["label"] == "PER" and " " not in e["text"]:
+                    full = [f for f in names if f["label"] == "PER" and f["start"] < e["start"]
+                            and f["text"].endswith(" " + e["text"])]
+                    if full:
+                        name[e["id"]] = name[full[0]["id"]]
+                elif e["text"] in NOMINALS_V2:
+                    before = [f for f in names if f["label"] == e["label"] and f["end"] <= e["start"]]
+                    if before:
+                        name[e["id"]] = name[before[-1]["id"]]
+        sizes = {}
+        for r in name.values():
+            sizes[r] = sizes.get(r, 0) + 1
+        for e in ents:
+            if sizes[name[e["id"]]] > 1:
+                e["cluster"] = "C" + name[e["id"]][1:]
+        by_word = {}
+        for ev in events:
+            by_word.setdefault((ev["type"], ev["trigger"]["text"].lower()), []).append(ev)
+        for (_, word), evs in sorted(by_word.items()):
+            if len(evs) > 1:
+                for ev in evs:
+                    ev["attrs"] = [{"key": "cluster", "value": f"{evs[0]['id']}-{word}"}]
+
     def predict(self, doc):
         toks = tokens_of(doc)
         ents = self.entities(doc, toks)
-        return {"doc_id": doc["doc_id"], "text": doc["text"], "entities": ents,
-                "events": self.events(doc, toks, ents)}
+        events = self.events(doc, toks, ents)
+        relations = self.relations(doc, toks, ents, events)
+        self.clusters(ents, events)
+        return {"doc_id": doc["doc_id"], "text": doc["text"], "entities": ents, "events": events,
+                "relations": relations}
 
 
 def main():

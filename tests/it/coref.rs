@@ -197,3 +197,25 @@ fn errors_are_clear() {
     std::fs::write(&plain, KEY.replace("(t_1)", "(t1)")).expect("test input");
     fails(&["coref", "score", s(&plain), s(&plain), "--scope", "topic"], "has no topic");
 }
+
+/// `ieval score --task coref` is the engine of `ieval coref score`: the bundled gold
+/// against itself scores 1 everywhere, with the link counts of its annotation
+/// (datasets/README.md: 135 entity mentions in 34 clusters, 101 MUC links; 18 event
+/// mentions in 7 clusters, 11 links), and equals `coref score` on the same files.
+#[test]
+fn score_task_coref_is_the_coref_engine() {
+    let gold = root().join("datasets/articles/gold.jsonl");
+    let j = json(&["score", "-g", s(&gold), "-p", &format!("self={}", s(&gold)), "--task", "coref"]);
+    let sys = &j["systems"][0];
+    assert_eq!(sys["name"], "self");
+    let ent = &sys["coref"]["entities"];
+    assert_eq!(ent["counts"]["muc"]["recall"]["den"].as_f64(), Some(101.0));
+    assert_eq!(sys["coref"]["events"]["counts"]["muc"]["recall"]["den"].as_f64(), Some(11.0));
+    for m in ["muc", "b_cubed", "ceaf_m", "ceaf_e", "blanc", "lea"] {
+        assert_eq!(ent["metrics"][m]["f1"].as_f64(), Some(1.0), "{m}");
+    }
+    assert_eq!(ent["metrics"]["conll"].as_f64(), Some(1.0));
+    let direct = json(&["coref", "score", s(&gold), s(&gold)]);
+    assert_eq!(direct["metrics"], ent["metrics"]);
+    assert_eq!(direct["counts"], ent["counts"]);
+}

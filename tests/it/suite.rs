@@ -317,11 +317,7 @@ fn a_broken_suite_file_names_file_line_and_key() {
         ("timeout", &format!("{base}timeout_seconds = \"soon\"\n"), &["timeout.toml:8:19", "key timeout_seconds"]),
         ("both", &format!("{base}predictions = \"p.jsonl\"\n"), &["both.toml:7:1", "either predictions or command"]),
         ("nosystem", "[[dataset]]\nname = \"news\"\npath = \"gold.jsonl\"\n", &["nosystem.toml", "no [[system]]"]),
-        (
-            "task",
-            &format!("[suite]\ntasks = [\"relations\"]\n{base}"),
-            &["task.toml:2:10", "key tasks", "unknown task"],
-        ),
+        ("task", &format!("[suite]\ntasks = [\"linking\"]\n{base}"), &["task.toml:2:10", "key tasks", "unknown task"]),
         (
             "env",
             &base.replace("gold.jsonl", "${IEVAL_TEST_UNSET_VAR}/g.jsonl"),
@@ -471,4 +467,78 @@ fn store_layout_2_is_flat_with_a_card_and_layout_1_still_reads() {
     assert_eq!(ok(&["table", "--results", s(&results), "--metric", "strict-f1", "--format", "csv"]), table);
     fails(&["run", s(&suite_file()), "--results", s(&results), "--only", "file"], "layout 1");
     fails(&["merge", "--results", s(&results)], "layout 1");
+}
+
+/// Relations and coreference in the results store (issue 16): the bundled gold scored
+/// against itself and against gazetteer v1, with counts derived by hand from the
+/// annotation (datasets/README.md): 47 relations; 135 entity mentions in 34 clusters of
+/// 230 mentions (MUC links 135 − 34 = 101; CEAFe key entities 34 + 95 singletons = 129);
+/// 18 event mentions in 7 clusters (11 links). Coreference rows are in millionths.
+#[test]
+fn relations_and_coreference_go_into_the_store() {
+    if std::process::Command::new("python3").arg("--version").output().is_err() {
+        assert!(std::env::var("IEVAL_REQUIRE_PYTHON").is_err(), "python3 required");
+        return;
+    }
+    let dir = tempdir();
+    let gold = root().join("datasets/articles/gold.jsonl");
+    let extractor = root().join("suites/extractors/gazetteer.py");
+    let suite = dir.path().join("s.toml");
+    std::fs::write(
+        &suite,
+        format!(
+            "[suite]\nname = \"rc\"\ntasks = [\"relations\", \"coref\", \"event-coref\"]\n\
+             [[dataset]]\nname = \"articles\"\npath = {gold:?}\n\
+             [[system]]\nname = \"self\"\npredictions = {gold:?}\n\
+             [[system]]\nname = \"v1\"\ncommand = [\"python3\", {extractor:?}, \"--version\", \"1\", \"{{input}}\", \"{{output}}\"]\n"
+        ),
+    )
+    .expect("suite");
+    let results = dir.path().join("results");
+    let u = units(&run_suite(&suite, &results, &[]));
+    let sc = |sys: &str, task: &str, metric: &str, what: &str| {
+        u[sys]["scores"][task]["default"][metric][what]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{sys} {task} {metric} {what}"))
+    };
+    const M: f64 = 1e6;
+    for mode in ["strict", "boundaries", "relaxed"] {
+        assert_eq!(sc("self", "relations", mode, "cor"), 47.0);
+        assert_eq!(sc("self", "relations", mode, "f1"), 1.0);
+    }
+    assert_eq!(sc("self", "coref", "muc", "possible"), 101.0 * M);
+    assert_eq!(sc("self", "coref", "b3", "possible"), 230.0 * M);
+    assert_eq!(sc("self", "coref", "ceafe", "possible"), 129.0 * M);
+    assert_eq!(sc("self", "event-coref", "muc", "possible"), 11.0 * M);
+    for metric in ["muc", "b3", "ceafm", "ceafe", "lea", "blanc-c", "blanc-n"] {
+        assert_eq!(sc("self", "coref", metric, "f1"), 1.0, "{metric}");
+    }
+    // v1's two relations: ORG-AFF(Donald Trump, US) is right, PART-WHOLE(Yonhap, South
+    // Korea) is GEN-AFF in the gold; entities with the same text are one cluster, never
+    // wrongly (MUC precision 1).
+    assert_eq!((sc("v1", "relations", "strict", "cor"), sc("v1", "relations", "strict", "spu")), (1.0, 1.0));
+    assert_eq!(sc("v1", "relations", "strict", "possible"), 47.0);
+    assert_eq!(sc("v1", "coref", "muc", "precision"), 1.0);
+    assert_eq!(sc("v1", "coref", "muc", "possible"), 101.0 * M);
+    // The table reads them back, and the CoNLL average of gold against itself is 1.
+    let t = json(&[
+        "table",
+        "--results",
+        s(&results),
+        "--metric",
+        "relations/strict-f1,coref/conll-f1,event-coref/conll-f1",
+    ]);
+    let row = |sys: &str| t["rows"].as_array().expect("rows").iter().find(|r| r["system"] == sys).expect("row").clone();
+    for c in row("self")["cells"].as_array().expect("cells") {
+        assert_eq!(c["value"].as_f64(), Some(1.0), "{c}");
+        assert_eq!((c["ci_low"].as_f64(), c["ci_high"].as_f64()), (Some(1.0), Some(1.0)), "{c}");
+    }
+    let v1 = row("v1");
+    let rel = v1["cells"][0]["value"].as_f64().expect("v1 relations");
+    assert!((rel - 2.0 * 0.5 * (1.0 / 47.0) / (0.5 + 1.0 / 47.0)).abs() < 1e-12, "{rel}");
+    // The CoNLL average is the mean of the stored MUC, B³ and CEAFe F1.
+    let conll = v1["cells"][1]["value"].as_f64().expect("v1 conll");
+    let mean =
+        (sc("v1", "coref", "muc", "f1") + sc("v1", "coref", "b3", "f1") + sc("v1", "coref", "ceafe", "f1")) / 3.0;
+    assert!((conll - mean).abs() < 1e-12, "{conll} vs {mean}");
 }
