@@ -113,7 +113,7 @@ fn resampling(c: &mut Criterion) {
     const SERIES: usize = 20;
     const SAMPLES: usize = 10;
     let mut rng = Rng(11);
-    let mut tally = |rng: &mut Rng| {
+    let tally = |rng: &mut Rng| {
         let (cor, mis, spu) = (rng.below(6), rng.below(2), rng.below(2));
         LabelTally { gold: Tally { cor, mis, ..Default::default() }, pred: Tally { cor, spu, ..Default::default() } }
     };
