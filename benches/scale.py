@@ -23,6 +23,19 @@ then times with /usr/bin/time -v:
   ieval score --gold corpus --task all --format json --output scores.json
 and prints a Markdown table (seconds, peak RSS, documents per second) for BENCHMARKS.md.
 Generated data is removed after each size unless --keep.
+
+`pairs` measures entity pairs a second on the same documents in two layouts, whole
+process, runs interleaved (`--runs N`, each binary given by --ieval, repeatable, e.g. a
+baseline build and the current one):
+
+    python3 benches/scale.py pairs --corpus /tmp/scale/50k/corpus --conll /tmp/scale/50k.conll \
+        --ieval /tmp/ieval-base --ieval target/release/ieval --runs 3
+
+  parquet  ieval score --gold CORPUS --task entities --format json
+  conll    ieval score --gold FILE.conll --tag-cols 1- --names gold,sys_a,sys_b --format json
+(the CoNLL file is `ieval convert CORPUS --to conll --out FILE.conll`). Pairs a second are
+gold plus predicted mentions of one system (from the JSON's strict counts), averaged over
+the systems, divided by the wall time; CPU time is user + system of the child.
 """
 
 import argparse
@@ -244,6 +257,55 @@ def run(args):
               f"{score[0]:.1f} | {score[1]:.0f} MB | {n / conv[0]:,.0f} | {n / score[0]:,.0f} |")
 
 
+def run_child(cmd):
+    """Run `cmd` (output to a file): wall seconds, CPU seconds (user + sys), peak RSS in MB."""
+    t0 = time.monotonic()
+    with open(os.devnull, "w") as null:
+        p = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE)
+        _, status, ru = os.wait4(p.pid, 0)
+    secs = time.monotonic() - t0
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err[-3000:]}")
+    return secs, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+
+
+def pairs(args):
+    out = os.path.join(args.work, "pairs-scores.json")
+    layouts = [
+        ("parquet", ["score", "--gold", args.corpus, "--task", "entities"]),
+        ("conll", ["score", "--gold", args.conll, "--tag-cols", "1-", "--names", "gold,sys_a,sys_b"]),
+    ]
+    results = {}
+    for r in range(args.runs):
+        for b in args.ieval:
+            for name, cmd in layouts:
+                full = [b, "-q"] + cmd + ["--format", "json", "--output", out]
+                wall, cpu, rss = run_child(full)
+                with open(out) as f:
+                    rep = json.load(f)
+                per_sys = []
+                for s in rep["systems"]:
+                    m = s["entities"]["strict"]["micro"]
+                    per_sys.append(2 * m["tp"] + m["fp"] + m["fn"])
+                mentions = sum(per_sys) / len(per_sys)
+                results.setdefault((b, name), []).append((wall, cpu, rss, mentions))
+                print(f"run {r + 1} {b} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU, {rss:.0f} MB, "
+                      f"{mentions / wall / 1e6:.2f} M pairs/s", file=sys.stderr, flush=True)
+    print("| binary | layout | median wall | median CPU | peak RSS | M pairs/s (median wall) |")
+    print("|---|---|---:|---:|---:|---:|")
+    med = {}
+    for (b, name), v in results.items():
+        wall = sorted(x[0] for x in v)[len(v) // 2]
+        cpu = sorted(x[1] for x in v)[len(v) // 2]
+        rate = v[0][3] / wall
+        med[(b, name)] = rate
+        print(f"| {b} | {name} | {wall:.2f} s | {cpu:.2f} s | {max(x[2] for x in v):.0f} MB | {rate / 1e6:.2f} |")
+    for b in args.ieval:
+        print(f"{b}: parquet / conll pairs a second = {med[(b, 'parquet')] / med[(b, 'conll')]:.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -258,9 +320,17 @@ def main():
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--keep", action="store_true")
     r.add_argument("--source", help="a directory generated for the largest size: smaller sizes are its first lines")
+    p = sub.add_parser("pairs")
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--conll", required=True)
+    p.add_argument("--ieval", action="append", required=True)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--work", default="/tmp")
     a = ap.parse_args()
     if a.cmd == "generate":
         generate(a.docs, a.out, a.seed)
+    elif a.cmd == "pairs":
+        pairs(a)
     else:
         run(a)
 

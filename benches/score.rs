@@ -8,6 +8,11 @@
 //! - `documents_1m_tokens`: per-document scoring over a corpus-sized batch (2,000 documents,
 //!   ~140,000 mentions), throughput in mentions.
 //!
+//! - `resample_compare_100k_docs_20_series`: `ieval compare`'s resampling (paired bootstrap
+//!   and approximate randomization, 10 samples each) over 100,000 documents and 20 series
+//!   (four entity modes, overall and four labels), throughput in document draws (documents
+//!   x samples x 2 tests): what a results store of a million documents costs per sample.
+//!
 //! Run: `cargo bench --bench score -- --quick`.
 
 use std::hint::black_box;
@@ -101,5 +106,30 @@ fn many_documents(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, one_document, many_documents);
+fn resampling(c: &mut Criterion) {
+    use ieval::score::resample::{Options, Series, compare};
+    use ieval::score::{LabelTally, Tally};
+    const DOCS: usize = 100_000;
+    const SERIES: usize = 20;
+    const SAMPLES: usize = 10;
+    let mut rng = Rng(11);
+    let tally = |rng: &mut Rng| {
+        let (cor, mis, spu) = (rng.below(6), rng.below(2), rng.below(2));
+        LabelTally { gold: Tally { cor, mis, ..Default::default() }, pred: Tally { cor, spu, ..Default::default() } }
+    };
+    let cols: Vec<(Vec<LabelTally>, Vec<LabelTally>)> = (0..SERIES)
+        .map(|_| ((0..DOCS).map(|_| tally(&mut rng)).collect(), (0..DOCS).map(|_| tally(&mut rng)).collect()))
+        .collect();
+    let series: Vec<Series> = cols.iter().map(|(a, b)| Series { half: false, a, b }).collect();
+    let opts = Options { samples: SAMPLES, ..Default::default() };
+    let mut g = c.benchmark_group("score");
+    g.throughput(Throughput::Elements((DOCS * SAMPLES * 2) as u64));
+    g.sample_size(10);
+    g.bench_function("resample_compare_100k_docs_20_series", |b| {
+        b.iter(|| black_box(compare(&series, false, &opts).expect("compare")))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, one_document, many_documents, resampling);
 criterion_main!(benches);

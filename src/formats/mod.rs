@@ -86,24 +86,30 @@ pub trait Source: Iterator<Item = Result<Record>> + Send {
     /// is used and dropped on the thread that made it; this default reads records one by
     /// one and maps them in parallel. [`Source::next_mapped`] is the typed form.
     fn map_batch(&mut self, f: RecordFn<'_>) -> Option<Result<usize>> {
-        use rayon::prelude::*;
-        let mut batch = Vec::with_capacity(MAPPED_BATCH);
-        for r in &mut *self {
-            match r {
-                Ok(r) => batch.push(r),
-                Err(e) => return Some(Err(e)),
-            }
-            if batch.len() == MAPPED_BATCH {
-                break;
-            }
-        }
-        if batch.is_empty() {
-            return None;
-        }
-        let n = batch.len();
-        batch.into_par_iter().enumerate().for_each(|(i, r)| f(i, r));
-        Some(Ok(n))
+        map_one_by_one(self, f)
     }
+}
+
+/// [`Source::map_batch`] of a source read record by record: the next [`MAPPED_BATCH`]
+/// records read in order, then mapped in parallel.
+fn map_one_by_one(src: &mut (impl Iterator<Item = Result<Record>> + ?Sized), f: RecordFn<'_>) -> Option<Result<usize>> {
+    use rayon::prelude::*;
+    let mut batch = Vec::with_capacity(MAPPED_BATCH);
+    for r in src {
+        match r {
+            Ok(r) => batch.push(r),
+            Err(e) => return Some(Err(e)),
+        }
+        if batch.len() == MAPPED_BATCH {
+            break;
+        }
+    }
+    if batch.is_empty() {
+        return None;
+    }
+    let n = batch.len();
+    batch.into_par_iter().enumerate().for_each(|(i, r)| f(i, r));
+    Some(Ok(n))
 }
 
 impl dyn Source + '_ {
@@ -134,6 +140,14 @@ pub trait RecordReader: Send {
     /// Add what only the reader's own state knows to diagnostics being taken (default:
     /// nothing).
     fn add_diagnostics(&self, _diag: &mut Diagnostics) {}
+    /// Make a batch of records in parallel, each passed through `f` (with its index in the
+    /// batch) in the task that made it, as [`Source::map_batch`] does: `Ok(Some(n))` for
+    /// `n` records passed, `Ok(None)` when the reader has no such batch to offer now (the
+    /// next records are then read one by one with [`RecordReader::next_record`]), or the
+    /// first error in input order. Default: never a batch.
+    fn map_records(&mut self, _f: RecordFn<'_>) -> Result<Option<usize>> {
+        Ok(None)
+    }
 }
 
 /// A [`RecordReader`] with its sets and diagnostics, as a [`Source`]. It stops after the
@@ -182,6 +196,19 @@ impl<R: RecordReader> Source for Reader<R> {
         let mut d = std::mem::take(&mut self.diag);
         self.inner.add_diagnostics(&mut d);
         d
+    }
+    fn map_batch(&mut self, f: RecordFn<'_>) -> Option<Result<usize>> {
+        if self.done {
+            return None;
+        }
+        match self.inner.map_records(f) {
+            Ok(Some(n)) if n > 0 => Some(Ok(n)),
+            Ok(_) => map_one_by_one(self, f),
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
     }
 }
 

@@ -53,29 +53,30 @@ fn map_spans(
     len: usize,
     f: impl Fn(usize) -> Option<usize> + Copy,
 ) -> Result<(), BadSpan> {
+    // Fields borrowed apart: the error messages name ids and roles without copying them.
     for m in &mut ann.entities {
-        let id = m.id.clone();
-        conv(&mut m.span, || format!("entity {id}"), ix, f, len)?;
-        for fr in &mut m.fragments {
+        let crate::model::Mention { id, span, fragments, head, .. } = m;
+        conv(span, || format!("entity {id}"), ix, f, len)?;
+        for fr in fragments {
             conv(fr, || format!("entity {id} fragment"), ix, f, len)?;
         }
-        if let Some(h) = &mut m.head {
+        if let Some(h) = head {
             conv(h, || format!("entity {id} head"), ix, f, len)?;
         }
     }
     for e in &mut ann.events {
-        let id = e.id.clone();
-        conv(&mut e.trigger.span, || format!("event {id} trigger"), ix, f, len)?;
-        for fr in &mut e.trigger.fragments {
+        let crate::model::Event { id, trigger, arguments, .. } = e;
+        conv(&mut trigger.span, || format!("event {id} trigger"), ix, f, len)?;
+        for fr in &mut trigger.fragments {
             conv(fr, || format!("event {id} trigger fragment"), ix, f, len)?;
         }
-        if let Some(h) = &mut e.trigger.head {
+        if let Some(h) = &mut trigger.head {
             conv(h, || format!("event {id} trigger head"), ix, f, len)?;
         }
-        for (k, a) in e.arguments.iter_mut().enumerate() {
-            let role = a.role.clone();
-            conv(&mut a.span, || format!("event {id} argument {} ({role})", k + 1), ix, f, len)?;
-            if let Some(h) = &mut a.head {
+        for (k, a) in arguments.iter_mut().enumerate() {
+            let crate::model::Argument { role, span, head, .. } = a;
+            conv(span, || format!("event {id} argument {} ({role})", k + 1), ix, f, len)?;
+            if let Some(h) = head {
                 conv(h, || format!("event {id} argument {} head", k + 1), ix, f, len)?;
             }
         }

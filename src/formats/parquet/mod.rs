@@ -16,11 +16,12 @@ pub use write::{
     AnnotationsWriter, CorpusWriter, DocumentsWriter, format_date, parse_date, refresh_corpus_card, set_file_name,
 };
 
-use super::{Diagnostics, Reader, Record, RecordReader, RecordWriter};
+use arrow::array::RecordBatch;
+
+use super::{Diagnostics, Reader, Record, RecordFn, RecordReader, RecordWriter};
 use crate::error::{Error, Result};
 use crate::model::{DocAnnotations, Document};
 use crate::output::AtomicDir;
-use crate::text::OffsetIndex;
 
 /// True when `dir` looks like a corpus directory (flat or partitioned).
 pub fn is_corpus_dir(dir: &Path) -> bool {
@@ -134,7 +135,7 @@ impl ParquetSource {
 
 impl RecordReader for ParquetSource {
     fn next_record(&mut self, _diag: &mut Diagnostics) -> Result<Option<Record>> {
-        let Some(doc) = self.docs.next() else {
+        let Some(doc) = self.docs.next_indexed() else {
             for c in &mut self.cursors {
                 let extra = c.leftover_ids()?;
                 if !extra.is_empty() {
@@ -150,11 +151,71 @@ impl RecordReader for ParquetSource {
             }
             return Ok(None);
         };
-        let doc = doc?;
-        let ix = OffsetIndex::new(&doc.text);
+        let (doc, ix) = doc?;
         let sets = self.cursors.iter_mut().map(|c| c.take(&doc, &ix)).collect::<Result<Vec<_>>>()?;
         let origin = format!("{} (document {:?})", self.docs.path().display(), doc.id);
         Ok(Some(Record { document: doc, sets, origin }))
+    }
+
+    /// The documents of the current batch of `documents.parquet` whose rows in every set
+    /// come next (the usual case: tables written together), each made into a record and
+    /// passed through `f` in parallel; on the first document out of lockstep (or at the end)
+    /// the records are read one by one, as [`SetCursor`] pairs them.
+    fn map_records(&mut self, f: RecordFn<'_>) -> Result<Option<usize>> {
+        use rayon::prelude::*;
+        if !self.cursors.iter().all(SetCursor::in_lockstep) {
+            return Ok(None);
+        }
+        // The next batch of every table, decoded in parallel.
+        let (docs, cursors) = (&mut self.docs, &mut self.cursors);
+        let (ahead, ()) = rayon::join(|| docs.rows_ahead(), || cursors.par_iter_mut().for_each(SetCursor::read_ahead));
+        let Some(ahead) = ahead else { return Ok(None) };
+        let (batch, rows, docs_path) = ahead?;
+        // Pair on this thread (comparing ids only), make the records on the workers.
+        let mut jobs: Vec<(usize, Vec<(RecordBatch, usize, PathBuf)>)> = Vec::with_capacity(rows.len());
+        // A set that failed to read on: (document row, set, error).
+        let mut stopped = None;
+        'rows: for i in rows {
+            let id = read::doc_id_at(&batch, i);
+            for (k, c) in self.cursors.iter_mut().enumerate() {
+                match c.next_is(id) {
+                    Ok(true) => {}
+                    Ok(false) => break 'rows,
+                    Err(e) => {
+                        stopped = Some((i, k, e));
+                        break 'rows;
+                    }
+                }
+            }
+            jobs.push((i, self.cursors.iter_mut().filter_map(SetCursor::take_next).collect()));
+        }
+        self.docs.advance(jobs.len());
+        let n = jobs.len();
+        let made: Vec<Result<()>> = jobs
+            .into_par_iter()
+            .enumerate()
+            .map(|(k, (i, rows))| {
+                let (doc, ix) = DocumentsReader::row(&batch, i, &docs_path)?;
+                let sets = rows
+                    .iter()
+                    .map(|(b, j, path)| RawAnnotations::of_row(b, *j).resolve(&doc, &ix, path))
+                    .collect::<Result<Vec<_>>>()?;
+                let origin = format!("{} (document {:?})", docs_path.display(), doc.id);
+                f(k, Record { document: doc, sets, origin });
+                Ok(())
+            })
+            .collect();
+        // The first error in input order, as reading one by one would meet it.
+        made.into_iter().collect::<Result<()>>()?;
+        let Some((i, k, e)) = stopped else { return Ok(Some(n)) };
+        // Reading one by one, the document and the sets before the failed one come first.
+        let (doc, ix) = DocumentsReader::row(&batch, i, &docs_path)?;
+        for c in &mut self.cursors[..k] {
+            if let Some((b, j, path)) = c.take_next() {
+                RawAnnotations::of_row(&b, j).resolve(&doc, &ix, &path)?;
+            }
+        }
+        Err(e)
     }
 
     fn add_diagnostics(&self, d: &mut Diagnostics) {

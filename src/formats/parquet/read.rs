@@ -1,6 +1,11 @@
 //! Reading corpus tables back, streaming batch by batch. Offsets are converted from code
 //! points to bytes against each document's text, and every mention's stored text is
 //! checked against the document text: a file that disagrees with itself is an error.
+//!
+//! Stored texts are compared where they lie in the record batch (no copy per mention).
+//! [`SetCursor`] pairs annotation rows with documents one at a time; while they are in
+//! lockstep it also hands out whole batches of rows unread ([`SetCursor::take_next`]), so
+//! that [`super::ParquetSource`] can make a batch of records on the worker threads.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -295,12 +300,10 @@ impl TableFiles {
         Ok((files, kv))
     }
 
-    /// The next row, as its batch, its index there and the file it came from (`None` at the
-    /// end of the last file). `check` sees the metadata of every file after the first.
-    fn next_row(
-        &mut self,
-        check: impl Fn(&Path, &HashMap<String, String>) -> Result<()>,
-    ) -> Option<Result<(&RecordBatch, usize, &Path)>> {
+    /// Make the current batch one with rows left, reading on (and opening the next file)
+    /// as needed; `None` at the end of the last file. `check` sees the metadata of every
+    /// file after the first.
+    fn fill(&mut self, check: impl Fn(&Path, &HashMap<String, String>) -> Result<()>) -> Option<Result<()>> {
         while self.batch.as_ref().is_none_or(|b| self.row >= b.num_rows()) {
             match self.reader.next() {
                 Some(Ok(b)) => match normalize(&self.path, b, &self.schema, self.required, self.file_row) {
@@ -325,9 +328,27 @@ impl TableFiles {
                 }
             }
         }
+        Some(Ok(()))
+    }
+
+    /// The next row, as its batch, its index there and the file it came from (`None` at the
+    /// end of the last file). `check` sees the metadata of every file after the first.
+    fn next_row(
+        &mut self,
+        check: impl Fn(&Path, &HashMap<String, String>) -> Result<()>,
+    ) -> Option<Result<(&RecordBatch, usize, &Path)>> {
+        if let Err(e) = self.fill(check)? {
+            return Some(Err(e));
+        }
         let i = self.row;
         self.row += 1;
         Some(Ok((self.batch.as_ref()?, i, &self.path)))
+    }
+
+    /// The current batch and its rows not read yet (after [`TableFiles::fill`]).
+    fn rows_left(&self) -> Option<(&RecordBatch, std::ops::Range<usize>, &Path)> {
+        let b = self.batch.as_ref()?;
+        (self.row < b.num_rows()).then(|| (b, self.row..b.num_rows(), self.path.as_path()))
     }
 }
 
@@ -354,7 +375,8 @@ impl DocumentsReader {
         &self.files.path
     }
 
-    fn row(b: &RecordBatch, i: usize, path: &Path) -> Result<Document> {
+    /// Row `i` of batch `b` as a document, with the offset index of its text.
+    pub(super) fn row(b: &RecordBatch, i: usize, path: &Path) -> Result<(Document, OffsetIndex)> {
         let c = |n: usize| b.column(n).as_ref();
         let id = str_at(c(0), i).unwrap_or("").to_string();
         let text = str_at(c(1), i).unwrap_or("").to_string();
@@ -391,14 +413,39 @@ impl DocumentsReader {
         };
         let sentences = conv(spans(c(8).as_list::<i32>(), i), "sentence")?;
         let tokens = conv(spans(c(9).as_list::<i32>(), i), "token")?;
-        Ok(Document { id, text, meta, sentences, tokens })
+        Ok((Document { id, text, meta, sentences, tokens }, ix))
     }
+
+    /// The next document with the offset index of its text.
+    pub fn next_indexed(&mut self) -> Option<Result<(Document, OffsetIndex)>> {
+        Some(self.files.next_row(|_, _| Ok(()))?.and_then(|(b, i, path)| Self::row(b, i, path)))
+    }
+
+    /// The rows of the current batch not read yet (reading the next batch when none are
+    /// left), without taking them: the batch, the rows and the file. `None` at the end.
+    pub(super) fn rows_ahead(&mut self) -> Option<Result<(RecordBatch, std::ops::Range<usize>, PathBuf)>> {
+        if let Err(e) = self.files.fill(|_, _| Ok(()))? {
+            return Some(Err(e));
+        }
+        let (b, rows, path) = self.files.rows_left()?;
+        Some(Ok((b.clone(), rows, path.to_path_buf())))
+    }
+
+    /// Pass over `n` rows of the current batch (taken with [`DocumentsReader::rows_ahead`]).
+    pub(super) fn advance(&mut self, n: usize) {
+        self.files.row += n;
+    }
+}
+
+/// The `doc_id` of row `i` of a batch of either table (the first column).
+pub(super) fn doc_id_at(b: &RecordBatch, i: usize) -> &str {
+    str_at(b.column(0).as_ref(), i).unwrap_or("")
 }
 
 impl Iterator for DocumentsReader {
     type Item = Result<Document>;
     fn next(&mut self) -> Option<Result<Document>> {
-        Some(self.files.next_row(|_, _| Ok(()))?.and_then(|(b, i, path)| Self::row(b, i, path)))
+        Some(self.next_indexed()?.map(|(d, _)| d))
     }
 }
 
@@ -407,38 +454,75 @@ impl Iterator for DocumentsReader {
 #[derive(Debug, Clone)]
 pub struct RawAnnotations {
     pub ann: DocAnnotations,
-    /// (what, stored text) in span order: entities, then triggers and arguments (`None`:
-    /// the file stored no text, nothing to check).
-    pub texts: Vec<(String, Option<String>)>,
+    texts: StoredTexts,
+}
+
+/// Where the stored texts of a row are.
+#[derive(Debug, Clone)]
+enum StoredTexts {
+    /// Row `i` of a batch of a nested table: the texts are read from the batch when they are
+    /// checked (no copy per mention), in the positions the annotations were read from.
+    Row(RecordBatch, usize),
+    /// (what, stored text) in span order: entities, then triggers and arguments (`None`: the
+    /// file stored no text, nothing to check).
+    Listed(Vec<(String, Option<String>)>),
 }
 
 impl RawAnnotations {
+    /// Row `i` of a batch of a nested annotation table.
+    pub(super) fn of_row(b: &RecordBatch, i: usize) -> Self {
+        AnnotationsReader::row(b, i)
+    }
+
     /// Convert offsets to bytes against `doc` and check the stored texts.
     pub fn resolve(mut self, doc: &Document, ix: &OffsetIndex, path: &Path) -> Result<DocAnnotations> {
         let ctx = || format!("{} (document {:?})", path.display(), doc.id);
         units::to_bytes(&mut self.ann, ix, OffsetUnit::Char).map_err(|b| Error::data(ctx(), b.to_string()))?;
-        let mut it = self.texts.iter();
-        let mut check = |span: Span| -> Result<()> {
-            if let Some((what, Some(stored))) = it.next() {
+        let check = |what: &dyn Fn() -> String, span: Span, stored: Option<&str>| -> Result<()> {
+            if let Some(stored) = stored {
                 let actual = span.slice(&doc.text).unwrap_or("");
                 if actual != stored {
                     return Err(Error::data(
                         ctx(),
                         format!(
-                            "{what}: stored text {stored:?} differs from the document text at its offsets {actual:?}"
+                            "{}: stored text {stored:?} differs from the document text at its offsets {actual:?}",
+                            what()
                         ),
                     ));
                 }
             }
             Ok(())
         };
-        for m in &self.ann.entities {
-            check(m.span)?;
-        }
-        for e in &self.ann.events {
-            check(e.trigger.span)?;
-            for a in &e.arguments {
-                check(a.span)?;
+        match &self.texts {
+            StoredTexts::Row(b, i) => {
+                let el = b.column(1).as_list::<i32>();
+                let tx = child(el.values().as_struct(), "text");
+                for (m, k) in self.ann.entities.iter().zip(range(el, *i)) {
+                    check(&|| format!("entity {}", m.id), m.span, str_at(tx, k))?;
+                }
+                let vl = b.column(2).as_list::<i32>();
+                let vv = vl.values().as_struct();
+                let tt = child(child(vv, "trigger").as_struct(), "text");
+                let args = child(vv, "arguments").as_list::<i32>();
+                let atx = child(args.values().as_struct(), "text");
+                for (e, k) in self.ann.events.iter().zip(range(vl, *i)) {
+                    check(&|| format!("event {} trigger", e.id), e.trigger.span, str_at(tt, k))?;
+                    for (n, (a, j)) in e.arguments.iter().zip(range(args, k)).enumerate() {
+                        let what = || format!("event {} argument {} ({})", e.id, n + 1, a.role);
+                        check(&what, a.span, str_at(atx, j))?;
+                    }
+                }
+            }
+            StoredTexts::Listed(texts) => {
+                let spans = self.ann.entities.iter().map(|m| m.span).chain(
+                    self.ann
+                        .events
+                        .iter()
+                        .flat_map(|e| std::iter::once(e.trigger.span).chain(e.arguments.iter().map(|a| a.span))),
+                );
+                for (span, (what, stored)) in spans.zip(texts) {
+                    check(&|| what.clone(), span, stored.as_deref())?;
+                }
             }
         }
         Ok(self.ann)
@@ -483,7 +567,8 @@ fn read_long(files: &mut TableFiles) -> Result<VecDeque<RawAnnotations>> {
             return Err(Error::parquet(path, format!("row {rows}: doc_id is null")));
         };
         let k = *index.entry(doc_id.to_string()).or_insert_with(|| {
-            docs.push(RawAnnotations { ann: DocAnnotations::new(doc_id.to_string()), texts: Vec::new() });
+            let texts = StoredTexts::Listed(Vec::new());
+            docs.push(RawAnnotations { ann: DocAnnotations::new(doc_id.to_string()), texts });
             docs.len() - 1
         });
         let (start, end, label) = (u32_at(c(2), i), u32_at(c(3), i), str_at(c(4), i));
@@ -501,7 +586,9 @@ fn read_long(files: &mut TableFiles) -> Result<VecDeque<RawAnnotations>> {
         let id = str_at(c(1), i).map_or_else(|| format!("T{}", d.ann.entities.len() + 1), str::to_string);
         let mut m = Mention::new(id, Span::new(start, end), label);
         m.score = f64_at(c(6), i);
-        d.texts.push((format!("entity {}", m.id), str_at(c(5), i).map(str::to_string)));
+        if let StoredTexts::Listed(texts) = &mut d.texts {
+            texts.push((format!("entity {}", m.id), str_at(c(5), i).map(str::to_string)));
+        }
         d.ann.entities.push(m);
     }
     Ok(docs.into())
@@ -563,12 +650,10 @@ impl AnnotationsReader {
     fn row(b: &RecordBatch, i: usize) -> RawAnnotations {
         let doc_id = str_at(b.column(0).as_ref(), i).unwrap_or("").to_string();
         let mut ann = DocAnnotations::new(doc_id);
-        let mut texts = Vec::new();
 
         let el = b.column(1).as_list::<i32>();
         let ev = el.values().as_struct();
-        let (id, st, en, lb, tx) =
-            (child(ev, "id"), child(ev, "start"), child(ev, "end"), child(ev, "label"), child(ev, "text"));
+        let (id, st, en, lb) = (child(ev, "id"), child(ev, "start"), child(ev, "end"), child(ev, "label"));
         let (sc, hs, he, cl) =
             (child(ev, "score"), child(ev, "head_start"), child(ev, "head_end"), child(ev, "cluster"));
         let (fr, at) = (child(ev, "fragments").as_list::<i32>(), child(ev, "attrs").as_list::<i32>());
@@ -584,7 +669,6 @@ impl AnnotationsReader {
                 cluster: str_at(cl, k).map(str::to_string),
                 attrs: kvs(at, k),
             };
-            texts.push((format!("entity {}", m.id), str_at(tx, k).map(str::to_string)));
             ann.entities.push(m);
         }
 
@@ -598,31 +682,27 @@ impl AnnotationsReader {
             child(vv, "score"),
         );
         let (args, at) = (child(vv, "arguments").as_list::<i32>(), child(vv, "attrs").as_list::<i32>());
-        let (ts, te, tt, ths, the, tf) = (
+        let (ts, te, ths, the, tf) = (
             child(tr, "start"),
             child(tr, "end"),
-            child(tr, "text"),
             child(tr, "head_start"),
             child(tr, "head_end"),
             child(tr, "fragments").as_list::<i32>(),
         );
         let av = args.values().as_struct();
-        let (ar, ae, ast, aen, atx, ahs, ahe) = (
+        let (ar, ae, ast, aen, ahs, ahe) = (
             child(av, "role"),
             child(av, "entity_id"),
             child(av, "start"),
             child(av, "end"),
-            child(av, "text"),
             child(av, "head_start"),
             child(av, "head_end"),
         );
         for k in range(vl, i) {
             let eid = str_at(id, k).map_or_else(|| format!("E{}", ann.events.len() + 1), str::to_string);
-            texts.push((format!("event {eid} trigger"), str_at(tt, k).map(str::to_string)));
-            let mut arguments = Vec::new();
-            for (n, j) in range(args, k).enumerate() {
+            let mut arguments = Vec::with_capacity(range(args, k).len());
+            for j in range(args, k) {
                 let role = str_at(ar, j).unwrap_or("").to_string();
-                texts.push((format!("event {eid} argument {} ({role})", n + 1), str_at(atx, j).map(str::to_string)));
                 arguments.push(Argument {
                     role,
                     entity_id: str_at(ae, j).map(str::to_string),
@@ -659,15 +739,15 @@ impl AnnotationsReader {
                     .collect(),
             });
         }
-        RawAnnotations { ann, texts }
+        RawAnnotations { ann, texts: StoredTexts::Row(b.clone(), i) }
     }
 }
 
-impl Iterator for AnnotationsReader {
-    type Item = Result<RawAnnotations>;
-    fn next(&mut self) -> Option<Result<RawAnnotations>> {
+impl AnnotationsReader {
+    /// Make the current batch one with rows left (see [`TableFiles::fill`]); every file of
+    /// the table must hold the same set.
+    fn fill(&mut self) -> Option<Result<()>> {
         let name = self.meta.name();
-        // Every file of the table holds the same set.
         let same_set = |next: &Path, kv: &HashMap<String, String>| -> Result<()> {
             let meta = set_meta(next, kv)?;
             if meta.name() != name {
@@ -678,10 +758,23 @@ impl Iterator for AnnotationsReader {
             }
             Ok(())
         };
+        self.files.fill(same_set)
+    }
+}
+
+impl Iterator for AnnotationsReader {
+    type Item = Result<RawAnnotations>;
+    fn next(&mut self) -> Option<Result<RawAnnotations>> {
         if let Some(long) = &mut self.long {
             return long.pop_front().map(Ok);
         }
-        Some(self.files.next_row(same_set)?.map(|(b, i, _)| Self::row(b, i)))
+        if let Err(e) = self.fill()? {
+            return Some(Err(e));
+        }
+        let (b, rows, _) = self.files.rows_left()?;
+        let row = Self::row(b, rows.start);
+        self.files.row += 1;
+        Some(Ok(row))
     }
 }
 
@@ -694,11 +787,14 @@ pub struct SetCursor {
     rest: Option<HashMap<String, RawAnnotations>>,
     /// Documents seen so far without a row (counted for reporting).
     pub missing: u64,
+    /// An error met reading ahead ([`SetCursor::read_ahead`]), returned where the row it
+    /// stopped is needed.
+    failed: Option<Error>,
 }
 
 impl SetCursor {
     pub fn new(reader: AnnotationsReader) -> Self {
-        SetCursor { reader, ahead: VecDeque::new(), rest: None, missing: 0 }
+        SetCursor { reader, ahead: VecDeque::new(), rest: None, missing: 0, failed: None }
     }
 
     pub fn meta(&self) -> &SetMeta {
@@ -717,7 +813,52 @@ impl SetCursor {
         }
     }
 
+    /// True while rows pair with documents in lockstep with nothing read ahead (a nested
+    /// table): then [`SetCursor::next_is`] and [`SetCursor::take_next`] can pair a batch of
+    /// documents at once.
+    pub(super) fn in_lockstep(&self) -> bool {
+        self.rest.is_none() && self.ahead.is_empty() && self.reader.long.is_none()
+    }
+
+    /// In lockstep, read the next batch now if the current one has no rows left (so that
+    /// the tables of a corpus are decoded in parallel); an error is kept for
+    /// [`SetCursor::next_is`].
+    pub(super) fn read_ahead(&mut self) {
+        if self.failed.is_none()
+            && let Some(Err(e)) = self.reader.fill()
+        {
+            self.failed = Some(e);
+        }
+    }
+
+    /// Whether the next row (in lockstep) is document `id`'s; false at the end of the table.
+    pub(super) fn next_is(&mut self, id: &str) -> Result<bool> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        match self.reader.fill() {
+            None => Ok(false),
+            Some(Err(e)) => Err(e),
+            Some(Ok(())) => {
+                Ok(self.reader.files.rows_left().is_some_and(|(b, rows, _)| doc_id_at(b, rows.start) == id))
+            }
+        }
+    }
+
+    /// Take the next row (after [`SetCursor::next_is`] said it is the document's) unread:
+    /// its batch, its index there and the file it came from ([`RawAnnotations::of_row`]
+    /// reads it).
+    pub(super) fn take_next(&mut self) -> Option<(RecordBatch, usize, PathBuf)> {
+        let (b, rows, path) = self.reader.files.rows_left()?;
+        let out = (b.clone(), rows.start, path.to_path_buf());
+        self.reader.files.row += 1;
+        Some(out)
+    }
+
     fn find(&mut self, id: &str) -> Result<Option<RawAnnotations>> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         if let Some(rest) = &mut self.rest {
             return Ok(rest.remove(id));
         }
@@ -754,6 +895,9 @@ impl SetCursor {
 
     /// Rows left that matched no document (call after the last document).
     pub fn leftover_ids(&mut self) -> Result<Vec<String>> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         let mut ids: Vec<String> = self.ahead.drain(..).map(|r| r.ann.doc_id).collect();
         if let Some(rest) = &mut self.rest {
             ids.extend(rest.drain().map(|(k, _)| k));
