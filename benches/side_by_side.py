@@ -11,8 +11,8 @@ Generates a `token gold pred` file (IOB2, -DOCSTART- documents, seeded), then ti
   --conlleval is not given: `pip download --no-deps --no-binary :all: seqeval==1.2.2`),
   seqeval 1.2.2 classification_report (reading the file in Python, as a user does),
   nervaluate 1.2.1 Evaluator (list loader, all four strategies),
-each --runs times after --warmup untimed runs, reporting the median wall time and the peak resident memory of each
-process, and the ratio of every tool's time to ieval's. The tools' strict F1 must agree,
+each --runs times after --warmup untimed runs, reporting the median wall time, the CPU time (user + system)
+and the peak resident memory of each process, and the ratio of every tool's time to ieval's. The tools' strict F1 must agree,
 or the script fails. Results go to OUT/side_by_side.json.
 """
 import argparse
@@ -105,15 +105,16 @@ def measure(cmd, stdin_path=None):
         "fin=open(sys.argv[1],'rb') if sys.argv[1] else None\n"
         "p=subprocess.run(sys.argv[2:],stdin=fin,stdout=subprocess.PIPE,stderr=subprocess.PIPE)\n"
         "dt=time.perf_counter()-t\n"
+        "u=resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "sys.stdout.buffer.write(p.stdout)\n"
-        "sys.stderr.write('\\n@@%f %d %d\\n'%(dt,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,p.returncode))\n"
+        "sys.stderr.write('\\n@@%f %d %d %f\\n'%(dt,u.ru_maxrss,p.returncode,u.ru_utime+u.ru_stime))\n"
     ), stdin_path or ""] + cmd
     out = subprocess.run(wrapper, capture_output=True, text=True)
     tail = out.stderr.strip().rsplit("@@", 1)[-1].split()
-    dt, rss_kib, rc = float(tail[0]), int(tail[1]), int(tail[2])
+    dt, rss_kib, rc, cpu = float(tail[0]), int(tail[1]), int(tail[2]), float(tail[3])
     if rc != 0:
         raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{out.stderr[-3000:]}")
-    return dt, rss_kib / 1024.0, out.stdout
+    return dt, rss_kib / 1024.0, out.stdout, cpu
 
 
 SEQEVAL = r"""
@@ -196,13 +197,14 @@ def main():
     for name, (cmd, stdin) in tools.items():
         if name in skip:
             continue
-        times, rss, f1 = [], [], None
+        times, rss, cpus, f1 = [], [], [], None
         for _ in range(a.warmup):
             measure(cmd, stdin)
         for _ in range(a.runs):
-            dt, mb, stdout = measure(cmd, stdin)
+            dt, mb, stdout, cpu = measure(cmd, stdin)
             times.append(dt)
             rss.append(mb)
+            cpus.append(cpu)
             if name == "ieval":
                 f1 = json.loads(stdout)["systems"][0]["entities"]["strict"]["micro"]["f1"]
             elif name == "conlleval.pl":
@@ -210,8 +212,11 @@ def main():
                 f1 = float(re.search(r"FB1:\s+([\d.]+)", stdout).group(1)) / 100
             else:
                 f1 = float(stdout.strip())
-        results[name] = {"median_s": statistics.median(times), "runs_s": times, "peak_rss_mib": max(rss), "strict_f1": f1}
-        print(f"{name:13s} median {statistics.median(times):8.3f} s   peak RSS {max(rss):7.1f} MiB   strict F1 {100 * f1:.2f}")
+        results[name] = {"median_s": statistics.median(times), "runs_s": times, "median_cpu_s": statistics.median(cpus),
+                         "cpu_s": cpus, "peak_rss_mib": max(rss), "strict_f1": f1}
+        print(f"{name:13s} median {statistics.median(times):8.3f} s (runs {min(times):.3f}-{max(times):.3f})   "
+              f"CPU {statistics.median(cpus):7.3f} s (runs {min(cpus):.3f}-{max(cpus):.3f})   "
+              f"peak RSS {max(rss):7.1f} MiB   strict F1 {100 * f1:.2f}")
     f1s = {round(100 * r["strict_f1"], 2) for r in results.values()}
     if len(f1s) != 1:
         raise SystemExit(f"the tools disagree on strict F1: {f1s}")
@@ -220,7 +225,10 @@ def main():
     for name, r in results.items():
         if name != "ieval":
             r["ratio_to_ieval"] = r["median_s"] / base
-            print(f"{name:13s} takes {r['ratio_to_ieval']:7.1f}x ieval's time")
+            # The spread: this tool's median against each of ieval's runs.
+            each = [r["median_s"] / t for t in results["ieval"]["runs_s"]]
+            print(f"{name:13s} takes {r['ratio_to_ieval']:7.1f}x ieval's time (against single ieval runs: "
+                  f"{min(each):.1f}-{max(each):.1f}x)")
     fastest = min((r["median_s"] for n, r in results.items() if n != "ieval"), default=None)
     summary = {
         "tokens": a.tokens,

@@ -133,6 +133,8 @@ impl ParquetSource {
     }
 }
 
+/// One set's row for a document: its batch, the row in it, and the file it came from.
+type SetRow = (RecordBatch, usize, PathBuf);
 impl RecordReader for ParquetSource {
     fn next_record(&mut self, _diag: &mut Diagnostics) -> Result<Option<Record>> {
         let Some(doc) = self.docs.next_indexed() else {
@@ -172,7 +174,7 @@ impl RecordReader for ParquetSource {
         let Some(ahead) = ahead else { return Ok(None) };
         let (batch, rows, docs_path) = ahead?;
         // Pair on this thread (comparing ids only), make the records on the workers.
-        let mut jobs: Vec<(usize, Vec<(RecordBatch, usize, PathBuf)>)> = Vec::with_capacity(rows.len());
+        let mut jobs: Vec<(usize, Vec<SetRow>)> = Vec::with_capacity(rows.len());
         // A set that failed to read on: (document row, set, error).
         let mut stopped = None;
         'rows: for i in rows {
