@@ -1,7 +1,7 @@
 //! Pieces shared by the CAT XML readers (EventStoryLine, ECB+, MEANTIME): positions, attributes
 //! and character references, and the event loop ([`walk`]) that drives them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use quick_xml::XmlVersion;
@@ -9,7 +9,7 @@ use quick_xml::events::{BytesRef, BytesStart, BytesText, Event as XmlEvent};
 
 use super::{Diagnostics, Record};
 use crate::error::{Error, Location, Result};
-use crate::model::{DocAnnotations, Event, Mention, Span, Trigger};
+use crate::model::{DocAnnotations, Event, Mention, Relation, Span, Trigger};
 
 /// Line and column (1-based, column in characters) of a byte position.
 pub(super) fn locate(path: &Path, text: &str, pos: usize) -> Location {
@@ -416,6 +416,35 @@ pub(super) fn push_markable(
     }
 }
 
+/// Makes a document's relation ids unique (CAT files may give two links one `r_id`, e.g. a
+/// `TLINK` and a `PLOT_LINK`): every relation whose id another relation of the document
+/// shares gets `<id>:<label>:<source>><target>` (its first two arguments), and a relation
+/// that is still not unique (a link repeated whole) `#2`, `#3`, .. after that, in document
+/// order. Relations with an id of their own keep it. Returns how many ids were changed.
+pub(super) fn unique_relation_ids(relations: &mut [Relation]) -> usize {
+    let mut shared: HashMap<String, usize> = HashMap::new();
+    for r in relations.iter() {
+        *shared.entry(r.id.clone()).or_default() += 1;
+    }
+    let mut taken: HashSet<String> =
+        relations.iter().filter(|r| shared[&r.id] == 1).map(|r| r.id.clone()).collect();
+    let mut changed = 0;
+    for r in relations.iter_mut().filter(|r| shared[&r.id] > 1) {
+        let end = |i: usize| r.args.get(i).map_or("", |(_, id)| id.as_str());
+        let base = format!("{}:{}:{}>{}", r.id, r.label, end(0), end(1));
+        let mut id = base.clone();
+        for n in 2.. {
+            if taken.insert(id.clone()) {
+                break;
+            }
+            id = format!("{base}#{n}");
+        }
+        r.id = id;
+        changed += 1;
+    }
+    changed
+}
+
 /// The span of tokens `ix` (sorted, deduplicated, not empty) and, when they are not one run of
 /// consecutive tokens, the span of each run.
 pub(super) fn token_spans(ix: &[usize], tokens: &[Span]) -> (Span, Vec<Span>) {
@@ -448,4 +477,29 @@ pub(super) fn first_time(seen: &mut HashMap<String, PathBuf>, path: PathBuf, rec
     }
     seen.insert(rec.document.id.clone(), path);
     Ok(rec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(id: &str, label: &str, src: &str, tgt: &str) -> Relation {
+        Relation { id: id.into(), label: label.into(), args: vec![("source".into(), src.into()), ("target".into(), tgt.into())] }
+    }
+
+    #[test]
+    fn relation_ids_made_unique() {
+        let mut rels = vec![
+            rel("1", "TLINK", "a", "b"),
+            rel("2", "TLINK", "a", "b"),
+            rel("2", "PLOT_LINK", "a", "b"),
+            rel("2", "TLINK", "a", "b"),
+        ];
+        assert_eq!(unique_relation_ids(&mut rels), 3);
+        let ids: Vec<&str> = rels.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2:TLINK:a>b", "2:PLOT_LINK:a>b", "2:TLINK:a>b#2"]);
+        let mut unique = vec![rel("1", "T", "a", "b"), rel("2", "T", "a", "b")];
+        assert_eq!(unique_relation_ids(&mut unique), 0);
+        assert_eq!(unique[1].id, "2");
+    }
 }

@@ -20,7 +20,10 @@
 //!   counted (note `eventstoryline-markable-without-tokens`).
 //!
 //! **Relations.** `TLINK` (label `TLINK:<relType>`, or `TLINK` when `relType` is empty) and
-//! `PLOT_LINK` (`PLOT_LINK:<relType>`): args (`source`, m_id), (`target`, m_id), id = `r_id`.
+//! `PLOT_LINK` (`PLOT_LINK:<relType>`): args (`source`, m_id), (`target`, m_id), id = `r_id`;
+//! when links of one document share an `r_id` (ESC has a `TLINK` and a `PLOT_LINK` with one),
+//! each of them gets `<r_id>:<label>:<source>><target>` (`cat::unique_relation_ids`; note
+//! `eventstoryline-relation-id-shared`).
 //! A link end may be a markable without tokens (TLINKs to the creation time): the link is
 //! kept (its argument names no mention; note `eventstoryline-link-end-without-tokens`). A
 //! link whose end is no markable of the document, or without exactly one source and one
@@ -33,8 +36,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::cat::{
-    Link, RawDoc, RawToken, Walk, first_time, get, locate, push_markable, read_attrs, token_spans, xml_files_in,
-    xml_inputs,
+    Link, RawDoc, RawToken, Walk, first_time, get, locate, push_markable, read_attrs, token_spans, unique_relation_ids,
+    xml_files_in, xml_inputs,
 };
 use super::lines;
 use super::{Diagnostics, Record, Source};
@@ -276,6 +279,15 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
             args: vec![("source".into(), src.clone()), ("target".into(), tgt.clone())],
         });
     }
+    let renamed = unique_relation_ids(&mut ann.relations);
+    if renamed > 0 {
+        diag.note_n(
+            "eventstoryline-relation-id-shared",
+            "link whose r_id another link of the document has: id made unique (<r_id>:<label>:<source>><target>)",
+            renamed as u64,
+            || loc(0).to_string(),
+        );
+    }
     ann.entities.sort_by_key(|m| (m.span.start, m.span.end));
     ann.events.sort_by_key(|e| (e.trigger.span.start, e.trigger.span.end));
 
@@ -363,6 +375,19 @@ mod tests {
         assert_eq!(diag.count("eventstoryline-link-end-without-tokens"), 1);
         assert_eq!(diag.count("eventstoryline-link-attribute-not-kept"), 1);
         assert!(src.next().is_none());
+    }
+
+    #[test]
+    fn links_sharing_an_r_id_get_unique_ids() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("a.xml");
+        let doc = DOC.replace(r#"<TLINK r_id="11""#, r#"<TLINK r_id="10""#);
+        std::fs::write(&p, doc).expect("write");
+        let mut src = EventStoryLineSource::open(&[p], SetMeta::gold("t"), false).expect("open");
+        let rec = src.next().expect("one").expect("reads");
+        let ids: Vec<&str> = rec.sets[0].relations.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["10:PLOT_LINK:PRECONDITION:1>2", "10:TLINK:BEFORE:1>2", "12"]);
+        assert_eq!(src.take_diagnostics().count("eventstoryline-relation-id-shared"), 2);
     }
 
     #[test]

@@ -131,3 +131,26 @@ fn corpus_directories_carry_a_dataset_card() {
     );
     assert!(card.contains("- config_name: system-v1\n"), "{card}");
 }
+
+/// EventStoryLine converted to JSONL reads back: links sharing an `r_id` (a TLINK and a
+/// PLOT_LINK in 1_8ecbplus) get distinct relation ids.
+#[test]
+fn eventstoryline_sample_to_jsonl_reads_back() {
+    let Some(c) = corpora() else { return };
+    let dir = tempdir();
+    let out = dir.path().join("esl.jsonl");
+    let v = json(&["convert", s(&c.join("eventstoryline/sample")), "--out", s(&out)]);
+    assert_eq!(v["diagnostics"]["eventstoryline-relation-id-shared"]["count"], 2);
+    let back = json(&["stats", s(&out)]);
+    assert_eq!(back["documents"], v["documents"]);
+    assert_eq!(back["sets"][0]["relations"], v["sets"][0]["relations"]);
+    let text = std::fs::read_to_string(&out).expect("read");
+    let doc: serde_json::Value = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .find(|d| d["doc_id"] == "1_8ecbplus")
+        .expect("1_8ecbplus");
+    let ids: Vec<&str> = doc["relations"].as_array().expect("relations").iter().filter_map(|r| r["id"].as_str()).collect();
+    assert!(ids.contains(&"234525:TLINK:CONTAINS:84>17"), "{ids:?}");
+    assert!(ids.contains(&"234525:PLOT_LINK:PRECONDITION:22>5"), "{ids:?}");
+}

@@ -42,7 +42,7 @@ def expected(root):
             text = " ".join(toks[a][1] for a in sorted(set(anchors), key=lambda a: toks[a][0])) if contiguous else None
             item = (m.get("m_id"), m.tag, text)
             (events if m.tag.startswith(("ACTION_", "NEG_ACTION_")) else entities).add(item)
-        rels = set()
+        rels = []
         rel_el = r.find("Relations")
         for link in ([] if rel_el is None else rel_el):
             src = [s.get("m_id") for s in link.findall("source")]
@@ -50,7 +50,10 @@ def expected(root):
             if len(src) != 1 or len(tgt) != 1 or src[0] not in markables or tgt[0] not in markables:
                 continue
             rt = link.get("relType") or ""
-            rels.add((link.get("r_id"), f"{link.tag}:{rt}" if rt else link.tag, src[0], tgt[0]))
+            rels.append((link.get("r_id"), f"{link.tag}:{rt}" if rt else link.tag, src[0], tgt[0]))
+        # links of one document sharing an r_id: <r_id>:<label>:<source>><target>
+        shared = collections.Counter(r[0] for r in rels)
+        rels = {(f"{i}:{lab}:{s}>{t}" if shared[i] > 1 else i, lab, s, t) for i, lab, s, t in rels}
         assert doc_id not in docs, f"duplicate document {doc_id}"
         docs[doc_id] = {"events": events, "entities": entities, "relations": rels}
     return docs
