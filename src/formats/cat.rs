@@ -426,8 +426,7 @@ pub(super) fn unique_relation_ids(relations: &mut [Relation]) -> usize {
     for r in relations.iter() {
         *shared.entry(r.id.clone()).or_default() += 1;
     }
-    let mut taken: HashSet<String> =
-        relations.iter().filter(|r| shared[&r.id] == 1).map(|r| r.id.clone()).collect();
+    let mut taken: HashSet<String> = relations.iter().filter(|r| shared[&r.id] == 1).map(|r| r.id.clone()).collect();
     let mut changed = 0;
     for r in relations.iter_mut().filter(|r| shared[&r.id] > 1) {
         let end = |i: usize| r.args.get(i).map_or("", |(_, id)| id.as_str());
@@ -484,7 +483,11 @@ mod tests {
     use super::*;
 
     fn rel(id: &str, label: &str, src: &str, tgt: &str) -> Relation {
-        Relation { id: id.into(), label: label.into(), args: vec![("source".into(), src.into()), ("target".into(), tgt.into())] }
+        Relation {
+            id: id.into(),
+            label: label.into(),
+            args: vec![("source".into(), src.into()), ("target".into(), tgt.into())],
+        }
     }
 
     #[test]

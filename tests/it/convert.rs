@@ -150,7 +150,8 @@ fn eventstoryline_sample_to_jsonl_reads_back() {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
         .find(|d| d["doc_id"] == "1_8ecbplus")
         .expect("1_8ecbplus");
-    let ids: Vec<&str> = doc["relations"].as_array().expect("relations").iter().filter_map(|r| r["id"].as_str()).collect();
+    let ids: Vec<&str> =
+        doc["relations"].as_array().expect("relations").iter().filter_map(|r| r["id"].as_str()).collect();
     assert!(ids.contains(&"234525:TLINK:CONTAINS:84>17"), "{ids:?}");
     assert!(ids.contains(&"234525:PLOT_LINK:PRECONDITION:22>5"), "{ids:?}");
 }

@@ -135,6 +135,13 @@ impl ParquetSource {
 
 /// One set's row for a document: its batch, the row in it, and the file it came from.
 type SetRow = (RecordBatch, usize, PathBuf);
+
+/// A document read from `docs_path` with its sets, as both reading paths make it.
+fn record(document: Document, sets: Vec<DocAnnotations>, docs_path: &Path) -> Record {
+    let origin = format!("{} (document {:?})", docs_path.display(), document.id);
+    Record { document, sets, origin }
+}
+
 impl RecordReader for ParquetSource {
     fn next_record(&mut self, _diag: &mut Diagnostics) -> Result<Option<Record>> {
         let Some(doc) = self.docs.next_indexed() else {
@@ -155,8 +162,7 @@ impl RecordReader for ParquetSource {
         };
         let (doc, ix) = doc?;
         let sets = self.cursors.iter_mut().map(|c| c.take(&doc, &ix)).collect::<Result<Vec<_>>>()?;
-        let origin = format!("{} (document {:?})", self.docs.path().display(), doc.id);
-        Ok(Some(Record { document: doc, sets, origin }))
+        Ok(Some(record(doc, sets, self.docs.path())))
     }
 
     /// The documents of the current batch of `documents.parquet` whose rows in every set
@@ -173,21 +179,14 @@ impl RecordReader for ParquetSource {
         let (ahead, ()) = rayon::join(|| docs.rows_ahead(), || cursors.par_iter_mut().for_each(SetCursor::read_ahead));
         let Some(ahead) = ahead else { return Ok(None) };
         let (batch, rows, docs_path) = ahead?;
-        // Pair on this thread (comparing ids only), make the records on the workers.
+        // Pair on this thread (comparing ids only), make the records on the workers. The
+        // batch ends at the first document out of lockstep or whose row a set failed to
+        // read: the next call finds none and reads it one by one, meeting the error in order.
         let mut jobs: Vec<(usize, Vec<SetRow>)> = Vec::with_capacity(rows.len());
-        // A set that failed to read on: (document row, set, error).
-        let mut stopped = None;
-        'rows: for i in rows {
+        for i in rows {
             let id = read::doc_id_at(&batch, i);
-            for (k, c) in self.cursors.iter_mut().enumerate() {
-                match c.next_is(id) {
-                    Ok(true) => {}
-                    Ok(false) => break 'rows,
-                    Err(e) => {
-                        stopped = Some((i, k, e));
-                        break 'rows;
-                    }
-                }
+            if !self.cursors.iter_mut().all(|c| c.next_is(id)) {
+                break;
             }
             jobs.push((i, self.cursors.iter_mut().filter_map(SetCursor::take_next).collect()));
         }
@@ -202,22 +201,13 @@ impl RecordReader for ParquetSource {
                     .iter()
                     .map(|(b, j, path)| RawAnnotations::of_row(b, *j).resolve(&doc, &ix, path))
                     .collect::<Result<Vec<_>>>()?;
-                let origin = format!("{} (document {:?})", docs_path.display(), doc.id);
-                f(k, Record { document: doc, sets, origin });
+                f(k, record(doc, sets, &docs_path));
                 Ok(())
             })
             .collect();
         // The first error in input order, as reading one by one would meet it.
         made.into_iter().collect::<Result<()>>()?;
-        let Some((i, k, e)) = stopped else { return Ok(Some(n)) };
-        // Reading one by one, the document and the sets before the failed one come first.
-        let (doc, ix) = DocumentsReader::row(&batch, i, &docs_path)?;
-        for c in &mut self.cursors[..k] {
-            if let Some((b, j, path)) = c.take_next() {
-                RawAnnotations::of_row(&b, j).resolve(&doc, &ix, &path)?;
-            }
-        }
-        Err(e)
+        Ok(Some(n))
     }
 
     fn add_diagnostics(&self, d: &mut Diagnostics) {
@@ -229,6 +219,65 @@ impl RecordReader for ParquetSource {
                 c.missing,
                 || name,
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::Source;
+    use crate::model::{Mention, SetMeta, Span};
+
+    /// Documents `d0..` and a set whose rows are written in `order`; the set's text for
+    /// document `bad` differs from the document's (a stored-text mismatch).
+    fn corpus(dir: &Path, order: &[usize], bad: Option<usize>) -> (PathBuf, PathBuf) {
+        let text = |i: usize| format!("Alice met Bob {i}");
+        let (docs, set) = (dir.join("documents.parquet"), dir.join("gold.parquet"));
+        let mut w = DocumentsWriter::create(&docs, "test").expect("documents");
+        for i in 0..order.len() {
+            w.write(&Document::new(format!("d{i}"), text(i))).expect("write");
+        }
+        w.finish().expect("finish");
+        let mut w = AnnotationsWriter::create(&set, &SetMeta::gold("test")).expect("set");
+        for &i in order {
+            let mut ann = DocAnnotations::new(format!("d{i}"));
+            ann.entities.push(Mention::new("T1", Span::new(0, 5), "PER"));
+            let t = if bad == Some(i) { "Xlice met Bob".to_string() } else { text(i) };
+            w.write(&ann, &t).expect("write");
+        }
+        w.finish().expect("finish");
+        (docs, set)
+    }
+
+    /// The records (as text) or the error, read one by one and in mapped batches.
+    fn both_ways(docs: &Path, set: &Path) -> (String, String) {
+        let mut one = ParquetSource::open(docs, &[set.to_path_buf()]).expect("open");
+        let one: Result<Vec<Record>> = one.by_ref().collect();
+        let mut src: Box<dyn Source> = Box::new(ParquetSource::open(docs, &[set.to_path_buf()]).expect("open"));
+        let mut batched = Vec::new();
+        let batched = loop {
+            match src.next_mapped(|_, r| r) {
+                None => break Ok(batched),
+                Some(Ok(b)) => batched.extend(b),
+                Some(Err(e)) => break Err(e),
+            }
+        };
+        (format!("{one:?}"), format!("{batched:?}"))
+    }
+
+    #[test]
+    fn batches_read_as_one_by_one() {
+        let n = 300;
+        let in_order: Vec<usize> = (0..n).collect();
+        let mut swapped = in_order.clone();
+        swapped.swap(150, 151);
+        for (order, bad) in [(&in_order, None), (&swapped, None), (&in_order, Some(200)), (&swapped, Some(100))] {
+            let dir = tempfile::tempdir().expect("tmp");
+            let (docs, set) = corpus(dir.path(), order, bad);
+            let (one, batched) = both_ways(&docs, &set);
+            assert_eq!(one, batched, "order {:?}, bad {bad:?}", &order[149..152]);
+            assert_eq!(one.starts_with("Err"), bad.is_some(), "{}", &one[..one.len().min(300)]);
         }
     }
 }

@@ -340,15 +340,24 @@ impl TableFiles {
         if let Err(e) = self.fill(check)? {
             return Some(Err(e));
         }
-        let i = self.row;
-        self.row += 1;
-        Some(Ok((self.batch.as_ref()?, i, &self.path)))
+        Some(Ok(self.take_row()?))
     }
 
     /// The current batch and its rows not read yet (after [`TableFiles::fill`]).
     fn rows_left(&self) -> Option<(&RecordBatch, std::ops::Range<usize>, &Path)> {
         let b = self.batch.as_ref()?;
         (self.row < b.num_rows()).then(|| (b, self.row..b.num_rows(), self.path.as_path()))
+    }
+
+    /// Take the next row of the current batch (after [`TableFiles::fill`]): its batch, its
+    /// index there and the file it came from.
+    fn take_row(&mut self) -> Option<(&RecordBatch, usize, &Path)> {
+        let b = self.batch.as_ref()?;
+        let i = self.row;
+        (i < b.num_rows()).then(|| {
+            self.row += 1;
+            (b, i, self.path.as_path())
+        })
     }
 }
 
@@ -771,10 +780,7 @@ impl Iterator for AnnotationsReader {
         if let Err(e) = self.fill()? {
             return Some(Err(e));
         }
-        let (b, rows, _) = self.files.rows_left()?;
-        let row = Self::row(b, rows.start);
-        self.files.row += 1;
-        Some(Ok(row))
+        self.files.take_row().map(|(b, i, _)| Ok(Self::row(b, i)))
     }
 }
 
@@ -831,28 +837,20 @@ impl SetCursor {
         }
     }
 
-    /// Whether the next row (in lockstep) is document `id`'s; false at the end of the table.
-    pub(super) fn next_is(&mut self, id: &str) -> Result<bool> {
-        if let Some(e) = self.failed.take() {
-            return Err(e);
-        }
-        match self.reader.fill() {
-            None => Ok(false),
-            Some(Err(e)) => Err(e),
-            Some(Ok(())) => {
-                Ok(self.reader.files.rows_left().is_some_and(|(b, rows, _)| doc_id_at(b, rows.start) == id))
-            }
-        }
+    /// Whether the next row (in lockstep) is document `id`'s; false at the end of the table
+    /// and on an error reading on, which is kept: reading one by one then meets it where it
+    /// belongs (after the document and the sets before this one).
+    pub(super) fn next_is(&mut self, id: &str) -> bool {
+        self.read_ahead();
+        self.failed.is_none()
+            && self.reader.files.rows_left().is_some_and(|(b, rows, _)| doc_id_at(b, rows.start) == id)
     }
 
     /// Take the next row (after [`SetCursor::next_is`] said it is the document's) unread:
     /// its batch, its index there and the file it came from ([`RawAnnotations::of_row`]
     /// reads it).
     pub(super) fn take_next(&mut self) -> Option<(RecordBatch, usize, PathBuf)> {
-        let (b, rows, path) = self.reader.files.rows_left()?;
-        let out = (b.clone(), rows.start, path.to_path_buf());
-        self.reader.files.row += 1;
-        Some(out)
+        self.reader.files.take_row().map(|(b, i, path)| (b.clone(), i, path.to_path_buf()))
     }
 
     fn find(&mut self, id: &str) -> Result<Option<RawAnnotations>> {
