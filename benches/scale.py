@@ -46,6 +46,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 WORDS = (
@@ -260,12 +261,14 @@ def run(args):
 def run_child(cmd):
     """Run `cmd` (output to a file): wall seconds, CPU seconds (user + sys), peak RSS in MB."""
     t0 = time.monotonic()
-    with open(os.devnull, "w") as null:
-        p = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE)
+    # stderr to a file, not a pipe: a child writing more than a pipe holds would block
+    # while we wait for it.
+    with open(os.devnull, "w") as null, tempfile.TemporaryFile() as errf:
+        p = subprocess.Popen(cmd, stdout=null, stderr=errf)
         _, status, ru = os.wait4(p.pid, 0)
-    secs = time.monotonic() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
+        secs = time.monotonic() - t0
+        errf.seek(0)
+        err = errf.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{err[-3000:]}")
     return secs, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
