@@ -827,8 +827,8 @@ impl SetCursor {
     }
 
     /// In lockstep, read the next batch now if the current one has no rows left (so that
-    /// the tables of a corpus are decoded in parallel); an error is kept for
-    /// [`SetCursor::next_is`].
+    /// the tables of a corpus are decoded in parallel); an error is kept until the row is
+    /// needed reading one by one ([`SetCursor::take`], [`SetCursor::leftover_ids`]).
     pub(super) fn read_ahead(&mut self) {
         if self.failed.is_none()
             && let Some(Err(e)) = self.reader.fill()
