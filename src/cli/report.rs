@@ -20,12 +20,13 @@ use std::path::PathBuf;
 
 use ieval::report::breakdown::{Breakdown, seen_forms};
 use ieval::report::html::{RelationData, ReportData, render};
+use ieval::report::intervals::per_system;
 use ieval::report::kept::Kept;
-use ieval::score::EventMetric;
 use ieval::score::relation::RelMode;
 use ieval::score::report::build as build_report;
-use ieval::score::resample::{Options, intervals};
+use ieval::score::resample::Options;
 use ieval::score::run::{ScoreOptions, Task, score_with};
+use ieval::score::{EventMetric, Mode};
 use ieval::{Error, Result};
 
 use super::{EvalArgs, Global, Out};
@@ -92,32 +93,14 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let report = build_report(&run);
     let (dimensions, documents) = breakdown.finish();
 
-    let zero = args.eval.scoring.profile.zero_for_undefined();
-    let mut ivs = BTreeMap::new();
-    for (k, s) in run.systems.iter().enumerate() {
-        let modes = args.eval.scoring.profile.modes();
-        let cols: Vec<Vec<_>> =
-            modes.iter().map(|m| s.docs.iter().map(|d| d.entities.mode(*m).overall).collect()).collect();
-        let series: Vec<(bool, &[_])> = modes.iter().zip(&cols).map(|(m, c)| (m.half_credit(), &c[..])).collect();
-        for (m, iv) in modes.iter().zip(intervals(&series, zero, &opts)?) {
-            ivs.insert((k, *m), iv);
-        }
-    }
-    let mut event_ivs = BTreeMap::new();
-    if report.systems.iter().any(|s| !s.events.is_empty()) {
-        for (k, s) in run.systems.iter().enumerate() {
-            let cols: Vec<Vec<_>> = EventMetric::ALL
-                .iter()
-                .map(|m| {
-                    s.docs.iter().map(|d| d.events.as_ref().map(|e| e.metric(*m).overall).unwrap_or_default()).collect()
-                })
-                .collect();
-            let series: Vec<(bool, &[_])> = cols.iter().map(|c| (false, &c[..])).collect();
-            for (m, iv) in EventMetric::ALL.iter().zip(intervals(&series, zero, &opts)?) {
-                event_ivs.insert((k, *m), iv);
-            }
-        }
-    }
+    let modes: Vec<(Mode, bool)> = run.profile.modes().iter().map(|m| (*m, m.half_credit())).collect();
+    let ivs = per_system(&run, &modes, |d, m| d.entities[m.index()], &opts)?;
+    let event_ivs = if report.systems.iter().any(|s| !s.events.is_empty()) {
+        let metrics = EventMetric::ALL.map(|m| (m, false));
+        per_system(&run, &metrics, |d, m| d.events.map(|e| e[m.index()]).unwrap_or_default(), &opts)?
+    } else {
+        BTreeMap::new()
+    };
     // Relations and coreference: a second pass over the inputs, scoring relations and
     // keeping the documents for the coreference engine.
     let pairing = args.eval.inputs().build()?.pairing;
@@ -125,24 +108,14 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let mut kept = Kept::new(n);
     let rel_run = score_with(pairing, ropts, &mut kept)?;
     let rel_report = build_report(&rel_run);
-    let mut rel_ivs = BTreeMap::new();
-    if rel_run.gold_relations > 0 {
-        for (k, s) in rel_run.systems.iter().enumerate() {
-            let cols: Vec<Vec<_>> = RelMode::ALL
-                .iter()
-                .map(|m| {
-                    s.docs
-                        .iter()
-                        .map(|d| d.relations.as_ref().map(|r| r.mode(*m).overall).unwrap_or_default())
-                        .collect()
-                })
-                .collect();
-            let series: Vec<(bool, &[_])> = cols.iter().map(|c| (false, &c[..])).collect();
-            for (m, iv) in RelMode::ALL.iter().zip(intervals(&series, zero, &opts)?) {
-                rel_ivs.insert((k, *m), iv);
-            }
-        }
-    }
+    let relations = if rel_run.gold_relations > 0 {
+        let modes = RelMode::ALL.map(|m| (m, false));
+        let intervals =
+            per_system(&rel_run, &modes, |d, m| d.relations.map(|r| r[m.index()]).unwrap_or_default(), &opts)?;
+        Some(RelationData { report: &rel_report, intervals })
+    } else {
+        None
+    };
     let coref = kept.coref(&run)?;
     let benchmark = match &args.results {
         Some(dir) => Some(benchmark_html(dir, &opts)?),
@@ -165,7 +138,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
         max_documents: args.max_docs,
         benchmark,
         train: args.train.as_ref().map(|p| p.display().to_string()),
-        relations: (rel_run.gold_relations > 0).then_some(RelationData { report: &rel_report, intervals: rel_ivs }),
+        relations,
         coref,
     };
     let html = render(&data);

@@ -161,11 +161,26 @@ pub fn export_conll2012(
 #[derive(Debug, serde::Serialize)]
 pub struct PairingReport {
     /// The tool and the task (`coref`).
-    pub ieval: serde_json::Value,
+    pub ieval: PairingTool,
     /// The gold source and its document count.
-    pub gold: serde_json::Value,
+    pub gold: PairingGold,
     /// Per system: its name and a report per layer.
     pub systems: Vec<SystemReport>,
+}
+
+/// [`PairingReport`]'s tool: the task, and the version of ieval that wrote the report.
+#[derive(Debug, serde::Serialize)]
+pub struct PairingTool {
+    /// Always `coref`.
+    pub task: &'static str,
+    pub version: &'static str,
+}
+
+/// [`PairingReport`]'s gold: its document count and where it was read from.
+#[derive(Debug, serde::Serialize)]
+pub struct PairingGold {
+    pub documents: usize,
+    pub source: String,
 }
 
 /// One system's reports, by layer name (`entities`, `events`).
@@ -224,8 +239,8 @@ pub fn score_pairing(mut pairing: crate::inputs::Pairing, gold_path: &Path) -> R
         systems.push(SystemReport { name: name.clone(), coref });
     }
     Ok(PairingReport {
-        ieval: serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "task": "coref"}),
-        gold: serde_json::json!({"source": pairing.gold_meta().source, "documents": docs.len()}),
+        ieval: PairingTool { task: "coref", version: env!("CARGO_PKG_VERSION") },
+        gold: PairingGold { documents: docs.len(), source: pairing.gold_meta().source.clone() },
         systems,
     })
 }

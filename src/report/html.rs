@@ -200,24 +200,14 @@ fn events_section(d: &ReportData) -> String {
         .iter()
         .map(|s| (s.name.clone(), metrics.iter().map(|m| s.events.get(m).and_then(|r| r.micro.f1)).collect()))
         .collect();
-    let mut out = String::from(
-        "<p class=\"note\">TI: trigger span; TC: trigger span and event type; AI: argument span (same event type); \
-AC: AI and role; AI+ / AC+: AI / AC with the argument attached to the event paired in TC. Items are COR, MIS or SPU.</p>",
+    let mut out = note_and_charts(
+        "TI: trigger span; TC: trigger span and event type; AI: argument span (same event type); \
+AC: AI and role; AI+ / AC+: AI / AC with the argument attached to the event paired in TC. Items are COR, MIS or SPU.",
+        &svg::grouped_bars("F1 per event metric", &metrics, &series),
+        t.with_title("events, micro-averaged (points); best F1 per metric in bold; - = undefined (0/0)"),
     );
-    out.push_str("<div class=\"charts\">");
-    out.push_str(&svg::grouped_bars("F1 per event metric", &metrics, &series));
-    out.push_str(
-        &t.with_title("events, micro-averaged (points); best F1 per metric in bold; - = undefined (0/0)")
-            .render(TableFormat::Html),
-    );
-    out.push_str("</div>");
     for (metric, what) in [("TC", "event type"), ("AC", "role")] {
-        let mut labels: BTreeSet<String> = BTreeSet::new();
-        for s in &d.report.systems {
-            if let Some(m) = s.events.get(metric) {
-                labels.extend(m.labels.keys().cloned());
-            }
-        }
+        let (labels, _) = label_f1(&d.report.systems, |s| s.events.get(metric));
         if labels.is_empty() {
             continue;
         }
@@ -225,6 +215,11 @@ AC: AI and role; AI+ / AC+: AI / AC with the argument attached to the event pair
         out.push_str(&t.with_title(format!("{metric} per {what}")).render(TableFormat::Html));
     }
     out
+}
+
+/// A section's note (HTML), then its bars and its (titled) table side by side.
+fn note_and_charts(note: &str, bars: &str, table: Table) -> String {
+    format!("<p class=\"note\">{note}</p><div class=\"charts\">{bars}{}</div>", table.render(TableFormat::Html))
 }
 
 /// Relations: each mode per system with its interval, and strict F1 per relation label.
@@ -247,17 +242,12 @@ fn relations_section(r: &RelationData) -> String {
         }
     }
     let (labels, series) = label_f1(&r.report.systems, |s| s.relations.get("strict"));
-    let mut out = String::from(
-        "<p class=\"note\">strict: same label, every argument with the same span and type; boundaries: same label \
-and spans; relaxed: same label, overlapping spans. Arguments in order (directed). Relations are COR, MIS or SPU.</p>",
+    let mut out = note_and_charts(
+        "strict: same label, every argument with the same span and type; boundaries: same label \
+and spans; relaxed: same label, overlapping spans. Arguments in order (directed). Relations are COR, MIS or SPU.",
+        &svg::grouped_bars("F1 per relation label (strict)", &labels, &series),
+        t.with_title("relations, micro-averaged (points); best F1 per mode in bold; - = undefined (0/0)"),
     );
-    out.push_str("<div class=\"charts\">");
-    out.push_str(&svg::grouped_bars("F1 per relation label (strict)", &labels, &series));
-    out.push_str(
-        &t.with_title("relations, micro-averaged (points); best F1 per mode in bold; - = undefined (0/0)")
-            .render(TableFormat::Html),
-    );
-    out.push_str("</div>");
     let pl = per_label_table(&r.report.systems, "relation", "gold", &labels, |s| s.relations.get("strict"));
     out.push_str(&pl.with_title("strict, per relation label").render(TableFormat::Html));
     out

@@ -3,6 +3,7 @@
 
 pub mod breakdown;
 pub mod html;
+pub mod intervals;
 pub mod kept;
 mod stats;
 pub mod svg;

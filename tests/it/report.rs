@@ -80,3 +80,42 @@ fn report_on_spacy_is_reasonably_small() {
     assert!(html.len() < 3_000_000, "report is {} bytes", html.len());
     assert!(html.contains("ALL CAPS") && html.contains("headline") && html.contains("unseen"));
 }
+
+/// `--missing skip` with the first system lacking a document the second has: the
+/// coreference section leaves the document out of the first system's scores (as its other
+/// scores do) instead of failing on a document it did not keep.
+#[test]
+fn report_coreference_with_a_skipped_document() {
+    let dir = tempdir();
+    let gold = root().join("datasets/articles/gold.jsonl");
+    let text = std::fs::read_to_string(&gold).expect("gold");
+    let first_missing = dir.path().join("a.jsonl");
+    std::fs::write(&first_missing, text.lines().skip(1).map(|l| format!("{l}\n")).collect::<String>()).expect("write");
+    let out = dir.path().join("r.html");
+    let a = format!("a={}", s(&first_missing));
+    let b = format!("b={}", s(&gold));
+    ok(&[
+        "report",
+        "--gold",
+        s(&gold),
+        "--pred",
+        &a,
+        "--pred",
+        &b,
+        "--missing",
+        "skip",
+        "--samples",
+        "50",
+        "--out",
+        s(&out),
+    ]);
+    let html = std::fs::read_to_string(&out).expect("report written");
+    assert!(html.contains("<section id=\"coreference\">"));
+    // Both systems are the gold on the documents they have: perfect coreference.
+    for sys in ["a", "b"] {
+        let row = format!(
+            "<tr><td>{sys}</td><td>entities</td><td>CoNLL</td><td class=\"num\"></td><td class=\"num\"></td><td class=\"num\"><strong>100.00</strong>"
+        );
+        assert!(html.contains(&row), "{sys}: perfect CoNLL");
+    }
+}
