@@ -938,9 +938,6 @@ fn add_rows(counts: &mut UnitCounts, task: Task, profile: Profile, d: &DocScore)
 /// store"), so that they add and resample like the other counts.
 pub const COREF_SCALE: f64 = 1_000_000.0;
 
-/// The coreference metrics a unit stores per document, by their row name (`metric`).
-pub const COREF_METRICS: [&str; 7] = ["muc", "b3", "ceafm", "ceafe", "lea", "blanc-c", "blanc-n"];
-
 /// A numerator/denominator pair as the store's tally: recall on the gold side (`g_cor` =
 /// numerator, `g_mis` = denominator − numerator), precision on the predicted side.
 pub fn coref_tally(recall: (f64, f64), precision: (f64, f64)) -> LabelTally {
