@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::pl_err;
 use super::store::{COUNT_COLUMNS, RunInfo, Store};
 use crate::error::{Error, Result};
-use crate::score::compare::{SeriesKey, parse_metric};
+use crate::score::compare::{CONLL_PARTS, SeriesKey, metric_name, parse_metric};
 use crate::score::resample::{self, Options, Stat};
 
 /// A table column's metric: `strict-f1`, `partial-p`, `TC-f1`, ...
@@ -30,12 +30,7 @@ impl std::str::FromStr for MetricSpec {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let (task, metric, stat) = parse_metric(s)?;
-        // Entity and event metrics keep their short names (`strict-f1`, `TC-f1`); the
-        // other tasks' are prefixed (`relations/strict-f1`, `coref/muc-f1`).
-        let name = match task.as_str() {
-            "entities" | "events" => format!("{metric}-{}", stat.short()),
-            _ => format!("{task}/{metric}-{}", stat.short()),
-        };
+        let name = format!("{}-{}", metric_name(&task, &metric), stat.short());
         Ok(MetricSpec { task, metric, stat, name })
     }
 }
@@ -205,7 +200,7 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
         // The CoNLL average is not a stored series: its value and interval come from the
         // MUC, B³ and CEAFe series of the same documents.
         for s in specs.iter().filter(|s| s.metric == "conll") {
-            let parts: Vec<SeriesKey> = ["muc", "b3", "ceafe"].iter().map(|m| SeriesKey::new(&s.task, m, "")).collect();
+            let parts: Vec<SeriesKey> = CONLL_PARTS.iter().map(|m| SeriesKey::new(&s.task, m, "")).collect();
             if !parts.iter().all(|k| d.iter().any(|dc| dc.series.contains_key(k))) {
                 continue;
             }

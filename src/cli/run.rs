@@ -34,6 +34,7 @@ use std::sync::Mutex;
 use ieval::Result;
 use ieval::report::{Table, TableFormat};
 use ieval::score::Summary;
+use ieval::score::compare::{CONLL_PARTS, metric_name};
 use ieval::suite::runner::UnitScores;
 use ieval::suite::{CountKey, Event, Observer, RunOptions, RunReport, Status, Suite};
 use ieval::table::pct;
@@ -134,7 +135,7 @@ fn columns(suite: &Suite, scores: &[Option<UnitScores>]) -> Vec<CountKey> {
     let mut v: Vec<CountKey> = keys
         .into_iter()
         .filter_map(|k| match k.task.as_str() {
-            "coref" | "event-coref" if k.metric == "muc" => Some(CountKey { metric: "conll".into(), ..k }),
+            "coref" | "event-coref" if k.metric == CONLL_PARTS[0] => Some(CountKey { metric: "conll".into(), ..k }),
             "coref" | "event-coref" => None,
             _ => Some(k),
         })
@@ -147,7 +148,8 @@ fn columns(suite: &Suite, scores: &[Option<UnitScores>]) -> Vec<CountKey> {
 /// CEAFe F1, undefined when one is.
 fn conll_of(s: &UnitScores, k: &CountKey) -> Option<f64> {
     let f1 = |m: &str| s.get(&CountKey { metric: m.into(), ..k.clone() }).and_then(|x| x.f1);
-    Some((f1("muc")? + f1("b3")? + f1("ceafe")?) / 3.0)
+    let sum: f64 = CONLL_PARTS.iter().map(|m| f1(m)).sum::<Option<f64>>()?;
+    Some(sum / CONLL_PARTS.len() as f64)
 }
 
 fn render(suite: &Suite, r: &RunReport, scores: &[Option<UnitScores>], tf: TableFormat, with_notes: bool) -> String {
@@ -155,10 +157,7 @@ fn render(suite: &Suite, r: &RunReport, scores: &[Option<UnitScores>], tf: Table
     let profiles: BTreeSet<&str> = cols.iter().map(|k| k.profile.as_str()).collect();
     let mut headers: Vec<String> = ["dataset", "system", "version", "status"].map(String::from).to_vec();
     headers.extend(cols.iter().map(|k| {
-        let metric = match k.task.as_str() {
-            "entities" | "events" => k.metric.clone(),
-            t => format!("{t}/{}", k.metric),
-        };
+        let metric = metric_name(&k.task, &k.metric);
         if profiles.len() > 1 { format!("{} {metric} F1", k.profile) } else { format!("{metric} F1") }
     }));
     let mut t = Table::new(headers);
@@ -175,7 +174,7 @@ fn render(suite: &Suite, r: &RunReport, scores: &[Option<UnitScores>], tf: Table
         for k in &cols {
             let cell = match s.as_ref() {
                 Some(s) if k.metric == "conll" => {
-                    let scored = s.contains_key(&CountKey { metric: "muc".into(), ..k.clone() });
+                    let scored = s.contains_key(&CountKey { metric: CONLL_PARTS[0].into(), ..k.clone() });
                     if scored { pct(conll_of(s, k)) } else { String::new() }
                 }
                 Some(s) => s.get(k).map_or_else(String::new, |x| pct(x.f1)),

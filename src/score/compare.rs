@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::counts::{LabelTally, Mode};
 use super::errors::rows;
 use super::matching::ModeMatch;
+use super::relation::RelMode;
 use super::resample::{self, Difference, Options, Series, Stat};
 use super::run::{DetailSink, DocDetails, DocScore};
 use crate::error::{Error, Result};
@@ -24,8 +25,22 @@ use crate::table::pct;
 pub const EVENT_METRICS: [&str; 6] = ["TI", "TC", "AI", "AC", "AI+", "AC+"];
 
 /// Coreference metrics of a results store (`coref`, `event-coref` tasks) in their natural
-/// order; `conll` is derived (the mean of the MUC, B³ and CEAFe F1), not stored.
+/// order: the seven stored per document ([`crate::suite::runner::coref_rows`]), then
+/// `conll`, derived from [`CONLL_PARTS`] and not stored.
 pub const COREF_METRICS: [&str; 8] = ["muc", "b3", "ceafm", "ceafe", "lea", "blanc-c", "blanc-n", "conll"];
+
+/// The metrics whose F1 the CoNLL coreference average (`conll`) is the mean of.
+pub const CONLL_PARTS: [&str; 3] = ["muc", "b3", "ceafe"];
+
+/// A metric's name in tables and `--metric`, without its statistic: entity and event
+/// metrics keep their short names (`strict`, `TC`); the other tasks' are prefixed
+/// (`relations/strict`, `coref/muc`).
+pub fn metric_name(task: &str, metric: &str) -> String {
+    match task {
+        "entities" | "events" => metric.to_string(),
+        _ => format!("{task}/{metric}"),
+    }
+}
 
 /// What one series of counts measures. `label` is `""` for the document's overall counts.
 #[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -60,7 +75,7 @@ impl SeriesKey {
             .iter()
             .position(|m| m.name() == self.metric)
             .or_else(|| EVENT_METRICS.iter().position(|m| *m == self.metric))
-            .or_else(|| ["strict", "boundaries", "relaxed"].iter().position(|m| *m == self.metric))
+            .or_else(|| RelMode::ALL.iter().position(|m| m.name() == self.metric))
             .or_else(|| COREF_METRICS.iter().position(|m| *m == self.metric))
             .unwrap_or(usize::MAX);
         (task, metric, &self.metric, !self.label.is_empty(), &self.label)
@@ -108,7 +123,7 @@ pub fn doc_series(d: &DocScore, modes: &[Mode]) -> DocCounts {
         }
     }
     if let Some(rel) = &d.relations {
-        for m in super::relation::RelMode::ALL {
+        for m in RelMode::ALL {
             let mc = rel.mode(m);
             series.insert(SeriesKey::new("relations", m.name(), ""), mc.overall);
             for (l, t) in &mc.labels {
@@ -418,11 +433,11 @@ pub fn parse_metric(s: &str) -> std::result::Result<(String, String, Stat), Stri
     let (m, st) = s.rsplit_once('-').ok_or_else(|| format!("metric {s:?}: expected MODE-STAT, e.g. strict-f1"))?;
     let stat: Stat = st.parse()?;
     if let Some((task, metric)) = m.split_once('/') {
-        let known: &[&str] = match task {
-            "entities" => &["strict", "exact", "partial", "type"],
-            "events" => &EVENT_METRICS,
-            "relations" => &["strict", "boundaries", "relaxed"],
-            "coref" | "event-coref" => &COREF_METRICS,
+        let known: Vec<&str> = match task {
+            "entities" => Mode::ALL.map(Mode::name).to_vec(),
+            "events" => EVENT_METRICS.to_vec(),
+            "relations" => RelMode::ALL.map(RelMode::name).to_vec(),
+            "coref" | "event-coref" => COREF_METRICS.to_vec(),
             _ => {
                 return Err(format!(
                     "metric {s:?}: unknown task {task:?} (expected entities, events, relations, coref or event-coref)"

@@ -25,10 +25,10 @@ use crate::formats::{self, Diagnostics, Format};
 use crate::inputs::{Alignment, Gold, Input, Inputs, Pairing};
 use crate::model::{AnnotationSet, SetMeta};
 use crate::score::Profile;
-use crate::score::counts::{LabelTally, Tally};
+use crate::score::counts::{LabelTally, ModeCounts, Tally};
 use crate::score::event::{EventCounts, EventMetric, EventOptions};
 use crate::score::metrics::{Summary, summarize};
-use crate::score::relation::{RelMode, RelationCounts};
+use crate::score::relation::RelMode;
 use crate::score::run::{DetailSink, DocScore, ScoreOptions, Task as ScoreTask, score_with};
 use crate::shard::Shard;
 
@@ -793,6 +793,13 @@ fn score_unit(
     let mut notes: Vec<String> = Vec::new();
     let spec = ds.spec;
     let tasks = sys.tasks_on(spec);
+    // Relations and coreference are scored from each paired document in the sink, in the
+    // same pass as entities and events (the predictions are read once per profile).
+    let relations = tasks.contains(&Task::Relations);
+    let layers: Vec<(Task, Layer)> = [(Task::Coref, Layer::Entities), (Task::EventCoref, Layer::Events)]
+        .into_iter()
+        .filter(|(t, _)| tasks.contains(t))
+        .collect();
     for &profile in &spec.profiles {
         let gold = ds.gold(profile, obs).map_err(|e| (true, e))?;
         let pairing =
@@ -802,12 +809,13 @@ fn score_unit(
             profile,
             task: if want_events { ScoreTask::All } else { ScoreTask::Entities },
             events: EventOptions::default(),
-            details: false,
+            details: relations || !layers.is_empty(),
             doc_labels: true,
             shard,
             relations: Default::default(),
         };
-        let run = score_with(pairing, so, &mut positions).map_err(|e| (false, e.to_string()))?;
+        let mut sink = UnitSink { counts: &mut counts, positions: &mut positions, profile, relations, layers: &layers };
+        let run = score_with(pairing, so, &mut sink).map_err(|e| (false, e.to_string()))?;
         let Some(s) = run.systems.first() else {
             return Err((false, "no system was scored".into()));
         };
@@ -826,26 +834,6 @@ fn score_unit(
                 }
             }
         }
-        // Relations and coreference: a second pass over the same pairing (relations scored
-        // by the score run, coreference per document by the `coref` engine in the sink).
-        let layers: Vec<(Task, Layer)> = [(Task::Coref, Layer::Entities), (Task::EventCoref, Layer::Events)]
-            .into_iter()
-            .filter(|(t, _)| tasks.contains(t))
-            .collect();
-        if tasks.contains(&Task::Relations) || !layers.is_empty() {
-            let pairing =
-                open_pairing(&gold, spec, sys, pred, profile).map_err(|e| (false, e.to_string()))?.restrict(shard);
-            let so = ScoreOptions { task: ScoreTask::Relations, details: !layers.is_empty(), doc_labels: true, ..so };
-            let mut sink = CorefRows { counts: &mut counts, profile, layers };
-            let run = score_with(pairing, so, &mut sink).map_err(|e| (false, e.to_string()))?;
-            if tasks.contains(&Task::Relations)
-                && let Some(s) = run.systems.first()
-            {
-                for d in s.docs.iter() {
-                    add_relation_rows(&mut counts, profile, &d);
-                }
-            }
-        }
     }
     if shard.is_some() {
         counts.positions = counts.docs.iter().map(|d| positions.0.get(d).copied().unwrap_or(u64::MAX)).collect();
@@ -858,8 +846,42 @@ fn score_unit(
 #[derive(Default)]
 struct Positions(HashMap<String, u64>);
 
-impl DetailSink for Positions {
-    fn document(&mut self, _: &crate::inputs::Item, _: usize, _: &crate::score::run::DocDetails) -> Result<()> {
+/// The scoring pass's sink: each document's position (shard units) and, from the paired
+/// document, its relation rows and its coreference rows for every layer asked for.
+struct UnitSink<'a> {
+    counts: &'a mut UnitCounts,
+    positions: &'a mut Positions,
+    profile: Profile,
+    relations: bool,
+    layers: &'a [(Task, Layer)],
+}
+
+impl DetailSink for UnitSink<'_> {
+    fn document(&mut self, item: &crate::inputs::Item, system: usize, _: &crate::score::run::DocDetails) -> Result<()> {
+        let empty = crate::model::DocAnnotations::new(item.doc.id.clone());
+        let pred = item.preds.get(system).and_then(Option::as_ref).unwrap_or(&empty);
+        let doc = self.counts.doc(&item.doc.id);
+        let profile = self.profile.name();
+        if self.relations {
+            // The relation scorer `score_with` runs under `--task relations`.
+            let rc = crate::score::relation::score_document(&item.gold, pred, Default::default(), false).counts;
+            for mode in RelMode::ALL {
+                add_mode_rows(self.counts, doc, (Task::Relations, profile, mode.name()), rc.mode(mode));
+            }
+        }
+        if self.layers.is_empty() {
+            return Ok(());
+        }
+        let one = |a: &crate::model::DocAnnotations, meta: SetMeta| AnnotationSet { meta, docs: vec![a.clone()] };
+        let gold = one(&item.gold, SetMeta::gold("gold"));
+        let pred = one(pred, SetMeta::system("system", "predictions"));
+        for &(task, layer) in self.layers {
+            let opts = crate::coref::Options { layer, ..Default::default() };
+            let r = crate::coref::score(std::slice::from_ref(&item.doc), &gold, &pred, &opts)?;
+            for (metric, t) in coref_rows(&r.counts) {
+                self.counts.add(&CountKey::new(task.name(), profile, metric, ""), doc, t);
+            }
+        }
         Ok(())
     }
     fn counts(
@@ -870,8 +892,16 @@ impl DetailSink for Positions {
         _: &crate::score::EntityCounts,
         _: Option<&EventCounts>,
     ) -> Result<()> {
-        self.0.entry(doc_id.to_string()).or_insert(index);
+        self.positions.0.entry(doc_id.to_string()).or_insert(index);
         Ok(())
+    }
+}
+
+/// One document's rows of one (task, profile, metric): overall and per label.
+fn add_mode_rows(counts: &mut UnitCounts, doc: usize, (task, profile, metric): (Task, &str, &str), mc: &ModeCounts) {
+    counts.add(&CountKey::new(task.name(), profile, metric, ""), doc, mc.overall);
+    for (label, t) in &mc.labels {
+        counts.add(&CountKey::new(task.name(), profile, metric, label), doc, *t);
     }
 }
 
@@ -884,11 +914,7 @@ fn add_rows(counts: &mut UnitCounts, task: Task, profile: Profile, d: &DocScore)
     match task {
         Task::Entities => {
             for &mode in profile.modes() {
-                let mc = d.entities.mode(mode);
-                counts.add(&CountKey::new(task.name(), profile.name(), mode.name(), ""), doc, mc.overall);
-                for (label, t) in &mc.labels {
-                    counts.add(&CountKey::new(task.name(), profile.name(), mode.name(), label), doc, *t);
-                }
+                add_mode_rows(counts, doc, (task, profile.name(), mode.name()), d.entities.mode(mode));
             }
             true
         }
@@ -898,31 +924,12 @@ fn add_rows(counts: &mut UnitCounts, task: Task, profile: Profile, d: &DocScore)
             let empty = EventCounts::default();
             let ec = d.events.as_deref().unwrap_or(&empty);
             for metric in EventMetric::ALL {
-                let mc = ec.metric(metric);
-                counts.add(&CountKey::new(task.name(), profile.name(), metric.name(), ""), doc, mc.overall);
-                for (label, t) in &mc.labels {
-                    counts.add(&CountKey::new(task.name(), profile.name(), metric.name(), label), doc, *t);
-                }
+                add_mode_rows(counts, doc, (task, profile.name(), metric.name()), ec.metric(metric));
             }
             true
         }
-        // Scored in the second pass (see `score_unit`).
+        // Scored from the paired document in the pass's sink ([`UnitSink`]).
         Task::Relations | Task::Coref | Task::EventCoref => true,
-    }
-}
-
-/// One document's relation rows (every mode, overall and per label).
-fn add_relation_rows(counts: &mut UnitCounts, profile: Profile, d: &DocScore) {
-    let doc = counts.doc(&d.doc_id);
-    let empty = RelationCounts::default();
-    let rc = d.relations.as_deref().unwrap_or(&empty);
-    for mode in RelMode::ALL {
-        let mc = rc.mode(mode);
-        let task = Task::Relations.name();
-        counts.add(&CountKey::new(task, profile.name(), mode.name(), ""), doc, mc.overall);
-        for (label, t) in &mc.labels {
-            counts.add(&CountKey::new(task, profile.name(), mode.name(), label), doc, *t);
-        }
     }
 }
 
@@ -930,9 +937,6 @@ fn add_relation_rows(counts: &mut UnitCounts, profile: Profile, d: &DocScore) {
 /// rounded to the nearest integer per document (`suites/README.md`, "Coreference in the
 /// store"), so that they add and resample like the other counts.
 pub const COREF_SCALE: f64 = 1_000_000.0;
-
-/// The coreference metrics a unit stores per document, by their row name (`metric`).
-pub const COREF_METRICS: [&str; 7] = ["muc", "b3", "ceafm", "ceafe", "lea", "blanc-c", "blanc-n"];
 
 /// A numerator/denominator pair as the store's tally: recall on the gold side (`g_cor` =
 /// numerator, `g_mis` = denominator − numerator), precision on the predicted side.
@@ -963,32 +967,6 @@ pub fn coref_rows(c: &crate::coref::CountSet) -> [(&'static str, LabelTally); 7]
         ("blanc-c", coref_tally((f(b.tp_c), f(b.c_k)), (f(b.tp_c), f(b.c_r)))),
         ("blanc-n", coref_tally((f(b.tp_n), f(b.n_k)), (f(b.tp_n), f(b.n_r)))),
     ]
-}
-
-/// The second pass's sink: each document's coreference rows for every layer asked for.
-struct CorefRows<'a> {
-    counts: &'a mut UnitCounts,
-    profile: Profile,
-    layers: Vec<(Task, Layer)>,
-}
-
-impl DetailSink for CorefRows<'_> {
-    fn document(&mut self, item: &crate::inputs::Item, system: usize, _: &crate::score::run::DocDetails) -> Result<()> {
-        let empty = crate::model::DocAnnotations::new(item.doc.id.clone());
-        let pred = item.preds.get(system).and_then(Option::as_ref).unwrap_or(&empty);
-        let one = |a: &crate::model::DocAnnotations, meta: SetMeta| AnnotationSet { meta, docs: vec![a.clone()] };
-        let gold = one(&item.gold, SetMeta::gold("gold"));
-        let pred = one(pred, SetMeta::system("system", "predictions"));
-        let doc = self.counts.doc(&item.doc.id);
-        for &(task, layer) in &self.layers {
-            let opts = crate::coref::Options { layer, ..Default::default() };
-            let r = crate::coref::score(std::slice::from_ref(&item.doc), &gold, &pred, &opts)?;
-            for (metric, t) in coref_rows(&r.counts) {
-                self.counts.add(&CountKey::new(task.name(), self.profile.name(), metric, ""), doc, t);
-            }
-        }
-        Ok(())
-    }
 }
 
 /// The repairs a reader made in the predictions, in one line (`None`: none).

@@ -28,6 +28,10 @@
 //! sparse in one way only: **every document has its overall row (`label = ""`) for every
 //! (task, profile, metric)**, so the overall rows list the unit's documents completely;
 //! a per-label row whose counts are all zero is left out (read it as zero). Totals are sums.
+//! Coreference rows (tasks `coref`, `event-coref`) hold numerators and denominators in
+//! millionths (fixed point, rounded per document by [`super::runner::coref_tally`], the one
+//! place that scales them): P and R come out right as ratios, but a reader summing `g_cor`
+//! of those rows in pandas or DuckDB gets the metric's numerator times 1,000,000.
 //!
 //! A unit is written counts first, manifest second, each atomically: a manifest with
 //! status `ok` means its counts file is complete. The reader
