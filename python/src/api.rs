@@ -485,7 +485,7 @@ pub fn _compare(
     corpus: Option<PathBuf>,
     label_map: Option<String>,
 ) -> PyResult<String> {
-    use ieval::score::compare::{self, ChangeCollector, DocCounts, Gate, Verdict, doc_series};
+    use ieval::score::compare::{self, Gate, Verdict};
     let o = opening(profile, missing, pair, scheme, from_, align, locate, ignore_case, corpus, label_map)?;
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(IevalError::new_err(format!("alpha={alpha} is not in (0, 1)")));
@@ -499,34 +499,27 @@ pub fn _compare(
     let pool = pool(jobs)?;
     guarded(py, move || {
         pool.install(move || {
-            let opts = ieval::score::resample::Options { samples, seed, confidence: 0.95 };
+            let req = compare::Request {
+                profile: o.profile,
+                relations: false,
+                changes_mode: mode,
+                resample: ieval::score::resample::Options { samples, seed, confidence: 0.95 },
+                per_document,
+            };
+            let wanted = [named[0].0.clone(), named[1].0.clone()];
             let pairing = open_inputs(gold, named, &o)?.pairing;
-            if pairing.systems().len() != 2 {
-                return Err(Error::usage(format!(
-                    "compare needs exactly one annotation set per input; got {} sets",
-                    pairing.systems().len()
-                )));
-            }
-            let names = (pairing.systems()[0].name().to_string(), pairing.systems()[1].name().to_string());
-            let mut collector = ChangeCollector::new(mode);
-            let run = ieval::score::score(pairing, o.profile, &mut collector, true)?;
-            if run.gold_documents == 0 {
-                return Err(Error::data("gold", "no documents: the gold input is empty"));
-            }
-            let modes = o.profile.modes();
-            let docs =
-                |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(&d, modes)).collect() };
-            let stats = compare::compare(&docs(0), &docs(1), o.profile.zero_for_undefined(), &opts, per_document)?;
-            let verdicts: Vec<Verdict> = gates.iter().map(|g| compare::judge(g, &stats.rows, alpha)).collect();
+            let pick = compare::pick_systems(&pairing, [&wanted[0], &wanted[1]])?;
+            let c = compare::compare_systems(pairing, pick, &req, &(), "gold")?;
+            let verdicts: Vec<Verdict> = gates.iter().map(|g| compare::judge(g, &c.stats.rows, alpha)).collect();
             let out = compare::ComparisonReport::new(
                 o.profile.name(),
                 gold_path,
                 None,
-                names,
-                &opts,
+                c.names,
+                &req.resample,
                 alpha,
-                stats,
-                Some(collector.into_changes()),
+                c.stats,
+                c.changes,
                 verdicts,
             );
             let err = |e: serde_json::Error| Error::data("comparison", e.to_string());

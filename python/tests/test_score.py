@@ -387,6 +387,19 @@ def test_compare_equals_cli_json(tmp_path):
     assert "old -> new" in repr(c)
 
 
+def test_compare_on_a_corpus_gold_that_carries_systems(tmp_path):
+    """A corpus with a system set of its own is a gold for compare: A and B are the two
+    inputs given (once refused: "exactly one annotation set per input; got 3 sets")."""
+    corpus = tmp_path / "corpus"
+    ieval.convert(GOLD, corpus, pred={"v0": V1})
+    c = ieval.compare(corpus, V1, V2, names=("v1", "v2"), samples=200)
+    want = ieval.compare(GOLD, V1, V2, names=("v1", "v2"), samples=200).to_dict()
+    got = c.to_dict()
+    assert (got["a"], got["b"]) == ("v1", "v2")
+    assert got["rows"] == want["rows"] and got["changes"] == want["changes"]
+    assert len(got["rows"]) > 0
+
+
 def test_convert_and_read_corpus(tmp_path):
     pa = pytest.importorskip("pyarrow")
     out = tmp_path / "corpus"

@@ -7,7 +7,8 @@ Examples:
   ieval compare --gold corpus/ A.jsonl B.jsonl --format json --per-document
   ieval compare --results results/ --dataset conll2003 spacy-3.6 spacy-3.8
 
-A and B are `[NAME=]PATH` like `ieval score --pred` (with --gold), or system names in the
+A and B are `[NAME=]PATH` like `ieval score --pred` (with --gold), names of system sets the
+gold input carries itself (a corpus directory with system sets), or system names in the
 results store (with --results and --dataset, reading the per-document counts of each
 system's latest run). Both systems are scored on the same documents (the gold is read
 once) and compared document by document.
@@ -31,13 +32,13 @@ than DELTA and the difference is significant (p (AR) < --alpha). Errors exit wit
 use std::path::PathBuf;
 
 use ieval::report::{Align, Table, TableFormat};
-use ieval::score::compare::{self, ChangeCollector, Changes, DocCounts, Gate, Row, Statistics, Verdict, doc_series};
+use ieval::score::Mode;
+use ieval::score::compare::{self, Changes, Gate, Row, Statistics, Verdict};
 use ieval::score::resample::{Options, Stat};
-use ieval::score::{Mode, score};
 use ieval::table::pct;
 use ieval::{Error, Result};
 
-use super::progress::{Counting, Progress};
+use super::progress::Progress;
 use super::{Global, InputArgs, Out, ScoringArgs};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -141,51 +142,41 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
 type Loaded = ((String, String), Statistics, Option<Changes>, String);
 
 fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options, progress: &Progress) -> Result<Loaded> {
-    let mut preds: Vec<(String, PathBuf)> = [&args.a, &args.b]
+    // A and B: `NAME=PATH` or a file (a prediction input), else the name of a system set
+    // the gold input carries itself (a corpus directory with system sets).
+    let mut wanted: Vec<(String, Option<PathBuf>)> = [&args.a, &args.b]
         .into_iter()
-        .map(|s| {
-            let (n, p) = super::split_pred(s);
-            (n.unwrap_or_else(|| super::stem(&p)), p)
+        .map(|s| match super::split_pred(s) {
+            (Some(n), p) => (n, Some(p)),
+            (None, p) if p.exists() => (super::stem(&p), Some(p)),
+            (None, _) => (s.clone(), None),
         })
         .collect();
-    if preds[0].0 == preds[1].0 {
+    if wanted[0].0 == wanted[1].0 && wanted.iter().all(|w| w.1.is_some()) {
         // Two unnamed files with the same stem (or a system against itself).
-        preds[0].0.push_str("-A");
-        preds[1].0.push_str("-B");
+        wanted[0].0.push_str("-A");
+        wanted[1].0.push_str("-B");
     }
+    let preds: Vec<(String, PathBuf)> = wanted.iter().filter_map(|(n, p)| Some((n.clone(), p.clone()?))).collect();
     let pairing = args.scoring.inputs(gold, preds, &args.input).build()?.pairing;
-    if pairing.systems().len() != 2 {
+    let sets: Vec<&str> = pairing.systems().iter().map(|s| s.name()).collect();
+    if let Some((n, _)) = wanted.iter().find(|(n, p)| p.is_none() && !sets.contains(&n.as_str())) {
         return Err(Error::usage(format!(
-            "compare needs exactly one annotation set per input; got {} sets",
-            pairing.systems().len()
+            "{n}: no such file, and the gold input carries no system set of that name (its sets: {})",
+            if sets.is_empty() { "none".to_string() } else { sets.join(", ") }
         )));
     }
-    let names = (pairing.systems()[0].name().to_string(), pairing.systems()[1].name().to_string());
-    let mut collector = ChangeCollector::new(args.changes_mode);
+    let pick = compare::pick_systems(&pairing, [&wanted[0].0, &wanted[1].0])?;
     progress.set_message("scoring");
-    let relations = args.task == Some(ieval::score::run::Task::Relations);
-    let run = if relations {
-        // Relations: series of the relation modes (no fixed/broken listing).
-        let so = ieval::score::run::ScoreOptions {
-            profile: args.scoring.profile,
-            task: ieval::score::run::Task::Relations,
-            doc_labels: true,
-            ..Default::default()
-        };
-        ieval::score::run::score_with(pairing, so, &mut Counting::new(&mut collector, progress))?
-    } else {
-        score(pairing, args.scoring.profile, &mut Counting::new(&mut collector, progress), true)?
+    let req = compare::Request {
+        profile: args.scoring.profile,
+        relations: args.task == Some(ieval::score::run::Task::Relations),
+        changes_mode: args.changes_mode,
+        resample: *opts,
+        per_document: args.per_document,
     };
-    if run.gold_documents == 0 {
-        return Err(Error::data(gold.display().to_string(), "no documents: the gold input is empty"));
-    }
-    let modes = if relations { &[] } else { args.scoring.profile.modes() };
-    let docs = |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(&d, modes)).collect() };
-    progress.set_message(format!("resampling ({} samples)", opts.samples));
-    let stats =
-        compare::compare(&docs(0), &docs(1), args.scoring.profile.zero_for_undefined(), opts, args.per_document)?;
-    let changes = (!relations).then(|| collector.into_changes());
-    Ok((names, stats, changes, args.scoring.profile.name().to_string()))
+    let c = compare::compare_systems(pairing, pick, &req, progress, &gold.display().to_string())?;
+    Ok((c.names, c.stats, c.changes, args.scoring.profile.name().to_string()))
 }
 
 #[cfg(feature = "analysis")]

@@ -84,52 +84,16 @@ impl Drop for Progress {
     }
 }
 
+impl ieval::score::run::Tick for Progress {
+    fn tick(&self) {
+        self.inc(1);
+    }
+
+    fn phase(&self, what: &str) {
+        self.set_message(what);
+    }
+}
+
 /// A detail sink that counts the documents scored on a [`Progress`] and passes everything
-/// on to `inner`.
-pub struct Counting<'a> {
-    pub inner: &'a mut dyn ieval::score::run::DetailSink,
-    pub progress: &'a Progress,
-    last: Option<u64>,
-}
-
-impl<'a> Counting<'a> {
-    pub fn new(inner: &'a mut dyn ieval::score::run::DetailSink, progress: &'a Progress) -> Self {
-        Counting { inner, progress, last: None }
-    }
-}
-
-impl ieval::score::run::DetailSink for Counting<'_> {
-    fn document(
-        &mut self,
-        item: &ieval::inputs::Item,
-        system: usize,
-        details: &ieval::score::run::DocDetails,
-    ) -> ieval::Result<()> {
-        self.inner.document(item, system, details)
-    }
-
-    fn counts(
-        &mut self,
-        index: u64,
-        doc_id: &str,
-        system: usize,
-        entities: &ieval::score::EntityCounts,
-        events: Option<&ieval::score::EventCounts>,
-    ) -> ieval::Result<()> {
-        if self.last != Some(index) {
-            self.last = Some(index);
-            self.progress.inc(1);
-        }
-        self.inner.counts(index, doc_id, system, entities, events)
-    }
-
-    fn relation_counts(
-        &mut self,
-        index: u64,
-        doc_id: &str,
-        system: usize,
-        r: &ieval::score::relation::RelationCounts,
-    ) -> ieval::Result<()> {
-        self.inner.relation_counts(index, doc_id, system, r)
-    }
-}
+/// on to its inner sink.
+pub use ieval::score::run::Ticking as Counting;

@@ -11,14 +11,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use super::Profile;
 use super::counts::{LabelTally, Mode};
 use super::errors::rows;
 use super::matching::ModeMatch;
 use super::relation::RelMode;
 use super::resample::{self, Difference, Options, Series, Stat};
-use super::run::{DetailSink, DocDetails, DocScore};
+use super::run::{DetailSink, DocDetails, DocScore, ScoreOptions, Task, Tick, Ticking, score_with};
 use crate::error::{Error, Result};
-use crate::inputs::Item;
+use crate::inputs::{Item, Pairing};
 use crate::table::pct;
 
 /// Event metrics in their natural order (TextEE naming).
@@ -286,14 +287,22 @@ pub struct Changes {
 /// the order of the input.
 pub struct ChangeCollector {
     mode: Mode,
-    pending: Option<(String, [ModeMatch; 4])>,
+    /// The systems compared: A and B, indices of the pairing's systems.
+    systems: (usize, usize),
+    /// The first of A and B seen on the current document: (document id, is B, its matches).
+    pending: Option<(String, bool, [ModeMatch; 4])>,
     /// Per document id: its fixed and broken changes.
     by_doc: BTreeMap<String, (Vec<Change>, Vec<Change>)>,
 }
 
 impl ChangeCollector {
     pub fn new(mode: Mode) -> Self {
-        ChangeCollector { mode, pending: None, by_doc: BTreeMap::new() }
+        Self::between(mode, 0, 1)
+    }
+
+    /// Changes from system `a` to system `b` of the pairing.
+    pub fn between(mode: Mode, a: usize, b: usize) -> Self {
+        ChangeCollector { mode, systems: (a, b), pending: None, by_doc: BTreeMap::new() }
     }
 
     /// The changes, in document-id order.
@@ -311,30 +320,33 @@ impl DetailSink for ChangeCollector {
     fn document(&mut self, item: &Item, system: usize, details: &DocDetails) -> Result<()> {
         // Entities only (event details are not part of this view yet).
         let Some(details) = &details.entities else { return Ok(()) };
-        match system {
-            0 => self.pending = Some((item.doc.id.clone(), details.clone())),
-            1 => {
-                if let Some((id, da)) = self.pending.take()
-                    && id == item.doc.id
-                {
-                    let mut out = Changes::default();
-                    diff_document(item, &da, details, self.mode, &mut out);
-                    if !out.fixed.is_empty() || !out.broken.is_empty() {
-                        let slot = self.by_doc.entry(id).or_default();
-                        slot.0.extend(out.fixed);
-                        slot.1.extend(out.broken);
-                    }
+        let (a, b) = self.systems;
+        let is_b = match system {
+            s if s == a => false,
+            s if s == b => true,
+            _ => return Ok(()),
+        };
+        match self.pending.take() {
+            Some((id, first_is_b, first)) if id == item.doc.id && first_is_b != is_b => {
+                let (da, db) = if is_b { (&first, details) } else { (details, &first) };
+                let mut out = Changes::default();
+                diff_document(item, (a, da), (b, db), self.mode, &mut out);
+                if !out.fixed.is_empty() || !out.broken.is_empty() {
+                    let slot = self.by_doc.entry(id).or_default();
+                    slot.0.extend(out.fixed);
+                    slot.1.extend(out.broken);
                 }
             }
-            _ => {}
+            _ => self.pending = Some((item.doc.id.clone(), is_b, details.clone())),
         }
         Ok(())
     }
 }
 
-fn diff_document(item: &Item, da: &[ModeMatch; 4], db: &[ModeMatch; 4], mode: Mode, out: &mut Changes) {
-    let ra = rows(item, "A", 0, da);
-    let rb = rows(item, "B", 1, db);
+/// The fixed and broken mentions of one document, A and B given as (system index, matches).
+fn diff_document(item: &Item, a: (usize, &[ModeMatch; 4]), b: (usize, &[ModeMatch; 4]), mode: Mode, out: &mut Changes) {
+    let ra = rows(item, "A", a.0, a.1);
+    let rb = rows(item, "B", b.0, b.1);
     let cat = |r: &super::errors::ErrorRow| -> Option<&'static str> {
         match mode {
             Mode::Strict => r.strict,
@@ -633,6 +645,81 @@ mod tests {
 
 /// The machine-readable comparison: the fields and order of `ieval compare --format json`
 /// (also `ieval.compare(...).to_dict()` in Python; its schema is compare.schema.json).
+/// How [`compare_systems`] scores and compares.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub profile: Profile,
+    /// Compare the relation modes' series instead of the entity modes' (no fixed/broken
+    /// listing).
+    pub relations: bool,
+    /// Entity mode of the fixed/broken listing.
+    pub changes_mode: Mode,
+    pub resample: Options,
+    /// Keep each document's overall counts of A and B in the statistics.
+    pub per_document: bool,
+}
+
+/// The outcome of [`compare_systems`].
+#[derive(Debug)]
+pub struct Compared {
+    /// The names of A and B.
+    pub names: (String, String),
+    pub stats: Statistics,
+    /// The fixed and broken mentions (entities; `None` for relations).
+    pub changes: Option<Changes>,
+}
+
+/// The systems of `pairing` that the inputs `wanted` name, as indices for
+/// [`compare_systems`]: a system read from a prediction input, or a set the gold input
+/// carries itself (a corpus directory with system sets). `wanted` holds the two names.
+pub fn pick_systems(pairing: &Pairing, wanted: [&str; 2]) -> Result<(usize, usize)> {
+    let names: Vec<&str> = pairing.systems().iter().map(|s| s.name()).collect();
+    let find = |w: &str| -> Result<usize> {
+        names.iter().position(|n| *n == w).ok_or_else(|| {
+            Error::usage(format!(
+                "no system named {w:?} among the inputs (they carry: {}); give a file or a set of the gold input",
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            ))
+        })
+    };
+    Ok((find(wanted[0])?, find(wanted[1])?))
+}
+
+/// Score systems `a` and `b` of `pairing` (indices into its systems; see
+/// [`pick_systems`]) on the same gold and compare them document by document: paired
+/// bootstrap intervals, both p-values, and (entities) the mentions B fixed and broke.
+/// `ticker` is told of every document scored; `gold` names the gold input in errors.
+pub fn compare_systems(
+    pairing: Pairing,
+    (a, b): (usize, usize),
+    req: &Request,
+    ticker: &dyn Tick,
+    gold: &str,
+) -> Result<Compared> {
+    if a == b {
+        return Err(Error::usage("compare needs two different systems"));
+    }
+    let names = (pairing.systems()[a].name().to_string(), pairing.systems()[b].name().to_string());
+    let mut collector = ChangeCollector::between(req.changes_mode, a, b);
+    let so = ScoreOptions {
+        profile: req.profile,
+        task: if req.relations { Task::Relations } else { Task::Entities },
+        details: !req.relations,
+        doc_labels: true,
+        ..Default::default()
+    };
+    let run = score_with(pairing, so, &mut Ticking::new(&mut collector, ticker))?;
+    if run.gold_documents == 0 {
+        return Err(Error::data(gold, "no documents: the gold input is empty"));
+    }
+    let modes = if req.relations { &[] } else { req.profile.modes() };
+    let docs = |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(&d, modes)).collect() };
+    ticker.phase(&format!("resampling ({} samples)", req.resample.samples));
+    let stats = compare(&docs(a), &docs(b), req.profile.zero_for_undefined(), &req.resample, req.per_document)?;
+    let changes = (!req.relations).then(|| collector.into_changes());
+    Ok(Compared { names, stats, changes })
+}
+
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 // The published schema keeps the name and text it had when the CLI defined this type.
 #[schemars(rename = "Output", description = "The machine-readable comparison (`--format json`).")]

@@ -182,6 +182,56 @@ impl DetailSink for NoDetails {
     }
 }
 
+/// Something told once per document scored (a progress counter).
+pub trait Tick {
+    fn tick(&self);
+    /// The work moves on to `what` (a progress line's message).
+    fn phase(&self, _what: &str) {}
+}
+
+impl Tick for () {
+    fn tick(&self) {}
+}
+
+/// A detail sink that ticks `ticker` once per document scored (whatever the number of
+/// systems) and passes everything on to `inner`.
+pub struct Ticking<'a> {
+    pub inner: &'a mut dyn DetailSink,
+    pub ticker: &'a dyn Tick,
+    last: Option<u64>,
+}
+
+impl<'a> Ticking<'a> {
+    pub fn new(inner: &'a mut dyn DetailSink, ticker: &'a dyn Tick) -> Self {
+        Ticking { inner, ticker, last: None }
+    }
+}
+
+impl DetailSink for Ticking<'_> {
+    fn document(&mut self, item: &Item, system: usize, details: &DocDetails) -> Result<()> {
+        self.inner.document(item, system, details)
+    }
+
+    fn counts(
+        &mut self,
+        index: u64,
+        doc_id: &str,
+        system: usize,
+        entities: &EntityCounts,
+        events: Option<&EventCounts>,
+    ) -> Result<()> {
+        if self.last != Some(index) {
+            self.last = Some(index);
+            self.ticker.tick();
+        }
+        self.inner.counts(index, doc_id, system, entities, events)
+    }
+
+    fn relation_counts(&mut self, index: u64, doc_id: &str, system: usize, r: &RelationCounts) -> Result<()> {
+        self.inner.relation_counts(index, doc_id, system, r)
+    }
+}
+
 /// Score every system on every document of the pairing (entities only, the historical
 /// entry point; see [`score_with`]).
 pub fn score(pairing: Pairing, profile: Profile, sink: &mut dyn DetailSink, want_details: bool) -> Result<ScoreRun> {

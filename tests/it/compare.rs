@@ -292,3 +292,57 @@ fn shuffled_documents_give_byte_identical_comparisons() {
     assert!(jx.contains("\"fixed\"") && jx.contains("doc"), "{jx}");
     assert_eq!(jx, jy, "JSONL lines shuffled");
 }
+
+/// A corpus that carries system sets of its own is a gold for `compare`: A and B name two
+/// of its sets (not necessarily the first two), and the comparison is the one of the same
+/// systems given as files. Once refused with "exactly one annotation set per input".
+#[test]
+fn systems_carried_by_a_corpus_gold_are_compared_by_name() {
+    let dir = tempdir();
+    let (g, a, b) = tiny(dir.path());
+    let read = |p: &Path| std::fs::read_to_string(p).expect("read");
+    let (gt, at, bt) = (read(&g), read(&dir.path().join("a.conll")), read(&dir.path().join("b.conll")));
+    // token gold other old new: a corpus keeps its systems in name order (new, old, other), so
+    // A comes after B and the third set is not compared.
+    let mut cols = String::new();
+    for ((gl, al), bl) in gt.lines().zip(at.lines()).zip(bt.lines()) {
+        if gl.is_empty() {
+            cols.push('\n');
+            continue;
+        }
+        let tag = |l: &str| l.rsplit(' ').next().expect("tag").to_string();
+        cols.push_str(&format!("{gl} {} {} {}\n", tag(gl), tag(al), tag(bl)));
+    }
+    let three = dir.path().join("sets.conll");
+    std::fs::write(&three, cols).expect("write");
+    let corpus = dir.path().join("corpus");
+    ok(&["convert", s(&three), "--tag-cols", "1-", "--names", "gold,other,old,new", "--out", s(&corpus), "-q"]);
+    let files = json(&["compare", "--gold", s(&g), &a, &b, "--samples", "400"]);
+    let carried = json(&["compare", "--gold", s(&corpus), "old", "new", "--samples", "400"]);
+    for key in ["a", "b", "rows", "changes", "labels"] {
+        assert_eq!(carried[key], files[key], "{key}");
+    }
+    assert_eq!(carried["changes"]["fixed"].as_array().map(Vec::len), Some(7));
+    // A and B swapped: the listing turns around.
+    let back = json(&["compare", "--gold", s(&corpus), "new", "old", "--samples", "400"]);
+    let swapped = |v: &Value| -> Value {
+        let mut v = v.clone();
+        for c in v.as_array_mut().expect("changes") {
+            let c = c.as_object_mut().expect("change");
+            for (x, y) in [("a", "b"), ("a_label", "b_label")] {
+                let (vx, vy) = (c.remove(x), c.remove(y));
+                vy.map(|v| c.insert(x.to_string(), v));
+                vx.map(|v| c.insert(y.to_string(), v));
+            }
+        }
+        v
+    };
+    assert_eq!(back["changes"]["fixed"], swapped(&files["changes"]["broken"]));
+    assert_eq!(back["changes"]["broken"], swapped(&files["changes"]["fixed"]));
+    assert_eq!(back["changes"]["fixed"].as_array().map(Vec::len), Some(3));
+    // A name the corpus does not carry, and no such file: a usage error naming its sets.
+    let out = run(&["compare", "--gold", s(&corpus), "old", "newer"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("newer: no such file") && err.contains("new, old, other"), "{err}");
+}
