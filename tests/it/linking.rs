@@ -1,6 +1,7 @@
 //! `ieval score --task linking` and the `neleval` profile: a hand-checked fixture
 //! (`tests/fixtures/linking/`: Alice -> Q1 and Paris -> Q90 right, Bob NIL in gold but linked
-//! to Q5 by the system). The measures themselves are checked against neleval on NEREL in
+//! to Q5 by the system), and knowledge-base ids read from a Label Studio export's
+//! per-region controls. The measures themselves are checked against neleval on NEREL in
 //! `tests/python/check_linking.py`.
 
 use crate::common::*;
@@ -72,4 +73,26 @@ fn coref_task_under_neleval() {
     let names: Vec<&str> = n["neleval"].as_array().expect("neleval").iter().filter_map(|m| m[0].as_str()).collect();
     assert_eq!(names, ["muc", "b_cubed", "mention_ceaf", "entity_ceaf", "pairwise", "pairwise_negative"]);
     assert_eq!(n["options"]["profile"], "neleval");
+}
+
+/// Label Studio: the per-region `kb_id` controls (a text area, choices, a taxonomy) of
+/// `tests/fixtures/labelstudio/linking.json` give the gold's links (Merkel Q567, Macron
+/// Q3052772, Paris Q90, Scholz Q61053); the `linker-v1` predictions link Merkel right,
+/// Macron to Q42, and leave Paris (no control) and Scholz (`NIL`) unlinked.
+#[test]
+fn labelstudio_per_region_kb_ids() {
+    let ls = fixture("labelstudio/linking.json");
+    let r = json(&["score", "-g", s(&ls), "--task", "linking"]);
+    assert_eq!((r["gold"]["mentions"].as_u64(), r["gold"]["linked"].as_u64()), (Some(4), Some(4)));
+    assert_eq!(r["systems"][0]["name"], "linker-v1");
+    let counts = |name: &str| {
+        let x = measure(&r, name);
+        (x["ptp"].as_f64(), x["fp"].as_f64(), x["fn"].as_f64())
+    };
+    // Linked spans: gold 4, system 2 (Merkel, Macron), both right spans.
+    assert_eq!(counts("strong_linked_mention_match"), (Some(2.0), Some(0.0), Some(2.0)));
+    // Links: only Merkel/Q567 right.
+    assert_eq!(counts("strong_link_match"), (Some(1.0), Some(1.0), Some(3.0)));
+    // NIL: none in gold, Paris and Scholz in the system.
+    assert_eq!(counts("strong_nil_match"), (Some(0.0), Some(2.0), Some(0.0)));
 }
