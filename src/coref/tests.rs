@@ -198,13 +198,9 @@ fn set(meta: SetMeta, docs: Vec<(&str, Vec<Mention>)>) -> AnnotationSet {
     s
 }
 
-/// The Pradhan et al. example as documents: the default profile gives the numbers above;
-/// scorch adds h and i to the key as singletons, so its B³ precision credits them:
-/// response {f,g,h,i}: (2² + 1 + 1)/4 = 1.5 instead of 1, P = (2 + 1 + 1.5)/8 = 0.5625.
-#[test]
-fn pipeline_default_and_scorch() {
-    let docs = vec![doc("t_1", 10)];
-    // a..i are tokens 0..8.
+/// The Pradhan et al. example as one document: key {a,b,c}, {d,e,f,g}; response {a,b},
+/// {c,d}, {f,g,h,i} (a..i are tokens 0..8).
+fn pradhan_sets() -> (Vec<Document>, AnnotationSet, AnnotationSet) {
     let k = |t: usize, c: &str| ment(t, 1, Some(c));
     let gold = set(
         SetMeta::gold("g"),
@@ -214,6 +210,15 @@ fn pipeline_default_and_scorch() {
         SetMeta::system("s", "p"),
         vec![("t_1", vec![k(0, "1"), k(1, "1"), k(2, "2"), k(3, "2"), k(5, "3"), k(6, "3"), k(7, "3"), k(8, "3")])],
     );
+    (vec![doc("t_1", 10)], gold, pred)
+}
+
+/// The Pradhan et al. example as documents: the default profile gives the numbers above;
+/// scorch adds h and i to the key as singletons, so its B³ precision credits them:
+/// response {f,g,h,i}: (2² + 1 + 1)/4 = 1.5 instead of 1, P = (2 + 1 + 1.5)/8 = 0.5625.
+#[test]
+fn pipeline_default_and_scorch() {
+    let (docs, gold, pred) = pradhan_sets();
     let r = score(&docs, &gold, &pred, &Options::default()).expect("test input");
     close(r.metrics.muc.recall, 0.4);
     close(r.metrics.b_cubed.precision, 0.5);
@@ -300,16 +305,7 @@ fn undefined_and_errors() {
 /// response non-links 28 - 8 = 20, key 21 - 9 = 12.
 #[test]
 fn neleval_profile() {
-    let docs = vec![doc("t_1", 10)];
-    let k = |t: usize, c: &str| ment(t, 1, Some(c));
-    let gold = set(
-        SetMeta::gold("g"),
-        vec![("t_1", vec![k(0, "A"), k(1, "A"), k(2, "A"), k(3, "B"), k(4, "B"), k(5, "B"), k(6, "B")])],
-    );
-    let pred = set(
-        SetMeta::system("s", "p"),
-        vec![("t_1", vec![k(0, "1"), k(1, "1"), k(2, "2"), k(3, "2"), k(5, "3"), k(6, "3"), k(7, "3"), k(8, "3")])],
-    );
+    let (docs, gold, pred) = pradhan_sets();
     let nel = Options { profile: Profile::Neleval, ..Default::default() };
     let d = score(&docs, &gold, &pred, &Options::default()).expect("test input");
     let n = score(&docs, &gold, &pred, &nel).expect("test input");
