@@ -75,13 +75,15 @@ pub struct Args {
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
     /// What to score: entities, events, all, or auto (entities, plus events when the gold
-    /// has any); relations (modes strict, boundaries, relaxed); linking (neleval's entity
+    /// has any; all and auto add relations when the gold has any); relations alone (modes
+    /// strict, boundaries, relaxed); linking (neleval's entity
     /// linking measures); coref (MUC, B³, CEAFm, CEAFe, BLANC, LEA, CoNLL within documents,
     /// entity mentions and, when the gold has event clusters, event mentions: the engine of
     /// `ieval coref score`, which has the scope, matching and profile options).
     #[arg(long, default_value = "auto")]
     task: Task,
-    /// Relations: labels whose arguments are unordered (comma-separated), e.g.
+    /// Relations (--task relations, all or auto): labels whose arguments are unordered
+    /// (comma-separated), e.g.
     /// `SIBLING,TLINK:SIMULTANEOUS`.
     #[arg(long, value_name = "LABELS")]
     symmetric: Option<String>,
@@ -236,8 +238,8 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         None => None,
     };
     let errors = errw.map(|w| w.with_events_required(matches!(args.task, Task::Events | Task::All)));
-    if args.symmetric.is_some() && args.task != Task::Relations {
-        return Err(Error::usage("--symmetric applies to relations: give --task relations"));
+    if args.symmetric.is_some() && !matches!(args.task, Task::Relations | Task::All | Task::Auto) {
+        return Err(Error::usage("--symmetric applies to relations: give --task relations, all or auto"));
     }
     let profile = args.eval.scoring.profile;
     if args.task == Task::Linking {
@@ -266,7 +268,7 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
     let so = ScoreOptions {
         profile: args.eval.scoring.profile,
         task: args.task,
-        relations: ieval::score::relation::RelationOptions { symmetric },
+        relations: ieval::score::relation::RelationOptions { symmetric, with_all: true },
         events,
         details: errors.is_some(),
         doc_labels: false,
