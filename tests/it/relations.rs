@@ -267,14 +267,7 @@ fn relations_under_all_and_auto() {
     let text = ok(&["score", "-g", g, "-p", &p]);
     assert!(text.contains("relations (2 in the gold)"), "{text}");
     assert!(text.contains("per label, strict mode") && text.contains("per relation label, strict relations"), "{text}");
-    let whole = ok(&["score", "-g", g, "-p", &p, "--format", "json"]);
-    let mut parts = Vec::new();
-    for k in 0..2 {
-        let c = dir.path().join(format!("s{k}.parquet")).to_str().expect("utf-8").to_string();
-        ok(&["score", "-g", g, "-p", &p, "--shard", &format!("{k}/2"), "--counts", &c]);
-        parts.push(c);
-    }
-    assert_eq!(ok(&["merge", &parts[0], &parts[1], "--format", "json"]), whole);
+    shards_merge_to_the_whole(dir.path(), &["score", "-g", g, "-p", &p]);
 }
 
 /// Relations scored with entities never show when the gold has none: on the fixture with
@@ -306,11 +299,18 @@ fn no_relations_in_the_gold_no_relation_output() {
             assert!(!out.contains("relation"), "{task} {format}: {out}");
         }
     }
-    let whole = ok(&["score", "-g", g, "-p", &p, "--format", "json"]);
+    shards_merge_to_the_whole(dir.path(), &["score", "-g", g, "-p", &p]);
+}
+
+/// `args` (a `score` command) run whole and as two shards with `--counts`: the merged
+/// shards print the whole run's JSON byte for byte.
+fn shards_merge_to_the_whole(dir: &std::path::Path, args: &[&str]) {
+    let whole = ok(&[args, &["--format", "json"]].concat());
     let mut parts = Vec::new();
     for k in 0..2 {
-        let c = dir.path().join(format!("s{k}.parquet")).to_str().expect("utf-8").to_string();
-        ok(&["score", "-g", g, "-p", &p, "--shard", &format!("{k}/2"), "--counts", &c]);
+        let c = dir.join(format!("s{k}.parquet")).to_str().expect("utf-8").to_string();
+        let shard = format!("{k}/2");
+        ok(&[args, &["--shard", shard.as_str(), "--counts", c.as_str()]].concat());
         parts.push(c);
     }
     assert_eq!(ok(&["merge", &parts[0], &parts[1], "--format", "json"]), whole);
