@@ -66,7 +66,9 @@ struct ScoreArgs {
     /// Singleton clusters: keep or drop.
     #[arg(long, default_value = "keep")]
     singletons: Singletons,
-    /// default (Pradhan et al. 2014 formulas, units summed) or scorch (scorch 0.2.0).
+    /// default (Pradhan et al. 2014 formulas, units summed), scorch (scorch 0.2.0) or
+    /// neleval (neleval 3.1.1's coref_metrics: the default's counts, 0/0 as 0, its six
+    /// measures listed).
     #[arg(long, default_value = "default")]
     profile: Profile,
     /// table or json.
@@ -155,13 +157,14 @@ fn export(a: ExportArgs) -> Result<i32> {
 pub(super) fn run_pairing(
     pairing: ieval::inputs::Pairing,
     gold_path: &std::path::Path,
+    profile: Profile,
     format: super::ReportFormat,
     output: Option<&std::path::Path>,
 ) -> Result<i32> {
     if !matches!(format, super::ReportFormat::Table | super::ReportFormat::Json) {
         return Err(Error::usage("--task coref: --format table or json"));
     }
-    let report = coref::files::score_pairing(pairing, gold_path)?;
+    let report = coref::files::score_pairing(pairing, gold_path, profile)?;
     let mut out = Out::open(output)?;
     match format {
         super::ReportFormat::Json => {

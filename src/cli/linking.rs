@@ -9,8 +9,14 @@ use ieval::{Error, Result};
 
 use super::{Out, ReportFormat};
 
-pub(super) fn run(pairing: Pairing, gold: &Path, format: ReportFormat, output: Option<&Path>) -> Result<i32> {
-    let report = ieval::score::linking::score_pairing(pairing)?;
+pub(super) fn run(
+    pairing: Pairing,
+    gold: &Path,
+    profile: ieval::score::Profile,
+    format: ReportFormat,
+    output: Option<&Path>,
+) -> Result<i32> {
+    let report = ieval::score::linking::score_pairing(pairing, profile)?;
     if report.gold["documents"].as_u64() == Some(0) {
         return Err(Error::data(gold.display().to_string(), "no documents: the gold input is empty"));
     }

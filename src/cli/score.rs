@@ -28,6 +28,8 @@ Profiles reproduce an anchor tool's numbers exactly, quirks included:
   seqeval-strict   seqeval mode='strict' with --scheme (default IOB2)
   nervaluate       nervaluate 1.2.1 (strict, exact, partial, ent_type)
   textee           TextEE's event scorer: tuple sets, token offsets (entities: strict sets)
+  neleval          neleval 3.1.1, with --task linking (the default's measures too, named)
+                   or --task coref (its coref_metrics: 0/0 as 0, its six measures listed)
 
 Examples:
   ieval score --gold eng.testb --pred flair=flair.txt --pred elmo=elmo.txt
@@ -73,13 +75,15 @@ pub struct Args {
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
     /// What to score: entities, events, all, or auto (entities, plus events when the gold
-    /// has any); relations (modes strict, boundaries, relaxed); linking (neleval's entity
+    /// has any; all and auto add relations when the gold has any); relations alone (modes
+    /// strict, boundaries, relaxed); linking (neleval's entity
     /// linking measures); coref (MUC, B³, CEAFm, CEAFe, BLANC, LEA, CoNLL within documents,
     /// entity mentions and, when the gold has event clusters, event mentions: the engine of
     /// `ieval coref score`, which has the scope, matching and profile options).
     #[arg(long, default_value = "auto")]
     task: Task,
-    /// Relations: labels whose arguments are unordered (comma-separated), e.g.
+    /// Relations (--task relations, all or auto): labels whose arguments are unordered
+    /// (comma-separated), e.g.
     /// `SIBLING,TLINK:SIMULTANEOUS`.
     #[arg(long, value_name = "LABELS")]
     symmetric: Option<String>,
@@ -234,14 +238,21 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         None => None,
     };
     let errors = errw.map(|w| w.with_events_required(matches!(args.task, Task::Events | Task::All)));
-    if args.symmetric.is_some() && args.task != Task::Relations {
-        return Err(Error::usage("--symmetric applies to relations: give --task relations"));
+    if args.symmetric.is_some() && !matches!(args.task, Task::Relations | Task::All | Task::Auto) {
+        return Err(Error::usage("--symmetric applies to relations: give --task relations, all or auto"));
     }
+    let profile = args.eval.scoring.profile;
     if args.task == Task::Linking {
-        return super::linking::run(pairing, &args.eval.gold, args.format, args.output.as_deref());
+        return super::linking::run(pairing, &args.eval.gold, profile, args.format, args.output.as_deref());
     }
     if args.task == Task::Coref {
-        return super::coref::run_pairing(pairing, &args.eval.gold, args.format, args.output.as_deref());
+        let Some(cp) = ieval::coref::Profile::of_score(profile) else {
+            return Err(Error::usage(format!(
+                "profile {} does not score coreference: --task coref takes --profile default or neleval (scorch: ieval coref score)",
+                profile.name()
+            )));
+        };
+        return super::coref::run_pairing(pairing, &args.eval.gold, cp, args.format, args.output.as_deref());
     }
     // One list per process: leaked so that the scoring options stay `Copy`.
     let symmetric: &'static [String] = Box::leak(
@@ -257,7 +268,7 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
     let so = ScoreOptions {
         profile: args.eval.scoring.profile,
         task: args.task,
-        relations: ieval::score::relation::RelationOptions { symmetric },
+        relations: ieval::score::relation::RelationOptions { symmetric, with_all: true },
         events,
         details: errors.is_some(),
         doc_labels: false,
@@ -296,6 +307,12 @@ fn check_args(args: &Args) -> Result<()> {
     let paths = args.eval.paths();
     let ins: Vec<&Path> = paths.iter().map(PathBuf::as_path).chain(args.corpus.as_deref()).collect();
     ieval::output::check_outputs(&outs, &ins)?;
+    if !args.eval.scoring.profile.scores_entities() && !matches!(args.task, Task::Linking | Task::Coref) {
+        return Err(Error::usage(format!(
+            "profile {} scores entity linking and coreference only: give --task linking or --task coref",
+            args.eval.scoring.profile.name()
+        )));
+    }
     let events = EventOptions { head: args.head, coref: args.coref, realis: args.realis };
     if events != EventOptions::default() {
         if args.task == Task::Entities {

@@ -126,6 +126,26 @@ pub fn table(r: &Report) -> String {
         s.push_str(&format!("{:<8} {:>7} {:>9} {:>7}\n", name, f(v.recall), f(v.precision), f(v.f1)));
     }
     s.push_str(&format!("{:<8} {:>7} {:>9} {:>7}\n", "CoNLL", "", "", f(m.conll)));
+    if let Some(ms) = &r.neleval {
+        s.push_str(&format!(
+            "\n{:<18} {:>7} {:>9} {:>7} {:>12} {:>12} {:>12} {:>12}\n",
+            "neleval", "recall", "precision", "F", "ptp", "fp", "rtp", "fn"
+        ));
+        let n = |x: f64| if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.3}") };
+        for (name, x) in ms {
+            s.push_str(&format!(
+                "{:<18} {:>7.2} {:>9.2} {:>7.2} {:>12} {:>12} {:>12} {:>12}\n",
+                name,
+                100.0 * x.recall,
+                100.0 * x.precision,
+                100.0 * x.fscore,
+                n(x.ptp),
+                n(x.fp),
+                n(x.rtp),
+                n(x.fn_)
+            ));
+        }
+    }
     for q in &r.profile_quirks {
         s.push_str(&format!("quirk: {q}\n"));
     }
@@ -206,9 +226,13 @@ impl PairingReport {
 }
 
 /// Score every system of a paired input against the gold, within documents, default
-/// options: entity mentions, and event mentions too when the gold has event clusters.
-/// `gold_path` names the gold in the error for an empty input.
-pub fn score_pairing(mut pairing: crate::inputs::Pairing, gold_path: &Path) -> Result<PairingReport> {
+/// options but the profile: entity mentions, and event mentions too when the gold has
+/// event clusters. `gold_path` names the gold in the error for an empty input.
+pub fn score_pairing(
+    mut pairing: crate::inputs::Pairing,
+    gold_path: &Path,
+    profile: super::Profile,
+) -> Result<PairingReport> {
     let names: Vec<String> = pairing.systems().iter().map(|m| m.name().to_string()).collect();
     let mut docs = Vec::new();
     let mut gold = AnnotationSet::new(pairing.gold_meta().clone());
@@ -234,7 +258,10 @@ pub fn score_pairing(mut pairing: crate::inputs::Pairing, gold_path: &Path) -> R
     for (name, pred) in names.iter().zip(&preds) {
         let mut coref = std::collections::BTreeMap::new();
         for &layer in &layers {
-            coref.insert(layer.name(), super::score(&docs, &gold, pred, &Options { layer, ..Default::default() })?);
+            coref.insert(
+                layer.name(),
+                super::score(&docs, &gold, pred, &Options { layer, profile, ..Default::default() })?,
+            );
         }
         systems.push(SystemReport { name: name.clone(), coref });
     }

@@ -52,6 +52,13 @@
 //! mentions, precision by response mentions, F1 by their sum, each unit's F1 computed
 //! first.
 //!
+//! [`Profile::Neleval`] gives neleval 3.1.1's `coref_metrics` (`neleval` on the package
+//! index): the numerators and denominators of the default profile (checked equal to
+//! neleval's on ECB+), units summed as neleval sums its count matrices, and its ratios,
+//! where 0/0 is 0. Its six measures (`muc`, `b_cubed`, `mention_ceaf`, `entity_ceaf`,
+//! `pairwise`, `pairwise_negative`) are reported as neleval reports them
+//! ([`Report::neleval`]: ptp, fp, rtp, fn, precision, recall, F-score).
+//!
 //! # Singletons
 //! [`Singletons::Keep`] (default) scores singleton clusters like any other.
 //! [`Singletons::Drop`] removes the clusters of one mention from key and response (after
@@ -73,6 +80,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::model::{AnnotationSet, DocAnnotations, Document, Span};
 use crate::score::bipartite::{Matching, extend_to_maximum};
+use crate::score::linking::LinkScore;
 use metrics::{BlancCounts, Counts, Partitions, Rpf};
 
 // The mentions coreference reads (a model type: the CoNLL-2012 writer uses them too).
@@ -133,10 +141,22 @@ named_enum!(
         Default = "default",
         /// scorch 0.2.0.
         Scorch = "scorch",
+        /// neleval 3.1.1's `coref_metrics`.
+        Neleval = "neleval",
     }
 );
 
 impl Profile {
+    /// The coreference profile of `ieval score --task coref --profile P`: the default or
+    /// neleval (`None`: `P` has no coreference definitions).
+    pub fn of_score(p: crate::score::Profile) -> Option<Profile> {
+        match p {
+            crate::score::Profile::Default => Some(Profile::Default),
+            crate::score::Profile::Neleval => Some(Profile::Neleval),
+            _ => None,
+        }
+    }
+
     /// The anchor tool's behaviours this profile reproduces on purpose.
     pub fn quirks(self) -> &'static [&'static str] {
         match self {
@@ -149,6 +169,12 @@ impl Profile {
                 "BLANC: a unit of one mention on each side scores 1 if it is the same mention, else 0; with no key coreference links it is the non-coreference score alone; its F1 is the mean of the two F1s",
                 "0/0 is reported as 0; the CoNLL average is the mean of the averaged MUC, B³ and CEAFe F1",
                 "LEA is not in scorch: computed as in the default profile per unit, averaged as above",
+            ],
+            Profile::Neleval => &[
+                "predicted mentions missing from the key are not added to it (as in the default profile); units (documents, topics) add up by summing numerators and denominators, as neleval sums its count matrices",
+                "precision, recall and F-score of 0/0 are reported as 0 (neleval's Matrix.div), and an F-score from them is 0",
+                "its measures muc, b_cubed, mention_ceaf, entity_ceaf, pairwise (coreference links) and pairwise_negative (non-coreference links) are listed under `neleval` with ptp = precision numerator, fp = precision denominator - ptp, rtp = recall numerator, fn = recall denominator - rtp",
+                "BLANC, LEA and the CoNLL average are not neleval measures: computed as in the default profile (BLANC from the pairwise and pairwise_negative counts), 0/0 reported as 0",
             ],
         }
     }
@@ -247,9 +273,13 @@ pub struct Report {
     /// Documents whose topic came from the id prefix (topic scope).
     pub topics_from_id: usize,
     pub metrics: MetricSet,
-    /// Numerators and denominators (BLANC: link counts) summed over the units, in both
-    /// profiles (the default profile's metrics are these ratios).
+    /// Numerators and denominators (BLANC: link counts) summed over the units, in every
+    /// profile (the default profile's metrics are these ratios).
     pub counts: CountSet,
+    /// [`Profile::Neleval`] only: neleval's measures in its own terms, in its order (muc,
+    /// b_cubed, mention_ceaf, entity_ceaf, pairwise, pairwise_negative).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neleval: Option<Vec<(String, LinkScore)>>,
 }
 
 /// Summed counts of every metric.
@@ -465,8 +495,38 @@ pub fn score(docs: &[Document], gold: &AnnotationSet, pred: &AnnotationSet, opts
     report.metrics = match opts.profile {
         Profile::Default => summed(&units),
         Profile::Scorch => averaged(&units),
+        Profile::Neleval => {
+            let zero = |x: Option<f64>| Some(x.unwrap_or(0.0));
+            let m = summed(&units);
+            let z = |r: Rpf| Rpf { recall: zero(r.recall), precision: zero(r.precision), f1: zero(r.f1) };
+            let (muc, b_cubed, ceaf_e) = (z(m.muc), z(m.b_cubed), z(m.ceaf_e));
+            let conll = Some((muc.f1.unwrap_or(0.0) + b_cubed.f1.unwrap_or(0.0) + ceaf_e.f1.unwrap_or(0.0)) / 3.0);
+            MetricSet { muc, b_cubed, ceaf_m: z(m.ceaf_m), ceaf_e, blanc: z(m.blanc), lea: z(m.lea), conll }
+        }
     };
+    if opts.profile == Profile::Neleval {
+        report.neleval = Some(neleval_measures(&report.counts));
+    }
     Ok(report)
+}
+
+/// neleval's six coreference measures from the summed counts: (p_num, p_den, r_num, r_den)
+/// as its `coref_metrics` return them, then its count matrix.
+fn neleval_measures(c: &CountSet) -> Vec<(String, LinkScore)> {
+    let m = |x: &Counts| (x.precision.num, x.precision.den, x.recall.num, x.recall.den);
+    let b = &c.blanc;
+    let f = |n: u64| n as f64;
+    [
+        ("muc", m(&c.muc)),
+        ("b_cubed", m(&c.b_cubed)),
+        ("mention_ceaf", m(&c.ceaf_m)),
+        ("entity_ceaf", m(&c.ceaf_e)),
+        ("pairwise", (f(b.tp_c), f(b.c_r), f(b.tp_c), f(b.c_k))),
+        ("pairwise_negative", (f(b.tp_n), f(b.n_r), f(b.tp_n), f(b.n_k))),
+    ]
+    .into_iter()
+    .map(|(name, (pn, pd, rn, rd))| (name.to_string(), LinkScore::new(pn, pd - pn, rn, rd - rn)))
+    .collect()
 }
 
 /// The reference scorer's way: sum numerators and denominators over units.

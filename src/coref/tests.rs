@@ -198,13 +198,9 @@ fn set(meta: SetMeta, docs: Vec<(&str, Vec<Mention>)>) -> AnnotationSet {
     s
 }
 
-/// The Pradhan et al. example as documents: the default profile gives the numbers above;
-/// scorch adds h and i to the key as singletons, so its B³ precision credits them:
-/// response {f,g,h,i}: (2² + 1 + 1)/4 = 1.5 instead of 1, P = (2 + 1 + 1.5)/8 = 0.5625.
-#[test]
-fn pipeline_default_and_scorch() {
-    let docs = vec![doc("t_1", 10)];
-    // a..i are tokens 0..8.
+/// The Pradhan et al. example as one document: key {a,b,c}, {d,e,f,g}; response {a,b},
+/// {c,d}, {f,g,h,i} (a..i are tokens 0..8).
+fn pradhan_sets() -> (Vec<Document>, AnnotationSet, AnnotationSet) {
     let k = |t: usize, c: &str| ment(t, 1, Some(c));
     let gold = set(
         SetMeta::gold("g"),
@@ -214,6 +210,15 @@ fn pipeline_default_and_scorch() {
         SetMeta::system("s", "p"),
         vec![("t_1", vec![k(0, "1"), k(1, "1"), k(2, "2"), k(3, "2"), k(5, "3"), k(6, "3"), k(7, "3"), k(8, "3")])],
     );
+    (vec![doc("t_1", 10)], gold, pred)
+}
+
+/// The Pradhan et al. example as documents: the default profile gives the numbers above;
+/// scorch adds h and i to the key as singletons, so its B³ precision credits them:
+/// response {f,g,h,i}: (2² + 1 + 1)/4 = 1.5 instead of 1, P = (2 + 1 + 1.5)/8 = 0.5625.
+#[test]
+fn pipeline_default_and_scorch() {
+    let (docs, gold, pred) = pradhan_sets();
     let r = score(&docs, &gold, &pred, &Options::default()).expect("test input");
     close(r.metrics.muc.recall, 0.4);
     close(r.metrics.b_cubed.precision, 0.5);
@@ -290,4 +295,45 @@ fn undefined_and_errors() {
     let notopic = vec![doc("plain", 3)];
     let e = set(SetMeta::gold("g"), vec![("plain", vec![])]);
     assert!(score(&notopic, &e, &e, &Options { scope: Scope::Topic, ..Default::default() }).is_err());
+}
+
+/// neleval's profile: the default's counts, its ratios with 0/0 as 0, and its six measures
+/// in its terms. On the Pradhan et al. example (no 0/0) its metrics equal the default's;
+/// neleval's own numbers there (coref_metrics on the same sets): pairwise (2, 8, 2, 9):
+/// key links ab ac bc de df dg ef eg fg, response ab cd fg fh fi gh gi hi, common ab fg;
+/// pairwise_negative: 8 of the 15 pairs of the 6 common mentions are apart on both sides,
+/// response non-links 28 - 8 = 20, key 21 - 9 = 12.
+#[test]
+fn neleval_profile() {
+    let (docs, gold, pred) = pradhan_sets();
+    let nel = Options { profile: Profile::Neleval, ..Default::default() };
+    let d = score(&docs, &gold, &pred, &Options::default()).expect("test input");
+    let n = score(&docs, &gold, &pred, &nel).expect("test input");
+    assert_eq!(d.metrics, n.metrics);
+    assert_eq!(d.counts, n.counts);
+    assert!(d.neleval.is_none());
+    let ms = n.neleval.as_ref().expect("neleval measures");
+    let get = |name: &str| ms.iter().find(|(m, _)| m == name).map(|(_, s)| *s).expect("measure");
+    let x = get("muc");
+    assert_eq!((x.ptp, x.fp, x.rtp, x.fn_), (2.0, 3.0, 2.0, 3.0));
+    let x = get("pairwise");
+    assert_eq!((x.ptp, x.fp, x.rtp, x.fn_), (2.0, 6.0, 2.0, 7.0));
+    let x = get("pairwise_negative");
+    assert_eq!((x.ptp, x.fp, x.rtp, x.fn_), (8.0, 12.0, 8.0, 4.0));
+    assert!((x.precision - 0.4).abs() < 1e-12 && (x.recall - 8.0 / 12.0).abs() < 1e-12);
+    let x = get("b_cubed");
+    assert!((x.precision - 0.5).abs() < 1e-12 && (x.recall - 35.0 / 84.0).abs() < 1e-12);
+    // Only singletons on both sides: MUC and the coreference links are 0/0 (undefined by
+    // default, 0 under neleval), and the CoNLL average takes MUC's F as 0.
+    let single = set(SetMeta::gold("g"), vec![("t_1", vec![ment(0, 1, None), ment(2, 1, None)])]);
+    let d = score(&docs, &single, &single, &Options::default()).expect("test input");
+    let n = score(&docs, &single, &single, &nel).expect("test input");
+    assert_eq!((d.metrics.muc.recall, d.metrics.muc.f1, d.metrics.conll), (None, None, None));
+    assert_eq!((n.metrics.muc.recall, n.metrics.muc.precision, n.metrics.muc.f1), (Some(0.0), Some(0.0), Some(0.0)));
+    close(n.metrics.conll, 2.0 / 3.0);
+    close(n.metrics.b_cubed.f1, 1.0);
+    let ms = n.neleval.expect("neleval measures");
+    assert_eq!(ms[4].0, "pairwise");
+    assert_eq!((ms[4].1.ptp, ms[4].1.fp, ms[4].1.fscore), (0.0, 0.0, 0.0));
+    assert!(!Profile::Neleval.quirks().is_empty());
 }

@@ -27,8 +27,23 @@
 //! score, else the prediction's). A `value.text` that differs from the text at the offsets
 //! is counted (an error under `--strict`). `relation` results become relations (`from`,
 //! `to`; `direction: left` swaps them, `bi` gives two `arg` roles; label = the labels
-//! joined by `|`, or `relation`). Other result types (`choices`, `textarea`, ...) have no
-//! place in an annotation set: they are counted, and for the gold annotation kept as JSON in
+//! joined by `|`, or `relation`).
+//!
+//! **Per-region results.** A control with `perRegion="true"` (`TextArea`, `Choices`,
+//! `Taxonomy`, `Rating`, `Number`, `DateTime`) saves one result per region, with the id of
+//! the region it belongs to (Label Studio: "each result ID is the same as the region ID that
+//! it applies to"). Such a result, whose id is that of a `labels` result of the same
+//! annotation or prediction, becomes attributes of the region's mentions, named by the
+//! control (`from_name`), one per value: `value.text` for `textarea`, else `value.<type>`
+//! (a string, a number, or a list of them; a `taxonomy` path gives its last node, the one
+//! selected). Entity linking reads the attribute `kb_id` (or `link`): a control named so,
+//! `<TextArea name="kb_id" toName="text" perRegion="true"/>` giving `{"text": ["Q42"]}` or
+//! a `Choices`/`Taxonomy` of ids, gives the region's knowledge-base id. Two different
+//! values of `kb_id` (or of `link`) for one region are an error naming the file, the task
+//! and the region (a link must be one id). Counted as `labelstudio-region-attribute`.
+//!
+//! Other result types (`choices`, `textarea`, ... on the whole task) have no place in an
+//! annotation set: they are counted, and for the gold annotation kept as JSON in
 //! `meta.extra["labelstudio:<from_name>"]`.
 //!
 //! **Documents.** The text is `data.text` (or the only string field of `data`, noted);
@@ -327,6 +342,29 @@ impl LabelStudioSource {
     }
 }
 
+/// The per-region controls whose value is a mention's knowledge-base id (the attributes
+/// entity linking reads: `crate::score::linking`).
+const KB_CONTROLS: [&str; 2] = ["kb_id", "link"];
+
+/// The values of a per-region result: `value.text` of a `textarea`, else `value.<type>`; a
+/// string or number, or a list of them (a list, a `taxonomy` path, gives its last element).
+/// Empty values are left out; `None` when the value has no such field.
+fn region_values(r: &ResultItem) -> Option<Vec<String>> {
+    let key = if r.kind == "textarea" { "text" } else { r.kind.as_str() };
+    let scalar = |v: &Value| match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Array(path) => path.last().and_then(|x| x.as_str()).map(|s| s.trim().to_string()),
+        _ => None,
+    };
+    let out: Vec<String> = match r.value.get(key)? {
+        Value::Array(xs) => xs.iter().filter_map(scalar).collect(),
+        v => vec![scalar(v)?],
+    };
+    Some(out.into_iter().filter(|v| !v.is_empty()).collect())
+}
+
 /// The results of one annotation or prediction as annotations in bytes. Unsupported
 /// results are counted, and kept in `extra` when given.
 #[allow(clippy::too_many_arguments)]
@@ -344,7 +382,47 @@ fn results(
     let mut ann = DocAnnotations::new(doc_id);
     let mut stored: Vec<Option<String>> = Vec::new();
     let mut relations = Vec::new();
+    // Regions (the ids of labels results), for the per-region results that name them.
+    let regions: HashSet<&str> = items.iter().filter(|r| r.kind == "labels").filter_map(|r| r.id.as_deref()).collect();
+    // Per region: (control, value) pairs, in result order.
+    let mut region_attrs: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    let mut per_region = vec![false; items.len()];
     for (k, r) in items.iter().enumerate() {
+        if r.kind != "labels"
+            && r.kind != "relation"
+            && let Some(region) = r.id.as_deref().filter(|id| regions.contains(id))
+            && let Some(values) = region_values(r)
+        {
+            let control = r.from_name.clone().unwrap_or_else(|| r.kind.clone());
+            let attrs = region_attrs.entry(region).or_default();
+            for v in values {
+                if KB_CONTROLS.contains(&control.as_str())
+                    && let Some((_, other)) = attrs.iter().find(|(c, x)| *c == control && *x != v)
+                {
+                    return Err(Error::parse(
+                        loc.clone(),
+                        format!(
+                            "region {region}: two knowledge-base ids for one mention, {other:?} and {v:?} (per-region control {control:?}, result {})",
+                            k + 1
+                        ),
+                    ));
+                }
+                if !attrs.iter().any(|(c, x)| *c == control && *x == v) {
+                    attrs.push((control.clone(), v));
+                }
+            }
+            diag.note(
+                "labelstudio-region-attribute",
+                "per-region results kept as attributes of their region's mentions",
+                || loc.to_string(),
+            );
+            per_region[k] = true;
+        }
+    }
+    for (k, r) in items.iter().enumerate() {
+        if per_region[k] {
+            continue;
+        }
         match r.kind.as_str() {
             "labels" => {
                 let v: LabelsValue = serde_json::from_value(r.value.clone()).map_err(|e| {
@@ -370,10 +448,12 @@ fn results(
                         || format!("result {base}"),
                     )?;
                 }
+                let attrs = r.id.as_deref().and_then(|id| region_attrs.get(id));
                 for (j, label) in v.labels.iter().enumerate() {
                     let id = if j == 0 { base.clone() } else { format!("{base}#{}", j + 1) };
                     let mut m = Mention::new(id, Span::new(v.start, v.end), label.clone());
                     m.score = r.score.or(default_score);
+                    m.attrs = attrs.cloned().unwrap_or_default();
                     ann.entities.push(m);
                     stored.push(v.text.clone());
                 }
@@ -498,6 +578,52 @@ mod tests {
             ReadOptions { labelstudio: LabelStudioOptions { annotation: AnnotationPick::Last }, ..Default::default() };
         let (_, recs, _) = read(json, opts).expect("reads");
         assert!(recs[0].sets[0].entities.is_empty());
+    }
+
+    /// Per-region results (same id as their labels region, before or after it) become
+    /// attributes of every mention of the region; `kb_id` with two values is an error.
+    #[test]
+    fn per_region_results_are_mention_attributes() {
+        let json = r#"[
+          {"id": 4, "data": {"text": "Bern and Zug"},
+           "annotations": [{"result": [
+             {"id": "a", "type": "textarea", "from_name": "kb_id", "value": {"text": [" Q70 "]}},
+             {"id": "a", "type": "labels", "value": {"start": 0, "end": 4, "labels": ["LOC", "GPE"]}},
+             {"id": "a", "type": "rating", "from_name": "salience", "value": {"rating": 4}},
+             {"id": "b", "type": "labels", "value": {"start": 9, "end": 12, "labels": ["LOC"]}},
+             {"id": "b", "type": "taxonomy", "from_name": "link", "value": {"taxonomy": [["Wikidata", "Q11933"]]}},
+             {"id": "b", "type": "choices", "from_name": "tags", "value": {"choices": ["canton", "town"]}},
+             {"id": "zz", "type": "textarea", "from_name": "kb_id", "value": {"text": ["Q1"]}}]}]}
+        ]"#;
+        let (_, recs, diag) = read(json, ReadOptions::default()).expect("reads");
+        let ents = &recs[0].sets[0].entities;
+        let attrs =
+            |i: usize| -> Vec<(&str, &str)> { ents[i].attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect() };
+        // Region a has two labels: both mentions carry its attributes.
+        assert_eq!(attrs(0), [("kb_id", "Q70"), ("salience", "4")]);
+        assert_eq!(attrs(1), attrs(0));
+        assert_eq!(attrs(2), [("link", "Q11933"), ("tags", "canton"), ("tags", "town")]);
+        assert_eq!(crate::score::linking::kb_id(&ents[2]).as_deref(), Some("Q11933"));
+        assert_eq!(diag.count("labelstudio-region-attribute"), 4);
+        // A result naming no region is the task's, kept in meta.extra as before.
+        assert_eq!(recs[0].document.meta.extra["labelstudio:kb_id"], r#"{"text":["Q1"]}"#);
+
+        let two = json.replace(
+            r#"{"rating": 4}"#,
+            r#"{"rating": 4}}, {"id": "a", "type": "choices", "from_name": "kb_id", "value": {"choices": ["Q72"]}"#,
+        );
+        let e = read(&two, ReadOptions::default()).expect_err("two ids");
+        assert!(
+            e.to_string().ends_with(
+                "ls.json:2 (document \"4\"): region a: two knowledge-base ids for one mention, \"Q70\" and \"Q72\" (per-region control \"kb_id\", result 4)"
+            ),
+            "{e}"
+        );
+        // The same id twice is one id.
+        let same = two.replace(r#"["Q72"]"#, r#"["Q70"]"#);
+        let (_, recs, _) = read(&same, ReadOptions::default()).expect("reads");
+        assert_eq!(recs[0].sets[0].entities[0].attrs[0], ("kb_id".to_string(), "Q70".to_string()));
+        assert_eq!(recs[0].sets[0].entities[0].attrs.len(), 2);
     }
 
     #[test]

@@ -51,7 +51,8 @@ pub fn score_document(
     details: bool,
 ) -> DocEntityScore {
     match profile {
-        Profile::Default => default_profile(gold, pred, details),
+        // neleval scores no entity modes (score_with refuses it): the default's, never reached.
+        Profile::Default | Profile::Neleval => default_profile(gold, pred, details),
         Profile::Conlleval | Profile::Seqeval | Profile::SeqevalStrict | Profile::Textee => {
             set_profile(gold, pred, details)
         }

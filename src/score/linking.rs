@@ -231,7 +231,9 @@ pub struct LinkScore {
 }
 
 impl LinkScore {
-    fn new(ptp: f64, fp: f64, rtp: f64, fn_: f64) -> Self {
+    /// From neleval's counts (ptp, fp, rtp, fn): P = ptp / (ptp + fp), R = rtp / (rtp + fn),
+    /// F = 2PR / (P + R), each 0 when its denominator is 0 (neleval's `Matrix`).
+    pub fn new(ptp: f64, fp: f64, rtp: f64, fn_: f64) -> Self {
         let div = |n: f64, d: f64| if d == 0.0 { 0.0 } else { n / d };
         let precision = div(ptp, ptp + fp);
         let recall = div(rtp, rtp + fn_);
@@ -464,7 +466,7 @@ pub struct SystemLinking {
 }
 
 /// The JSON report of `ieval score --task linking`:
-/// `{ "ieval": {version, task}, "gold": {source, documents, mentions, linked, diagnostics},
+/// `{ "ieval": {version, profile, quirks, task}, "gold": {source, documents, mentions, linked, diagnostics},
 ///    "systems": [ {name, source, mentions, linked, measures: [[name, LinkScore]], diagnostics} ] }`
 /// with `LinkScore` = `{ptp, fp, rtp, fn, precision, recall, fscore}` as neleval's JSON.
 #[derive(Debug, Clone, Serialize)]
@@ -475,8 +477,16 @@ pub struct LinkingReport {
 }
 
 /// Read a whole pairing (every document is kept: the measures are corpus-level) and score
-/// every system's linking.
-pub fn score_pairing(mut pairing: crate::inputs::Pairing) -> crate::Result<LinkingReport> {
+/// every system's linking. The measures are neleval's under both profiles that score
+/// linking: `default` and `neleval` (which names them and lists their quirks); another
+/// profile is an error.
+pub fn score_pairing(mut pairing: crate::inputs::Pairing, profile: super::Profile) -> crate::Result<LinkingReport> {
+    if !matches!(profile, super::Profile::Default | super::Profile::Neleval) {
+        return Err(crate::Error::usage(format!(
+            "profile {} does not score entity linking: --task linking takes --profile default or neleval",
+            profile.name()
+        )));
+    }
     let metas = pairing.systems().to_vec();
     let mut gold: Vec<DocAnnotations> = Vec::new();
     let mut preds: Vec<Vec<DocAnnotations>> = vec![Vec::new(); metas.len()];
@@ -520,7 +530,12 @@ pub fn score_pairing(mut pairing: crate::inputs::Pairing) -> crate::Result<Linki
         })
         .collect();
     Ok(LinkingReport {
-        ieval: serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "task": "linking"}),
+        ieval: serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "profile": profile.name(),
+            "quirks": profile.quirks(),
+            "task": "linking",
+        }),
         gold: serde_json::json!({
             "source": pairing.gold_meta().source,
             "documents": gold.len(),

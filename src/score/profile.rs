@@ -23,16 +23,21 @@ pub enum Profile {
     /// TextEE's end-to-end event scorer: tuple sets (duplicates collapse), token offsets;
     /// entities as strict span + type sets.
     Textee,
+    /// neleval 3.1.1: entity linking (`--task linking`, whose measures are neleval's in the
+    /// default profile too) and coreference (`--task coref`: neleval's `coref_metrics`, see
+    /// `coref::Profile::Neleval`). It scores no entity modes, events or relations.
+    Neleval,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 6] = [
+    pub const ALL: [Profile; 7] = [
         Profile::Default,
         Profile::Conlleval,
         Profile::Seqeval,
         Profile::SeqevalStrict,
         Profile::Nervaluate,
         Profile::Textee,
+        Profile::Neleval,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,13 +48,14 @@ impl Profile {
             Profile::SeqevalStrict => "seqeval-strict",
             Profile::Nervaluate => "nervaluate",
             Profile::Textee => "textee",
+            Profile::Neleval => "neleval",
         }
     }
 
     /// The tag decoding the profile imposes on tag input (`None`: the user's choice).
     pub fn decoding(self) -> Option<Policy> {
         match self {
-            Profile::Default | Profile::Textee => None,
+            Profile::Default | Profile::Textee | Profile::Neleval => None,
             Profile::Conlleval => Some(Policy::Conlleval),
             Profile::Seqeval => Some(Policy::Seqeval),
             Profile::SeqevalStrict => Some(Policy::Strict),
@@ -67,9 +73,15 @@ impl Profile {
     /// The modes the profile reports.
     pub fn modes(self) -> &'static [Mode] {
         match self {
-            Profile::Default | Profile::Nervaluate => &Mode::ALL,
+            Profile::Default | Profile::Nervaluate | Profile::Neleval => &Mode::ALL,
             Profile::Conlleval | Profile::Seqeval | Profile::SeqevalStrict | Profile::Textee => &[Mode::Strict],
         }
+    }
+
+    /// True when the profile scores entity modes, events and relations (all but `neleval`,
+    /// which scores entity linking and coreference only).
+    pub fn scores_entities(self) -> bool {
+        self != Profile::Neleval
     }
 
     /// True when a 0/0 ratio is reported as 0 (the anchor tools) rather than undefined.
@@ -112,6 +124,15 @@ impl Profile {
                 "entities: strict span + type, as sets",
                 "fractions, not TextEE's percentages",
             ],
+            // The linking measures (the default profile's too); coreference lists its own
+            // (crate::coref::Profile::Neleval).
+            Profile::Neleval => &[
+                "the tagging measures compare sets of keys: an annotation repeated on one side counts once",
+                "an id starting with 'NIL' is a NIL id (not linked); a mention without a KB id or NIL id is a NIL entity of its own, or of its coreference cluster within its document",
+                "where one span carries two ids on one side, the clustering measures put it in the later cluster (in order of first appearance; annotations read by document, then start, then longest first)",
+                "every measure is over the whole corpus (KB and NIL ids join mentions across documents); entity_ceaf uses Dice similarity",
+                "precision, recall and F-score of 0/0 are reported as 0",
+            ],
         }
     }
 }
@@ -121,7 +142,7 @@ impl std::str::FromStr for Profile {
     fn from_str(s: &str) -> Result<Self, String> {
         Profile::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| {
             format!(
-                "unknown profile {s:?} (expected default, conlleval, seqeval, seqeval-strict, nervaluate or textee)"
+                "unknown profile {s:?} (expected default, conlleval, seqeval, seqeval-strict, nervaluate, textee or neleval)"
             )
         })
     }

@@ -91,6 +91,9 @@ impl std::str::FromStr for RelMode {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RelationOptions {
     pub symmetric: &'static [String],
+    /// Score relations under [`super::run::Task::All`] and [`super::run::Task::Auto`] too
+    /// (reported when the gold has relations; see [`super::run::ScoreOptions::scores_relations`]).
+    pub with_all: bool,
 }
 
 impl RelationOptions {
@@ -106,6 +109,10 @@ pub struct RelationCounts {
 }
 
 impl RelationCounts {
+    /// True when some mode counts something: the document has a relation on either side.
+    pub fn any(&self) -> bool {
+        self.modes.iter().any(|m| m.overall != super::counts::LabelTally::default())
+    }
     pub fn mode(&self, m: RelMode) -> &ModeCounts {
         &self.modes[m.index()]
     }
@@ -383,7 +390,7 @@ mod tests {
     }
     /// (COR, MIS, SPU) of each mode, in [strict, boundaries, relaxed] order.
     fn cms(g: &DocAnnotations, p: &DocAnnotations, sym: &'static [String]) -> [(u64, u64, u64); 3] {
-        let s = score_document(g, p, RelationOptions { symmetric: sym }, false);
+        let s = score_document(g, p, RelationOptions { symmetric: sym, with_all: false }, false);
         RelMode::ALL.map(|m| {
             let o = s.counts.mode(m).overall;
             assert_eq!(o.gold.cor, o.pred.cor, "one-to-one: COR is the same on both sides");

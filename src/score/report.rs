@@ -8,15 +8,16 @@
 //!                  "entities": { "<mode>": ModeReport },
 //!                  "events": { "TI" | "TC" | "AI" | "AC" | "AI+" | "AC+": ModeReport },
 //!                  "event_type_roles": ModeReport,     // AC by "<type>/<role>"; when events are scored
-//!                  "relations": { "strict" | "boundaries" | "relaxed": ModeReport },  // --task relations
+//!                  "relations": { "strict" | "boundaries" | "relaxed": ModeReport },  // relations scored
 //!                  "confusion": [ { "gold", "pred", "count" } ],
 //!                  "diagnostics": { .. } } ] }
 //! ModeReport = { "micro": Summary, "macro": Prf, "weighted": Prf, "documents": Prf,
 //!                "labels": { "<label>": Summary } }
 //! ```
 //! `Summary` = `{cor, inc, par, mis, spu, possible, actual, tp, fp, fn, precision, recall, f1}`.
-//! `relations` (and `gold.relations`) appear only under `--task relations`, which scores
-//! relations alone (see [`super::relation`]).
+//! `relations` (and `gold.relations`) appear under `--task relations`, which scores
+//! relations alone (see [`super::relation`]), and under `--task all` / `auto` when the gold
+//! has relations (see [`super::run::ScoreOptions::scores_relations`]).
 //! `entities` is empty under `--task events` and `events` empty when events are not scored
 //! (`--task entities`, or by default a gold without events). Event labels are event types
 //! (TI, TC, AI, AI+) or roles (AC, AC+); the event `documents` average is over documents
@@ -228,7 +229,7 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
             profile: run.profile.name().to_string(),
             quirks: run.profile.quirks().iter().map(|q| q.to_string()).collect(),
             task: match (run.entities_scored(), run.events_scored()) {
-                _ if run.relations_scored() => "relations",
+                _ if run.options.task == super::run::Task::Relations => "relations",
                 (true, true) => "all",
                 (false, true) => "events",
                 _ => "entities",
@@ -752,18 +753,22 @@ pub fn tables(
             "gold {} ({} documents, {} relations), profile {}",
             r.gold.source, r.gold.documents, r.gold.relations, r.ieval.profile
         );
-        tables.push(relation_summary_table(r).with_title(head));
+        let title =
+            if has_entities || has_events { format!("relations ({} in the gold)", r.gold.relations) } else { head };
+        tables.push(relation_summary_table(r).with_title(title));
+    }
+    let mut names = names;
+    if labels == "all" && has_relations && has_entities {
+        names.extend(["boundaries", "relaxed"].map(String::from));
     }
     for n in names {
-        if has_relations {
-            // Relation runs score no entities: mode names are the relation modes'.
-            if let Some(m) = crate::score::relation::RelMode::from_name(&n) {
-                tables.push(relation_label_table(r, m));
-            }
-            continue;
-        }
         if has_label_table(r, &n) {
             tables.push(label_table(r, &n));
+        }
+        // A relation mode's name gives its per-label table too (`strict` names an entity
+        // mode as well: with entities scored, it gives both tables).
+        if has_relations && let Some(m) = crate::score::relation::RelMode::from_name(&n) {
+            tables.push(relation_label_table(r, m));
         }
     }
     if confusion {

@@ -87,6 +87,18 @@ pub struct ScoreOptions {
     pub shard: Option<Shard>,
 }
 
+impl ScoreOptions {
+    /// True when relations are scored: under [`Task::Relations`], and under [`Task::All`]
+    /// and [`Task::Auto`] when [`RelationOptions::with_all`] asks for it. There, a document
+    /// gets relation counts (in [`SystemScore::docs`], and rows in counts files) only when
+    /// it has a relation on either side, and relations are reported only when the gold has
+    /// any ([`ScoreRun::relations_scored`]): a run on input without relations is the run
+    /// without relation scoring, to the byte.
+    pub fn scores_relations(&self) -> bool {
+        self.task.relations() || (self.relations.with_all && matches!(self.task, Task::All | Task::Auto))
+    }
+}
+
 /// Everything one system earned.
 #[derive(Debug, Clone)]
 pub struct SystemScore {
@@ -134,9 +146,10 @@ impl ScoreRun {
             t => t.events(),
         }
     }
-    /// True when the run's report carries relation scores.
+    /// True when the run's report carries relation scores: asked for (`--task relations`),
+    /// or with entities and events when relations were scored and the gold has some.
     pub fn relations_scored(&self) -> bool {
-        self.options.task.relations()
+        self.options.task.relations() || (self.options.scores_relations() && self.gold_relations > 0)
     }
 }
 
@@ -256,7 +269,7 @@ fn score_one(
     } else {
         DocEventScore::default()
     };
-    let rels = if opts.task.relations() {
+    let rels = if opts.scores_relations() {
         relation::score_document(&item.gold, pred, opts.relations, opts.details)
     } else {
         DocRelationScore::default()
@@ -305,7 +318,7 @@ fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
         item.gold.entities.len() as u64,
         item.gold.events.len() as u64,
         item.gold.events.iter().map(|e| e.arguments.len() as u64).sum::<u64>(),
-        if opts.task.relations() { item.gold.relations.len() as u64 } else { 0 },
+        if opts.scores_relations() { item.gold.relations.len() as u64 } else { 0 },
     );
     // The item itself is kept only for the detail sinks.
     let doc_id = if opts.details { item.doc.id.clone() } else { std::mem::take(&mut item.doc.id) };
@@ -317,6 +330,12 @@ fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
 /// Score every system on every document of the pairing.
 pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn DetailSink) -> Result<ScoreRun> {
     let profile = opts.profile;
+    if !profile.scores_entities() {
+        return Err(Error::usage(format!(
+            "profile {} scores entity linking and coreference only: give --task linking or --task coref",
+            profile.name()
+        )));
+    }
     let metas = pairing.systems().to_vec();
     let mut systems: Vec<SystemScore> = metas
         .iter()
@@ -422,7 +441,10 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                         }
                         let events = has_events.then_some(&evs.counts);
                         sink.counts(sc.index, doc_id, k, &ents.counts, events)?;
-                        if opts.task.relations() {
+                        // With entities and events, only a document with a relation on
+                        // either side has relation counts.
+                        let with_relations = opts.task.relations() || (opts.scores_relations() && rels.counts.any());
+                        if with_relations {
                             sys.relations += &rels.counts;
                             sys.unresolved_relations.0 += rels.unresolved.0;
                             sys.unresolved_relations.1 += rels.unresolved.1;

@@ -11,9 +11,9 @@
 //! | column | type | meaning |
 //! |---|---|---|
 //! | system | utf8 | system name |
-//! | task | utf8 | `entities` or `events` |
+//! | task | utf8 | `entities`, `events` or `relations` |
 //! | profile | utf8 | |
-//! | metric | utf8 | `strict` `exact` `partial` `type`; `TI` `TC` `AI` `AC` `AI+` `AC+`, and `AC-type-role` (AC by `type/role`) |
+//! | metric | utf8 | `strict` `exact` `partial` `type`; `TI` `TC` `AI` `AC` `AI+` `AC+`, and `AC-type-role` (AC by `type/role`); relations: `strict` `boundaries` `relaxed` |
 //! | label | utf8 | `""`: the document's overall counts |
 //! | doc_index | int64 | the document's position in the paired stream of the whole input (gold order, then predicted-only documents): the same in every shard |
 //! | doc_id | utf8 | |
@@ -26,7 +26,9 @@
 //! every task that was scored (all zero when the document has nothing for it); per-label
 //! rows are as the scorer produced them. A document has event counts when one of its event
 //! overall rows is not zero (a document with an event on either side always has a TI
-//! count). The key/value metadata `ieval:score` holds, as JSON, what the report needs
+//! count). Relation rows: every document under `--task relations`; under `auto` and `all`
+//! the documents with a relation on either side (see `ScoreOptions::scores_relations`).
+//! The key/value metadata `ieval:score` holds, as JSON, what the report needs
 //! besides counts: the options, the gold and system descriptions with the readers'
 //! diagnostics ([`Header`]), and the shard's own totals and confusion cells ([`Part`]).
 //!
@@ -201,7 +203,7 @@ impl CountsWriter {
             modes: opts.profile.modes(),
             entities: opts.task.entities(),
             events: opts.task.events(),
-            relations: opts.task.relations(),
+            relations: opts.scores_relations(),
             cols: Cols::default(),
         })
     }
@@ -684,7 +686,10 @@ pub fn merge(paths: &[PathBuf]) -> Result<ScoreRun> {
             let has_events = ev.metrics.iter().chain([&ev.type_roles]).any(|m| m.overall != LabelTally::default());
             s.total += &ent;
             s.events += &ev;
-            if task.relations() {
+            // As the run wrote them: every document under --task relations; with entities
+            // and events, the documents with a relation on either side (see
+            // ScoreOptions::scores_relations).
+            if task.relations() || (matches!(task, Task::All | Task::Auto) && rel.any()) {
                 s.relations += &rel;
                 s.docs.push_relations(&doc.doc_id, &ent, has_events.then_some(&ev), &rel);
             } else {
@@ -701,7 +706,9 @@ pub fn merge(paths: &[PathBuf]) -> Result<ScoreRun> {
             details: false,
             doc_labels: false,
             shard: None,
-            relations: Default::default(),
+            // Counts files come from `ieval score`, which scores relations with entities
+            // and events (a file without relation rows reports none).
+            relations: super::relation::RelationOptions { with_all: true, ..Default::default() },
         },
         gold: h.gold.clone(),
         gold_documents: gd,

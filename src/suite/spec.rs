@@ -399,8 +399,8 @@ fn suite_table(ctx: &Ctx, top: &Tbl, path: &Path) -> Result<Head> {
     if let Some(ts) = t.parsed_list::<Task>("tasks")? {
         head.tasks = ts;
     }
-    if let Some(ps) = t.parsed_list::<Profile>("profiles")? {
-        head.profiles = ps;
+    if let Some(ps) = t.parsed_list::<SuiteProfile>("profiles")? {
+        head.profiles = ps.into_iter().map(|p| p.0).collect();
     }
     if let Some(d) = t.seconds("timeout_seconds")? {
         head.timeout = d;
@@ -449,8 +449,28 @@ fn dataset(t: &Tbl, dir: &Path, head: &Head, earlier: &[DatasetSpec]) -> Result<
         gold,
         corpus,
         tasks: t.parsed_list::<Task>("tasks")?.unwrap_or_else(|| head.tasks.clone()),
-        profiles: t.parsed_list::<Profile>("profiles")?.unwrap_or_else(|| head.profiles.clone()),
+        profiles: match t.parsed_list::<SuiteProfile>("profiles")? {
+            Some(ps) => ps.into_iter().map(|p| p.0).collect(),
+            None => head.profiles.clone(),
+        },
     })
+}
+
+/// A profile a suite runs: one that scores entities (a suite scores entities, events and
+/// relations under each of its profiles; `neleval` scores linking and coreference only).
+struct SuiteProfile(Profile);
+
+impl std::str::FromStr for SuiteProfile {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let p: Profile = s.parse()?;
+        if !p.scores_entities() {
+            return Err(format!(
+                "profile {s:?} scores entity linking and coreference only (ieval score --task linking or coref), not a suite's tasks"
+            ));
+        }
+        Ok(SuiteProfile(p))
+    }
 }
 
 /// The keys a `[[system]]` takes besides the reader options.

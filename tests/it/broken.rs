@@ -187,6 +187,11 @@ const CASES: &[(&str, &[&str], &str)] = &[
         "labelstudio/split-surrogate.json:28 (document \"2\"): entity b [1, 7): offset falls inside a character",
     ),
     ("labelstudio/bad-utf8.json", &[], "labelstudio/bad-utf8.json:31:14: invalid UTF-8"),
+    (
+        "labelstudio/two-kb-ids.json",
+        &[],
+        "labelstudio/two-kb-ids.json:2 (document \"3\"): region a: two knowledge-base ids for one mention, \"Q90\" and \"Q167646\" (per-region control \"kb_id\", result 2)",
+    ),
     ("labelstudio/duplicate-ids.json", &[], "labelstudio/duplicate-ids.json:39: duplicate document id \"1\""),
     (
         "labelstudio/wrong-types.json",

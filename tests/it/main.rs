@@ -17,6 +17,7 @@ mod events;
 mod formats;
 mod fuzz_regressions;
 mod hardening;
+mod linking;
 mod meantime;
 mod newcomer;
 mod properties;

@@ -243,3 +243,75 @@ fn cli_relations_shard_merge_and_compare() {
     // A = the prediction (relaxed F1 0.5), B = the gold itself (1.0).
     assert!(relaxed_f1.is_some_and(|r| r["a"] == 0.5 && r["b"] == 1.0), "{relaxed_f1:?}");
 }
+
+/// Under `--task auto` and `--task all` a gold with relations gets the relation scores
+/// next to the entities': the same as `--task relations` (modes, labels, averages), the
+/// relation tables in the text output, and counts files whose merged shards print the
+/// unsharded run byte for byte.
+#[test]
+fn relations_under_all_and_auto() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let g = fixture("relations/gold.jsonl");
+    let p = fixture("relations/pred.jsonl");
+    let (g, p) = (g.to_str().expect("utf-8"), format!("p={}", p.to_str().expect("utf-8")));
+    let only = json(&["score", "-g", g, "-p", &p, "--task", "relations"]);
+    let entities = json(&["score", "-g", g, "-p", &p, "--task", "entities"]);
+    for task in ["auto", "all"] {
+        let r = json(&["score", "-g", g, "-p", &p, "--task", task]);
+        assert_eq!(r["systems"][0]["relations"], only["systems"][0]["relations"], "{task}");
+        assert_eq!(r["gold"]["relations"], 2);
+        assert_eq!(r["systems"][0]["entities"], entities["systems"][0]["entities"], "{task}: entities scored too");
+        let sym = json(&["score", "-g", g, "-p", &p, "--task", task, "--symmetric", "knows"]);
+        assert_eq!(sym["systems"][0]["relations"]["strict"]["micro"]["cor"], 1, "{task}");
+    }
+    let text = ok(&["score", "-g", g, "-p", &p]);
+    assert!(text.contains("relations (2 in the gold)"), "{text}");
+    assert!(text.contains("per label, strict mode") && text.contains("per relation label, strict relations"), "{text}");
+    shards_merge_to_the_whole(dir.path(), &["score", "-g", g, "-p", &p]);
+}
+
+/// Relations scored with entities never show when the gold has none: on the fixture with
+/// the gold's relations removed, no output mentions relations (text, JSON, CSV, the counts
+/// file), even though the prediction has some; the counts file carries the predicted
+/// relations' rows, and its shards still merge into the unsharded report.
+#[test]
+fn no_relations_in_the_gold_no_relation_output() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = std::fs::read_to_string(fixture("relations/gold.jsonl")).expect("fixture");
+    let stripped: String = src
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).expect("fixture");
+            v["relations"] = serde_json::json!([]);
+            v.to_string() + "\n"
+        })
+        .collect();
+    let gp = dir.path().join("gold.jsonl");
+    std::fs::write(&gp, stripped).expect("write");
+    // The prediction under a name without "relation" in it (sources are printed).
+    let pp = dir.path().join("pred.jsonl");
+    std::fs::copy(fixture("relations/pred.jsonl"), &pp).expect("copy");
+    let g = gp.to_str().expect("utf-8");
+    let p = format!("p={}", pp.to_str().expect("utf-8"));
+    for task in ["auto", "all"] {
+        for format in ["table", "json", "csv", "markdown"] {
+            let out = ok(&["score", "-g", g, "-p", &p, "--task", task, "--format", format, "--labels", "all"]);
+            assert!(!out.contains("relation"), "{task} {format}: {out}");
+        }
+    }
+    shards_merge_to_the_whole(dir.path(), &["score", "-g", g, "-p", &p]);
+}
+
+/// `args` (a `score` command) run whole and as two shards with `--counts`: the merged
+/// shards print the whole run's JSON byte for byte.
+fn shards_merge_to_the_whole(dir: &std::path::Path, args: &[&str]) {
+    let whole = ok(&[args, &["--format", "json"]].concat());
+    let mut parts = Vec::new();
+    for k in 0..2 {
+        let c = dir.join(format!("s{k}.parquet")).to_str().expect("utf-8").to_string();
+        let shard = format!("{k}/2");
+        ok(&[args, &["--shard", shard.as_str(), "--counts", c.as_str()]].concat());
+        parts.push(c);
+    }
+    assert_eq!(ok(&["merge", &parts[0], &parts[1], "--format", "json"]), whole);
+}

@@ -319,6 +319,11 @@ fn a_broken_suite_file_names_file_line_and_key() {
         ("nosystem", "[[dataset]]\nname = \"news\"\npath = \"gold.jsonl\"\n", &["nosystem.toml", "no [[system]]"]),
         ("task", &format!("[suite]\ntasks = [\"linking\"]\n{base}"), &["task.toml:2:10", "key tasks", "unknown task"]),
         (
+            "neleval",
+            &format!("[suite]\nprofiles = [\"default\", \"neleval\"]\n{base}"),
+            &["neleval.toml:2:24", "key profiles", "scores entity linking and coreference only"],
+        ),
+        (
             "env",
             &base.replace("gold.jsonl", "${IEVAL_TEST_UNSET_VAR}/g.jsonl"),
             &["env.toml:3:8", "IEVAL_TEST_UNSET_VAR is not set"],

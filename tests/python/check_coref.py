@@ -12,10 +12,15 @@
      scorch's own CoNLL reader (`scorch.conll.parse_file`);
    - `--profile scorch --scope topic` with the same over one JSON file per topic (the
      documents of a topic joined, mention ids prefixed by the document name);
-   - the default profile (`--scope topic` and `--scope corpus`) with neleval's
+   - `--profile neleval` (`--scope topic` and `--scope corpus`) with neleval's
      `coref_metrics` (muc, b_cubed, mention_ceaf, entity_ceaf, pairwise,
-     pairwise_negative): numerators and denominators, neleval run per topic and summed,
-     and on the whole corpus at once.
+     pairwise_negative), run per topic and summed as neleval sums its count matrices, and on
+     the whole corpus at once: the profile's `neleval` measures (ptp, fp, rtp, fn,
+     precision, recall, fscore) equal neleval's `Matrix` results, and its MUC, B³, CEAFm and
+     CEAFe the same precision, recall and F;
+   - the default profile (`--scope topic`): its numerators and denominators equal
+     neleval's too (the default and neleval profiles share their counts; they differ in
+     0/0, which neleval reports as 0, and in the measures listed).
    Every value must agree within 1e-9.
 
 In `tests/python/run.py` the check uses ECB+ topics 1-6 (IEVAL_COREF_FULL=1: all 43).
@@ -33,6 +38,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import warnings
 
 SEED = 20261202
 TOL = 1e-9
@@ -210,6 +216,7 @@ NELEVAL = {"muc": "muc", "b_cubed": "b_cubed", "mention_ceaf": "ceaf_m", "entity
 
 
 def neleval_counts(gold_conll, pred_conll, per_topic):
+    """{measure: [p_num, p_den, r_num, r_den]} summed over the units."""
     import numpy as np
     from neleval import coref_metrics as cm
 
@@ -284,6 +291,41 @@ def diff_neleval(got, ref, what):
     return worst
 
 
+def neleval_results(counts):
+    """neleval's own report of summed counts: its `Matrix` (evaluate.py), as `evaluate`
+    turns a measure's contingency into precision, recall and F-score."""
+    import collections.abc
+    collections.Sequence = collections.abc.Sequence  # neleval 3.1.1 imports it from `collections`
+    from neleval.evaluate import Matrix
+    out = {}
+    for fn, (p_num, p_den, r_num, r_den) in counts.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # its StrictMetricWarning for 0/0
+            out[fn] = {k: float(v) for k, v in Matrix(p_num, p_den - p_num, r_num, r_den - r_num).results.items()}
+    return out
+
+
+def diff_neleval_profile(got, counts, what):
+    """`--profile neleval`'s report against neleval's: every measure's seven values, and the
+    metrics that are neleval's measures."""
+    assert got["options"]["profile"] == "neleval", got["options"]
+    ref = neleval_results(counts)
+    mine = dict(got["neleval"])
+    assert sorted(mine) == sorted(ref), (sorted(mine), sorted(ref))
+    worst = 0.0
+    for fn, r in ref.items():
+        for k, b in r.items():
+            a = mine[fn][k]
+            d = abs(a - b)
+            assert d <= TOL * max(1.0, abs(b)), f"{what}: {fn} {k}: ieval {a} != neleval {b}"
+            worst = max(worst, d / max(1.0, abs(b)))
+        if fn in NELEVAL:
+            m = got["metrics"][NELEVAL[fn]]
+            for a, b in ((m["precision"], r["precision"]), (m["recall"], r["recall"]), (m["f1"], r["fscore"])):
+                assert abs(a - b) <= TOL, f"{what}: {fn} metrics: ieval {a} != neleval {b}"
+    return worst
+
+
 def extract(corpora, dest):
     """Unpack the ECB+ archive into `dest`; returns the `ECB+` directory."""
     with tarfile.open(corpora / "ecbplus" / "ECB+.tar.gz") as t:
@@ -326,13 +368,20 @@ def check(ieval, corpora, topics=None, verbose=False):
                     ref = scorch_dir_scores(gold, pred, by_topic, tmp)
                     summary["max_scorch"] = max(summary["max_scorch"], diff_scorch(got, ref, f"{what} scorch {scope}"))
                     summary["comparisons"] += 1
-                got = ieval_score(ieval, gold, pred, "--scope", "topic")
                 ref = neleval_counts(gold, pred, per_topic=True)
-                summary["max_neleval_rel"] = max(summary["max_neleval_rel"], diff_neleval(got, ref, f"{what} neleval topic"))
+                got = ieval_score(ieval, gold, pred, "--scope", "topic", "--profile", "neleval")
+                summary["max_neleval_rel"] = max(summary["max_neleval_rel"],
+                                                 diff_neleval_profile(got, ref, f"{what} neleval topic"))
                 summary["comparisons"] += 1
-                got = ieval_score(ieval, gold, pred, "--scope", "corpus")
+                # The default profile's counts are neleval's too.
+                default = ieval_score(ieval, gold, pred, "--scope", "topic")
+                diff_neleval(default, ref, f"{what} default topic")
+                assert default["counts"] == got["counts"], f"{what}: default and neleval counts differ"
+                got = ieval_score(ieval, gold, pred, "--scope", "corpus", "--profile", "neleval")
                 ref = neleval_counts(gold, pred, per_topic=False)
-                summary["max_neleval_rel"] = max(summary["max_neleval_rel"], diff_neleval(got, ref, f"{what} neleval corpus"))
+                summary["max_neleval_rel"] = max(summary["max_neleval_rel"],
+                                                 diff_neleval_profile(got, ref, f"{what} neleval corpus"))
+                diff_neleval(got, ref, f"{what} neleval corpus counts")
                 summary["comparisons"] += 1
                 if i in (0, len(LEVELS) - 1):
                     # Whole-corpus scope against scorch on three topics.

@@ -8,8 +8,10 @@ linked when it had no link, or kept), and some NIL entities of a document are jo
 name dropped entities); they play no part in linking.
 
 Both directories are then read twice:
-- by ieval: `ieval score --task linking --format json` (BRAT reader, KB ids from the `N`
-  lines, src/score/linking.rs);
+- by ieval: `ieval score --task linking --profile neleval --format json` (BRAT reader, KB
+  ids from the `N` lines, src/score/linking.rs); the default profile's measures are
+  neleval's too, so the same run without `--profile` must give the same measures (only
+  `ieval.profile` and `ieval.quirks` differ);
 - here, independently (a small BRAT reading of T, N and * lines), into neleval's tab
   format (doc, start, end, eid, score, type; offsets in characters), then scored by
   neleval's own `evaluate` (`-m all`).
@@ -164,11 +166,18 @@ def run_neleval(gold_tsv, sys_tsv):
 
 
 def run_ieval(ctx, gold_dir, sys_dir):
-    r = subprocess.run([ctx.ieval, "score", "-g", str(gold_dir), "-p", f"sys={sys_dir}", "--task", "linking",
-                        "--format", "json"], capture_output=True, text=True)
-    assert r.returncode == 0, f"ieval failed: {r.stderr[-2000:]}"
-    rep = json.loads(r.stdout)
-    return dict(rep["systems"][0]["measures"])
+    """The measures of `--profile neleval`, checked equal to the default profile's."""
+    reps = {}
+    for profile in ("neleval", "default"):
+        r = subprocess.run([ctx.ieval, "score", "-g", str(gold_dir), "-p", f"sys={sys_dir}", "--task", "linking",
+                            "--profile", profile, "--format", "json"], capture_output=True, text=True)
+        assert r.returncode == 0, f"ieval failed: {r.stderr[-2000:]}"
+        reps[profile] = json.loads(r.stdout)
+    nel, default = reps["neleval"], reps["default"]
+    assert nel["ieval"]["profile"] == "neleval" and nel["ieval"]["quirks"], nel["ieval"]
+    assert default["ieval"]["profile"] == "default" and default["ieval"]["quirks"] == [], default["ieval"]
+    assert nel["systems"] == default["systems"] and nel["gold"] == default["gold"], "default and neleval linking differ"
+    return dict(nel["systems"][0]["measures"])
 
 
 def compare(what, ours, ref):

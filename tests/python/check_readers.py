@@ -31,7 +31,8 @@ def tidy_rows_of(scores):
     """The tidy table's rows, counted from the JSON scores."""
     n = 0
     for s in scores["systems"]:
-        reps = list(s["entities"].values()) + list(s["events"].values())
+        # Relations too: the articles' gold has some, scored with --task all.
+        reps = list(s["entities"].values()) + list(s["events"].values()) + list(s.get("relations", {}).values())
         if s.get("event_type_roles"):
             reps.append(s["event_type_roles"])
         n += sum(4 + len(r["labels"]) for r in reps)
