@@ -13,7 +13,8 @@ results store (with --results and --dataset, reading the per-document counts of 
 system's latest run). Both systems are scored on the same documents (the gold is read
 once) and compared document by document.
 
-For every metric (entities: strict, exact, partial, type; events when present) and for
+For every metric (entities: strict, exact, partial, type; the relation modes with --task
+relations; with --results, every task the store holds: events, relations, coreference) and for
 precision, recall and F1, the output gives A, B, the difference B - A in points, its 95%
 confidence interval and two p-values:
   - CI: paired bootstrap over documents (same resampled documents for A and B),
