@@ -1,5 +1,7 @@
 //! Reading the results store: manifests (`runs/*.json`) with serde, per-document counts
-//! (`counts/*.parquet`; layout 1: `counts/dataset=*/system=*/*.parquet`) with polars, lazily.
+//! (`counts/*.parquet`; layout 1: `counts/dataset=*/system=*/*.parquet`) with arrow-rs, only
+//! the columns each question needs, into polars tables for the aggregations (the latest
+//! time of each run here, the sums of [`super::table`]).
 //!
 //! A *unit* is a (dataset, system) pair. The store may hold several runs of a unit (a rerun
 //! after a change of inputs, options or ieval version); tables and comparisons use the
@@ -8,9 +10,14 @@
 //! with counts.
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use polars::prelude::*;
+use arrow::array::{Array, ArrayRef, AsArray, StringArray, UInt64Array};
+use arrow::datatypes::{DataType as ArrowType, UInt64Type};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use polars::prelude::{Column, DataFrame, DataType, IntoColumn, NewChunkedArray, StringChunked, UInt64Chunked};
 use serde::Deserialize;
 
 use super::pl_err;
@@ -59,6 +66,15 @@ pub struct Store {
     pub root: PathBuf,
     pub manifests: Vec<Manifest>,
     files: Vec<PathBuf>,
+}
+
+/// Row `i` of a string column (None when null).
+pub(crate) fn value(c: &StringArray, i: usize) -> Option<&str> {
+    c.is_valid(i).then(|| c.value(i))
+}
+
+fn missing(path: &Path, name: &str) -> Error {
+    Error::parquet(path, format!("not a counts file: no column {name:?}"))
 }
 
 fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) -> Result<()> {
@@ -118,62 +134,124 @@ impl Store {
         Ok(Store { root: root.to_path_buf(), manifests, files })
     }
 
-    /// Every counts file as one lazy table (the files carry `dataset` and `system` as
-    /// columns, so a layout-1 store's hive path segments are not parsed), count columns as
-    /// UInt64 (int64 in layout 2, uint64 in layout 1).
-    pub fn scan(&self) -> Result<Option<LazyFrame>> {
-        if self.files.is_empty() {
-            return Ok(None);
+    /// Visit every batch of every counts file, in the order of the files: the string columns
+    /// `names` (as `Utf8`) and, when `counts`, the eight count columns (as `UInt64`; int64 in
+    /// layout 2, uint64 in layout 1). Only those columns are decoded (the files carry
+    /// `dataset` and `system` as columns, so a layout-1 store's hive path segments are not
+    /// parsed). Nulls stay nulls; a count that is not a `UInt64` (a negative int64) is read
+    /// as null.
+    fn batches(
+        &self,
+        names: &[&str],
+        counts: bool,
+        mut f: impl FnMut(&[&StringArray], &[&UInt64Array]) -> Result<()>,
+    ) -> Result<()> {
+        let mut wanted: Vec<&str> = names.to_vec();
+        if counts {
+            wanted.extend(COUNT_COLUMNS);
         }
-        let paths: Vec<PlRefPath> = self.files.iter().map(|p| PlRefPath::from(p.to_string_lossy().as_ref())).collect();
-        let args = ScanArgsParquet {
-            hive_options: HiveOptions { enabled: Some(false), ..Default::default() },
-            glob: false,
-            ..Default::default()
-        };
-        let lf = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args).map_err(|e| pl_err(&self.root, e))?;
-        let mut cols = vec![
-            col("run_id"),
-            col("time"),
-            col("dataset"),
-            col("system"),
-            col("task"),
-            col("profile"),
-            col("metric"),
-            col("label"),
-            col("doc_id"),
-        ];
-        cols.extend(COUNT_COLUMNS.iter().map(|c| col(*c).cast(DataType::UInt64)));
-        Ok(Some(lf.select(cols)))
+        for path in &self.files {
+            let file = File::open(path).map_err(|e| Error::io(path, e))?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::parquet(path, e))?;
+            let schema = builder.schema().clone();
+            let mut roots = Vec::with_capacity(wanted.len());
+            for name in &wanted {
+                roots.push(schema.index_of(name).map_err(|_| missing(path, name))?);
+            }
+            let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+            let reader =
+                builder.with_projection(mask).with_batch_size(8192).build().map_err(|e| Error::parquet(path, e))?;
+            for batch in reader {
+                let batch = batch.map_err(|e| Error::parquet(path, e))?;
+                let column = |name: &str, ty: &ArrowType| -> Result<ArrayRef> {
+                    let c = batch.column_by_name(name).ok_or_else(|| missing(path, name))?;
+                    if c.data_type() == ty {
+                        return Ok(c.clone());
+                    }
+                    arrow::compute::cast(c, ty).map_err(|e| Error::parquet(path, format!("column {name:?}: {e}")))
+                };
+                let strs = names.iter().map(|n| column(n, &ArrowType::Utf8)).collect::<Result<Vec<_>>>()?;
+                let nums = if counts {
+                    COUNT_COLUMNS.iter().map(|n| column(n, &ArrowType::UInt64)).collect::<Result<Vec<_>>>()?
+                } else {
+                    Vec::new()
+                };
+                let strs: Vec<&StringArray> = strs.iter().map(|c| c.as_string::<i32>()).collect();
+                let nums: Vec<&UInt64Array> = nums.iter().map(|c| c.as_primitive::<UInt64Type>()).collect();
+                f(&strs, &nums)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows `keep` selects (given a batch's string columns and a row) of every counts
+    /// file, as one polars table: the string columns `names` and, when `counts`, the eight
+    /// count columns (UInt64).
+    pub(crate) fn frame(
+        &self,
+        names: &[&str],
+        counts: bool,
+        keep: impl Fn(&[&StringArray], usize) -> bool,
+    ) -> Result<DataFrame> {
+        let all: Vec<&str> = names.iter().copied().chain(COUNT_COLUMNS.into_iter().filter(|_| counts)).collect();
+        let empty: Vec<Column> = all
+            .iter()
+            .map(|n| {
+                let ty = if names.contains(n) { DataType::String } else { DataType::UInt64 };
+                Column::new_empty((*n).into(), &ty)
+            })
+            .collect();
+        let mut df = DataFrame::new(0, empty).map_err(|e| pl_err(&self.root, e))?;
+        self.batches(names, counts, |s, n| {
+            let rows: Vec<usize> = (0..s.first().map_or(0, |c| c.len())).filter(|&i| keep(s, i)).collect();
+            let mut cols: Vec<Column> = Vec::with_capacity(all.len());
+            for (name, c) in names.iter().zip(s) {
+                let it = rows.iter().map(|&i| c.is_valid(i).then(|| c.value(i)));
+                cols.push(StringChunked::from_iter_options((*name).into(), it).into_column());
+            }
+            for (name, c) in COUNT_COLUMNS.iter().zip(n) {
+                let it = rows.iter().map(|&i| c.is_valid(i).then(|| c.value(i)));
+                cols.push(UInt64Chunked::from_iter_options((*name).into(), it).into_column());
+            }
+            let part = DataFrame::new(rows.len(), cols).map_err(|e| pl_err(&self.root, e))?;
+            df.vstack_mut(&part).map_err(|e| pl_err(&self.root, e))?;
+            Ok(())
+        })?;
+        Ok(df)
     }
 
     /// The latest run of every unit (see the module doc), sorted by (dataset, system).
     pub fn units(&self) -> Result<Vec<RunInfo>> {
         let mut candidates: Vec<RunInfo> = Vec::new();
-        if let Some(lf) = self.scan()? {
-            let df = lf
-                .group_by([col("run_id"), col("dataset"), col("system"), col("profile")])
-                .agg([col("time").max()])
-                .collect()
-                .map_err(|e| pl_err(&self.root, e))?;
-            let s = |name: &str| -> Result<Vec<String>> {
-                let c = df.column(name).map_err(|e| pl_err(&self.root, e))?;
+        // Runs with counts: one row per (run_id, dataset, system, profile) with its latest
+        // time. A file's rows nearly all repeat the previous row's values: only rows that
+        // differ from the previous one go into the table (the same groups and maxima).
+        const KEYS: [&str; 4] = ["run_id", "dataset", "system", "profile"];
+        let names = [KEYS[0], KEYS[1], KEYS[2], KEYS[3], "time"];
+        let df = self.frame(&names, false, |s, i| i == 0 || s.iter().any(|c| value(c, i) != value(c, i - 1)))?;
+        let parts = if df.height() == 0 {
+            Vec::new()
+        } else {
+            df.partition_by_stable(KEYS, true).map_err(|e| pl_err(&self.root, e))?
+        };
+        for part in parts {
+            let s = |name: &str| -> Result<String> {
+                let c = part.column(name).map_err(|e| pl_err(&self.root, e))?;
                 let c = c.str().map_err(|e| pl_err(&self.root, e))?;
-                Ok(c.iter().map(|v| v.unwrap_or("").to_string()).collect())
+                Ok(c.get(0).unwrap_or("").to_string())
             };
-            let (run, ds, sy, pr, tm) = (s("run_id")?, s("dataset")?, s("system")?, s("profile")?, s("time")?);
-            for i in 0..df.height() {
-                candidates.push(RunInfo {
-                    run_id: run[i].clone(),
-                    time: tm[i].clone(),
-                    dataset: ds[i].clone(),
-                    system: sy[i].clone(),
-                    profile: pr[i].clone(),
-                    status: "ok".into(),
-                    message: None,
-                    has_counts: true,
-                });
-            }
+            let time = part.column("time").map_err(|e| pl_err(&self.root, e))?;
+            let time = time.as_materialized_series().max_reduce().map_err(|e| pl_err(&self.root, e))?;
+            candidates.push(RunInfo {
+                run_id: s("run_id")?,
+                time: time.value().get_str().unwrap_or("").to_string(),
+                dataset: s("dataset")?,
+                system: s("system")?,
+                profile: s("profile")?,
+                status: "ok".into(),
+                message: None,
+                has_counts: true,
+            });
         }
         for m in &self.manifests {
             match candidates.iter_mut().find(|c| c.run_id == m.run_id) {
@@ -234,52 +312,44 @@ impl Store {
     /// order of the counts files, grouped by run id.
     pub fn runs_doc_counts(&self, run_ids: &[&str], overall_only: bool) -> Result<BTreeMap<String, Vec<DocCounts>>> {
         let mut out: BTreeMap<String, Vec<DocCounts>> = BTreeMap::new();
-        let Some(lf) = self.scan()? else { return Ok(out) };
         if run_ids.is_empty() {
             return Ok(out);
         }
-        let mut pred = run_ids.iter().map(|r| col("run_id").eq(lit(*r))).reduce(|a, b| a.or(b)).unwrap_or(lit(false));
-        if overall_only {
-            pred = pred.and(col("label").eq(lit("")));
-        }
-        let df = lf.filter(pred).collect().map_err(|e| pl_err(&self.root, e))?;
-        let strs = |name: &str| -> Result<StringChunked> {
-            Ok(df.column(name).map_err(|e| pl_err(&self.root, e))?.str().map_err(|e| pl_err(&self.root, e))?.clone())
-        };
-        let (run, task, metric, label, doc) =
-            (strs("run_id")?, strs("task")?, strs("metric")?, strs("label")?, strs("doc_id")?);
-        let mut counts: Vec<UInt64Chunked> = Vec::with_capacity(8);
-        for c in COUNT_COLUMNS {
-            counts.push(
-                df.column(c).map_err(|e| pl_err(&self.root, e))?.u64().map_err(|e| pl_err(&self.root, e))?.clone(),
-            );
-        }
         // Per run: document order of first appearance, and an index for lookups.
         let mut index: BTreeMap<String, std::collections::HashMap<String, usize>> = BTreeMap::new();
-        for i in 0..df.height() {
-            let (Some(r), Some(t), Some(m), Some(l), Some(d)) =
-                (run.get(i), task.get(i), metric.get(i), label.get(i), doc.get(i))
-            else {
-                return Err(Error::data(
-                    self.root.display().to_string(),
-                    "results store: a counts row has a null run_id, task, metric, label or doc_id",
-                ));
-            };
-            let v: Vec<u64> = counts.iter().map(|c| c.get(i).unwrap_or(0)).collect();
-            let tally = LabelTally {
-                gold: Tally { cor: v[0], inc: v[1], par: v[2], mis: v[3], spu: 0 },
-                pred: Tally { cor: v[4], inc: v[5], par: v[6], spu: v[7], mis: 0 },
-            };
-            let docs = out.entry(r.to_string()).or_default();
-            let ix = index.entry(r.to_string()).or_default();
-            let j = *ix.entry(d.to_string()).or_insert_with(|| {
-                docs.push(DocCounts { doc_id: d.to_string(), series: BTreeMap::new() });
-                docs.len() - 1
-            });
-            let key = SeriesKey::new(t, m, l);
-            // Rows of the same (run, series, document) add (a writer may split them).
-            *docs[j].series.entry(key).or_default() += tally;
-        }
+        self.batches(&["run_id", "task", "metric", "label", "doc_id"], true, |s, n| {
+            let at = |k: usize, i: usize| value(s[k], i);
+            for i in 0..s[0].len() {
+                // Rows of other runs (and, when `overall_only`, per-label rows) are skipped
+                // before their other columns are looked at.
+                if !at(0, i).is_some_and(|r| run_ids.contains(&r)) || (overall_only && at(3, i) != Some("")) {
+                    continue;
+                }
+                let (Some(r), Some(t), Some(m), Some(l), Some(d)) = (at(0, i), at(1, i), at(2, i), at(3, i), at(4, i))
+                else {
+                    return Err(Error::data(
+                        self.root.display().to_string(),
+                        "results store: a counts row has a null run_id, task, metric, label or doc_id",
+                    ));
+                };
+                // A null count (or one that is not a UInt64) counts as zero.
+                let v = |k: usize| if n[k].is_valid(i) { n[k].value(i) } else { 0 };
+                let tally = LabelTally {
+                    gold: Tally { cor: v(0), inc: v(1), par: v(2), mis: v(3), spu: 0 },
+                    pred: Tally { cor: v(4), inc: v(5), par: v(6), spu: v(7), mis: 0 },
+                };
+                let docs = out.entry(r.to_string()).or_default();
+                let ix = index.entry(r.to_string()).or_default();
+                let j = *ix.entry(d.to_string()).or_insert_with(|| {
+                    docs.push(DocCounts { doc_id: d.to_string(), series: BTreeMap::new() });
+                    docs.len() - 1
+                });
+                let key = SeriesKey::new(t, m, l);
+                // Rows of the same (run, series, document) add (a writer may split them).
+                *docs[j].series.entry(key).or_default() += tally;
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 

@@ -1,20 +1,22 @@
 //! Benchmark tables from the results store: rows are systems, columns dataset x metric.
 //!
 //! polars sums the per-document counts of each unit's latest run per (dataset, system, task,
-//! metric), computes precision, recall and F1 with the definitions of
-//! [`crate::score::metrics::summarize`] (same operations in the same order, so the same
-//! floats), and pivots the result. Each cell's interval is the bootstrap percentile
-//! interval over the unit's documents ([`crate::score::resample::intervals`]).
+//! metric, profile); precision, recall and F1 of each sum are
+//! [`crate::score::metrics::summarize`]'s, as `ieval score` reports them. Each cell's interval
+//! is the bootstrap percentile interval over the unit's documents
+//! ([`crate::score::resample::intervals`]).
 
 use std::collections::BTreeMap;
 
-use polars::prelude::*;
+use polars::prelude::ChunkAgg;
 use serde::{Deserialize, Serialize};
 
 use super::pl_err;
-use super::store::{COUNT_COLUMNS, RunInfo, Store};
+use super::store::{COUNT_COLUMNS, RunInfo, Store, value};
 use crate::error::{Error, Result};
 use crate::score::compare::{CONLL_PARTS, SeriesKey, metric_name, parse_metric};
+use crate::score::counts::{LabelTally, Tally};
+use crate::score::metrics::summarize;
 use crate::score::resample::{self, Options, Stat};
 
 /// A table column's metric: `strict-f1`, `partial-p`, `TC-f1`, ...
@@ -72,43 +74,6 @@ pub struct BenchTable {
 /// (value, CI low, CI high, documents) of one cell.
 type CellInterval = (Option<f64>, Option<f64>, Option<f64>, usize);
 
-fn f(name: &str) -> Expr {
-    col(name).cast(DataType::Float64)
-}
-
-/// Precision, recall and F1 columns from summed counts, as `summarize` computes them
-/// (undefined = null; profiles other than `default` report 0/0 as 0).
-fn metric_exprs() -> [Expr; 3] {
-    let w =
-        when(col("task").eq(lit("entities")).and(col("metric").eq(lit("partial")))).then(lit(0.5)).otherwise(lit(0.0));
-    let act = col("p_cor") + col("p_inc") + col("p_par") + col("p_spu");
-    let pos = col("g_cor") + col("g_inc") + col("g_par") + col("g_mis");
-    let credit_p = f("p_cor") + w.clone() * f("p_par");
-    let credit_g = f("g_cor") + w * f("g_par");
-    let p = when(act.clone().gt(lit(0u64))).then(credit_p / act.clone().cast(DataType::Float64)).otherwise(lit(NULL));
-    let r = when(pos.clone().gt(lit(0u64))).then(credit_g / pos.clone().cast(DataType::Float64)).otherwise(lit(NULL));
-    let (pc, rc) = (col("precision"), col("recall"));
-    let f1 = when(pc.clone().is_not_null().and(rc.clone().is_not_null()))
-        .then(
-            when((pc.clone() + rc.clone()).gt(lit(0.0)))
-                .then(lit(2.0) * pc.clone() * rc.clone() / (pc + rc))
-                .otherwise(lit(0.0)),
-        )
-        .when((pos + act).gt(lit(0u64)))
-        .then(lit(0.0))
-        .otherwise(lit(NULL));
-    [p.alias("precision"), r.alias("recall"), f1.alias("f1")]
-}
-
-/// Profiles other than `default` report 0/0 as 0.
-fn zero_fill() -> Vec<Expr> {
-    let zero = col("profile").neq(lit("default"));
-    ["precision", "recall", "f1"]
-        .iter()
-        .map(|n| when(zero.clone()).then(col(*n).fill_null(lit(0.0))).otherwise(col(*n)).alias(*n))
-        .collect()
-}
-
 /// Build the benchmark table of a store for the given metrics.
 pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Result<BenchTable> {
     if specs.is_empty() {
@@ -125,68 +90,51 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
     let columns: Vec<(String, String)> =
         datasets.iter().flat_map(|d| specs.iter().map(move |s| (d.clone(), s.name.clone()))).collect();
 
-    // Values: polars aggregation and pivot.
-    let mut values: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
-    if let (Some(lf), false) = (store.scan()?, ok.is_empty()) {
-        let runs = ok.iter().map(|u| col("run_id").eq(lit(u.run_id.as_str()))).reduce(|a, b| a.or(b));
-        let runs = runs.unwrap_or(lit(false));
-        let [p, r, f1] = metric_exprs();
-        let totals = lf
-            .filter(runs.and(col("label").eq(lit(""))))
-            .group_by([col("dataset"), col("system"), col("task"), col("metric"), col("profile")])
-            .agg(COUNT_COLUMNS.iter().map(|c| col(*c).sum()).collect::<Vec<_>>())
-            .with_columns([p, r])
-            .with_columns([f1])
-            .with_columns(zero_fill());
-        let long: Vec<LazyFrame> = specs
-            .iter()
-            .map(|s| {
-                totals
-                    .clone()
-                    .filter(col("task").eq(lit(s.task.as_str())).and(col("metric").eq(lit(s.metric.as_str()))))
-                    .select([
-                        col("system"),
-                        col("dataset"),
-                        lit(s.name.as_str()).alias("metric_spec"),
-                        col(s.stat.name()).alias("value"),
-                    ])
-            })
-            .collect();
-        let long = concat(long, UnionArgs::default()).map_err(|e| pl_err(&store.root, e))?;
-        let on_columns = DataFrame::new(
-            columns.len(),
-            vec![
-                Column::new("dataset".into(), columns.iter().map(|c| c.0.as_str()).collect::<Vec<_>>()),
-                Column::new("metric_spec".into(), columns.iter().map(|c| c.1.as_str()).collect::<Vec<_>>()),
-            ],
-        )
-        .map_err(|e| pl_err(&store.root, e))?;
-        let wide = long
-            .pivot(
-                cols(["dataset", "metric_spec"]),
-                Arc::new(on_columns),
-                cols(["system"]),
-                cols(["value"]),
-                element().first(),
-                true,
-                "/".into(),
-                polars::frame::PivotColumnNaming::Auto,
-            )
-            .sort(["system"], SortMultipleOptions::default())
-            .collect()
-            .map_err(|e| pl_err(&store.root, e))?;
-        // Columns after the index follow `on_columns` order.
-        let names = wide.column("system").map_err(|e| pl_err(&store.root, e))?;
-        let names = names.str().map_err(|e| pl_err(&store.root, e))?;
-        let cols_df = wide.columns();
-        for i in 0..wide.height() {
-            let Some(sys) = names.get(i) else { continue };
-            let mut row = Vec::with_capacity(columns.len());
-            for c in cols_df.iter().skip(1).take(columns.len()) {
-                let v = c.f64().map_err(|e| pl_err(&store.root, e))?.get(i);
-                row.push(v);
-            }
-            values.insert(sys.to_string(), row);
+    // Values: the overall rows of each unit's latest run, summed per (dataset, system, task,
+    // metric, profile) by polars; precision, recall and F1 of each sum as `ieval score`
+    // reports them; one cell per (system, dataset, metric asked for), the first sum's.
+    let mut values: BTreeMap<(String, usize), Option<f64>> = BTreeMap::new();
+    let runs: Vec<&str> = ok.iter().map(|u| u.run_id.as_str()).collect();
+    let keys = ["dataset", "system", "task", "metric", "profile"];
+    let rows = store.frame(&[keys[0], keys[1], keys[2], keys[3], keys[4], "run_id", "label"], true, |s, i| {
+        value(s[5], i).is_some_and(|r| runs.contains(&r)) && value(s[6], i) == Some("")
+    })?;
+    let parts = if rows.height() == 0 {
+        Vec::new()
+    } else {
+        rows.partition_by_stable(keys, true).map_err(|e| pl_err(&store.root, e))?
+    };
+    for part in parts {
+        let key = |name: &str| -> Result<Option<String>> {
+            let c = part.column(name).map_err(|e| pl_err(&store.root, e))?;
+            Ok(c.str().map_err(|e| pl_err(&store.root, e))?.get(0).map(str::to_string))
+        };
+        let (Some(ds), Some(sys), Some(task), Some(metric)) =
+            (key("dataset")?, key("system")?, key("task")?, key("metric")?)
+        else {
+            continue;
+        };
+        // Profiles other than `default` report 0/0 as 0.
+        let zero = key("profile")?.is_some_and(|p| p != "default");
+        let mut sums = [0u64; 8];
+        for (sum, c) in sums.iter_mut().zip(COUNT_COLUMNS) {
+            let c = part.column(c).map_err(|e| pl_err(&store.root, e))?;
+            *sum = c.u64().map_err(|e| pl_err(&store.root, e))?.sum().unwrap_or(0);
+        }
+        let total = LabelTally {
+            gold: Tally { cor: sums[0], inc: sums[1], par: sums[2], mis: sums[3], spu: 0 },
+            pred: Tally { cor: sums[4], inc: sums[5], par: sums[6], spu: sums[7], mis: 0 },
+        };
+        let half = SeriesKey::new(&task, &metric, "").half_credit();
+        let m = summarize(&total, half, zero);
+        for s in specs.iter().filter(|s| s.task == task && s.metric == metric) {
+            let Some(k) = columns.iter().position(|c| c.0 == ds && c.1 == s.name) else { continue };
+            let v = match s.stat {
+                Stat::Precision => m.precision,
+                Stat::Recall => m.recall,
+                Stat::F1 => m.f1,
+            };
+            values.entry((sys.clone(), k)).or_insert(v);
         }
     }
 
@@ -240,7 +188,7 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
             } else if m.ends_with("/conll-f1") {
                 iv.and_then(|x| x.0)
             } else {
-                values.get(sys).and_then(|v| v[k])
+                values.get(&(sys.clone(), k)).copied().flatten()
             };
             cells.push(BenchCell {
                 dataset: ds.clone(),

@@ -121,3 +121,80 @@ fn compare_from_the_store_equals_compare_from_the_gold() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("status failed"));
 }
+
+/// `table` (every format), `compare --results` and `report --results` print the bytes in
+/// `tests/fixtures/analysis/`, written by the build that read the store with polars' lazy
+/// Parquet scan (`0d17efa`) — on `tests/fixtures/store/` (layout 2: what `make eval` wrote at
+/// that commit, every task) and on `make_store`'s store (layout 1: a superseded run, failed,
+/// timed-out and missing units). `IEVAL_BLESS_WITH=<ieval binary>` rewrites the expected
+/// files with that binary's output instead of comparing.
+#[test]
+fn analysis_outputs_are_unchanged() {
+    let dir = tempdir();
+    make_store(dir.path());
+    let eval = fixture("store");
+    let metric_sets = [
+        "strict-f1,partial-f1,TC-f1,AC-f1",
+        "relations/strict-f1,relations/relaxed-f1,coref/muc-f1,coref/b3-f1,coref/ceafe-f1,coref/conll-f1,event-coref/conll-f1",
+        "strict-p,strict-r,partial-p,partial-r,exact-f1,type-r,TI-p,AI-r,relations/relaxed-p,coref/muc-r,coref/conll-f1",
+    ];
+    // (expected file, working directory, arguments); paths relative to the directory.
+    let mut cases: Vec<(String, &Path, Vec<String>)> = Vec::new();
+    let args = |a: &[&str]| -> Vec<String> { a.iter().map(|x| x.to_string()).collect() };
+    for format in ["text", "markdown", "latex", "csv", "json", "html"] {
+        for (k, m) in metric_sets.iter().enumerate() {
+            let a = args(&["table", "--results", ".", "--metric", m, "--samples", "300", "--format", format]);
+            cases.push((format!("eval-table{}.{format}", k + 1), &eval, a));
+        }
+        let a = args(&["table", "--results", "results", "--metric", "strict-f1,partial-p,type-r", "--format", format]);
+        cases.push((format!("tiny-table.{format}"), dir.path(), [a, args(&["--samples", "300"])].concat()));
+    }
+    for format in ["table", "json", "markdown"] {
+        let a = args(&["compare", "--results", ".", "--dataset", "articles", "gazetteer-v1", "gazetteer-v2"]);
+        cases.push((
+            format!("eval-compare.{format}"),
+            &eval,
+            [a, args(&["--samples", "300", "--format", format])].concat(),
+        ));
+        let a = args(&["compare", "--results", "results", "--dataset", "news", "old", "new", "--samples", "300"]);
+        cases.push((format!("tiny-compare.{format}"), dir.path(), [a, args(&["--format", format])].concat()));
+    }
+    let a = args(&["compare", "--results", ".", "--dataset", "articles", "events-v1", "events-v2", "--per-document"]);
+    cases.push((
+        "eval-compare-per-document.json".into(),
+        &eval,
+        [a, args(&["--samples", "300", "--format", "json"])].concat(),
+    ));
+    // The report names the gold file as given: relative, so that it does not depend on the checkout.
+    let gold = "../../../datasets/articles/gold.jsonl";
+    let report = dir.path().join("report.html");
+    let a = args(&["report", "--gold", gold, "--results", ".", "--samples", "300", "--out", s(&report)]);
+    let preds = args(&[
+        "--pred",
+        "gazetteer-v1=predictions/articles/gazetteer-v1.jsonl",
+        "--pred",
+        "gazetteer-v2=predictions/articles/gazetteer-v2.jsonl",
+    ]);
+    cases.push(("eval-report.html".into(), &eval, [a, preds].concat()));
+
+    let bless = std::env::var_os("IEVAL_BLESS_WITH");
+    let expected_dir = fixture("analysis");
+    let mut differ = Vec::new();
+    for (name, cwd, a) in &cases {
+        let mut cmd = match &bless {
+            Some(bin) => std::process::Command::new(bin),
+            None => ieval(),
+        };
+        let out = cmd.args(a).arg("--quiet").current_dir(cwd).output().expect("ieval runs");
+        assert!(out.status.success(), "{name}: {a:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let got = if name.ends_with("report.html") { std::fs::read(&report).expect("report") } else { out.stdout };
+        let path = expected_dir.join(name);
+        if bless.is_some() {
+            std::fs::create_dir_all(&expected_dir).expect("mkdir");
+            std::fs::write(&path, &got).expect("write expected");
+        } else if std::fs::read(&path).ok().as_deref() != Some(&got[..]) {
+            differ.push(format!("{name} ({a:?})"));
+        }
+    }
+    assert!(differ.is_empty(), "outputs differ from tests/fixtures/analysis/: {differ:#?}");
+}
