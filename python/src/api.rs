@@ -430,7 +430,8 @@ pub fn _score(
             let so = ScoreOptions {
                 profile: o.profile,
                 task,
-                relations: Default::default(),
+                // As `ieval score`: relations under task auto/all when the gold has any.
+                relations: ieval::score::relation::RelationOptions { symmetric: &[], with_all: true },
                 events,
                 details: errors,
                 doc_labels: false,
