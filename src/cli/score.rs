@@ -307,11 +307,9 @@ fn check_args(args: &Args) -> Result<()> {
     let paths = args.eval.paths();
     let ins: Vec<&Path> = paths.iter().map(PathBuf::as_path).chain(args.corpus.as_deref()).collect();
     ieval::output::check_outputs(&outs, &ins)?;
-    if !args.eval.scoring.profile.scores_entities() && !matches!(args.task, Task::Linking | Task::Coref) {
-        return Err(Error::usage(format!(
-            "profile {} scores entity linking and coreference only: give --task linking or --task coref",
-            args.eval.scoring.profile.name()
-        )));
+    if !matches!(args.task, Task::Linking | Task::Coref) {
+        // Before any input is opened (score_with checks it again for library callers).
+        args.eval.scoring.profile.require_entities()?;
     }
     let events = EventOptions { head: args.head, coref: args.coref, realis: args.realis };
     if events != EventOptions::default() {

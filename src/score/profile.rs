@@ -84,6 +84,18 @@ impl Profile {
         self != Profile::Neleval
     }
 
+    /// A usage error unless the profile scores entities, events and relations
+    /// ([`Profile::scores_entities`]).
+    pub fn require_entities(self) -> crate::Result<()> {
+        if self.scores_entities() {
+            return Ok(());
+        }
+        Err(crate::Error::usage(format!(
+            "profile {} scores entity linking and coreference only: give --task linking or --task coref",
+            self.name()
+        )))
+    }
+
     /// True when a 0/0 ratio is reported as 0 (the anchor tools) rather than undefined.
     pub fn zero_for_undefined(self) -> bool {
         self != Profile::Default

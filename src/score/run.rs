@@ -330,12 +330,7 @@ fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
 /// Score every system on every document of the pairing.
 pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn DetailSink) -> Result<ScoreRun> {
     let profile = opts.profile;
-    if !profile.scores_entities() {
-        return Err(Error::usage(format!(
-            "profile {} scores entity linking and coreference only: give --task linking or --task coref",
-            profile.name()
-        )));
-    }
+    profile.require_entities()?;
     let metas = pairing.systems().to_vec();
     let mut systems: Vec<SystemScore> = metas
         .iter()
