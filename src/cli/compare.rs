@@ -160,14 +160,14 @@ fn from_gold(args: &Args, gold: &std::path::Path, opts: &Options, progress: &Pro
     }
     let preds: Vec<(String, PathBuf)> = wanted.iter().filter_map(|(n, p)| Some((n.clone(), p.clone()?))).collect();
     let pairing = args.scoring.inputs(gold, preds, &args.input).build()?.pairing;
-    let sets: Vec<&str> = pairing.systems().iter().map(|s| s.name()).collect();
-    if let Some((n, _)) = wanted.iter().find(|(n, p)| p.is_none() && !sets.contains(&n.as_str())) {
-        return Err(Error::usage(format!(
-            "{n}: no such file, and the gold input carries no system set of that name (its sets: {})",
-            if sets.is_empty() { "none".to_string() } else { sets.join(", ") }
-        )));
-    }
-    let pick = compare::pick_systems(&pairing, [&wanted[0].0, &wanted[1].0])?;
+    let pick = compare::pick_systems(&pairing, [&wanted[0].0, &wanted[1].0]).map_err(|e| {
+        // A name given without a file that no set carries: say that no file was found either.
+        let not_found = |n: &str| !pairing.systems().iter().any(|s| s.name() == n);
+        match (wanted.iter().find(|(n, p)| p.is_none() && not_found(n)), e) {
+            (Some((n, _)), Error::Usage(m)) => Error::usage(format!("{n}: no such file, and {m}")),
+            (_, e) => e,
+        }
+    })?;
     progress.set_message("scoring");
     let req = compare::Request {
         profile: args.scoring.profile,

@@ -677,7 +677,7 @@ pub fn pick_systems(pairing: &Pairing, wanted: [&str; 2]) -> Result<(usize, usiz
     let find = |w: &str| -> Result<usize> {
         names.iter().position(|n| *n == w).ok_or_else(|| {
             Error::usage(format!(
-                "no system named {w:?} among the inputs (they carry: {}); give a file or a set of the gold input",
+                "no system set named {w:?} among the inputs (they carry: {})",
                 if names.is_empty() { "none".to_string() } else { names.join(", ") }
             ))
         })
