@@ -5,7 +5,10 @@ Each input becomes one tuple:
 - ``("strings", [json_text, ...], origin)``: string-only labels (``align=True``);
 - ``("jsonl", [json_text, ...], origin)``: ieval JSONL documents (dicts, spaCy Docs);
 - ``("rows", [(id, doc, tokens, tags), ...], names_or_None, origin, tags_col)``: token-tag
-  rows (``list[list[str]]``, ``datasets.Dataset``), decoded in Rust as the HF reader does;
+  rows (``datasets.Dataset``), decoded in Rust as the HF reader does;
+- ``("sequences", [tags, ...], origin)``: seqeval-style ``list[list[str]]`` (or integer ids),
+  read item by item in Rust (no per-token Python work); a prediction takes the gold rows'
+  ids, documents and tokens, a gold gets one placeholder token per tag;
 - ``("mentions", doc_ids, starts, ends, labels, texts_or_None, origin)``: a mention table
   (pandas or polars DataFrame) over the gold's documents, code-point offsets.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 TOKEN_COLUMNS = ("tokens", "words")
 TAG_COLUMNS = ("ner_tags", "tags", "labels", "ner")
@@ -83,19 +86,12 @@ def _dataset_rows(ds: Any, tokens_col: Optional[str], tags_col: Optional[str], d
     return ("rows", rows, names, origin, tag)
 
 
-def _sequence_rows(seqs: Sequence[Sequence[str]], tokens: Optional[Sequence[Sequence[str]]], origin: str) -> Tuple:
-    rows = []
+def _sequences(seqs: Sequence[Sequence[str]], origin: str) -> Tuple:
+    seqs = seqs if isinstance(seqs, list) else list(seqs)
     for i, tags in enumerate(seqs):
         if isinstance(tags, str):
             raise TypeError(f"{origin}: row {i + 1} is a string, expected a list of tags (list[list[str]])")
-        tags = list(tags)
-        if tokens is not None:
-            toks = [str(t) for t in tokens[i]]
-        else:
-            # No tokens given: one placeholder per tag (the text of the scoring documents).
-            toks = ["_"] * len(tags)
-        rows.append((None, None, toks, tags))
-    return ("rows", rows, None, origin, "tags")
+    return ("sequences", seqs, origin)
 
 
 def _spacy_docs(docs: Sequence[Any], spans_key: Optional[str], origin: str) -> Tuple:
@@ -147,7 +143,6 @@ def to_input(
     *,
     role: str,
     split: Optional[str] = None,
-    tokens: Optional[Sequence[Sequence[str]]] = None,
     spans_key: Optional[str] = None,
     tokens_col: Optional[str] = None,
     tags_col: Optional[str] = None,
@@ -184,7 +179,7 @@ def to_input(
         if isinstance(first, dict):
             return _dicts(list(obj), f"{role} (dicts)", align)
         if isinstance(first, (list, tuple)):
-            return _sequence_rows(obj, tokens, f"{role} (sequences)")
+            return _sequences(obj, f"{role} (sequences)")
         raise TypeError(
             f"{role}: a list of {type(first).__name__}: expected token-tag sequences (list[list[str]]), ieval JSONL dicts or spaCy Docs"
         )
@@ -192,10 +187,3 @@ def to_input(
         f"{role}: cannot score a {type(obj).__module__}.{type(obj).__name__}: give a path, token-tag sequences (list[list[str]]), "
         "a datasets.Dataset/DatasetDict, spaCy Docs, a pandas/polars DataFrame of mentions (doc_id, start, end, label) or ieval JSONL dicts"
     )
-
-
-def tokens_of(inp: Tuple) -> Optional[List[List[str]]]:
-    """The token lists of a rows input (to give bare tag sequences the gold's tokens)."""
-    if inp[0] != "rows":
-        return None
-    return [r[2] for r in inp[1]]

@@ -157,7 +157,7 @@ def _prepare(gold: Input, named: Mapping[str, Input], align: bool, kw: dict) -> 
         if not isinstance(name, str):
             raise TypeError(f"system names must be strings, got {name!r}")
         inp = to_input(p, role=name, align=align, **kw)
-        preds.append((name, _borrow_rows(g, inp, name)))
+        preds.append((name, inp))
     return g, preds
 
 
@@ -329,21 +329,3 @@ def compare(
 
 def _looks_like_doc(m: Mapping) -> bool:
     return "text" in m and ("doc_id" in m or "entities" in m)
-
-
-def _borrow_rows(gold: tuple, pred: tuple, name: str) -> tuple:
-    """Bare tag sequences (no tokens) take the gold rows' ids, documents and tokens, so they
-    pair with the gold row by row (the common case: a model's predicted tags)."""
-    if pred[0] != "rows" or gold[0] != "rows" or not pred[3].endswith("(sequences)"):
-        return pred
-    grows, prows = gold[1], pred[1]
-    if any(any(t != "_" for t in r[2]) for r in prows):
-        return pred
-    if len(grows) != len(prows):
-        raise ValueError(f"{name}: {len(prows)} tag sequences but the gold has {len(grows)} rows")
-    rows = []
-    for i, (gr, pr) in enumerate(zip(grows, prows)):
-        if len(gr[2]) != len(pr[3]):
-            raise ValueError(f"{name}: row {i + 1} has {len(pr[3])} tags but the gold row has {len(gr[2])} tokens")
-        rows.append((gr[0], gr[1], gr[2], pr[3]))
-    return ("rows", rows, pred[2], pred[3], pred[4])

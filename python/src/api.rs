@@ -23,7 +23,7 @@ use ieval::text::{OffsetIndex, OffsetUnit};
 use ieval::{Error, Result};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyList, PyString, PyTuple};
 
 pyo3::create_exception!(ieval, IevalError, PyValueError, "Bad input or options (the CLI's file:line message).");
 pyo3::create_exception!(ieval, IevalIOError, PyOSError, "A file could not be read or written.");
@@ -69,8 +69,9 @@ enum Input {
     Path { path: PathBuf },
     /// ieval JSONL documents, one JSON object each.
     Jsonl { lines: Vec<String>, origin: String },
-    /// Token-tag rows (`datasets` rows or seqeval-style sequences).
-    Rows { rows: Vec<Row>, names: Option<Vec<String>>, tags_col: String, origin: String },
+    /// Token-tag rows (`datasets` rows or seqeval-style sequences). `bare`: sequences given
+    /// without tokens (placeholder tokens), which a prediction replaces with the gold rows'.
+    Rows { rows: Vec<Row>, names: Option<Vec<String>>, tags_col: String, origin: String, bare: bool },
     /// String-only labels (LLM output: entity strings, no offsets), placed with `align`.
     Strings { lines: Vec<String>, origin: String },
     /// Mentions of the gold's documents: doc_id, start, end (code points), label, text?
@@ -116,8 +117,15 @@ fn extract_input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
                 };
                 rows.push(Row { id, doc, tokens, tags, origin: format!("{origin} row {}", i + 1) });
             }
-            Ok(Input::Rows { rows, names: t.get_item(2)?.extract()?, tags_col: t.get_item(4)?.extract()?, origin })
+            Ok(Input::Rows {
+                rows,
+                names: t.get_item(2)?.extract()?,
+                tags_col: t.get_item(4)?.extract()?,
+                origin,
+                bare: false,
+            })
         }
+        "sequences" => sequence_rows(&t.get_item(1)?.cast_into::<PyList>()?, t.get_item(2)?.extract()?),
         "mentions" => Ok(Input::Mentions {
             doc_ids: t.get_item(1)?.extract()?,
             starts: t.get_item(2)?.extract()?,
@@ -128,6 +136,88 @@ fn extract_input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
         }),
         other => Err(PyValueError::new_err(format!("unknown input kind {other:?}"))),
     }
+}
+
+/// Strings of one Python list read once each: the same `str` object (tags repeat) is
+/// looked up by identity instead of converted again.
+#[derive(Default)]
+struct StrCache(HashMap<usize, String>);
+
+impl StrCache {
+    /// `item` as a string, or `None` when it is not a `str`.
+    fn get(&mut self, item: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+        let Ok(s) = item.cast::<PyString>() else { return Ok(None) };
+        // The list holds `item` while it is read: its address names it for the whole call.
+        let key = item.as_ptr() as usize;
+        if let Some(v) = self.0.get(&key) {
+            return Ok(Some(v.clone()));
+        }
+        let v = s.to_cow()?.into_owned();
+        self.0.insert(key, v.clone());
+        Ok(Some(v))
+    }
+}
+
+/// seqeval-style sequences (`list[list[str]]` or integer ids) as rows of placeholder
+/// tokens (`bare`: a prediction's take the gold rows' tokens, [`borrow_rows`]).
+fn sequence_rows(seqs: &Bound<'_, PyList>, origin: String) -> PyResult<Input> {
+    let mut cache = StrCache::default();
+    let mut rows = Vec::with_capacity(seqs.len());
+    for (i, seq) in seqs.iter().enumerate() {
+        let bad =
+            || IevalError::new_err(format!("{origin} row {}: tags must be a list of strings or of integers", i + 1));
+        let mut tags = Vec::new();
+        for item in seq.try_iter().map_err(|_| bad())? {
+            let item = item?;
+            let tag = match cache.get(&item)? {
+                Some(s) => TagValue::Str(s),
+                None => TagValue::Int(item.extract::<i64>().map_err(|_| bad())?),
+            };
+            tags.push(tag);
+        }
+        // All strings or all integers in a row.
+        if tags.iter().any(|t| matches!(t, TagValue::Int(_))) && tags.iter().any(|t| matches!(t, TagValue::Str(_))) {
+            return Err(bad());
+        }
+        // One placeholder token per tag (the text of the scoring documents).
+        let tokens = vec!["_".to_string(); tags.len()];
+        rows.push(Row { id: None, doc: None, tokens, tags, origin: format!("{origin} row {}", i + 1) });
+    }
+    Ok(Input::Rows { rows, names: None, tags_col: "tags".into(), origin, bare: true })
+}
+
+/// Bare tag sequences (no tokens) of a prediction take the gold rows' ids, documents and
+/// tokens, so they pair with the gold row by row (the common case: a model's predicted tags).
+fn borrow_rows(gold: &Input, pred: Input, name: &str) -> PyResult<Input> {
+    let Input::Rows { rows: grows, .. } = gold else { return Ok(pred) };
+    let Input::Rows { rows: prows, names, tags_col, origin, bare: true } = pred else { return Ok(pred) };
+    if grows.len() != prows.len() {
+        return Err(IevalError::new_err(format!(
+            "{name}: {} tag sequences but the gold has {} rows",
+            prows.len(),
+            grows.len()
+        )));
+    }
+    if let Some((i, (g, p))) = grows.iter().zip(&prows).enumerate().find(|(_, (g, p))| g.tokens.len() != p.tags.len()) {
+        return Err(IevalError::new_err(format!(
+            "{name}: row {} has {} tags but the gold row has {} tokens",
+            i + 1,
+            p.tags.len(),
+            g.tokens.len()
+        )));
+    }
+    let rows = grows
+        .iter()
+        .zip(prows)
+        .map(|(g, p)| Row {
+            id: g.id.clone(),
+            doc: g.doc.clone(),
+            tokens: g.tokens.clone(),
+            tags: p.tags,
+            origin: p.origin,
+        })
+        .collect();
+    Ok(Input::Rows { rows, names, tags_col, origin, bare: false })
 }
 
 /// Reader options of a run: the profile's tag decoding imposed (as `ieval score` does).
@@ -155,7 +245,7 @@ fn open_memory(input: Input, name: Option<&str>, opts: &ReadOptions) -> Result<B
             let meta = o.single_set(origin.clone());
             Ok(Box::new(MemorySource::from_records(records, vec![meta], origin)))
         }
-        Input::Rows { rows, names, tags_col, origin } => {
+        Input::Rows { rows, names, tags_col, origin, .. } => {
             let meta = o.single_set(origin);
             Ok(Box::new(HfSource::from_rows(rows, &tags_col, names, meta, &o)?))
         }
@@ -365,7 +455,8 @@ fn inputs(gold: &Bound<'_, PyAny>, preds: &Bound<'_, PyList>) -> PyResult<(Input
     for p in preds.iter() {
         let t = p.cast::<PyTuple>()?;
         let name: String = t.get_item(0)?.extract()?;
-        named.push((name, extract_input(&t.get_item(1)?)?));
+        let input = borrow_rows(&gold, extract_input(&t.get_item(1)?)?, &name)?;
+        named.push((name, input));
     }
     Ok((gold, named))
 }

@@ -197,6 +197,36 @@ def test_tag_sequences_alone():
     assert (strict["cor"], strict["inc"], strict["mis"], strict["spu"]) == (2, 0, 1, 1)
 
 
+def test_tag_sequences_score_as_one_document_per_sentence(tmp_path):
+    rows = [r for r in read_conll(need(CORPORA / "conll2003" / "eng.testb")) if r[0][0] != "-DOCSTART-"][:300]
+    pred_rows = perturb(rows)
+    gold = [tags for _, tags in rows]
+    pred = [tags for _, tags in pred_rows]
+
+    def as_file(path, tag_rows):
+        # Each sequence a document of placeholder tokens, as ieval.score reads sequences.
+        write_conll(path, [(["-DOCSTART-"], ["O"])] + [x for t in tag_rows for x in ((["_"] * len(t), t), (["-DOCSTART-"], ["O"]))])
+        return path
+
+    from_files = ieval.score(as_file(tmp_path / "g.conll", gold), {"system": as_file(tmp_path / "p.conll", pred)})
+    from_lists = ieval.score(gold, pred)
+    from_tuples = ieval.score(tuple(tuple(t) for t in gold), [tuple(t) for t in pred])
+    a, b, c = (systems(x.to_dict())[0]["entities"] for x in (from_files, from_lists, from_tuples))
+    assert a == b == c
+    strict = b["strict"]["micro"]
+    # perturb() changes some predictions: the score is neither empty nor perfect.
+    assert 0 < strict["cor"] < strict["cor"] + strict["mis"]
+
+
+def test_bad_tag_sequences():
+    with pytest.raises(TypeError, match="row 2 is a string"):
+        ieval.score([["O"], "B-PER"], [["O"], ["O"]])
+    with pytest.raises(ieval.IevalError, match="row 1: tags must be a list of strings or of integers"):
+        ieval.score([["O", 1]], [["O", "O"]])
+    with pytest.raises(ieval.IevalError, match="row 1: tags must be a list of strings or of integers"):
+        ieval.score([["O", None]], [["O", "O"]])
+
+
 # --- spaCy Docs: blank English pipeline, hand-set entities, score as the same JSONL ----------
 
 
