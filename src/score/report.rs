@@ -250,7 +250,8 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
                 (run.relations_scored(), "relations"),
             ]
             .into_iter()
-            .filter_map(|(on, t)| on.then(|| t.to_string()))
+            .filter(|(on, _)| *on)
+            .map(|(_, t)| t.to_string())
             .collect(),
             event_matching: if run.events_scored() {
                 run.options.events.names().iter().map(|s| s.to_string()).collect()
