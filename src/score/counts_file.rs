@@ -5,10 +5,9 @@
 //! table's own), counts as int64 (a count above 2^63 is an error, not a wrap), and the
 //! file moved into place only when it is finished.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-use std::io::Write;
 
 use arrow::array::{ArrayRef, BooleanArray, Int64Array, RecordBatch};
 use arrow::datatypes::SchemaRef;
