@@ -47,6 +47,12 @@ impl AtomicFile {
         &self.path
     }
 
+    /// Where the file is being written (hidden, beside the target) until it is committed:
+    /// for reading back what was written (flush first).
+    pub fn temp_path(&self) -> &Path {
+        self.writer.get_ref().path()
+    }
+
     /// Flush, sync and rename over the target.
     pub fn commit(self) -> Result<()> {
         let path = self.path;

@@ -779,6 +779,7 @@ mod tests {
             id: "R1".into(),
             label: "x".into(),
             args: vec![("a".into(), "T1".into()), ("b".into(), "E1".into())],
+            ..Default::default()
         });
         let al = Aligner::new(&corpus, LabelOptions::default());
         let out = al.align(&[rec("d", src, ann)], &[SetMeta::system("sys", "t")]).expect("aligns");

@@ -37,15 +37,16 @@
 //! - `*` equivalences (`*\tEquiv T1 T2`) set `cluster` on the member mentions (merged when
 //!   they chain; the cluster id is the first member id seen); a type other than `Equiv` is
 //!   kept in attribute `equiv`. Events in an equivalence get attribute `cluster`.
-//! - `A`/`M` attributes go into `attrs` of their target (entity, or event; an attribute of a
-//!   trigger `T` goes to the events it triggers): key = attribute name, value = the value,
-//!   or `true` for a binary attribute.
+//! - `A`/`M` attributes go into `attrs` of their target (entity, event or relation; an
+//!   attribute of a trigger `T` goes to the events it triggers): key = attribute name,
+//!   value = the value, or `true` for a binary attribute.
 //! - `N` normalizations (`N1\tReference T1 Wikidata:Q42\tDouglas Adams`): attribute
 //!   `norm:<RID>` = the entry id (`Q42`), plus `norm:<RID>:label` = the label when present
 //!   and `norm:<RID>:type` when the type is not `Reference`.
 //! - `#` notes: attribute `note` (`note:<TYPE>` for a type other than `AnnotatorNotes`).
 //!
-//! Anything that cannot be attached (an attribute on a relation, a reference to an
+//! `N` and `#` lines attach to the same targets as `A` (a relation's attrs included;
+//! scoring does not use them). Anything that cannot be attached (a reference to an
 //! undefined id, a malformed or unknown line) is kept verbatim in the document's
 //! `meta.extra` under `brat:line:<N>` and counted in the diagnostics with `file:line`; under
 //! `--strict` each of these is an error naming the file and line. A duplicate id in one file
@@ -315,7 +316,8 @@ enum Target {
         first_event: usize,
     },
     Event(usize),
-    Relation,
+    /// An `R` line: its index among the relations.
+    Relation(usize),
 }
 
 /// Reads BRAT standoff documents, one per `.ann` file.
@@ -626,8 +628,8 @@ impl Resolver<'_> {
             targets.insert(&e.id, Target::Event(ann.events.len()));
             ann.events.push(ev);
         }
-        for (_, r) in &file.relations {
-            targets.insert(&r.id, Target::Relation);
+        for (k, (_, r)) in file.relations.iter().enumerate() {
+            targets.insert(&r.id, Target::Relation(ann.relations.len() + k));
         }
 
         // Event arguments (after every event exists: arguments may name later events).
@@ -645,7 +647,7 @@ impl Resolver<'_> {
                         self.names_trigger(*line);
                         ann.events[*first_event].trigger.span
                     }
-                    Some(Target::Relation) | None => {
+                    Some(Target::Relation(_)) | None => {
                         self.unresolved(*line, format!("event {} argument {role}:{r} names no entity or event", e.id))?;
                         continue;
                     }
@@ -661,13 +663,18 @@ impl Resolver<'_> {
                 match targets.get(id.as_str()) {
                     Some(Target::Entity(_) | Target::Event(_)) => {}
                     Some(Target::Trigger { .. }) => self.names_trigger(*line),
-                    Some(Target::Relation) | None => self.unresolved(
+                    Some(Target::Relation(_)) | None => self.unresolved(
                         *line,
                         format!("relation {} argument {role}:{id} names no entity or event", r.id),
                     )?,
                 }
             }
-            ann.relations.push(Relation { id: r.id.clone(), label: r.label.clone(), args: r.args.clone() });
+            ann.relations.push(Relation {
+                id: r.id.clone(),
+                label: r.label.clone(),
+                args: r.args.clone(),
+                attrs: Vec::new(),
+            });
         }
 
         self.equivalences(file, &targets, &trigger_of, &mut ann)?;
@@ -710,15 +717,7 @@ impl Resolver<'_> {
                         ev.attrs.extend(kv.iter().cloned());
                     }
                 }
-                Some(Target::Relation) => {
-                    let loc = self.loc(*line);
-                    self.diag.note(
-                        "brat-kept-raw",
-                        "annotations of relations kept in document meta as brat:line:N",
-                        || loc.to_string(),
-                    );
-                    self.keep_raw(*line);
-                }
+                Some(Target::Relation(i)) => ann.relations[*i].attrs.extend(kv),
                 None => self.unresolved(*line, format!("{} names {:?}, not defined in this file", a.id, a.target))?,
             }
         }
@@ -747,7 +746,7 @@ impl Resolver<'_> {
         for (line, q) in &file.equivs {
             let mut ok = Vec::new();
             for m in &q.members {
-                if targets.contains_key(m.as_str()) && !matches!(targets.get(m.as_str()), Some(Target::Relation)) {
+                if targets.contains_key(m.as_str()) && !matches!(targets.get(m.as_str()), Some(Target::Relation(_))) {
                     ok.push(m.as_str());
                 } else {
                     self.unresolved(*line, format!("equivalence member {m} is not an entity or event"))?;

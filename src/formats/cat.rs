@@ -487,6 +487,7 @@ mod tests {
             id: id.into(),
             label: label.into(),
             args: vec![("source".into(), src.into()), ("target".into(), tgt.into())],
+            ..Default::default()
         }
     }
 

@@ -152,7 +152,7 @@ impl RecordReader for DoccanoSource {
                 }
                 args.push((role.to_string(), target));
             }
-            ann.relations.push(Relation { id: rid, label: r.label, args });
+            ann.relations.push(Relation { id: rid, label: r.label, args, attrs: Vec::new() });
         }
         units::to_bytes(&mut ann, &ix, self.unit).map_err(|b| Error::parse(loc.clone(), b.to_string()))?;
         for (k, v) in &rec.rest {

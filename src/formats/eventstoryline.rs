@@ -28,9 +28,10 @@
 //! kept (its argument names no mention; note `eventstoryline-link-end-without-tokens`). A
 //! link whose end is no markable of the document, or without exactly one source and one
 //! target, is not read (problem `eventstoryline-link-unknown-end` /
-//! `eventstoryline-link-incomplete`). `PLOT_LINK`'s `CAUSES`, `CAUSED_BY` and `SIGNAL` are not
-//! kept (relations carry no attributes): counted (note `eventstoryline-link-attribute-not-kept`)
-//! when set.
+//! `eventstoryline-link-incomplete`). Attrs: every other attribute of the link that is not
+//! empty, verbatim, in file order (`PLOT_LINK`'s `CAUSES`, `CAUSED_BY` and `SIGNAL` — `FALSE`
+//! values included —, `origin`, `validated`; `TLINK`'s `contextualModality`). Scoring does
+//! not use them.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -260,15 +261,6 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
                 );
             }
         }
-        for k in ["CAUSES", "CAUSED_BY", "SIGNAL"] {
-            if get(&l.attrs, k).is_some_and(|v| !v.is_empty() && v != "FALSE") {
-                diag.note(
-                    "eventstoryline-link-attribute-not-kept",
-                    "link attribute not kept (CAUSES, CAUSED_BY, SIGNAL)",
-                    || loc(l.pos).to_string(),
-                );
-            }
-        }
         let label = match get(&l.attrs, "relType").filter(|r| !r.is_empty()) {
             Some(r) => format!("{}:{r}", l.tag),
             None => l.tag.clone(),
@@ -277,6 +269,7 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
             id: get(&l.attrs, "r_id").map_or_else(|| format!("R{}", ann.relations.len() + 1), str::to_string),
             label,
             args: vec![("source".into(), src.clone()), ("target".into(), tgt.clone())],
+            attrs: link_attrs(l),
         });
     }
     let renamed = unique_relation_ids(&mut ann.relations);
@@ -293,6 +286,13 @@ fn build(path: &Path, xml: &str, raw: RawDoc, diag: &mut Diagnostics, strict: bo
 
     let document = Document { id: doc_id, text, meta, sentences, tokens };
     Ok(Record { document, sets: vec![ann], origin: path.display().to_string() })
+}
+
+/// A link's attributes other than its id and `relType` (which is in the label) that are not
+/// empty, verbatim and in file order: `PLOT_LINK`'s `CAUSES`, `CAUSED_BY`, `SIGNAL`,
+/// `origin`, `validated`; `TLINK`'s `contextualModality`, `comment`.
+fn link_attrs(l: &Link) -> Vec<(String, String)> {
+    l.attrs.iter().filter(|(k, v)| k != "r_id" && k != "relType" && !v.is_empty()).cloned().collect()
 }
 
 /// A link's source and target, or why it is not read: the problem's code, message and
@@ -340,7 +340,7 @@ mod tests {
     <ACTION_OCCURRENCE m_id="6" RELATED_TO="x" TAG_DESCRIPTOR="t"/>
   </Markables>
   <Relations>
-    <PLOT_LINK r_id="10" relType="PRECONDITION" CAUSES="TRUE" CAUSED_BY="" SIGNAL=""><source m_id="1"/><target m_id="2"/></PLOT_LINK>
+    <PLOT_LINK r_id="10" relType="PRECONDITION" CAUSES="TRUE" CAUSED_BY="FALSE" SIGNAL="" origin="experts"><source m_id="1"/><target m_id="2"/></PLOT_LINK>
     <TLINK r_id="11" relType="BEFORE"><source m_id="1"/><target m_id="2"/></TLINK>
     <TLINK r_id="12" relType=""><source m_id="2"/><target m_id="5"/></TLINK>
     <TLINK r_id="13" relType="AFTER"><source m_id="2"/><target m_id="99"/></TLINK>
@@ -369,11 +369,14 @@ mod tests {
         assert_eq!(a.entities.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["HUMAN_PART_PER", "LOC_FAC"]);
         let labels: Vec<&str> = a.relations.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(labels, ["PLOT_LINK:PRECONDITION", "TLINK:BEFORE", "TLINK"]);
+        let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
+        // Verbatim, in file order, empty values (SIGNAL) left out, FALSE kept.
+        assert_eq!(a.relations[0].attrs, [kv("CAUSES", "TRUE"), kv("CAUSED_BY", "FALSE"), kv("origin", "experts")]);
+        assert!(a.relations[1].attrs.is_empty() && a.relations[2].attrs.is_empty());
         let diag = src.take_diagnostics();
         assert_eq!(diag.count("eventstoryline-markable-without-tokens"), 2);
         assert_eq!(diag.count("eventstoryline-link-unknown-end"), 1);
         assert_eq!(diag.count("eventstoryline-link-end-without-tokens"), 1);
-        assert_eq!(diag.count("eventstoryline-link-attribute-not-kept"), 1);
         assert!(src.next().is_none());
     }
 

@@ -139,6 +139,10 @@ pub struct JsonRelation {
     pub id: String,
     pub label: String,
     pub args: Vec<JsonRelationArg>,
+    /// What the source format has beyond the label and the arguments (EventStoryLine's
+    /// `CAUSES`, BRAT attributes of a relation, ...); not used in scoring.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attrs: Vec<JsonKv>,
 }
 
 /// One line of an ieval JSONL file: a document, its metadata and one set's annotations.
@@ -332,6 +336,7 @@ pub fn to_record(j: JsonDoc, unit: OffsetUnit, loc: &Location) -> Result<(Docume
             id: r.id.clone(),
             label: r.label.clone(),
             args: r.args.iter().map(|a| (a.role.clone(), a.reference.clone())).collect(),
+            attrs: r.attrs.iter().map(|kv| (kv.key.clone(), kv.value.clone())).collect(),
         });
     }
     units::to_bytes(&mut ann, &ix, unit).map_err(|b| err(b.to_string()))?;
@@ -443,6 +448,7 @@ pub fn from_record(doc: &Document, ann: &DocAnnotations) -> JsonDoc {
                     .iter()
                     .map(|(role, id)| JsonRelationArg { role: role.clone(), reference: id.clone() })
                     .collect(),
+                attrs: kvs(&r.attrs),
             })
             .collect(),
     }

@@ -502,7 +502,7 @@ fn results(
         };
         let labels = r.labels.clone().unwrap_or_default();
         let label = if labels.is_empty() { "relation".to_string() } else { labels.join("|") };
-        rels.push(Relation { id: format!("R{}", k + 1), label, args });
+        rels.push(Relation { id: format!("R{}", k + 1), label, args, attrs: Vec::new() });
     }
     ann.relations = rels;
     units::to_bytes(&mut ann, ix, OffsetUnit::Utf16).map_err(|b| Error::parse(loc.clone(), b.to_string()))?;

@@ -32,7 +32,8 @@
 //!   point at `VALUE`s and temporal links at `TIMEX3`s. Filter these labels out when
 //!   scoring named entities.
 //! - `SIGNAL` / `C-SIGNAL` (the cue words of temporal / causal links) are not read: they
-//!   are counted (note `meantime-signal-not-read`), as are the links' references to them.
+//!   are counted (note `meantime-signal-not-read`); a link keeps its reference to one in
+//!   its attrs (`signalID` / `c-signalID`, the markable's m_id).
 //!
 //! **Events.** Every `EVENT_MENTION` markable is an event (trigger = its tokens,
 //! fragments as for entities). The release has no `EVENT_MENTION` inside instances: the
@@ -62,8 +63,10 @@
 //! mention without tokens is not read (problem `meantime-markable-without-tokens:<tag>`).
 //!
 //! **Relations.** `TLINK` (label `TLINK:<reltype>`), `CLINK`, `SLINK`, `GLINK`: args
-//! (`source`, m_id), (`target`, m_id), id = `r_id`. `REFERS_TO` and `HAS_PARTICIPANT` are
-//! not relations here: they are the clusters and the arguments.
+//! (`source`, m_id), (`target`, m_id), id = `r_id`; attrs: every other attribute of the link
+//! that is not empty, verbatim, in file order (`signalID`, `c-signalID`, `comment`), which
+//! scoring does not use. `REFERS_TO` and `HAS_PARTICIPANT` are not relations here: they are
+//! the clusters and the arguments.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -781,9 +784,6 @@ impl LinkEnds<'_, '_> {
         if !self.by_id.contains_key(src.as_str()) || !self.by_id.contains_key(tgt.as_str()) {
             return Ok(None);
         }
-        if l.value("signalID").is_some() || l.value("c-signalID").is_some() {
-            b.note("meantime-link-signal-not-read", "link's signal reference not kept (signals are not read)", l.pos);
-        }
         let label = match l.value("reltype") {
             Some(r) => format!("{tag}:{r}"),
             None => tag.to_string(),
@@ -792,6 +792,9 @@ impl LinkEnds<'_, '_> {
             id: l.value("r_id").map_or_else(|| format!("R{}", n + 1), str::to_string),
             label,
             args: vec![("source".into(), src.clone()), ("target".into(), tgt.clone())],
+            // Every other attribute that is not empty, verbatim: `signalID` / `c-signalID`
+            // (the m_id of a SIGNAL / C-SIGNAL markable, which is not read), `comment`.
+            attrs: l.attrs.iter().filter(|(k, v)| k != "r_id" && k != "reltype" && !v.is_empty()).cloned().collect(),
         }))
     }
 }
@@ -899,7 +902,8 @@ mod tests {
 <HAS_PARTICIPANT r_id="5" sem_role="Arg1"><source m_id="4"/><target m_id="2"/></HAS_PARTICIPANT>
 <HAS_PARTICIPANT r_id="6" sem_role="Arg1"><source m_id="5"/><target m_id="6"/></HAS_PARTICIPANT>
 <HAS_PARTICIPANT r_id="7" sem_role="Arg2"><source m_id="5"/><target m_id="99"/></HAS_PARTICIPANT>
-<TLINK r_id="8" reltype="BEFORE" signalID=""><source m_id="4"/><target m_id="7"/></TLINK>
+<TLINK r_id="8" reltype="BEFORE" signalID="" comment=""><source m_id="4"/><target m_id="7"/></TLINK>
+<CLINK r_id="9" c-signalID="8" comment="x"><source m_id="4"/><target m_id="5"/></CLINK>
 </Relations>
 </Document>
 "#;
@@ -952,8 +956,12 @@ mod tests {
         assert_eq!(diag.count("meantime-argument-dropped:Arg2"), 1);
         assert_eq!(diag.count("meantime-realis-unknown"), 1);
 
-        assert_eq!(ann.relations.len(), 1);
+        assert_eq!(ann.relations.len(), 2);
         assert_eq!(ann.relations[0].label, "TLINK:BEFORE");
+        assert!(ann.relations[0].attrs.is_empty(), "empty attributes are left out");
+        assert_eq!(ann.relations[1].label, "CLINK");
+        let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(ann.relations[1].attrs, [kv("c-signalID", "8"), kv("comment", "x")]);
         assert_eq!(diag.count("meantime-timex-without-tokens"), 1);
         assert_eq!(diag.count("meantime-link-end-not-read"), 1);
         assert!(d.meta.extra.contains_key("timex3:7"));

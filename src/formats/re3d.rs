@@ -22,8 +22,8 @@
 //! `targetBegin`/`targetEnd` (the most confident one when several types share the span;
 //! the first in file order on a tie). A relation with an end that matches no entity is left
 //! out and counted. The connecting text (`begin`/`end`/`value`, whose offsets include the
-//! surrounding whitespace) and the confidence have no field in a relation: they are kept in
-//! the document's `meta.extra["re3d:relation:<_id>"]` as JSON.
+//! surrounding whitespace; code points as in the file) and the `confidence` are kept in the
+//! relation's attrs under those names, when present (scoring does not use them).
 //!
 //! Document metadata: `title`, `sourceUrl` (as `url`); `wordCount`, `sentenceCount` and a
 //! `sourceName` that differs from the folder name in `meta.extra`.
@@ -253,15 +253,18 @@ impl Re3dSource {
             let find = |b: usize, e: usize| by_span.get(&(k, b, e)).map(|&(i, _)| ann.entities[i].id.clone());
             match (find(r.source_begin, r.source_end), find(r.target_begin, r.target_end)) {
                 (Some(s), Some(t)) => {
+                    let attrs = [
+                        ("begin", r.begin.map(|b| b.to_string())),
+                        ("end", r.end.map(|e| e.to_string())),
+                        ("value", r.value),
+                        ("confidence", r.confidence.map(|c| serde_json::Value::from(c).to_string())),
+                    ];
                     ann.relations.push(Relation {
-                        id: r.id.clone(),
+                        id: r.id,
                         label: r.label,
                         args: vec![("source".into(), s.to_string()), ("target".into(), t.to_string())],
+                        attrs: attrs.into_iter().filter_map(|(k, v)| Some((k.to_string(), v?))).collect(),
                     });
-                    let details = serde_json::json!({
-                        "begin": r.begin, "end": r.end, "value": r.value, "confidence": r.confidence,
-                    });
-                    doc.meta.extra.insert(format!("re3d:relation:{}", r.id), details.to_string());
                 }
                 _ => {
                     let loc = Location::line(&rpath, line).with_doc(doc.id.clone());

@@ -33,7 +33,8 @@
 //! (problem `textee-text-mismatch`, offsets win). Extra scalar fields of mentions and events
 //! (`mention_type`, `entity_subtype`, ...) are kept in `attrs`; extra scalar fields of the
 //! line in `meta.extra`; any other field is counted (note `textee-field-not-read:<name>`).
-//! `relation_mentions` become relations (label `relation_type`, args (role, entity id)).
+//! `relation_mentions` become relations (label `relation_type`, args (role, entity id);
+//! extra scalar fields such as OneIE's `relation_subtype` in `attrs`, as for mentions).
 //!
 //! Errors name the file, the line, the document id and the mention: a line that is not
 //! JSON (a truncated line, say), an argument that names an unknown entity, token offsets
@@ -129,6 +130,8 @@ struct TxRelation {
     relation_type: String,
     #[serde(default)]
     arguments: Vec<TxArg>,
+    #[serde(flatten)]
+    other: Extra,
 }
 
 /// True when the first non-blank line of `path` (a file, or the first `.jsonl` / `.json`
@@ -402,7 +405,8 @@ fn to_record(j: TxDoc, path: &Path, line: u64, diag: &mut Diagnostics, strict: b
                 None => return Err(err(format!("{what} has no entity_id"))),
             }
         }
-        ann.relations.push(Relation { id: rid, label: r.relation_type.clone(), args });
+        let attrs = scalar_attrs(&r.other, diag, at);
+        ann.relations.push(Relation { id: rid, label: r.relation_type.clone(), args, attrs });
     }
 
     for (k, v) in &j.other {

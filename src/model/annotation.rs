@@ -63,12 +63,16 @@ pub struct Event {
 }
 
 /// A binary or n-ary relation between mentions (BRAT `R` lines, re3d relations), kept so
-/// that conversion never drops them. `args` are (role, mention id) pairs.
+/// that conversion never drops them. `args` are (role, mention id) pairs. What a reader
+/// could not map to the label or the arguments (EventStoryLine's `CAUSES` / `SIGNAL`, BRAT
+/// attributes and notes on a relation, ...) is kept in `attrs` as key/value pairs in
+/// reader order, as for mentions and events; scoring does not use them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Relation {
     pub id: String,
     pub label: String,
     pub args: Vec<(String, String)>,
+    pub attrs: Vec<(String, String)>,
 }
 
 /// The annotations of one document in one annotation set.

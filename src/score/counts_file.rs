@@ -5,12 +5,14 @@
 //! table's own), counts as int64 (a count above 2^63 is an error, not a wrap), and the
 //! file moved into place only when it is finished.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Array, RecordBatch};
+use arrow::array::{ArrayRef, BooleanArray, Int64Array, RecordBatch};
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
@@ -22,6 +24,7 @@ use crate::output::AtomicFile;
 pub struct CountsFile {
     path: PathBuf,
     schema: SchemaRef,
+    props: WriterProperties,
     writer: ArrowWriter<AtomicFile>,
 }
 
@@ -44,9 +47,38 @@ impl CountsFile {
             .set_max_row_group_row_count(Some(1 << 20))
             .set_key_value_metadata(Some(keys))
             .build();
+        Self::with_props(path, schema, props)
+    }
+
+    fn with_props(path: &Path, schema: SchemaRef, props: WriterProperties) -> Result<Self> {
         let file = AtomicFile::create(path)?;
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| Error::parquet(path, e))?;
-        Ok(CountsFile { path: path.to_path_buf(), schema, writer })
+        let writer =
+            ArrowWriter::try_new(file, schema.clone(), Some(props.clone())).map_err(|e| Error::parquet(path, e))?;
+        Ok(CountsFile { path: path.to_path_buf(), schema, props, writer })
+    }
+
+    /// Keep only the rows written so far that `keep` selects (a mask per batch), for rows
+    /// known to be unwanted only after they were written: the rows are read back from the
+    /// temporary file, batch by batch, into a new one (same metadata, rows in the same
+    /// order). Nothing is at `path` before [`CountsFile::finish`], as before.
+    pub fn retain(self, keep: impl Fn(&RecordBatch) -> BooleanArray) -> Result<Self> {
+        let CountsFile { path, schema, props, writer } = self;
+        let err = |e: parquet::errors::ParquetError| Error::parquet(&path, e);
+        let mut old = writer.into_inner().map_err(err)?;
+        old.flush().map_err(|e| Error::io(&path, e))?;
+        let f = std::fs::File::open(old.temp_path()).map_err(|e| Error::io(&path, e))?;
+        let rows = ParquetRecordBatchReaderBuilder::try_new(f).and_then(|b| b.with_batch_size(1 << 16).build());
+        let mut new = Self::with_props(&path, schema, props)?;
+        for batch in rows.map_err(err)? {
+            let batch = batch.map_err(|e| Error::parquet(&path, e))?;
+            let kept =
+                arrow::compute::filter_record_batch(&batch, &keep(&batch)).map_err(|e| Error::parquet(&path, e))?;
+            if kept.num_rows() > 0 {
+                new.write(kept.columns().to_vec())?;
+            }
+        }
+        // `old` is dropped uncommitted: its temporary file is removed.
+        Ok(new)
     }
 
     pub fn path(&self) -> &Path {

@@ -17,6 +17,8 @@
 //! `R(b, a)`. For a label named in [`RelationOptions::symmetric`] the arguments are compared
 //! as a set: the relations match when the arguments pair off one-to-one (any order), so
 //! `R(a, b)` matches `R(b, a)`. Relations with different numbers of arguments never match.
+//! A relation's `attrs` (EventStoryLine's `CAUSES` / `SIGNAL`, BRAT attributes and notes,
+//! ...) are never compared, in any mode.
 //!
 //! Matching is one-to-one: a maximum bipartite matching of the candidate pairs, so a
 //! duplicated prediction earns one COR and one SPU. Matched gold relations are COR,
@@ -376,6 +378,7 @@ mod tests {
             id: id.into(),
             label: label.into(),
             args: vec![("Arg1".into(), a.into()), ("Arg2".into(), b.into())],
+            ..Default::default()
         }
     }
     fn doc(entities: Vec<Mention>, events: Vec<Event>, relations: Vec<Relation>) -> DocAnnotations {
@@ -414,6 +417,18 @@ mod tests {
         let g2 = gold_doc(vec![rel("R1", "met", "T1", "T2")]);
         let p2 = gold_doc(vec![rel("R1", "met", "T2", "T1")]);
         assert_eq!(cms(&g2, &p2, &SYM), [(0, 1, 1); 3]);
+    }
+
+    #[test]
+    fn attributes_are_not_compared() {
+        // Gold PLOT_LINK with CAUSES=TRUE; predictions with other or no attributes: COR in
+        // every mode all the same.
+        let mut g = gold_doc(vec![rel("R1", "PLOT_LINK", "T1", "E1")]);
+        g.relations[0].attrs = vec![("CAUSES".into(), "TRUE".into()), ("SIGNAL".into(), "7".into())];
+        let mut p = gold_doc(vec![rel("R9", "PLOT_LINK", "T1", "E1")]);
+        assert_eq!(cms(&g, &p, &[]), [(1, 0, 0); 3]);
+        p.relations[0].attrs = vec![("CAUSES".into(), "FALSE".into())];
+        assert_eq!(cms(&g, &p, &[]), [(1, 0, 0); 3]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! JSON shape (stable; fractions in [0, 1], `null` for undefined):
 //! ```text
-//! { "ieval":  { "version", "profile", "quirks": [..], "task", "event_matching": [..] },
+//! { "ieval":  { "version", "profile", "quirks": [..], "task", "tasks": [..], "event_matching": [..] },
 //!   "gold":   { "name", "source", "documents", "entities", "events", "arguments", "diagnostics" },
 //!   "systems": [ { "name", "version", "source", "documents",
 //!                  "entities": { "<mode>": ModeReport },
@@ -21,8 +21,11 @@
 //! `entities` is empty under `--task events` and `events` empty when events are not scored
 //! (`--task entities`, or by default a gold without events). Event labels are event types
 //! (TI, TC, AI, AI+) or roles (AC, AC+); the event `documents` average is over documents
-//! with an event on either side; `task` is what was scored (`entities`, `events`,
-//! `all`), `event_matching` the event options on (`exact`, or `head`, `coref`, `realis`).
+//! with an event on either side; `task` is what was scored of entities and events
+//! (`entities`, `events`, `all`; `relations` under `--task relations`) and `tasks` every
+//! task scored (`entities`, `events`, `relations`, in that order: the only place that says
+//! relations were scored with entities), `event_matching` the event options on (`exact`,
+//! or `head`, `coref`, `realis`).
 
 use std::collections::BTreeMap;
 
@@ -43,8 +46,14 @@ pub struct ToolInfo {
     pub version: String,
     pub profile: String,
     pub quirks: Vec<String>,
+    /// `entities`, `events`, `all` (entities and events) or `relations`, as before relations
+    /// were scored with entities: it does not say whether relations were; `tasks` does.
     #[serde(default)]
     pub task: String,
+    /// The tasks whose scores the report carries, in this order: `entities`, `events`,
+    /// `relations` (under `--task auto` / `all`, relations are scored when the gold has any).
+    #[serde(default)]
+    pub tasks: Vec<String>,
     #[serde(default)]
     pub event_matching: Vec<String>,
 }
@@ -235,6 +244,15 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
                 _ => "entities",
             }
             .to_string(),
+            tasks: [
+                (run.entities_scored(), "entities"),
+                (run.events_scored(), "events"),
+                (run.relations_scored(), "relations"),
+            ]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, t)| t.to_string())
+            .collect(),
             event_matching: if run.events_scored() {
                 run.options.events.names().iter().map(|s| s.to_string()).collect()
             } else {

@@ -2,6 +2,8 @@
 //! parallel, reduced in document order (counts add, so the result does not depend on
 //! `--jobs`).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -127,6 +129,10 @@ pub struct ScoreRun {
     pub gold_arguments: u64,
     /// Gold relations (counted when relations are scored).
     pub gold_relations: u64,
+    /// Gold relations of the whole input (counted when relations are scored): a shard
+    /// counts those of the other shards' documents too, so that every shard knows whether
+    /// the unsharded run reports relations ([`ScoreRun::relation_rows`]).
+    pub input_gold_relations: u64,
     pub gold_diagnostics: Diagnostics,
     /// Gold documents read (the whole input, also when only a shard was scored).
     pub input_documents: u64,
@@ -150,6 +156,13 @@ impl ScoreRun {
     /// or with entities and events when relations were scored and the gold has some.
     pub fn relations_scored(&self) -> bool {
         self.options.task.relations() || (self.options.scores_relations() && self.gold_relations > 0)
+    }
+    /// True when per-document relation counts belong in a counts file: when the unsharded
+    /// run reports relations ([`ScoreRun::relations_scored`] of the whole input), so a shard
+    /// whose own documents have no gold relation keeps its predicted ones for the merge,
+    /// and a run on a gold without relations writes none.
+    pub fn relation_rows(&self) -> bool {
+        self.options.task.relations() || (self.options.scores_relations() && self.input_gold_relations > 0)
     }
 }
 
@@ -352,6 +365,14 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
     // Sharded: the stream positions of the shard's documents (to tell gold documents from
     // predicted-only ones at the end).
     let mut shard_items: Vec<u64> = Vec::new();
+    // Sharded: gold relations of the other shards' documents (read, not scored).
+    let others_gold_relations = AtomicU64::new(0);
+    let (others, relations) = (&others_gold_relations, opts.scores_relations());
+    let count_other = move |item: &Item| {
+        if relations {
+            others.fetch_add(item.gold.relations.len() as u64, Ordering::Relaxed);
+        }
+    };
     // Reading runs in its own thread, a few batches ahead of scoring, so that parsing and
     // matching overlap; the order of batches (and so of every sum) is the input order.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch>>(4);
@@ -363,6 +384,9 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
             // in the task that parsed them.
             let score_it = |item: Item, mine: bool| -> Option<Scored> {
                 let keep = mine && shard.is_none_or(|s| s.contains(&item.doc.id));
+                if !keep {
+                    count_other(&item);
+                }
                 keep.then(|| score_item(item, opts_ref))
             };
             loop {
@@ -387,6 +411,8 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
                     Ok(i) => {
                         if shard.is_none_or(|s| s.contains(&i.doc.id)) {
                             batch.push(i);
+                        } else {
+                            count_other(&i);
                         }
                     }
                     Err(e) => {
@@ -483,6 +509,7 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
         gold_events,
         gold_arguments,
         gold_relations,
+        input_gold_relations: gold_relations + others_gold_relations.into_inner(),
         gold_diagnostics,
         input_documents: pairing.gold_documents,
         systems,

@@ -27,7 +27,11 @@
 //! rows are as the scorer produced them. A document has event counts when one of its event
 //! overall rows is not zero (a document with an event on either side always has a TI
 //! count). Relation rows: every document under `--task relations`; under `auto` and `all`
-//! the documents with a relation on either side (see `ScoreOptions::scores_relations`).
+//! the documents with a relation on either side (see `ScoreOptions::scores_relations`),
+//! and only when the gold has relations ([`ScoreRun::relation_rows`]: the whole input's
+//! gold, so a shard without gold relations of its own keeps its predicted relations' rows
+//! when another shard has gold relations). Those rows are written as the documents come;
+//! when the run ends without a gold relation they are taken out of the file again.
 //! The key/value metadata `ieval:score` holds, as JSON, what the report needs
 //! besides counts: the options, the gold and system descriptions with the readers'
 //! diagnostics ([`Header`]), and the shard's own totals and confusion cells ([`Part`]).
@@ -46,7 +50,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use serde::{Deserialize, Serialize};
@@ -173,6 +177,8 @@ pub struct CountsWriter {
     entities: bool,
     events: bool,
     relations: bool,
+    /// Relation rows were written (whether they stay is known at the end of the run).
+    wrote_relations: bool,
     cols: Cols,
 }
 
@@ -204,6 +210,7 @@ impl CountsWriter {
             entities: opts.task.entities(),
             events: opts.task.events(),
             relations: opts.scores_relations(),
+            wrote_relations: false,
             cols: Cols::default(),
         })
     }
@@ -274,6 +281,17 @@ impl CountsWriter {
     /// Close the file with the run's header and move it into place.
     pub fn finish(mut self, run: &ScoreRun) -> Result<()> {
         self.flush()?;
+        if self.wrote_relations && !run.relation_rows() {
+            // Predicted relations, and the whole gold has none: relations are not scored,
+            // so their rows go (written as the documents came, before that was known).
+            self.file = self.file.retain(|b| {
+                let task = b.column_by_name("task").and_then(|c| c.as_any().downcast_ref::<StringArray>());
+                task.map_or_else(
+                    || BooleanArray::from(vec![true; b.num_rows()]),
+                    |t| t.iter().map(|v| Some(v != Some("relations"))).collect(),
+                )
+            })?;
+        }
         let meta = Meta { header: header(run), part: part(run) };
         let json = serde_json::to_string(&meta)
             .map_err(|e| Error::data(self.file.path().display().to_string(), e.to_string()))?;
@@ -312,6 +330,7 @@ impl DetailSink for CountsWriter {
             for m in RelMode::ALL {
                 self.mode_rows(system, "relations", m.name(), (index, doc_id), r.mode(m))?;
             }
+            self.wrote_relations = true;
             if self.cols.len() >= BATCH_ROWS {
                 self.flush()?;
             }
@@ -716,6 +735,7 @@ pub fn merge(paths: &[PathBuf]) -> Result<ScoreRun> {
         gold_events: gv,
         gold_arguments: ga,
         gold_relations: gr,
+        input_gold_relations: gr,
         gold_diagnostics: h.gold_diagnostics.clone(),
         input_documents: h.input_documents,
         systems,

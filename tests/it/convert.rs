@@ -155,3 +155,66 @@ fn eventstoryline_sample_to_jsonl_reads_back() {
     assert!(ids.contains(&"234525:TLINK:CONTAINS:84>17"), "{ids:?}");
     assert!(ids.contains(&"234525:PLOT_LINK:PRECONDITION:22>5"), "{ids:?}");
 }
+
+/// Issue 16: EventStoryLine link attributes (`PLOT_LINK`'s `CAUSES`, `CAUSED_BY`, `SIGNAL`,
+/// ...) are kept on the relations through convert -> JSONL -> Parquet -> JSONL, and equal an
+/// independent reading of the XML: every attribute of a `TLINK` / `PLOT_LINK` other than
+/// `r_id` and `relType` with a non-empty value.
+#[test]
+fn eventstoryline_link_attributes_survive_jsonl_and_parquet() {
+    use std::collections::BTreeMap;
+    let Some(c) = corpora() else { return };
+    let sample = c.join("eventstoryline/sample");
+    let dir = tempdir();
+    let d = dir.path();
+    ok(&["convert", s(&sample), "--out", s(&d.join("a.jsonl"))]);
+    ok(&["convert", s(&d.join("a.jsonl")), "--out", s(&d.join("corpus"))]);
+    ok(&["convert", s(&d.join("corpus")), "--out", s(&d.join("b.jsonl"))]);
+    let a = std::fs::read(d.join("a.jsonl")).expect("read");
+    let b = std::fs::read(d.join("b.jsonl")).expect("read");
+    assert!(a == b, "JSONL -> Parquet -> JSONL differs");
+
+    // (tag, key, value) -> count, from the round-tripped JSONL ...
+    let mut got: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    for line in String::from_utf8(b).expect("utf-8").lines() {
+        let doc: serde_json::Value = serde_json::from_str(line).expect("json");
+        for r in doc["relations"].as_array().into_iter().flatten() {
+            let tag = r["label"].as_str().expect("label").split(':').next().expect("tag").to_string();
+            for kv in r["attrs"].as_array().into_iter().flatten() {
+                let (k, v) = (kv["key"].as_str().expect("key"), kv["value"].as_str().expect("value"));
+                *got.entry((tag.clone(), k.to_string(), v.to_string())).or_default() += 1;
+            }
+        }
+    }
+    // ... and from the XML, read as text (every link of the sample is read: 861 relations).
+    let mut want: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    let mut files = vec![sample.clone()];
+    let mut links = 0;
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).expect("dir").map(|e| e.expect("entry").path()));
+            continue;
+        }
+        let xml = std::fs::read_to_string(&p).expect("read");
+        for tag in ["TLINK", "PLOT_LINK"] {
+            for (at, _) in xml.match_indices(&format!("<{tag} ")) {
+                links += 1;
+                let head = &xml[at + tag.len() + 2..];
+                let mut rest = &head[..head.find('>').expect("tag end")];
+                while let Some((name, after)) = rest.split_once("=\"") {
+                    let (value, next) = after.split_once('"').expect("closing quote");
+                    let name = name.trim();
+                    if !value.is_empty() && name != "r_id" && name != "relType" {
+                        *want.entry((tag.to_string(), name.to_string(), value.to_string())).or_default() += 1;
+                    }
+                    rest = next;
+                }
+            }
+        }
+    }
+    assert_eq!(links, 861);
+    assert_eq!(got, want);
+    let n = |tag: &str, k: &str, v: &str| want.get(&(tag.into(), k.into(), v.into())).copied().unwrap_or(0);
+    assert!(n("PLOT_LINK", "CAUSES", "TRUE") > 0 && n("PLOT_LINK", "CAUSED_BY", "FALSE") > 0, "{want:?}");
+    assert!(want.keys().any(|(t, k, _)| t == "PLOT_LINK" && k == "SIGNAL"), "{want:?}");
+}

@@ -144,7 +144,13 @@ fn brat_fixture_events_relations_attributes() {
     let rels = d["relations"].as_array().expect("relations");
     assert_eq!(rels.len(), 2, "R lines with and without a trailing tab");
     assert_eq!(rels[0]["args"][1]["ref"], "T3");
-    assert_eq!(d["meta"]["brat:line:19"], "#2\tAnnotatorNotes R1\tnote on a relation");
+    // A, N and # lines on a relation go to its attrs (in file order), not to meta.
+    assert_eq!(attrs(&rels[0]), vec![kv("note", "note on a relation")]);
+    assert_eq!(
+        attrs(&rels[1]),
+        vec![kv("Confidence", "Low"), kv("norm:Wikidata", "Q1"), kv("norm:Wikidata:label", "Located in")]
+    );
+    assert_eq!(d.get("meta"), None, "nothing left to keep raw");
 
     let v = json(&["stats", s(&fixture("brat"))]);
     assert_eq!(v["diagnostics"]["brat-trigger-lines"]["count"], 2);
@@ -390,8 +396,11 @@ fn re3d_fixture_spans_and_relations() {
         (Some("e2"), Some("e3")),
         "most confident"
     );
-    let details: Value = serde_json::from_str(d["meta"]["re3d:relation:r1"].as_str().expect("kept")).expect("json");
-    assert_eq!(details["value"], "said");
+    assert_eq!(
+        attrs(r),
+        vec![kv("begin", "12"), kv("end", "18"), kv("value", "said"), kv("confidence", "1.0")],
+        "the connecting text and the confidence"
+    );
     assert_eq!(doc(docs, "D2")["source"], "UK Government");
 }
 

@@ -204,6 +204,7 @@ fn cli_scores_relations_by_mode() {
     let (g, p) = (g.to_str().expect("utf-8"), format!("p={}", p.to_str().expect("utf-8")));
     let r = json(&["score", "-g", g, "-p", &p, "--task", "relations"]);
     assert_eq!(r["ieval"]["task"], "relations");
+    assert_eq!(r["ieval"]["tasks"], serde_json::json!(["relations"]));
     assert_eq!(r["gold"]["relations"], 2);
     let cor = |r: &serde_json::Value, m: &str| r["systems"][0]["relations"][m]["micro"]["cor"].as_u64();
     assert_eq!([cor(&r, "strict"), cor(&r, "boundaries"), cor(&r, "relaxed")], [Some(0), Some(0), Some(1)]);
@@ -259,6 +260,13 @@ fn relations_under_all_and_auto() {
     for task in ["auto", "all"] {
         let r = json(&["score", "-g", g, "-p", &p, "--task", task]);
         assert_eq!(r["systems"][0]["relations"], only["systems"][0]["relations"], "{task}");
+        // `task` keeps what it said before relations were scored with entities (the fixture
+        // has no events: auto scores entities); `tasks` says relations were scored.
+        let (said, tasks) = match task {
+            "auto" => ("entities", serde_json::json!(["entities", "relations"])),
+            _ => ("all", serde_json::json!(["entities", "events", "relations"])),
+        };
+        assert_eq!((&r["ieval"]["task"], &r["ieval"]["tasks"]), (&said.into(), &tasks), "{task}");
         assert_eq!(r["gold"]["relations"], 2);
         assert_eq!(r["systems"][0]["entities"], entities["systems"][0]["entities"], "{task}: entities scored too");
         let sym = json(&["score", "-g", g, "-p", &p, "--task", task, "--symmetric", "knows"]);
@@ -272,8 +280,8 @@ fn relations_under_all_and_auto() {
 
 /// Relations scored with entities never show when the gold has none: on the fixture with
 /// the gold's relations removed, no output mentions relations (text, JSON, CSV, the counts
-/// file), even though the prediction has some; the counts file carries the predicted
-/// relations' rows, and its shards still merge into the unsharded report.
+/// file), even though the prediction has some; the counts files (whole and shards) have no
+/// relation rows either, and the shards still merge into the unsharded report.
 #[test]
 fn no_relations_in_the_gold_no_relation_output() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -298,20 +306,90 @@ fn no_relations_in_the_gold_no_relation_output() {
             let out = ok(&["score", "-g", g, "-p", &p, "--task", task, "--format", format, "--labels", "all"]);
             assert!(!out.contains("relation"), "{task} {format}: {out}");
         }
+        let r = json(&["score", "-g", g, "-p", &p, "--task", task]);
+        let tasks =
+            if task == "auto" { serde_json::json!(["entities"]) } else { serde_json::json!(["entities", "events"]) };
+        assert_eq!(r["ieval"]["tasks"], tasks, "{task}");
+        let c = dir.path().join(format!("{task}.parquet"));
+        ok(&["score", "-g", g, "-p", &p, "--task", task, "--counts", s(&c)]);
+        let rows = counts_rows(&c);
+        assert!(rows.iter().any(|(t, _)| t == "entities"), "{rows:?}");
+        assert!(!rows.iter().any(|(t, _)| t == "relations"), "{task}: {rows:?}");
+        let whole = ok(&["score", "-g", g, "-p", &p, "--task", task, "--format", "json"]);
+        assert_eq!(ok(&["merge", s(&c), "--format", "json"]), whole);
     }
-    shards_merge_to_the_whole(dir.path(), &["score", "-g", g, "-p", &p]);
+    for parts in shards_merge_to_the_whole(dir.path(), &["score", "-g", g, "-p", &p]) {
+        let rows = counts_rows(&parts);
+        assert!(!rows.iter().any(|(t, _)| t == "relations"), "{rows:?}");
+    }
+}
+
+/// Whether a counts file carries relation rows is decided on the whole input's gold: with
+/// the gold's relations in d1 (shard 0/2) and a predicted relation only in d2 (shard 1/2),
+/// shard 1 has no gold relation of its own but keeps d2's relation rows, which the merge
+/// needs to equal the unsharded run (whose counts file has them too).
+#[test]
+fn relation_rows_follow_the_whole_gold_in_shards() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let pred: String = std::fs::read_to_string(fixture("relations/pred.jsonl"))
+        .expect("fixture")
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).expect("fixture");
+            if v["doc_id"] == "d2" {
+                let arg = |id: &str| serde_json::json!({"role": "Arg", "ref": id});
+                v["entities"] = serde_json::json!([{"id": "T9", "start": 0, "end": 5, "label": "PER"}]);
+                v["relations"] = serde_json::json!([{"id": "R9", "label": "knows", "args": [arg("T9"), arg("T9")]}]);
+            }
+            v.to_string() + "\n"
+        })
+        .collect();
+    let pp = dir.path().join("pred.jsonl");
+    std::fs::write(&pp, pred).expect("write");
+    let g = fixture("relations/gold.jsonl");
+    let p = format!("p={}", s(&pp));
+    let with_relations = |rows: &[(String, String)]| -> Vec<String> {
+        let mut d: Vec<String> = rows.iter().filter(|(t, _)| t == "relations").map(|(_, d)| d.clone()).collect();
+        d.dedup();
+        d
+    };
+    let c = dir.path().join("whole.parquet");
+    ok(&["score", "-g", s(&g), "-p", &p, "--counts", s(&c)]);
+    assert_eq!(with_relations(&counts_rows(&c)), ["d1", "d2"]);
+    let parts = shards_merge_to_the_whole(dir.path(), &["score", "-g", s(&g), "-p", &p]);
+    assert_eq!(with_relations(&counts_rows(&parts[0])), ["d1"]);
+    assert_eq!(with_relations(&counts_rows(&parts[1])), ["d2"], "shard 1/2 has no gold relation of its own");
+}
+
+/// The (task, doc_id) of every row of a counts file, in file order.
+fn counts_rows(path: &std::path::Path) -> Vec<(String, String)> {
+    use arrow::array::AsArray;
+    let f = std::fs::File::open(path).expect("open");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+        .expect("parquet")
+        .build()
+        .expect("reader");
+    let mut out = Vec::new();
+    for b in reader {
+        let b = b.expect("batch");
+        let (task, doc) = (b.column_by_name("task").expect("task"), b.column_by_name("doc_id").expect("doc_id"));
+        let (task, doc) = (task.as_string::<i32>(), doc.as_string::<i32>());
+        out.extend((0..b.num_rows()).map(|i| (task.value(i).to_string(), doc.value(i).to_string())));
+    }
+    out
 }
 
 /// `args` (a `score` command) run whole and as two shards with `--counts`: the merged
-/// shards print the whole run's JSON byte for byte.
-fn shards_merge_to_the_whole(dir: &std::path::Path, args: &[&str]) {
+/// shards print the whole run's JSON byte for byte. Returns the shards' counts files.
+fn shards_merge_to_the_whole(dir: &std::path::Path, args: &[&str]) -> Vec<std::path::PathBuf> {
     let whole = ok(&[args, &["--format", "json"]].concat());
     let mut parts = Vec::new();
     for k in 0..2 {
-        let c = dir.join(format!("s{k}.parquet")).to_str().expect("utf-8").to_string();
+        let c = dir.join(format!("s{k}.parquet"));
         let shard = format!("{k}/2");
-        ok(&[args, &["--shard", shard.as_str(), "--counts", c.as_str()]].concat());
+        ok(&[args, &["--shard", shard.as_str(), "--counts", s(&c)]].concat());
         parts.push(c);
     }
-    assert_eq!(ok(&["merge", &parts[0], &parts[1], "--format", "json"]), whole);
+    assert_eq!(ok(&["merge", s(&parts[0]), s(&parts[1]), "--format", "json"]), whole);
+    parts
 }

@@ -419,3 +419,79 @@ fn hf_files_and_label_mapped_spacy_names_score_alike() {
     assert_eq!(hf["systems"][0]["entities"]["exact"]["micro"]["mis"], 76);
     assert_eq!(hf["systems"][0]["entities"]["exact"]["micro"]["actual"], 154);
 }
+
+/// Issue 16: relations gained `attrs` after schema version 1 was published, as an additive
+/// field. A relations column without it — a corpus written by an earlier ieval (same
+/// metadata, same version) or by another tool — reads as relations without attributes.
+#[test]
+fn relations_table_without_attrs_reads() {
+    use arrow::array::Array;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::file::metadata::KeyValue;
+
+    let dir = tempdir();
+    let (new, old) = (dir.path().join("new"), dir.path().join("old"));
+    // The BRAT fixture has attributes, a normalization and a note on its relations.
+    ok(&["convert", s(&fixture("brat/train/events.ann")), "--out", s(&new)]);
+    std::fs::create_dir_all(&old).expect("mkdir");
+    std::fs::copy(new.join("documents.parquet"), old.join("documents.parquet")).expect("copy");
+
+    // gold.parquet again, with `relations.attrs` taken out and ieval's metadata kept.
+    let f = std::fs::File::open(new.join("gold.parquet")).expect("open");
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f).expect("parquet");
+    let kv: Vec<KeyValue> = (builder.metadata().file_metadata().key_value_metadata().cloned().unwrap_or_default())
+        .into_iter()
+        .filter(|e| e.key != "ARROW:schema")
+        .collect();
+    assert!(kv.iter().any(|e| e.key == "ieval:schema_version"), "{kv:?}");
+    let batches: Vec<RecordBatch> = builder.build().expect("reader").map(|b| b.expect("batch")).collect();
+    let strip = |b: &RecordBatch| -> RecordBatch {
+        let rels = b.column_by_name("relations").expect("relations");
+        let list = rels.as_any().downcast_ref::<ListArray>().expect("list");
+        let items = list.values().as_any().downcast_ref::<StructArray>().expect("struct");
+        let keep: Vec<usize> = (0..items.num_columns()).filter(|&i| items.fields()[i].name() != "attrs").collect();
+        assert_eq!(keep.len() + 1, items.num_columns(), "the table ieval writes has relations.attrs");
+        let fields: Fields = keep.iter().map(|&i| items.fields()[i].clone()).collect();
+        let cols: Vec<ArrayRef> = keep.iter().map(|&i| items.column(i).clone()).collect();
+        let items = StructArray::new(fields.clone(), cols, items.nulls().cloned());
+        let item = Arc::new(Field::new("item", DataType::Struct(fields), false));
+        let list = ListArray::new(item, list.offsets().clone(), Arc::new(items), list.nulls().cloned());
+        let mut schema: Vec<Field> = Vec::new();
+        let mut cols: Vec<ArrayRef> = Vec::new();
+        for (f, c) in b.schema().fields().iter().zip(b.columns()) {
+            if f.name() == "relations" {
+                schema.push(Field::new("relations", list.data_type().clone(), false));
+                cols.push(Arc::new(list.clone()));
+            } else {
+                schema.push(f.as_ref().clone());
+                cols.push(c.clone());
+            }
+        }
+        RecordBatch::try_new(Arc::new(Schema::new(schema)), cols).expect("batch")
+    };
+    let stripped: Vec<RecordBatch> = batches.iter().map(strip).collect();
+    let props = WriterProperties::builder().set_key_value_metadata(Some(kv)).build();
+    let out = std::fs::File::create(old.join("gold.parquet")).expect("create");
+    let mut w = ArrowWriter::try_new(out, stripped[0].schema(), Some(props)).expect("writer");
+    for b in &stripped {
+        w.write(b).expect("write");
+    }
+    w.close().expect("close");
+
+    let lines = |corpus: &Path| -> Vec<serde_json::Value> {
+        let out = corpus.with_extension("jsonl");
+        ok(&["convert", s(corpus), "--out", s(&out)]);
+        let text = std::fs::read_to_string(out).expect("read");
+        text.lines().map(|l| serde_json::from_str(l).expect("json")).collect()
+    };
+    let (mut want, got) = (lines(&new), lines(&old));
+    let mut attrs = 0;
+    for d in &mut want {
+        for r in d["relations"].as_array_mut().expect("relations") {
+            attrs += r["attrs"].as_array().map_or(0, Vec::len);
+            r.as_object_mut().expect("object").remove("attrs");
+        }
+    }
+    assert_eq!(attrs, 4, "the fixture's relation attrs were written");
+    assert_eq!(got, want, "the same corpus, its relations without attrs");
+}

@@ -737,6 +737,8 @@ impl AnnotationsReader {
         let rl = b.column(3).as_list::<i32>();
         let rv = rl.values().as_struct();
         let (id, lb, ra) = (child(rv, "id"), child(rv, "label"), child(rv, "args").as_list::<i32>());
+        // Null (all empty) when the table has no `attrs` (written before relations had them).
+        let at = child(rv, "attrs").as_list::<i32>();
         let rav = ra.values().as_struct();
         let (rr, rf) = (child(rav, "role"), child(rav, "ref"));
         for k in range(rl, i) {
@@ -746,6 +748,7 @@ impl AnnotationsReader {
                 args: range(ra, k)
                     .map(|j| (str_at(rr, j).unwrap_or("").to_string(), str_at(rf, j).unwrap_or("").to_string()))
                     .collect(),
+                attrs: kvs(at, k),
             });
         }
         RawAnnotations { ann, texts: StoredTexts::Row(b.clone(), i) }

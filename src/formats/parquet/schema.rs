@@ -103,6 +103,9 @@ pub(crate) fn relation_fields() -> Fields {
         strf("id", false),
         strf("label", false),
         Field::new("args", list_of(relation_arg_fields()), false),
+        // Added after version 1 was published: a table without it (written by an earlier
+        // ieval or another tool) reads as relations without attributes, so the version stays.
+        Field::new("attrs", list_of(kv_fields()), false),
     ])
 }
 

@@ -505,6 +505,7 @@ struct RelationCols {
     arg_role: StringBuilder,
     arg_ref: StringBuilder,
     arg_lens: Lens,
+    attrs: KvCols,
     lens: Lens,
 }
 
@@ -595,6 +596,7 @@ impl AnnotationsWriter {
                 r.arg_ref.append_value(id);
             }
             r.arg_lens.0.push(rel.args.len());
+            r.attrs.push_row(rel.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         }
         r.lens.0.push(ann.relations.len());
         let args: usize = ann.events.iter().map(|e| e.arguments.len()).sum();
@@ -649,7 +651,8 @@ impl AnnotationsWriter {
         let args =
             r.arg_lens.list(relation_arg_fields(), vec![Arc::new(r.arg_role.finish()), Arc::new(r.arg_ref.finish())]);
         r.arg_lens.0.clear();
-        let rel_children: Vec<ArrayRef> = vec![Arc::new(r.id.finish()), Arc::new(r.label.finish()), args];
+        let rel_children: Vec<ArrayRef> =
+            vec![Arc::new(r.id.finish()), Arc::new(r.label.finish()), args, r.attrs.finish()];
         let relations = r.lens.list(relation_fields(), rel_children);
         r.lens.0.clear();
 
