@@ -23,7 +23,9 @@ use ieval::text::{OffsetIndex, OffsetUnit};
 use ieval::{Error, Result};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::{PyList, PyTuple};
+
+use crate::sequences::Vocab;
 
 pyo3::create_exception!(ieval, IevalError, PyValueError, "Bad input or options (the CLI's file:line message).");
 pyo3::create_exception!(ieval, IevalIOError, PyOSError, "A file could not be read or written.");
@@ -138,30 +140,12 @@ fn extract_input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
     }
 }
 
-/// Strings of one Python list read once each: the same `str` object (tags repeat) is
-/// looked up by identity instead of converted again.
-#[derive(Default)]
-struct StrCache(HashMap<usize, String>);
-
-impl StrCache {
-    /// `item` as a string, or `None` when it is not a `str`.
-    fn get(&mut self, item: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-        let Ok(s) = item.cast::<PyString>() else { return Ok(None) };
-        // The list holds `item` while it is read: its address names it for the whole call.
-        let key = item.as_ptr() as usize;
-        if let Some(v) = self.0.get(&key) {
-            return Ok(Some(v.clone()));
-        }
-        let v = s.to_cow()?.into_owned();
-        self.0.insert(key, v.clone());
-        Ok(Some(v))
-    }
-}
-
-/// seqeval-style sequences (`list[list[str]]` or integer ids) as rows of placeholder
-/// tokens (`bare`: a prediction's take the gold rows' tokens, [`borrow_rows`]).
+/// seqeval-style sequences (`list[list[str]]` or integer ids) as token-less rows (`bare`):
+/// a prediction takes the gold rows' tokens ([`borrow_rows`]); rows still bare when opened
+/// get one placeholder token per tag ([`open_memory`]). Tag strings are interned by object
+/// identity, as `ieval.seqeval` reads them.
 fn sequence_rows(seqs: &Bound<'_, PyList>, origin: String) -> PyResult<Input> {
-    let mut cache = StrCache::default();
+    let mut vocab = Vocab::default();
     let mut rows = Vec::with_capacity(seqs.len());
     for (i, seq) in seqs.iter().enumerate() {
         let bad =
@@ -169,27 +153,27 @@ fn sequence_rows(seqs: &Bound<'_, PyList>, origin: String) -> PyResult<Input> {
         let mut tags = Vec::new();
         for item in seq.try_iter().map_err(|_| bad())? {
             let item = item?;
-            let tag = match cache.get(&item)? {
-                Some(s) => TagValue::Str(s),
+            let tag = match vocab.id_of(&item)? {
+                Some(id) => TagValue::Str(vocab.string(id).to_string()),
                 None => TagValue::Int(item.extract::<i64>().map_err(|_| bad())?),
             };
+            // All strings or all integers in a row.
+            if tags.first().is_some_and(|t: &TagValue| matches!(t, TagValue::Int(_)) != matches!(tag, TagValue::Int(_)))
+            {
+                return Err(bad());
+            }
             tags.push(tag);
         }
-        // All strings or all integers in a row.
-        if tags.iter().any(|t| matches!(t, TagValue::Int(_))) && tags.iter().any(|t| matches!(t, TagValue::Str(_))) {
-            return Err(bad());
-        }
-        // One placeholder token per tag (the text of the scoring documents).
-        let tokens = vec!["_".to_string(); tags.len()];
-        rows.push(Row { id: None, doc: None, tokens, tags, origin: format!("{origin} row {}", i + 1) });
+        rows.push(Row { id: None, doc: None, tokens: Vec::new(), tags, origin: format!("{origin} row {}", i + 1) });
     }
     Ok(Input::Rows { rows, names: None, tags_col: "tags".into(), origin, bare: true })
 }
 
 /// Bare tag sequences (no tokens) of a prediction take the gold rows' ids, documents and
 /// tokens, so they pair with the gold row by row (the common case: a model's predicted tags).
+/// Against bare gold sequences both stay bare: the same placeholders on both sides.
 fn borrow_rows(gold: &Input, pred: Input, name: &str) -> PyResult<Input> {
-    let Input::Rows { rows: grows, .. } = gold else { return Ok(pred) };
+    let Input::Rows { rows: grows, bare: gold_bare, .. } = gold else { return Ok(pred) };
     let Input::Rows { rows: prows, names, tags_col, origin, bare: true } = pred else { return Ok(pred) };
     if grows.len() != prows.len() {
         return Err(IevalError::new_err(format!(
@@ -198,13 +182,17 @@ fn borrow_rows(gold: &Input, pred: Input, name: &str) -> PyResult<Input> {
             grows.len()
         )));
     }
-    if let Some((i, (g, p))) = grows.iter().zip(&prows).enumerate().find(|(_, (g, p))| g.tokens.len() != p.tags.len()) {
+    let tokens = |g: &Row| if *gold_bare { g.tags.len() } else { g.tokens.len() };
+    if let Some((i, (g, p))) = grows.iter().zip(&prows).enumerate().find(|(_, (g, p))| tokens(g) != p.tags.len()) {
         return Err(IevalError::new_err(format!(
             "{name}: row {} has {} tags but the gold row has {} tokens",
             i + 1,
             p.tags.len(),
-            g.tokens.len()
+            tokens(g)
         )));
+    }
+    if *gold_bare {
+        return Ok(Input::Rows { rows: prows, names, tags_col, origin, bare: true });
     }
     let rows = grows
         .iter()
@@ -245,7 +233,13 @@ fn open_memory(input: Input, name: Option<&str>, opts: &ReadOptions) -> Result<B
             let meta = o.single_set(origin.clone());
             Ok(Box::new(MemorySource::from_records(records, vec![meta], origin)))
         }
-        Input::Rows { rows, names, tags_col, origin, .. } => {
+        Input::Rows { mut rows, names, tags_col, origin, bare } => {
+            if bare {
+                // One placeholder token per tag: the text of the scoring documents.
+                for r in &mut rows {
+                    r.tokens = vec!["_".to_string(); r.tags.len()];
+                }
+            }
             let meta = o.single_set(origin);
             Ok(Box::new(HfSource::from_rows(rows, &tags_col, names, meta, &o)?))
         }

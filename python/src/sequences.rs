@@ -83,9 +83,9 @@ impl Side {
     }
 }
 
-/// Distinct tag strings, interned.
+/// Distinct tag strings, interned (also `ieval.score`'s tag sequences, `api::sequence_rows`).
 #[derive(Default)]
-struct Vocab {
+pub(crate) struct Vocab {
     strings: Vec<String>,
     by_str: FxMap<String, u32>,
     /// Object address -> id; valid while the input lists are alive (the GIL is held
@@ -94,7 +94,8 @@ struct Vocab {
 }
 
 impl Vocab {
-    fn id_of(&mut self, item: &Bound<'_, PyAny>) -> PyResult<Option<u32>> {
+    /// The id of `item`'s string, or `None` when `item` is not a `str`.
+    pub(crate) fn id_of(&mut self, item: &Bound<'_, PyAny>) -> PyResult<Option<u32>> {
         let ptr = item.as_ptr() as usize;
         if let Some(&id) = self.by_ptr.get(&ptr) {
             return Ok(Some(id));
@@ -114,6 +115,11 @@ impl Vocab {
         };
         self.by_ptr.insert(ptr, id);
         Ok(Some(id))
+    }
+
+    /// The string of an id [`Vocab::id_of`] gave.
+    pub(crate) fn string(&self, id: u32) -> &str {
+        &self.strings[id as usize]
     }
 
     fn read_side(&mut self, obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Side> {
