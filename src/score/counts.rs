@@ -141,8 +141,19 @@ impl ModeCounts {
 impl AddAssign<&ModeCounts> for ModeCounts {
     fn add_assign(&mut self, o: &ModeCounts) {
         self.overall += o.overall;
+        // Both maps are sorted by label: walk them side by side (a running total usually has
+        // every label of the next document already); labels new to `self` go in after.
+        let mut new: Vec<(&String, LabelTally)> = Vec::new();
+        let mut mine = self.labels.iter_mut().peekable();
         for (l, t) in &o.labels {
-            self.add_label(l, *t);
+            while mine.next_if(|(k, _)| k.as_str() < l.as_str()).is_some() {}
+            match mine.next_if(|(k, _)| *k == l) {
+                Some((_, x)) => *x += *t,
+                None => new.push((l, *t)),
+            }
+        }
+        for (l, t) in new {
+            self.add_label(l, t);
         }
     }
 }
@@ -199,6 +210,44 @@ impl AddAssign<&Confusion> for Confusion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `+=` walks both sorted maps side by side: the same sums as adding label by label,
+    /// with labels new to the total before, between and after its own.
+    #[test]
+    fn add_assign_is_label_by_label_addition() {
+        let t = |n: u64| LabelTally {
+            gold: Tally { cor: n, ..Default::default() },
+            pred: Tally { spu: n, ..Default::default() },
+        };
+        let counts = |labels: &[(&str, u64)]| {
+            let mut m = ModeCounts::default();
+            for &(l, n) in labels {
+                m.overall += t(n);
+                *m.label_mut(l) += t(n);
+            }
+            m
+        };
+        let docs = [
+            counts(&[("LOC", 1), ("PER", 2)]),
+            counts(&[("AAA", 1), ("MISC", 3), ("ZZZ", 4)]),
+            counts(&[("LOC", 5), ("ORG", 1), ("PER", 1), ("ZZZ", 2)]),
+            counts(&[]),
+            counts(&[("B", 7)]),
+        ];
+        let mut walked = ModeCounts::default();
+        let mut naive = ModeCounts::default();
+        for d in &docs {
+            walked += d;
+            naive.overall += d.overall;
+            for (l, x) in &d.labels {
+                *naive.label_mut(l) += *x;
+            }
+        }
+        assert_eq!(walked, naive);
+        assert_eq!(walked.labels.len(), 7);
+        assert_eq!(walked.labels["LOC"], t(6));
+        assert_eq!(walked.labels["ZZZ"], t(6));
+    }
 
     #[test]
     fn counts_add() {

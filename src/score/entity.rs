@@ -6,7 +6,7 @@ use crate::model::{Document, Mention, Span};
 use crate::text::OffsetIndex;
 
 use super::counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts};
-use super::matching::{Category, Item, ModeMatch, bump, count, match_all, rank_labels};
+use super::matching::{Category, Counter, Item, ModeMatch, bump, match_all, rank_labels};
 use super::nervaluate;
 use super::profile::Profile;
 
@@ -106,7 +106,7 @@ fn key(m: &Mention) -> Key<'_> {
 fn set_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEntityScore {
     let gset: HashSet<Key> = gold.iter().map(key).collect();
     let pset: HashSet<Key> = pred.iter().map(key).collect();
-    let mut mc = ModeCounts::default();
+    let mut mc: Counter<&str> = Counter::default();
     let mut m = ModeMatch { gold: Vec::with_capacity(gold.len()), pred: Vec::with_capacity(pred.len()) };
     let mut seen: HashSet<Key> = HashSet::new();
     for g in gold {
@@ -116,7 +116,7 @@ fn set_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEntitySc
             continue;
         }
         let c = if pset.contains(&k) { Category::Cor } else { Category::Mis };
-        count(&mut mc, &g.label, true, c);
+        mc.count(&g.label, true, c);
         m.gold.push((c, None));
     }
     seen.clear();
@@ -127,11 +127,11 @@ fn set_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEntitySc
             continue;
         }
         let c = if gset.contains(&k) { Category::Cor } else { Category::Spu };
-        count(&mut mc, &p.label, false, c);
+        mc.count(&p.label, false, c);
         m.pred.push((c, None));
     }
     let mut counts = EntityCounts::default();
-    counts.modes[Mode::Strict.index()] = mc;
+    counts.modes[Mode::Strict.index()] = mc.finish(str::to_string);
     let details = details.then(|| {
         let mut d: [ModeMatch; 4] = Default::default();
         d[Mode::Strict.index()] = m;

@@ -83,7 +83,7 @@
 //! (AC, AC+); TI tuples carry no type and have no per-label rows. `head`, `coref` and
 //! `realis` are not part of TextEE's scorer and are refused with this profile.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
@@ -92,7 +92,7 @@ use super::bipartite::{
     Matching, extend_by_class, extend_by_shared, extend_to_maximum, max_weight_assignment, maximum,
 };
 use super::counts::ModeCounts;
-use super::matching::{Category, bump, count};
+use super::matching::{Category, Counter, bump};
 use super::profile::Profile;
 use crate::model::{Argument, DocAnnotations, Document, Event, Mention, Span};
 
@@ -380,7 +380,7 @@ impl<'a> Side<'a> {
         let mention_key =
             |m: &Mention| if opts.head { m.head.unwrap_or_else(|| derived_head(doc, m.span)) } else { m.span };
         // Cluster name -> index into `cluster_keys` / `cluster_sets`.
-        let mut clusters: HashMap<&str, u32> = HashMap::new();
+        let mut clusters: HashMap<&str, u32> = HashMap::default();
         let mut cluster_keys: Vec<Vec<Span>> = Vec::new();
         let mut cluster_sets: Vec<HashSet<Span>> = Vec::new();
         if gold && opts.coref {
@@ -388,7 +388,7 @@ impl<'a> Side<'a> {
                 if let Some(c) = &m.cluster {
                     let ix = *clusters.entry(c.as_str()).or_insert_with(|| {
                         cluster_keys.push(Vec::new());
-                        cluster_sets.push(HashSet::new());
+                        cluster_sets.push(HashSet::default());
                         (cluster_keys.len() - 1) as u32
                     });
                     let key = mention_key(m);
@@ -470,7 +470,7 @@ const ASSIGNMENT_LIMIT: usize = 4096;
 
 /// The class of each key: equal keys, equal classes (numbered as first seen).
 fn classes<K: Hash + Eq>(keys: impl Iterator<Item = K>) -> Vec<usize> {
-    let mut ids: HashMap<K, usize> = HashMap::new();
+    let mut ids: HashMap<K, usize> = HashMap::default();
     keys.map(|k| {
         let n = ids.len();
         *ids.entry(k).or_insert(n)
@@ -505,7 +505,7 @@ fn default_profile(
 fn trigger_classification(g: &Side, p: &Side, opts: EventOptions) -> (Matching, Vec<Option<(Matching, Matching)>>) {
     let (ng, np) = (g.events.len(), p.events.len());
     type Group = (Vec<usize>, Vec<usize>);
-    let mut groups: HashMap<(TKey, &str), Group> = HashMap::new();
+    let mut groups: HashMap<(TKey, &str), Group> = HashMap::default();
     for r in 0..ng {
         groups.entry((g.trig[r], g.events[r].event_type.as_str())).or_default().0.push(r);
     }
@@ -577,7 +577,7 @@ fn trigger_classification(g: &Side, p: &Side, opts: EventOptions) -> (Matching, 
 /// TI: same trigger key, extending TC's pairs; same type tried first.
 fn trigger_identification(g: &Side, p: &Side, tc: &Matching) -> Matching {
     let (ng, np) = (g.events.len(), p.events.len());
-    let mut by_trig: HashMap<TKey, Vec<usize>> = HashMap::new();
+    let mut by_trig: HashMap<TKey, Vec<usize>> = HashMap::default();
     for r in 0..np {
         by_trig.entry(p.trig[r]).or_default().push(r);
     }
@@ -663,11 +663,11 @@ impl<'s> ArgSpace<'s> {
         let pflat = flat(p);
         let gpos = gflat.iter().enumerate().map(|(i, x)| (*x, i)).collect();
         let ppos = pflat.iter().enumerate().map(|(i, x)| (*x, i)).collect();
-        let mut pred_by_key: HashMap<(&str, Span), Vec<usize>> = HashMap::new();
+        let mut pred_by_key: HashMap<(&str, Span), Vec<usize>> = HashMap::default();
         for (i, &(e, k)) in pflat.iter().enumerate() {
             pred_by_key.entry((p.events[e].event_type.as_str(), p.args[e][k].1.own)).or_default().push(i);
         }
-        let mut by_cluster: HashMap<(&str, u32), Vec<usize>> = HashMap::new();
+        let mut by_cluster: HashMap<(&str, u32), Vec<usize>> = HashMap::default();
         for &(e, k) in &gflat {
             let ty = g.events[e].event_type.as_str();
             if let Some(c) = g.args[e][k].1.cluster
@@ -914,13 +914,14 @@ fn match_arguments(
 fn count_events(g: &Side, p: &Side, space: &ArgSpace, ti: &Matching, tc: &Matching, args: &ArgMatch) -> EventCounts {
     let mut counts = EventCounts::default();
     for (metric, m) in [(EventMetric::Ti, ti), (EventMetric::Tc, tc)] {
-        let mc = counts.metric_mut(metric);
+        let mut mc: Counter<&str> = Counter::default();
         for (r, x) in m.left.iter().enumerate() {
-            count(mc, &g.events[r].event_type, true, if x.is_some() { Category::Cor } else { Category::Mis });
+            mc.count(&g.events[r].event_type, true, if x.is_some() { Category::Cor } else { Category::Mis });
         }
         for (r, x) in m.right.iter().enumerate() {
-            count(mc, &p.events[r].event_type, false, if x.is_some() { Category::Cor } else { Category::Spu });
+            mc.count(&p.events[r].event_type, false, if x.is_some() { Category::Cor } else { Category::Spu });
         }
+        *counts.metric_mut(metric) = mc.finish(str::to_string);
     }
     let arg_metrics = [
         (EventMetric::Ai, &args.ai),
@@ -928,8 +929,10 @@ fn count_events(g: &Side, p: &Side, space: &ArgSpace, ti: &Matching, tc: &Matchi
         (EventMetric::AiPlus, &args.ai_plus),
         (EventMetric::AcPlus, &args.ac_plus),
     ];
+    let mut type_roles: Counter<(&str, &str)> = Counter::default();
     for (metric, m) in arg_metrics {
         let by_role = matches!(metric, EventMetric::Ac | EventMetric::AcPlus);
+        let mut mc: Counter<&str> = Counter::default();
         for (side_is_gold, s, flat, v) in [(true, g, &space.gflat, &m.left), (false, p, &space.pflat, &m.right)] {
             for (i, x) in v.iter().enumerate() {
                 let c = match (x.is_some(), side_is_gold) {
@@ -940,13 +943,15 @@ fn count_events(g: &Side, p: &Side, space: &ArgSpace, ti: &Matching, tc: &Matchi
                 let (e, k) = flat[i];
                 let ty = s.events[e].event_type.as_str();
                 let role = role_of(s, (e, k));
-                count(counts.metric_mut(metric), if by_role { role } else { ty }, side_is_gold, c);
+                mc.count(if by_role { role } else { ty }, side_is_gold, c);
                 if metric == EventMetric::Ac {
-                    count(&mut counts.type_roles, &type_role(ty, role), side_is_gold, c);
+                    type_roles.count((ty, role), side_is_gold, c);
                 }
             }
         }
+        *counts.metric_mut(metric) = mc.finish(str::to_string);
     }
+    counts.type_roles = type_roles.finish(|(ty, role)| type_role(ty, role));
     counts
 }
 
@@ -1024,7 +1029,7 @@ fn set_metric<K: Hash + Eq + Copy>(
     let gs: HashSet<K> = gold.iter().map(|x| x.0).collect();
     let ps: HashSet<K> = pred.iter().map(|x| x.0).collect();
     for (items, other, is_gold) in [(gold, &ps, true), (pred, &gs, false)] {
-        let mut seen: HashSet<K> = HashSet::new();
+        let mut seen: HashSet<K> = HashSet::default();
         for (k, label) in items {
             if !seen.insert(*k) {
                 continue;

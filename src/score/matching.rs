@@ -58,12 +58,68 @@ pub fn bump(t: &mut Tally, c: Category) {
     }
 }
 
-/// Count one gold (`gold = true`) or predicted item of category `c`, overall and under
-/// `label`.
-pub fn count(mc: &mut ModeCounts, label: &str, gold: bool, c: Category) {
-    let add = |t: &mut LabelTally| bump(if gold { &mut t.gold } else { &mut t.pred }, c);
-    add(&mut mc.overall);
-    add(mc.label_mut(label));
+/// One document's counts of one mode while they are counted: the labels in a short list
+/// (a document has few; a hash index past 16), made into a [`ModeCounts`] once at the end
+/// (one sorted bulk build). No label string is allocated or searched for in a tree per
+/// counted item, only one string per distinct label. `K` is the label as the caller has it
+/// (`&str`, or a pair such as event type and role).
+#[derive(Debug, Clone)]
+pub struct Counter<K> {
+    overall: LabelTally,
+    labels: Vec<(K, LabelTally)>,
+    index: Option<rustc_hash::FxHashMap<K, usize>>,
+}
+
+impl<K> Default for Counter<K> {
+    fn default() -> Self {
+        Counter { overall: LabelTally::default(), labels: Vec::new(), index: None }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Counter<K> {
+    /// The tally of `label` (created empty on first use).
+    pub fn label_mut(&mut self, label: K) -> &mut LabelTally {
+        let found = match &self.index {
+            Some(m) => m.get(&label).copied(),
+            None => self.labels.iter().position(|(k, _)| *k == label),
+        };
+        let i = found.unwrap_or_else(|| {
+            self.labels.push((label, LabelTally::default()));
+            let i = self.labels.len() - 1;
+            if let Some(m) = &mut self.index {
+                m.insert(label, i);
+            } else if self.labels.len() > 16 {
+                self.index = Some(self.labels.iter().enumerate().map(|(i, (k, _))| (*k, i)).collect());
+            }
+            i
+        });
+        &mut self.labels[i].1
+    }
+
+    /// Count one gold (`gold = true`) or predicted item of category `c`, overall and under
+    /// `label`.
+    #[inline]
+    pub fn count(&mut self, label: K, gold: bool, c: Category) {
+        bump(if gold { &mut self.overall.gold } else { &mut self.overall.pred }, c);
+        let t = self.label_mut(label);
+        bump(if gold { &mut t.gold } else { &mut t.pred }, c);
+    }
+
+    /// The counts, labels named by `name` (keys that name alike add up, as they would
+    /// have under that name in a [`ModeCounts`]); `overall` as counted by
+    /// [`Counter::count`] (callers that only use [`Counter::label_mut`] set it themselves).
+    pub fn finish(self, name: impl Fn(K) -> String) -> ModeCounts {
+        let mut named: Vec<(String, LabelTally)> = self.labels.into_iter().map(|(k, t)| (name(k), t)).collect();
+        named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        named.dedup_by(|later, first| {
+            let same = later.0 == first.0;
+            if same {
+                first.1 += later.1;
+            }
+            same
+        });
+        ModeCounts { overall: self.overall, labels: named.into_iter().collect() }
+    }
 }
 
 /// A mention as the matcher sees it.
@@ -386,6 +442,39 @@ pub fn match_all(gold: &[Item], pred: &[Item]) -> [ModeMatch; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The counter gives what counting into a `ModeCounts` label by label gives, past the
+    /// linear list's 16 labels too, and keys that name alike add up.
+    #[test]
+    fn counter_counts_as_mode_counts_do() {
+        let labels: Vec<String> = (0..40).map(|i| format!("L{:02}", (i * 7) % 23)).collect();
+        let mut counter: Counter<&str> = Counter::default();
+        let mut plain = ModeCounts::default();
+        for (i, l) in labels.iter().enumerate() {
+            let (gold, c) = match i % 4 {
+                0 => (true, Category::Cor),
+                1 => (true, Category::Mis),
+                2 => (false, Category::Spu),
+                _ => (false, Category::Inc),
+            };
+            counter.count(l, gold, c);
+            let add = |t: &mut LabelTally| bump(if gold { &mut t.gold } else { &mut t.pred }, c);
+            add(&mut plain.overall);
+            add(plain.label_mut(l));
+        }
+        assert_eq!(counter.finish(str::to_string), plain);
+        assert_eq!(plain.labels.len(), 23);
+
+        let mut pairs: Counter<(&str, &str)> = Counter::default();
+        pairs.count(("a/b", "c"), true, Category::Cor);
+        pairs.count(("a", "b/c"), false, Category::Spu);
+        pairs.count(("a", "d"), true, Category::Mis);
+        let m = pairs.finish(|(x, y)| format!("{x}/{y}"));
+        assert_eq!(m.labels.len(), 2);
+        let abc = m.labels["a/b/c"];
+        assert_eq!((abc.gold.cor, abc.pred.spu), (1, 1));
+        assert_eq!(m.overall.gold.cor + m.overall.gold.mis + m.overall.pred.spu, 3);
+    }
 
     fn it(s: usize, e: usize, l: &'static str) -> Item<'static> {
         // Ranks in the order of the test labels (any order-preserving map will do).

@@ -37,7 +37,7 @@
 //! an argument of the other side that names the same id and nothing either, in every mode.
 //! Relations with such an argument are counted in [`DocRelationScore::unresolved`].
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +45,7 @@ use crate::model::{DocAnnotations, Relation, Span};
 
 use super::bipartite;
 use super::counts::ModeCounts;
-use super::matching::Category;
+use super::matching::{Category, Counter};
 
 /// Relation matching modes (see the module doc and the README: "Relations").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -185,7 +185,10 @@ impl Resolved<'_> {
 /// Resolve every relation's argument ids against the set's mentions and events (a mention
 /// id first, then an event id).
 fn resolve<'a>(ann: &'a DocAnnotations) -> Vec<Resolved<'a>> {
-    let mut by_id: HashMap<&str, (Span, &str)> = HashMap::new();
+    if ann.relations.is_empty() {
+        return Vec::new();
+    }
+    let mut by_id: HashMap<&str, (Span, &str)> = HashMap::default();
     for e in &ann.events {
         by_id.insert(e.id.as_str(), (e.trigger.span, e.event_type.as_str()));
     }
@@ -265,7 +268,7 @@ fn match_mode(mode: RelMode, gold: &[Resolved], pred: &[Resolved], opts: Relatio
         p_rank[j] = r;
     }
     // Candidates by label, so that the pairs tried are those of one label only.
-    let mut by_label: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_label: HashMap<&str, Vec<usize>> = HashMap::default();
     for &j in &p_order {
         by_label.entry(pred[j].label).or_default().push(j);
     }
@@ -313,7 +316,7 @@ pub fn score_document(
     let mut all_details: Vec<RelMatch> = Vec::new();
     for mode in RelMode::ALL {
         let m = match_mode(mode, &g, &p, opts);
-        let mc = out.counts.mode_mut(mode);
+        let mut mc: Counter<&str> = Counter::default();
         let mut rm = RelMatch::default();
         for (i, r) in g.iter().enumerate() {
             let t = mc.label_mut(r.label);
@@ -341,8 +344,9 @@ pub fn score_document(
                 rm.pred.push((cat, m.right[j]));
             }
         }
-        let overall = mc.labels.values().fold(Default::default(), |a, t| a + *t);
-        mc.overall = overall;
+        let mut mc = mc.finish(str::to_string);
+        mc.overall = mc.labels.values().fold(Default::default(), |a, t| a + *t);
+        *out.counts.mode_mut(mode) = mc;
         if details {
             all_details.push(rm);
         }

@@ -47,12 +47,22 @@ impl OffsetIndex {
         // Scanning bytes is cheaper than decoding characters: every byte that is not a
         // continuation byte (10xxxxxx) starts a character, and a 4-byte lead byte (>= 0xF0)
         // starts one outside the Basic Multilingual Plane.
+        // Runs of ASCII (most of most texts) go eight bytes at a time.
         let bytes = text.as_bytes();
         let mut char_to_byte = Vec::with_capacity(text.len() + 1);
-        for (b, &x) in bytes.iter().enumerate() {
-            if (x as i8) >= -0x40 {
+        let mut b = 0;
+        while b < bytes.len() {
+            if let Some(w) = bytes.get(b..b + 8)
+                && u64::from_le_bytes(w.try_into().unwrap_or([0x80; 8])) & 0x8080_8080_8080_8080 == 0
+            {
+                char_to_byte.extend(b as u32..b as u32 + 8);
+                b += 8;
+                continue;
+            }
+            if (bytes[b] as i8) >= -0x40 {
                 char_to_byte.push(b as u32);
             }
+            b += 1;
         }
         char_to_byte.push(text.len() as u32);
         let astral = bytes.iter().any(|&x| x >= 0xF0);
@@ -194,6 +204,26 @@ mod tests {
             for unit in [OffsetUnit::Byte, OffsetUnit::Char, OffsetUnit::Utf16] {
                 assert_eq!(ix.to_byte(big, unit), None, "{unit:?}");
                 assert_eq!(ix.from_byte(big, unit), None, "{unit:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn char_table_matches_char_indices() {
+        // ASCII runs of every length around the eight-byte step, between and around
+        // multibyte characters, so that words end at every position inside a step.
+        let pieces = ["é", "—", "😀", "x"];
+        for run in 0..20 {
+            for lead in 0..10 {
+                for p in pieces {
+                    let t = format!("{}{p}{}{p}{}", "a".repeat(lead), "b".repeat(run), "c".repeat(run % 9));
+                    let ix = OffsetIndex::new(&t);
+                    let want: Vec<usize> = t.char_indices().map(|(b, _)| b).chain([t.len()]).collect();
+                    for (c, &b) in want.iter().enumerate() {
+                        assert_eq!(ix.char_to_byte(c), Some(b), "{t:?} char {c}");
+                    }
+                    assert_eq!(ix.char_len(), want.len() - 1, "{t:?}");
+                }
             }
         }
     }

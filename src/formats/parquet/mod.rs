@@ -8,6 +8,7 @@ pub mod schema;
 mod write;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use layout::{CorpusFiles, PartitionBy, PartitionedWriter, is_partitioned};
 pub(crate) use read::key_values;
@@ -134,7 +135,7 @@ impl ParquetSource {
 }
 
 /// One set's row for a document: its batch, the row in it, and the file it came from.
-type SetRow = (RecordBatch, usize, PathBuf);
+type SetRow = (Arc<read::AnnCols>, RecordBatch, usize, PathBuf);
 
 /// A document read from `docs_path` with its sets, as both reading paths make it.
 fn record(document: Document, sets: Vec<DocAnnotations>, docs_path: &Path) -> Record {
@@ -199,7 +200,7 @@ impl RecordReader for ParquetSource {
                 let (doc, ix) = DocumentsReader::row(&batch, i, &docs_path)?;
                 let sets = rows
                     .iter()
-                    .map(|(b, j, path)| RawAnnotations::of_row(b, *j).resolve(&doc, &ix, path))
+                    .map(|(cols, b, j, path)| RawAnnotations::of_row(cols, b, *j).resolve(&doc, &ix, path))
                     .collect::<Result<Vec<_>>>()?;
                 f(k, record(doc, sets, &docs_path));
                 Ok(())

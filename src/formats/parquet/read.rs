@@ -478,9 +478,9 @@ enum StoredTexts {
 }
 
 impl RawAnnotations {
-    /// Row `i` of a batch of a nested annotation table.
-    pub(super) fn of_row(b: &RecordBatch, i: usize) -> Self {
-        AnnotationsReader::row(b, i)
+    /// Row `i` of a batch of a nested annotation table, with the batch's columns.
+    pub(super) fn of_row(cols: &AnnCols, b: &RecordBatch, i: usize) -> Self {
+        AnnotationsReader::row(cols, b, i)
     }
 
     /// Convert offsets to bytes against `doc` and check the stored texts.
@@ -545,6 +545,8 @@ pub struct AnnotationsReader {
     pub meta: SetMeta,
     /// A long table (one row per mention), read whole and grouped by document.
     long: Option<VecDeque<RawAnnotations>>,
+    /// The child columns of the current batch.
+    cols: Option<Arc<AnnCols>>,
 }
 
 /// A long entity table: one row per mention (`doc_id, start, end, label`, optionally `id`,
@@ -643,74 +645,56 @@ impl AnnotationsReader {
         let file_schema = arrow::record_batch::RecordBatchReader::schema(&files.reader);
         let has = |n: &str| file_schema.column_with_name(n).is_some();
         if has("entities") || has("events") || has("relations") || !(has("start") && has("end") && has("label")) {
-            return Ok(AnnotationsReader { files, meta, long: None });
+            return Ok(AnnotationsReader { files, meta, long: None, cols: None });
         }
         // A long table: one row per mention.
         files.schema = relax_schema(&long_schema());
         files.required = &["doc_id", "start", "end", "label"];
         let long = read_long(&mut files)?;
-        Ok(AnnotationsReader { files, meta, long: Some(long) })
+        Ok(AnnotationsReader { files, meta, long: Some(long), cols: None })
     }
 
     pub fn path(&self) -> &Path {
         &self.files.path
     }
 
-    fn row(b: &RecordBatch, i: usize) -> RawAnnotations {
-        let doc_id = str_at(b.column(0).as_ref(), i).unwrap_or("").to_string();
+    fn row(c: &AnnCols, b: &RecordBatch, i: usize) -> RawAnnotations {
+        let doc_id = str_at(c.doc_id.as_ref(), i).unwrap_or("").to_string();
         let mut ann = DocAnnotations::new(doc_id);
 
-        let el = b.column(1).as_list::<i32>();
-        let ev = el.values().as_struct();
-        let (id, st, en, lb) = (child(ev, "id"), child(ev, "start"), child(ev, "end"), child(ev, "label"));
-        let (sc, hs, he, cl) =
-            (child(ev, "score"), child(ev, "head_start"), child(ev, "head_end"), child(ev, "cluster"));
-        let (fr, at) = (child(ev, "fragments").as_list::<i32>(), child(ev, "attrs").as_list::<i32>());
-        for k in range(el, i) {
+        let e = &c.entities;
+        let (id, st, en, lb) = (e.id.as_ref(), e.start.as_ref(), e.end.as_ref(), e.label.as_ref());
+        let (sc, hs, he, cl) = (e.score.as_ref(), e.head_start.as_ref(), e.head_end.as_ref(), e.cluster.as_ref());
+        for k in range(&e.list, i) {
             let n = ann.entities.len() + 1;
             let m = Mention {
                 id: str_at(id, k).map_or_else(|| format!("T{n}").into(), Into::into),
                 span: Span::new(u32_at(st, k).unwrap_or(0), u32_at(en, k).unwrap_or(0)),
-                fragments: spans(fr, k),
+                fragments: e.fragments.spans(k),
                 label: str_at(lb, k).unwrap_or("").into(),
                 score: f64_at(sc, k),
                 head: head(hs, he, k),
                 cluster: str_at(cl, k).map(str::to_string),
-                attrs: kvs(at, k),
+                attrs: e.attrs.kvs(k),
             };
             ann.entities.push(m);
         }
 
-        let vl = b.column(2).as_list::<i32>();
-        let vv = vl.values().as_struct();
-        let (id, ty, tr, re, sc) = (
-            child(vv, "id"),
-            child(vv, "type"),
-            child(vv, "trigger").as_struct(),
-            child(vv, "realis"),
-            child(vv, "score"),
-        );
-        let (args, at) = (child(vv, "arguments").as_list::<i32>(), child(vv, "attrs").as_list::<i32>());
-        let (ts, te, ths, the, tf) = (
-            child(tr, "start"),
-            child(tr, "end"),
-            child(tr, "head_start"),
-            child(tr, "head_end"),
-            child(tr, "fragments").as_list::<i32>(),
-        );
-        let av = args.values().as_struct();
+        let v = &c.events;
+        let (id, ty, re, sc) = (v.id.as_ref(), v.event_type.as_ref(), v.realis.as_ref(), v.score.as_ref());
+        let (ts, te, ths, the) = (v.t_start.as_ref(), v.t_end.as_ref(), v.t_head_start.as_ref(), v.t_head_end.as_ref());
         let (ar, ae, ast, aen, ahs, ahe) = (
-            child(av, "role"),
-            child(av, "entity_id"),
-            child(av, "start"),
-            child(av, "end"),
-            child(av, "head_start"),
-            child(av, "head_end"),
+            v.a_role.as_ref(),
+            v.a_entity_id.as_ref(),
+            v.a_start.as_ref(),
+            v.a_end.as_ref(),
+            v.a_head_start.as_ref(),
+            v.a_head_end.as_ref(),
         );
-        for k in range(vl, i) {
+        for k in range(&v.list, i) {
             let eid = str_at(id, k).map_or_else(|| format!("E{}", ann.events.len() + 1), str::to_string);
-            let mut arguments = Vec::with_capacity(range(args, k).len());
-            for j in range(args, k) {
+            let mut arguments = Vec::with_capacity(range(&v.args, k).len());
+            for j in range(&v.args, k) {
                 let role = str_at(ar, j).unwrap_or("").to_string();
                 arguments.push(Argument {
                     role,
@@ -724,34 +708,210 @@ impl AnnotationsReader {
                 event_type: str_at(ty, k).unwrap_or("").to_string(),
                 trigger: Trigger {
                     span: Span::new(u32_at(ts, k).unwrap_or(0), u32_at(te, k).unwrap_or(0)),
-                    fragments: spans(tf, k),
+                    fragments: v.t_fragments.spans(k),
                     head: head(ths, the, k),
                 },
                 realis: str_at(re, k).map(str::to_string),
                 score: f64_at(sc, k),
                 arguments,
-                attrs: kvs(at, k),
+                attrs: v.attrs.kvs(k),
             });
         }
 
-        let rl = b.column(3).as_list::<i32>();
-        let rv = rl.values().as_struct();
-        let (id, lb, ra) = (child(rv, "id"), child(rv, "label"), child(rv, "args").as_list::<i32>());
-        // Null (all empty) when the table has no `attrs` (written before relations had them).
-        let at = child(rv, "attrs").as_list::<i32>();
-        let rav = ra.values().as_struct();
-        let (rr, rf) = (child(rav, "role"), child(rav, "ref"));
-        for k in range(rl, i) {
+        let r = &c.relations;
+        let (id, lb, rr, rf) = (r.id.as_ref(), r.label.as_ref(), r.a_role.as_ref(), r.a_ref.as_ref());
+        for k in range(&r.list, i) {
             ann.relations.push(Relation {
                 id: str_at(id, k).unwrap_or("").to_string(),
                 label: str_at(lb, k).unwrap_or("").to_string(),
-                args: range(ra, k)
+                args: range(&r.args, k)
                     .map(|j| (str_at(rr, j).unwrap_or("").to_string(), str_at(rf, j).unwrap_or("").to_string()))
                     .collect(),
-                attrs: kvs(at, k),
+                attrs: r.attrs.kvs(k),
             });
         }
         RawAnnotations { ann, texts: StoredTexts::Row(b.clone(), i) }
+    }
+
+    /// The child columns of batch `b` (the current one), looked up once per batch.
+    fn cols_of(cols: &mut Option<Arc<AnnCols>>, b: &RecordBatch) -> Arc<AnnCols> {
+        match cols {
+            Some(c) if c.of(b) => c.clone(),
+            _ => cols.insert(Arc::new(AnnCols::new(b))).clone(),
+        }
+    }
+}
+
+/// A child column of a struct array by name (the first column if absent: the tables are
+/// normalized to the full schema before they are read).
+fn child_ref(s: &StructArray, name: &str) -> ArrayRef {
+    s.column_by_name(name).unwrap_or_else(|| s.column(0)).clone()
+}
+
+/// A list of `{start, end}` structs (fragments, sentences, tokens).
+struct SpanList {
+    list: ListArray,
+    start: ArrayRef,
+    end: ArrayRef,
+}
+
+impl SpanList {
+    fn new(list: &dyn Array) -> Self {
+        let list = list.as_list::<i32>().clone();
+        let vals = list.values().as_struct();
+        let (start, end) = (child_ref(vals, "start"), child_ref(vals, "end"));
+        SpanList { list, start, end }
+    }
+    fn spans(&self, row: usize) -> Vec<Span> {
+        let (s, e) = (self.start.as_ref(), self.end.as_ref());
+        range(&self.list, row).map(|i| Span::new(u32_at(s, i).unwrap_or(0), u32_at(e, i).unwrap_or(0))).collect()
+    }
+}
+
+/// A list of `{key, value}` structs (attributes).
+struct PairList {
+    list: ListArray,
+    key: ArrayRef,
+    value: ArrayRef,
+}
+
+impl PairList {
+    fn new(list: &dyn Array) -> Self {
+        let list = list.as_list::<i32>().clone();
+        let vals = list.values().as_struct();
+        let (key, value) = (child_ref(vals, "key"), child_ref(vals, "value"));
+        PairList { list, key, value }
+    }
+    fn kvs(&self, row: usize) -> Vec<(String, String)> {
+        let (k, v) = (self.key.as_ref(), self.value.as_ref());
+        range(&self.list, row)
+            .map(|i| (str_at(k, i).unwrap_or("").to_string(), str_at(v, i).unwrap_or("").to_string()))
+            .collect()
+    }
+}
+
+struct EntityCols {
+    list: ListArray,
+    id: ArrayRef,
+    start: ArrayRef,
+    end: ArrayRef,
+    label: ArrayRef,
+    score: ArrayRef,
+    head_start: ArrayRef,
+    head_end: ArrayRef,
+    cluster: ArrayRef,
+    fragments: SpanList,
+    attrs: PairList,
+}
+
+struct EventCols {
+    list: ListArray,
+    id: ArrayRef,
+    event_type: ArrayRef,
+    realis: ArrayRef,
+    score: ArrayRef,
+    attrs: PairList,
+    t_start: ArrayRef,
+    t_end: ArrayRef,
+    t_head_start: ArrayRef,
+    t_head_end: ArrayRef,
+    t_fragments: SpanList,
+    args: ListArray,
+    a_role: ArrayRef,
+    a_entity_id: ArrayRef,
+    a_start: ArrayRef,
+    a_end: ArrayRef,
+    a_head_start: ArrayRef,
+    a_head_end: ArrayRef,
+}
+
+struct RelationCols {
+    list: ListArray,
+    id: ArrayRef,
+    label: ArrayRef,
+    /// Null (all empty) when the table has no `attrs` (written before relations had them).
+    attrs: PairList,
+    args: ListArray,
+    a_role: ArrayRef,
+    a_ref: ArrayRef,
+}
+
+/// The child arrays of a batch of a nested annotation table, looked up by name once per
+/// batch instead of once per row and per mention.
+pub(super) struct AnnCols {
+    doc_id: ArrayRef,
+    entities: EntityCols,
+    events: EventCols,
+    relations: RelationCols,
+}
+
+impl AnnCols {
+    fn new(b: &RecordBatch) -> Self {
+        let el = b.column(1).as_list::<i32>().clone();
+        let ev = el.values().as_struct();
+        let c = |n: &str| child_ref(ev, n);
+        let entities = EntityCols {
+            id: c("id"),
+            start: c("start"),
+            end: c("end"),
+            label: c("label"),
+            score: c("score"),
+            head_start: c("head_start"),
+            head_end: c("head_end"),
+            cluster: c("cluster"),
+            fragments: SpanList::new(c("fragments").as_ref()),
+            attrs: PairList::new(c("attrs").as_ref()),
+            list: el.clone(),
+        };
+        let vl = b.column(2).as_list::<i32>().clone();
+        let vv = vl.values().as_struct();
+        let c = |n: &str| child_ref(vv, n);
+        let trigger = c("trigger");
+        let tr = trigger.as_struct();
+        let t = |n: &str| child_ref(tr, n);
+        let args = c("arguments").as_list::<i32>().clone();
+        let av = args.values().as_struct();
+        let a = |n: &str| child_ref(av, n);
+        let events = EventCols {
+            id: c("id"),
+            event_type: c("type"),
+            realis: c("realis"),
+            score: c("score"),
+            attrs: PairList::new(c("attrs").as_ref()),
+            t_start: t("start"),
+            t_end: t("end"),
+            t_head_start: t("head_start"),
+            t_head_end: t("head_end"),
+            t_fragments: SpanList::new(t("fragments").as_ref()),
+            a_role: a("role"),
+            a_entity_id: a("entity_id"),
+            a_start: a("start"),
+            a_end: a("end"),
+            a_head_start: a("head_start"),
+            a_head_end: a("head_end"),
+            args: args.clone(),
+            list: vl.clone(),
+        };
+        let rl = b.column(3).as_list::<i32>().clone();
+        let rv = rl.values().as_struct();
+        let c = |n: &str| child_ref(rv, n);
+        let ra = c("args").as_list::<i32>().clone();
+        let rav = ra.values().as_struct();
+        let relations = RelationCols {
+            id: c("id"),
+            label: c("label"),
+            attrs: PairList::new(c("attrs").as_ref()),
+            a_role: child_ref(rav, "role"),
+            a_ref: child_ref(rav, "ref"),
+            args: ra.clone(),
+            list: rl.clone(),
+        };
+        AnnCols { doc_id: b.column(0).clone(), entities, events, relations }
+    }
+
+    /// Whether these are the columns of batch `b`.
+    fn of(&self, b: &RecordBatch) -> bool {
+        Arc::ptr_eq(&self.doc_id, b.column(0))
     }
 }
 
@@ -783,7 +943,8 @@ impl Iterator for AnnotationsReader {
         if let Err(e) = self.fill()? {
             return Some(Err(e));
         }
-        self.files.take_row().map(|(b, i, _)| Ok(Self::row(b, i)))
+        let cols = &mut self.cols;
+        self.files.take_row().map(|(b, i, _)| Ok(Self::row(&Self::cols_of(cols, b), b, i)))
     }
 }
 
@@ -852,8 +1013,12 @@ impl SetCursor {
     /// Take the next row (after [`SetCursor::next_is`] said it is the document's) unread:
     /// its batch, its index there and the file it came from ([`RawAnnotations::of_row`]
     /// reads it).
-    pub(super) fn take_next(&mut self) -> Option<(RecordBatch, usize, PathBuf)> {
-        self.reader.files.take_row().map(|(b, i, path)| (b.clone(), i, path.to_path_buf()))
+    pub(super) fn take_next(&mut self) -> Option<(Arc<AnnCols>, RecordBatch, usize, PathBuf)> {
+        let cols = &mut self.reader.cols;
+        self.reader
+            .files
+            .take_row()
+            .map(|(b, i, path)| (AnnotationsReader::cols_of(cols, b), b.clone(), i, path.to_path_buf()))
     }
 
     fn find(&mut self, id: &str) -> Result<Option<RawAnnotations>> {
