@@ -318,6 +318,38 @@ impl DocScores {
         out
     }
 
+    /// One of document `i`'s overall counts, without decoding the others past it: slots
+    /// 0–3 are the entity modes, 4–10 the event metrics (TI, TC, AI, AC, AI+, AC+,
+    /// type/role), 11–13 the relation modes; `None` for events or relations the document
+    /// has no counts of (as in [`DocScores::overall`]).
+    pub fn overall_slot(&self, i: usize, slot: usize) -> Option<LabelTally> {
+        let mut r = self.reader(i);
+        let n = r.get() as usize;
+        r.bytes(n);
+        let flags = r.get();
+        let present = |s: usize| match s {
+            0..4 => true,
+            4..11 => flags & HAS_EVENTS != 0,
+            _ => flags & HAS_RELATIONS != 0,
+        };
+        if slot >= 14 || !present(slot) {
+            return None;
+        }
+        for s in 0..slot {
+            if !present(s) {
+                continue;
+            }
+            r.tally();
+            if flags & HAS_LABELS != 0 {
+                for _ in 0..r.get() {
+                    r.get();
+                    r.tally();
+                }
+            }
+        }
+        Some(r.tally())
+    }
+
     /// Every document, decoded, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = DocScore> + '_ {
         (0..self.len()).map(|i| self.get(i))
@@ -356,6 +388,32 @@ mod tests {
         }
         *ev.type_roles.label_mut("Attack/Target") = lt([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
         (e, ev)
+    }
+
+    #[test]
+    fn overall_slots_are_the_overall_counts() {
+        let (e, ev) = sample(5);
+        let mut rel = RelationCounts::default();
+        for (i, mc) in rel.modes.iter_mut().enumerate() {
+            mc.overall = lt([i as u64 + 2, 0, 0, 1, 0, i as u64 + 2, 0, 0, 0, 3]);
+            *mc.label_mut("TLINK:AFTER") = mc.overall;
+        }
+        for labels in [true, false] {
+            let mut d = DocScores::new(labels);
+            d.push("a", &e, Some(&ev));
+            d.push("b", &e, None);
+            d.push_relations("c", &e, Some(&ev), &rel);
+            d.push_relations("d", &e, None, &rel);
+            for i in 0..d.len() {
+                let o = d.overall(i);
+                let mut want: Vec<Option<LabelTally>> = o.entities.iter().copied().map(Some).collect();
+                want.extend((0..7).map(|k| o.events.map(|x| x[k])));
+                want.extend((0..3).map(|k| o.relations.map(|x| x[k])));
+                let got: Vec<Option<LabelTally>> = (0..14).map(|k| d.overall_slot(i, k)).collect();
+                assert_eq!(got, want, "document {i}, labels kept: {labels}");
+                assert_eq!(d.overall_slot(i, 14), None);
+            }
+        }
     }
 
     #[test]

@@ -29,6 +29,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::counts::{EntityCounts, LabelTally, Mode, ModeCounts};
@@ -170,39 +171,44 @@ pub fn overall_report(
 
 fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
     let profile = run.profile;
+    // Each mode's and metric's report is a pass over every document's counts (the document
+    // average): the passes run in parallel, each decoding only its own counts
+    // ([`DocScores::overall_slot`]: slots 0–3 entity modes, 4–10 event metrics, 11–13
+    // relation modes). A document without events (relations) on either side has undefined
+    // ratios: the document average skips it, so leaving it out is the same.
+    let docs = |slot: usize| (0..s.docs.len()).filter_map(move |i| s.docs.overall_slot(i, slot));
     let entities = if run.entities_scored() {
         profile
             .modes()
-            .iter()
+            .par_iter()
             .map(|&m| {
-                let docs = s.docs.overalls().map(|d| d.entities[m.index()]);
-                (m.name().to_string(), overall_report(s.total.mode(m), docs, m.half_credit(), profile))
+                let report = overall_report(s.total.mode(m), docs(m.index()), m.half_credit(), profile);
+                (m.name().to_string(), report)
             })
             .collect()
     } else {
         BTreeMap::new()
     };
-    // A document without events on either side has undefined ratios: the document average
-    // skips it, so leaving it out is the same.
-    let ev_docs = |k: usize| s.docs.overalls().filter_map(move |d| d.events.map(|e| e[k]));
     let (events, event_type_roles) = if run.events_scored() {
-        let events = EventMetric::ALL
-            .iter()
-            .map(|&m| (m.name().to_string(), overall_report(s.events.metric(m), ev_docs(m.index()), false, profile)))
-            .collect();
-        (events, Some(overall_report(&s.events.type_roles, ev_docs(6), false, profile)))
+        let (events, type_roles) = rayon::join(
+            || {
+                EventMetric::ALL
+                    .par_iter()
+                    .map(|&m| {
+                        (m.name().to_string(), overall_report(s.events.metric(m), docs(4 + m.index()), false, profile))
+                    })
+                    .collect()
+            },
+            || overall_report(&s.events.type_roles, docs(10), false, profile),
+        );
+        (events, Some(type_roles))
     } else {
         (BTreeMap::new(), None)
     };
-    // As for events: a document without relations on either side has undefined ratios and
-    // is skipped by the document average.
     let relations = if run.relations_scored() {
         RelMode::ALL
-            .iter()
-            .map(|&m| {
-                let docs = s.docs.overalls().filter_map(move |d| d.relations.map(|r| r[m.index()]));
-                (m.name().to_string(), overall_report(s.relations.mode(m), docs, false, profile))
-            })
+            .par_iter()
+            .map(|&m| (m.name().to_string(), overall_report(s.relations.mode(m), docs(11 + m.index()), false, profile)))
             .collect()
     } else {
         BTreeMap::new()
@@ -269,7 +275,7 @@ pub fn build(run: &ScoreRun) -> ScoreReport {
             relations: run.gold_relations,
             diagnostics: diag_json(&run.gold_diagnostics),
         },
-        systems: run.systems.iter().map(|s| system_report(s, run)).collect(),
+        systems: run.systems.par_iter().map(|s| system_report(s, run)).collect(),
         alignment: None,
     }
 }
