@@ -107,13 +107,127 @@ impl AddAssign for LabelTally {
     }
 }
 
+/// Per-label tallies, sorted by label: a sorted vector rather than a tree (a document has a
+/// few labels and is counted, summed and dropped once per mode; one allocation instead of a
+/// tree node, summed in one merge). Serialized as a JSON object, like the map it replaces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelMap(Vec<(String, LabelTally)>);
+
+impl LabelMap {
+    fn find(&self, label: &str) -> std::result::Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(label))
+    }
+
+    /// From pairs sorted by label, no label twice (checked in debug builds).
+    pub(crate) fn from_sorted(v: Vec<(String, LabelTally)>) -> Self {
+        debug_assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
+        LabelMap(v)
+    }
+
+    pub fn get(&self, label: &str) -> Option<&LabelTally> {
+        self.find(label).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn get_mut(&mut self, label: &str) -> Option<&mut LabelTally> {
+        self.find(label).ok().map(|i| &mut self.0[i].1)
+    }
+
+    pub fn contains_key(&self, label: &str) -> bool {
+        self.find(label).is_ok()
+    }
+
+    /// Set `label`'s tally; the one it replaces, if any.
+    pub fn insert(&mut self, label: String, t: LabelTally) -> Option<LabelTally> {
+        match self.find(&label) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, t)),
+            Err(i) => {
+                self.0.insert(i, (label, t));
+                None
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Labels and tallies, in label order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &LabelTally)> + ExactSizeIterator {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&String, &mut LabelTally)> + ExactSizeIterator {
+        self.0.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &LabelTally> + ExactSizeIterator {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl std::ops::Index<&str> for LabelMap {
+    type Output = LabelTally;
+    fn index(&self, label: &str) -> &LabelTally {
+        match self.get(label) {
+            Some(t) => t,
+            None => panic!("no label {label:?}"),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a LabelMap {
+    type Item = (&'a String, &'a LabelTally);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (String, LabelTally)>, fn(&'a (String, LabelTally)) -> Self::Item>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// As a map collects: a label given twice keeps its last tally.
+impl FromIterator<(String, LabelTally)> for LabelMap {
+    fn from_iter<I: IntoIterator<Item = (String, LabelTally)>>(iter: I) -> Self {
+        let mut v: Vec<(String, LabelTally)> = iter.into_iter().collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, LabelTally)> = Vec::with_capacity(v.len());
+        for (k, t) in v {
+            match out.last_mut() {
+                Some(last) if last.0 == k => last.1 = t,
+                _ => out.push((k, t)),
+            }
+        }
+        LabelMap(out)
+    }
+}
+
+impl Serialize for LabelMap {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for LabelMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let m: BTreeMap<String, LabelTally> = BTreeMap::deserialize(d)?;
+        Ok(LabelMap(m.into_iter().collect()))
+    }
+}
+
 /// Counts of one mode: overall and per label. For ieval's own profile `overall` is the
 /// sum of `labels`; nervaluate computes per-label numbers on its own (one label at a time),
 /// and its profile stores them as it finds them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModeCounts {
     pub overall: LabelTally,
-    pub labels: BTreeMap<String, LabelTally>,
+    pub labels: LabelMap,
 }
 
 impl ModeCounts {
@@ -141,19 +255,31 @@ impl ModeCounts {
 impl AddAssign<&ModeCounts> for ModeCounts {
     fn add_assign(&mut self, o: &ModeCounts) {
         self.overall += o.overall;
-        // Both maps are sorted by label: walk them side by side (a running total usually has
-        // every label of the next document already); labels new to `self` go in after.
-        let mut new: Vec<(&String, LabelTally)> = Vec::new();
-        let mut mine = self.labels.iter_mut().peekable();
-        for (l, t) in &o.labels {
-            while mine.next_if(|(k, _)| k.as_str() < l.as_str()).is_some() {}
-            match mine.next_if(|(k, _)| *k == l) {
-                Some((_, x)) => *x += *t,
-                None => new.push((l, *t)),
+        // Both are sorted by label: a running total usually has every label of the next
+        // document already (one walk, no search); otherwise merge the two.
+        let (mine, theirs) = (&mut self.labels.0, &o.labels.0);
+        let mut i = 0;
+        let mut all_found = true;
+        for (l, t) in theirs {
+            while i < mine.len() && mine[i].0 < *l {
+                i += 1;
+            }
+            match mine.get_mut(i) {
+                Some((k, x)) if k == l => *x += *t,
+                _ => {
+                    all_found = false;
+                    break;
+                }
             }
         }
-        for (l, t) in new {
-            self.add_label(l, t);
+        if all_found {
+            return;
+        }
+        // The walk added the labels before the first one `self` lacks; the rest go in label
+        // by label (inserted where new).
+        let done = theirs.iter().take_while(|(l, _)| self.labels.contains_key(l)).count();
+        for (l, t) in &theirs[done..] {
+            self.add_label(l, *t);
         }
     }
 }
@@ -210,6 +336,30 @@ impl AddAssign<&Confusion> for Confusion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sorted vector reads, collects and serializes as the `BTreeMap` it replaced.
+    #[test]
+    fn label_map_is_a_sorted_map() {
+        let t = |n: u64| LabelTally { gold: Tally { cor: n, ..Default::default() }, ..Default::default() };
+        let pairs = [("PER", 1), ("LOC", 2), ("ORG", 3), ("LOC", 4), ("MISC", 5)];
+        let m: LabelMap = pairs.iter().map(|&(l, n)| (l.to_string(), t(n))).collect();
+        let b: BTreeMap<String, LabelTally> = pairs.iter().map(|&(l, n)| (l.to_string(), t(n))).collect();
+        assert_eq!(
+            m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>(),
+            b.clone().into_iter().collect::<Vec<_>>()
+        );
+        assert_eq!(m["LOC"], t(4), "a label given twice keeps its last tally, as a map's collect does");
+        assert_eq!(serde_json::to_string(&m).ok(), serde_json::to_string(&b).ok());
+        let back: LabelMap = serde_json::from_str(&serde_json::to_string(&b).unwrap_or_default()).unwrap_or_default();
+        assert_eq!(back, m);
+        let mut m = m;
+        assert_eq!(m.insert("AAA".into(), t(9)), None);
+        assert_eq!(m.insert("PER".into(), t(7)), Some(t(1)));
+        assert_eq!(m.keys().map(String::as_str).collect::<Vec<_>>(), ["AAA", "LOC", "MISC", "ORG", "PER"]);
+        assert!(m.contains_key("MISC") && !m.contains_key("MIS") && m.get("ZZZ").is_none());
+        *m.get_mut("ORG").unwrap_or_else(|| unreachable!()) += t(1);
+        assert_eq!(m.values().map(|v| v.gold.cor).sum::<u64>(), 9 + 4 + 5 + 4 + 7);
+    }
 
     /// `+=` walks both sorted maps side by side: the same sums as adding label by label,
     /// with labels new to the total before, between and after its own.

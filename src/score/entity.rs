@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use crate::model::{Document, Mention, Span};
 use crate::text::OffsetIndex;
 
-use super::counts::{Confusion, EntityCounts, LabelTally, Mode, ModeCounts};
+use super::counts::{Confusion, EntityCounts, LabelMap, LabelTally, Mode, ModeCounts};
 use super::matching::{Category, Counter, Item, ModeMatch, bump, match_all, rank_labels};
 use super::nervaluate;
 use super::profile::Profile;
@@ -34,7 +34,7 @@ fn tally(m: &ModeMatch, names: &[&str], gold: &[u32], pred: &[u32]) -> ModeCount
         bump(&mut local[l as usize].pred, *c);
     }
     // Every name is some mention's label: each gets its entry, as a sorted bulk build.
-    mc.labels = names.iter().zip(local).map(|(l, t)| (l.to_string(), t)).collect();
+    mc.labels = LabelMap::from_sorted(names.iter().zip(local).map(|(l, t)| (l.to_string(), t)).collect());
     mc
 }
 

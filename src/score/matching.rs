@@ -22,7 +22,7 @@
 
 use crate::model::Span;
 
-use super::counts::{LabelTally, Mode, ModeCounts, Tally};
+use super::counts::{LabelMap, LabelTally, Mode, ModeCounts, Tally};
 
 /// The MUC category of one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -118,7 +118,7 @@ impl<K: Copy + Eq + std::hash::Hash> Counter<K> {
             }
             same
         });
-        ModeCounts { overall: self.overall, labels: named.into_iter().collect() }
+        ModeCounts { overall: self.overall, labels: LabelMap::from_sorted(named) }
     }
 }
 
