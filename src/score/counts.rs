@@ -132,6 +132,15 @@ impl LabelMap {
         self.find(label).ok().map(|i| &mut self.0[i].1)
     }
 
+    /// `label`'s tally, inserted empty where it is missing (one search).
+    pub fn tally_mut(&mut self, label: &str) -> &mut LabelTally {
+        let i = self.find(label).unwrap_or_else(|i| {
+            self.0.insert(i, (label.to_string(), LabelTally::default()));
+            i
+        });
+        &mut self.0[i].1
+    }
+
     pub fn contains_key(&self, label: &str) -> bool {
         self.find(label).is_ok()
     }
@@ -157,11 +166,7 @@ impl LabelMap {
 
     /// Labels and tallies, in label order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &LabelTally)> + ExactSizeIterator {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-
-    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&String, &mut LabelTally)> + ExactSizeIterator {
-        self.0.iter_mut().map(|(k, v)| (&*k, v))
+        self.into_iter()
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
@@ -232,19 +237,7 @@ pub struct ModeCounts {
 
 impl ModeCounts {
     pub fn label_mut(&mut self, label: &str) -> &mut LabelTally {
-        if !self.labels.contains_key(label) {
-            self.labels.insert(label.to_string(), LabelTally::default());
-        }
-        self.labels.get_mut(label).unwrap_or_else(|| unreachable!())
-    }
-
-    fn add_label(&mut self, label: &str, t: LabelTally) {
-        match self.labels.get_mut(label) {
-            Some(x) => *x += t,
-            None => {
-                self.labels.insert(label.to_string(), t);
-            }
-        }
+        self.labels.tally_mut(label)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -255,31 +248,24 @@ impl ModeCounts {
 impl AddAssign<&ModeCounts> for ModeCounts {
     fn add_assign(&mut self, o: &ModeCounts) {
         self.overall += o.overall;
-        // Both are sorted by label: a running total usually has every label of the next
-        // document already (one walk, no search); otherwise merge the two.
-        let (mine, theirs) = (&mut self.labels.0, &o.labels.0);
+        // Both are sorted by label, and a running total usually has every label of the next
+        // document already: one walk, no search. From the first label it lacks on, the rest go
+        // in label by label.
+        let mine = &mut self.labels.0;
         let mut i = 0;
-        let mut all_found = true;
-        for (l, t) in theirs {
-            while i < mine.len() && mine[i].0 < *l {
+        for (n, (l, t)) in o.labels.0.iter().enumerate() {
+            while mine.get(i).is_some_and(|(k, _)| k < l) {
                 i += 1;
             }
             match mine.get_mut(i) {
                 Some((k, x)) if k == l => *x += *t,
                 _ => {
-                    all_found = false;
-                    break;
+                    for (l, t) in &o.labels.0[n..] {
+                        *self.labels.tally_mut(l) += *t;
+                    }
+                    return;
                 }
             }
-        }
-        if all_found {
-            return;
-        }
-        // The walk added the labels before the first one `self` lacks; the rest go in label
-        // by label (inserted where new).
-        let done = theirs.iter().take_while(|(l, _)| self.labels.contains_key(l)).count();
-        for (l, t) in &theirs[done..] {
-            self.add_label(l, *t);
         }
     }
 }

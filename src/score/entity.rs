@@ -33,7 +33,7 @@ fn tally(m: &ModeMatch, names: &[&str], gold: &[u32], pred: &[u32]) -> ModeCount
         bump(&mut mc.overall.pred, *c);
         bump(&mut local[l as usize].pred, *c);
     }
-    // Every name is some mention's label: each gets its entry, as a sorted bulk build.
+    // Every name is some mention's label: each gets its entry; `names` is sorted and distinct.
     mc.labels = LabelMap::from_sorted(names.iter().zip(local).map(|(l, t)| (l.to_string(), t)).collect());
     mc
 }

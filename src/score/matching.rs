@@ -60,7 +60,7 @@ pub fn bump(t: &mut Tally, c: Category) {
 
 /// One document's counts of one mode while they are counted: the labels in a short list
 /// (a document has few; a hash index past 16), made into a [`ModeCounts`] once at the end
-/// (one sorted bulk build). No label string is allocated or searched for in a tree per
+/// (one sort). No label string is allocated or searched for in a tree per
 /// counted item, only one string per distinct label. `K` is the label as the caller has it
 /// (`&str`, or a pair such as event type and role).
 #[derive(Debug, Clone)]
@@ -78,7 +78,7 @@ impl<K> Default for Counter<K> {
 
 impl<K: Copy + Eq + std::hash::Hash> Counter<K> {
     /// The tally of `label` (created empty on first use).
-    pub fn label_mut(&mut self, label: K) -> &mut LabelTally {
+    fn label_mut(&mut self, label: K) -> &mut LabelTally {
         let found = match &self.index {
             Some(m) => m.get(&label).copied(),
             None => self.labels.iter().position(|(k, _)| *k == label),
@@ -106,8 +106,8 @@ impl<K: Copy + Eq + std::hash::Hash> Counter<K> {
     }
 
     /// The counts, labels named by `name` (keys that name alike add up, as they would
-    /// have under that name in a [`ModeCounts`]); `overall` as counted by
-    /// [`Counter::count`] (callers that only use [`Counter::label_mut`] set it themselves).
+    /// have under that name in a [`ModeCounts`]); `overall` is what [`Counter::count`]
+    /// counted.
     pub fn finish(self, name: impl Fn(K) -> String) -> ModeCounts {
         let mut named: Vec<(String, LabelTally)> = self.labels.into_iter().map(|(k, t)| (name(k), t)).collect();
         named.sort_unstable_by(|a, b| a.0.cmp(&b.0));

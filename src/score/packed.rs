@@ -34,6 +34,18 @@ pub struct DocScore {
 /// Bytes per arena block.
 const BLOCK: usize = 1 << 20;
 
+/// Where a document's overall counts are, in the order they are stored: the entity modes
+/// (by [`Mode::index`](crate::score::counts::Mode::index)), the event metrics TI, TC, AI,
+/// AC, AI+, AC+ and the type/role table, the relation modes.
+pub mod slot {
+    pub const ENTITIES: usize = 0;
+    pub const EVENTS: usize = 4;
+    /// The event type/role table's slot.
+    pub const TYPE_ROLES: usize = EVENTS + 6;
+    pub const RELATIONS: usize = EVENTS + 7;
+    pub const END: usize = RELATIONS + 3;
+}
+
 /// The overall counts of one document: each entity mode, and each event metric plus the
 /// type/role table when the document has events on either side.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -280,74 +292,46 @@ impl DocScores {
         String::from_utf8_lossy(r.bytes(n)).into_owned()
     }
 
-    /// The overall counts of document `i` (no maps built).
-    pub fn overall(&self, i: usize) -> DocOverall {
+    /// Document `i`'s overall counts in slot order (see [`slot`]), each with its slot;
+    /// the slots of events or relations the document has no counts of are not there, and
+    /// per-label counts are skipped (no maps built). Decoded as it is read: stopping early
+    /// decodes nothing past.
+    fn overall_tallies(&self, i: usize) -> impl Iterator<Item = (usize, LabelTally)> + '_ {
         let mut r = self.reader(i);
         let n = r.get() as usize;
         r.bytes(n);
         let flags = r.get();
-        let mut out = DocOverall::default();
-        let skip_labels = |r: &mut Reader| {
+        let events = if flags & HAS_EVENTS != 0 { slot::EVENTS..slot::RELATIONS } else { 0..0 };
+        let relations = if flags & HAS_RELATIONS != 0 { slot::RELATIONS..slot::END } else { 0..0 };
+        (slot::ENTITIES..slot::EVENTS).chain(events).chain(relations).map(move |s| {
+            let t = r.tally();
             if flags & HAS_LABELS != 0 {
                 for _ in 0..r.get() {
                     r.get();
                     r.tally();
                 }
             }
-        };
-        for t in out.entities.iter_mut() {
-            *t = r.tally();
-            skip_labels(&mut r);
-        }
-        if flags & HAS_EVENTS != 0 {
-            let mut ev = [LabelTally::default(); 7];
-            for t in ev.iter_mut() {
-                *t = r.tally();
-                skip_labels(&mut r);
+            (s, t)
+        })
+    }
+
+    /// The overall counts of document `i` (no maps built).
+    pub fn overall(&self, i: usize) -> DocOverall {
+        let mut out = DocOverall::default();
+        for (s, t) in self.overall_tallies(i) {
+            match s {
+                s if s < slot::EVENTS => out.entities[s] = t,
+                s if s < slot::RELATIONS => out.events.get_or_insert_default()[s - slot::EVENTS] = t,
+                s => out.relations.get_or_insert_default()[s - slot::RELATIONS] = t,
             }
-            out.events = Some(ev);
-        }
-        if flags & HAS_RELATIONS != 0 {
-            let mut rel = [LabelTally::default(); 3];
-            for t in rel.iter_mut() {
-                *t = r.tally();
-                skip_labels(&mut r);
-            }
-            out.relations = Some(rel);
         }
         out
     }
 
-    /// One of document `i`'s overall counts, without decoding the others past it: slots
-    /// 0–3 are the entity modes, 4–10 the event metrics (TI, TC, AI, AC, AI+, AC+,
-    /// type/role), 11–13 the relation modes; `None` for events or relations the document
-    /// has no counts of (as in [`DocScores::overall`]).
+    /// One of document `i`'s overall counts (a [`slot`]), decoding none past it; `None` for
+    /// events or relations the document has no counts of (as in [`DocScores::overall`]).
     pub fn overall_slot(&self, i: usize, slot: usize) -> Option<LabelTally> {
-        let mut r = self.reader(i);
-        let n = r.get() as usize;
-        r.bytes(n);
-        let flags = r.get();
-        let present = |s: usize| match s {
-            0..4 => true,
-            4..11 => flags & HAS_EVENTS != 0,
-            _ => flags & HAS_RELATIONS != 0,
-        };
-        if slot >= 14 || !present(slot) {
-            return None;
-        }
-        for s in 0..slot {
-            if !present(s) {
-                continue;
-            }
-            r.tally();
-            if flags & HAS_LABELS != 0 {
-                for _ in 0..r.get() {
-                    r.get();
-                    r.tally();
-                }
-            }
-        }
-        Some(r.tally())
+        self.overall_tallies(i).find(|&(s, _)| s >= slot).filter(|&(s, _)| s == slot).map(|(_, t)| t)
     }
 
     /// Every document, decoded, in order.
@@ -390,14 +374,22 @@ mod tests {
         (e, ev)
     }
 
+    /// Relation counts of three modes, each with one label.
+    fn sample_relations(k: u64, spu: u64, label: &str) -> RelationCounts {
+        let mut rel = RelationCounts::default();
+        for (i, mc) in rel.modes.iter_mut().enumerate() {
+            mc.overall = lt([i as u64 + k, 0, 0, 2, 0, i as u64 + k, 0, 0, 0, spu]);
+            *mc.label_mut(label) = mc.overall;
+        }
+        rel
+    }
+
+    /// Each slot is the overall count the full decoding (`get`) gives, or nothing where the
+    /// document has no events or relations.
     #[test]
     fn overall_slots_are_the_overall_counts() {
         let (e, ev) = sample(5);
-        let mut rel = RelationCounts::default();
-        for (i, mc) in rel.modes.iter_mut().enumerate() {
-            mc.overall = lt([i as u64 + 2, 0, 0, 1, 0, i as u64 + 2, 0, 0, 0, 3]);
-            *mc.label_mut("TLINK:AFTER") = mc.overall;
-        }
+        let rel = sample_relations(2, 3, "TLINK:AFTER");
         for labels in [true, false] {
             let mut d = DocScores::new(labels);
             d.push("a", &e, Some(&ev));
@@ -405,13 +397,17 @@ mod tests {
             d.push_relations("c", &e, Some(&ev), &rel);
             d.push_relations("d", &e, None, &rel);
             for i in 0..d.len() {
-                let o = d.overall(i);
-                let mut want: Vec<Option<LabelTally>> = o.entities.iter().copied().map(Some).collect();
-                want.extend((0..7).map(|k| o.events.map(|x| x[k])));
-                want.extend((0..3).map(|k| o.relations.map(|x| x[k])));
-                let got: Vec<Option<LabelTally>> = (0..14).map(|k| d.overall_slot(i, k)).collect();
+                let full = d.get(i);
+                let mut want: Vec<Option<LabelTally>> = full.entities.modes.iter().map(|m| Some(m.overall)).collect();
+                let metrics = |e: &EventCounts| e.metrics.iter().chain([&e.type_roles]).map(|m| m.overall).collect();
+                let events: Option<Vec<LabelTally>> = full.events.as_deref().map(metrics);
+                want.extend((0..7).map(|k| events.as_ref().map(|x| x[k])));
+                want.extend((0..3).map(|k| full.relations.as_ref().map(|r| r.modes[k].overall)));
+                let got: Vec<Option<LabelTally>> = (0..slot::END).map(|k| d.overall_slot(i, k)).collect();
                 assert_eq!(got, want, "document {i}, labels kept: {labels}");
-                assert_eq!(d.overall_slot(i, 14), None);
+                assert_eq!(d.overall_slot(i, slot::END), None);
+                let o = d.overall(i);
+                assert_eq!((o.events.is_some(), o.relations.is_some()), (events.is_some(), full.relations.is_some()));
             }
         }
     }
@@ -419,11 +415,7 @@ mod tests {
     #[test]
     fn relations_round_trip() {
         let (e, ev) = sample(3);
-        let mut rel = RelationCounts::default();
-        for (i, mc) in rel.modes.iter_mut().enumerate() {
-            mc.overall = lt([i as u64 + 1, 0, 0, 2, 0, i as u64 + 1, 0, 0, 0, 5]);
-            *mc.label_mut("TLINK:BEFORE") = mc.overall;
-        }
+        let rel = sample_relations(1, 5, "TLINK:BEFORE");
         let mut d = DocScores::new(true);
         d.push_relations("a", &e, Some(&ev), &rel);
         d.push_relations("b", &e, None, &RelationCounts::default());

@@ -319,33 +319,20 @@ pub fn score_document(
         let mut mc: Counter<&str> = Counter::default();
         let mut rm = RelMatch::default();
         for (i, r) in g.iter().enumerate() {
-            let t = mc.label_mut(r.label);
-            let cat = if m.left[i].is_some() {
-                t.gold.cor += 1;
-                Category::Cor
-            } else {
-                t.gold.mis += 1;
-                Category::Mis
-            };
+            let cat = if m.left[i].is_some() { Category::Cor } else { Category::Mis };
+            mc.count(r.label, true, cat);
             if details {
                 rm.gold.push((cat, m.left[i]));
             }
         }
         for (j, r) in p.iter().enumerate() {
-            let t = mc.label_mut(r.label);
-            let cat = if m.right[j].is_some() {
-                t.pred.cor += 1;
-                Category::Cor
-            } else {
-                t.pred.spu += 1;
-                Category::Spu
-            };
+            let cat = if m.right[j].is_some() { Category::Cor } else { Category::Spu };
+            mc.count(r.label, false, cat);
             if details {
                 rm.pred.push((cat, m.right[j]));
             }
         }
-        let mut mc = mc.finish(str::to_string);
-        mc.overall = mc.labels.values().fold(Default::default(), |a, t| a + *t);
+        let mc = mc.finish(str::to_string);
         *out.counts.mode_mut(mode) = mc;
         if details {
             all_details.push(rm);

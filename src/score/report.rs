@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use super::counts::{EntityCounts, LabelTally, Mode, ModeCounts};
 use super::event::{EventCounts, EventMetric};
 use super::metrics::{Prf, Summary, document_avg_iter, macro_avg, summarize, weighted_avg};
+use super::packed::slot;
 use super::profile::Profile;
 use super::relation::RelMode;
 use super::run::{ScoreRun, SystemScore};
@@ -173,16 +174,16 @@ fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
     let profile = run.profile;
     // Each mode's and metric's report is a pass over every document's counts (the document
     // average): the passes run in parallel, each decoding only its own counts
-    // ([`DocScores::overall_slot`]: slots 0–3 entity modes, 4–10 event metrics, 11–13
-    // relation modes). A document without events (relations) on either side has undefined
-    // ratios: the document average skips it, so leaving it out is the same.
+    // ([`DocScores::overall_slot`]). A document without events (relations) on either side has
+    // undefined ratios: the document average skips it, so leaving it out is the same.
     let docs = |slot: usize| (0..s.docs.len()).filter_map(move |i| s.docs.overall_slot(i, slot));
     let entities = if run.entities_scored() {
         profile
             .modes()
             .par_iter()
             .map(|&m| {
-                let report = overall_report(s.total.mode(m), docs(m.index()), m.half_credit(), profile);
+                let report =
+                    overall_report(s.total.mode(m), docs(slot::ENTITIES + m.index()), m.half_credit(), profile);
                 (m.name().to_string(), report)
             })
             .collect()
@@ -195,11 +196,14 @@ fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
                 EventMetric::ALL
                     .par_iter()
                     .map(|&m| {
-                        (m.name().to_string(), overall_report(s.events.metric(m), docs(4 + m.index()), false, profile))
+                        (
+                            m.name().to_string(),
+                            overall_report(s.events.metric(m), docs(slot::EVENTS + m.index()), false, profile),
+                        )
                     })
                     .collect()
             },
-            || overall_report(&s.events.type_roles, docs(10), false, profile),
+            || overall_report(&s.events.type_roles, docs(slot::TYPE_ROLES), false, profile),
         );
         (events, Some(type_roles))
     } else {
@@ -208,7 +212,12 @@ fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
     let relations = if run.relations_scored() {
         RelMode::ALL
             .par_iter()
-            .map(|&m| (m.name().to_string(), overall_report(s.relations.mode(m), docs(11 + m.index()), false, profile)))
+            .map(|&m| {
+                (
+                    m.name().to_string(),
+                    overall_report(s.relations.mode(m), docs(slot::RELATIONS + m.index()), false, profile),
+                )
+            })
             .collect()
     } else {
         BTreeMap::new()

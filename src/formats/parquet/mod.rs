@@ -17,8 +17,6 @@ pub use write::{
     AnnotationsWriter, CorpusWriter, DocumentsWriter, format_date, parse_date, refresh_corpus_card, set_file_name,
 };
 
-use arrow::array::RecordBatch;
-
 use super::{Diagnostics, Reader, Record, RecordFn, RecordReader, RecordWriter};
 use crate::error::{Error, Result};
 use crate::model::{DocAnnotations, Document};
@@ -134,8 +132,8 @@ impl ParquetSource {
     }
 }
 
-/// One set's row for a document: its batch, the row in it, and the file it came from.
-type SetRow = (Arc<read::AnnCols>, RecordBatch, usize, PathBuf);
+/// One set's row for a document: its batch's columns, the row in it, and the file it came from.
+type SetRow = (Arc<read::AnnCols>, usize, PathBuf);
 
 /// A document read from `docs_path` with its sets, as both reading paths make it.
 fn record(document: Document, sets: Vec<DocAnnotations>, docs_path: &Path) -> Record {
@@ -200,7 +198,7 @@ impl RecordReader for ParquetSource {
                 let (doc, ix) = DocumentsReader::row(&batch, i, &docs_path)?;
                 let sets = rows
                     .iter()
-                    .map(|(cols, b, j, path)| RawAnnotations::of_row(cols, b, *j).resolve(&doc, &ix, path))
+                    .map(|(cols, j, path)| RawAnnotations::of_row(cols, *j).resolve(&doc, &ix, path))
                     .collect::<Result<Vec<_>>>()?;
                 f(k, record(doc, sets, &docs_path));
                 Ok(())

@@ -218,8 +218,10 @@ fn normalize(
     RecordBatch::try_new(expected.clone(), cols).map_err(|e| Error::parquet(path, e))
 }
 
-fn child<'a>(s: &'a StructArray, name: &str) -> &'a dyn Array {
-    s.column_by_name(name).map(|c| c.as_ref()).unwrap_or_else(|| s.column(0).as_ref())
+/// A child column of a struct array by name (the first column if absent: the tables are
+/// normalized to the full schema before they are read).
+fn child<'a>(s: &'a StructArray, name: &str) -> &'a ArrayRef {
+    s.column_by_name(name).unwrap_or_else(|| s.column(0))
 }
 
 /// Rows `[a, b)` of a list column's values.
@@ -243,16 +245,44 @@ fn f64_at(a: &dyn Array, i: usize) -> Option<f64> {
     if p.is_null(i) { None } else { Some(p.value(i)) }
 }
 
-fn spans(list: &ListArray, row: usize) -> Vec<Span> {
-    let vals = list.values().as_struct();
-    let (s, e) = (child(vals, "start"), child(vals, "end"));
-    range(list, row).map(|i| Span::new(u32_at(s, i).unwrap_or(0), u32_at(e, i).unwrap_or(0))).collect()
+/// A list column of two-field structs: `{start, end}` (fragments, sentences, tokens) or
+/// `{key, value}` (attributes), its fields looked up once.
+#[derive(Debug)]
+struct PairList {
+    list: ListArray,
+    first: ArrayRef,
+    second: ArrayRef,
 }
 
-fn kvs(list: &ListArray, row: usize) -> Vec<(String, String)> {
-    let vals = list.values().as_struct();
-    let (k, v) = (child(vals, "key"), child(vals, "value"));
-    range(list, row).map(|i| (str_at(k, i).unwrap_or("").to_string(), str_at(v, i).unwrap_or("").to_string())).collect()
+impl PairList {
+    fn new(list: &dyn Array, first: &str, second: &str) -> Self {
+        let list = list.as_list::<i32>().clone();
+        let vals = list.values().as_struct();
+        let (first, second) = (child(vals, first).clone(), child(vals, second).clone());
+        PairList { list, first, second }
+    }
+
+    fn spans(list: &dyn Array) -> Self {
+        Self::new(list, "start", "end")
+    }
+
+    fn attrs(list: &dyn Array) -> Self {
+        Self::new(list, "key", "value")
+    }
+
+    /// Row `row`'s `{start, end}` items.
+    fn spans_at(&self, row: usize) -> Vec<Span> {
+        let (s, e) = (self.first.as_ref(), self.second.as_ref());
+        range(&self.list, row).map(|i| Span::new(u32_at(s, i).unwrap_or(0), u32_at(e, i).unwrap_or(0))).collect()
+    }
+
+    /// Row `row`'s `{key, value}` items.
+    fn pairs_at(&self, row: usize) -> Vec<(String, String)> {
+        let (k, v) = (self.first.as_ref(), self.second.as_ref());
+        range(&self.list, row)
+            .map(|i| (str_at(k, i).unwrap_or("").to_string(), str_at(v, i).unwrap_or("").to_string()))
+            .collect()
+    }
 }
 
 fn head(hs: &dyn Array, he: &dyn Array, i: usize) -> Option<Span> {
@@ -405,7 +435,7 @@ impl DocumentsReader {
             url: opt(5),
             lang: opt(6),
             split: opt(7),
-            extra: kvs(c(10).as_list::<i32>(), i).into_iter().collect(),
+            extra: PairList::attrs(c(10)).pairs_at(i).into_iter().collect(),
         };
         let ix = OffsetIndex::new(&text);
         let conv = |v: Vec<Span>, what: &str| -> Result<Vec<Span>> {
@@ -424,8 +454,8 @@ impl DocumentsReader {
                 })
                 .collect()
         };
-        let sentences = conv(spans(c(8).as_list::<i32>(), i), "sentence")?;
-        let tokens = conv(spans(c(9).as_list::<i32>(), i), "token")?;
+        let sentences = conv(PairList::spans(c(8)).spans_at(i), "sentence")?;
+        let tokens = conv(PairList::spans(c(9)).spans_at(i), "token")?;
         Ok((Document { id, text, meta, sentences, tokens }, ix))
     }
 
@@ -473,18 +503,18 @@ pub struct RawAnnotations {
 /// Where the stored texts of a row are.
 #[derive(Debug, Clone)]
 enum StoredTexts {
-    /// Row `i` of a batch of a nested table: the texts are read from the batch when they are
-    /// checked (no copy per mention), in the positions the annotations were read from.
-    Row(RecordBatch, usize),
+    /// Row `i` of a batch of a nested table: the texts are read from the batch's columns when
+    /// they are checked (no copy per mention), in the positions the annotations were read from.
+    Row(Arc<AnnCols>, usize),
     /// (what, stored text) in span order: entities, then triggers and arguments (`None`: the
     /// file stored no text, nothing to check).
     Listed(Vec<(String, Option<String>)>),
 }
 
 impl RawAnnotations {
-    /// Row `i` of a batch of a nested annotation table, with the batch's columns.
-    pub(super) fn of_row(cols: &AnnCols, b: &RecordBatch, i: usize) -> Self {
-        AnnotationsReader::row(cols, b, i)
+    /// Row `i` of a batch of a nested annotation table, read through the batch's columns.
+    pub(super) fn of_row(cols: &Arc<AnnCols>, i: usize) -> Self {
+        AnnotationsReader::row(cols, i)
     }
 
     /// Convert offsets to bytes against `doc` and check the stored texts.
@@ -507,20 +537,14 @@ impl RawAnnotations {
             Ok(())
         };
         match &self.texts {
-            StoredTexts::Row(b, i) => {
-                let el = b.column(1).as_list::<i32>();
-                let tx = child(el.values().as_struct(), "text");
-                for (m, k) in self.ann.entities.iter().zip(range(el, *i)) {
+            StoredTexts::Row(c, i) => {
+                let (tx, tt, atx) = (c.entities.text.as_ref(), c.events.t_text.as_ref(), c.events.a_text.as_ref());
+                for (m, k) in self.ann.entities.iter().zip(range(&c.entities.list, *i)) {
                     check(&|| format!("entity {}", m.id), m.span, str_at(tx, k))?;
                 }
-                let vl = b.column(2).as_list::<i32>();
-                let vv = vl.values().as_struct();
-                let tt = child(child(vv, "trigger").as_struct(), "text");
-                let args = child(vv, "arguments").as_list::<i32>();
-                let atx = child(args.values().as_struct(), "text");
-                for (e, k) in self.ann.events.iter().zip(range(vl, *i)) {
+                for (e, k) in self.ann.events.iter().zip(range(&c.events.list, *i)) {
                     check(&|| format!("event {} trigger", e.id), e.trigger.span, str_at(tt, k))?;
-                    for (n, (a, j)) in e.arguments.iter().zip(range(args, k)).enumerate() {
+                    for (n, (a, j)) in e.arguments.iter().zip(range(&c.events.args, k)).enumerate() {
                         let what = || format!("event {} argument {} ({})", e.id, n + 1, a.role);
                         check(&what, a.span, str_at(atx, j))?;
                     }
@@ -662,7 +686,7 @@ impl AnnotationsReader {
         &self.files.path
     }
 
-    fn row(c: &AnnCols, b: &RecordBatch, i: usize) -> RawAnnotations {
+    fn row(c: &Arc<AnnCols>, i: usize) -> RawAnnotations {
         let doc_id = str_at(c.doc_id.as_ref(), i).unwrap_or("").to_string();
         let mut ann = DocAnnotations::new(doc_id);
 
@@ -674,12 +698,12 @@ impl AnnotationsReader {
             let m = Mention {
                 id: str_at(id, k).map_or_else(|| format!("T{n}").into(), Into::into),
                 span: Span::new(u32_at(st, k).unwrap_or(0), u32_at(en, k).unwrap_or(0)),
-                fragments: e.fragments.spans(k),
+                fragments: e.fragments.spans_at(k),
                 label: str_at(lb, k).unwrap_or("").into(),
                 score: f64_at(sc, k),
                 head: head(hs, he, k),
                 cluster: str_at(cl, k).map(str::to_string),
-                attrs: e.attrs.kvs(k),
+                attrs: e.attrs.pairs_at(k),
             };
             ann.entities.push(m);
         }
@@ -712,13 +736,13 @@ impl AnnotationsReader {
                 event_type: str_at(ty, k).unwrap_or("").to_string(),
                 trigger: Trigger {
                     span: Span::new(u32_at(ts, k).unwrap_or(0), u32_at(te, k).unwrap_or(0)),
-                    fragments: v.t_fragments.spans(k),
+                    fragments: v.t_fragments.spans_at(k),
                     head: head(ths, the, k),
                 },
                 realis: str_at(re, k).map(str::to_string),
                 score: f64_at(sc, k),
                 arguments,
-                attrs: v.attrs.kvs(k),
+                attrs: v.attrs.pairs_at(k),
             });
         }
 
@@ -731,10 +755,10 @@ impl AnnotationsReader {
                 args: range(&r.args, k)
                     .map(|j| (str_at(rr, j).unwrap_or("").to_string(), str_at(rf, j).unwrap_or("").to_string()))
                     .collect(),
-                attrs: r.attrs.kvs(k),
+                attrs: r.attrs.pairs_at(k),
             });
         }
-        RawAnnotations { ann, texts: StoredTexts::Row(b.clone(), i) }
+        RawAnnotations { ann, texts: StoredTexts::Row(c.clone(), i) }
     }
 
     /// The child columns of batch `b` (the current one), looked up once per batch.
@@ -746,68 +770,24 @@ impl AnnotationsReader {
     }
 }
 
-/// A child column of a struct array by name (the first column if absent: the tables are
-/// normalized to the full schema before they are read).
-fn child_ref(s: &StructArray, name: &str) -> ArrayRef {
-    s.column_by_name(name).unwrap_or_else(|| s.column(0)).clone()
-}
-
-/// A list of `{start, end}` structs (fragments, sentences, tokens).
-struct SpanList {
-    list: ListArray,
-    start: ArrayRef,
-    end: ArrayRef,
-}
-
-impl SpanList {
-    fn new(list: &dyn Array) -> Self {
-        let list = list.as_list::<i32>().clone();
-        let vals = list.values().as_struct();
-        let (start, end) = (child_ref(vals, "start"), child_ref(vals, "end"));
-        SpanList { list, start, end }
-    }
-    fn spans(&self, row: usize) -> Vec<Span> {
-        let (s, e) = (self.start.as_ref(), self.end.as_ref());
-        range(&self.list, row).map(|i| Span::new(u32_at(s, i).unwrap_or(0), u32_at(e, i).unwrap_or(0))).collect()
-    }
-}
-
-/// A list of `{key, value}` structs (attributes).
-struct PairList {
-    list: ListArray,
-    key: ArrayRef,
-    value: ArrayRef,
-}
-
-impl PairList {
-    fn new(list: &dyn Array) -> Self {
-        let list = list.as_list::<i32>().clone();
-        let vals = list.values().as_struct();
-        let (key, value) = (child_ref(vals, "key"), child_ref(vals, "value"));
-        PairList { list, key, value }
-    }
-    fn kvs(&self, row: usize) -> Vec<(String, String)> {
-        let (k, v) = (self.key.as_ref(), self.value.as_ref());
-        range(&self.list, row)
-            .map(|i| (str_at(k, i).unwrap_or("").to_string(), str_at(v, i).unwrap_or("").to_string()))
-            .collect()
-    }
-}
-
+#[derive(Debug)]
 struct EntityCols {
     list: ListArray,
     id: ArrayRef,
     start: ArrayRef,
     end: ArrayRef,
     label: ArrayRef,
+    /// The stored text (checked against the document's).
+    text: ArrayRef,
     score: ArrayRef,
     head_start: ArrayRef,
     head_end: ArrayRef,
     cluster: ArrayRef,
-    fragments: SpanList,
+    fragments: PairList,
     attrs: PairList,
 }
 
+#[derive(Debug)]
 struct EventCols {
     list: ListArray,
     id: ArrayRef,
@@ -817,18 +797,21 @@ struct EventCols {
     attrs: PairList,
     t_start: ArrayRef,
     t_end: ArrayRef,
+    t_text: ArrayRef,
     t_head_start: ArrayRef,
     t_head_end: ArrayRef,
-    t_fragments: SpanList,
+    t_fragments: PairList,
     args: ListArray,
     a_role: ArrayRef,
     a_entity_id: ArrayRef,
     a_start: ArrayRef,
     a_end: ArrayRef,
+    a_text: ArrayRef,
     a_head_start: ArrayRef,
     a_head_end: ArrayRef,
 }
 
+#[derive(Debug)]
 struct RelationCols {
     list: ListArray,
     id: ArrayRef,
@@ -841,7 +824,9 @@ struct RelationCols {
 }
 
 /// The child arrays of a batch of a nested annotation table, looked up by name once per
-/// batch instead of once per row and per mention.
+/// batch instead of once per row and per mention; what a row read from the batch keeps to
+/// check its stored texts.
+#[derive(Debug)]
 pub(super) struct AnnCols {
     doc_id: ArrayRef,
     entities: EntityCols,
@@ -853,44 +838,47 @@ impl AnnCols {
     fn new(b: &RecordBatch) -> Self {
         let el = b.column(1).as_list::<i32>().clone();
         let ev = el.values().as_struct();
-        let c = |n: &str| child_ref(ev, n);
+        let c = |n: &str| child(ev, n).clone();
         let entities = EntityCols {
             id: c("id"),
             start: c("start"),
             end: c("end"),
             label: c("label"),
+            text: c("text"),
             score: c("score"),
             head_start: c("head_start"),
             head_end: c("head_end"),
             cluster: c("cluster"),
-            fragments: SpanList::new(c("fragments").as_ref()),
-            attrs: PairList::new(c("attrs").as_ref()),
+            fragments: PairList::spans(c("fragments").as_ref()),
+            attrs: PairList::attrs(c("attrs").as_ref()),
             list: el.clone(),
         };
         let vl = b.column(2).as_list::<i32>().clone();
         let vv = vl.values().as_struct();
-        let c = |n: &str| child_ref(vv, n);
+        let c = |n: &str| child(vv, n).clone();
         let trigger = c("trigger");
         let tr = trigger.as_struct();
-        let t = |n: &str| child_ref(tr, n);
+        let t = |n: &str| child(tr, n).clone();
         let args = c("arguments").as_list::<i32>().clone();
         let av = args.values().as_struct();
-        let a = |n: &str| child_ref(av, n);
+        let a = |n: &str| child(av, n).clone();
         let events = EventCols {
             id: c("id"),
             event_type: c("type"),
             realis: c("realis"),
             score: c("score"),
-            attrs: PairList::new(c("attrs").as_ref()),
+            attrs: PairList::attrs(c("attrs").as_ref()),
             t_start: t("start"),
             t_end: t("end"),
+            t_text: t("text"),
             t_head_start: t("head_start"),
             t_head_end: t("head_end"),
-            t_fragments: SpanList::new(t("fragments").as_ref()),
+            t_fragments: PairList::spans(t("fragments").as_ref()),
             a_role: a("role"),
             a_entity_id: a("entity_id"),
             a_start: a("start"),
             a_end: a("end"),
+            a_text: a("text"),
             a_head_start: a("head_start"),
             a_head_end: a("head_end"),
             args: args.clone(),
@@ -898,22 +886,22 @@ impl AnnCols {
         };
         let rl = b.column(3).as_list::<i32>().clone();
         let rv = rl.values().as_struct();
-        let c = |n: &str| child_ref(rv, n);
-        let ra = c("args").as_list::<i32>().clone();
+        let ra = child(rv, "args").as_list::<i32>().clone();
         let rav = ra.values().as_struct();
         let relations = RelationCols {
-            id: c("id"),
-            label: c("label"),
-            attrs: PairList::new(c("attrs").as_ref()),
-            a_role: child_ref(rav, "role"),
-            a_ref: child_ref(rav, "ref"),
+            id: child(rv, "id").clone(),
+            label: child(rv, "label").clone(),
+            attrs: PairList::attrs(child(rv, "attrs").as_ref()),
+            a_role: child(rav, "role").clone(),
+            a_ref: child(rav, "ref").clone(),
             args: ra.clone(),
             list: rl.clone(),
         };
         AnnCols { doc_id: b.column(0).clone(), entities, events, relations }
     }
 
-    /// Whether these are the columns of batch `b`.
+    /// Whether these are the columns of batch `b`. They hold `b`'s `doc_id` array, so no
+    /// later batch's array can have its address.
     fn of(&self, b: &RecordBatch) -> bool {
         Arc::ptr_eq(&self.doc_id, b.column(0))
     }
@@ -948,7 +936,7 @@ impl Iterator for AnnotationsReader {
             return Some(Err(e));
         }
         let cols = &mut self.cols;
-        self.files.take_row().map(|(b, i, _)| Ok(Self::row(&Self::cols_of(cols, b), b, i)))
+        self.files.take_row().map(|(b, i, _)| Ok(Self::row(&Self::cols_of(cols, b), i)))
     }
 }
 
@@ -1015,14 +1003,11 @@ impl SetCursor {
     }
 
     /// Take the next row (after [`SetCursor::next_is`] said it is the document's) unread:
-    /// its batch, its index there and the file it came from ([`RawAnnotations::of_row`]
+    /// its batch's columns, its index there and the file it came from ([`RawAnnotations::of_row`]
     /// reads it).
-    pub(super) fn take_next(&mut self) -> Option<(Arc<AnnCols>, RecordBatch, usize, PathBuf)> {
+    pub(super) fn take_next(&mut self) -> Option<(Arc<AnnCols>, usize, PathBuf)> {
         let cols = &mut self.reader.cols;
-        self.reader
-            .files
-            .take_row()
-            .map(|(b, i, path)| (AnnotationsReader::cols_of(cols, b), b.clone(), i, path.to_path_buf()))
+        self.reader.files.take_row().map(|(b, i, path)| (AnnotationsReader::cols_of(cols, b), i, path.to_path_buf()))
     }
 
     fn find(&mut self, id: &str) -> Result<Option<RawAnnotations>> {
