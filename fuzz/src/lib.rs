@@ -225,6 +225,7 @@ pub fn conll(dir: &Path, data: &[u8]) {
         delimiter: if d & 1 == 0 { Delimiter::Whitespace } else { Delimiter::Tab },
         set_names: Vec::new(),
         strict: d & 2 != 0,
+        spans_only: d & 8 != 0,
     };
     let mut files = vec![put(dir, "in.conll", body)];
     if d & 4 != 0 {

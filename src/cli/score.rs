@@ -228,7 +228,13 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         ignore_case: args.ignore_case,
         unaligned: if args.eval.input.strict { Unaligned::Error } else { Unaligned::Keep },
     });
-    let Opened { pairing, alignment, guessed } = args.eval.inputs().align(align).label_map(label_map).build()?;
+    // Entity scoring compares spans only, unless error details (which quote the text) or
+    // nervaluate's token-based counting need the text.
+    let spans_only = args.errors.is_none()
+        && matches!(args.task, Task::Entities | Task::Auto)
+        && args.eval.scoring.profile != Profile::Nervaluate;
+    let Opened { pairing, alignment, guessed } =
+        args.eval.inputs().align(align).label_map(label_map).spans_only(spans_only).build()?;
     if pairing.systems().is_empty() {
         return Err(Error::usage("nothing to score: give --pred, or a gold input that carries system sets"));
     }

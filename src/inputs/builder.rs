@@ -100,6 +100,7 @@ impl Inputs {
             label_map: None,
             pred_tag_columns: None,
             documents_dir: None,
+            spans_only: false,
         }
     }
 }
@@ -123,6 +124,7 @@ pub struct InputsBuilder {
     label_map: Option<Arc<LabelMap>>,
     pred_tag_columns: Option<TagColumns>,
     documents_dir: Option<PathBuf>,
+    spans_only: bool,
 }
 
 /// A prediction input once opened.
@@ -205,6 +207,16 @@ impl InputsBuilder {
         self
     }
 
+    /// Whether the consumer of the pairing only compares spans (entity scoring without error
+    /// details): a CoNLL gold carrying its systems' columns, with no prediction inputs and no
+    /// alignment (which read the text), is then read without building its text, tokens and
+    /// sentences (see [`crate::formats::conll::ConllOptions::spans_only`]); the spans are
+    /// the same.
+    pub fn spans_only(mut self, yes: bool) -> Self {
+        self.spans_only = yes;
+        self
+    }
+
     /// Open the gold and every prediction input, align them if asked, and pair them.
     pub fn build(mut self) -> Result<Opened> {
         let gold = self.open_gold()?;
@@ -252,7 +264,9 @@ impl InputsBuilder {
                         path.display()
                     )));
                 }
-                let src = formats::open(format, std::slice::from_ref(&path), &self.read_options())?;
+                let mut opts = self.read_options();
+                opts.conll.spans_only = self.spans_only && self.preds.is_empty() && self.align.is_none();
+                let src = formats::open(format, std::slice::from_ref(&path), &opts)?;
                 self.documents_dir.get_or_insert(path);
                 Ok(src)
             }

@@ -91,6 +91,7 @@ impl ReaderSpec {
                 delimiter: if self.tab.unwrap_or(false) { Delimiter::Tab } else { Delimiter::Whitespace },
                 set_names: names.clone(),
                 strict,
+                spans_only: false,
             },
             prodigy: ProdigyOptions { include_rejected: self.include_rejected.unwrap_or(false) },
             labelstudio: LabelStudioOptions { annotation: self.ls_annotation.unwrap_or_default() },

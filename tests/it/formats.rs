@@ -717,3 +717,61 @@ fn conll_guesses_and_hints() {
     );
     assert_eq!(json(&["stats", s(&named), "--from", "conll"])["documents"], 1);
 }
+
+/// Reading CoNLL for spans only (entity scoring without details) gives the mentions, spans,
+/// labels, ids and diagnostics of a full read, without text, tokens or sentences; and
+/// `ieval score` (which reads that way) reports what it reports with `--errors` (which
+/// needs the text).
+#[test]
+fn conll_spans_only_reads_the_same_mentions() {
+    use ieval::formats::Source;
+    use ieval::formats::conll::{ConllOptions, ConllSource, Delimiter, TagColumns};
+    let w = tempdir();
+    let fixture = w.path().join("mixed.conll");
+    // Multibyte tokens, CRLF, invalid sequences (I- after O, a type change inside a chunk),
+    // blank lines of spaces, two documents.
+    std::fs::write(
+        &fixture,
+        "-DOCSTART- O O\n\nZürich B-LOC B-LOC\r\nand O I-ORG\n😀 I-PER I-PER\nBank B-ORG B-ORG\nof I-ORG I-LOC\n  \nAlpen I-MISC B-MISC\n\n-DOCSTART- O O\n\nÉric B-PER B-PER\nvisits O O\nRome B-LOC I-LOC\n",
+    )
+    .expect("write");
+    let mut inputs = vec![(fixture, Delimiter::Whitespace)];
+    let tabbed = w.path().join("tabbed.conll");
+    std::fs::write(&tabbed, "a b\tB-X\tO\nc\tI-X\tB-Y\n\nd\tO\tI-Y\n").expect("write");
+    inputs.push((tabbed, Delimiter::Tab));
+    if let Some(c) = corpora() {
+        inputs.push((c.join("conll2003/eng.testb"), Delimiter::Whitespace));
+        inputs.push((c.join("conll2003-preds/spacy-sm-3.8.0.testb.conll"), Delimiter::Whitespace));
+    }
+    for (path, delimiter) in &inputs {
+        let read = |spans_only: bool| {
+            let opts = ConllOptions {
+                tag_columns: TagColumns::From(1),
+                delimiter: *delimiter,
+                spans_only,
+                ..Default::default()
+            };
+            let mut src = ConllSource::open(std::slice::from_ref(path), opts).expect("open");
+            let records: Vec<_> = src.by_ref().collect::<Result<_, _>>().expect("read");
+            (records, src.take_diagnostics())
+        };
+        let (full, full_diag) = read(false);
+        let (lean, lean_diag) = read(true);
+        assert_eq!(full.len(), lean.len(), "{}", path.display());
+        assert!(full.iter().any(|r| r.sets.iter().any(|s| !s.entities.is_empty())), "{}", path.display());
+        for (f, l) in full.iter().zip(&lean) {
+            assert_eq!(f.document.id, l.document.id);
+            assert_eq!(f.sets, l.sets, "{} {}", path.display(), f.document.id);
+            assert!(l.document.text.is_empty() && l.document.tokens.is_empty() && l.document.sentences.is_empty());
+            assert!(!f.document.text.is_empty() && !f.document.tokens.is_empty());
+        }
+        assert_eq!(full_diag, lean_diag, "{}", path.display());
+        // The command reads for spans unless --errors asks for details: the same report.
+        let out = w.path().join("errors.jsonl");
+        let base = ["score", "--gold", s(path), "--tag-cols", "1-"];
+        let tab: &[&str] = if *delimiter == Delimiter::Tab { &["--tab"] } else { &[] };
+        let plain = json(&[&base[..], tab].concat());
+        let detailed = json(&[&base[..], tab, &["--errors", s(&out)]].concat());
+        assert_eq!(plain["systems"], detailed["systems"], "{}", path.display());
+    }
+}
