@@ -100,9 +100,11 @@ pub struct ConllOptions {
     pub set_names: Vec<String>,
     /// Refuse instead of repairing: an invalid tag sequence is an error.
     pub strict: bool,
-    /// Records without their text, tokens and sentences (their mention spans are the byte
-    /// offsets they have in the text otherwise): for a reader that only compares spans,
-    /// such as entity scoring without error details. The tokens are still checked as UTF-8.
+    /// Records without their text, tokens, sentences and mention ids (their mention spans
+    /// are the byte offsets they have in the text otherwise): for a reader that only
+    /// compares spans and labels, such as entity scoring without error details (the
+    /// matcher's tie-break by id never applies: the chunks of one tag column never
+    /// coincide). The tokens are still checked as UTF-8.
     pub spans_only: bool,
 }
 
@@ -566,22 +568,23 @@ fn parse_doc(
     let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(lay.ncols);
     let mut line_no = rd.first_line.saturating_sub(1);
     let mut from = 0;
-    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    // Lines and columns are cut as bytes: every cut sits next to an ASCII byte (a newline,
+    // a space or a tab) of the validated text, so each piece is UTF-8; strings are made
+    // only of what is kept (the token, unless spans only) and for errors.
+    let bytes = text.as_bytes();
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
     for to in ends {
-        // `to` and `from` sit next to '\n' bytes: always char boundaries.
         let start = from;
-        let mut line = &text[from..to];
         from = to + 1;
         line_no += 1;
-        if line.as_bytes().last() == Some(&b'\r') {
-            line = &line[..line.len() - 1];
-        }
-        split_columns_in(text.as_bytes(), start, line.len(), lay.delimiter, &mut ranges);
+        let len = if to > start && bytes[to - 1] == b'\r' { to - start - 1 } else { to - start };
+        split_columns_in(bytes, start, len, lay.delimiter, &mut ranges);
         if ranges.is_empty() {
             finish_sentence(&mut doc, path, lay, tagsets, raw, diag)?;
             continue;
         }
-        if line.starts_with('\u{feff}') {
+        let line = &bytes[start..start + len];
+        if line.starts_with("\u{feff}".as_bytes()) {
             return Err(Error::parse(
                 Location::line(path, line_no).with_column(1),
                 "byte order mark inside the file (were two files concatenated?); expected it only at the very start",
@@ -594,11 +597,12 @@ fn parse_doc(
                     "expected {} columns (as on the first token line), found {}: {:?}",
                     lay.ncols,
                     ranges.len(),
-                    truncate(line, 80)
+                    truncate(&text[start..start + len], 80)
                 ),
             ));
         }
         let col = |k: usize| &line[ranges[k].0..ranges[k].1];
+        let col_str = |k: usize| &text[start + ranges[k].0..start + ranges[k].1];
         if doc.tokens.is_empty() {
             doc.first_line = line_no;
         }
@@ -618,20 +622,20 @@ fn parse_doc(
                 doc.text.push(' ');
             }
         }
-        let (start, token) = (doc.text_len, col(lay.token_col));
-        doc.text_len += token.len();
+        let token_start = doc.text_len;
+        doc.text_len += col(lay.token_col).len();
         if !lay.spans_only {
-            doc.text.push_str(token);
+            doc.text.push_str(col_str(lay.token_col));
         }
-        doc.tokens.push(Span::new(start, doc.text_len));
+        doc.tokens.push(Span::new(token_start, doc.text_len));
         doc.sent_len += 1;
         for (k, &c) in lay.tag_cols.iter().enumerate() {
             if lay.policy.is_compat() {
-                doc.sent_raw[k].push(raw[k].intern(col(c)));
+                doc.sent_raw[k].push(raw[k].intern(col_str(c)));
                 continue;
             }
-            let tag = tagsets[k].parse(col(c)).map_err(|e| {
-                let column = line[..ranges[c].0].chars().count() as u64 + 1;
+            let tag = tagsets[k].parse_bytes(col(c)).map_err(|e| {
+                let column = text[start..start + ranges[c].0].chars().count() as u64 + 1;
                 Error::parse(Location::line(path, line_no).with_column(column), format!("{e} (set --scheme)"))
             })?;
             doc.sent_tags[k].push(tag);
@@ -1054,7 +1058,8 @@ fn finish_sentence(
         }
         for c in &doc.decoded.chunks {
             let span = Span::new(doc.tokens[first_tok + c.start].start, doc.tokens[first_tok + c.end - 1].end);
-            let id = mention_id(doc.mentions[k].len() + 1);
+            // Ids only name mentions in details, which a spans-only reader never gives.
+            let id = if lay.spans_only { CompactString::default() } else { mention_id(doc.mentions[k].len() + 1) };
             doc.mentions[k].push(Mention::new(id, span, tagsets[k].label(c.label)));
         }
         doc.sent_tags[k].clear();

@@ -218,16 +218,31 @@ impl TagSet {
     /// Parse (and cache) one tag string.
     #[inline]
     pub fn parse(&mut self, tag: &str) -> Result<Tag, TagError> {
-        // Most tokens are outside any chunk: no hashing for them.
-        if tag == "O" {
+        self.parse_bytes(tag.as_bytes())
+    }
+
+    /// [`TagSet::parse`] of a tag's UTF-8 bytes (a column cut from a line by bytes): a tag
+    /// seen before is found without making a `&str` of it.
+    #[inline(always)]
+    pub fn parse_bytes(&mut self, tag: &[u8]) -> Result<Tag, TagError> {
+        // Most tokens are outside any chunk: no call, no hashing for them.
+        if tag == b"O" {
             return Ok(Tag::OUTSIDE);
         }
-        if let Some(key) = short_key(tag.as_bytes())
+        self.parse_chunk_tag(tag)
+    }
+
+    /// [`TagSet::parse_bytes`] of a tag other than `O`.
+    fn parse_chunk_tag(&mut self, tag: &[u8]) -> Result<Tag, TagError> {
+        if let Some(key) = short_key(tag)
             && let Some(&t) = self.short.get(&key)
         {
             return Ok(t);
         }
-        self.parse_new(tag)
+        match std::str::from_utf8(tag) {
+            Ok(tag) => self.parse_new(tag),
+            Err(_) => Err(TagError { tag: String::from_utf8_lossy(tag).into_owned(), scheme: self.scheme }),
+        }
     }
 
     /// A tag not seen yet, or longer than 15 bytes.
