@@ -6,7 +6,7 @@ use crate::model::{Document, Mention, Span};
 use crate::text::OffsetIndex;
 
 use super::counts::{Confusion, EntityCounts, LabelMap, LabelTally, Mode, ModeCounts};
-use super::matching::{Category, Counter, Item, ModeMatch, bump, match_all, rank_labels};
+use super::matching::{Category, Counter, Item, ModeMatch, bump, lone_matching, match_all, pair_category, rank_labels};
 use super::nervaluate;
 use super::profile::Profile;
 
@@ -63,27 +63,41 @@ pub fn score_document(
 fn default_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEntityScore {
     let (names, ranks) = rank_labels(gold.iter().chain(pred).map(|m| m.label.as_str()));
     let (gl, pl) = ranks.split_at(gold.len());
-    let matches = match_all(&items(gold, gl), &items(pred, pl));
+    let (gi, pi) = (items(gold, gl), items(pred, pl));
+    if !details && let Some(pairs) = lone_matching(&gi, &pi) {
+        return lone_profile(&gi, &pi, &pairs, &names);
+    }
+    let matches = match_all(&gi, &pi);
     let mut counts = EntityCounts::default();
     for mode in Mode::ALL {
         counts.modes[mode.index()] = tally(&matches[mode.index()], &names, gl, pl);
     }
-    // The confusion matrix pairs mentions with the same span (the `exact` matching); row
-    // and column 0 are "no mention", label r is r + 1.
     let exact = &matches[Mode::Exact.index()];
+    let confusion = confusion(
+        &names,
+        gl.iter()
+            .zip(&exact.gold)
+            .map(|(&g, &(c, partner))| (g, partner.filter(|_| c == Category::Cor).map(|p| pl[p]))),
+        pl.iter().zip(&exact.pred).filter(|(_, (c, _))| *c != Category::Cor).map(|(&p, _)| p),
+    );
+    DocEntityScore { counts, confusion, details: details.then_some(matches) }
+}
+
+/// The confusion matrix of the `exact` matching (mentions with the same span): every gold
+/// label with its same-span partner's label, if any, and every prediction without one.
+fn confusion(
+    names: &[&str],
+    gold: impl Iterator<Item = (u32, Option<u32>)>,
+    unpaired_pred: impl Iterator<Item = u32>,
+) -> Confusion {
+    // Row and column 0 are "no mention", label r is r + 1.
     let side = names.len() + 1;
     let mut cells = vec![0u64; side * side];
-    for (&g, (c, partner)) in gl.iter().zip(&exact.gold) {
-        let p = match (c, partner) {
-            (Category::Cor, Some(p)) => pl[*p] as usize + 1,
-            _ => 0,
-        };
-        cells[(g as usize + 1) * side + p] += 1;
+    for (g, p) in gold {
+        cells[(g as usize + 1) * side + p.map_or(0, |p| p as usize + 1)] += 1;
     }
-    for (&p, (c, _)) in pl.iter().zip(&exact.pred) {
-        if *c != Category::Cor {
-            cells[p as usize + 1] += 1;
-        }
+    for p in unpaired_pred {
+        cells[p as usize + 1] += 1;
     }
     let name = |i: usize| (i > 0).then(|| names[i - 1].to_string());
     let mut confusion = Confusion::default();
@@ -92,7 +106,54 @@ fn default_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEnti
             confusion.cells.insert((name(i / side), name(i % side)), n);
         }
     }
-    DocEntityScore { counts, confusion, details: details.then_some(matches) }
+    confusion
+}
+
+/// [`default_profile`]'s counts when every mention overlaps at most one on the other side
+/// (`pairs`: [`lone_matching`]): each pair is matched in every mode, so the counts of all
+/// four modes are made in one pass, without the per-mode outcome lists.
+fn lone_profile(gold: &[Item], pred: &[Item], pairs: &[(usize, usize)], names: &[&str]) -> DocEntityScore {
+    let mut partner_of_gold = vec![None; gold.len()];
+    let mut partner_of_pred = vec![None; pred.len()];
+    for &(g, p) in pairs {
+        partner_of_gold[g] = Some(p);
+        partner_of_pred[p] = Some(g);
+    }
+    let mut local = vec![[LabelTally::default(); 4]; names.len()];
+    let mut overall = [LabelTally::default(); 4];
+    for (g, partner) in gold.iter().zip(&partner_of_gold) {
+        for mode in Mode::ALL {
+            let c = partner.map_or(Category::Mis, |p| pair_category(mode, g, &pred[p]));
+            bump(&mut overall[mode.index()].gold, c);
+            bump(&mut local[g.label as usize][mode.index()].gold, c);
+        }
+    }
+    for (p, partner) in pred.iter().zip(&partner_of_pred) {
+        for mode in Mode::ALL {
+            let c = partner.map_or(Category::Spu, |g| pair_category(mode, &gold[g], p));
+            bump(&mut overall[mode.index()].pred, c);
+            bump(&mut local[p.label as usize][mode.index()].pred, c);
+        }
+    }
+    let mut counts = EntityCounts::default();
+    for mode in Mode::ALL {
+        let m = mode.index();
+        // Every name is some mention's label: each gets its entry, in name (sorted) order.
+        let labels = names.iter().zip(&local).map(|(l, t)| (l.to_string(), t[m])).collect();
+        counts.modes[m] = ModeCounts { overall: overall[m], labels: LabelMap::from_sorted(labels) };
+    }
+    let same_span = |g: &Item, p: &Item| pair_category(Mode::Exact, g, p) == Category::Cor;
+    let confusion = confusion(
+        names,
+        gold.iter()
+            .zip(&partner_of_gold)
+            .map(|(g, partner)| (g.label, partner.filter(|&p| same_span(g, &pred[p])).map(|p| pred[p].label))),
+        pred.iter()
+            .zip(&partner_of_pred)
+            .filter(|(p, partner)| partner.is_none_or(|g| !same_span(&gold[g], p)))
+            .map(|(p, _)| p.label),
+    );
+    DocEntityScore { counts, confusion, details: None }
 }
 
 type Key<'a> = (Span, &'a [Span], &'a str);

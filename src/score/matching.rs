@@ -395,6 +395,26 @@ fn max_matching(adj: &Adj, tier: impl Fn(usize, usize) -> bool, gm: &mut [Option
     }
 }
 
+/// The category of a matched pair in `mode`: correct when it matches in the mode's first
+/// tier (same span and label, same span, same span, same label), else partial (mode
+/// `partial`) or incorrect.
+pub fn pair_category(mode: Mode, g: &Item, p: &Item) -> Category {
+    match mode {
+        Mode::Strict if g.label == p.label && g.same_span(p) => Category::Cor,
+        Mode::Exact | Mode::Partial if g.same_span(p) => Category::Cor,
+        Mode::Type if g.label == p.label => Category::Cor,
+        Mode::Partial => Category::Par,
+        _ => Category::Inc,
+    }
+}
+
+/// [`match_all`]'s matching in every mode when every mention overlaps at most one mention
+/// of the other side: the overlapping (gold, prediction) pairs, each matched in every mode
+/// with its [`pair_category`]; `None` when some mention overlaps two.
+pub fn lone_matching(gold: &[Item], pred: &[Item]) -> Option<Vec<(usize, usize)>> {
+    lone_pairs(gold, pred, &order(gold), &order(pred))
+}
+
 /// The overlapping (gold, prediction) pairs (input indices) when every mention overlaps at
 /// most one mention of the other side, as in most documents (a tag sequence's chunks do not
 /// overlap each other); `None` otherwise. Then every maximum matching is these pairs, in
@@ -432,13 +452,7 @@ pub fn match_all(gold: &[Item], pred: &[Item]) -> [ModeMatch; 4] {
                 pred: vec![(Category::Spu, None); pred.len()],
             };
             for &(g, p) in &pairs {
-                let c = match mode {
-                    Mode::Strict if gold[g].label == pred[p].label && gold[g].same_span(&pred[p]) => Category::Cor,
-                    Mode::Exact | Mode::Partial if gold[g].same_span(&pred[p]) => Category::Cor,
-                    Mode::Type if gold[g].label == pred[p].label => Category::Cor,
-                    Mode::Partial => Category::Par,
-                    _ => Category::Inc,
-                };
+                let c = pair_category(mode, &gold[g], &pred[p]);
                 out.gold[g] = (c, Some(p));
                 out.pred[p] = (c, Some(g));
             }
