@@ -6,9 +6,10 @@ Each input becomes one tuple:
 - ``("jsonl", [json_text, ...], origin)``: ieval JSONL documents (dicts, spaCy Docs);
 - ``("rows", [(id, doc, tokens, tags), ...], names_or_None, origin, tags_col)``: token-tag
   rows (``datasets.Dataset``), decoded in Rust as the HF reader does;
-- ``("sequences", [tags, ...], origin)``: seqeval-style ``list[list[str]]`` (or integer ids),
-  read item by item in Rust (no per-token Python work); a prediction takes the gold rows'
-  ids, documents and tokens, a gold gets one placeholder token per tag;
+- ``("sequences", [tags, ...], origin, names_or_None)``: seqeval-style ``list[list[str]]``
+  (or integer ids, named by ``tag_names=``), read item by item in Rust (no per-token Python
+  work); a prediction takes the gold rows' ids, documents and tokens, a gold gets one
+  placeholder token per tag;
 - ``("mentions", doc_ids, starts, ends, labels, texts_or_None, origin)``: a mention table
   (pandas or polars DataFrame) over the gold's documents, code-point offsets.
 """
@@ -59,7 +60,20 @@ def _pick(given: Optional[str], defaults: Sequence[str], columns: Sequence[str],
     )
 
 
-def _dataset_rows(ds: Any, tokens_col: Optional[str], tags_col: Optional[str], doc_col: Optional[str]) -> Tuple:
+def _tag_names(tag_names: Optional[Sequence[str]]) -> Optional[list]:
+    if tag_names is None:
+        return None
+    if isinstance(tag_names, str):
+        raise TypeError("tag_names: expected a list of tag strings (index i names integer tag i), got a string")
+    names = [str(n) for n in tag_names]
+    if not names:
+        raise ValueError("tag_names: an empty list (index i names integer tag i)")
+    return names
+
+
+def _dataset_rows(
+    ds: Any, tokens_col: Optional[str], tags_col: Optional[str], doc_col: Optional[str], tag_names: Optional[list]
+) -> Tuple:
     cols = list(ds.column_names)
     tok = _pick(tokens_col, TOKEN_COLUMNS, cols, "tokens")
     tag = _pick(tags_col, TAG_COLUMNS, cols, "tags")
@@ -71,6 +85,12 @@ def _dataset_rows(ds: Any, tokens_col: Optional[str], tags_col: Optional[str], d
     inner = getattr(feature, "feature", None)
     if inner is not None and hasattr(inner, "names"):
         names = list(inner.names)
+    if tag_names is not None:
+        if names is not None and names != tag_names:
+            raise ValueError(
+                f"tag_names differ from the ClassLabel names of column {tag!r} ({', '.join(names)}): leave tag_names out"
+            )
+        names = tag_names
     toks = ds[tok]
     tags = ds[tag]
     ids = ds["id"] if "id" in cols else [None] * len(toks)
@@ -86,12 +106,12 @@ def _dataset_rows(ds: Any, tokens_col: Optional[str], tags_col: Optional[str], d
     return ("rows", rows, names, origin, tag)
 
 
-def _sequences(seqs: Sequence[Sequence[str]], origin: str) -> Tuple:
+def _sequences(seqs: Sequence[Sequence[str]], origin: str, tag_names: Optional[list]) -> Tuple:
     seqs = seqs if isinstance(seqs, list) else list(seqs)
     for i, tags in enumerate(seqs):
         if isinstance(tags, str):
             raise TypeError(f"{origin}: row {i + 1} is a string, expected a list of tags (list[list[str]])")
-    return ("sequences", seqs, origin)
+    return ("sequences", seqs, origin, tag_names)
 
 
 def _spacy_docs(docs: Sequence[Any], spans_key: Optional[str], origin: str) -> Tuple:
@@ -147,10 +167,13 @@ def to_input(
     tokens_col: Optional[str] = None,
     tags_col: Optional[str] = None,
     doc_col: Optional[str] = None,
+    tag_names: Optional[Sequence[str]] = None,
     align: bool = False,
 ) -> Tuple:
     """One Python object as an input tuple (see the module docstring); `role` names it in
-    messages (``gold`` or the system's name)."""
+    messages (``gold`` or the system's name). ``tag_names`` names integer tags (index i
+    names tag i) of sequences and of datasets without ``ClassLabel`` names."""
+    names = _tag_names(tag_names)
     if isinstance(obj, (str, os.PathLike)):
         return ("path", os.fspath(obj))
     if is_dataset_dict(obj):
@@ -161,9 +184,9 @@ def to_input(
             split = keys[0]
         if split not in obj:
             raise ValueError(f"{role}: no split {split!r} (splits: {', '.join(keys)})")
-        return _dataset_rows(obj[split], tokens_col, tags_col, doc_col)
+        return _dataset_rows(obj[split], tokens_col, tags_col, doc_col, names)
     if is_dataset(obj):
-        return _dataset_rows(obj, tokens_col, tags_col, doc_col)
+        return _dataset_rows(obj, tokens_col, tags_col, doc_col, names)
     if is_dataframe(obj):
         return _mentions(obj, f"{role} (DataFrame)")
     if is_spacy_doc(obj):
@@ -179,7 +202,7 @@ def to_input(
         if isinstance(first, dict):
             return _dicts(list(obj), f"{role} (dicts)", align)
         if isinstance(first, (list, tuple)):
-            return _sequences(obj, f"{role} (sequences)")
+            return _sequences(obj, f"{role} (sequences)", names)
         raise TypeError(
             f"{role}: a list of {type(first).__name__}: expected token-tag sequences (list[list[str]]), ieval JSONL dicts or spaCy Docs"
         )

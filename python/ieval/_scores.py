@@ -186,6 +186,7 @@ def score(
     tokens_col: Optional[str] = None,
     tags_col: Optional[str] = None,
     doc_col: Optional[str] = None,
+    tag_names: Optional[Sequence[str]] = None,
 ) -> Scores:
     """Score predictions against a gold set, in this process (the GIL is released).
 
@@ -203,11 +204,15 @@ def score(
 
     ``profile``, ``task``, ``missing``, ``pair``, ``scheme``, ``align``, ``locate``,
     ``ignore_case``, ``corpus``, ``label_map``, ``head``, ``coref``, ``realis`` and ``jobs``
-    are ``ieval score``'s options of the same names. ``errors=True`` keeps the per-mention
-    listing for ``Scores.errors()``. Bad input raises ``IevalError`` (a ``ValueError``) or
+    are ``ieval score``'s options of the same names. ``tag_names`` names integer tags (index
+    i names tag i: ``model.config.id2label`` in order) in sequences and in datasets whose tag
+    column has no ``ClassLabel``. ``errors=True`` keeps the per-mention listing for
+    ``Scores.errors()``. Bad input raises ``IevalError`` (a ``ValueError``) or
     ``IevalIOError`` (an ``OSError``) with the CLI's message.
     """
-    kw = dict(split=split, spans_key=spans_key, tokens_col=tokens_col, tags_col=tags_col, doc_col=doc_col)
+    kw = dict(
+        split=split, spans_key=spans_key, tokens_col=tokens_col, tags_col=tags_col, doc_col=doc_col, tag_names=tag_names
+    )
     g, preds = _prepare(gold, _named(pred), align, kw)
     out = _ieval._score(
         g, preds, profile=profile, task=task, missing=missing, pair=pair, scheme=scheme,
@@ -307,6 +312,7 @@ def compare(
     tokens_col: Optional[str] = None,
     tags_col: Optional[str] = None,
     doc_col: Optional[str] = None,
+    tag_names: Optional[Sequence[str]] = None,
 ) -> Comparison:
     """Compare system ``b`` with system ``a`` on ``gold`` (inputs as for ``score``), as
     ``ieval compare`` does: paired bootstrap CIs, bootstrap and approximate-randomization
@@ -314,7 +320,9 @@ def compare(
     na, nb = names if names is not None else ("A", "B")
     if na == nb:
         raise ValueError(f"names: the two systems need different names, got {na!r} twice")
-    kw = dict(split=split, spans_key=spans_key, tokens_col=tokens_col, tags_col=tags_col, doc_col=doc_col)
+    kw = dict(
+        split=split, spans_key=spans_key, tokens_col=tokens_col, tags_col=tags_col, doc_col=doc_col, tag_names=tag_names
+    )
     g, preds = _prepare(gold, {na: a, nb: b}, align, kw)
     extra = {} if seed is None else {"seed": seed}
     text = _ieval._compare(

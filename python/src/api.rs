@@ -127,7 +127,9 @@ fn extract_input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
                 bare: false,
             })
         }
-        "sequences" => sequence_rows(&t.get_item(1)?.cast_into::<PyList>()?, t.get_item(2)?.extract()?),
+        "sequences" => {
+            sequence_rows(&t.get_item(1)?.cast_into::<PyList>()?, t.get_item(2)?.extract()?, t.get_item(3)?.extract()?)
+        }
         "mentions" => Ok(Input::Mentions {
             doc_ids: t.get_item(1)?.extract()?,
             starts: t.get_item(2)?.extract()?,
@@ -143,8 +145,8 @@ fn extract_input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
 /// seqeval-style sequences (`list[list[str]]` or integer ids) as token-less rows (`bare`):
 /// a prediction takes the gold rows' tokens ([`borrow_rows`]); rows still bare when opened
 /// get one placeholder token per tag ([`open_memory`]). Tag strings are interned by object
-/// identity, as `ieval.seqeval` reads them.
-fn sequence_rows(seqs: &Bound<'_, PyList>, origin: String) -> PyResult<Input> {
+/// identity, as `ieval.seqeval` reads them. `names`: what integer tags stand for.
+fn sequence_rows(seqs: &Bound<'_, PyList>, origin: String, names: Option<Vec<String>>) -> PyResult<Input> {
     let mut vocab = Vocab::default();
     let mut rows = Vec::with_capacity(seqs.len());
     for (i, seq) in seqs.iter().enumerate() {
@@ -166,7 +168,7 @@ fn sequence_rows(seqs: &Bound<'_, PyList>, origin: String) -> PyResult<Input> {
         }
         rows.push(Row { id: None, doc: None, tokens: Vec::new(), tags, origin: format!("{origin} row {}", i + 1) });
     }
-    Ok(Input::Rows { rows, names: None, tags_col: "tags".into(), origin, bare: true })
+    Ok(Input::Rows { rows, names, tags_col: "tags".into(), origin, bare: true })
 }
 
 /// Bare tag sequences (no tokens) of a prediction take the gold rows' ids, documents and

@@ -218,6 +218,39 @@ def test_tag_sequences_score_as_one_document_per_sentence(tmp_path):
     assert 0 < strict["cor"] < strict["cor"] + strict["mis"]
 
 
+def test_integer_tags_named_by_tag_names():
+    # A model's argmax ids and the gold's ids, named by id2label in order: the same scores as
+    # the tag strings, for sequences, a Dataset without ClassLabel names, and compare.
+    rows = [r for r in read_conll(need(CORPORA / "conll2003" / "eng.testb")) if r[0][0] != "-DOCSTART-"][:300]
+    pred_rows = perturb(rows)
+    names = sorted({t for _, tags in rows + pred_rows for t in tags})
+    ix = {n: i for i, n in enumerate(names)}
+    gold, pred = [t for _, t in rows], [t for _, t in pred_rows]
+    gold_ids, pred_ids = [[ix[t] for t in r] for r in gold], [[ix[t] for t in r] for r in pred]
+    want = systems(ieval.score(gold, pred).to_dict())
+    assert systems(ieval.score(gold_ids, pred_ids, tag_names=names).to_dict()) == want
+    assert systems(ieval.score(gold, pred_ids, tag_names=names).to_dict()) == want
+    strict = want[0]["entities"]["strict"]["micro"]
+    assert 0 < strict["cor"] < strict["cor"] + strict["mis"]
+    # Without names the error says how to give them; an id past the names is named.
+    with pytest.raises(ieval.IevalError, match=r"holds integers .*\(tag_names="):
+        ieval.score(gold_ids, pred_ids)
+    with pytest.raises(ieval.IevalError, match=f"tag {len(names)} has no name"):
+        ieval.score(gold_ids, [[len(names)] + r[1:] for r in pred_ids], tag_names=names)
+    with pytest.raises(TypeError, match="tag_names: expected a list"):
+        ieval.score(gold_ids, pred_ids, tag_names="O,B-PER")
+    a = ieval.compare(gold, pred, gold, samples=50).to_dict()
+    b = ieval.compare(gold_ids, pred_ids, gold_ids, tag_names=names, samples=50).to_dict()
+    assert a["rows"] == b["rows"]
+    # A Dataset of integer tags without a ClassLabel; with one, tag_names must agree.
+    plain = _dataset([(toks, ids) for (toks, _), ids in zip(rows, gold_ids)])
+    assert systems(ieval.score(plain, pred_ids, tag_names=names).to_dict()) == want
+    labelled = _dataset(rows, names)
+    assert systems(ieval.score(labelled, pred_ids, tag_names=names).to_dict()) == want
+    with pytest.raises(ValueError, match="differ from the ClassLabel names"):
+        ieval.score(labelled, pred_ids, tag_names=list(reversed(names)))
+
+
 def test_bad_tag_sequences():
     with pytest.raises(TypeError, match="row 2 is a string"):
         ieval.score([["O"], "B-PER"], [["O"], ["O"]])

@@ -423,7 +423,7 @@ fn build(
                     None => Err(Error::data(
                         r.origin.clone(),
                         format!(
-                            "{:?} holds integers and the file carries no ClassLabel names: give --tag-names O,B-PER,...",
+                            "{:?} holds integers and the file carries no ClassLabel names: give --tag-names O,B-PER,... (tag_names=[...] in Python)",
                             table.tags_col
                         ),
                     )),
