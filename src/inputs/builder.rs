@@ -209,9 +209,9 @@ impl InputsBuilder {
 
     /// Whether the consumer of the pairing only compares spans (entity scoring without error
     /// details): a CoNLL gold carrying its systems' columns, with no prediction inputs and no
-    /// alignment (which read the text), is then read without building its text, tokens and
-    /// sentences (see [`crate::formats::conll::ConllOptions::spans_only`]); the spans are
-    /// the same.
+    /// alignment (which read the text), is then read without building its text, tokens,
+    /// sentences and mention ids (see [`crate::formats::conll::ConllOptions::spans_only`]);
+    /// the spans and labels are the same.
     pub fn spans_only(mut self, yes: bool) -> Self {
         self.spans_only = yes;
         self

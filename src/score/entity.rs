@@ -301,4 +301,39 @@ mod tests {
             assert_eq!(counts(&gold, &pred, mode), (0, 0, 0, 1, 1), "{mode:?}");
         }
     }
+
+    /// The default profile counts (and fills the confusion matrix) alike with details (the
+    /// per-mode outcome lists) and without them (one pass over the pairs of a document whose
+    /// mentions each overlap at most one), on random documents of both kinds.
+    #[test]
+    fn default_counts_alike_with_and_without_details() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n) as usize
+        };
+        let labels = ["LOC", "MISC", "ORG", "PER"];
+        let mut side = |prefix: &str| -> Vec<Mention> {
+            (0..next(8))
+                .map(|i| {
+                    let s = next(30);
+                    Mention::new(format!("{prefix}{i}"), Span::new(s, s + 1 + next(5)), labels[next(4)])
+                })
+                .collect()
+        };
+        let mut lone = 0;
+        for _ in 0..2000 {
+            let (gold, pred) = (side("g"), side("p"));
+            fn spans(ms: &[Mention]) -> Vec<Item<'_>> {
+                ms.iter().map(|m| Item { span: m.span, pieces: &[], label: 0, id: &m.id }).collect()
+            }
+            lone += usize::from(lone_matching(&spans(&gold), &spans(&pred)).is_some());
+            let with = default_profile(&gold, &pred, true);
+            let without = default_profile(&gold, &pred, false);
+            assert_eq!((&with.counts, &with.confusion), (&without.counts, &without.confusion), "{gold:?} {pred:?}");
+        }
+        assert!((400..1600).contains(&lone), "{lone} of 2000 documents took the one-pass count");
+    }
 }

@@ -421,8 +421,7 @@ pub fn lone_matching(gold: &[Item], pred: &[Item]) -> Option<Vec<(usize, usize)>
 /// either tier: a pair is matched in tier 1 when it qualifies there, else in tier 2, which is
 /// what [`match_all`]'s general search finds too, without its graph.
 fn lone_pairs(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize]) -> Option<Vec<(usize, usize)>> {
-    const NONE: u32 = u32::MAX;
-    let mut partner_of_p = vec![NONE; po.len()];
+    let mut has_partner_p = vec![false; po.len()];
     let mut has_partner_g = vec![false; go.len()];
     let mut pairs = Vec::with_capacity(go.len().min(po.len()));
     let mut lone = true;
@@ -430,12 +429,12 @@ fn lone_pairs(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize]) -> Optio
         if !lone || gold[go[gr]].overlap(&pred[po[pr]]) == 0 {
             return;
         }
-        if has_partner_g[gr] || partner_of_p[pr] != NONE {
+        if has_partner_g[gr] || has_partner_p[pr] {
             lone = false;
             return;
         }
         has_partner_g[gr] = true;
-        partner_of_p[pr] = gr as u32;
+        has_partner_p[pr] = true;
         pairs.push((go[gr], po[pr]));
     });
     lone.then_some(pairs)
