@@ -307,13 +307,7 @@ mod tests {
     /// mentions each overlap at most one), on random documents of both kinds.
     #[test]
     fn default_counts_alike_with_and_without_details() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n) as usize
-        };
+        let mut next = crate::score::matching::test_rng(0x2545_f491_4f6c_dd1d);
         let labels = ["LOC", "MISC", "ORG", "PER"];
         let mut side = |prefix: &str| -> Vec<Mention> {
             (0..next(8))

@@ -503,6 +503,18 @@ fn search_all(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize]) -> [Mode
     })
 }
 
+/// A seeded xorshift generator for tests: `next(n)` is a number below `n`.
+#[cfg(test)]
+pub(crate) fn test_rng(seed: u64) -> impl FnMut(u64) -> usize {
+    let mut state = seed;
+    move |n| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n) as usize
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -601,13 +613,7 @@ mod tests {
     /// what the general search gives (and it is taken there, and only there).
     #[test]
     fn lone_pairs_agree_with_the_search() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n) as usize
-        };
+        let mut next = test_rng(0x9e37_79b9_7f4a_7c15);
         let labels = ["DRUG", "LOC", "ORG", "PER", "X"];
         let (mut lone, mut other) = (0, 0);
         for _ in 0..3000 {
