@@ -228,13 +228,28 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         ignore_case: args.ignore_case,
         unaligned: if args.eval.input.strict { Unaligned::Error } else { Unaligned::Keep },
     });
-    // Entity scoring compares spans only, unless error details (which quote the text) or
-    // nervaluate's token-based counting need the text.
-    let spans_only = args.errors.is_none()
-        && matches!(args.task, Task::Entities | Task::Auto)
-        && args.eval.scoring.profile != Profile::Nervaluate;
+    // One list per process: leaked so that the scoring options stay `Copy`.
+    let symmetric: &'static [String] = Box::leak(
+        args.symmetric
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
+    let so = ScoreOptions {
+        profile: args.eval.scoring.profile,
+        task: args.task,
+        relations: ieval::score::relation::RelationOptions { symmetric, with_all: true },
+        events,
+        details: args.errors.is_some(),
+        doc_labels: false,
+        shard: args.shard,
+    };
     let Opened { pairing, alignment, guessed } =
-        args.eval.inputs().align(align).label_map(label_map).spans_only(spans_only).build()?;
+        args.eval.inputs().align(align).label_map(label_map).spans_only(so.spans_only()).build()?;
     if pairing.systems().is_empty() {
         return Err(Error::usage("nothing to score: give --pred, or a gold input that carries system sets"));
     }
@@ -260,26 +275,6 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         };
         return super::coref::run_pairing(pairing, &args.eval.gold, cp, args.format, args.output.as_deref());
     }
-    // One list per process: leaked so that the scoring options stay `Copy`.
-    let symmetric: &'static [String] = Box::leak(
-        args.symmetric
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(|x| x.trim().to_string())
-            .filter(|x| !x.is_empty())
-            .collect::<Vec<_>>()
-            .into_boxed_slice(),
-    );
-    let so = ScoreOptions {
-        profile: args.eval.scoring.profile,
-        task: args.task,
-        relations: ieval::score::relation::RelationOptions { symmetric, with_all: true },
-        events,
-        details: errors.is_some(),
-        doc_labels: false,
-        shard: args.shard,
-    };
     let counts = match &args.counts {
         Some(p) => Some(CountsWriter::create(p, names, &so)?),
         None => None,

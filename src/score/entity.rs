@@ -6,7 +6,7 @@ use crate::model::{Document, Mention, Span};
 use crate::text::OffsetIndex;
 
 use super::counts::{Confusion, EntityCounts, LabelMap, LabelTally, Mode, ModeCounts};
-use super::matching::{Category, Counter, Item, ModeMatch, bump, lone_matching, match_all, pair_category, rank_labels};
+use super::matching::{Category, Counter, Item, Matched, ModeMatch, bump, matching, pair_category, rank_labels};
 use super::nervaluate;
 use super::profile::Profile;
 
@@ -20,18 +20,27 @@ pub struct DocEntityScore {
     pub details: Option<[ModeMatch; 4]>,
 }
 
-/// Label tallies from a mode's outcome: gold items under their label, predictions under
-/// theirs (labels as ranks into `names`).
-fn tally(m: &ModeMatch, names: &[&str], gold: &[u32], pred: &[u32]) -> ModeCounts {
+/// Label tallies of one mode from each gold and predicted item's category (`gold_cat(i)`,
+/// `pred_cat(j)`): gold items under their label, predictions under theirs (labels as ranks
+/// into `names`).
+fn tally(
+    names: &[&str],
+    gold: &[u32],
+    pred: &[u32],
+    gold_cat: impl Fn(usize) -> Category,
+    pred_cat: impl Fn(usize) -> Category,
+) -> ModeCounts {
     let mut mc = ModeCounts::default();
     let mut local = vec![LabelTally::default(); names.len()];
-    for (&l, (c, _)) in gold.iter().zip(&m.gold) {
-        bump(&mut mc.overall.gold, *c);
-        bump(&mut local[l as usize].gold, *c);
+    for (i, &l) in gold.iter().enumerate() {
+        let c = gold_cat(i);
+        bump(&mut mc.overall.gold, c);
+        bump(&mut local[l as usize].gold, c);
     }
-    for (&l, (c, _)) in pred.iter().zip(&m.pred) {
-        bump(&mut mc.overall.pred, *c);
-        bump(&mut local[l as usize].pred, *c);
+    for (j, &l) in pred.iter().enumerate() {
+        let c = pred_cat(j);
+        bump(&mut mc.overall.pred, c);
+        bump(&mut local[l as usize].pred, c);
     }
     // Every name is some mention's label: each gets its entry; `names` is sorted and distinct.
     mc.labels = LabelMap::from_sorted(names.iter().zip(local).map(|(l, t)| (l.to_string(), t)).collect());
@@ -64,40 +73,75 @@ fn default_profile(gold: &[Mention], pred: &[Mention], details: bool) -> DocEnti
     let (names, ranks) = rank_labels(gold.iter().chain(pred).map(|m| m.label.as_str()));
     let (gl, pl) = ranks.split_at(gold.len());
     let (gi, pi) = (items(gold, gl), items(pred, pl));
-    if !details && let Some(pairs) = lone_matching(&gi, &pi) {
-        return lone_profile(&gi, &pi, &pairs, &names);
+    let matched = matching(&gi, &pi);
+    if !details && let Matched::Lone(pairs) = &matched {
+        // Each pair is matched in every mode: the categories come from the pairs, without
+        // per-mode outcome lists.
+        let (mut of_gold, mut of_pred) = (vec![None; gi.len()], vec![None; pi.len()]);
+        for &(g, p) in pairs {
+            of_gold[g] = Some(p);
+            of_pred[p] = Some(g);
+        }
+        let gold_at = |mode, g: usize| {
+            of_gold[g].map_or((Category::Mis, None), |p| (pair_category(mode, &gi[g], &pi[p]), Some(p)))
+        };
+        let pred_at = |mode, p: usize| {
+            of_pred[p].map_or((Category::Spu, None), |g| (pair_category(mode, &gi[g], &pi[p]), Some(g)))
+        };
+        return DocEntityScore {
+            counts: count_modes(&names, gl, pl, gold_at, pred_at),
+            confusion: confusion(&names, gl, pl, |g| gold_at(Mode::Exact, g), |p| pred_at(Mode::Exact, p).0),
+            details: None,
+        };
     }
-    let matches = match_all(&gi, &pi);
-    let mut counts = EntityCounts::default();
-    for mode in Mode::ALL {
-        counts.modes[mode.index()] = tally(&matches[mode.index()], &names, gl, pl);
-    }
-    let exact = &matches[Mode::Exact.index()];
-    let confusion = confusion(
-        &names,
-        gl.iter()
-            .zip(&exact.gold)
-            .map(|(&g, &(c, partner))| (g, partner.filter(|_| c == Category::Cor).map(|p| pl[p]))),
-        pl.iter().zip(&exact.pred).filter(|(_, (c, _))| *c != Category::Cor).map(|(&p, _)| p),
-    );
+    let matches = matched.into_outcomes(&gi, &pi);
+    let gold_at = |mode: Mode, g: usize| matches[mode.index()].gold[g];
+    let pred_at = |mode: Mode, p: usize| matches[mode.index()].pred[p];
+    let counts = count_modes(&names, gl, pl, gold_at, pred_at);
+    let confusion = confusion(&names, gl, pl, |g| gold_at(Mode::Exact, g), |p| pred_at(Mode::Exact, p).0);
     DocEntityScore { counts, confusion, details: details.then_some(matches) }
 }
 
-/// The confusion matrix of the `exact` matching (mentions with the same span): every gold
-/// label with its same-span partner's label, if any, and every prediction without one.
+/// Every mode's label tallies from each item's category and partner in a mode
+/// (`gold_at(mode, i)`, `pred_at(mode, j)`).
+fn count_modes(
+    names: &[&str],
+    gl: &[u32],
+    pl: &[u32],
+    gold_at: impl Fn(Mode, usize) -> (Category, Option<usize>),
+    pred_at: impl Fn(Mode, usize) -> (Category, Option<usize>),
+) -> EntityCounts {
+    let mut counts = EntityCounts::default();
+    for mode in Mode::ALL {
+        counts.modes[mode.index()] = tally(names, gl, pl, |g| gold_at(mode, g).0, |p| pred_at(mode, p).0);
+    }
+    counts
+}
+
+/// The confusion matrix of the `exact` matching (mentions with the same span) from each
+/// item's category and partner there: every gold label with its same-span partner's label,
+/// if any, and every prediction without one.
 fn confusion(
     names: &[&str],
-    gold: impl Iterator<Item = (u32, Option<u32>)>,
-    unpaired_pred: impl Iterator<Item = u32>,
+    gl: &[u32],
+    pl: &[u32],
+    gold_exact: impl Fn(usize) -> (Category, Option<usize>),
+    pred_exact: impl Fn(usize) -> Category,
 ) -> Confusion {
     // Row and column 0 are "no mention", label r is r + 1.
     let side = names.len() + 1;
     let mut cells = vec![0u64; side * side];
-    for (g, p) in gold {
-        cells[(g as usize + 1) * side + p.map_or(0, |p| p as usize + 1)] += 1;
+    for (g, &l) in gl.iter().enumerate() {
+        let p = match gold_exact(g) {
+            (Category::Cor, Some(p)) => pl[p] as usize + 1,
+            _ => 0,
+        };
+        cells[(l as usize + 1) * side + p] += 1;
     }
-    for p in unpaired_pred {
-        cells[p as usize + 1] += 1;
+    for (p, &l) in pl.iter().enumerate() {
+        if pred_exact(p) != Category::Cor {
+            cells[l as usize + 1] += 1;
+        }
     }
     let name = |i: usize| (i > 0).then(|| names[i - 1].to_string());
     let mut confusion = Confusion::default();
@@ -107,53 +151,6 @@ fn confusion(
         }
     }
     confusion
-}
-
-/// [`default_profile`]'s counts when every mention overlaps at most one on the other side
-/// (`pairs`: [`lone_matching`]): each pair is matched in every mode, so the counts of all
-/// four modes are made in one pass, without the per-mode outcome lists.
-fn lone_profile(gold: &[Item], pred: &[Item], pairs: &[(usize, usize)], names: &[&str]) -> DocEntityScore {
-    let mut partner_of_gold = vec![None; gold.len()];
-    let mut partner_of_pred = vec![None; pred.len()];
-    for &(g, p) in pairs {
-        partner_of_gold[g] = Some(p);
-        partner_of_pred[p] = Some(g);
-    }
-    let mut local = vec![[LabelTally::default(); 4]; names.len()];
-    let mut overall = [LabelTally::default(); 4];
-    for (g, partner) in gold.iter().zip(&partner_of_gold) {
-        for mode in Mode::ALL {
-            let c = partner.map_or(Category::Mis, |p| pair_category(mode, g, &pred[p]));
-            bump(&mut overall[mode.index()].gold, c);
-            bump(&mut local[g.label as usize][mode.index()].gold, c);
-        }
-    }
-    for (p, partner) in pred.iter().zip(&partner_of_pred) {
-        for mode in Mode::ALL {
-            let c = partner.map_or(Category::Spu, |g| pair_category(mode, &gold[g], p));
-            bump(&mut overall[mode.index()].pred, c);
-            bump(&mut local[p.label as usize][mode.index()].pred, c);
-        }
-    }
-    let mut counts = EntityCounts::default();
-    for mode in Mode::ALL {
-        let m = mode.index();
-        // Every name is some mention's label: each gets its entry, in name (sorted) order.
-        let labels = names.iter().zip(&local).map(|(l, t)| (l.to_string(), t[m])).collect();
-        counts.modes[m] = ModeCounts { overall: overall[m], labels: LabelMap::from_sorted(labels) };
-    }
-    let same_span = |g: &Item, p: &Item| pair_category(Mode::Exact, g, p) == Category::Cor;
-    let confusion = confusion(
-        names,
-        gold.iter()
-            .zip(&partner_of_gold)
-            .map(|(g, partner)| (g.label, partner.filter(|&p| same_span(g, &pred[p])).map(|p| pred[p].label))),
-        pred.iter()
-            .zip(&partner_of_pred)
-            .filter(|(p, partner)| partner.is_none_or(|g| !same_span(&gold[g], p)))
-            .map(|(p, _)| p.label),
-    );
-    DocEntityScore { counts, confusion, details: None }
 }
 
 type Key<'a> = (Span, &'a [Span], &'a str);
@@ -323,7 +320,7 @@ mod tests {
             fn spans(ms: &[Mention]) -> Vec<Item<'_>> {
                 ms.iter().map(|m| Item { span: m.span, pieces: &[], label: 0, id: &m.id }).collect()
             }
-            lone += usize::from(lone_matching(&spans(&gold), &spans(&pred)).is_some());
+            lone += usize::from(matches!(matching(&spans(&gold), &spans(&pred)), Matched::Lone(_)));
             let with = default_profile(&gold, &pred, true);
             let without = default_profile(&gold, &pred, false);
             assert_eq!((&with.counts, &with.confusion), (&without.counts, &without.confusion), "{gold:?} {pred:?}");

@@ -66,34 +66,59 @@ pub fn bump(t: &mut Tally, c: Category) {
 #[derive(Debug, Clone)]
 pub struct Counter<K> {
     overall: LabelTally,
-    labels: Vec<(K, LabelTally)>,
-    index: Option<rustc_hash::FxHashMap<K, usize>>,
+    keys: ShortIndex<K>,
+    /// By key number.
+    tallies: Vec<LabelTally>,
 }
 
 impl<K> Default for Counter<K> {
     fn default() -> Self {
-        Counter { overall: LabelTally::default(), labels: Vec::new(), index: None }
+        Counter { overall: LabelTally::default(), keys: ShortIndex::default(), tallies: Vec::new() }
+    }
+}
+
+/// Distinct keys numbered as first seen: a document has few labels, so a key is found by a
+/// linear scan, through a hash map once there are more than 16.
+#[derive(Debug, Clone)]
+struct ShortIndex<K> {
+    keys: Vec<K>,
+    map: Option<rustc_hash::FxHashMap<K, usize>>,
+}
+
+impl<K> Default for ShortIndex<K> {
+    fn default() -> Self {
+        ShortIndex { keys: Vec::new(), map: None }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> ShortIndex<K> {
+    /// The number of `key`, numbering it if it is new.
+    fn id(&mut self, key: K) -> usize {
+        let found = match &self.map {
+            Some(m) => m.get(&key).copied(),
+            None => self.keys.iter().position(|k| *k == key),
+        };
+        found.unwrap_or_else(|| {
+            self.keys.push(key);
+            let id = self.keys.len() - 1;
+            if let Some(m) = &mut self.map {
+                m.insert(key, id);
+            } else if self.keys.len() > 16 {
+                self.map = Some(self.keys.iter().enumerate().map(|(i, k)| (*k, i)).collect());
+            }
+            id
+        })
     }
 }
 
 impl<K: Copy + Eq + std::hash::Hash> Counter<K> {
     /// The tally of `label` (created empty on first use).
     fn label_mut(&mut self, label: K) -> &mut LabelTally {
-        let found = match &self.index {
-            Some(m) => m.get(&label).copied(),
-            None => self.labels.iter().position(|(k, _)| *k == label),
-        };
-        let i = found.unwrap_or_else(|| {
-            self.labels.push((label, LabelTally::default()));
-            let i = self.labels.len() - 1;
-            if let Some(m) = &mut self.index {
-                m.insert(label, i);
-            } else if self.labels.len() > 16 {
-                self.index = Some(self.labels.iter().enumerate().map(|(i, (k, _))| (*k, i)).collect());
-            }
-            i
-        });
-        &mut self.labels[i].1
+        let i = self.keys.id(label);
+        if i == self.tallies.len() {
+            self.tallies.push(LabelTally::default());
+        }
+        &mut self.tallies[i]
     }
 
     /// Count one gold (`gold = true`) or predicted item of category `c`, overall and under
@@ -109,7 +134,8 @@ impl<K: Copy + Eq + std::hash::Hash> Counter<K> {
     /// have under that name in a [`ModeCounts`]); `overall` is what [`Counter::count`]
     /// counted.
     pub fn finish(self, name: impl Fn(K) -> String) -> ModeCounts {
-        let mut named: Vec<(String, LabelTally)> = self.labels.into_iter().map(|(k, t)| (name(k), t)).collect();
+        let mut named: Vec<(String, LabelTally)> =
+            self.keys.keys.into_iter().zip(self.tallies).map(|(k, t)| (name(k), t)).collect();
         named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         named.dedup_by(|later, first| {
             let same = later.0 == first.0;
@@ -136,29 +162,11 @@ pub struct Item<'a> {
 }
 
 /// The distinct labels of `labels`, sorted, and the rank of each input label among them:
-/// the matcher and the tallies compare ranks instead of strings. A document has few labels,
-/// so they are found by a linear scan (a hash map past 16).
+/// the matcher and the tallies compare ranks instead of strings.
 pub fn rank_labels<'a>(labels: impl IntoIterator<Item = &'a str>) -> (Vec<&'a str>, Vec<u32>) {
-    let mut names: Vec<&'a str> = Vec::new();
-    let mut ids: Vec<u32> = Vec::new();
-    let mut map: Option<rustc_hash::FxHashMap<&'a str, u32>> = None;
-    for l in labels {
-        let found = match &map {
-            Some(m) => m.get(l).copied(),
-            None => names.iter().position(|n| *n == l).map(|i| i as u32),
-        };
-        let id = found.unwrap_or_else(|| {
-            names.push(l);
-            let id = (names.len() - 1) as u32;
-            if let Some(m) = &mut map {
-                m.insert(l, id);
-            } else if names.len() > 16 {
-                map = Some(names.iter().enumerate().map(|(i, n)| (*n, i as u32)).collect());
-            }
-            id
-        });
-        ids.push(id);
-    }
+    let mut index: ShortIndex<&'a str> = ShortIndex::default();
+    let mut ids: Vec<u32> = labels.into_iter().map(|l| index.id(l) as u32).collect();
+    let names = index.keys;
     // First-seen order -> sorted order.
     let mut order: Vec<u32> = (0..names.len() as u32).collect();
     order.sort_unstable_by_key(|&i| names[i as usize]);
@@ -408,11 +416,46 @@ pub fn pair_category(mode: Mode, g: &Item, p: &Item) -> Category {
     }
 }
 
-/// [`match_all`]'s matching in every mode when every mention overlaps at most one mention
-/// of the other side: the overlapping (gold, prediction) pairs, each matched in every mode
-/// with its [`pair_category`]; `None` when some mention overlaps two.
-pub fn lone_matching(gold: &[Item], pred: &[Item]) -> Option<Vec<(usize, usize)>> {
-    lone_pairs(gold, pred, &order(gold), &order(pred))
+/// The matching of a document in every mode, in the form it was found.
+#[derive(Debug)]
+pub enum Matched {
+    /// Every mention overlaps at most one mention of the other side: these overlapping
+    /// (gold, prediction) pairs are matched in every mode, each with its [`pair_category`].
+    Lone(Vec<(usize, usize)>),
+    /// Otherwise, by maximum matchings: each mode's outcome.
+    Searched([ModeMatch; 4]),
+}
+
+impl Matched {
+    /// Each mode's outcome for every gold and predicted item (what [`match_all`] returns).
+    pub fn into_outcomes(self, gold: &[Item], pred: &[Item]) -> [ModeMatch; 4] {
+        match self {
+            Matched::Searched(m) => m,
+            Matched::Lone(pairs) => Mode::ALL.map(|mode| {
+                let mut out = ModeMatch {
+                    gold: vec![(Category::Mis, None); gold.len()],
+                    pred: vec![(Category::Spu, None); pred.len()],
+                };
+                for &(g, p) in &pairs {
+                    let c = pair_category(mode, &gold[g], &pred[p]);
+                    out.gold[g] = (c, Some(p));
+                    out.pred[p] = (c, Some(g));
+                }
+                out
+            }),
+        }
+    }
+}
+
+/// Match gold against predictions in every mode (the orders sorted and the overlaps swept
+/// once): the lone pairs where there are only those, else the general search.
+pub fn matching(gold: &[Item], pred: &[Item]) -> Matched {
+    let go = order(gold);
+    let po = order(pred);
+    match lone_pairs(gold, pred, &go, &po) {
+        Some(pairs) => Matched::Lone(pairs),
+        None => Matched::Searched(search_all(gold, pred, &go, &po)),
+    }
 }
 
 /// The overlapping (gold, prediction) pairs (input indices) when every mention overlaps at
@@ -442,23 +485,7 @@ fn lone_pairs(gold: &[Item], pred: &[Item], go: &[usize], po: &[usize]) -> Optio
 
 /// Match gold against predictions in every mode.
 pub fn match_all(gold: &[Item], pred: &[Item]) -> [ModeMatch; 4] {
-    let go = order(gold);
-    let po = order(pred);
-    if let Some(pairs) = lone_pairs(gold, pred, &go, &po) {
-        return Mode::ALL.map(|mode| {
-            let mut out = ModeMatch {
-                gold: vec![(Category::Mis, None); gold.len()],
-                pred: vec![(Category::Spu, None); pred.len()],
-            };
-            for &(g, p) in &pairs {
-                let c = pair_category(mode, &gold[g], &pred[p]);
-                out.gold[g] = (c, Some(p));
-                out.pred[p] = (c, Some(g));
-            }
-            out
-        });
-    }
-    search_all(gold, pred, &go, &po)
+    matching(gold, pred).into_outcomes(gold, pred)
 }
 
 /// [`match_all`] by maximum matchings over the overlap graph (any input).

@@ -177,32 +177,29 @@ fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
     // ([`DocScores::overall_slot`]). A document without events (relations) on either side has
     // undefined ratios: the document average skips it, so leaving it out is the same.
     let docs = |slot: usize| (0..s.docs.len()).filter_map(move |i| s.docs.overall_slot(i, slot));
-    let entities = if run.entities_scored() {
-        profile
-            .modes()
-            .par_iter()
-            .map(|&m| {
-                let report =
-                    overall_report(s.total.mode(m), docs(slot::ENTITIES + m.index()), m.half_credit(), profile);
-                (m.name().to_string(), report)
-            })
+    // Each report of a family: (name, total counts, the slot of its document counts, half
+    // credit for partial matches).
+    let reports = |family: Vec<(&str, &ModeCounts, usize, bool)>| -> BTreeMap<String, ModeReport> {
+        family
+            .into_par_iter()
+            .map(|(name, total, slot, half)| (name.to_string(), overall_report(total, docs(slot), half, profile)))
             .collect()
+    };
+    let entities = if run.entities_scored() {
+        reports(
+            profile
+                .modes()
+                .iter()
+                .map(|&m| (m.name(), s.total.mode(m), slot::ENTITIES + m.index(), m.half_credit()))
+                .collect(),
+        )
     } else {
         BTreeMap::new()
     };
     let (events, event_type_roles) = if run.events_scored() {
+        let metrics = EventMetric::ALL.iter().map(|&m| (m.name(), s.events.metric(m), slot::EVENTS + m.index(), false));
         let (events, type_roles) = rayon::join(
-            || {
-                EventMetric::ALL
-                    .par_iter()
-                    .map(|&m| {
-                        (
-                            m.name().to_string(),
-                            overall_report(s.events.metric(m), docs(slot::EVENTS + m.index()), false, profile),
-                        )
-                    })
-                    .collect()
-            },
+            || reports(metrics.collect()),
             || overall_report(&s.events.type_roles, docs(slot::TYPE_ROLES), false, profile),
         );
         (events, Some(type_roles))
@@ -210,15 +207,9 @@ fn system_report(s: &SystemScore, run: &ScoreRun) -> SystemReport {
         (BTreeMap::new(), None)
     };
     let relations = if run.relations_scored() {
-        RelMode::ALL
-            .par_iter()
-            .map(|&m| {
-                (
-                    m.name().to_string(),
-                    overall_report(s.relations.mode(m), docs(slot::RELATIONS + m.index()), false, profile),
-                )
-            })
-            .collect()
+        reports(
+            RelMode::ALL.iter().map(|&m| (m.name(), s.relations.mode(m), slot::RELATIONS + m.index(), false)).collect(),
+        )
     } else {
         BTreeMap::new()
     };

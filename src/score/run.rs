@@ -90,6 +90,14 @@ pub struct ScoreOptions {
 }
 
 impl ScoreOptions {
+    /// True when scoring compares mention spans and labels only: entities (task entities, or
+    /// auto on an input of entities alone, such as CoNLL) without details, under a profile
+    /// other than nervaluate (which counts in tokens). A CoNLL gold can then be read without
+    /// its text ([`crate::inputs::InputsBuilder::spans_only`]).
+    pub fn spans_only(&self) -> bool {
+        !self.details && matches!(self.task, Task::Entities | Task::Auto) && self.profile != Profile::Nervaluate
+    }
+
     /// True when relations are scored: under [`Task::Relations`], and under [`Task::All`]
     /// and [`Task::Auto`] when [`RelationOptions::with_all`] asks for it. There, a document
     /// gets relation counts (in [`SystemScore::docs`], and rows in counts files) only when
