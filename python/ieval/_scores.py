@@ -296,6 +296,7 @@ def compare(
     scheme: Optional[str] = None,
     samples: int = 10_000,
     seed: Optional[int] = None,
+    resampling: str = "auto",
     alpha: float = 0.05,
     fail_if_worse: Sequence[str] = (),
     changes_mode: str = "strict",
@@ -316,7 +317,9 @@ def compare(
 ) -> Comparison:
     """Compare system ``b`` with system ``a`` on ``gold`` (inputs as for ``score``), as
     ``ieval compare`` does: paired bootstrap CIs, bootstrap and approximate-randomization
-    p-values, the mentions B fixed and broke, and ``fail_if_worse`` gates (``"strict-f1:0.005"``)."""
+    p-values, the mentions B fixed and broke, and ``fail_if_worse`` gates (``"strict-f1:0.005"``).
+    ``resampling``: ``"documents"`` draws documents, ``"normal"`` draws each series' sums from
+    their normal limit (for very many documents), ``"auto"`` the first up to 20,000 documents."""
     na, nb = names if names is not None else ("A", "B")
     if na == nb:
         raise ValueError(f"names: the two systems need different names, got {na!r} twice")
@@ -327,7 +330,7 @@ def compare(
     extra = {} if seed is None else {"seed": seed}
     text = _ieval._compare(
         g, preds, gold_path=os.fspath(gold) if isinstance(gold, (str, os.PathLike)) else None,
-        profile=profile, missing=missing, pair=pair, scheme=scheme, samples=samples, alpha=alpha,
+        profile=profile, missing=missing, pair=pair, scheme=scheme, samples=samples, resampling=resampling, alpha=alpha,
         fail_if_worse=list(fail_if_worse), changes_mode=changes_mode, per_document=per_document,
         jobs=jobs, from_=from_, align=align, locate=locate, ignore_case=ignore_case,
         corpus=None if corpus is None else os.fspath(corpus), label_map=label_map, **extra,

@@ -548,7 +548,7 @@ pub fn _score(
 /// that JSON (differences with CIs and both p-values, per label, fixed and broken
 /// mentions, gate verdicts).
 #[pyfunction]
-#[pyo3(signature = (gold, preds, gold_path=None, profile="default", missing="error", pair="auto", scheme=None, samples=ieval::score::resample::DEFAULT_SAMPLES, seed=ieval::score::resample::DEFAULT_SEED, alpha=0.05, fail_if_worse=Vec::new(), changes_mode="strict", per_document=false, jobs=0, from_=None, align=false, locate="nearest", ignore_case=false, corpus=None, label_map=None))]
+#[pyo3(signature = (gold, preds, gold_path=None, profile="default", missing="error", pair="auto", scheme=None, samples=ieval::score::resample::DEFAULT_SAMPLES, seed=ieval::score::resample::DEFAULT_SEED, resampling="auto", alpha=0.05, fail_if_worse=Vec::new(), changes_mode="strict", per_document=false, jobs=0, from_=None, align=false, locate="nearest", ignore_case=false, corpus=None, label_map=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn _compare(
     py: Python<'_>,
@@ -561,6 +561,7 @@ pub fn _compare(
     scheme: Option<&str>,
     samples: usize,
     seed: u64,
+    resampling: &str,
     alpha: f64,
     fail_if_worse: Vec<String>,
     changes_mode: &str,
@@ -580,6 +581,7 @@ pub fn _compare(
     }
     let gates: Vec<Gate> = fail_if_worse.iter().map(|g| parse::<Gate>("fail_if_worse", g)).collect::<PyResult<_>>()?;
     let mode: ieval::score::Mode = parse("changes_mode", changes_mode)?;
+    let resampling: ieval::score::resample::Resampling = parse("resampling", resampling)?;
     let (gold, named) = inputs(gold, preds)?;
     if named.len() != 2 {
         return Err(IevalError::new_err(format!("compare takes two systems, got {}", named.len())));
@@ -592,6 +594,7 @@ pub fn _compare(
                 relations: false,
                 changes_mode: mode,
                 resample: ieval::score::resample::Options { samples, seed, confidence: 0.95 },
+                resampling,
                 per_document,
             };
             let wanted = [named[0].0.clone(), named[1].0.clone()];

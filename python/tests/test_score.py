@@ -450,6 +450,20 @@ def test_compare_equals_cli_json(tmp_path):
     assert "old -> new" in repr(c)
 
 
+def test_compare_resampling_equals_cli(tmp_path):
+    """``resampling=`` is the CLI's ``--resampling``: the same JSON for ``normal``, and an
+    unknown method is a ValueError-like error naming the parameter."""
+    p = cli("compare", "--gold", str(GOLD), f"v1={V1}", f"v2={V2}", "--samples", "200", "--format", "json",
+            "--resampling", "normal")
+    assert p.returncode == 0, p.stderr
+    c = ieval.compare(GOLD, V1, V2, names=("v1", "v2"), samples=200, resampling="normal")
+    assert c.to_json() == p.stdout
+    assert c.to_dict()["resampling"] == "normal"
+    assert ieval.compare(GOLD, V1, V2, names=("v1", "v2"), samples=200).to_dict()["resampling"] == "documents"
+    with pytest.raises(Exception, match="resampling"):
+        ieval.compare(GOLD, V1, V2, names=("v1", "v2"), samples=200, resampling="fast")
+
+
 def test_compare_on_a_corpus_gold_that_carries_systems(tmp_path):
     """A corpus with a system set of its own is a gold for compare: A and B are the two
     inputs given (once refused: "exactly one annotation set per input; got 3 sets")."""

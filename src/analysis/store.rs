@@ -13,16 +13,16 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, ArrayRef, AsArray, StringArray, UInt64Array};
-use arrow::datatypes::{DataType as ArrowType, UInt64Type};
+use arrow::array::{Array, ArrayRef, AsArray, DictionaryArray, StringArray, UInt64Array};
+use arrow::datatypes::{DataType as ArrowType, Field, Int32Type, Schema, UInt64Type};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use polars::prelude::{Column, DataFrame, DataType, IntoColumn, NewChunkedArray, StringChunked, UInt64Chunked};
 use serde::Deserialize;
 
 use super::pl_err;
 use crate::error::{Error, Result};
-use crate::score::compare::{DocCounts, SeriesKey};
+use crate::score::compare::{DocCounts, SeriesKey, SystemCounts};
 use crate::score::counts::{LabelTally, Tally};
 
 /// The count columns of a counts file, in the order of `suites/README.md`.
@@ -146,13 +146,46 @@ impl Store {
         counts: bool,
         mut f: impl FnMut(&[&StringArray], &[&UInt64Array]) -> Result<()>,
     ) -> Result<()> {
-        let mut wanted: Vec<&str> = names.to_vec();
+        Self::batches_of(&self.files, names, &[], counts, |s, _, n| f(s, n))
+    }
+
+    /// [`Store::batches`] of the given files, with the string columns `dict` read as
+    /// dictionaries (`Int32` keys into `Utf8` values: the Parquet dictionary pages are kept,
+    /// no string is copied per row) and passed in the second argument.
+    fn batches_of(
+        files: &[PathBuf],
+        names: &[&str],
+        dict: &[&str],
+        counts: bool,
+        mut f: impl FnMut(&[&StringArray], &[&DictionaryArray<Int32Type>], &[&UInt64Array]) -> Result<()>,
+    ) -> Result<()> {
+        let mut wanted: Vec<&str> = names.iter().chain(dict).copied().collect();
         if counts {
             wanted.extend(COUNT_COLUMNS);
         }
-        for path in &self.files {
+        let dict_type = ArrowType::Dictionary(Box::new(ArrowType::Int32), Box::new(ArrowType::Utf8));
+        for path in files {
             let file = File::open(path).map_err(|e| Error::io(path, e))?;
-            let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::parquet(path, e))?;
+            let mut builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::parquet(path, e))?;
+            if dict.iter().any(|d| builder.schema().field_with_name(d).is_ok_and(|f| f.data_type() == &ArrowType::Utf8))
+            {
+                let schema = builder.schema().clone();
+                let fields: Vec<Field> = schema
+                    .fields()
+                    .iter()
+                    .map(|f| match f.data_type() {
+                        ArrowType::Utf8 if dict.contains(&f.name().as_str()) => {
+                            Field::new(f.name(), dict_type.clone(), f.is_nullable())
+                        }
+                        _ => f.as_ref().clone(),
+                    })
+                    .collect();
+                let hinted = Schema::new_with_metadata(fields, schema.metadata().clone());
+                let file = File::open(path).map_err(|e| Error::io(path, e))?;
+                let opts = ArrowReaderOptions::new().with_schema(std::sync::Arc::new(hinted));
+                builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, opts)
+                    .map_err(|e| Error::parquet(path, e))?;
+            }
             let schema = builder.schema().clone();
             let mut roots = Vec::with_capacity(wanted.len());
             for name in &wanted {
@@ -171,14 +204,17 @@ impl Store {
                     arrow::compute::cast(c, ty).map_err(|e| Error::parquet(path, format!("column {name:?}: {e}")))
                 };
                 let strs = names.iter().map(|n| column(n, &ArrowType::Utf8)).collect::<Result<Vec<_>>>()?;
+                let dicts = dict.iter().map(|n| column(n, &dict_type)).collect::<Result<Vec<_>>>()?;
                 let nums = if counts {
                     COUNT_COLUMNS.iter().map(|n| column(n, &ArrowType::UInt64)).collect::<Result<Vec<_>>>()?
                 } else {
                     Vec::new()
                 };
                 let strs: Vec<&StringArray> = strs.iter().map(|c| c.as_string::<i32>()).collect();
+                let dicts: Vec<&DictionaryArray<Int32Type>> =
+                    dicts.iter().map(|c| c.as_dictionary::<Int32Type>()).collect();
                 let nums: Vec<&UInt64Array> = nums.iter().map(|c| c.as_primitive::<UInt64Type>()).collect();
-                f(&strs, &nums)?;
+                f(&strs, &dicts, &nums)?;
             }
         }
         Ok(())
@@ -353,8 +389,8 @@ impl Store {
         Ok(out)
     }
 
-    /// The per-document counts of a unit's latest run.
-    pub fn doc_counts(&self, dataset: &str, system: &str) -> Result<(RunInfo, Vec<DocCounts>)> {
+    /// The per-document counts of a unit's latest run, column-wise (for `compare`).
+    pub fn system_counts(&self, dataset: &str, system: &str) -> Result<(RunInfo, SystemCounts)> {
         let u = self.unit(dataset, system)?;
         if !u.has_counts || u.status != "ok" {
             return Err(Error::data(
@@ -367,8 +403,64 @@ impl Store {
                 ),
             ));
         }
-        let mut m = self.runs_doc_counts(&[&u.run_id], false)?;
-        let docs = m.remove(&u.run_id).unwrap_or_default();
-        Ok((u, docs))
+        // The run's own counts file when its manifest names one (layout 2), else every file.
+        let own: Vec<PathBuf> = self
+            .manifests
+            .iter()
+            .filter(|m| m.run_id == u.run_id)
+            .filter_map(|m| m.counts_file.as_ref().map(|f| self.root.join(f)))
+            .filter(|p| self.files.contains(p))
+            .collect();
+        let files = if own.is_empty() { &self.files[..] } else { &own[..] };
+        let mut out = SystemCounts::new();
+        let run = u.run_id.as_str();
+        let null = || {
+            Error::data(
+                self.root.display().to_string(),
+                "results store: a counts row has a null run_id, task, metric, label or doc_id",
+            )
+        };
+        // run_id, task, metric, label as dictionaries: per batch, whether each run_id value
+        // is the run, and the series of the last (task, metric, label) keys seen.
+        Self::batches_of(files, &["doc_id"], &["run_id", "task", "metric", "label"], true, |s, d, n| {
+            let keys: Vec<&[i32]> = d.iter().map(|c| c.keys().values().as_ref()).collect();
+            let values: Vec<&StringArray> = d.iter().map(|c| c.values().as_string::<i32>()).collect();
+            let ours: Vec<bool> =
+                (0..values[0].len()).map(|k| values[0].is_valid(k) && values[0].value(k) == run).collect();
+            let mut last: Option<([i32; 3], usize)> = None;
+            for i in 0..s[0].len() {
+                if d.iter().any(|c| c.is_null(i)) {
+                    return Err(null());
+                }
+                if !ours[keys[0][i] as usize] {
+                    continue;
+                }
+                let tml = [keys[1][i], keys[2][i], keys[3][i]];
+                let k = match last {
+                    Some((l, k)) if l == tml => k,
+                    _ => {
+                        let v = |c: usize| {
+                            values[c].is_valid(tml[c - 1] as usize).then(|| values[c].value(tml[c - 1] as usize))
+                        };
+                        let (Some(t), Some(m), Some(l)) = (v(1), v(2), v(3)) else { return Err(null()) };
+                        let k = out.series(t, m, l);
+                        last = Some((tml, k));
+                        k
+                    }
+                };
+                let doc = value(s[0], i).ok_or_else(null)?;
+                // A null count (or one that is not a UInt64) counts as zero.
+                let v = |k: usize| if n[k].is_valid(i) { n[k].value(i) } else { 0 };
+                let tally = LabelTally {
+                    gold: Tally { cor: v(0), inc: v(1), par: v(2), mis: v(3), spu: 0 },
+                    pred: Tally { cor: v(4), inc: v(5), par: v(6), spu: v(7), mis: 0 },
+                };
+                // Rows of the same (run, series, document) add (a writer may split them).
+                let j = out.doc(doc);
+                out.add(j, k, tally);
+            }
+            Ok(())
+        })?;
+        Ok((u, out))
     }
 }

@@ -9,6 +9,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::Profile;
@@ -16,7 +19,7 @@ use super::counts::{LabelTally, Mode};
 use super::errors::rows;
 use super::matching::ModeMatch;
 use super::relation::RelMode;
-use super::resample::{self, Difference, Options, Series, Stat};
+use super::resample::{self, Difference, GroupedSeries, Options, Resampling, Series, Stat};
 use super::run::{DetailSink, DocDetails, DocScore, ScoreOptions, Task, Tick, Ticking, score_with};
 use crate::error::{Error, Result};
 use crate::inputs::{Item, Pairing};
@@ -169,9 +172,190 @@ pub struct DocPair {
 #[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Statistics {
     pub alignment: Alignment,
+    /// How the resamples were drawn (`documents` or `normal`; see `--resampling`).
+    pub resampling: Resampling,
     /// Overall series first, then per label; within each in [`SeriesKey`] order, P, R, F1.
     pub rows: Vec<Row>,
     pub per_document: Option<Vec<DocPair>>,
+}
+
+/// One system's per-document counts, column-wise: what [`compare`] reads. Each series is a
+/// column of one small id per document into the series' distinct rows (id 0: no counts),
+/// so a million documents of 66 series take 4 bytes a cell, and rows given twice for the
+/// same document and series add up.
+#[derive(Debug, Default)]
+pub struct SystemCounts {
+    doc_ids: Vec<String>,
+    doc_index: FxHashMap<String, u32>,
+    keys: Vec<SeriesKey>,
+    columns: Vec<Column>,
+    last_doc: Option<u32>,
+    last_key: usize,
+}
+
+#[derive(Debug)]
+struct Column {
+    rows: Vec<LabelTally>,
+    /// Rows whose counts fit a byte each, by their packed form (a small key keeps the
+    /// index in cache: most rows are such); the others by the whole tally.
+    packed: FxHashMap<u64, u32>,
+    index: FxHashMap<LabelTally, u32>,
+    ids: Vec<u32>,
+}
+
+/// A tally's eight counts in one word, when each fits a byte (and the two that are always
+/// zero are).
+fn pack(t: &LabelTally) -> Option<u64> {
+    let (g, p) = (&t.gold, &t.pred);
+    if g.spu != 0 || p.mis != 0 {
+        return None;
+    }
+    let mut w = 0u64;
+    for x in [g.cor, g.inc, g.par, g.mis, p.cor, p.inc, p.par, p.spu] {
+        if x > 0xff {
+            return None;
+        }
+        w = w << 8 | x;
+    }
+    Some(w)
+}
+
+impl Column {
+    fn new() -> Self {
+        Column {
+            rows: vec![LabelTally::default()],
+            packed: [(0, 0)].into_iter().collect(),
+            index: FxHashMap::default(),
+            ids: Vec::new(),
+        }
+    }
+
+    fn intern(&mut self, t: LabelTally) -> u32 {
+        let next = self.rows.len() as u32;
+        let i = match pack(&t) {
+            Some(w) => *self.packed.entry(w).or_insert(next),
+            None => *self.index.entry(t).or_insert(next),
+        };
+        if i == next {
+            self.rows.push(t);
+        }
+        i
+    }
+
+    fn id(&self, doc: u32) -> u32 {
+        self.ids.get(doc as usize).copied().unwrap_or(0)
+    }
+}
+
+impl SystemCounts {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Documents so far.
+    pub fn docs(&self) -> usize {
+        self.doc_ids.len()
+    }
+
+    /// Whether document `id` has been added.
+    pub fn has_doc(&self, id: &str) -> bool {
+        self.doc_index.contains_key(id)
+    }
+
+    /// The index of document `id`, added when new.
+    pub fn doc(&mut self, id: &str) -> u32 {
+        // Rows come document after document (the last one hits), or series after series
+        // with the documents in the same order each time (one of the next few hits: a
+        // label's series skips the documents without it).
+        if let Some(last) = self.last_doc {
+            for j in last..last + 8 {
+                if self.doc_ids.get(j as usize).is_some_and(|d| same(d, id)) {
+                    self.last_doc = Some(j);
+                    return j;
+                }
+            }
+        }
+        let j = match self.doc_index.get(id) {
+            Some(&j) => j,
+            None => {
+                let j = self.doc_ids.len() as u32;
+                self.doc_ids.push(id.to_string());
+                self.doc_index.insert(id.to_string(), j);
+                j
+            }
+        };
+        self.last_doc = Some(j);
+        j
+    }
+
+    /// The index of a series, added when new.
+    pub fn series(&mut self, task: &str, metric: &str, label: &str) -> usize {
+        let hit = |k: &SeriesKey| same(&k.label, label) && same(&k.metric, metric) && same(&k.task, task);
+        // A document's series come in the same order for every document: the one after the
+        // last first.
+        for i in [self.last_key + 1, self.last_key] {
+            if self.keys.get(i).is_some_and(hit) {
+                self.last_key = i;
+                return i;
+            }
+        }
+        let i = self.keys.iter().position(hit).unwrap_or_else(|| {
+            self.keys.push(SeriesKey::new(task, metric, label));
+            self.columns.push(Column::new());
+            self.keys.len() - 1
+        });
+        self.last_key = i;
+        i
+    }
+
+    /// Add counts of document `doc` ([`SystemCounts::doc`]) to series `series`
+    /// ([`SystemCounts::series`]).
+    pub fn add(&mut self, doc: u32, series: usize, t: LabelTally) {
+        let c = &mut self.columns[series];
+        let j = doc as usize;
+        if c.ids.len() <= j {
+            c.ids.resize(j + 1, 0);
+        }
+        let sum = c.rows[c.ids[j] as usize] + t;
+        c.ids[j] = c.intern(sum);
+    }
+
+    /// From per-document counts (`name` names the system in errors: ids must be unique).
+    pub fn from_docs(docs: &[DocCounts], name: &str) -> Result<SystemCounts> {
+        let mut s = SystemCounts::new();
+        for d in docs {
+            if s.has_doc(&d.doc_id) {
+                return Err(Error::data(
+                    "comparison",
+                    format!("system {name} has a duplicate document id {:?}", d.doc_id),
+                ));
+            }
+            let j = s.doc(&d.doc_id);
+            for (k, t) in &d.series {
+                let i = s.series(&k.task, &k.metric, &k.label);
+                s.add(j, i, *t);
+            }
+        }
+        Ok(s)
+    }
+
+    fn column(&self, k: &SeriesKey) -> Option<&Column> {
+        self.keys.iter().position(|x| x == k).map(|i| &self.columns[i])
+    }
+}
+
+/// String equality without a library call: the strings compared for every row read (ids,
+/// names of series) are short, where a call to `memcmp` costs more than the comparison.
+#[inline]
+pub fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = ca.remainder().iter().zip(cb.remainder()).all(|(x, y)| x == y);
+    let word = |c: &[u8]| u64::from_ne_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+    tail && ca.zip(cb).all(|(x, y)| word(x) == word(y))
 }
 
 /// Keep the 5 smallest ids seen in `v` (sorted), whatever order they come in.
@@ -183,52 +367,90 @@ fn keep_smallest(v: &mut Vec<String>, id: &str) {
     }
 }
 
+/// A tally as a sort key.
+fn tally_key(t: &LabelTally) -> [u64; 10] {
+    let (g, p) = (&t.gold, &t.pred);
+    [g.cor, g.inc, g.par, g.mis, g.spu, p.cor, p.inc, p.par, p.mis, p.spu]
+}
+
 /// Pair the two systems' documents by id (in id order) and compute every statistic of every
-/// series present in either. A label absent from a document has zero counts there.
-pub fn compare(a: &[DocCounts], b: &[DocCounts], zero: bool, opts: &Options, per_document: bool) -> Result<Statistics> {
-    let b_ix: HashMap<&str, usize> = b.iter().enumerate().map(|(i, d)| (d.doc_id.as_str(), i)).collect();
-    if b_ix.len() != b.len() {
-        return Err(Error::data("comparison", "system B has a duplicate document id"));
-    }
-    let mut pairs: Vec<(&DocCounts, &DocCounts)> = Vec::with_capacity(a.len());
+/// series present in either, resampling as `method` says ([`Resampling::resolve`]d on the
+/// paired documents). A label absent from a document has zero counts there.
+pub fn compare(
+    a: &SystemCounts,
+    b: &SystemCounts,
+    zero: bool,
+    opts: &Options,
+    method: Resampling,
+    per_document: bool,
+) -> Result<Statistics> {
     let mut alignment = Alignment::default();
-    let mut seen_a = std::collections::HashSet::new();
-    for d in a {
-        if !seen_a.insert(d.doc_id.as_str()) {
-            return Err(Error::data("comparison", format!("system A has a duplicate document id {:?}", d.doc_id)));
-        }
-        match b_ix.get(d.doc_id.as_str()) {
-            Some(&j) => pairs.push((d, &b[j])),
+    // Resampling draws documents by position: put them in id order, so that intervals and
+    // p-values do not depend on the order of the input (ids are unique).
+    let mut order: Vec<u32> = (0..a.docs() as u32).collect();
+    order.sort_unstable_by(|&x, &y| a.doc_ids[x as usize].cmp(&a.doc_ids[y as usize]));
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(order.len());
+    for ja in order {
+        let id = &a.doc_ids[ja as usize];
+        match b.doc_index.get(id) {
+            Some(&jb) => pairs.push((ja, jb)),
             None => {
                 alignment.only_a += 1;
-                keep_smallest(&mut alignment.examples, &d.doc_id);
+                keep_smallest(&mut alignment.examples, id);
             }
         }
     }
-    for d in b {
-        if !seen_a.contains(d.doc_id.as_str()) {
+    for id in &b.doc_ids {
+        if !a.has_doc(id) {
             alignment.only_b += 1;
-            keep_smallest(&mut alignment.examples, &d.doc_id);
+            keep_smallest(&mut alignment.examples, id);
         }
     }
     alignment.paired = pairs.len();
-    // Resampling draws documents by position: put them in id order, so that intervals and
-    // p-values do not depend on the order of the input (ids are unique, checked above).
-    pairs.sort_unstable_by(|x, y| x.0.doc_id.cmp(&y.0.doc_id));
 
-    let mut keys: Vec<&SeriesKey> = pairs.iter().flat_map(|(x, y)| x.series.keys().chain(y.series.keys())).collect();
+    let mut keys: Vec<&SeriesKey> = a.keys.iter().chain(&b.keys).collect();
     keys.sort();
     keys.dedup();
     // Overall series first (the headline table), then labels.
     keys.sort_by_key(|k| !k.label.is_empty());
-    let get = |d: &DocCounts, k: &SeriesKey| d.series.get(k).copied().unwrap_or_default();
-    let columns: Vec<(Vec<LabelTally>, Vec<LabelTally>)> = keys
-        .iter()
-        .map(|k| (pairs.iter().map(|(x, _)| get(x, k)).collect(), pairs.iter().map(|(_, y)| get(y, k)).collect()))
-        .collect();
-    let series: Vec<Series> =
-        keys.iter().zip(&columns).map(|(k, (ca, cb))| Series { half: k.half_credit(), a: ca, b: cb }).collect();
-    let stats = resample::compare(&series, zero, opts)?;
+    let cols: Vec<(Option<&Column>, Option<&Column>)> = keys.iter().map(|k| (a.column(k), b.column(k))).collect();
+    let ids = |c: Option<&Column>, j: u32| c.map_or(0, |c| c.id(j));
+    let row = |c: Option<&Column>, id: u32| c.map_or_else(LabelTally::default, |c| c.rows[id as usize]);
+    let method = method.resolve(pairs.len());
+    let stats = match method {
+        Resampling::Normal => {
+            let grouped: Vec<GroupedSeries> = keys
+                .par_iter()
+                .zip(&cols)
+                .map(|(k, &(ca, cb))| {
+                    let mut counts: FxHashMap<(u32, u32), u64> = FxHashMap::default();
+                    for &(ja, jb) in &pairs {
+                        *counts.entry((ids(ca, ja), ids(cb, jb))).or_default() += 1;
+                    }
+                    let mut groups: Vec<(LabelTally, LabelTally, u64)> =
+                        counts.into_iter().map(|((x, y), m)| (row(ca, x), row(cb, y), m)).collect();
+                    // A canonical order: the moments' sums do not depend on the input's.
+                    groups.sort_unstable_by_key(|g| (tally_key(&g.0), tally_key(&g.1)));
+                    GroupedSeries { half: k.half_credit(), groups }
+                })
+                .collect();
+            resample::compare_normal(&grouped, zero, opts)?
+        }
+        _ => {
+            let columns: Vec<(Vec<LabelTally>, Vec<LabelTally>)> = cols
+                .iter()
+                .map(|&(ca, cb)| {
+                    (
+                        pairs.iter().map(|&(ja, _)| row(ca, ids(ca, ja))).collect(),
+                        pairs.iter().map(|&(_, jb)| row(cb, ids(cb, jb))).collect(),
+                    )
+                })
+                .collect();
+            let series: Vec<Series> =
+                keys.iter().zip(&columns).map(|(k, (ca, cb))| Series { half: k.half_credit(), a: ca, b: cb }).collect();
+            resample::compare(&series, zero, opts)?
+        }
+    };
     let mut out = Vec::with_capacity(3 * keys.len());
     for (k, diffs) in keys.iter().zip(stats) {
         for s in Stat::ALL {
@@ -242,12 +464,20 @@ pub fn compare(a: &[DocCounts], b: &[DocCounts], zero: bool, opts: &Options, per
         }
     }
     let per_document = per_document.then(|| {
-        let overall = |d: &DocCounts| -> BTreeMap<String, LabelTally> {
-            d.series.iter().filter(|(k, _)| k.label.is_empty()).map(|(k, t)| (k.display(), *t)).collect()
+        let overall = |c: &SystemCounts, j: u32| -> BTreeMap<String, LabelTally> {
+            c.keys
+                .iter()
+                .zip(&c.columns)
+                .filter(|(k, col)| k.label.is_empty() && (j as usize) < col.ids.len())
+                .map(|(k, col)| (k.display(), col.rows[col.id(j) as usize]))
+                .collect()
         };
-        pairs.iter().map(|(x, y)| DocPair { doc_id: x.doc_id.clone(), a: overall(x), b: overall(y) }).collect()
+        pairs
+            .iter()
+            .map(|&(ja, jb)| DocPair { doc_id: a.doc_ids[ja as usize].clone(), a: overall(a, ja), b: overall(b, jb) })
+            .collect()
     });
-    Ok(Statistics { alignment, rows: out, per_document })
+    Ok(Statistics { alignment, resampling: method, rows: out, per_document })
 }
 
 /// A mention whose outcome changed between A and B.
@@ -598,7 +828,10 @@ mod tests {
     fn pairs_by_id_and_reports_unpaired() {
         let a = vec![doc("d1", 2, 1, 0), doc("d2", 1, 0, 1), doc("d3", 1, 1, 1)];
         let b = vec![doc("d2", 1, 0, 0), doc("d1", 3, 0, 0), doc("d4", 1, 0, 0)];
-        let s = compare(&a, &b, false, &Options { samples: 50, ..Default::default() }, true).expect("compare");
+        let (a, b) = (SystemCounts::from_docs(&a, "A").expect("a"), SystemCounts::from_docs(&b, "B").expect("b"));
+        let s = compare(&a, &b, false, &Options { samples: 50, ..Default::default() }, Resampling::Auto, true)
+            .expect("compare");
+        assert_eq!(s.resampling, Resampling::Documents);
         assert_eq!((s.alignment.paired, s.alignment.only_a, s.alignment.only_b), (2, 1, 1));
         assert_eq!(s.rows.len(), 6);
         assert_eq!(s.rows[0].label, "");
@@ -655,6 +888,8 @@ pub struct Request {
     /// Entity mode of the fixed/broken listing.
     pub changes_mode: Mode,
     pub resample: Options,
+    /// How the resamples are drawn.
+    pub resampling: Resampling,
     /// Keep each document's overall counts of A and B in the statistics.
     pub per_document: bool,
 }
@@ -714,8 +949,9 @@ pub fn compare_systems(
     }
     let modes = if req.relations { &[] } else { req.profile.modes() };
     let docs = |k: usize| -> Vec<DocCounts> { run.systems[k].docs.iter().map(|d| doc_series(&d, modes)).collect() };
+    let (ca, cb) = (SystemCounts::from_docs(&docs(a), "A")?, SystemCounts::from_docs(&docs(b), "B")?);
     ticker.phase(&format!("resampling ({} samples)", req.resample.samples));
-    let stats = compare(&docs(a), &docs(b), req.profile.zero_for_undefined(), &req.resample, req.per_document)?;
+    let stats = compare(&ca, &cb, req.profile.zero_for_undefined(), &req.resample, req.resampling, req.per_document)?;
     let changes = (!req.relations).then(|| collector.into_changes());
     Ok(Compared { names, stats, changes })
 }
@@ -766,7 +1002,10 @@ impl ComparisonReport {
             confidence: opts.confidence,
             alpha,
             tests: serde_json::json!({
-                "ci": "paired bootstrap over documents, percentile interval (type 7)",
+                "ci": match stats.resampling {
+                    Resampling::Normal => "paired bootstrap over documents, percentile interval (type 7); every resampling drawn from the normal limit of its summed counts",
+                    _ => "paired bootstrap over documents, percentile interval (type 7)",
+                },
                 "p_bootstrap": "paired bootstrap, two-sided shifted distribution: (#{|D*-D| >= |D|} + 1) / (N + 1)",
                 "p_randomization": "approximate randomization, per-document swap with probability 1/2: (#{|D*| >= |D|} + 1) / (N + 1)",
             }),

@@ -42,7 +42,7 @@ crate::names::names! {
 }
 
 /// The MUC categories of items: correct, incorrect, partial, missing, spurious.
-#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Tally {
     pub cor: u64,
     pub inc: u64,
@@ -75,7 +75,7 @@ impl AddAssign for Tally {
 /// the gold side, precision from the prediction side; with label-blind matching (`exact`,
 /// `partial`) a gold PER matched by a predicted LOC counts as correct for PER's recall and
 /// for LOC's precision.
-#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LabelTally {
     pub gold: Tally,
     pub pred: Tally,

@@ -40,6 +40,13 @@
 //! counts as at least as extreme as the observation (conservative: an undefined resample is
 //! never evidence against H0).
 //!
+//! # At scale: the normal limit ([`Resampling::Normal`])
+//! Both tests only ever look at each series' *summed* counts. [`compare_normal`] draws
+//! those sums from their normal limit (the same means and covariances as the document
+//! draws) instead of drawing `n` documents per sample; the statistics on each draw are
+//! then computed as above. [`Resampling::Auto`] uses it above [`AUTO_MAX_DOCUMENTS`]
+//! paired documents.
+//!
 //! # Determinism
 //! Sample `i` of a test uses its own generator, seeded from `(seed, stream, i)` by
 //! [`sample_rng`], samples are computed in parallel (rayon) and reduced in index order, so
@@ -402,7 +409,6 @@ pub fn compare(series: &[Series], zero: bool, opts: &Options) -> Result<Vec<[Dif
     let mut obs_b = Vec::with_capacity(stats);
     eval_into(&mut obs_a, &sum_all(&p.a, p.width, p.docs), &p.half, zero);
     eval_into(&mut obs_b, &sum_all(&p.b, p.width, p.docs), &p.half, zero);
-    let delta: Vec<f64> = obs_a.iter().zip(&obs_b).map(|(a, b)| b - a).collect();
 
     let diffs = |sa: &[Counts], sb: &[Counts]| -> Vec<f64> {
         let mut va = Vec::with_capacity(stats);
@@ -420,10 +426,24 @@ pub fn compare(series: &[Series], zero: bool, opts: &Options) -> Result<Vec<[Dif
         diffs(sa, sb)
     });
 
+    Ok(differences(p.width, &obs_a, &obs_b, &boot, &rand, opts))
+}
+
+/// Per series, the three [`Difference`]s from the observed values (A's and B's, `3 x
+/// width`, NaN for undefined) and each test's per-sample differences B − A.
+fn differences(
+    width: usize,
+    obs_a: &[f64],
+    obs_b: &[f64],
+    boot: &[Vec<f64>],
+    rand: &[Vec<f64>],
+    opts: &Options,
+) -> Vec<[Difference; 3]> {
+    let delta: Vec<f64> = obs_a.iter().zip(obs_b).map(|(a, b)| b - a).collect();
     let n = opts.samples;
     let opt = |x: f64| (!x.is_nan()).then_some(x);
-    let mut out = Vec::with_capacity(p.width);
-    for s in 0..p.width {
+    let mut out = Vec::with_capacity(width);
+    for s in 0..width {
         let mut row = [Difference {
             a: None,
             b: None,
@@ -458,7 +478,301 @@ pub fn compare(series: &[Series], zero: bool, opts: &Options) -> Result<Vec<[Dif
         }
         out.push(row);
     }
-    Ok(out)
+    out
+}
+
+/// How a comparison draws its resamples.
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Resampling {
+    /// `documents` up to 20,000 paired documents, `normal` beyond.
+    #[default]
+    Auto,
+    /// Draw documents (the bootstrap) and per-document swaps (the randomization test), as
+    /// the module doc defines them; the cost grows with documents x samples x series.
+    Documents,
+    /// Draw each series' summed counts from the normal limit of those same resampling
+    /// distributions (same means and covariances); the cost does not grow with the
+    /// documents.
+    Normal,
+}
+
+/// Above this many paired documents, [`Resampling::Auto`] uses [`Resampling::Normal`]:
+/// there the summed counts of every series with more than a few dozen documents are normal
+/// to well within the Monte Carlo error of 10,000 samples (the test
+/// `normal_limit_agrees_with_document_draws` checks it at this size), while drawing
+/// documents costs minutes (0.6 µs a drawn document on the 66 series of an entities and
+/// events comparison: 20,000 documents x 10,000 samples is two CPU-minutes).
+pub const AUTO_MAX_DOCUMENTS: usize = 20_000;
+
+impl Resampling {
+    pub fn name(self) -> &'static str {
+        match self {
+            Resampling::Auto => "auto",
+            Resampling::Documents => "documents",
+            Resampling::Normal => "normal",
+        }
+    }
+
+    /// The method used for `docs` paired documents ([`Resampling::Auto`] resolved).
+    pub fn resolve(self, docs: usize) -> Resampling {
+        match self {
+            Resampling::Auto if docs > AUTO_MAX_DOCUMENTS => Resampling::Normal,
+            Resampling::Auto => Resampling::Documents,
+            m => m,
+        }
+    }
+}
+
+impl std::str::FromStr for Resampling {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "auto" => Ok(Resampling::Auto),
+            "documents" => Ok(Resampling::Documents),
+            "normal" => Ok(Resampling::Normal),
+            other => Err(format!("unknown resampling {other:?} (expected auto, documents or normal)")),
+        }
+    }
+}
+
+/// One series' paired documents grouped by identical counts: `(A's counts, B's counts,
+/// number of documents)`. Grouping loses nothing the normal limit needs (its moments are
+/// sums over documents).
+#[derive(Debug, Clone)]
+pub struct GroupedSeries {
+    pub half: bool,
+    pub groups: Vec<(LabelTally, LabelTally, u64)>,
+}
+
+/// Dimension of a series' resampled vector: A's six counts and B − A's six.
+const DIM: usize = 12;
+
+/// Lower-triangular `L` with `L Lᵀ = c` for a symmetric positive semi-definite `c` (row
+/// major, `k x k`): Cholesky–Banachiewicz, a pivot that is zero up to rounding (a count
+/// that never varies, or one that is a copy of another, as gold and predicted COR are
+/// under one-to-one matching) gives a zero column, so that coordinate follows the others
+/// exactly.
+fn cholesky_psd(c: &[f64], k: usize) -> Vec<f64> {
+    let mut l = vec![0.0; k * k];
+    for j in 0..k {
+        let d = c[j * k + j] - (0..j).map(|m| l[j * k + m] * l[j * k + m]).sum::<f64>();
+        if d <= 1e-9 * c[j * k + j].max(1.0) {
+            continue;
+        }
+        let ljj = d.sqrt();
+        l[j * k + j] = ljj;
+        for i in j + 1..k {
+            let s = c[i * k + j] - (0..j).map(|m| l[i * k + m] * l[j * k + m]).sum::<f64>();
+            l[i * k + j] = s / ljj;
+        }
+    }
+    l
+}
+
+/// Standard normal variates (Box–Muller on the generator's 53-bit uniforms), two at a time.
+fn fill_normal(rng: &mut SplitMix64, z: &mut [f64]) {
+    let unit = |r: &mut SplitMix64| ((r.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64);
+    for pair in z.chunks_mut(2) {
+        let (u, v) = (unit(rng), unit(rng));
+        let rad = (-2.0 * u.ln()).sqrt();
+        let (s, c) = (std::f64::consts::TAU * v).sin_cos();
+        pair[0] = rad * c;
+        if let Some(x) = pair.get_mut(1) {
+            *x = rad * s;
+        }
+    }
+}
+
+/// Precision, recall and F1 of real-valued summed counts (`[p_cor, p_par, act, g_cor,
+/// g_par, pos]`), by [`summarize`]'s formulas: a normal draw is clamped to what counts can
+/// be (no negative totals, credit at most the total) and a total below one half (it rounds
+/// to no item) is zero — undefined, or 0 under a zero-for-undefined profile.
+fn metrics_real(c: &[f64], half: bool, zero: bool) -> [f64; 3] {
+    let w = if half { 0.5 } else { 0.0 };
+    let act = c[2].max(0.0);
+    let pos = c[5].max(0.0);
+    let credit_p = (c[0] + w * c[1]).clamp(0.0, act);
+    let credit_g = (c[3] + w * c[4]).clamp(0.0, pos);
+    let ratio = |n: f64, d: f64| {
+        if d >= 0.5 {
+            n / d
+        } else if zero {
+            0.0
+        } else {
+            f64::NAN
+        }
+    };
+    let (p, r) = (ratio(credit_p, act), ratio(credit_g, pos));
+    let f1 = if !p.is_nan() && !r.is_nan() {
+        if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 }
+    } else if pos + act >= 0.5 {
+        0.0
+    } else {
+        f64::NAN
+    };
+    [p, r, f1]
+}
+
+/// `m` documents' worth of one document's counts.
+fn times(t: &LabelTally, m: u64) -> LabelTally {
+    let x = |t: &Tally| Tally { cor: t.cor * m, inc: t.inc * m, par: t.par * m, mis: t.mis * m, spu: t.spu * m };
+    LabelTally { gold: x(&t.gold), pred: x(&t.pred) }
+}
+
+/// The normal limits of one series' two resampling distributions.
+struct NormalSeries {
+    half: bool,
+    /// Bootstrap: mean (A's totals, B − A's totals) and the Cholesky factor of the
+    /// covariance of the resampled sums, `n Σ̂` (Σ̂ the covariance of the documents' rows).
+    boot_mean: [f64; DIM],
+    boot_l: Vec<f64>,
+    /// Randomization: A's totals (B's is then the sum of both minus A's), mean
+    /// `T_A + D / 2` and the factor of `Σ d dᵀ / 4` (d = B − A of one document).
+    total_a: [f64; 6],
+    total_b: [f64; 6],
+    rand_mean: [f64; 6],
+    rand_l: Vec<f64>,
+}
+
+impl NormalSeries {
+    fn new(s: &GroupedSeries) -> NormalSeries {
+        let row = |g: &(LabelTally, LabelTally, u64)| -> ([f64; DIM], f64) {
+            let (a, b) = (compact(&g.0), compact(&g.1));
+            let mut u = [0.0; DIM];
+            for k in 0..6 {
+                u[k] = a[k] as f64;
+                u[6 + k] = b[k] as f64 - a[k] as f64;
+            }
+            (u, g.2 as f64)
+        };
+        let n: f64 = s.groups.iter().map(|g| g.2 as f64).sum();
+        let mut total = [0.0; DIM];
+        for g in &s.groups {
+            let (u, m) = row(g);
+            for k in 0..DIM {
+                total[k] += m * u[k];
+            }
+        }
+        let mean: Vec<f64> = total.iter().map(|t| if n > 0.0 { t / n } else { 0.0 }).collect();
+        let mut cov = vec![0.0; DIM * DIM];
+        let mut rand = vec![0.0; 36];
+        for g in &s.groups {
+            let (u, m) = row(g);
+            for i in 0..DIM {
+                for j in 0..=i {
+                    cov[i * DIM + j] += m * (u[i] - mean[i]) * (u[j] - mean[j]);
+                }
+            }
+            for i in 0..6 {
+                for j in 0..=i {
+                    rand[i * 6 + j] += m * u[6 + i] * u[6 + j] / 4.0;
+                }
+            }
+        }
+        for i in 0..DIM {
+            for j in 0..i {
+                cov[j * DIM + i] = cov[i * DIM + j];
+            }
+        }
+        for i in 0..6 {
+            for j in 0..i {
+                rand[j * 6 + i] = rand[i * 6 + j];
+            }
+        }
+        let mut total_a = [0.0; 6];
+        let mut total_b = [0.0; 6];
+        let mut rand_mean = [0.0; 6];
+        for k in 0..6 {
+            total_a[k] = total[k];
+            total_b[k] = total[k] + total[6 + k];
+            rand_mean[k] = total[k] + total[6 + k] / 2.0;
+        }
+        NormalSeries {
+            half: s.half,
+            boot_mean: total,
+            boot_l: cholesky_psd(&cov, DIM),
+            total_a,
+            total_b,
+            rand_mean,
+            rand_l: cholesky_psd(&rand, 6),
+        }
+    }
+
+    /// `mean + L z` into `out`.
+    fn draw(mean: &[f64], l: &[f64], z: &[f64], out: &mut [f64]) {
+        let k = mean.len();
+        for i in 0..k {
+            out[i] = mean[i] + (0..=i).map(|j| l[i * k + j] * z[j]).sum::<f64>();
+        }
+    }
+
+    /// Bootstrap draw: the differences B − A of the three statistics.
+    fn bootstrap(&self, z: &[f64], zero: bool) -> [f64; 3] {
+        let mut s = [0.0; DIM];
+        Self::draw(&self.boot_mean, &self.boot_l, z, &mut s);
+        let mut b = [0.0; 6];
+        for k in 0..6 {
+            b[k] = s[k] + s[6 + k];
+        }
+        let (ma, mb) = (metrics_real(&s[..6], self.half, zero), metrics_real(&b, self.half, zero));
+        [mb[0] - ma[0], mb[1] - ma[1], mb[2] - ma[2]]
+    }
+
+    /// Randomization draw: the differences B − A.
+    fn randomization(&self, z: &[f64], zero: bool) -> [f64; 3] {
+        let mut a = [0.0; 6];
+        Self::draw(&self.rand_mean, &self.rand_l, z, &mut a);
+        let mut b = [0.0; 6];
+        for k in 0..6 {
+            b[k] = self.total_a[k] + self.total_b[k] - a[k];
+        }
+        let (ma, mb) = (metrics_real(&a, self.half, zero), metrics_real(&b, self.half, zero));
+        [mb[0] - ma[0], mb[1] - ma[1], mb[2] - ma[2]]
+    }
+}
+
+/// [`compare`] with the resampled sums drawn from their normal limits instead of by
+/// drawing documents ([`Resampling::Normal`]).
+///
+/// For one series with documents' rows `x_j` (A's counts and B − A's), the bootstrap sum
+/// `Σ N_j x_j` (`N` multinomial, n draws over n documents) has mean `Σ x_j` and covariance
+/// `n Σ̂`; the randomization sum of A, `Σ a_j + s_j d_j` (`s_j` fair coins), has mean
+/// `Σ a_j + Σ d_j / 2` and covariance `Σ d_j d_jᵀ / 4`. Both are sums of many independent
+/// bounded terms, so by the central limit theorem they are close to normal with those
+/// moments; sample `i` draws them as `mean + L z` (`L` the Cholesky factor, `z` standard
+/// normal from the generator of sample `i`, one per test) and evaluates the statistics on
+/// the draw exactly as [`compare`] evaluates them on summed counts (see [`metrics_real`]).
+/// The observed values, the difference and the definitions of the interval and both
+/// p-values are [`compare`]'s. Every series restarts the same generator for sample `i`, so
+/// a series' numbers depend on its own counts only (not on which other labels exist); the
+/// cost is a few hundred operations per series and sample, whatever the number of
+/// documents.
+pub fn compare_normal(series: &[GroupedSeries], zero: bool, opts: &Options) -> Result<Vec<[Difference; 3]>> {
+    opts.check()?;
+    let normal: Vec<NormalSeries> = series.par_iter().map(NormalSeries::new).collect();
+    let width = series.len();
+    let obs = |f: fn(&(LabelTally, LabelTally, u64)) -> LabelTally| -> Vec<f64> {
+        let mut v = Vec::with_capacity(3 * width);
+        for s in series {
+            let t = s.groups.iter().fold(LabelTally::default(), |t, g| t + times(&f(g), g.2));
+            v.extend(metrics_of(&t, s.half, zero).map(|m| m.unwrap_or(f64::NAN)));
+        }
+        v
+    };
+    let obs_a = obs(|g| g.0);
+    let obs_b = obs(|g| g.1);
+    let boot = per_sample(opts.samples, |i, _, _| {
+        let mut z = [0.0; DIM];
+        fill_normal(&mut sample_rng(opts.seed, STREAM_BOOTSTRAP, i), &mut z);
+        normal.iter().flat_map(|s| s.bootstrap(&z, zero)).collect()
+    });
+    let rand = per_sample(opts.samples, |i, _, _| {
+        let mut z = [0.0; 6];
+        fill_normal(&mut sample_rng(opts.seed, STREAM_RANDOMIZATION, i), &mut z);
+        normal.iter().flat_map(|s| s.randomization(&z, zero)).collect()
+    });
+    Ok(differences(width, &obs_a, &obs_b, &boot, &rand, opts))
 }
 
 /// Bootstrap intervals of one system's precision, recall and F1 for every series
@@ -667,6 +981,154 @@ mod tests {
         let b = docs(2, |_| t(1, 0, 0));
         assert!(compare(&[Series { half: false, a: &a, b: &b }], false, &opts(10)).is_err());
         assert!(compare(&[], false, &Options { samples: 0, ..Default::default() }).is_err());
+    }
+
+    /// Grouped series of paired documents (identical rows merged), as `compare` builds them.
+    fn grouped(half: bool, a: &[LabelTally], b: &[LabelTally]) -> GroupedSeries {
+        let mut groups: Vec<(LabelTally, LabelTally, u64)> = Vec::new();
+        for (x, y) in a.iter().zip(b) {
+            match groups.iter_mut().find(|g| g.0 == *x && g.1 == *y) {
+                Some(g) => g.2 += 1,
+                None => groups.push((*x, *y, 1)),
+            }
+        }
+        GroupedSeries { half, groups }
+    }
+
+    /// Documents with 0–7 gold mentions; A finds each with probability `pa`, B with `pb`
+    /// (paired: B's luck follows A's), each adds a spurious one with probability 1/4, and
+    /// with `half` some matches are partial.
+    fn simulated(n: usize, pa: f64, pb: f64, seed: u64) -> (Vec<LabelTally>, Vec<LabelTally>) {
+        let mut r = SplitMix64::new(seed);
+        let mut u = move || (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let (mut a, mut b) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for _ in 0..n {
+            let pos = (u() * 8.0) as u64;
+            let (mut ta, mut tb) = (LabelTally::default(), LabelTally::default());
+            for _ in 0..pos {
+                let x = u();
+                for (t, p) in [(&mut ta, pa), (&mut tb, pb)] {
+                    if x < p * 0.9 {
+                        t.gold.cor += 1;
+                        t.pred.cor += 1;
+                    } else if x < p {
+                        t.gold.par += 1;
+                        t.pred.par += 1;
+                    } else {
+                        t.gold.mis += 1;
+                    }
+                }
+            }
+            for t in [&mut ta, &mut tb] {
+                if u() < 0.25 {
+                    t.pred.spu += 1;
+                }
+            }
+            a.push(ta);
+            b.push(tb);
+        }
+        (a, b)
+    }
+
+    /// The normal limit against document draws at the size where `auto` switches
+    /// ([`AUTO_MAX_DOCUMENTS`]): interval centres within half a standard deviation of the
+    /// difference, widths within 15%, p-values within 4 standard errors of the two Monte
+    /// Carlo estimates. A signal case (both tests reject) and one near the edge of
+    /// significance (p between 0.01 and 0.9 in the documents method), with and without half
+    /// credit.
+    #[test]
+    fn normal_limit_agrees_with_document_draws() {
+        let n_samples = 1000;
+        for (pb, half) in [(0.82, false), (0.8015, true), (0.8012, false)] {
+            let (a, b) = simulated(AUTO_MAX_DOCUMENTS, 0.8, pb, 7);
+            let docs = compare(&[Series { half, a: &a, b: &b }], false, &opts(n_samples)).expect("documents");
+            let normal = compare_normal(&[grouped(half, &a, &b)], false, &opts(n_samples)).expect("normal");
+            for (d, m) in docs[0].iter().zip(&normal[0]) {
+                assert_eq!((d.a, d.b, d.delta), (m.a, m.b, m.delta), "observed values are the same");
+                let (dl, dh) = (d.ci_low.expect("lo"), d.ci_high.expect("hi"));
+                let (ml, mh) = (m.ci_low.expect("lo"), m.ci_high.expect("hi"));
+                let sd = (dh - dl) / 3.92;
+                assert!(((dl + dh) / 2.0 - (ml + mh) / 2.0).abs() < 0.5 * sd, "centres {d:?} {m:?}");
+                assert!(((mh - ml) / (dh - dl) - 1.0).abs() < 0.15, "widths {d:?} {m:?}");
+                for (p, q) in [(d.p_bootstrap, m.p_bootstrap), (d.p_randomization, m.p_randomization)] {
+                    let (p, q) = (p.expect("p"), q.expect("p"));
+                    let pooled = (p + q) / 2.0;
+                    let se = (pooled * (1.0 - pooled) * 2.0 / n_samples as f64).sqrt();
+                    assert!((p - q).abs() <= 4.0 * se + 2.0 / n_samples as f64, "p {p} vs {q} ({d:?} {m:?})");
+                }
+            }
+            let f1 = docs[0][Stat::F1.index()];
+            let p = f1.p_randomization.expect("p");
+            if pb == 0.82 {
+                assert!(p < 0.01, "a real difference: {f1:?}");
+            } else {
+                assert!(p > 0.01 && p < 0.9, "the near case must test the middle of the range: {f1:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn normal_limit_of_identical_systems_is_exact() {
+        let (a, _) = simulated(500, 0.7, 0.7, 3);
+        let r = compare_normal(&[grouped(true, &a, &a)], false, &opts(300)).expect("normal");
+        for d in &r[0] {
+            assert_eq!(d.delta, Some(0.0));
+            assert_eq!((d.ci_low, d.ci_high), (Some(0.0), Some(0.0)));
+            assert_eq!((d.p_bootstrap, d.p_randomization), (Some(1.0), Some(1.0)));
+        }
+        // No predictions at all: precision undefined in every draw, as in the documents method.
+        let none = docs(50, |_| t(0, 2, 0));
+        let r = compare_normal(&[grouped(false, &none, &none)], false, &opts(100)).expect("normal");
+        let p = r[0][Stat::Precision.index()];
+        assert_eq!((p.delta, p.p_bootstrap, p.undefined_bootstrap), (None, None, 100));
+    }
+
+    #[test]
+    fn normal_limit_is_deterministic_and_per_series() {
+        let (a, b) = simulated(3000, 0.75, 0.78, 11);
+        let (c, d) = simulated(3000, 0.6, 0.5, 12);
+        let s = [grouped(false, &a, &b), grouped(true, &c, &d)];
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+        let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().expect("pool");
+        let r1 = one.install(|| compare_normal(&s, false, &opts(500))).expect("normal");
+        let r4 = four.install(|| compare_normal(&s, false, &opts(500))).expect("normal");
+        assert_eq!(r1, r4);
+        // A series' numbers do not depend on the other series, nor on the order of the groups.
+        let alone = compare_normal(&s[1..], false, &opts(500)).expect("normal");
+        assert_eq!(alone[0], r1[1]);
+        let mut reversed = s[1].clone();
+        reversed.groups.reverse();
+        let r = compare_normal(&[reversed], false, &opts(500)).expect("normal");
+        for (x, y) in r[0].iter().zip(&r1[1]) {
+            let close = |p: Option<f64>, q: Option<f64>| (p.expect("v") - q.expect("v")).abs() < 1e-9;
+            assert!(close(x.ci_low, y.ci_low) && close(x.ci_high, y.ci_high), "{x:?} {y:?}");
+        }
+        let other = compare_normal(&s, false, &Options { seed: 9, ..opts(500) }).expect("normal");
+        assert_ne!(other[0][2].ci_low, r1[0][2].ci_low);
+    }
+
+    #[test]
+    fn resampling_auto_switches_on_documents() {
+        assert_eq!(Resampling::Auto.resolve(AUTO_MAX_DOCUMENTS), Resampling::Documents);
+        assert_eq!(Resampling::Auto.resolve(AUTO_MAX_DOCUMENTS + 1), Resampling::Normal);
+        assert_eq!(Resampling::Documents.resolve(10_000_000), Resampling::Documents);
+        assert_eq!(Resampling::Normal.resolve(3), Resampling::Normal);
+        assert_eq!("normal".parse::<Resampling>(), Ok(Resampling::Normal));
+        assert!("fast".parse::<Resampling>().is_err());
+    }
+
+    #[test]
+    fn cholesky_of_a_singular_covariance() {
+        // x, 2x and an independent y: rank 2; L Lᵀ must give the matrix back.
+        let c = [1.0, 2.0, 0.0, 2.0, 4.0, 0.0, 0.0, 0.0, 9.0];
+        let l = cholesky_psd(&c, 3);
+        for i in 0..3 {
+            for j in 0..3 {
+                let v: f64 = (0..3).map(|m| l[i * 3 + m] * l[j * 3 + m]).sum();
+                assert!((v - c[i * 3 + j]).abs() < 1e-12, "({i},{j}) {v}");
+            }
+        }
+        assert_eq!(l[4], 0.0, "the copied coordinate gets no variance of its own");
     }
 
     #[test]
