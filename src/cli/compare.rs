@@ -27,7 +27,8 @@ Metrics are micro-averaged from summed counts, exactly as `ieval score` computes
 --samples and --seed make the numbers reproducible; they do not depend on --jobs.
 Above 20,000 paired documents (or with --resampling normal) each resample's summed counts
 are drawn from their normal limit (same means and covariances) instead of by drawing
-documents, at a cost that does not grow with the documents; the JSON says which
+documents, at a cost that does not grow with the documents (a series with at most 1,000
+documents that have counts is drawn exactly over those); the JSON says which
 (`resampling`).
 
 --fail-if-worse METRIC[:DELTA] (repeatable; METRIC as strict-f1, exact-p, type-r, TC-f1;
