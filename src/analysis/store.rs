@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use super::pl_err;
 use crate::error::{Error, Result};
-use crate::score::compare::{DocCounts, SeriesKey, SystemCounts};
+use crate::score::compare::SystemCounts;
 use crate::score::counts::{LabelTally, Tally};
 
 /// The count columns of a counts file, in the order of `suites/README.md`.
@@ -344,51 +344,6 @@ impl Store {
         }))
     }
 
-    /// Per-document counts of the given runs (every series, labels included), in the
-    /// order of the counts files, grouped by run id.
-    pub fn runs_doc_counts(&self, run_ids: &[&str], overall_only: bool) -> Result<BTreeMap<String, Vec<DocCounts>>> {
-        let mut out: BTreeMap<String, Vec<DocCounts>> = BTreeMap::new();
-        if run_ids.is_empty() {
-            return Ok(out);
-        }
-        // Per run: document order of first appearance, and an index for lookups.
-        let mut index: BTreeMap<String, std::collections::HashMap<String, usize>> = BTreeMap::new();
-        self.batches(&["run_id", "task", "metric", "label", "doc_id"], true, |s, n| {
-            let at = |k: usize, i: usize| value(s[k], i);
-            for i in 0..s[0].len() {
-                // Rows of other runs (and, when `overall_only`, per-label rows) are skipped
-                // before their other columns are looked at.
-                if !at(0, i).is_some_and(|r| run_ids.contains(&r)) || (overall_only && at(3, i) != Some("")) {
-                    continue;
-                }
-                let (Some(r), Some(t), Some(m), Some(l), Some(d)) = (at(0, i), at(1, i), at(2, i), at(3, i), at(4, i))
-                else {
-                    return Err(Error::data(
-                        self.root.display().to_string(),
-                        "results store: a counts row has a null run_id, task, metric, label or doc_id",
-                    ));
-                };
-                // A null count (or one that is not a UInt64) counts as zero.
-                let v = |k: usize| if n[k].is_valid(i) { n[k].value(i) } else { 0 };
-                let tally = LabelTally {
-                    gold: Tally { cor: v(0), inc: v(1), par: v(2), mis: v(3), spu: 0 },
-                    pred: Tally { cor: v(4), inc: v(5), par: v(6), spu: v(7), mis: 0 },
-                };
-                let docs = out.entry(r.to_string()).or_default();
-                let ix = index.entry(r.to_string()).or_default();
-                let j = *ix.entry(d.to_string()).or_insert_with(|| {
-                    docs.push(DocCounts { doc_id: d.to_string(), series: BTreeMap::new() });
-                    docs.len() - 1
-                });
-                let key = SeriesKey::new(t, m, l);
-                // Rows of the same (run, series, document) add (a writer may split them).
-                *docs[j].series.entry(key).or_default() += tally;
-            }
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
     /// The per-document counts of a unit's latest run, column-wise (for `compare`).
     pub fn system_counts(&self, dataset: &str, system: &str) -> Result<(RunInfo, SystemCounts)> {
         let u = self.unit(dataset, system)?;
@@ -403,17 +358,24 @@ impl Store {
                 ),
             ));
         }
+        let counts = self.run_counts(&u.run_id, false)?;
+        Ok((u, counts))
+    }
+
+    /// The per-document counts of one run, column-wise; only the overall series (label
+    /// `""`) when `overall_only`.
+    pub fn run_counts(&self, run_id: &str, overall_only: bool) -> Result<SystemCounts> {
         // The run's own counts file when its manifest names one (layout 2), else every file.
         let own: Vec<PathBuf> = self
             .manifests
             .iter()
-            .filter(|m| m.run_id == u.run_id)
+            .filter(|m| m.run_id == run_id)
             .filter_map(|m| m.counts_file.as_ref().map(|f| self.root.join(f)))
             .filter(|p| self.files.contains(p))
             .collect();
         let files = if own.is_empty() { &self.files[..] } else { &own[..] };
         let mut out = SystemCounts::new();
-        let run = u.run_id.as_str();
+        let run = run_id;
         let null = || {
             Error::data(
                 self.root.display().to_string(),
@@ -427,12 +389,16 @@ impl Store {
             let values: Vec<&StringArray> = d.iter().map(|c| c.values().as_string::<i32>()).collect();
             let ours: Vec<bool> =
                 (0..values[0].len()).map(|k| values[0].is_valid(k) && values[0].value(k) == run).collect();
+            // With `overall_only`, rows whose label is not "" are skipped by their key.
+            let overall: Vec<bool> = (0..values[3].len())
+                .map(|k| !overall_only || (values[3].is_valid(k) && values[3].value(k).is_empty()))
+                .collect();
             let mut last: Option<([i32; 3], usize)> = None;
             for i in 0..s[0].len() {
                 if d.iter().any(|c| c.is_null(i)) {
                     return Err(null());
                 }
-                if !ours[keys[0][i] as usize] {
+                if !ours[keys[0][i] as usize] || !overall[keys[3][i] as usize] {
                     continue;
                 }
                 let tml = [keys[1][i], keys[2][i], keys[3][i]];
@@ -461,6 +427,6 @@ impl Store {
             }
             Ok(())
         })?;
-        Ok((u, out))
+        Ok(out)
     }
 }

@@ -1,23 +1,24 @@
 //! Benchmark tables from the results store: rows are systems, columns dataset x metric.
 //!
-//! polars sums the per-document counts of each unit's latest run per (dataset, system, task,
-//! metric, profile); precision, recall and F1 of each sum are
+//! The per-document counts of each unit's latest run are read column-wise
+//! ([`SystemCounts`]) and summed per series; precision, recall and F1 of each sum are
 //! [`crate::score::metrics::summarize`]'s, as `ieval score` reports them. Each cell's interval
 //! is the bootstrap percentile interval over the unit's documents
-//! ([`crate::score::resample::intervals`]).
+//! ([`crate::score::resample::intervals`]; above 20,000 documents its resamples are drawn
+//! from the normal limit, [`crate::score::resample::intervals_normal`], as `compare
+//! --resampling auto` does).
 
 use std::collections::BTreeMap;
 
-use polars::prelude::ChunkAgg;
 use serde::{Deserialize, Serialize};
 
-use super::pl_err;
-use super::store::{COUNT_COLUMNS, RunInfo, Store, value};
+use super::store::{RunInfo, Store};
 use crate::error::{Error, Result};
-use crate::score::compare::{CONLL_PARTS, SeriesKey, metric_name, parse_metric};
-use crate::score::counts::{LabelTally, Tally};
+use crate::score::compare::{CONLL_PARTS, SeriesKey, SystemCounts, metric_name, parse_metric};
 use crate::score::metrics::summarize;
-use crate::score::resample::{self, Options, Stat};
+use crate::score::resample::{self, Options, Resampling, Stat};
+
+use rayon::prelude::*;
 
 /// A table column's metric: `strict-f1`, `partial-p`, `TC-f1`, ...
 #[derive(schemars::JsonSchema, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,88 +91,73 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
     let columns: Vec<(String, String)> =
         datasets.iter().flat_map(|d| specs.iter().map(move |s| (d.clone(), s.name.clone()))).collect();
 
-    // Values: the overall rows of each unit's latest run, summed per (dataset, system, task,
-    // metric, profile) by polars; precision, recall and F1 of each sum as `ieval score`
-    // reports them; one cell per (system, dataset, metric asked for), the first sum's.
+    // Every unit's latest run, column-wise, overall series only (read in parallel).
+    let docs: Vec<SystemCounts> =
+        ok.par_iter().map(|u| store.run_counts(&u.run_id, true)).collect::<Result<Vec<_>>>()?;
+
+    // Values: each series' counts summed over the run's documents; precision, recall and F1
+    // of the sum as `ieval score` reports them.
     let mut values: BTreeMap<(String, usize), Option<f64>> = BTreeMap::new();
-    let runs: Vec<&str> = ok.iter().map(|u| u.run_id.as_str()).collect();
-    let keys = ["dataset", "system", "task", "metric", "profile"];
-    let rows = store.frame(&[keys[0], keys[1], keys[2], keys[3], keys[4], "run_id", "label"], true, |s, i| {
-        value(s[5], i).is_some_and(|r| runs.contains(&r)) && value(s[6], i) == Some("")
-    })?;
-    let parts = if rows.height() == 0 {
-        Vec::new()
-    } else {
-        rows.partition_by_stable(keys, true).map_err(|e| pl_err(&store.root, e))?
-    };
-    for part in parts {
-        let key = |name: &str| -> Result<Option<String>> {
-            let c = part.column(name).map_err(|e| pl_err(&store.root, e))?;
-            Ok(c.str().map_err(|e| pl_err(&store.root, e))?.get(0).map(str::to_string))
-        };
-        let (Some(ds), Some(sys), Some(task), Some(metric)) =
-            (key("dataset")?, key("system")?, key("task")?, key("metric")?)
-        else {
-            continue;
-        };
+    for (u, d) in ok.iter().zip(&docs) {
         // Profiles other than `default` report 0/0 as 0.
-        let zero = key("profile")?.is_some_and(|p| p != "default");
-        let mut sums = [0u64; 8];
-        for (sum, c) in sums.iter_mut().zip(COUNT_COLUMNS) {
-            let c = part.column(c).map_err(|e| pl_err(&store.root, e))?;
-            *sum = c.u64().map_err(|e| pl_err(&store.root, e))?.sum().unwrap_or(0);
-        }
-        let total = LabelTally {
-            gold: Tally { cor: sums[0], inc: sums[1], par: sums[2], mis: sums[3], spu: 0 },
-            pred: Tally { cor: sums[4], inc: sums[5], par: sums[6], spu: sums[7], mis: 0 },
-        };
-        let half = SeriesKey::new(&task, &metric, "").half_credit();
-        let m = summarize(&total, half, zero);
-        for s in specs.iter().filter(|s| s.task == task && s.metric == metric) {
-            let Some(k) = columns.iter().position(|c| c.0 == ds && c.1 == s.name) else { continue };
+        let zero = u.profile != "default";
+        for s in specs {
+            let key = SeriesKey::new(&s.task, &s.metric, "");
+            if !d.has_series(&key) {
+                continue;
+            }
+            let Some(k) = columns.iter().position(|c| c.0 == u.dataset && c.1 == s.name) else { continue };
+            let m = summarize(&d.total(&key), key.half_credit(), zero);
             let v = match s.stat {
                 Stat::Precision => m.precision,
                 Stat::Recall => m.recall,
                 Stat::F1 => m.f1,
             };
-            values.entry((sys.clone(), k)).or_insert(v);
+            values.entry((u.system.clone(), k)).or_insert(v);
         }
     }
 
-    // Intervals: per unit, every asked series over the unit's documents.
-    let run_ids: Vec<&str> = ok.iter().map(|u| u.run_id.as_str()).collect();
-    let docs = store.runs_doc_counts(&run_ids, true)?;
+    // Intervals: per unit, every asked series over the unit's documents (the units read in
+    // parallel, column-wise, overall series only), drawn as `compare --resampling auto`
+    // draws: documents up to 20,000 of them, the normal limit beyond.
     let mut ivs: BTreeMap<(String, String, String), CellInterval> = BTreeMap::new();
-    for u in &ok {
-        let Some(d) = docs.get(&u.run_id) else { continue };
+    for (u, d) in ok.iter().zip(&docs) {
+        if d.docs() == 0 {
+            continue;
+        }
         let zero = u.profile != "default";
         // The CoNLL average is not a stored series: its value and interval come from the
         // MUC, B³ and CEAFe series of the same documents.
         for s in specs.iter().filter(|s| s.metric == "conll") {
             let parts: Vec<SeriesKey> = CONLL_PARTS.iter().map(|m| SeriesKey::new(&s.task, m, "")).collect();
-            if !parts.iter().all(|k| d.iter().any(|dc| dc.series.contains_key(k))) {
+            if !parts.iter().all(|k| d.has_series(k)) {
                 continue;
             }
-            let cols: Vec<Vec<_>> = parts
-                .iter()
-                .map(|k| d.iter().map(|dc| dc.series.get(k).copied().unwrap_or_default()).collect())
-                .collect();
+            let cols: Vec<Vec<_>> = parts.iter().map(|k| d.series_docs(k)).collect();
             let refs: Vec<&[_]> = cols.iter().map(|c| &c[..]).collect();
             let x = resample::mean_f1_interval(&refs, opts)?;
-            ivs.insert((u.dataset.clone(), u.system.clone(), s.name.clone()), (x.value, x.low, x.high, d.len()));
+            ivs.insert((u.dataset.clone(), u.system.clone(), s.name.clone()), (x.value, x.low, x.high, d.docs()));
         }
         let keys: Vec<SeriesKey> = specs.iter().map(|s| SeriesKey::new(&s.task, &s.metric, "")).collect();
-        let columns_of: Vec<Vec<_>> =
-            keys.iter().map(|k| d.iter().map(|dc| dc.series.get(k).copied().unwrap_or_default()).collect()).collect();
-        let series: Vec<(bool, &[_])> = keys.iter().zip(&columns_of).map(|(k, c)| (k.half_credit(), &c[..])).collect();
-        let res = resample::intervals(&series, zero, opts)?;
+        let res = match Resampling::Auto.resolve(d.docs()) {
+            Resampling::Normal => {
+                let grouped: Vec<_> = keys.iter().map(|k| d.grouped(k)).collect();
+                resample::intervals_normal(&grouped, zero, opts)?
+            }
+            _ => {
+                let columns_of: Vec<Vec<_>> = keys.iter().map(|k| d.series_docs(k)).collect();
+                let series: Vec<(bool, &[_])> =
+                    keys.iter().zip(&columns_of).map(|(k, c)| (k.half_credit(), &c[..])).collect();
+                resample::intervals(&series, zero, opts)?
+            }
+        };
         for ((s, iv), k) in specs.iter().zip(res).zip(&keys) {
             // A series the run never wrote (events of an entity-only run) has no value.
-            if !d.iter().any(|dc| dc.series.contains_key(k)) {
+            if !d.has_series(k) {
                 continue;
             }
             let x = iv[s.stat.index()];
-            ivs.insert((u.dataset.clone(), u.system.clone(), s.name.clone()), (x.value, x.low, x.high, d.len()));
+            ivs.insert((u.dataset.clone(), u.system.clone(), s.name.clone()), (x.value, x.low, x.high, d.docs()));
         }
     }
 

@@ -342,6 +342,42 @@ impl SystemCounts {
     fn column(&self, k: &SeriesKey) -> Option<&Column> {
         self.keys.iter().position(|x| x == k).map(|i| &self.columns[i])
     }
+
+    /// Series `k`'s counts summed over the documents.
+    pub fn total(&self, k: &SeriesKey) -> LabelTally {
+        self.column(k).map_or_else(LabelTally::default, |c| {
+            (0..self.docs() as u32).fold(LabelTally::default(), |t, j| t + c.rows[c.id(j) as usize])
+        })
+    }
+
+    /// Whether any document has a row of series `k`.
+    pub fn has_series(&self, k: &SeriesKey) -> bool {
+        self.column(k).is_some()
+    }
+
+    /// Every document's counts of series `k`, in the order documents were added (zero
+    /// where a document has none).
+    pub fn series_docs(&self, k: &SeriesKey) -> Vec<LabelTally> {
+        let c = self.column(k);
+        (0..self.docs() as u32).map(|j| c.map_or_else(LabelTally::default, |c| c.rows[c.id(j) as usize])).collect()
+    }
+
+    /// Series `k` with its documents grouped by identical counts, the system's counts on
+    /// both sides (for [`resample::intervals_normal`]).
+    pub fn grouped(&self, k: &SeriesKey) -> GroupedSeries {
+        let mut groups: Vec<(LabelTally, LabelTally, u64)> = match self.column(k) {
+            Some(c) => {
+                let mut n = vec![0u64; c.rows.len()];
+                for j in 0..self.docs() as u32 {
+                    n[c.id(j) as usize] += 1;
+                }
+                c.rows.iter().zip(n).filter(|(_, m)| *m > 0).map(|(t, m)| (*t, *t, m)).collect()
+            }
+            None => vec![(LabelTally::default(), LabelTally::default(), self.docs() as u64)],
+        };
+        groups.sort_unstable_by_key(|g| tally_key(&g.0));
+        GroupedSeries { half: k.half_credit(), groups }
+    }
 }
 
 /// String equality without a library call: the strings compared for every row read (ids,

@@ -708,8 +708,8 @@ impl NormalSeries {
         }
     }
 
-    /// Bootstrap draw: the differences B − A of the three statistics.
-    fn bootstrap(&self, z: &[f64], zero: bool) -> [f64; 3] {
+    /// Bootstrap draw: A's three statistics and the differences B − A.
+    fn bootstrap(&self, z: &[f64], zero: bool) -> ([f64; 3], [f64; 3]) {
         let mut s = [0.0; DIM];
         Self::draw(&self.boot_mean, &self.boot_l, z, &mut s);
         let mut b = [0.0; 6];
@@ -717,7 +717,7 @@ impl NormalSeries {
             b[k] = s[k] + s[6 + k];
         }
         let (ma, mb) = (metrics_real(&s[..6], self.half, zero), metrics_real(&b, self.half, zero));
-        [mb[0] - ma[0], mb[1] - ma[1], mb[2] - ma[2]]
+        (ma, [mb[0] - ma[0], mb[1] - ma[1], mb[2] - ma[2]])
     }
 
     /// Randomization draw: the differences B − A.
@@ -757,39 +757,45 @@ pub fn compare_normal(series: &[GroupedSeries], zero: bool, opts: &Options) -> R
     opts.check()?;
     let draws: Vec<Draws> = series.par_iter().map(Draws::new).collect();
     let width = series.len();
-    let obs = |f: fn(&(LabelTally, LabelTally, u64)) -> LabelTally| -> Vec<f64> {
-        let mut v = Vec::with_capacity(3 * width);
-        for s in series {
-            let t = s.groups.iter().fold(LabelTally::default(), |t, g| t + times(&f(g), g.2));
-            v.extend(metrics_of(&t, s.half, zero).map(|m| m.unwrap_or(f64::NAN)));
-        }
-        v
-    };
-    let obs_a = obs(|g| g.0);
-    let obs_b = obs(|g| g.1);
+    let obs_a = observed(series, |g| g.0, zero);
+    let obs_b = observed(series, |g| g.1, zero);
     let boot = per_sample(opts.samples, |i, _, _| {
         let mut z = [0.0; DIM];
         fill_normal(&mut sample_rng(opts.seed, STREAM_BOOTSTRAP, i), &mut z);
-        draws
-            .iter()
-            .flat_map(|d| match d {
-                Draws::Normal(s) => s.bootstrap(&z, zero),
-                Draws::Sparse(s) => s.bootstrap(&mut sample_rng(opts.seed, STREAM_BOOTSTRAP, i), zero),
-            })
-            .collect()
+        draws.iter().flat_map(|d| d.bootstrap(&z, opts.seed, i, zero).1).collect()
     });
     let rand = per_sample(opts.samples, |i, _, _| {
         let mut z = [0.0; 6];
         fill_normal(&mut sample_rng(opts.seed, STREAM_RANDOMIZATION, i), &mut z);
-        draws
-            .iter()
-            .flat_map(|d| match d {
-                Draws::Normal(s) => s.randomization(&z, zero),
-                Draws::Sparse(s) => s.randomization(&mut sample_rng(opts.seed, STREAM_RANDOMIZATION, i), zero),
-            })
-            .collect()
+        draws.iter().flat_map(|d| d.randomization(&z, opts.seed, i, zero)).collect()
     });
     Ok(differences(width, &obs_a, &obs_b, &boot, &rand, opts))
+}
+
+/// The three statistics of each series' totals (`side` picks A's or B's counts), NaN for
+/// undefined.
+fn observed(series: &[GroupedSeries], side: fn(&(LabelTally, LabelTally, u64)) -> LabelTally, zero: bool) -> Vec<f64> {
+    let mut v = Vec::with_capacity(3 * series.len());
+    for s in series {
+        let t = s.groups.iter().fold(LabelTally::default(), |t, g| t + times(&side(g), g.2));
+        v.extend(metrics_of(&t, s.half, zero).map(|m| m.unwrap_or(f64::NAN)));
+    }
+    v
+}
+
+/// [`intervals`] with the resamples drawn as [`compare_normal`] draws them (the normal
+/// limit; exactly over the documents with counts for a series that has few): one system's
+/// series, grouped with the system's counts on both sides.
+pub fn intervals_normal(series: &[GroupedSeries], zero: bool, opts: &Options) -> Result<Vec<[Interval; 3]>> {
+    opts.check()?;
+    let draws: Vec<Draws> = series.par_iter().map(Draws::new).collect();
+    let obs = observed(series, |g| g.0, zero);
+    let boot = per_sample(opts.samples, |i, _, _| {
+        let mut z = [0.0; DIM];
+        fill_normal(&mut sample_rng(opts.seed, STREAM_BOOTSTRAP, i), &mut z);
+        draws.iter().flat_map(|d| d.bootstrap(&z, opts.seed, i, zero).0).collect()
+    });
+    Ok(interval_cells(series.len(), &obs, &boot, opts))
 }
 
 /// A series with at most this many documents that have counts (in A, B or the gold) is
@@ -806,6 +812,22 @@ enum Draws {
 }
 
 impl Draws {
+    /// Bootstrap sample `i` (`z`: its standard normals): A's statistics and B − A's.
+    fn bootstrap(&self, z: &[f64], seed: u64, i: u64, zero: bool) -> ([f64; 3], [f64; 3]) {
+        match self {
+            Draws::Normal(s) => s.bootstrap(z, zero),
+            Draws::Sparse(s) => s.bootstrap(&mut sample_rng(seed, STREAM_BOOTSTRAP, i), zero),
+        }
+    }
+
+    /// Randomization sample `i` (`z`: its standard normals): B − A.
+    fn randomization(&self, z: &[f64], seed: u64, i: u64, zero: bool) -> [f64; 3] {
+        match self {
+            Draws::Normal(s) => s.randomization(z, zero),
+            Draws::Sparse(s) => s.randomization(&mut sample_rng(seed, STREAM_RANDOMIZATION, i), zero),
+        }
+    }
+
     fn new(s: &GroupedSeries) -> Draws {
         let zero = LabelTally::default();
         let busy: u64 = s.groups.iter().filter(|g| g.0 != zero || g.1 != zero).map(|g| g.2).sum();
@@ -872,13 +894,14 @@ impl SparseSeries {
         SparseSeries { half: s.half, docs: s.groups.iter().map(|g| g.2).sum(), busy, total }
     }
 
-    fn diffs(&self, a: &Counts, b: &Counts, zero: bool) -> [f64; 3] {
-        let (ma, mb) = (metrics_of(&expand(a), self.half, zero), metrics_of(&expand(b), self.half, zero));
+    /// A's three statistics and the differences B − A.
+    fn diffs(&self, a: &Counts, b: &Counts, zero: bool) -> ([f64; 3], [f64; 3]) {
         let v = |m: Option<f64>| m.unwrap_or(f64::NAN);
-        [v(mb[0]) - v(ma[0]), v(mb[1]) - v(ma[1]), v(mb[2]) - v(ma[2])]
+        let (ma, mb) = (metrics_of(&expand(a), self.half, zero).map(v), metrics_of(&expand(b), self.half, zero).map(v));
+        (ma, [mb[0] - ma[0], mb[1] - ma[1], mb[2] - ma[2]])
     }
 
-    fn bootstrap(&self, rng: &mut SplitMix64, zero: bool) -> [f64; 3] {
+    fn bootstrap(&self, rng: &mut SplitMix64, zero: bool) -> ([f64; 3], [f64; 3]) {
         let (mut sa, mut sb) = ([0; 6], [0; 6]);
         let m = self.busy.len() as u64;
         if m > 0 {
@@ -907,7 +930,7 @@ impl SparseSeries {
                 }
             }
         }
-        self.diffs(&sa, &sb, zero)
+        self.diffs(&sa, &sb, zero).1
     }
 }
 
@@ -925,8 +948,14 @@ pub fn intervals(series: &[(bool, &[LabelTally])], zero: bool, opts: &Options) -
         eval_into(&mut v, sa, &p.half, zero);
         v
     });
-    let mut out = Vec::with_capacity(p.width);
-    for s in 0..p.width {
+    Ok(interval_cells(p.width, &obs, &boot, opts))
+}
+
+/// Per series, the three [`Interval`]s from the observed values (`3 x width`, NaN for
+/// undefined) and the bootstrap samples' values.
+fn interval_cells(width: usize, obs: &[f64], boot: &[Vec<f64>], opts: &Options) -> Vec<[Interval; 3]> {
+    let mut out = Vec::with_capacity(width);
+    for s in 0..width {
         let mut row = [Interval { value: None, low: None, high: None, undefined: 0 }; 3];
         for (k, cell) in row.iter_mut().enumerate() {
             let m = 3 * s + k;
@@ -940,7 +969,7 @@ pub fn intervals(series: &[(bool, &[LabelTally])], zero: bool, opts: &Options) -
         }
         out.push(row);
     }
-    Ok(out)
+    out
 }
 
 /// The bootstrap interval of the mean F1 of several series of the same documents (the
@@ -1263,6 +1292,27 @@ mod tests {
                 let pooled = (p + q) / 2.0;
                 let se = (pooled * (1.0 - pooled) * 2.0 / n_samples as f64).sqrt();
                 assert!((p - q).abs() <= 4.0 * se + 2.0 / n_samples as f64, "p {p} vs {q}");
+            }
+        }
+    }
+
+    /// `table`'s single-system intervals at the size where `auto` switches: the normal limit
+    /// against document draws (centre within half a standard deviation, width within 15%),
+    /// a dense series and a sparse one, with and without half credit.
+    #[test]
+    fn normal_intervals_agree_with_document_draws() {
+        let (a, _) = simulated(AUTO_MAX_DOCUMENTS, 0.7, 0.7, 21);
+        let sparse: Vec<LabelTally> = a.iter().enumerate().map(|(j, t)| if j % 100 < 2 { *t } else { t0() }).collect();
+        for (v, half) in [(&a, false), (&a, true), (&sparse, false)] {
+            let docs = intervals(&[(half, &v[..])], false, &opts(1000)).expect("documents");
+            let normal = intervals_normal(&[grouped(half, v, v)], false, &opts(1000)).expect("normal");
+            for (d, m) in docs[0].iter().zip(&normal[0]) {
+                assert_eq!(d.value, m.value);
+                let (dl, dh, ml, mh) =
+                    (d.low.expect("lo"), d.high.expect("hi"), m.low.expect("lo"), m.high.expect("hi"));
+                let sd = (dh - dl) / 3.92;
+                assert!(((dl + dh) - (ml + mh)).abs() / 2.0 < 0.5 * sd, "{d:?} {m:?}");
+                assert!(((mh - ml) / (dh - dl) - 1.0).abs() < 0.15, "{d:?} {m:?}");
             }
         }
     }
