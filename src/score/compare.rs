@@ -860,6 +860,66 @@ mod tests {
         assert_eq!(names, ["entities/strict", "entities/strict/PER", "entities/type", "events/TI", "events/AC+"]);
     }
 
+    /// The column-wise counts do not depend on how the rows come: document after document,
+    /// series after series, a row split in two, documents shuffled — the same totals,
+    /// per-document counts, groups and comparison; and the accessors agree with each other.
+    #[test]
+    fn system_counts_take_rows_in_any_order() {
+        let mut rng = crate::score::resample::SplitMix64::new(42);
+        let series = [("entities", "strict", ""), ("entities", "strict", "PER"), ("events", "TC", "")];
+        let cell = |rng: &mut crate::score::resample::SplitMix64| LabelTally {
+            gold: Tally { cor: rng.below(4), mis: rng.below(3), ..Default::default() },
+            pred: Tally { cor: 0, spu: rng.below(2), ..Default::default() },
+        };
+        // rows[d][s]; a third of the PER cells absent (no row at all).
+        let rows: Vec<Vec<Option<LabelTally>>> =
+            (0..40).map(|d| (0..3).map(|s| (s != 1 || d % 3 != 0).then(|| cell(&mut rng))).collect()).collect();
+        let id = |d: usize| format!("doc-{d:02}");
+        let build = |order: &[(usize, usize)], split: bool| -> SystemCounts {
+            let mut c = SystemCounts::new();
+            for &(d, s) in order {
+                let Some(t) = rows[d][s] else { continue };
+                let (j, k) = (c.doc(&id(d)), c.series(series[s].0, series[s].1, series[s].2));
+                if split && d == 7 {
+                    let half =
+                        LabelTally { gold: Tally { cor: t.gold.cor, ..Default::default() }, ..Default::default() };
+                    c.add(j, k, half);
+                    c.add(j, k, LabelTally { gold: Tally { cor: 0, ..t.gold }, ..t });
+                } else {
+                    c.add(j, k, t);
+                }
+            }
+            c
+        };
+        let doc_major: Vec<(usize, usize)> = (0..40).flat_map(|d| (0..3).map(move |s| (d, s))).collect();
+        let series_major: Vec<(usize, usize)> = (0..3).flat_map(|s| (0..40).map(move |d| (d, s))).collect();
+        let mut shuffled = doc_major.clone();
+        for i in (1..shuffled.len()).rev() {
+            shuffled.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        let reference = build(&doc_major, false);
+        let other = build(&series_major, false);
+        let opts = Options { samples: 60, ..Default::default() };
+        let want = compare(&reference, &other, false, &opts, Resampling::Auto, true).expect("compare");
+        for (order, split) in [(&series_major, false), (&shuffled, false), (&doc_major, true)] {
+            let c = build(order, split);
+            assert_eq!(c.docs(), 40);
+            let got = compare(&c, &other, false, &opts, Resampling::Auto, true).expect("compare");
+            assert_eq!(got, want);
+            for (s, &(t, m, l)) in series.iter().enumerate() {
+                let k = SeriesKey::new(t, m, l);
+                let direct = rows.iter().filter_map(|r| r[s]).fold(LabelTally::default(), |a, b| a + b);
+                assert_eq!(c.total(&k), direct, "{k:?}");
+                assert_eq!(c.series_docs(&k).into_iter().fold(LabelTally::default(), |a, b| a + b), direct);
+                let g = c.grouped(&k);
+                assert_eq!(g.groups.iter().map(|x| x.2).sum::<u64>(), 40);
+                assert!(g.groups.iter().all(|x| x.0 == x.1));
+            }
+        }
+        assert!(!reference.has_series(&SeriesKey::new("relations", "strict", "")));
+        assert_eq!(reference.series_docs(&SeriesKey::new("relations", "strict", "")), vec![LabelTally::default(); 40]);
+    }
+
     #[test]
     fn pairs_by_id_and_reports_unpaired() {
         let a = vec![doc("d1", 2, 1, 0), doc("d2", 1, 0, 1), doc("d3", 1, 1, 1)];
