@@ -4,7 +4,7 @@
 
 copies SMALL_STORE to BIG_STORE and rewrites every counts file with its rows repeated
 `--times` times, the document ids prefixed `r00-`, `r01-`, ... (so the documents are
-distinct), same row groups and compression. The manifests are kept (run ids, counts files),
+distinct), same compression, row groups of at least 2^20 rows (as ieval writes them). The manifests are kept (run ids, counts files),
 so `ieval compare --results BIG_STORE --dataset D A B` reads TIMES x the documents.
 BENCHMARKS.md ("`compare` at scale") builds the 1M-document store this way from a
 `ieval run` of the 50k generated corpus of `benches/scale.py`. Needs pyarrow.
@@ -38,7 +38,10 @@ def main():
         ]
         big = pa.concat_tables(parts)
         rg = meta.row_group(0)
-        pq.write_table(big, f, compression=rg.column(0).compression.lower(), row_group_size=rg.num_rows)
+        # Row groups as ieval writes them (2^20 rows), not the small store's: a row group per
+        # copy of a tiny file would make the reading cost per-row-group overhead.
+        rows = max(rg.num_rows, 1 << 20)
+        pq.write_table(big, f, compression=rg.column(0).compression.lower(), row_group_size=rows)
         print(f"{f}: {t.num_rows} -> {big.num_rows} rows")
 
 

@@ -133,9 +133,14 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
             if !parts.iter().all(|k| d.has_series(k)) {
                 continue;
             }
-            let cols: Vec<Vec<_>> = parts.iter().map(|k| d.series_docs(k)).collect();
-            let refs: Vec<&[_]> = cols.iter().map(|c| &c[..]).collect();
-            let x = resample::mean_f1_interval(&refs, opts)?;
+            let x = match Resampling::Auto.resolve(d.docs()) {
+                Resampling::Normal => resample::mean_f1_interval_normal(&d.joint_grouped(&parts), opts)?,
+                _ => {
+                    let cols: Vec<Vec<_>> = parts.iter().map(|k| d.series_docs(k)).collect();
+                    let refs: Vec<&[_]> = cols.iter().map(|c| &c[..]).collect();
+                    resample::mean_f1_interval(&refs, opts)?
+                }
+            };
             ivs.insert((u.dataset.clone(), u.system.clone(), s.name.clone()), (x.value, x.low, x.high, d.docs()));
         }
         let keys: Vec<SeriesKey> = specs.iter().map(|s| SeriesKey::new(&s.task, &s.metric, "")).collect();

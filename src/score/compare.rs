@@ -350,6 +350,22 @@ impl SystemCounts {
         })
     }
 
+    /// The documents grouped by their counts in all of `keys` jointly (for
+    /// [`resample::mean_f1_interval_normal`]), in a canonical order.
+    pub fn joint_grouped(&self, keys: &[SeriesKey]) -> Vec<(Vec<LabelTally>, u64)> {
+        let cols: Vec<Option<&Column>> = keys.iter().map(|k| self.column(k)).collect();
+        let mut n: FxHashMap<Vec<u32>, u64> = FxHashMap::default();
+        for j in 0..self.docs() as u32 {
+            *n.entry(cols.iter().map(|c| c.map_or(0, |c| c.id(j))).collect()).or_default() += 1;
+        }
+        let row = |ids: &[u32]| -> Vec<LabelTally> {
+            cols.iter().zip(ids).map(|(c, &i)| c.map_or_else(LabelTally::default, |c| c.rows[i as usize])).collect()
+        };
+        let mut groups: Vec<(Vec<LabelTally>, u64)> = n.into_iter().map(|(ids, m)| (row(&ids), m)).collect();
+        groups.sort_unstable_by_key(|g| g.0.iter().map(tally_key).collect::<Vec<_>>());
+        groups
+    }
+
     /// Whether any document has a row of series `k`.
     pub fn has_series(&self, k: &SeriesKey) -> bool {
         self.column(k).is_some()

@@ -798,6 +798,84 @@ pub fn intervals_normal(series: &[GroupedSeries], zero: bool, opts: &Options) ->
     Ok(interval_cells(series.len(), &obs, &boot, opts))
 }
 
+/// [`mean_f1_interval`] with the resamples drawn as [`intervals_normal`] draws them, the
+/// series jointly: `groups` are the documents grouped by their counts in every series
+/// (`(counts per series, documents)`, all of the same length). The normal limit of the
+/// joint sums (6 counts per series), or exact draws over the documents with counts when
+/// they are at most [`SPARSE_MAX_DOCUMENTS`].
+pub fn mean_f1_interval_normal(groups: &[(Vec<LabelTally>, u64)], opts: &Options) -> Result<Interval> {
+    opts.check()?;
+    let width = groups.first().map_or(0, |g| g.0.len());
+    if groups.iter().any(|g| g.0.len() != width) {
+        return Err(Error::data("resampling", "joint series of different widths"));
+    }
+    let k = 6 * width;
+    let mean_f1 = |sums: &[f64], exact: bool| -> f64 {
+        let f1s = sums.chunks(6).map(|c| {
+            if exact {
+                let c: Counts = [c[0] as u64, c[1] as u64, c[2] as u64, c[3] as u64, c[4] as u64, c[5] as u64];
+                metrics_of(&expand(&c), false, false)[Stat::F1.index()].unwrap_or(f64::NAN)
+            } else {
+                metrics_real(c, false, false)[Stat::F1.index()]
+            }
+        });
+        f1s.sum::<f64>() / width as f64 // NaN when any is undefined
+    };
+    let rows: Vec<(Vec<f64>, u64)> =
+        groups.iter().map(|(ts, m)| (ts.iter().flat_map(|t| compact(t).map(|x| x as f64)).collect(), *m)).collect();
+    let n: u64 = rows.iter().map(|r| r.1).sum();
+    let mut total = vec![0.0; k];
+    for (u, m) in &rows {
+        for (t, x) in total.iter_mut().zip(u) {
+            *t += *m as f64 * x;
+        }
+    }
+    let obs = mean_f1(&total, true);
+    let busy: Vec<&Vec<f64>> = rows
+        .iter()
+        .filter(|(u, _)| u.iter().any(|&x| x != 0.0))
+        .flat_map(|(u, m)| std::iter::repeat_n(u, *m as usize))
+        .collect();
+    let boot: Vec<Vec<f64>> = if busy.len() as u64 <= SPARSE_MAX_DOCUMENTS {
+        per_sample(opts.samples, |i, _, _| {
+            let mut sums = vec![0.0; k];
+            let mut rng = sample_rng(opts.seed, STREAM_BOOTSTRAP, i);
+            successes(&mut rng, n, busy.len() as u64, |rng| {
+                for (s, x) in sums.iter_mut().zip(busy[rng.below(busy.len() as u64) as usize]) {
+                    *s += x;
+                }
+            });
+            vec![mean_f1(&sums, true)]
+        })
+    } else {
+        let centre: Vec<f64> = total.iter().map(|t| t / n as f64).collect();
+        let mut cov = vec![0.0; k * k];
+        for (u, m) in &rows {
+            for i in 0..k {
+                for j in 0..=i {
+                    cov[i * k + j] += *m as f64 * (u[i] - centre[i]) * (u[j] - centre[j]);
+                }
+            }
+        }
+        for i in 0..k {
+            for j in 0..i {
+                cov[j * k + i] = cov[i * k + j];
+            }
+        }
+        let l = cholesky_psd(&cov, k);
+        per_sample(opts.samples, |i, _, _| {
+            let mut z = vec![0.0; k];
+            fill_normal(&mut sample_rng(opts.seed, STREAM_BOOTSTRAP, i), &mut z);
+            let mut sums = vec![0.0; k];
+            NormalSeries::draw(&total, &l, &z, &mut sums);
+            vec![mean_f1(&sums, false)]
+        })
+    };
+    let (lo, hi, undefined) = percentile_interval(boot.iter().map(|v| v[0]), opts.confidence);
+    let value = (!obs.is_nan()).then_some(obs);
+    Ok(Interval { value, low: value.and(lo), high: value.and(hi), undefined })
+}
+
 /// A series with at most this many documents that have counts (in A, B or the gold) is
 /// resampled exactly by [`compare_normal`], over those documents ([`SparseSeries`]): its
 /// sums are too few terms for the normal limit (skewed, discrete), and drawing them is
@@ -1314,6 +1392,39 @@ mod tests {
                 assert!(((dl + dh) - (ml + mh)).abs() / 2.0 < 0.5 * sd, "{d:?} {m:?}");
                 assert!(((mh - ml) / (dh - dl) - 1.0).abs() < 0.15, "{d:?} {m:?}");
             }
+        }
+    }
+
+    /// The CoNLL-style mean of three F1s at the size where `auto` switches: the joint normal
+    /// limit (and the exact sparse draws) against document draws.
+    #[test]
+    fn normal_mean_f1_agrees_with_document_draws() {
+        let cols: Vec<Vec<LabelTally>> = [(0.7, 1), (0.6, 2), (0.8, 3)]
+            .iter()
+            .map(|&(p, seed)| simulated(AUTO_MAX_DOCUMENTS, p, p, seed).0)
+            .collect();
+        let sparse: Vec<Vec<LabelTally>> = cols
+            .iter()
+            .map(|c| c.iter().enumerate().map(|(j, t)| if j % 100 < 2 { *t } else { t0() }).collect())
+            .collect();
+        for cs in [&cols, &sparse] {
+            let refs: Vec<&[LabelTally]> = cs.iter().map(|c| &c[..]).collect();
+            let docs = mean_f1_interval(&refs, &opts(1000)).expect("documents");
+            let mut groups: Vec<(Vec<LabelTally>, u64)> = Vec::new();
+            for j in 0..AUTO_MAX_DOCUMENTS {
+                let row: Vec<LabelTally> = cs.iter().map(|c| c[j]).collect();
+                match groups.iter_mut().find(|g| g.0 == row) {
+                    Some(g) => g.1 += 1,
+                    None => groups.push((row, 1)),
+                }
+            }
+            let normal = mean_f1_interval_normal(&groups, &opts(1000)).expect("normal");
+            assert!((docs.value.expect("v") - normal.value.expect("v")).abs() < 1e-12);
+            let (dl, dh, ml, mh) =
+                (docs.low.expect("lo"), docs.high.expect("hi"), normal.low.expect("lo"), normal.high.expect("hi"));
+            let sd = (dh - dl) / 3.92;
+            assert!(((dl + dh) - (ml + mh)).abs() / 2.0 < 0.5 * sd, "{docs:?} {normal:?}");
+            assert!(((mh - ml) / (dh - dl) - 1.0).abs() < 0.15, "{docs:?} {normal:?}");
         }
     }
 
