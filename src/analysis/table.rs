@@ -51,6 +51,9 @@ pub struct BenchCell {
     /// The best value of its column (ties all marked).
     pub best: bool,
     pub documents: usize,
+    /// How the interval's resamples were drawn (`documents` or `normal`; none without an
+    /// interval).
+    pub resampling: Option<Resampling>,
     pub run_id: Option<String>,
     pub message: Option<String>,
 }
@@ -72,11 +75,13 @@ pub struct BenchTable {
     pub confidence: f64,
 }
 
-/// (value, CI low, CI high, documents) of one cell.
-type CellInterval = (Option<f64>, Option<f64>, Option<f64>, usize);
+/// (value, CI low, CI high, documents, method) of one cell.
+type CellInterval = (Option<f64>, Option<f64>, Option<f64>, usize, Resampling);
 
 /// Build the benchmark table of a store for the given metrics.
-pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Result<BenchTable> {
+/// Intervals are drawn as `method` says, resolved on each unit's documents
+/// ([`Resampling::resolve`]).
+pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options, method: Resampling) -> Result<BenchTable> {
     if specs.is_empty() {
         return Err(Error::usage("no metrics given"));
     }
@@ -126,6 +131,7 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
             continue;
         }
         let zero = u.profile != "default";
+        let method = method.resolve(d.docs());
         // The CoNLL average is not a stored series: its value and interval come from the
         // MUC, B³ and CEAFe series of the same documents.
         for s in specs.iter().filter(|s| s.metric == "conll") {
@@ -133,7 +139,7 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
             if !parts.iter().all(|k| d.has_series(k)) {
                 continue;
             }
-            let x = match Resampling::Auto.resolve(d.docs()) {
+            let x = match method {
                 Resampling::Normal => resample::mean_f1_interval_normal(&d.joint_grouped(&parts), opts)?,
                 _ => {
                     let cols: Vec<Vec<_>> = parts.iter().map(|k| d.series_docs(k)).collect();
@@ -141,10 +147,13 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
                     resample::mean_f1_interval(&refs, opts)?
                 }
             };
-            ivs.insert((u.dataset.clone(), u.system.clone(), s.name.clone()), (x.value, x.low, x.high, d.docs()));
+            ivs.insert(
+                (u.dataset.clone(), u.system.clone(), s.name.clone()),
+                (x.value, x.low, x.high, d.docs(), method),
+            );
         }
         let keys: Vec<SeriesKey> = specs.iter().map(|s| SeriesKey::new(&s.task, &s.metric, "")).collect();
-        let res = match Resampling::Auto.resolve(d.docs()) {
+        let res = match method {
             Resampling::Normal => {
                 let grouped: Vec<_> = keys.iter().map(|k| d.grouped(k)).collect();
                 resample::intervals_normal(&grouped, zero, opts)?
@@ -162,7 +171,10 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
                 continue;
             }
             let x = iv[s.stat.index()];
-            ivs.insert((u.dataset.clone(), u.system.clone(), s.name.clone()), (x.value, x.low, x.high, d.docs()));
+            ivs.insert(
+                (u.dataset.clone(), u.system.clone(), s.name.clone()),
+                (x.value, x.low, x.high, d.docs(), method),
+            );
         }
     }
 
@@ -190,6 +202,7 @@ pub fn bench_table(store: &Store, specs: &[MetricSpec], opts: &Options) -> Resul
                 ci_high: iv.and_then(|x| x.2),
                 best: false,
                 documents: iv.map_or(0, |x| x.3),
+                resampling: iv.filter(|x| x.1.is_some()).map(|x| x.4),
                 run_id: unit.map(|u| u.run_id.clone()),
                 message: unit.and_then(|u| u.message.clone()),
             });

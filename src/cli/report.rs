@@ -152,7 +152,7 @@ pub fn run(args: Args, _g: &Global) -> Result<i32> {
 fn benchmark_html(dir: &std::path::Path, opts: &Options) -> Result<String> {
     let store = ieval::analysis::Store::open(dir)?;
     let specs: Vec<ieval::analysis::MetricSpec> = vec!["strict-f1".parse().map_err(|e: String| Error::usage(e))?];
-    let t = ieval::analysis::bench_table(&store, &specs, opts)?;
+    let t = ieval::analysis::bench_table(&store, &specs, opts, ieval::score::resample::Resampling::Auto)?;
     Ok(super::table::to_table(&t, false).render(ieval::report::TableFormat::Html))
 }
 

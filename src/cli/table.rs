@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use ieval::analysis::{BenchTable, MetricSpec, Store, bench_table};
 use ieval::report::{Table, TableFormat};
-use ieval::score::resample::Options;
+use ieval::score::resample::{Options, Resampling};
 use ieval::{Error, Result};
 
 use super::{Global, Out};
@@ -52,6 +52,10 @@ pub struct Args {
     /// Bootstrap samples per cell.
     #[arg(long, default_value_t = ieval::score::resample::DEFAULT_SAMPLES)]
     samples: usize,
+    /// How the intervals' resamples are drawn: `documents`, `normal` (each series' sums from
+    /// their normal limit), `auto` (documents up to 20,000 documents), as `compare`.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "documents", "normal"])]
+    resampling: String,
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = ieval::score::resample::DEFAULT_SEED)]
     seed: u64,
@@ -66,12 +70,14 @@ pub struct Args {
 pub fn run(args: Args, _g: &Global) -> Result<i32> {
     let store = Store::open(&args.results)?;
     let opts = Options { samples: if args.no_ci { 1 } else { args.samples }, seed: args.seed, confidence: 0.95 };
-    let mut t = bench_table(&store, &args.metric, &opts)?;
+    let method: Resampling = args.resampling.parse().map_err(Error::usage)?;
+    let mut t = bench_table(&store, &args.metric, &opts, method)?;
     if args.no_ci {
         for r in &mut t.rows {
             for c in &mut r.cells {
                 c.ci_low = None;
                 c.ci_high = None;
+                c.resampling = None;
             }
         }
     }

@@ -198,3 +198,35 @@ fn analysis_outputs_are_unchanged() {
     }
     assert!(differ.is_empty(), "outputs differ from tests/fixtures/analysis/: {differ:#?}");
 }
+
+/// `table --resampling`: `normal` draws every interval that way (the cells say so), with the
+/// same values as `documents` and intervals around them; `auto` at this size is `documents`;
+/// `--no-ci` leaves no method; an unknown method exits 2.
+#[test]
+fn table_resampling_is_chosen_and_reported() {
+    let eval = fixture("store");
+    let base = ["table", "--results", s(&eval), "--metric", "strict-f1,TC-f1,coref/conll-f1", "--samples", "300"];
+    let t = |extra: &[&str]| json(&[&base[..], extra].concat());
+    let (auto, docs, normal) = (t(&[]), t(&["--resampling", "documents"]), t(&["--resampling", "normal"]));
+    assert_eq!(auto, docs);
+    let mut with_ci = 0;
+    for (rd, rn) in docs["rows"].as_array().expect("rows").iter().zip(normal["rows"].as_array().expect("rows")) {
+        for (cd, cn) in rd["cells"].as_array().expect("cells").iter().zip(rn["cells"].as_array().expect("cells")) {
+            assert_eq!(cd["value"], cn["value"]);
+            if cd["ci_low"].is_null() {
+                assert!(cd["resampling"].is_null() && cn["resampling"].is_null(), "{cd} {cn}");
+                continue;
+            }
+            with_ci += 1;
+            assert_eq!((cd["resampling"].as_str(), cn["resampling"].as_str()), (Some("documents"), Some("normal")));
+            let v = cn["value"].as_f64().expect("value");
+            let (lo, hi) = (cn["ci_low"].as_f64().expect("lo"), cn["ci_high"].as_f64().expect("hi"));
+            assert!(lo <= v + 1e-12 && v <= hi + 1e-12, "{cn}");
+        }
+    }
+    assert!(with_ci >= 6, "the fixture store has intervals to compare ({with_ci})");
+    let no_ci = t(&["--no-ci", "--resampling", "normal"]);
+    assert!(no_ci["rows"][0]["cells"].as_array().expect("cells").iter().all(|c| c["resampling"].is_null()));
+    let out = run(&[&base[..], &["--resampling", "fast"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+}
