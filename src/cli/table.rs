@@ -1,6 +1,7 @@
 const LONG_HELP: &str = "Benchmark tables from a results store: one row per system, one column per
 dataset and metric, each cell the metric with its 95% bootstrap confidence interval
-(resampling documents), the best value of each column marked.
+(resampling documents; above 20,000 documents, or with --resampling normal, each series'
+resampled sums drawn from their normal limit), the best value of each column marked.
 
 Examples:
   ieval table
