@@ -146,7 +146,7 @@ impl Store {
         counts: bool,
         mut f: impl FnMut(&[&StringArray], &[&UInt64Array]) -> Result<()>,
     ) -> Result<()> {
-        Self::batches_of(&self.files, names, &[], counts, |s, _, n| f(s, n))
+        Self::batches_of(&self.files, names, &[], counts, |_, s, _, n| f(s, n))
     }
 
     /// [`Store::batches`] of the given files, with the string columns `dict` read as
@@ -157,7 +157,7 @@ impl Store {
         names: &[&str],
         dict: &[&str],
         counts: bool,
-        mut f: impl FnMut(&[&StringArray], &[&DictionaryArray<Int32Type>], &[&UInt64Array]) -> Result<()>,
+        mut f: impl FnMut(&Path, &[&StringArray], &[&DictionaryArray<Int32Type>], &[&UInt64Array]) -> Result<()>,
     ) -> Result<()> {
         let mut wanted: Vec<&str> = names.iter().chain(dict).copied().collect();
         if counts {
@@ -214,7 +214,7 @@ impl Store {
                 let dicts: Vec<&DictionaryArray<Int32Type>> =
                     dicts.iter().map(|c| c.as_dictionary::<Int32Type>()).collect();
                 let nums: Vec<&UInt64Array> = nums.iter().map(|c| c.as_primitive::<UInt64Type>()).collect();
-                f(&strs, &dicts, &nums)?;
+                f(path, &strs, &dicts, &nums)?;
             }
         }
         Ok(())
@@ -376,15 +376,15 @@ impl Store {
         let files = if own.is_empty() { &self.files[..] } else { &own[..] };
         let mut out = SystemCounts::new();
         let run = run_id;
-        let null = || {
+        let null = |path: &Path| {
             Error::data(
-                self.root.display().to_string(),
+                path.display().to_string(),
                 "results store: a counts row has a null run_id, task, metric, label or doc_id",
             )
         };
         // run_id, task, metric, label as dictionaries: per batch, whether each run_id value
         // is the run, and the series of the last (task, metric, label) keys seen.
-        Self::batches_of(files, &["doc_id"], &["run_id", "task", "metric", "label"], true, |s, d, n| {
+        Self::batches_of(files, &["doc_id"], &["run_id", "task", "metric", "label"], true, |path, s, d, n| {
             let keys: Vec<&[i32]> = d.iter().map(|c| c.keys().values().as_ref()).collect();
             let values: Vec<&StringArray> = d.iter().map(|c| c.values().as_string::<i32>()).collect();
             let ours: Vec<bool> =
@@ -396,7 +396,7 @@ impl Store {
             let mut last: Option<([i32; 3], usize)> = None;
             for i in 0..s[0].len() {
                 if d.iter().any(|c| c.is_null(i)) {
-                    return Err(null());
+                    return Err(null(path));
                 }
                 if !ours[keys[0][i] as usize] || !overall[keys[3][i] as usize] {
                     continue;
@@ -408,13 +408,13 @@ impl Store {
                         let v = |c: usize| {
                             values[c].is_valid(tml[c - 1] as usize).then(|| values[c].value(tml[c - 1] as usize))
                         };
-                        let (Some(t), Some(m), Some(l)) = (v(1), v(2), v(3)) else { return Err(null()) };
+                        let (Some(t), Some(m), Some(l)) = (v(1), v(2), v(3)) else { return Err(null(path)) };
                         let k = out.series(t, m, l);
                         last = Some((tml, k));
                         k
                     }
                 };
-                let doc = value(s[0], i).ok_or_else(null)?;
+                let doc = value(s[0], i).ok_or_else(|| null(path))?;
                 // A null count (or one that is not a UInt64) counts as zero.
                 let v = |k: usize| if n[k].is_valid(i) { n[k].value(i) } else { 0 };
                 let tally = LabelTally {

@@ -499,22 +499,15 @@ pub enum Resampling {
 }
 
 /// Above this many paired documents, [`Resampling::Auto`] uses [`Resampling::Normal`]:
-/// there the summed counts of every series with more than a few dozen documents are normal
-/// to well within the Monte Carlo error of 10,000 samples (the test
+/// there the summed counts of every series with more than [`SPARSE_MAX_DOCUMENTS`]
+/// documents that have counts are normal to well within the Monte Carlo error of 10,000
+/// samples (fewer are drawn exactly; the test
 /// `normal_limit_agrees_with_document_draws` checks it at this size), while drawing
 /// documents costs minutes (0.6 µs a drawn document on the 66 series of an entities and
 /// events comparison: 20,000 documents x 10,000 samples is two CPU-minutes).
 pub const AUTO_MAX_DOCUMENTS: usize = 20_000;
 
 impl Resampling {
-    pub fn name(self) -> &'static str {
-        match self {
-            Resampling::Auto => "auto",
-            Resampling::Documents => "documents",
-            Resampling::Normal => "normal",
-        }
-    }
-
     /// The method used for `docs` paired documents ([`Resampling::Auto`] resolved).
     pub fn resolve(self, docs: usize) -> Resampling {
         match self {
@@ -569,6 +562,42 @@ fn cholesky_psd(c: &[f64], k: usize) -> Vec<f64> {
         }
     }
     l
+}
+
+/// `Σ m (u − c)(u − c)ᵀ` over weighted rows `(u, m)`, as a full symmetric matrix (row
+/// major, `k x k` for rows of length `k`).
+fn scatter<'a>(rows: impl Iterator<Item = (&'a [f64], f64)>, centre: &[f64]) -> Vec<f64> {
+    let k = centre.len();
+    let mut c = vec![0.0; k * k];
+    for (u, m) in rows {
+        for i in 0..k {
+            for j in 0..=i {
+                c[i * k + j] += m * (u[i] - centre[i]) * (u[j] - centre[j]);
+            }
+        }
+    }
+    for i in 0..k {
+        for j in 0..i {
+            c[j * k + i] = c[i * k + j];
+        }
+    }
+    c
+}
+
+/// The totals `Σ m u` of weighted rows of length `k` and the covariance of their bootstrap
+/// sum, `n Σ̂ = Σ m (u − ū)(u − ū)ᵀ` (`n = Σ m`, `ū` the mean row).
+fn moments<'a>(rows: impl Iterator<Item = (&'a [f64], f64)> + Clone, k: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut total = vec![0.0; k];
+    let mut n = 0.0;
+    for (u, m) in rows.clone() {
+        n += m;
+        for (t, x) in total.iter_mut().zip(u) {
+            *t += m * x;
+        }
+    }
+    let centre: Vec<f64> = total.iter().map(|t| if n > 0.0 { t / n } else { 0.0 }).collect();
+    let c = scatter(rows, &centre);
+    (total, c)
 }
 
 /// Standard normal variates (Box–Muller on the generator's 53-bit uniforms), two at a time.
@@ -638,49 +667,23 @@ struct NormalSeries {
 
 impl NormalSeries {
     fn new(s: &GroupedSeries) -> NormalSeries {
-        let row = |g: &(LabelTally, LabelTally, u64)| -> ([f64; DIM], f64) {
-            let (a, b) = (compact(&g.0), compact(&g.1));
-            let mut u = [0.0; DIM];
-            for k in 0..6 {
-                u[k] = a[k] as f64;
-                u[6 + k] = b[k] as f64 - a[k] as f64;
-            }
-            (u, g.2 as f64)
-        };
-        let n: f64 = s.groups.iter().map(|g| g.2 as f64).sum();
-        let mut total = [0.0; DIM];
-        for g in &s.groups {
-            let (u, m) = row(g);
-            for k in 0..DIM {
-                total[k] += m * u[k];
-            }
-        }
-        let mean: Vec<f64> = total.iter().map(|t| if n > 0.0 { t / n } else { 0.0 }).collect();
-        let mut cov = vec![0.0; DIM * DIM];
-        let mut rand = vec![0.0; 36];
-        for g in &s.groups {
-            let (u, m) = row(g);
-            for i in 0..DIM {
-                for j in 0..=i {
-                    cov[i * DIM + j] += m * (u[i] - mean[i]) * (u[j] - mean[j]);
+        let rows: Vec<([f64; DIM], f64)> = s
+            .groups
+            .iter()
+            .map(|g| {
+                let (a, b) = (compact(&g.0), compact(&g.1));
+                let mut u = [0.0; DIM];
+                for k in 0..6 {
+                    u[k] = a[k] as f64;
+                    u[6 + k] = b[k] as f64 - a[k] as f64;
                 }
-            }
-            for i in 0..6 {
-                for j in 0..=i {
-                    rand[i * 6 + j] += m * u[6 + i] * u[6 + j] / 4.0;
-                }
-            }
-        }
-        for i in 0..DIM {
-            for j in 0..i {
-                cov[j * DIM + i] = cov[i * DIM + j];
-            }
-        }
-        for i in 0..6 {
-            for j in 0..i {
-                rand[j * 6 + i] = rand[i * 6 + j];
-            }
-        }
+                (u, g.2 as f64)
+            })
+            .collect();
+        let (total, cov) = moments(rows.iter().map(|(u, m)| (&u[..], *m)), DIM);
+        // The randomization's covariance: Σ d dᵀ / 4, the B − A part about zero.
+        let rand: Vec<f64> =
+            scatter(rows.iter().map(|(u, m)| (&u[6..], *m)), &[0.0; 6]).iter().map(|x| x / 4.0).collect();
         let mut total_a = [0.0; 6];
         let mut total_b = [0.0; 6];
         let mut rand_mean = [0.0; 6];
@@ -689,9 +692,11 @@ impl NormalSeries {
             total_b[k] = total[k] + total[6 + k];
             rand_mean[k] = total[k] + total[6 + k] / 2.0;
         }
+        let mut boot_mean = [0.0; DIM];
+        boot_mean.copy_from_slice(&total);
         NormalSeries {
             half: s.half,
-            boot_mean: total,
+            boot_mean,
             boot_l: cholesky_psd(&cov, DIM),
             total_a,
             total_b,
@@ -824,12 +829,7 @@ pub fn mean_f1_interval_normal(groups: &[(Vec<LabelTally>, u64)], opts: &Options
     let rows: Vec<(Vec<f64>, u64)> =
         groups.iter().map(|(ts, m)| (ts.iter().flat_map(|t| compact(t).map(|x| x as f64)).collect(), *m)).collect();
     let n: u64 = rows.iter().map(|r| r.1).sum();
-    let mut total = vec![0.0; k];
-    for (u, m) in &rows {
-        for (t, x) in total.iter_mut().zip(u) {
-            *t += *m as f64 * x;
-        }
-    }
+    let (total, cov) = moments(rows.iter().map(|(u, m)| (&u[..], *m as f64)), k);
     let obs = mean_f1(&total, true);
     let busy: Vec<&Vec<f64>> = rows
         .iter()
@@ -848,20 +848,6 @@ pub fn mean_f1_interval_normal(groups: &[(Vec<LabelTally>, u64)], opts: &Options
             vec![mean_f1(&sums, true)]
         })
     } else {
-        let centre: Vec<f64> = total.iter().map(|t| t / n as f64).collect();
-        let mut cov = vec![0.0; k * k];
-        for (u, m) in &rows {
-            for i in 0..k {
-                for j in 0..=i {
-                    cov[i * k + j] += *m as f64 * (u[i] - centre[i]) * (u[j] - centre[j]);
-                }
-            }
-        }
-        for i in 0..k {
-            for j in 0..i {
-                cov[j * k + i] = cov[i * k + j];
-            }
-        }
         let l = cholesky_psd(&cov, k);
         per_sample(opts.samples, |i, _, _| {
             let mut z = vec![0.0; k];
@@ -1273,6 +1259,26 @@ mod tests {
         (a, b)
     }
 
+    /// The document draws' interval `d` and another method's `m` agree: centres within half
+    /// a standard deviation (the 95% width / 3.92), widths within 15%.
+    fn assert_same_interval(d: (Option<f64>, Option<f64>), m: (Option<f64>, Option<f64>)) {
+        let (dl, dh, ml, mh) = (d.0.expect("lo"), d.1.expect("hi"), m.0.expect("lo"), m.1.expect("hi"));
+        let sd = (dh - dl) / 3.92;
+        assert!(((dl + dh) - (ml + mh)).abs() / 2.0 < 0.5 * sd, "centres: [{dl}, {dh}] vs [{ml}, {mh}]");
+        assert!(((mh - ml) / (dh - dl) - 1.0).abs() < 0.15, "widths: [{dl}, {dh}] vs [{ml}, {mh}]");
+    }
+
+    /// Both p-values of two methods within 4 Monte Carlo standard errors of each other (each
+    /// from `n` samples), plus the `+1` terms' 1/N each.
+    fn assert_same_p_values(d: &Difference, m: &Difference, n: usize) {
+        for (p, q) in [(d.p_bootstrap, m.p_bootstrap), (d.p_randomization, m.p_randomization)] {
+            let (p, q) = (p.expect("p"), q.expect("p"));
+            let pooled = (p + q) / 2.0;
+            let se = (pooled * (1.0 - pooled) * 2.0 / n as f64).sqrt();
+            assert!((p - q).abs() <= 4.0 * se + 2.0 / n as f64, "p {p} vs {q} ({d:?} {m:?})");
+        }
+    }
+
     /// The normal limit against document draws at the size where `auto` switches
     /// ([`AUTO_MAX_DOCUMENTS`]): interval centres within half a standard deviation of the
     /// difference, widths within 15%, p-values within 4 standard errors of the two Monte
@@ -1288,17 +1294,8 @@ mod tests {
             let normal = compare_normal(&[grouped(half, &a, &b)], false, &opts(n_samples)).expect("normal");
             for (d, m) in docs[0].iter().zip(&normal[0]) {
                 assert_eq!((d.a, d.b, d.delta), (m.a, m.b, m.delta), "observed values are the same");
-                let (dl, dh) = (d.ci_low.expect("lo"), d.ci_high.expect("hi"));
-                let (ml, mh) = (m.ci_low.expect("lo"), m.ci_high.expect("hi"));
-                let sd = (dh - dl) / 3.92;
-                assert!(((dl + dh) / 2.0 - (ml + mh) / 2.0).abs() < 0.5 * sd, "centres {d:?} {m:?}");
-                assert!(((mh - ml) / (dh - dl) - 1.0).abs() < 0.15, "widths {d:?} {m:?}");
-                for (p, q) in [(d.p_bootstrap, m.p_bootstrap), (d.p_randomization, m.p_randomization)] {
-                    let (p, q) = (p.expect("p"), q.expect("p"));
-                    let pooled = (p + q) / 2.0;
-                    let se = (pooled * (1.0 - pooled) * 2.0 / n_samples as f64).sqrt();
-                    assert!((p - q).abs() <= 4.0 * se + 2.0 / n_samples as f64, "p {p} vs {q} ({d:?} {m:?})");
-                }
+                assert_same_interval((d.ci_low, d.ci_high), (m.ci_low, m.ci_high));
+                assert_same_p_values(d, m, n_samples);
             }
             let f1 = docs[0][Stat::F1.index()];
             let p = f1.p_randomization.expect("p");
@@ -1365,12 +1362,7 @@ mod tests {
             let (ml, mh) = (m.ci_low.expect("lo"), m.ci_high.expect("hi"));
             let sd = (dh - dl) / 3.92;
             assert!((dl - ml).abs() < 0.5 * sd && (dh - mh).abs() < 0.5 * sd, "{d:?} {m:?}");
-            for (p, q) in [(d.p_bootstrap, m.p_bootstrap), (d.p_randomization, m.p_randomization)] {
-                let (p, q) = (p.expect("p"), q.expect("p"));
-                let pooled = (p + q) / 2.0;
-                let se = (pooled * (1.0 - pooled) * 2.0 / n_samples as f64).sqrt();
-                assert!((p - q).abs() <= 4.0 * se + 2.0 / n_samples as f64, "p {p} vs {q}");
-            }
+            assert_same_p_values(d, m, n_samples);
         }
     }
 
@@ -1386,11 +1378,7 @@ mod tests {
             let normal = intervals_normal(&[grouped(half, v, v)], false, &opts(1000)).expect("normal");
             for (d, m) in docs[0].iter().zip(&normal[0]) {
                 assert_eq!(d.value, m.value);
-                let (dl, dh, ml, mh) =
-                    (d.low.expect("lo"), d.high.expect("hi"), m.low.expect("lo"), m.high.expect("hi"));
-                let sd = (dh - dl) / 3.92;
-                assert!(((dl + dh) - (ml + mh)).abs() / 2.0 < 0.5 * sd, "{d:?} {m:?}");
-                assert!(((mh - ml) / (dh - dl) - 1.0).abs() < 0.15, "{d:?} {m:?}");
+                assert_same_interval((d.low, d.high), (m.low, m.high));
             }
         }
     }
@@ -1420,11 +1408,7 @@ mod tests {
             }
             let normal = mean_f1_interval_normal(&groups, &opts(1000)).expect("normal");
             assert!((docs.value.expect("v") - normal.value.expect("v")).abs() < 1e-12);
-            let (dl, dh, ml, mh) =
-                (docs.low.expect("lo"), docs.high.expect("hi"), normal.low.expect("lo"), normal.high.expect("hi"));
-            let sd = (dh - dl) / 3.92;
-            assert!(((dl + dh) - (ml + mh)).abs() / 2.0 < 0.5 * sd, "{docs:?} {normal:?}");
-            assert!(((mh - ml) / (dh - dl) - 1.0).abs() < 0.15, "{docs:?} {normal:?}");
+            assert_same_interval((docs.low, docs.high), (normal.low, normal.high));
         }
     }
 
