@@ -183,6 +183,10 @@ impl DetailSink for Sinks {
             None => Ok(()),
         }
     }
+
+    fn wants_counts(&self) -> bool {
+        self.counts.is_some()
+    }
 }
 
 impl Sinks {

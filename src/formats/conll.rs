@@ -27,7 +27,7 @@ use super::lines;
 use super::{Diagnostics, FileOutput, Record, RecordFn, RecordWriter, Source};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
-use crate::tags::{self, DecodeOutput, Policy, Scheme, SchemeGuess, Tag, TagSet, compat};
+use crate::tags::{self, DecodeOutput, Policy, Prefix, Scheme, SchemeGuess, Tag, TagSet, compat};
 
 /// How many bytes of a file the scheme guess reads.
 const GUESS_BYTES: usize = 1 << 20;
@@ -124,6 +124,8 @@ pub struct ConllSource {
     /// Tag caches cloned into the parsing workers.
     tagsets: Vec<TagSet>,
     raw: Vec<RawTags>,
+    /// The labels of chunks read by [`ConllSource::next_chunk_batch`].
+    labels: ChunkLabels,
     ready: VecDeque<Result<Record>>,
     done: bool,
     diag: Diagnostics,
@@ -158,6 +160,61 @@ impl RawTags {
         self.strings.push(tag.to_string());
         self.ids.insert(tag.to_string(), id);
         id
+    }
+}
+
+/// A parsing worker's own caches: tags, raw tags, and per column its label ids -> the
+/// shared [`ChunkLabels`] numbers.
+struct Worker {
+    tagsets: Vec<TagSet>,
+    raw: Vec<RawTags>,
+    local: Vec<Vec<u32>>,
+}
+
+/// One chunk of a tag column, as [`ConllSource::next_chunk_batch`] reads it: the byte
+/// offsets its mention would have in the document's text ([`ConllOptions::spans_only`]),
+/// and its label as a number of the source's [`ChunkLabels`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanChunk {
+    pub start: usize,
+    pub end: usize,
+    pub label: u32,
+}
+
+/// A document read for its chunks only: its id and, per set, its chunks in text order (the
+/// chunks of one column never overlap).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkDoc {
+    pub id: String,
+    pub sets: Vec<Vec<SpanChunk>>,
+}
+
+/// The labels of every column, numbered in the order the parsing workers first met them
+/// (the numbering varies from run to run; the names do not).
+#[derive(Debug, Clone, Default)]
+pub struct ChunkLabels(Arc<std::sync::Mutex<LabelTable>>);
+
+/// Label names by number, and numbers by name.
+type LabelTable = (Vec<String>, rustc_hash::FxHashMap<String, u32>);
+
+impl ChunkLabels {
+    fn table(&self) -> std::sync::MutexGuard<'_, LabelTable> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+    /// The number of `label` (a new one if it was not met yet).
+    pub fn id(&self, label: &str) -> u32 {
+        let mut t = self.table();
+        if let Some(&id) = t.1.get(label) {
+            return id;
+        }
+        let id = t.0.len() as u32;
+        t.0.push(label.to_string());
+        t.1.insert(label.to_string(), id);
+        id
+    }
+    /// Every label met so far, by number.
+    pub fn names(&self) -> Vec<String> {
+        self.table().0.clone()
     }
 }
 
@@ -512,6 +569,9 @@ struct DocBuilder {
     sentence_start: usize,
     /// Per set: the tags of the current sentence.
     sent_tags: Vec<Vec<Tag>>,
+    /// Per set: how many `O` tags open the current sentence before `sent_tags` starts
+    /// (lenient decoding only: they open no chunk, so they are not kept).
+    sent_skipped: Vec<usize>,
     /// Per set: the raw tag ids of the current sentence (anchor-tool policies only).
     sent_raw: Vec<Vec<u32>>,
     /// Line number of the current sentence's first token (tokens of a sentence are on
@@ -520,6 +580,11 @@ struct DocBuilder {
     sent_len: usize,
     /// Per set: the mentions decoded so far.
     mentions: Vec<Vec<Mention>>,
+    /// Per set: the chunks decoded so far, when reading for chunks ([`ChunkDoc`]) instead
+    /// of mentions (labels are the column's own label ids until the document is done).
+    chunks: Option<Vec<Vec<SpanChunk>>>,
+    /// True once the document has a token line.
+    has_tokens: bool,
     first_line: u64,
     decoded: DecodeOutput,
 }
@@ -533,17 +598,20 @@ impl DocBuilder {
             sentences: Vec::new(),
             sentence_start: 0,
             sent_tags: vec![Vec::new(); nsets],
+            sent_skipped: vec![0; nsets],
             sent_raw: vec![Vec::new(); nsets],
             sent_line: 0,
             sent_len: 0,
             mentions: vec![Vec::new(); nsets],
+            chunks: None,
+            has_tokens: false,
             first_line: 0,
             decoded: DecodeOutput::default(),
         }
     }
 }
 
-/// Parse one raw document. `tagsets` and `raw` are the worker's own caches.
+/// Parse one raw document into a record. `tagsets` and `raw` are the worker's own caches.
 fn parse_doc(
     rd: &RawDoc,
     lay: &Layout,
@@ -551,27 +619,86 @@ fn parse_doc(
     raw: &mut [RawTags],
     diag: &mut Diagnostics,
 ) -> Result<Record> {
+    let mut doc = DocBuilder::new(lay.tag_cols.len());
+    parse_into(rd, lay, tagsets, raw, diag, &mut doc)?;
+    let path: &Path = &rd.path;
+    let origin = format!("{}:{}", path.display(), doc.first_line);
+    let sets = doc
+        .mentions
+        .into_iter()
+        .map(|entities| DocAnnotations { doc_id: rd.id.clone(), entities, ..Default::default() })
+        .collect();
+    let mut document = Document::new(rd.id.clone(), doc.text);
+    if !lay.spans_only {
+        document.tokens = doc.tokens;
+        document.sentences = doc.sentences;
+    }
+    Ok(Record { document, sets, origin })
+}
+
+/// Parse one raw document (spans only) into its chunks, labels numbered by `labels`
+/// through the worker's cache `local` (per column: the column's label id -> the shared id).
+fn parse_chunks(
+    rd: &RawDoc,
+    lay: &Layout,
+    tagsets: &mut [TagSet],
+    raw: &mut [RawTags],
+    local: &mut [Vec<u32>],
+    labels: &ChunkLabels,
+    diag: &mut Diagnostics,
+) -> Result<ChunkDoc> {
+    let mut doc = DocBuilder::new(lay.tag_cols.len());
+    doc.chunks = Some(vec![Vec::new(); lay.tag_cols.len()]);
+    parse_into(rd, lay, tagsets, raw, diag, &mut doc)?;
+    let mut sets = doc.chunks.unwrap_or_default();
+    for (k, set) in sets.iter_mut().enumerate() {
+        for c in set.iter_mut() {
+            let l = c.label as usize;
+            if local[k].len() <= l {
+                local[k].resize(l + 1, u32::MAX);
+            }
+            if local[k][l] == u32::MAX {
+                local[k][l] = labels.id(tagsets[k].label(c.label));
+            }
+            c.label = local[k][l];
+        }
+    }
+    Ok(ChunkDoc { id: rd.id.clone(), sets })
+}
+
+/// Parse the lines of one raw document into `doc`.
+fn parse_into(
+    rd: &RawDoc,
+    lay: &Layout,
+    tagsets: &mut [TagSet],
+    raw: &mut [RawTags],
+    diag: &mut Diagnostics,
+    doc: &mut DocBuilder,
+) -> Result<()> {
     let path: &Path = &rd.path;
     let text = lines::utf8(path, rd.first_line, &rd.bytes)?;
-    let nsets = lay.tag_cols.len();
-    let mut doc = DocBuilder::new(nsets);
-    // The text is at most the raw bytes; a token per line at most: no regrowth.
-    let lines = memchr::memchr_iter(b'\n', rd.bytes.as_slice()).count() + 1;
+    // The text is at most the raw bytes; a token per line at most: no regrowth. Spans
+    // only, the tokens of one sentence at a time are kept: no count of lines needed.
+    let lines =
+        if lay.spans_only { rd.bytes.len() / 8 } else { memchr::memchr_iter(b'\n', rd.bytes.as_slice()).count() + 1 };
     if !lay.spans_only {
         doc.text.reserve(rd.bytes.len());
+        doc.tokens.reserve(lines);
     }
-    doc.tokens.reserve(lines);
     // About one mention in eight tokens in news: most documents never regrow the list.
-    for m in &mut doc.mentions {
-        m.reserve(lines / 8 + 4);
+    match &mut doc.chunks {
+        Some(sets) => sets.iter_mut().for_each(|c| c.reserve(lines / 8 + 4)),
+        None => doc.mentions.iter_mut().for_each(|m| m.reserve(lines / 8 + 4)),
     }
+    // Lenient decoding: the `O` tags that open a sentence are not kept (see `sent_skipped`).
+    let skip_leading_o = lay.policy != Policy::Strict;
     let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(lay.ncols);
     let mut line_no = rd.first_line.saturating_sub(1);
-    let mut from = 0;
     // Lines and columns are cut as bytes: every cut sits next to an ASCII byte (a newline,
     // a space or a tab) of the validated text, so each piece is UTF-8; strings are made
     // only of what is kept (the token, unless spans only) and for errors.
     let bytes = text.as_bytes();
+    let mut from = 0;
     let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
     for to in ends {
         let start = from;
@@ -580,7 +707,7 @@ fn parse_doc(
         let len = if to > start && bytes[to - 1] == b'\r' { to - start - 1 } else { to - start };
         split_columns_in(bytes, start, len, lay.delimiter, &mut ranges);
         if ranges.is_empty() {
-            finish_sentence(&mut doc, path, lay, tagsets, raw, diag)?;
+            finish_sentence(doc, path, lay, tagsets, raw, diag)?;
             continue;
         }
         let line = &bytes[start..start + len];
@@ -603,7 +730,8 @@ fn parse_doc(
         }
         let col = |k: usize| &line[ranges[k].0..ranges[k].1];
         let col_str = |k: usize| &text[start + ranges[k].0..start + ranges[k].1];
-        if doc.tokens.is_empty() {
+        if !doc.has_tokens {
+            doc.has_tokens = true;
             doc.first_line = line_no;
         }
         // A sentence's tokens are separated by a space, sentences by a newline.
@@ -638,22 +766,14 @@ fn parse_doc(
                 let column = text[start..start + ranges[c].0].chars().count() as u64 + 1;
                 Error::parse(Location::line(path, line_no).with_column(column), format!("{e} (set --scheme)"))
             })?;
-            doc.sent_tags[k].push(tag);
+            if skip_leading_o && tag.prefix == Prefix::Outside && doc.sent_tags[k].is_empty() {
+                doc.sent_skipped[k] += 1;
+            } else {
+                doc.sent_tags[k].push(tag);
+            }
         }
     }
-    finish_sentence(&mut doc, path, lay, tagsets, raw, diag)?;
-    let origin = format!("{}:{}", path.display(), doc.first_line);
-    let sets = doc
-        .mentions
-        .into_iter()
-        .map(|entities| DocAnnotations { doc_id: rd.id.clone(), entities, ..Default::default() })
-        .collect();
-    let mut document = Document::new(rd.id.clone(), doc.text);
-    if !lay.spans_only {
-        document.tokens = doc.tokens;
-        document.sentences = doc.sentences;
-    }
-    Ok(Record { document, sets, origin })
+    finish_sentence(doc, path, lay, tagsets, raw, diag)
 }
 
 impl ConllSource {
@@ -686,6 +806,7 @@ impl ConllSource {
             layout,
             tagsets: Vec::new(),
             raw: Vec::new(),
+            labels: ChunkLabels::default(),
             ready: VecDeque::new(),
             done: false,
             diag: Diagnostics::default(),
@@ -697,6 +818,39 @@ impl ConllSource {
     /// Cut the next batch and parse it in parallel, passing each record through `f` in the
     /// task that parsed it. Results in input order, up to the first error; `None` at the end.
     fn parse_batch<T: Send>(&mut self, f: impl Fn(usize, Record) -> T + Sync) -> Option<Vec<Result<T>>> {
+        self.parse_batch_with(|rd, lay, w, d| parse_doc(rd, lay, &mut w.tagsets, &mut w.raw, d), f)
+    }
+
+    /// True when [`ConllSource::next_chunk_batch`] may be used: the source reads spans only,
+    /// decodes tags by a scheme (not an anchor tool's raw-tag chunker) and has handed out
+    /// no record yet.
+    pub fn reads_chunks(&self) -> bool {
+        self.layout.spans_only && !self.layout.policy.is_compat() && self.ready.is_empty()
+    }
+
+    /// The next batch of documents read for their chunks only ([`ConllSource::reads_chunks`]),
+    /// each passed through `f` in the task that parsed it, in input order, up to the first
+    /// error; `None` at the end. The same documents, ids, chunks (as spans and labels) and
+    /// diagnostics as the records of the iterator.
+    pub fn next_chunk_batch<T: Send>(&mut self, f: impl Fn(usize, ChunkDoc) -> T + Sync) -> Option<Vec<Result<T>>> {
+        let labels = self.labels.clone();
+        self.parse_batch_with(
+            |rd, lay, w, d| parse_chunks(rd, lay, &mut w.tagsets, &mut w.raw, &mut w.local, &labels, d),
+            f,
+        )
+    }
+
+    /// The labels of the chunks read so far, by number.
+    pub fn chunk_labels(&self) -> &ChunkLabels {
+        &self.labels
+    }
+
+    /// [`ConllSource::parse_batch`] with any parse of a raw document.
+    fn parse_batch_with<R, T: Send>(
+        &mut self,
+        parse: impl Fn(&RawDoc, &Layout, &mut Worker, &mut Diagnostics) -> Result<R> + Sync,
+        f: impl Fn(usize, R) -> T + Sync,
+    ) -> Option<Vec<Result<T>>> {
         if self.done {
             return None;
         }
@@ -712,10 +866,14 @@ impl ConllSource {
                     .par_iter()
                     .enumerate()
                     .map_init(
-                        || (tagsets.clone(), raw.clone()),
-                        |(ts, rt), (i, rd)| {
+                        || Worker {
+                            tagsets: tagsets.clone(),
+                            raw: raw.clone(),
+                            local: vec![Vec::new(); tagsets.len()],
+                        },
+                        |w, (i, rd)| {
                             let mut d = Diagnostics::default();
-                            let r = parse_doc(rd, lay, ts, rt, &mut d).map(|r| f(i, r));
+                            let r = parse(rd, lay, w, &mut d).map(|r| f(i, r));
                             (r, d)
                         },
                     )
@@ -890,7 +1048,7 @@ fn split_columns(line: &str, delimiter: Delimiter, out: &mut Vec<(usize, usize)>
 
 /// [`split_columns`] of the line `buf[start..start + len]`, ranges relative to `start`. The
 /// bytes after the line may be read (and ignored): a short line costs a few 8-byte loads.
-#[inline]
+#[inline(always)]
 fn split_columns_in(buf: &[u8], start: usize, len: usize, delimiter: Delimiter, out: &mut Vec<(usize, usize)>) {
     out.clear();
     let b = &buf[start..start + len];
@@ -1039,7 +1197,13 @@ fn finish_sentence(
     for (k, scheme) in lay.schemes.iter().enumerate() {
         doc.decoded.chunks.clear();
         doc.decoded.violations.clear();
-        tags::decode_into(&doc.sent_tags[k], *scheme, lay.policy, 0, &mut doc.decoded);
+        // Lenient decoding from the first tag kept (the `O`s before it open nothing; token
+        // indices stay the sentence's); a sentence of `O`s only has nothing to decode.
+        let skipped = std::mem::take(&mut doc.sent_skipped[k]);
+        if doc.sent_tags[k].is_empty() {
+            continue;
+        }
+        tags::decode_into(&doc.sent_tags[k], *scheme, lay.policy, skipped, &mut doc.decoded);
         for v in &doc.decoded.violations {
             let line = line_of(v.token);
             if lay.strict {
@@ -1056,15 +1220,26 @@ fn finish_sentence(
                 || format!("{}:{line}", path.display()),
             );
         }
-        for c in &doc.decoded.chunks {
-            let span = Span::new(doc.tokens[first_tok + c.start].start, doc.tokens[first_tok + c.end - 1].end);
-            // Ids only name mentions in details, which a spans-only reader never gives.
-            let id = if lay.spans_only { CompactString::default() } else { mention_id(doc.mentions[k].len() + 1) };
-            doc.mentions[k].push(Mention::new(id, span, tagsets[k].label(c.label)));
+        if let Some(sets) = &mut doc.chunks {
+            for c in &doc.decoded.chunks {
+                let (start, end) = (doc.tokens[first_tok + c.start].start, doc.tokens[first_tok + c.end - 1].end);
+                sets[k].push(SpanChunk { start, end, label: c.label });
+            }
+        } else {
+            for c in &doc.decoded.chunks {
+                let span = Span::new(doc.tokens[first_tok + c.start].start, doc.tokens[first_tok + c.end - 1].end);
+                // Ids only name mentions in details, which a spans-only reader never gives.
+                let id = if lay.spans_only { CompactString::default() } else { mention_id(doc.mentions[k].len() + 1) };
+                doc.mentions[k].push(Mention::new(id, span, tagsets[k].label(c.label)));
+            }
         }
         doc.sent_tags[k].clear();
     }
     doc.sent_len = 0;
+    if lay.spans_only {
+        // Spans only: a sentence's tokens are not needed once its chunks are placed.
+        doc.tokens.clear();
+    }
     Ok(())
 }
 
@@ -1089,6 +1264,9 @@ impl Source for ConllSource {
         let mut d = std::mem::take(&mut self.diag);
         d.merge(std::mem::take(&mut self.cutter.diag));
         d
+    }
+    fn as_conll_mut(&mut self) -> Option<&mut ConllSource> {
+        Some(self)
     }
     fn map_batch(&mut self, f: RecordFn<'_>) -> Option<Result<usize>> {
         let batch = if self.ready.is_empty() {

@@ -88,6 +88,11 @@ pub trait Source: Iterator<Item = Result<Record>> + Send {
     fn map_batch(&mut self, f: RecordFn<'_>) -> Option<Result<usize>> {
         map_one_by_one(self, f)
     }
+
+    /// The source as a CoNLL reader, when it is one (for readers of its chunks only).
+    fn as_conll_mut(&mut self) -> Option<&mut conll::ConllSource> {
+        None
+    }
 }
 
 /// [`Source::map_batch`] of a source read record by record: the next [`MAPPED_BATCH`]

@@ -11,6 +11,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::error::{Error, Result};
+use crate::formats::conll::ConllSource;
 use crate::formats::{Diagnostics, Record, Source};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
 use crate::shard::Shard;
@@ -353,6 +354,18 @@ impl Pairing {
     /// own, and [`Pairing::next_mapped`] can make and use items where they are parsed.
     pub fn is_trivial(&self) -> bool {
         self.cursors.is_empty()
+    }
+
+    /// For a trivial, unsharded pairing whose gold input is a CoNLL file read for chunks only
+    /// ([`ConllSource::reads_chunks`]): that source, the gold's set and the systems' sets
+    /// (indices into its documents' sets). The caller reads the documents from it and counts
+    /// them in [`Pairing::gold_documents`].
+    pub(crate) fn conll_chunks(&mut self) -> Option<(&mut ConllSource, usize, &[usize])> {
+        if !self.is_trivial() || self.shard.is_some() || !self.leftovers.is_empty() || self.gold_documents > 0 {
+            return None;
+        }
+        let src = self.gold.as_conll_mut().filter(|s| s.reads_chunks())?;
+        Some((src, self.gold_set, &self.embedded))
     }
 
     /// For a trivial pairing ([`Pairing::is_trivial`]): the next batch of items, in order,

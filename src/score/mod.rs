@@ -6,6 +6,7 @@
 //! documented JSON shape.
 
 pub mod bipartite;
+mod columns;
 pub mod compare;
 pub mod counts;
 pub mod counts_file;

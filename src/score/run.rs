@@ -11,6 +11,7 @@ use crate::formats::Diagnostics;
 use crate::model::SetMeta;
 use crate::shard::Shard;
 
+use super::columns;
 use super::counts::{Confusion, EntityCounts};
 use super::entity::{DocEntityScore, score_document};
 use super::event::{self, DocEventScore, EventCounts, EventMatch, EventOptions};
@@ -205,6 +206,14 @@ pub trait DetailSink {
     fn relation_counts(&mut self, _index: u64, _doc_id: &str, _system: usize, _r: &RelationCounts) -> Result<()> {
         Ok(())
     }
+    /// False when [`DetailSink::counts`] does nothing with what it is given: a scorer may
+    /// then not build per-document counts for it, and calls [`DetailSink::scored`] instead.
+    fn wants_counts(&self) -> bool {
+        true
+    }
+    /// Document `index` was scored and its counts were not passed (see
+    /// [`DetailSink::wants_counts`]).
+    fn scored(&mut self, _index: u64) {}
 }
 
 /// No details wanted.
@@ -213,6 +222,9 @@ pub struct NoDetails;
 impl DetailSink for NoDetails {
     fn document(&mut self, _: &Item, _: usize, _: &DocDetails) -> Result<()> {
         Ok(())
+    }
+    fn wants_counts(&self) -> bool {
+        false
     }
 }
 
@@ -263,6 +275,18 @@ impl DetailSink for Ticking<'_> {
 
     fn relation_counts(&mut self, index: u64, doc_id: &str, system: usize, r: &RelationCounts) -> Result<()> {
         self.inner.relation_counts(index, doc_id, system, r)
+    }
+
+    fn wants_counts(&self) -> bool {
+        self.inner.wants_counts()
+    }
+
+    fn scored(&mut self, index: u64) {
+        if self.last != Some(index) {
+            self.last = Some(index);
+            self.ticker.tick();
+        }
+        self.inner.scored(index)
     }
 }
 
@@ -348,10 +372,79 @@ fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
     Scored { index, doc_id, item, gold, per_sys }
 }
 
+/// [`score_with`] of a pairing that is a CoNLL file's tag columns read for chunks only
+/// (see [`columns`]), with the default profile, entities, no details and no shard; `None`
+/// (nothing read) for any other.
+fn score_tag_columns(
+    pairing: &mut Pairing,
+    opts: &ScoreOptions,
+    sink: &mut dyn DetailSink,
+) -> Result<Option<ScoreRun>> {
+    let plain = opts.profile == Profile::Default
+        && !opts.details
+        && matches!(opts.task, Task::Entities | Task::Auto)
+        && opts.shard.is_none_or(|s| s.is_all());
+    if !plain {
+        return Ok(None);
+    }
+    let metas = pairing.systems().to_vec();
+    let Some((src, gold_set, embedded)) = pairing.conll_chunks() else { return Ok(None) };
+    let embedded = embedded.to_vec();
+    let with_counts = sink.wants_counts();
+    let scores = columns::score_columns(src, gold_set, &embedded, opts.doc_labels, with_counts, |s| match s {
+        columns::Scored::Counts { index, doc_id, system, entities } => {
+            sink.counts(index, doc_id, system, entities, None)
+        }
+        columns::Scored::Done { index } => {
+            sink.scored(index);
+            Ok(())
+        }
+    })?;
+    pairing.gold_documents = scores.documents;
+    let (gold_diagnostics, pred_diags) = pairing.take_diagnostics();
+    let mut systems: Vec<SystemScore> = metas
+        .into_iter()
+        .zip(scores.systems)
+        .map(|(meta, (docs, total, confusion))| SystemScore {
+            meta,
+            docs,
+            total,
+            events: EventCounts::default(),
+            confusion,
+            diagnostics: Diagnostics::default(),
+            relations: RelationCounts::default(),
+            unresolved_relations: (0, 0),
+        })
+        .collect();
+    for (first, d) in pred_diags {
+        if let Some(s) = systems.get_mut(first) {
+            s.diagnostics.merge(d);
+        }
+    }
+    Ok(Some(ScoreRun {
+        profile: opts.profile,
+        options: *opts,
+        gold: pairing.gold_meta().clone(),
+        gold_documents: scores.documents,
+        gold_entities: scores.gold_entities,
+        gold_events: 0,
+        gold_arguments: 0,
+        gold_relations: 0,
+        input_gold_relations: 0,
+        gold_diagnostics,
+        input_documents: scores.documents,
+        systems,
+    }))
+}
+
 /// Score every system on every document of the pairing.
 pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn DetailSink) -> Result<ScoreRun> {
     let profile = opts.profile;
     profile.require_entities()?;
+    // Tag columns of one CoNLL file: scored from their chunks, without mentions.
+    if let Some(run) = score_tag_columns(&mut pairing, &opts, sink)? {
+        return Ok(run);
+    }
     let metas = pairing.systems().to_vec();
     let mut systems: Vec<SystemScore> = metas
         .iter()

@@ -165,19 +165,32 @@ pub struct TagSet {
     /// string hashing or comparison per token); longer ones by their string.
     short: FxHashMap<u128, Tag>,
     tags: FxHashMap<String, Tag>,
+    /// A direct-mapped cache in front of `short`: slot by a hash of the key, key 0 empty
+    /// (a key's top byte is its length, never 0). Tag sets are small: most lookups end here.
+    recent: Box<[(u128, Tag); RECENT]>,
+}
+
+/// Slots of [`TagSet`]'s direct-mapped cache (a power of two).
+const RECENT: usize = 64;
+
+/// The cache slot of a short key.
+#[inline(always)]
+fn recent_slot(key: u128) -> usize {
+    let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+    (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - RECENT.trailing_zeros())) as usize
 }
 
 /// A tag of up to 15 bytes as one number: its bytes, then its length in the top byte.
-#[inline]
+#[inline(always)]
 fn short_key(tag: &[u8]) -> Option<u128> {
     if tag.len() > 15 {
         return None;
     }
-    let mut k = (tag.len() as u128) << 120;
-    for (i, &b) in tag.iter().enumerate() {
-        k |= u128::from(b) << (8 * i);
-    }
-    Some(k)
+    // The bytes little-endian, the length in the top byte: one copy, not a shift per byte.
+    let mut k = [0u8; 16];
+    k[..tag.len()].copy_from_slice(tag);
+    k[15] = tag.len() as u8;
+    Some(u128::from_le_bytes(k))
 }
 
 impl TagSet {
@@ -188,6 +201,7 @@ impl TagSet {
             label_ids: FxHashMap::default(),
             short: FxHashMap::default(),
             tags: FxHashMap::default(),
+            recent: Box::new([(0, Tag::OUTSIDE); RECENT]),
         }
     }
 
@@ -234,10 +248,15 @@ impl TagSet {
 
     /// [`TagSet::parse_bytes`] of a tag other than `O`.
     fn parse_chunk_tag(&mut self, tag: &[u8]) -> Result<Tag, TagError> {
-        if let Some(key) = short_key(tag)
-            && let Some(&t) = self.short.get(&key)
-        {
-            return Ok(t);
+        if let Some(key) = short_key(tag) {
+            let slot = recent_slot(key);
+            if self.recent[slot].0 == key {
+                return Ok(self.recent[slot].1);
+            }
+            if let Some(&t) = self.short.get(&key) {
+                self.recent[slot] = (key, t);
+                return Ok(t);
+            }
         }
         match std::str::from_utf8(tag) {
             Ok(tag) => self.parse_new(tag),

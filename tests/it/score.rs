@@ -608,3 +608,100 @@ fn shuffled_documents_give_byte_identical_json() {
     let args = ["score", "--gold", "gold.jsonl", "--pred", "a=a.jsonl", "--format", "json"];
     assert_eq!(ok_in(&x, &args), ok_in(&y, &args), "JSONL lines shuffled");
 }
+
+/// Issue 17: the tag columns of one CoNLL file are scored from their chunks, without
+/// mentions (`score::columns`); the general path scores the same columns split into files.
+/// Random tag columns (invalid sequences included, so repairs are counted; chunks that
+/// overlap several on the other side, so the general search runs on some documents; labels
+/// met first in different orders) give the same counts, confusion, document averages and
+/// per-document counts (`--counts`, read back by `merge`) both ways, for any `--jobs`.
+#[test]
+fn tag_columns_score_as_the_general_path() {
+    const LABELS: [&str; 4] = ["PER", "LOC", "ORG", "MISC"];
+    let mut r = Lcg(17);
+    let dir = tempdir();
+    let mut cols = [String::new(), String::new(), String::new(), String::new()];
+    for d in 0..300 {
+        for c in &mut cols {
+            c.push_str("-DOCSTART- O\n\n");
+        }
+        for _ in 0..1 + r.below(5) {
+            for t in 0..3 + r.below(20) {
+                let gold = match r.below(6) {
+                    0 => format!("B-{}", LABELS[r.below(4) as usize]),
+                    1 => format!("I-{}", LABELS[r.below(4) as usize]),
+                    _ => "O".to_string(),
+                };
+                let token = format!("w{d}.{t}");
+                cols[0].push_str(&format!("{token} {gold}\n"));
+                // The systems keep the gold tag, or change its prefix, label or both.
+                for c in &mut cols[1..] {
+                    let tag = match r.below(8) {
+                        0 => "O".to_string(),
+                        1 => format!("B-{}", LABELS[r.below(4) as usize]),
+                        2 => format!("I-{}", &gold.get(2..).unwrap_or(LABELS[r.below(4) as usize])),
+                        _ => gold.clone(),
+                    };
+                    c.push_str(&format!("{token} {tag}\n"));
+                }
+            }
+            for c in &mut cols {
+                c.push('\n');
+            }
+        }
+    }
+    let multi = dir.path().join("multi.conll");
+    let text: String = cols[0]
+        .lines()
+        .zip(cols[1].lines().zip(cols[2].lines()))
+        .map(|(g, (a, b))| match g.split_once(' ') {
+            Some((tok, tag)) if !g.starts_with("-DOCSTART-") => format!(
+                "{tok} {tag} {} {}\n",
+                a.split_once(' ').map_or("O", |x| x.1),
+                b.split_once(' ').map_or("O", |x| x.1)
+            ),
+            _ if g.is_empty() => "\n".to_string(),
+            _ => "-DOCSTART- O O O\n".to_string(),
+        })
+        .collect();
+    std::fs::write(&multi, text).expect("write");
+    let files: Vec<PathBuf> = (0..3).map(|k| dir.path().join(format!("c{k}.conll"))).collect();
+    for (f, c) in files.iter().zip(&cols) {
+        std::fs::write(f, c).expect("write");
+    }
+    let (pa, pb) = (format!("a={}", files[1].display()), format!("b={}", files[2].display()));
+    let common = ["--labels", "all"];
+    let split_counts = dir.path().join("split.parquet");
+    let mut split = vec!["score", "--gold", s(&files[0]), "--pred", &pa, "--pred", &pb, "--counts"];
+    split.push(s(&split_counts));
+    split.extend(common);
+    let expected = json(&split);
+    let repairs = &expected["gold"]["diagnostics"]["invalid-tags:inside-start"]["count"];
+    assert!(repairs.as_u64().is_some_and(|n| n > 100), "invalid sequences are repaired and counted: {repairs}");
+    for jobs in ["1", "2", "0"] {
+        let counts = dir.path().join(format!("multi{jobs}.parquet"));
+        let mut a = vec!["score", "--gold", s(&multi), "--tag-cols", "1-", "--names", "gold,a,b", "--jobs", jobs];
+        a.extend(["--counts", s(&counts)]);
+        a.extend(common);
+        let got = json(&a);
+        assert_eq!(got["gold"]["entities"], expected["gold"]["entities"], "--jobs {jobs}");
+        assert_eq!(got["gold"]["documents"], 300, "--jobs {jobs}");
+        assert_eq!(
+            got["gold"]["diagnostics"]["invalid-tags:inside-start"]["count"].as_u64().expect("repairs"),
+            expected["gold"]["diagnostics"]["invalid-tags:inside-start"]["count"].as_u64().expect("repairs")
+                + expected["systems"]
+                    .as_array()
+                    .expect("systems")
+                    .iter()
+                    .map(|s| s["diagnostics"]["invalid-tags:inside-start"]["count"].as_u64().unwrap_or(0))
+                    .sum::<u64>(),
+            "--jobs {jobs}: the same repairs (the gold file's column holds every set's)"
+        );
+        assert_eq!(scores_only(&got), scores_only(&expected), "--jobs {jobs}");
+        // The per-document counts written along: merged, they give the same scores.
+        let merged = json(&["merge", s(&counts), "--labels", "all"]);
+        assert_eq!(scores_only(&merged), scores_only(&got), "--jobs {jobs}: merged counts");
+    }
+    let merged = json(&["merge", s(&split_counts), "--labels", "all"]);
+    assert_eq!(scores_only(&merged), scores_only(&expected), "merged counts of the split files");
+}
