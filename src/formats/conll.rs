@@ -24,6 +24,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::lines;
+use super::masks::{MaskedLines, split_runs};
 use super::{Diagnostics, FileOutput, Record, RecordFn, RecordWriter, Source};
 use crate::error::{Error, Location, Result};
 use crate::model::{DocAnnotations, Document, Mention, SetMeta, Span};
@@ -567,11 +568,13 @@ struct DocBuilder {
     tokens: Vec<Span>,
     sentences: Vec<Span>,
     sentence_start: usize,
-    /// Per set: the tags of the current sentence.
+    /// Per set: the tags of the current sentence (strict decoding, which reads whole
+    /// sequences).
     sent_tags: Vec<Vec<Tag>>,
-    /// Per set: how many `O` tags open the current sentence before `sent_tags` starts
-    /// (lenient decoding only: they open no chunk, so they are not kept).
-    sent_skipped: Vec<usize>,
+    /// Per set, under a lenient policy: the current sentence decoded as its tags are read
+    /// (empty under a strict one), and what it has decoded so far.
+    streams: Vec<tags::Lenient>,
+    outs: Vec<DecodeOutput>,
     /// Per set: the raw tag ids of the current sentence (anchor-tool policies only).
     sent_raw: Vec<Vec<u32>>,
     /// Line number of the current sentence's first token (tokens of a sentence are on
@@ -586,7 +589,6 @@ struct DocBuilder {
     /// True once the document has a token line.
     has_tokens: bool,
     first_line: u64,
-    decoded: DecodeOutput,
 }
 
 impl DocBuilder {
@@ -598,7 +600,8 @@ impl DocBuilder {
             sentences: Vec::new(),
             sentence_start: 0,
             sent_tags: vec![Vec::new(); nsets],
-            sent_skipped: vec![0; nsets],
+            streams: Vec::new(),
+            outs: vec![DecodeOutput::default(); nsets],
             sent_raw: vec![Vec::new(); nsets],
             sent_line: 0,
             sent_len: 0,
@@ -606,7 +609,6 @@ impl DocBuilder {
             chunks: None,
             has_tokens: false,
             first_line: 0,
-            decoded: DecodeOutput::default(),
         }
     }
 }
@@ -690,8 +692,10 @@ fn parse_into(
         Some(sets) => sets.iter_mut().for_each(|c| c.reserve(lines / 8 + 4)),
         None => doc.mentions.iter_mut().for_each(|m| m.reserve(lines / 8 + 4)),
     }
-    // Lenient decoding: the `O` tags that open a sentence are not kept (see `sent_skipped`).
-    let skip_leading_o = lay.policy != Policy::Strict;
+    // Lenient decoding runs as the tags are read (see `streams`).
+    if lay.policy != Policy::Strict && !lay.policy.is_compat() {
+        doc.streams = lay.schemes.iter().map(|&s| tags::Lenient::new(s, 0)).collect();
+    }
     let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(lay.ncols);
     let mut line_no = rd.first_line.saturating_sub(1);
     // Lines and columns are cut as bytes: every cut sits next to an ASCII byte (a newline,
@@ -699,13 +703,29 @@ fn parse_into(
     // only of what is kept (the token, unless spans only) and for errors.
     let bytes = text.as_bytes();
     let mut from = 0;
-    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
-    for to in ends {
-        let start = from;
+    // Whitespace-separated: lines and columns from bit masks of the whole text (see
+    // `masks`); tab-separated: a search per line.
+    let mut masked = (lay.delimiter == Delimiter::Whitespace).then(|| MaskedLines::new(bytes));
+    loop {
+        let (start, to) = match &mut masked {
+            Some(m) => match m.next_line(&mut ranges) {
+                Some(line) => line,
+                None => break,
+            },
+            None => {
+                if from > bytes.len() {
+                    break;
+                }
+                let start = from;
+                let to = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+                let len = if to > start && bytes[to - 1] == b'\r' { to - start - 1 } else { to - start };
+                split_columns_in(bytes, start, len, lay.delimiter, &mut ranges);
+                (start, to)
+            }
+        };
         from = to + 1;
         line_no += 1;
         let len = if to > start && bytes[to - 1] == b'\r' { to - start - 1 } else { to - start };
-        split_columns_in(bytes, start, len, lay.delimiter, &mut ranges);
         if ranges.is_empty() {
             finish_sentence(doc, path, lay, tagsets, raw, diag)?;
             continue;
@@ -762,14 +782,16 @@ fn parse_into(
                 doc.sent_raw[k].push(raw[k].intern(col_str(c)));
                 continue;
             }
-            let tag = tagsets[k].parse_bytes(col(c)).map_err(|e| {
+            let (a, z) = ranges[c];
+            let tag = tagsets[k].parse_at(bytes, start + a, z - a).map_err(|e| {
                 let column = text[start..start + ranges[c].0].chars().count() as u64 + 1;
                 Error::parse(Location::line(path, line_no).with_column(column), format!("{e} (set --scheme)"))
             })?;
-            if skip_leading_o && tag.prefix == Prefix::Outside && doc.sent_tags[k].is_empty() {
-                doc.sent_skipped[k] += 1;
-            } else {
-                doc.sent_tags[k].push(tag);
+            match doc.streams.get_mut(k) {
+                // An `O` with nothing open changes nothing (most tags).
+                Some(d) if tag.prefix == Prefix::Outside && d.is_idle() => {}
+                Some(d) => d.push(doc.sent_len - 1, tag, &mut doc.outs[k]),
+                None => doc.sent_tags[k].push(tag),
             }
         }
     }
@@ -1109,27 +1131,6 @@ fn separator_bits(w: u64) -> u64 {
     ((hi >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
-/// Columns as runs of bytes other than spaces and tabs (Lines has already removed `\r`),
-/// byte by byte: the general case of [`split_columns`].
-fn split_runs(b: &[u8], out: &mut Vec<(usize, usize)>) {
-    let mut start = 0;
-    let mut in_col = false;
-    for (i, &c) in b.iter().enumerate() {
-        if c == b' ' || c == b'\t' {
-            if in_col {
-                out.push((start, i));
-                in_col = false;
-            }
-        } else if !in_col {
-            start = i;
-            in_col = true;
-        }
-    }
-    if in_col {
-        out.push((start, b.len()));
-    }
-}
-
 /// `T<n>`, inline (a [`CompactString`] of this length allocates nothing).
 fn mention_id(n: usize) -> CompactString {
     let mut digits = [0u8; 21];
@@ -1195,16 +1196,12 @@ fn finish_sentence(
         return Ok(());
     }
     for (k, scheme) in lay.schemes.iter().enumerate() {
-        doc.decoded.chunks.clear();
-        doc.decoded.violations.clear();
-        // Lenient decoding from the first tag kept (the `O`s before it open nothing; token
-        // indices stay the sentence's); a sentence of `O`s only has nothing to decode.
-        let skipped = std::mem::take(&mut doc.sent_skipped[k]);
-        if doc.sent_tags[k].is_empty() {
-            continue;
+        let mut decoded = std::mem::take(&mut doc.outs[k]);
+        match doc.streams.get_mut(k) {
+            Some(d) => d.finish(n, &mut decoded),
+            None => tags::decode_into(&doc.sent_tags[k], *scheme, lay.policy, 0, &mut decoded),
         }
-        tags::decode_into(&doc.sent_tags[k], *scheme, lay.policy, skipped, &mut doc.decoded);
-        for v in &doc.decoded.violations {
+        for v in &decoded.violations {
             let line = line_of(v.token);
             if lay.strict {
                 return Err(Error::parse(
@@ -1221,12 +1218,12 @@ fn finish_sentence(
             );
         }
         if let Some(sets) = &mut doc.chunks {
-            for c in &doc.decoded.chunks {
+            for c in &decoded.chunks {
                 let (start, end) = (doc.tokens[first_tok + c.start].start, doc.tokens[first_tok + c.end - 1].end);
                 sets[k].push(SpanChunk { start, end, label: c.label });
             }
         } else {
-            for c in &doc.decoded.chunks {
+            for c in &decoded.chunks {
                 let span = Span::new(doc.tokens[first_tok + c.start].start, doc.tokens[first_tok + c.end - 1].end);
                 // Ids only name mentions in details, which a spans-only reader never gives.
                 let id = if lay.spans_only { CompactString::default() } else { mention_id(doc.mentions[k].len() + 1) };
@@ -1234,6 +1231,9 @@ fn finish_sentence(
             }
         }
         doc.sent_tags[k].clear();
+        decoded.chunks.clear();
+        decoded.violations.clear();
+        doc.outs[k] = decoded;
     }
     doc.sent_len = 0;
     if lay.spans_only {

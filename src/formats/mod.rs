@@ -36,6 +36,7 @@ pub mod jsonl;
 pub mod labelmap;
 pub mod labelstudio;
 pub mod lines;
+mod masks;
 pub mod meantime;
 pub mod parquet;
 pub mod prodigy;

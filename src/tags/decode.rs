@@ -87,6 +87,7 @@ pub fn decode_into(tags: &[Tag], scheme: Scheme, policy: Policy, offset: usize, 
 }
 
 /// An open chunk during lenient decoding.
+#[derive(Debug, Clone, Copy)]
 struct Open {
     label: u32,
     start: usize,
@@ -94,71 +95,122 @@ struct Open {
 }
 
 fn lenient(tags: &[Tag], scheme: Scheme, offset: usize, out: &mut DecodeOutput) {
-    let mut open: Option<Open> = None;
-    let viol = |out: &mut DecodeOutput, kind, i: usize| out.violations.push(Violation { kind, token: offset + i });
-    let close = |open: &mut Option<Open>, out: &mut DecodeOutput, at: usize| {
-        if let Some(o) = open.take() {
-            out.chunks.push(Chunk { start: offset + o.start, end: offset + at, label: o.label });
-            let unterminated = match scheme {
+    let mut d = Lenient::new(scheme, offset);
+    for (i, &t) in tags.iter().enumerate() {
+        d.push(i, t, out);
+    }
+    d.finish(tags.len(), out);
+}
+
+/// Lenient decoding of a sequence one tag at a time: [`Lenient::push`] each tag (indices
+/// 0, 1, 2, ... of the sequence), then [`Lenient::finish`]; the chunks and violations are
+/// those [`decode`] gives for the whole sequence under a lenient policy, in the same order.
+#[derive(Debug, Clone)]
+pub struct Lenient {
+    scheme: Scheme,
+    offset: usize,
+    open: Option<Open>,
+    /// The previous tag (IOB1: does a `B-` follow a chunk of its type?).
+    prev: Tag,
+    /// IOE1: an `E-` whose next tag decides whether it was misplaced (token, label).
+    end_pending: Option<(usize, u32)>,
+}
+
+impl Lenient {
+    /// A decoder for one sequence; token indices are shifted by `offset`.
+    pub fn new(scheme: Scheme, offset: usize) -> Self {
+        Lenient { scheme, offset, open: None, prev: Tag::OUTSIDE, end_pending: None }
+    }
+
+    /// True when nothing is open or pending: an `O` tag would change nothing.
+    #[inline(always)]
+    pub fn is_idle(&self) -> bool {
+        self.open.is_none() && self.end_pending.is_none() && self.prev.prefix == Prefix::Outside
+    }
+
+    fn viol(&self, out: &mut DecodeOutput, kind: ViolationKind, i: usize) {
+        out.violations.push(Violation { kind, token: self.offset + i });
+    }
+
+    fn close(&mut self, out: &mut DecodeOutput, at: usize) {
+        if let Some(o) = self.open.take() {
+            out.chunks.push(Chunk { start: self.offset + o.start, end: self.offset + at, label: o.label });
+            let unterminated = match self.scheme {
                 Scheme::Iobes | Scheme::Bilou => o.begun == Prefix::Begin,
                 Scheme::Ioe2 => true,
                 _ => false,
             };
             if unterminated {
-                out.violations.push(Violation { kind: ViolationKind::Unterminated, token: offset + o.start });
+                out.violations.push(Violation { kind: ViolationKind::Unterminated, token: self.offset + o.start });
             }
         }
-    };
-    for (i, t) in tags.iter().enumerate() {
+    }
+
+    /// The tag at index `i` (the previous one was at `i - 1`).
+    #[inline]
+    pub fn push(&mut self, i: usize, t: Tag, out: &mut DecodeOutput) {
+        // IOE1: the `E-` before this tag was misplaced unless this continues its type.
+        if let Some((at, label)) = self.end_pending.take()
+            && !(t.prefix != Prefix::Outside && t.label == label)
+        {
+            self.viol(out, ViolationKind::MisplacedEnd, at);
+        }
+        let prev = std::mem::replace(&mut self.prev, t);
         match t.prefix {
-            Prefix::Outside => close(&mut open, out, i),
+            Prefix::Outside => self.close(out, i),
             Prefix::Begin => {
-                if scheme == Scheme::Iob1 {
-                    let follows_same = i > 0 && tags[i - 1].prefix != Prefix::Outside && tags[i - 1].label == t.label;
+                if self.scheme == Scheme::Iob1 {
+                    let follows_same = i > 0 && prev.prefix != Prefix::Outside && prev.label == t.label;
                     if !follows_same {
-                        viol(out, ViolationKind::BeginAfterOther, i);
+                        self.viol(out, ViolationKind::BeginAfterOther, i);
                     }
                 }
-                close(&mut open, out, i);
-                open = Some(Open { label: t.label, start: i, begun: Prefix::Begin });
+                self.close(out, i);
+                self.open = Some(Open { label: t.label, start: i, begun: Prefix::Begin });
             }
             Prefix::Inside => {
-                if open.as_ref().is_some_and(|o| o.label == t.label) {
-                    continue;
+                if self.open.as_ref().is_some_and(|o| o.label == t.label) {
+                    return;
                 }
-                close(&mut open, out, i);
-                if matches!(scheme, Scheme::Iob2 | Scheme::Iobes | Scheme::Bilou) {
-                    viol(out, ViolationKind::InsideStart, i);
+                self.close(out, i);
+                if matches!(self.scheme, Scheme::Iob2 | Scheme::Iobes | Scheme::Bilou) {
+                    self.viol(out, ViolationKind::InsideStart, i);
                 }
-                open = Some(Open { label: t.label, start: i, begun: Prefix::Inside });
+                self.open = Some(Open { label: t.label, start: i, begun: Prefix::Inside });
             }
             Prefix::End => {
-                let start = match open.take() {
+                let start = match self.open.take() {
                     Some(o) if o.label == t.label => o.start,
                     other => {
-                        open = other;
-                        close(&mut open, out, i);
-                        if matches!(scheme, Scheme::Iobes | Scheme::Bilou) {
-                            viol(out, ViolationKind::EndWithoutBegin, i);
+                        self.open = other;
+                        self.close(out, i);
+                        if matches!(self.scheme, Scheme::Iobes | Scheme::Bilou) {
+                            self.viol(out, ViolationKind::EndWithoutBegin, i);
                         }
                         i
                     }
                 };
-                out.chunks.push(Chunk { start: offset + start, end: offset + i + 1, label: t.label });
-                if scheme == Scheme::Ioe1 {
-                    let next_same = tags.get(i + 1).is_some_and(|n| n.prefix != Prefix::Outside && n.label == t.label);
-                    if !next_same {
-                        viol(out, ViolationKind::MisplacedEnd, i);
-                    }
+                out.chunks.push(Chunk { start: self.offset + start, end: self.offset + i + 1, label: t.label });
+                if self.scheme == Scheme::Ioe1 {
+                    self.end_pending = Some((i, t.label));
                 }
             }
             Prefix::Single => {
-                close(&mut open, out, i);
-                out.chunks.push(Chunk { start: offset + i, end: offset + i + 1, label: t.label });
+                self.close(out, i);
+                out.chunks.push(Chunk { start: self.offset + i, end: self.offset + i + 1, label: t.label });
             }
         }
     }
-    close(&mut open, out, tags.len());
+
+    /// The end of the sequence (`len` tags): close what is open; the decoder is then ready
+    /// for the next sequence.
+    pub fn finish(&mut self, len: usize, out: &mut DecodeOutput) {
+        if let Some((at, _)) = self.end_pending.take() {
+            self.viol(out, ViolationKind::MisplacedEnd, at);
+        }
+        self.close(out, len);
+        self.prev = Tag::OUTSIDE;
+    }
 }
 
 // ---- strict: a faithful port of seqeval.scheme.Tokens.entities (seqeval 1.2.2) ----------
@@ -300,6 +352,127 @@ fn strict(tags: &[Tag], scheme: Scheme, offset: usize, chunks: &mut Vec<Chunk>) 
 mod tests {
     use super::*;
     use crate::tags::TagSet;
+
+    /// The lenient decoder as it was before it ran one tag at a time (the slice loop of
+    /// stop 24), kept as the oracle of `streaming_lenient_equals_the_slice_decoder`.
+    fn reference_lenient(tags: &[Tag], scheme: Scheme, offset: usize, out: &mut DecodeOutput) {
+        let mut open: Option<Open> = None;
+        let viol = |out: &mut DecodeOutput, kind, i: usize| out.violations.push(Violation { kind, token: offset + i });
+        let close = |open: &mut Option<Open>, out: &mut DecodeOutput, at: usize| {
+            if let Some(o) = open.take() {
+                out.chunks.push(Chunk { start: offset + o.start, end: offset + at, label: o.label });
+                let unterminated = match scheme {
+                    Scheme::Iobes | Scheme::Bilou => o.begun == Prefix::Begin,
+                    Scheme::Ioe2 => true,
+                    _ => false,
+                };
+                if unterminated {
+                    out.violations.push(Violation { kind: ViolationKind::Unterminated, token: offset + o.start });
+                }
+            }
+        };
+        for (i, t) in tags.iter().enumerate() {
+            match t.prefix {
+                Prefix::Outside => close(&mut open, out, i),
+                Prefix::Begin => {
+                    if scheme == Scheme::Iob1 {
+                        let follows_same =
+                            i > 0 && tags[i - 1].prefix != Prefix::Outside && tags[i - 1].label == t.label;
+                        if !follows_same {
+                            viol(out, ViolationKind::BeginAfterOther, i);
+                        }
+                    }
+                    close(&mut open, out, i);
+                    open = Some(Open { label: t.label, start: i, begun: Prefix::Begin });
+                }
+                Prefix::Inside => {
+                    if open.as_ref().is_some_and(|o| o.label == t.label) {
+                        continue;
+                    }
+                    close(&mut open, out, i);
+                    if matches!(scheme, Scheme::Iob2 | Scheme::Iobes | Scheme::Bilou) {
+                        viol(out, ViolationKind::InsideStart, i);
+                    }
+                    open = Some(Open { label: t.label, start: i, begun: Prefix::Inside });
+                }
+                Prefix::End => {
+                    let start = match open.take() {
+                        Some(o) if o.label == t.label => o.start,
+                        other => {
+                            open = other;
+                            close(&mut open, out, i);
+                            if matches!(scheme, Scheme::Iobes | Scheme::Bilou) {
+                                viol(out, ViolationKind::EndWithoutBegin, i);
+                            }
+                            i
+                        }
+                    };
+                    out.chunks.push(Chunk { start: offset + start, end: offset + i + 1, label: t.label });
+                    if scheme == Scheme::Ioe1 {
+                        let next_same =
+                            tags.get(i + 1).is_some_and(|n| n.prefix != Prefix::Outside && n.label == t.label);
+                        if !next_same {
+                            viol(out, ViolationKind::MisplacedEnd, i);
+                        }
+                    }
+                }
+                Prefix::Single => {
+                    close(&mut open, out, i);
+                    out.chunks.push(Chunk { start: offset + i, end: offset + i + 1, label: t.label });
+                }
+            }
+        }
+        close(&mut open, out, tags.len());
+    }
+
+    /// Issue 17: lenient decoding one tag at a time (`Lenient`, what `decode` and the CoNLL
+    /// reader use), with the reader's shortcut of not passing an `O` while nothing is open,
+    /// gives the chunks and violations, in the same order, of the slice decoder it replaced:
+    /// random sequences of every prefix and three labels, every scheme, any offset.
+    #[test]
+    fn streaming_lenient_equals_the_slice_decoder() {
+        let schemes =
+            [Scheme::Iob1, Scheme::Iob2, Scheme::Ioe1, Scheme::Ioe2, Scheme::Iobes, Scheme::Bilou, Scheme::Bare];
+        let prefixes = [Prefix::Outside, Prefix::Begin, Prefix::Inside, Prefix::End, Prefix::Single];
+        let mut state = 5u64;
+        let mut next = |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for round in 0..20_000 {
+            let scheme = schemes[round % schemes.len()];
+            let len = next(12) as usize;
+            let tags: Vec<Tag> = (0..len)
+                .map(|_| {
+                    // Half the tags `O`, the rest any prefix.
+                    let n = if next(2) == 0 { 1 } else { 5 };
+                    prefixes[next(n) as usize]
+                })
+                .map(|p| match p {
+                    Prefix::Outside => Tag::OUTSIDE,
+                    p => Tag { prefix: p, label: 0 },
+                })
+                .collect::<Vec<Tag>>()
+                .into_iter()
+                .map(|t| if t.prefix == Prefix::Outside { t } else { Tag { label: next(3) as u32, ..t } })
+                .collect();
+            let offset = next(4) as usize;
+            let mut want = DecodeOutput::default();
+            reference_lenient(&tags, scheme, offset, &mut want);
+            let mut whole = DecodeOutput::default();
+            decode_into(&tags, scheme, Policy::Lenient, offset, &mut whole);
+            assert_eq!(whole, want, "{scheme:?} {tags:?}");
+            let mut d = Lenient::new(scheme, offset);
+            let mut got = DecodeOutput::default();
+            for (i, &t) in tags.iter().enumerate() {
+                if !(t.prefix == Prefix::Outside && d.is_idle()) {
+                    d.push(i, t, &mut got);
+                }
+            }
+            d.finish(tags.len(), &mut got);
+            assert_eq!(got, want, "{scheme:?} {tags:?} (idle O tags skipped)");
+        }
+    }
 
     fn run(tags: &[&str], scheme: Scheme, policy: Policy) -> (Vec<(usize, usize, String)>, Vec<ViolationKind>) {
         let mut ts = TagSet::new(scheme);

@@ -18,6 +18,6 @@ mod decode;
 mod encode;
 mod scheme;
 
-pub use decode::{Chunk, DecodeOutput, Violation, ViolationKind, decode, decode_into};
+pub use decode::{Chunk, DecodeOutput, Lenient, Violation, ViolationKind, decode, decode_into};
 pub use encode::encode;
 pub use scheme::{Policy, Prefix, Scheme, SchemeGuess, Tag, TagError, TagSet};

@@ -243,12 +243,31 @@ impl TagSet {
         if tag == b"O" {
             return Ok(Tag::OUTSIDE);
         }
-        self.parse_chunk_tag(tag)
+        self.parse_chunk_tag(tag, short_key(tag))
     }
 
-    /// [`TagSet::parse_bytes`] of a tag other than `O`.
-    fn parse_chunk_tag(&mut self, tag: &[u8]) -> Result<Tag, TagError> {
-        if let Some(key) = short_key(tag) {
+    /// [`TagSet::parse_bytes`] of the tag `buf[start..start + len]`: its key is read from
+    /// `buf` in one 16-byte load when `buf` goes on that far (no byte-wise copy, whose
+    /// stores the next load would wait for).
+    #[inline(always)]
+    pub fn parse_at(&mut self, buf: &[u8], start: usize, len: usize) -> Result<Tag, TagError> {
+        let tag = &buf[start..start + len];
+        if tag == b"O" {
+            return Ok(Tag::OUTSIDE);
+        }
+        let key = match buf.get(start..start + 16) {
+            Some(w) if len <= 15 => {
+                let v = u128::from_le_bytes(w.try_into().unwrap_or_else(|_| unreachable!()));
+                Some((v & ((1u128 << (8 * len)) - 1)) | ((len as u128) << 120))
+            }
+            _ => short_key(tag),
+        };
+        self.parse_chunk_tag(tag, key)
+    }
+
+    /// [`TagSet::parse_bytes`] of a tag other than `O`, with its short key if it has one.
+    fn parse_chunk_tag(&mut self, tag: &[u8], key: Option<u128>) -> Result<Tag, TagError> {
+        if let Some(key) = key {
             let slot = recent_slot(key);
             if self.recent[slot].0 == key {
                 return Ok(self.recent[slot].1);
@@ -430,5 +449,48 @@ mod tests {
         assert_eq!(guess(&["I-PER", "I-PER", "O", "I-LOC", "E-LOC", "I-LOC"]), Some(Scheme::Ioe1));
         assert_eq!(guess(&["PER", "O", "LOC"]), Some(Scheme::Bare));
         assert_eq!(guess(&["O", "O"]), None);
+    }
+
+    /// A tag read in place (`parse_at`: its key loaded from the buffer around it) is the
+    /// tag `parse_bytes` reads, whatever follows it in the buffer and wherever the buffer
+    /// ends; the same labels get the same ids either way, and the cache in front of the map
+    /// never answers for another tag.
+    #[test]
+    fn tags_read_in_place_are_the_tags_read_alone() {
+        let tags = [
+            "B-PER",
+            "I-PER",
+            "B-LOC",
+            "I-LOC",
+            "O",
+            "B-ORG",
+            "I-ORG",
+            "B-MISC",
+            "I-MISC",
+            "B-A",
+            "I-A",
+            "B-VERY_LONG_LABEL_X",
+            "I-VERY_LONG_LABEL_X",
+            "B-PERSON_NAME",
+            "B-P",
+        ];
+        let mut alone = TagSet::new(Scheme::Iob2);
+        let mut in_place = TagSet::new(Scheme::Iob2);
+        let mut state = 7u64;
+        for i in 0..2_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let tag = tags[(state >> 33) as usize % tags.len()];
+            // Bytes before and after the tag; sometimes none after it at all.
+            let after = match i % 3 {
+                0 => "",
+                1 => " B-PER I-LOC\n",
+                _ => "\tX",
+            };
+            let buf = format!("tok {tag}{after}");
+            let want = alone.parse_bytes(tag.as_bytes()).expect("a valid tag");
+            let got = in_place.parse_at(buf.as_bytes(), 4, tag.len()).expect("a valid tag");
+            assert_eq!(got, want, "{tag:?} in {buf:?}");
+        }
+        assert_eq!(alone.labels(), in_place.labels());
     }
 }
