@@ -1171,7 +1171,8 @@ fn finish_sentence(
     if !lay.spans_only {
         doc.sentences.push(Span::new(doc.sentence_start, doc.text_len));
     }
-    let line_of = |token: usize| doc.sent_line + token as u64;
+    let sent_line = doc.sent_line;
+    let line_of = |token: usize| sent_line + token as u64;
     if lay.policy.is_compat() {
         for (k, table) in raw.iter().enumerate() {
             let tags: Vec<&str> = doc.sent_raw[k].iter().map(|&i| table.strings[i as usize].as_str()).collect();
@@ -1196,10 +1197,10 @@ fn finish_sentence(
         return Ok(());
     }
     for (k, scheme) in lay.schemes.iter().enumerate() {
-        let mut decoded = std::mem::take(&mut doc.outs[k]);
+        let decoded = &mut doc.outs[k];
         match doc.streams.get_mut(k) {
-            Some(d) => d.finish(n, &mut decoded),
-            None => tags::decode_into(&doc.sent_tags[k], *scheme, lay.policy, 0, &mut decoded),
+            Some(d) => d.finish(n, decoded),
+            None => tags::decode_into(&doc.sent_tags[k], *scheme, lay.policy, 0, decoded),
         }
         for v in &decoded.violations {
             let line = line_of(v.token);
@@ -1233,7 +1234,6 @@ fn finish_sentence(
         doc.sent_tags[k].clear();
         decoded.chunks.clear();
         decoded.violations.clear();
-        doc.outs[k] = decoded;
     }
     doc.sent_len = 0;
     if lay.spans_only {

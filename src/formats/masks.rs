@@ -44,6 +44,12 @@ fn full_block_masks(block: &[u8; 64]) -> (u64, u64) {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn full_block_masks(block: &[u8; 64]) -> (u64, u64) {
+    swar_block_masks(block)
+}
+
+/// [`full_block_masks`] eight bytes at a time in a `u64` (targets without SSE2).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn swar_block_masks(block: &[u8; 64]) -> (u64, u64) {
     let (mut n, mut s) = (0u64, 0u64);
     for (i, chunk) in block.chunks_exact(8).enumerate() {
         let w = u64::from_le_bytes(chunk.try_into().unwrap_or_else(|_| unreachable!()));
@@ -176,12 +182,7 @@ mod tests {
                 let (nl, sep) = block_masks(block);
                 let mut padded = [0u8; 64];
                 padded[..block.len()].copy_from_slice(block);
-                let (mut n2, mut s2) = (0u64, 0u64);
-                for (i, c) in padded.chunks_exact(8).enumerate() {
-                    let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-                    n2 |= byte_bits(w, b'\n') << (8 * i);
-                    s2 |= (byte_bits(w, b' ') | byte_bits(w, b'\t')) << (8 * i);
-                }
+                let (n2, s2) = swar_block_masks(&padded);
                 let (mut n3, mut s3) = (0u64, 0u64);
                 for (i, &c) in block.iter().enumerate() {
                     n3 |= u64::from(c == b'\n') << i;
