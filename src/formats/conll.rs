@@ -13,6 +13,10 @@
 //! sentences. Document ids are 1-based, zero-padded indices (`0001`, ...); a file that is
 //! one document takes the file stem; with several files the ids get the file stem as a
 //! prefix (`eng.testa/0001`).
+//!
+//! A reader that only compares spans and labels (entity scoring without error details) can
+//! take each document's chunks instead of records ([`ConllSource::next_chunk_batch`]): the
+//! same documents and diagnostics, no text, tokens or mentions built.
 
 use compact_str::CompactString;
 use std::collections::VecDeque;

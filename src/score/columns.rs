@@ -17,7 +17,7 @@ use crate::formats::conll::{ChunkDoc, ChunkLabels, ConllSource, SpanChunk};
 use crate::model::Span;
 
 use super::counts::{Confusion, EntityCounts, LabelMap, LabelTally, Mode, ModeCounts, Tally};
-use super::matching::{Category, Item, bump, matching, pair_category};
+use super::matching::{Category, Item, matching, pair_category};
 use super::packed::DocScores;
 
 /// No partner.
@@ -46,18 +46,8 @@ impl SysDoc {
         &mut self.labels[i].1
     }
 
-    /// Count a gold (`gold` true) or predicted chunk of `label` under each mode's category.
-    fn count(&mut self, label: u32, gold: bool, cats: [Category; 4]) {
-        let slot = self.slot(label);
-        for (m, &c) in cats.iter().enumerate() {
-            bump(if gold { &mut slot[m].gold } else { &mut slot[m].pred }, c);
-        }
-        for (m, &c) in cats.iter().enumerate() {
-            bump(if gold { &mut self.overall[m].gold } else { &mut self.overall[m].pred }, c);
-        }
-    }
-
-    /// [`SysDoc::count`] of `n` chunks alike.
+    /// Count `n` gold (`gold` true) or predicted chunks of `label`, alike: each mode's
+    /// category in `cats`.
     fn count_n(&mut self, label: u32, gold: bool, cats: [Category; 4], n: u64) {
         let slot = self.slot(label);
         for (m, &c) in cats.iter().enumerate() {
@@ -223,7 +213,7 @@ fn score_pair(gold: &[SpanChunk], pred: &[SpanChunk], labels: &ChunkLabels) -> S
     let pi: Vec<Item> = pred.iter().map(|c| item(c, rank(c.label))).collect();
     let outcomes = matching(&gi, &pi).into_outcomes(&gi, &pi);
     for (i, g) in gold.iter().enumerate() {
-        d.count(g.label, true, Mode::ALL.map(|m| outcomes[m.index()].gold[i].0));
+        d.count_n(g.label, true, Mode::ALL.map(|m| outcomes[m.index()].gold[i].0), 1);
         let partner = match outcomes[Mode::Exact.index()].gold[i] {
             (Category::Cor, Some(p)) => pred[p].label + 1,
             _ => 0,
@@ -232,7 +222,7 @@ fn score_pair(gold: &[SpanChunk], pred: &[SpanChunk], labels: &ChunkLabels) -> S
     }
     for (j, p) in pred.iter().enumerate() {
         let c = Mode::ALL.map(|m| outcomes[m.index()].pred[j].0);
-        d.count(p.label, false, c);
+        d.count_n(p.label, false, c, 1);
         if c[Mode::Exact.index()] != Category::Cor {
             d.confuse(0, p.label + 1);
         }

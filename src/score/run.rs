@@ -373,7 +373,7 @@ fn score_item(mut item: Item, opts: &ScoreOptions) -> Scored {
 }
 
 /// [`score_with`] of a pairing that is a CoNLL file's tag columns read for chunks only
-/// (see [`columns`]), with the default profile, entities, no details and no shard; `None`
+/// (see `score::columns`), with the default profile, entities, no details and no shard; `None`
 /// (nothing read) for any other.
 fn score_tag_columns(
     pairing: &mut Pairing,
