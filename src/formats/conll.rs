@@ -683,14 +683,16 @@ fn parse_into(
 ) -> Result<()> {
     let path: &Path = &rd.path;
     let text = lines::utf8(path, rd.first_line, &rd.bytes)?;
-    // The text is at most the raw bytes; a token per line at most: no regrowth. Spans
-    // only, the tokens of one sentence at a time are kept: no count of lines needed.
-    let lines =
-        if lay.spans_only { rd.bytes.len() / 8 } else { memchr::memchr_iter(b'\n', rd.bytes.as_slice()).count() + 1 };
-    if !lay.spans_only {
+    // The text is at most the raw bytes; a token per line at most: no regrowth. Spans only,
+    // the tokens of one sentence at a time are kept: a line of ~8 bytes is guess enough.
+    let lines = if lay.spans_only {
+        rd.bytes.len() / 8
+    } else {
+        let lines = memchr::memchr_iter(b'\n', rd.bytes.as_slice()).count() + 1;
         doc.text.reserve(rd.bytes.len());
         doc.tokens.reserve(lines);
-    }
+        lines
+    };
     // About one mention in eight tokens in news: most documents never regrow the list.
     match &mut doc.chunks {
         Some(sets) => sets.iter_mut().for_each(|c| c.reserve(lines / 8 + 4)),
@@ -723,7 +725,7 @@ fn parse_into(
                 let start = from;
                 let to = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
                 let len = if to > start && bytes[to - 1] == b'\r' { to - start - 1 } else { to - start };
-                split_columns_in(bytes, start, len, lay.delimiter, &mut ranges);
+                split_line(&bytes[start..start + len], lay.delimiter, &mut ranges);
                 (start, to)
             }
         };
@@ -1069,45 +1071,15 @@ impl ConllSource {
 /// The byte ranges of a line's columns: runs of ASCII spaces/tabs separate them, or single
 /// tabs (a whitespace-only line has no columns either way).
 fn split_columns(line: &str, delimiter: Delimiter, out: &mut Vec<(usize, usize)>) {
-    split_columns_in(line.as_bytes(), 0, line.len(), delimiter, out)
+    split_line(line.as_bytes(), delimiter, out)
 }
 
-/// [`split_columns`] of the line `buf[start..start + len]`, ranges relative to `start`. The
-/// bytes after the line may be read (and ignored): a short line costs a few 8-byte loads.
-#[inline(always)]
-fn split_columns_in(buf: &[u8], start: usize, len: usize, delimiter: Delimiter, out: &mut Vec<(usize, usize)>) {
+/// [`split_columns`] of a line's bytes. Whitespace-separated lines are read by
+/// [`MaskedLines`] when documents are parsed; this serves the tab-separated ones and the
+/// first lines read to fix the layout and guess the schemes.
+fn split_line(b: &[u8], delimiter: Delimiter, out: &mut Vec<(usize, usize)>) {
     out.clear();
-    let b = &buf[start..start + len];
     match delimiter {
-        Delimiter::Whitespace if len <= 64 => {
-            // A line of up to 64 bytes (nearly all): a bit mask of its separator bytes, eight
-            // at a time; the runs of the other bits are the columns. No branch per byte.
-            let mut sep = 0u64;
-            let mut k = 0;
-            while k < len {
-                let at = start + k;
-                let w = match buf.get(at..at + 8) {
-                    Some(w) => u64::from_le_bytes(w.try_into().unwrap_or_else(|_| unreachable!())),
-                    None => {
-                        let mut w = [0u8; 8];
-                        w[..buf.len() - at].copy_from_slice(&buf[at..]);
-                        u64::from_le_bytes(w)
-                    }
-                };
-                sep |= separator_bits(w) << k;
-                k += 8;
-            }
-            let valid = if len == 64 { u64::MAX } else { (1u64 << len) - 1 };
-            let word = !sep & valid;
-            let mut starts = word & !(word << 1);
-            let mut ends = word & !(word >> 1);
-            while starts != 0 {
-                let (a, z) = (starts.trailing_zeros() as usize, ends.trailing_zeros() as usize);
-                out.push((a, z + 1));
-                starts &= starts - 1;
-                ends &= ends - 1;
-            }
-        }
         Delimiter::Whitespace => split_runs(b, out),
         Delimiter::Tab => {
             if b.iter().all(|c| c.is_ascii_whitespace()) {
@@ -1123,16 +1095,6 @@ fn split_columns_in(buf: &[u8], start: usize, len: usize, delimiter: Delimiter, 
             out.push((start, b.len()));
         }
     }
-}
-
-/// One bit per byte of `w` (little-endian: bit i for byte i) that is a space or a tab.
-fn separator_bits(w: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    // The high bit of each byte of `x` that is zero (exact: no carries across bytes).
-    let zero = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7);
-    let hi = zero(w ^ 0x2020_2020_2020_2020) | zero(w ^ 0x0909_0909_0909_0909);
-    // Gather the eight high bits into the low byte.
-    ((hi >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
 /// `T<n>`, inline (a [`CompactString`] of this length allocates nothing).
@@ -1423,29 +1385,4 @@ pub fn whitespace_tokens(text: &str) -> Vec<Span> {
         out.push(Span::new(s, text.len()));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::score::resample::SplitMix64;
-
-    #[test]
-    fn column_mask_agrees_with_byte_loop() {
-        let mut rng = SplitMix64::new(7);
-        let alphabet = [b' ', b'\t', b'a', b'B', b'-', b'1'];
-        for _ in 0..20_000 {
-            let n = (rng.next_u64() % 70) as usize;
-            let line: String = (0..n).map(|_| alphabet[(rng.next_u64() % 6) as usize] as char).collect();
-            let mut fast = Vec::new();
-            split_columns(&line, Delimiter::Whitespace, &mut fast);
-            let mut slow = Vec::new();
-            split_runs(line.as_bytes(), &mut slow);
-            assert_eq!(fast, slow, "{line:?}");
-            // Inside a longer buffer, with bytes after the line (read and ignored).
-            let buf = format!("x {line} y\tz");
-            split_columns_in(buf.as_bytes(), 2, line.len(), Delimiter::Whitespace, &mut fast);
-            assert_eq!(fast, slow, "{line:?} in {buf:?}");
-        }
-    }
 }

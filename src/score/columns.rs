@@ -2,7 +2,8 @@
 //! `ieval score --gold FILE --tag-cols 1-` (every system a column of the gold file, the
 //! default profile, no error details, no shard), which `score::run::score_with` hands here.
 //!
-//! The documents are the same, and so is every count, as the general path gives: chunks carry the byte spans their mentions would have (see
+//! The documents are the same, and so is every count, as the general path gives: chunks
+//! carry the byte spans their mentions would have (see
 //! [`crate::formats::conll::ConllOptions::spans_only`]) and the matching is the same — a
 //! document whose chunks each overlap at most one on the other side is matched pair by pair
 //! ([`pair_category`], as the general path does), any other document by the general
@@ -16,17 +17,13 @@ use crate::error::Result;
 use crate::formats::conll::{ChunkDoc, ChunkLabels, ConllSource, SpanChunk};
 use crate::model::Span;
 
-use super::counts::{Confusion, EntityCounts, LabelMap, LabelTally, Mode, ModeCounts, Tally};
-use super::matching::{Category, Item, matching, pair_category};
+use super::counts::{Confusion, EntityCounts, LabelMap, LabelTally, Mode, ModeCounts};
+use super::matching::{Category, Item, bump_n, matching, pair_category};
 use super::packed::DocScores;
 
-/// No partner.
-const NONE: u32 = u32::MAX;
-
-/// One system's counts on one document.
+/// One system's counts on one document (the overall counts are the sum of the labels').
 #[derive(Debug, Default)]
 struct SysDoc {
-    overall: [LabelTally; 4],
     /// Every label of the document's chunks (either side), with its tallies in each mode.
     labels: Vec<(u32, [LabelTally; 4])>,
     /// Confusion cells of the exact matching: (gold label + 1, predicted label + 1, count),
@@ -53,9 +50,6 @@ impl SysDoc {
         for (m, &c) in cats.iter().enumerate() {
             bump_n(if gold { &mut slot[m].gold } else { &mut slot[m].pred }, c, n);
         }
-        for (m, &c) in cats.iter().enumerate() {
-            bump_n(if gold { &mut self.overall[m].gold } else { &mut self.overall[m].pred }, c, n);
-        }
     }
 
     fn confuse(&mut self, gold: u32, pred: u32) {
@@ -66,21 +60,13 @@ impl SysDoc {
     }
 }
 
-/// Count `n` items of category `c` in a tally.
-fn bump_n(t: &mut Tally, c: Category, n: u64) {
-    match c {
-        Category::Cor => t.cor += n,
-        Category::Inc => t.inc += n,
-        Category::Par => t.par += n,
-        Category::Mis => t.mis += n,
-        Category::Spu => t.spu += n,
-    }
-}
-
 /// Per side (gold, predicted) and class of a chunk — 0 unpaired, then paired with a chunk
 /// of 1 the same span and label, 2 the same span and another label, 3 another span and the
 /// same label, 4 another span and label — its category in each mode, by [`pair_category`].
-fn class_categories() -> [[[Category; 4]; 5]; 2] {
+type ClassCategories = [[[Category; 4]; 5]; 2];
+
+/// The [`ClassCategories`] table (made once per run).
+fn class_categories() -> ClassCategories {
     let g = Item { span: Span::new(0, 2), pieces: &[], label: 0, id: "" };
     let partner = |class: usize| Item {
         span: if class >= 3 { Span::new(1, 2) } else { Span::new(0, 2) },
@@ -107,16 +93,16 @@ fn item(c: &SpanChunk, label: u32) -> Item<'static> {
     Item { span: Span::new(c.start, c.end), pieces: &[], label, id: "" }
 }
 
-/// The overlapping (gold, prediction) pairs when every chunk overlaps at most one chunk of
-/// the other side (chunks of a side in text order, none overlapping another); `None`
-/// otherwise (or when a side is out of order: then the general search decides).
+/// True, with the overlapping (gold, prediction) pairs in `pairs`, when every chunk overlaps
+/// at most one chunk of the other side (chunks of a side in text order, none overlapping
+/// another); false otherwise (or when a side is out of order: then the general search
+/// decides).
 fn lone_pairs(gold: &[SpanChunk], pred: &[SpanChunk], pairs: &mut Vec<(u32, u32)>) -> bool {
     let ordered = |s: &[SpanChunk]| s.windows(2).all(|w| w[0].end <= w[1].start);
     if !ordered(gold) || !ordered(pred) {
         return false;
     }
     let (mut i, mut j) = (0, 0);
-    let (mut last_g, mut last_p) = (NONE, NONE);
     while i < gold.len() && j < pred.len() {
         let (g, p) = (&gold[i], &pred[j]);
         if g.end <= p.start {
@@ -124,11 +110,11 @@ fn lone_pairs(gold: &[SpanChunk], pred: &[SpanChunk], pairs: &mut Vec<(u32, u32)
         } else if p.end <= g.start {
             j += 1;
         } else {
-            if last_g == i as u32 || last_p == j as u32 {
+            // Pairs come in text order: a second partner would follow the first directly.
+            if pairs.last().is_some_and(|&(lg, lp)| lg == i as u32 || lp == j as u32) {
                 return false;
             }
             pairs.push((i as u32, j as u32));
-            (last_g, last_p) = (i as u32, j as u32);
             // The one that ends first can overlap nothing further on the other side.
             match g.end.cmp(&p.end) {
                 std::cmp::Ordering::Less => i += 1,
@@ -143,8 +129,9 @@ fn lone_pairs(gold: &[SpanChunk], pred: &[SpanChunk], pairs: &mut Vec<(u32, u32)
     true
 }
 
-/// Score one system's chunks against the gold's on one document.
-fn score_pair(gold: &[SpanChunk], pred: &[SpanChunk], labels: &ChunkLabels) -> SysDoc {
+/// Score one system's chunks against the gold's on one document (`table`: the categories
+/// of each pair class).
+fn score_pair(gold: &[SpanChunk], pred: &[SpanChunk], labels: &ChunkLabels, table: &ClassCategories) -> SysDoc {
     let mut d = SysDoc::default();
     let mut pairs = Vec::with_capacity(gold.len().min(pred.len()));
     if lone_pairs(gold, pred, &mut pairs) {
@@ -190,7 +177,6 @@ fn score_pair(gold: &[SpanChunk], pred: &[SpanChunk], labels: &ChunkLabels) -> S
             add(p.label, 1, 0);
             d.confuse(0, p.label + 1);
         }
-        let table = class_categories();
         for (label, sides) in classes {
             for (side, counts) in sides.iter().enumerate() {
                 for (c, &n) in counts.iter().enumerate() {
@@ -230,16 +216,28 @@ fn score_pair(gold: &[SpanChunk], pred: &[SpanChunk], labels: &ChunkLabels) -> S
     d
 }
 
-/// One system's running totals, by label number.
+/// One system's running totals, by label number (the overall counts are the sum).
 #[derive(Default)]
 struct Totals {
     labels: Vec<Option<[LabelTally; 4]>>,
     confusion: HashMap<(u32, u32), u64>,
 }
 
+/// Each mode's overall counts: the sum of the labels' (every chunk is counted under its label).
+fn overall(labels: &[(u32, [LabelTally; 4])]) -> [LabelTally; 4] {
+    let mut sum = [LabelTally::default(); 4];
+    for (_, t) in labels {
+        for (s, x) in sum.iter_mut().zip(t) {
+            *s += *x;
+        }
+    }
+    sum
+}
+
 /// A document's (or a run's) counts with label names: `labels` as (number, tallies), names
 /// by number.
-fn entity_counts(overall: &[LabelTally; 4], labels: &[(u32, [LabelTally; 4])], names: &[String]) -> EntityCounts {
+fn entity_counts(labels: &[(u32, [LabelTally; 4])], names: &[String]) -> EntityCounts {
+    let overall = overall(labels);
     let mut named: Vec<(&str, &[LabelTally; 4])> =
         labels.iter().map(|(l, t)| (names[*l as usize].as_str(), t)).collect();
     named.sort_unstable_by_key(|(n, _)| *n);
@@ -264,7 +262,7 @@ pub(crate) struct ColumnScores {
 
 /// A document scored by [`score_columns`], as its callback sees it: the counts of one system
 /// (when asked for), or the end of the document.
-pub(crate) enum Scored<'a> {
+pub(crate) enum DocOutcome<'a> {
     Counts { index: u64, doc_id: &'a str, system: usize, entities: &'a EntityCounts },
     Done { index: u64 },
 }
@@ -279,18 +277,18 @@ pub(crate) fn score_columns(
     systems: &[usize],
     doc_labels: bool,
     with_counts: bool,
-    mut on_doc: impl FnMut(Scored) -> Result<()>,
+    mut on_doc: impl FnMut(DocOutcome) -> Result<()>,
 ) -> Result<ColumnScores> {
     let labels = src.chunk_labels().clone();
+    let table = class_categories();
     let score_doc = |_: usize, mut doc: ChunkDoc| -> ColDoc {
         let g = std::mem::take(&mut doc.sets[gold]);
-        let per_sys = systems.iter().map(|&k| score_pair(&g, &doc.sets[k], &labels)).collect();
+        let per_sys = systems.iter().map(|&k| score_pair(&g, &doc.sets[k], &labels, &table)).collect();
         ColDoc { id: doc.id, gold_entities: g.len() as u64, systems: per_sys }
     };
     let n = systems.len();
     let mut totals: Vec<Totals> = (0..n).map(|_| Totals::default()).collect();
     let mut docs: Vec<DocScores> = (0..n).map(|_| DocScores::new(doc_labels)).collect();
-    let mut overall = vec![[LabelTally::default(); 4]; n];
     let (mut documents, mut gold_entities) = (0u64, 0u64);
     let mut names: Vec<String> = Vec::new();
     while let Some(batch) = src.next_chunk_batch(score_doc) {
@@ -301,9 +299,6 @@ pub(crate) fn score_columns(
             gold_entities += cd.gold_entities;
             for (k, sd) in cd.systems.iter().enumerate() {
                 let t = &mut totals[k];
-                for (sum, x) in overall[k].iter_mut().zip(&sd.overall) {
-                    *sum += *x;
-                }
                 for (l, tally) in &sd.labels {
                     let l = *l as usize;
                     if t.labels.len() <= l {
@@ -321,21 +316,21 @@ pub(crate) fn score_columns(
                     if sd.labels.iter().any(|(l, _)| *l as usize >= names.len()) {
                         names = labels.names();
                     }
-                    let ec = entity_counts(&sd.overall, &sd.labels, &names);
+                    let ec = entity_counts(&sd.labels, &names);
                     if with_counts {
-                        on_doc(Scored::Counts { index, doc_id: &cd.id, system: k, entities: &ec })?;
+                        on_doc(DocOutcome::Counts { index, doc_id: &cd.id, system: k, entities: &ec })?;
                     }
                     docs[k].push(&cd.id, &ec, None);
                 } else {
                     // Overall counts only: what `DocScores` keeps of a document without labels.
                     let mut ec = EntityCounts::default();
-                    for m in Mode::ALL {
-                        ec.modes[m.index()].overall = sd.overall[m.index()];
+                    for (mc, o) in ec.modes.iter_mut().zip(overall(&sd.labels)) {
+                        mc.overall = o;
                     }
                     docs[k].push(&cd.id, &ec, None);
                 }
             }
-            on_doc(Scored::Done { index })?;
+            on_doc(DocOutcome::Done { index })?;
         }
     }
     let names = labels.names();
@@ -343,13 +338,12 @@ pub(crate) fn score_columns(
     let systems = totals
         .into_iter()
         .zip(docs)
-        .zip(overall)
-        .map(|((t, docs), overall)| {
+        .map(|(t, docs)| {
             let present: Vec<(u32, [LabelTally; 4])> =
                 t.labels.iter().enumerate().filter_map(|(l, x)| x.map(|x| (l as u32, x))).collect();
             let cells: BTreeMap<(Option<String>, Option<String>), u64> =
                 t.confusion.iter().map(|(&(g, p), &n)| ((name(g), name(p)), n)).collect();
-            (docs, entity_counts(&overall, &present, &names), Confusion { cells })
+            (docs, entity_counts(&present, &names), Confusion { cells })
         })
         .collect();
     Ok(ColumnScores { documents, gold_entities, systems })

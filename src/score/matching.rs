@@ -49,12 +49,17 @@ impl Category {
 
 /// Count one item of category `c` in a tally.
 pub fn bump(t: &mut Tally, c: Category) {
+    bump_n(t, c, 1);
+}
+
+/// Count `n` items of category `c` in a tally.
+pub fn bump_n(t: &mut Tally, c: Category, n: u64) {
     match c {
-        Category::Cor => t.cor += 1,
-        Category::Inc => t.inc += 1,
-        Category::Par => t.par += 1,
-        Category::Mis => t.mis += 1,
-        Category::Spu => t.spu += 1,
+        Category::Cor => t.cor += n,
+        Category::Inc => t.inc += n,
+        Category::Par => t.par += n,
+        Category::Mis => t.mis += n,
+        Category::Spu => t.spu += n,
     }
 }
 

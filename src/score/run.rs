@@ -126,6 +126,31 @@ pub struct SystemScore {
     pub unresolved_relations: (u64, u64),
 }
 
+impl SystemScore {
+    /// A system with nothing counted yet, keeping its documents' counts in `docs`.
+    fn empty(meta: SetMeta, docs: DocScores) -> Self {
+        SystemScore {
+            meta,
+            docs,
+            total: EntityCounts::default(),
+            events: EventCounts::default(),
+            confusion: Confusion::default(),
+            diagnostics: Diagnostics::default(),
+            relations: RelationCounts::default(),
+            unresolved_relations: (0, 0),
+        }
+    }
+}
+
+/// Give each prediction input's diagnostics to the first system it carries.
+fn attach_diagnostics(systems: &mut [SystemScore], pred_diags: Vec<(usize, Diagnostics)>) {
+    for (first, d) in pred_diags {
+        if let Some(s) = systems.get_mut(first) {
+            s.diagnostics.merge(d);
+        }
+    }
+}
+
 /// The result of a scoring run.
 #[derive(Debug, Clone)]
 pub struct ScoreRun {
@@ -251,6 +276,15 @@ impl<'a> Ticking<'a> {
     pub fn new(inner: &'a mut dyn DetailSink, ticker: &'a dyn Tick) -> Self {
         Ticking { inner, ticker, last: None }
     }
+
+    /// Tick for document `index` unless it was ticked already (one tick per document, for
+    /// any number of systems).
+    fn tick_once(&mut self, index: u64) {
+        if self.last != Some(index) {
+            self.last = Some(index);
+            self.ticker.tick();
+        }
+    }
 }
 
 impl DetailSink for Ticking<'_> {
@@ -266,10 +300,7 @@ impl DetailSink for Ticking<'_> {
         entities: &EntityCounts,
         events: Option<&EventCounts>,
     ) -> Result<()> {
-        if self.last != Some(index) {
-            self.last = Some(index);
-            self.ticker.tick();
-        }
+        self.tick_once(index);
         self.inner.counts(index, doc_id, system, entities, events)
     }
 
@@ -282,10 +313,7 @@ impl DetailSink for Ticking<'_> {
     }
 
     fn scored(&mut self, index: u64) {
-        if self.last != Some(index) {
-            self.last = Some(index);
-            self.ticker.tick();
-        }
+        self.tick_once(index);
         self.inner.scored(index)
     }
 }
@@ -392,10 +420,10 @@ fn score_tag_columns(
     let embedded = embedded.to_vec();
     let with_counts = sink.wants_counts();
     let scores = columns::score_columns(src, gold_set, &embedded, opts.doc_labels, with_counts, |s| match s {
-        columns::Scored::Counts { index, doc_id, system, entities } => {
+        columns::DocOutcome::Counts { index, doc_id, system, entities } => {
             sink.counts(index, doc_id, system, entities, None)
         }
-        columns::Scored::Done { index } => {
+        columns::DocOutcome::Done { index } => {
             sink.scored(index);
             Ok(())
         }
@@ -405,22 +433,9 @@ fn score_tag_columns(
     let mut systems: Vec<SystemScore> = metas
         .into_iter()
         .zip(scores.systems)
-        .map(|(meta, (docs, total, confusion))| SystemScore {
-            meta,
-            docs,
-            total,
-            events: EventCounts::default(),
-            confusion,
-            diagnostics: Diagnostics::default(),
-            relations: RelationCounts::default(),
-            unresolved_relations: (0, 0),
-        })
+        .map(|(meta, (docs, total, confusion))| SystemScore { total, confusion, ..SystemScore::empty(meta, docs) })
         .collect();
-    for (first, d) in pred_diags {
-        if let Some(s) = systems.get_mut(first) {
-            s.diagnostics.merge(d);
-        }
-    }
+    attach_diagnostics(&mut systems, pred_diags);
     Ok(Some(ScoreRun {
         profile: opts.profile,
         options: *opts,
@@ -446,19 +461,8 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
         return Ok(run);
     }
     let metas = pairing.systems().to_vec();
-    let mut systems: Vec<SystemScore> = metas
-        .iter()
-        .map(|m| SystemScore {
-            meta: m.clone(),
-            docs: DocScores::new(opts.doc_labels),
-            total: EntityCounts::default(),
-            events: EventCounts::default(),
-            confusion: Confusion::default(),
-            diagnostics: Diagnostics::default(),
-            relations: RelationCounts::default(),
-            unresolved_relations: (0, 0),
-        })
-        .collect();
+    let mut systems: Vec<SystemScore> =
+        metas.iter().map(|m| SystemScore::empty(m.clone(), DocScores::new(opts.doc_labels))).collect();
     let mut gold_relations = 0u64;
     let mut gold_entities = 0u64;
     let mut gold_events = 0u64;
@@ -589,11 +593,7 @@ pub fn score_with(mut pairing: Pairing, opts: ScoreOptions, sink: &mut dyn Detai
     outcome?;
     let mut pairing = pairing;
     let (gold_diagnostics, pred_diags) = pairing.take_diagnostics();
-    for (first, d) in pred_diags {
-        if let Some(s) = systems.get_mut(first) {
-            s.diagnostics.merge(d);
-        }
-    }
+    attach_diagnostics(&mut systems, pred_diags);
     // A shard counts its own gold documents; predicted-only documents come after the gold
     // ones in the stream.
     let gold_documents = if shard.is_some() {

@@ -193,6 +193,19 @@ fn short_key(tag: &[u8]) -> Option<u128> {
     Some(u128::from_le_bytes(k))
 }
 
+/// [`short_key`] of the tag `buf[start..start + len]`, its bytes read in one 16-byte load
+/// (masked to the tag) when `buf` goes on that far.
+#[inline(always)]
+fn short_key_at(buf: &[u8], start: usize, len: usize) -> Option<u128> {
+    match buf.get(start..start + 16) {
+        Some(w) if len <= 15 => {
+            let v = u128::from_le_bytes(w.try_into().unwrap_or_else(|_| unreachable!()));
+            Some((v & ((1u128 << (8 * len)) - 1)) | ((len as u128) << 120))
+        }
+        _ => short_key(&buf[start..start + len]),
+    }
+}
+
 impl TagSet {
     pub fn new(scheme: Scheme) -> Self {
         TagSet {
@@ -255,14 +268,7 @@ impl TagSet {
         if tag == b"O" {
             return Ok(Tag::OUTSIDE);
         }
-        let key = match buf.get(start..start + 16) {
-            Some(w) if len <= 15 => {
-                let v = u128::from_le_bytes(w.try_into().unwrap_or_else(|_| unreachable!()));
-                Some((v & ((1u128 << (8 * len)) - 1)) | ((len as u128) << 120))
-            }
-            _ => short_key(tag),
-        };
-        self.parse_chunk_tag(tag, key)
+        self.parse_chunk_tag(tag, short_key_at(buf, start, len))
     }
 
     /// [`TagSet::parse_bytes`] of a tag other than `O`, with its short key if it has one.
@@ -451,10 +457,10 @@ mod tests {
         assert_eq!(guess(&["O", "O"]), None);
     }
 
-    /// A tag read in place (`parse_at`: its key loaded from the buffer around it) is the
-    /// tag `parse_bytes` reads, whatever follows it in the buffer and wherever the buffer
-    /// ends; the same labels get the same ids either way, and the cache in front of the map
-    /// never answers for another tag.
+    /// A tag read in place (`parse_at`: its key loaded from the buffer around it) has the key
+    /// of the tag read alone (a wrong key would only miss the cache, so the key is checked
+    /// itself) and is the tag `parse_bytes` reads, whatever follows it in the buffer and
+    /// wherever the buffer ends; the same labels get the same ids either way.
     #[test]
     fn tags_read_in_place_are_the_tags_read_alone() {
         let tags = [
@@ -487,6 +493,7 @@ mod tests {
                 _ => "\tX",
             };
             let buf = format!("tok {tag}{after}");
+            assert_eq!(short_key_at(buf.as_bytes(), 4, tag.len()), short_key(tag.as_bytes()), "{tag:?} in {buf:?}");
             let want = alone.parse_bytes(tag.as_bytes()).expect("a valid tag");
             let got = in_place.parse_at(buf.as_bytes(), 4, tag.len()).expect("a valid tag");
             assert_eq!(got, want, "{tag:?} in {buf:?}");
