@@ -252,8 +252,14 @@ pub fn run(args: Args, g: &Global) -> Result<i32> {
         doc_labels: false,
         shard: args.shard,
     };
-    let Opened { pairing, alignment, guessed } =
-        args.eval.inputs().align(align).label_map(label_map).spans_only(so.spans_only()).build()?;
+    let Opened { pairing, alignment, guessed } = args
+        .eval
+        .inputs()
+        .align(align)
+        .label_map(label_map)
+        .spans_only(so.spans_only())
+        .entities_only(so.entities_only())
+        .build()?;
     if pairing.systems().is_empty() {
         return Err(Error::usage("nothing to score: give --pred, or a gold input that carries system sets"));
     }

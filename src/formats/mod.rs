@@ -570,6 +570,7 @@ impl std::str::FromStr for Format {
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
     pub conll: conll::ConllOptions,
+    pub parquet: parquet::ParquetOptions,
     pub prodigy: prodigy::ProdigyOptions,
     pub labelstudio: labelstudio::LabelStudioOptions,
     pub hf: hf::HfOptions,
@@ -651,7 +652,7 @@ pub fn open(format: Format, inputs: &[PathBuf], opts: &ReadOptions) -> Result<Bo
             if inputs.len() != 1 {
                 return Err(Error::usage("read one corpus directory at a time"));
             }
-            Ok(Box::new(parquet::ParquetSource::open_dir(&inputs[0])?))
+            Ok(Box::new(parquet::ParquetSource::open_dir_with(&inputs[0], opts.parquet)?))
         }
         Format::Conll => {
             let mut o = opts.conll.clone();

@@ -101,6 +101,7 @@ impl Inputs {
             pred_tag_columns: None,
             documents_dir: None,
             spans_only: false,
+            entities_only: false,
         }
     }
 }
@@ -125,6 +126,7 @@ pub struct InputsBuilder {
     pred_tag_columns: Option<TagColumns>,
     documents_dir: Option<PathBuf>,
     spans_only: bool,
+    entities_only: bool,
 }
 
 /// A prediction input once opened.
@@ -217,6 +219,16 @@ impl InputsBuilder {
         self
     }
 
+    /// Whether the consumer of the pairing compares entity spans only and nothing else
+    /// ([`InputsBuilder::spans_only`] for entities alone): a Parquet corpus as the gold,
+    /// carrying its systems, with no prediction inputs and no alignment, is then read
+    /// without its events, relations, document metadata, tokens and sentences (see
+    /// [`crate::formats::parquet::ParquetOptions::entities_only`]).
+    pub fn entities_only(mut self, yes: bool) -> Self {
+        self.entities_only = yes;
+        self
+    }
+
     /// Open the gold and every prediction input, align them if asked, and pair them.
     pub fn build(mut self) -> Result<Opened> {
         let gold = self.open_gold()?;
@@ -265,7 +277,9 @@ impl InputsBuilder {
                     )));
                 }
                 let mut opts = self.read_options();
-                opts.conll.spans_only = self.spans_only && self.preds.is_empty() && self.align.is_none();
+                let alone = self.preds.is_empty() && self.align.is_none();
+                opts.conll.spans_only = self.spans_only && alone;
+                opts.parquet.entities_only = self.entities_only && alone;
                 let src = formats::open(format, std::slice::from_ref(&path), &opts)?;
                 self.documents_dir.get_or_insert(path);
                 Ok(src)

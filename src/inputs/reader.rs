@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::formats::conll::{ConllOptions, Delimiter, DocBreak, TagColumns};
 use crate::formats::hf::HfOptions;
 use crate::formats::labelstudio::{AnnotationPick, LabelStudioOptions};
+use crate::formats::parquet::ParquetOptions;
 use crate::formats::prodigy::ProdigyOptions;
 use crate::formats::{Format, ReadOptions, Source};
 use crate::tags::{Policy, Scheme};
@@ -93,6 +94,7 @@ impl ReaderSpec {
                 strict,
                 spans_only: false,
             },
+            parquet: ParquetOptions::default(),
             prodigy: ProdigyOptions { include_rejected: self.include_rejected.unwrap_or(false) },
             labelstudio: LabelStudioOptions { annotation: self.ls_annotation.unwrap_or_default() },
             offsets: self.offsets.unwrap_or_default(),

@@ -99,6 +99,13 @@ impl ScoreOptions {
         !self.details && matches!(self.task, Task::Entities | Task::Auto) && self.profile != Profile::Nervaluate
     }
 
+    /// True when entity spans are all that is scored ([`ScoreOptions::spans_only`] under
+    /// [`Task::Entities`]): a Parquet corpus can then be read without its events, relations
+    /// and document metadata ([`crate::inputs::InputsBuilder::entities_only`]).
+    pub fn entities_only(&self) -> bool {
+        self.spans_only() && self.task == Task::Entities
+    }
+
     /// True when relations are scored: under [`Task::Relations`], and under [`Task::All`]
     /// and [`Task::Auto`] when [`RelationOptions::with_all`] asks for it. There, a document
     /// gets relation counts (in [`SystemScore::docs`], and rows in counts files) only when

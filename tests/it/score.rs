@@ -705,3 +705,83 @@ fn tag_columns_score_as_the_general_path() {
     let merged = json(&["merge", s(&split_counts), "--labels", "all"]);
     assert_eq!(scores_only(&merged), scores_only(&expected), "merged counts of the split files");
 }
+
+/// A Parquet corpus scored for entities alone (read without its events' content, relations
+/// and document metadata, and the text used only for the offsets) gives the entity scores
+/// and gold counts that the full read of `--task all` gives: random documents of
+/// multi-byte text, systems whose mentions overlap several gold ones (the general search and
+/// its tie rule run) or come twice, events with arguments; any `--jobs`.
+#[test]
+fn parquet_entities_alone_score_as_the_full_read() {
+    const WORDS: [&str; 8] = ["Zoë", "met", "São", "Paulo", "in", "the", "Zürich", "today"];
+    const LABELS: [&str; 3] = ["PER", "LOC", "ORG"];
+    let d = tempdir();
+    let mut r = Lcg(17);
+    let mut files: [String; 3] = Default::default();
+    for i in 0..400 {
+        let n = 6 + r.below(20) as usize;
+        let words: Vec<&str> = (0..n).map(|_| WORDS[r.below(8) as usize]).collect();
+        let text = words.join(" ");
+        // Word k spans code points [starts[k], starts[k] + chars).
+        let mut starts = Vec::new();
+        let mut pos = 0;
+        for w in &words {
+            starts.push(pos);
+            pos += w.chars().count() + 1;
+        }
+        let span = |a: usize, b: usize| (starts[a], starts[b] + words[b].chars().count());
+        let mut sets: [Vec<serde_json::Value>; 3] = Default::default();
+        for set in &mut sets {
+            for m in 0..n / 2 {
+                let a = r.below(n as u64) as usize;
+                let b = (a + r.below(3) as usize).min(n - 1);
+                let (start, end) = span(a, b);
+                let label = LABELS[r.below(3) as usize];
+                set.push(serde_json::json!({"id": format!("T{m}"), "start": start, "end": end, "label": label}));
+            }
+        }
+        let events: Vec<serde_json::Value> = (0..r.below(3))
+            .map(|e| {
+                let t = r.below(n as u64) as usize;
+                let args: Vec<serde_json::Value> = (0..r.below(3))
+                    .map(|a| {
+                        let (start, end) = span(a as usize % n, a as usize % n);
+                        serde_json::json!({"role": "Entity", "start": start, "end": end})
+                    })
+                    .collect();
+                let (start, end) = span(t, t);
+                serde_json::json!({"id": format!("E{e}"), "type": "Meet", "trigger": {"start": start, "end": end}, "arguments": args})
+            })
+            .collect();
+        for (k, f) in files.iter_mut().enumerate() {
+            let mut doc = serde_json::json!({"doc_id": format!("d{i}"), "text": text, "entities": sets[k]});
+            if k == 0 {
+                doc["events"] = serde_json::Value::Array(events.clone());
+            }
+            f.push_str(&format!("{doc}\n"));
+        }
+    }
+    for (name, f) in ["gold", "a", "b"].iter().zip(&files) {
+        std::fs::write(d.path().join(format!("{name}.jsonl")), f).expect("write");
+    }
+    let p = |n: &str| d.path().join(n).display().to_string();
+    let corpus = p("corpus");
+    let (a, b) = (format!("a={}", p("a.jsonl")), format!("b={}", p("b.jsonl")));
+    ok(&["convert", &p("gold.jsonl"), "--pred", &a, "--pred", &b, "--out", &corpus]);
+    let full = json(&["score", "--gold", &corpus, "--task", "all"]);
+    assert!(full["gold"]["events"].as_u64().is_some_and(|n| n > 0), "{}", full["gold"]);
+    assert!(full["gold"]["arguments"].as_u64().is_some_and(|n| n > 0), "{}", full["gold"]);
+    for jobs in ["1", "2", "0"] {
+        let alone = json(&["score", "--gold", &corpus, "--task", "entities", "--jobs", jobs]);
+        for key in ["documents", "entities", "events", "arguments"] {
+            assert_eq!(alone["gold"][key], full["gold"][key], "gold {key}, --jobs {jobs}");
+        }
+        let systems = alone["systems"].as_array().expect("systems");
+        assert_eq!(systems.len(), 2);
+        for (s, f) in systems.iter().zip(full["systems"].as_array().expect("systems")) {
+            assert_eq!(s["name"], f["name"]);
+            assert_eq!(s["entities"], f["entities"], "{} --jobs {jobs}", s["name"]);
+            assert_eq!(s["confusion"], f["confusion"], "{} --jobs {jobs}", s["name"]);
+        }
+    }
+}

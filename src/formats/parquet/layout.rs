@@ -513,7 +513,7 @@ impl PartitionedWriter {
             (0..chunks).map(|k| self.dir.join(t).join(seg).join(format!(".chunk-{k:06}.parquet"))).collect()
         };
         let set_files: Vec<Vec<PathBuf>> = self.sets.iter().map(|s| files(&set_dir(s))).collect();
-        let src = super::ParquetSource::open_files(&files("documents"), &set_files)?;
+        let src = super::ParquetSource::open_files(&files("documents"), &set_files, super::ParquetOptions::default())?;
         let mut out = self.open_chunk(seg, 0)?;
         for r in src {
             let r = r?;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 pub use layout::{CorpusFiles, PartitionBy, PartitionedWriter, is_partitioned};
 pub(crate) use read::key_values;
-pub use read::{AnnotationsReader, DocumentsReader, RawAnnotations, SetCursor};
+pub use read::{AnnotationsReader, DocumentsReader, ParquetOptions, RawAnnotations, SetCursor};
 pub use write::{
     AnnotationsWriter, CorpusWriter, DocumentsWriter, format_date, parse_date, refresh_corpus_card, set_file_name,
 };
@@ -94,25 +94,30 @@ pub struct ParquetSource {
 impl ParquetSource {
     /// Open a corpus directory (either layout) with all of its sets.
     pub fn open_dir(dir: &Path) -> Result<Reader<Self>> {
+        Self::open_dir_with(dir, ParquetOptions::default())
+    }
+
+    /// Open a corpus directory (either layout) with all of its sets, read as `opts` says.
+    pub fn open_dir_with(dir: &Path, opts: ParquetOptions) -> Result<Reader<Self>> {
         if !is_corpus_dir(dir) {
             return Err(Error::in_file(dir, "not an ieval corpus directory (no documents.parquet, no documents/)"));
         }
         let f = CorpusFiles::of(dir)?;
-        Self::open_files(&f.documents, &f.sets)
+        Self::open_files(&f.documents, &f.sets, opts)
     }
 
     /// Open a documents table and any annotation tables over it.
     pub fn open(documents: &Path, sets: &[PathBuf]) -> Result<Reader<Self>> {
         let sets: Vec<Vec<PathBuf>> = sets.iter().map(|p| vec![p.clone()]).collect();
-        Self::open_files(std::slice::from_ref(&documents.to_path_buf()), &sets)
+        Self::open_files(std::slice::from_ref(&documents.to_path_buf()), &sets, ParquetOptions::default())
     }
 
     /// Open a documents table and annotation tables, each a list of files read in order
     /// (the partitions of a partitioned corpus).
-    pub fn open_files(documents: &[PathBuf], sets: &[Vec<PathBuf>]) -> Result<Reader<Self>> {
-        let docs = DocumentsReader::open_files(documents)?;
+    pub fn open_files(documents: &[PathBuf], sets: &[Vec<PathBuf>], opts: ParquetOptions) -> Result<Reader<Self>> {
+        let docs = DocumentsReader::open_files(documents, opts)?;
         let cursors: Vec<SetCursor> =
-            sets.iter().map(|p| AnnotationsReader::open_files(p).map(SetCursor::new)).collect::<Result<_>>()?;
+            sets.iter().map(|p| AnnotationsReader::open_files(p, opts).map(SetCursor::new)).collect::<Result<_>>()?;
         let sets = cursors.iter().map(|c| c.meta().clone()).collect();
         Ok(Reader::new(ParquetSource { docs, cursors }, sets))
     }
@@ -128,7 +133,7 @@ impl ParquetSource {
         if let Some(p) = sets.iter().find(|s| s.is_empty()) {
             return Err(Error::usage(format!("no .parquet file in {p:?}")));
         }
-        Self::open_files(&f.documents, &sets)
+        Self::open_files(&f.documents, &sets, ParquetOptions::default())
     }
 }
 
@@ -159,8 +164,12 @@ impl RecordReader for ParquetSource {
             }
             return Ok(None);
         };
-        let (doc, ix) = doc?;
-        let sets = self.cursors.iter_mut().map(|c| c.take(&doc, &ix)).collect::<Result<Vec<_>>>()?;
+        let (mut doc, ix) = doc?;
+        let sets = self.cursors.iter_mut().map(|c| c.take(&doc.id, &doc.text, &ix)).collect::<Result<Vec<_>>>()?;
+        if self.docs.entities_only() {
+            // As the batched path makes them: the text was for the offsets only.
+            doc.text = String::new();
+        }
         Ok(Some(record(doc, sets, self.docs.path())))
     }
 
@@ -191,14 +200,15 @@ impl RecordReader for ParquetSource {
         }
         self.docs.advance(jobs.len());
         let n = jobs.len();
+        let only = self.docs.entities_only();
         let made: Vec<Result<()>> = jobs
             .into_par_iter()
             .enumerate()
             .map(|(k, (i, rows))| {
-                let (doc, ix) = DocumentsReader::row(&batch, i, &docs_path)?;
+                let (doc, text, ix) = DocumentsReader::row(&batch, i, &docs_path, only)?;
                 let sets = rows
                     .iter()
-                    .map(|(cols, j, path)| RawAnnotations::of_row(cols, *j).resolve(&doc, &ix, path))
+                    .map(|(cols, j, path)| RawAnnotations::of_row(cols, *j).resolve(&doc.id, text, &ix, path))
                     .collect::<Result<Vec<_>>>()?;
                 f(k, record(doc, sets, &docs_path));
                 Ok(())
@@ -263,6 +273,170 @@ mod tests {
             }
         };
         (format!("{one:?}"), format!("{batched:?}"))
+    }
+
+    /// A corpus of `n` documents with non-ASCII text, entities (one discontinuous, one
+    /// with a head), events with 0 to 2 arguments and a relation; `rename` writes the
+    /// annotation table with `element` as the list items' name (pyarrow's and the Parquet
+    /// spec's), through arrow's cast, instead of arrow-rs's `item`.
+    fn rich_corpus(dir: &Path, n: usize, rename: bool) -> (PathBuf, PathBuf) {
+        use crate::model::{Argument, Event, Relation, Trigger};
+        let text = |i: usize| format!("Zoë met José in São Paulo {i} — then Zürich.");
+        let (docs, set) = (dir.join("documents.parquet"), dir.join("gold.parquet"));
+        let mut w = DocumentsWriter::create(&docs, "test").expect("documents");
+        let mut anns = Vec::new();
+        for i in 0..n {
+            let t = text(i);
+            let mut d = Document::new(format!("d{i}"), t.clone());
+            d.meta.title = Some(format!("title {i}"));
+            w.write(&d).expect("write");
+            let at = |s: &str| {
+                let b = t.find(s).expect("in text");
+                Span::new(b, b + s.len())
+            };
+            let mut ann = DocAnnotations::new(format!("d{i}"));
+            ann.entities.push(Mention::new("T1", at("Zoë"), "PER"));
+            let mut jose = Mention::new("T2", at("José"), "PER");
+            jose.head = Some(at("José"));
+            ann.entities.push(jose);
+            let mut place = Mention::new("T3", Span::new(at("São").start, at("Paulo").end), "LOC");
+            place.fragments = vec![at("São"), at("Paulo")];
+            ann.entities.push(place);
+            if i % 3 != 0 {
+                ann.entities.push(Mention::new("T4", at("Zürich"), "LOC"));
+            }
+            for e in 0..i % 3 {
+                let arguments = (0..(i + e) % 3)
+                    .map(|a| Argument {
+                        role: format!("R{a}"),
+                        entity_id: Some("T1".into()),
+                        span: at("Zoë"),
+                        head: None,
+                    })
+                    .collect();
+                let trigger = Trigger { span: at("met"), ..Trigger::default() };
+                ann.events.push(Event {
+                    id: format!("E{e}"),
+                    event_type: "Meet".into(),
+                    trigger,
+                    arguments,
+                    ..Event::default()
+                });
+            }
+            ann.relations.push(Relation {
+                id: "R1".into(),
+                label: "knows".into(),
+                args: vec![("a".into(), "T1".into()), ("b".into(), "T2".into())],
+                attrs: vec![],
+            });
+            anns.push((ann, t));
+        }
+        w.finish().expect("finish");
+        let mut w = AnnotationsWriter::create(&set, &SetMeta::gold("test")).expect("set");
+        for (ann, t) in &anns {
+            w.write(ann, t).expect("write");
+        }
+        w.finish().expect("finish");
+        if rename {
+            rename_list_items(&set);
+        }
+        (docs, set)
+    }
+
+    /// Rewrite a Parquet file with every list's item field named `element`.
+    fn rename_list_items(path: &Path) {
+        use arrow::datatypes::{DataType, Field, Schema};
+        fn renamed(dt: &DataType) -> DataType {
+            match dt {
+                DataType::List(f) => {
+                    DataType::List(Arc::new(Field::new("element", renamed(f.data_type()), f.is_nullable())))
+                }
+                DataType::Struct(fs) => DataType::Struct(
+                    fs.iter().map(|f| Field::new(f.name(), renamed(f.data_type()), f.is_nullable())).collect(),
+                ),
+                other => other.clone(),
+            }
+        }
+        let file = std::fs::File::open(path).expect("open");
+        let reader = ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("reader")
+            .build()
+            .expect("build");
+        let batches: Vec<arrow::array::RecordBatch> = reader.map(|b| b.expect("batch")).collect();
+        let old = batches[0].schema();
+        let fields: Vec<Field> =
+            old.fields().iter().map(|f| Field::new(f.name(), renamed(f.data_type()), f.is_nullable())).collect();
+        let schema = Arc::new(Schema::new(fields));
+        let out = std::fs::File::create(path).expect("create");
+        let mut w = ::parquet::arrow::ArrowWriter::try_new(out, schema.clone(), None).expect("writer");
+        for b in &batches {
+            let cols = b
+                .columns()
+                .iter()
+                .zip(schema.fields())
+                .map(|(c, f)| arrow::compute::cast(c, f.data_type()).expect("cast"))
+                .collect();
+            w.write(&arrow::array::RecordBatch::try_new(schema.clone(), cols).expect("batch")).expect("write");
+        }
+        w.close().expect("close");
+    }
+
+    /// The records of a corpus, read one by one or in mapped batches, as `opts` says.
+    fn records(docs: &Path, set: &Path, opts: ParquetOptions, batched: bool) -> Result<Vec<Record>> {
+        let sets = [vec![set.to_path_buf()]];
+        let mut src = ParquetSource::open_files(std::slice::from_ref(&docs.to_path_buf()), &sets, opts)?;
+        if !batched {
+            return src.by_ref().collect();
+        }
+        let mut src: Box<dyn Source> = Box::new(src);
+        let mut out = Vec::new();
+        while let Some(b) = src.next_mapped(|_, r| r) {
+            out.extend(b?);
+        }
+        Ok(out)
+    }
+
+    /// Read for entities only, a corpus gives the entities a full read gives (spans in
+    /// bytes, ids, fragments, heads) and as many events, with as many arguments each, and
+    /// no text; whoever named the list items, however the records are read.
+    #[test]
+    fn entities_only_reads_the_entities_and_the_shape_of_events() {
+        for rename in [false, true] {
+            let dir = tempfile::tempdir().expect("tmp");
+            let (docs, set) = rich_corpus(dir.path(), 600, rename);
+            let full = records(&docs, &set, ParquetOptions::default(), true).expect("full read");
+            assert_eq!(full.len(), 600);
+            let shape = |r: &Record| r.sets[0].events.iter().map(|e| e.arguments.len()).collect::<Vec<_>>();
+            assert!(full.iter().any(|r| shape(r).iter().sum::<usize>() > 0), "the corpus has arguments");
+            for batched in [false, true] {
+                let only = ParquetOptions { entities_only: true };
+                let part = records(&docs, &set, only, batched).expect("entities-only read");
+                assert_eq!(part.len(), full.len());
+                for (p, f) in part.iter().zip(&full) {
+                    let what = format!("{} (renamed {rename}, batched {batched})", f.document.id);
+                    assert_eq!(p.document.id, f.document.id, "{what}");
+                    assert!(p.document.text.is_empty() && p.document.meta.title.is_none(), "{what}");
+                    assert!(!f.document.text.is_empty() && f.document.meta.title.is_some(), "{what}");
+                    assert_eq!(p.sets[0].entities, f.sets[0].entities, "{what}");
+                    assert_eq!(shape(p), shape(f), "{what}");
+                    assert!(p.sets[0].relations.is_empty() && !f.sets[0].relations.is_empty(), "{what}");
+                }
+            }
+        }
+    }
+
+    /// A stored text that differs from the document's is the same error in an entities-only
+    /// read as in a full one.
+    #[test]
+    fn entities_only_still_checks_stored_texts() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let order: Vec<usize> = (0..300).collect();
+        let (docs, set) = corpus(dir.path(), &order, Some(200));
+        let full = records(&docs, &set, ParquetOptions::default(), true).map(|_| ()).expect_err("mismatch");
+        for batched in [false, true] {
+            let only = records(&docs, &set, ParquetOptions { entities_only: true }, batched).map(|_| ());
+            assert_eq!(only.expect_err("mismatch").to_string(), full.to_string());
+        }
     }
 
     #[test]

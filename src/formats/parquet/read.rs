@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, ListArray, RecordBatch, StructArray};
 use arrow::datatypes::{DataType, Date32Type, Field, Fields, Float64Type, Schema, SchemaRef, UInt32Type};
+use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::file::metadata::ParquetMetaData;
 
@@ -31,10 +32,49 @@ use crate::text::{OffsetIndex, OffsetUnit};
 /// (BENCHMARKS.md); 128 was no faster, 512 slower.
 const READ_BATCH: usize = 256;
 
-/// Open a Parquet file; returns the batch reader and the file's key/value metadata.
-fn open(path: &Path, table: &str) -> Result<(ParquetRecordBatchReader, HashMap<String, String>)> {
+/// The columns of a table that are decoded (the others are read as absent: nulls).
+#[derive(Debug)]
+struct Projection {
+    /// Top-level columns decoded whole.
+    roots: &'static [&'static str],
+    /// Nested fields decoded alone, by their path without the list levels (`events.type`).
+    leaves: &'static [&'static str],
+}
+
+impl Projection {
+    /// Whether leaf column `path` (its parts, list levels included) is decoded.
+    fn keeps(&self, path: &[String]) -> bool {
+        if self.roots.contains(&path[0].as_str()) {
+            return true;
+        }
+        // The levels a list adds: `list`/`item` (arrow-rs), `list`/`element` (pyarrow and
+        // the Parquet spec), `bag`/`array_element` and `array` (older writers). No field of
+        // the ieval tables has one of these names.
+        let named: Vec<&str> = path
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !matches!(*p, "list" | "item" | "element" | "bag" | "array" | "array_element"))
+            .collect();
+        self.leaves.iter().any(|l| l.split('.').eq(named.iter().copied()))
+    }
+}
+
+/// Open a Parquet file, decoding the columns `keep` names (all when `None`); returns the
+/// batch reader and the file's key/value metadata.
+fn open(
+    path: &Path,
+    table: &str,
+    keep: Option<&Projection>,
+) -> Result<(ParquetRecordBatchReader, HashMap<String, String>)> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| Error::parquet(path, e))?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| Error::parquet(path, e))?;
+    if let Some(keep) = keep {
+        let schema = builder.parquet_schema();
+        let leaves: Vec<usize> =
+            (0..schema.num_columns()).filter(|&i| keep.keeps(schema.column(i).path().parts())).collect();
+        let mask = ProjectionMask::leaves(schema, leaves);
+        builder = builder.with_projection(mask);
+    }
     let kv: HashMap<String, String> = key_values(builder.metadata());
     if let Some(t) = kv.get("ieval:table")
         && t != table
@@ -303,6 +343,8 @@ struct TableFiles {
     /// The file being read.
     path: PathBuf,
     reader: ParquetRecordBatchReader,
+    /// The top-level columns decoded (all when `None`; see [`open`]).
+    keep: Option<&'static Projection>,
     rest: VecDeque<PathBuf>,
     batch: Option<RecordBatch>,
     row: usize,
@@ -311,21 +353,24 @@ struct TableFiles {
 }
 
 impl TableFiles {
-    /// Open the first of `paths`; also returns its key/value metadata.
+    /// Open the first of `paths`, decoding the columns in `keep` (see [`open`]); also
+    /// returns its key/value metadata.
     fn open(
         paths: &[PathBuf],
         table: &'static str,
         schema: &Schema,
         required: &'static [&'static str],
+        keep: Option<&'static Projection>,
     ) -> Result<(Self, HashMap<String, String>)> {
         let Some(first) = paths.first() else { return Err(Error::usage(format!("no {table} file given"))) };
-        let (reader, kv) = open(first, table)?;
+        let (reader, kv) = open(first, table, keep)?;
         let files = TableFiles {
             table,
             schema: relax_schema(schema),
             required,
             path: first.clone(),
             reader,
+            keep,
             rest: paths[1..].iter().cloned().collect(),
             batch: None,
             row: 0,
@@ -351,7 +396,7 @@ impl TableFiles {
                 Some(Err(e)) => return Some(Err(Error::parquet(&self.path, e))),
                 None => {
                     let next = self.rest.pop_front()?;
-                    match open(&next, self.table).and_then(|(r, kv)| check(&next, &kv).map(|()| r)) {
+                    match open(&next, self.table, self.keep).and_then(|(r, kv)| check(&next, &kv).map(|()| r)) {
                         Ok(r) => {
                             self.reader = r;
                             self.path = next;
@@ -395,22 +440,77 @@ impl TableFiles {
     }
 }
 
+/// What of a corpus is read (see [`super::ParquetSource::open_dir_with`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParquetOptions {
+    /// Entities alone, for a reader that compares entity spans and labels only (entity
+    /// scoring without error details): annotation tables are read without their events and
+    /// relations, documents without their metadata, tokens and sentences, and a document's
+    /// text is used to convert and check its mentions' offsets but not kept (records carry an
+    /// empty text). Mentions are read whole (ids, fragments, labels): the spans and the
+    /// checks are the same as a full read's.
+    pub entities_only: bool,
+}
+
+/// The columns of the documents table read for [`ParquetOptions::entities_only`].
+const DOCUMENTS_FOR_ENTITIES: Projection = Projection { roots: &["doc_id", "text"], leaves: &[] };
+
+/// The columns of an annotation table read for [`ParquetOptions::entities_only`]: a nested
+/// table's `entities`, and of its events only the shape (see [`event_shape_schema`]); every
+/// column of a long table (entities only).
+const ANNOTATIONS_FOR_ENTITIES: Projection = Projection {
+    roots: &["doc_id", "entities", "id", "start", "end", "label", "text", "score"],
+    leaves: &["events.type", "events.arguments.role"],
+};
+
+/// The annotation table schema read for [`ParquetOptions::entities_only`]: events reduced to
+/// their type and their arguments' roles, required fields whose lists give how many events
+/// a document has and how many arguments each (the gold summary reports both); their
+/// content is not read. A table without events reads as one with none, as in a full read.
+fn event_shape_schema() -> Schema {
+    let full = annotations_schema();
+    let fields: Vec<Field> = full
+        .fields()
+        .iter()
+        .map(|f| {
+            if f.name() != "events" {
+                return f.as_ref().clone();
+            }
+            let args = Fields::from(vec![super::schema::strf("role", false)]);
+            let event = Fields::from(vec![
+                super::schema::strf("type", false),
+                Field::new("arguments", super::schema::list_of(args), false),
+            ]);
+            Field::new("events", super::schema::list_of(event), false)
+        })
+        .collect();
+    Schema::new(fields)
+}
+
 /// Streams `documents.parquet` (or the files of a partitioned documents table, one after
 /// the other). Offsets (sentences, tokens) come back as bytes.
 pub struct DocumentsReader {
     files: TableFiles,
     pub provenance: Option<String>,
+    /// Documents are read for their entities only (see [`ParquetOptions::entities_only`]).
+    entities_only: bool,
 }
 
 impl DocumentsReader {
     pub fn open(path: &Path) -> Result<Self> {
-        Self::open_files(std::slice::from_ref(&path.to_path_buf()))
+        Self::open_files(std::slice::from_ref(&path.to_path_buf()), ParquetOptions::default())
     }
 
     /// Read several files as one table, in the order given.
-    pub fn open_files(paths: &[PathBuf]) -> Result<Self> {
-        let (files, kv) = TableFiles::open(paths, "documents", &documents_schema(), &["doc_id", "text"])?;
-        Ok(DocumentsReader { files, provenance: kv.get("ieval:source").cloned() })
+    pub fn open_files(paths: &[PathBuf], opts: ParquetOptions) -> Result<Self> {
+        let keep = opts.entities_only.then_some(&DOCUMENTS_FOR_ENTITIES);
+        let (files, kv) = TableFiles::open(paths, "documents", &documents_schema(), &["doc_id", "text"], keep)?;
+        Ok(DocumentsReader { files, provenance: kv.get("ieval:source").cloned(), entities_only: opts.entities_only })
+    }
+
+    /// Whether documents are read for their entities only ([`ParquetOptions::entities_only`]).
+    pub(super) fn entities_only(&self) -> bool {
+        self.entities_only
     }
 
     /// The file being read.
@@ -418,11 +518,19 @@ impl DocumentsReader {
         &self.files.path
     }
 
-    /// Row `i` of batch `b` as a document, with the offset index of its text.
-    pub(super) fn row(b: &RecordBatch, i: usize, path: &Path) -> Result<(Document, OffsetIndex)> {
+    /// Row `i` of batch `b` as a document, with its text as the batch holds it and the
+    /// offset index of that text. With `entities_only` the document's own text is left empty
+    /// (see [`ParquetOptions::entities_only`]).
+    pub(super) fn row<'b>(
+        b: &'b RecordBatch,
+        i: usize,
+        path: &Path,
+        entities_only: bool,
+    ) -> Result<(Document, &'b str, OffsetIndex)> {
         let c = |n: usize| b.column(n).as_ref();
         let id = str_at(c(0), i).unwrap_or("").to_string();
-        let text = str_at(c(1), i).unwrap_or("").to_string();
+        let stored = str_at(c(1), i).unwrap_or("");
+        let text = if entities_only { String::new() } else { stored.to_string() };
         let opt = |n: usize| str_at(c(n), i).map(str::to_string);
         let published = {
             let p = c(4).as_primitive::<Date32Type>();
@@ -437,7 +545,7 @@ impl DocumentsReader {
             split: opt(7),
             extra: PairList::attrs(c(10)).pairs_at(i).into_iter().collect(),
         };
-        let ix = OffsetIndex::new(&text);
+        let ix = OffsetIndex::new(stored);
         let conv = |v: Vec<Span>, what: &str| -> Result<Vec<Span>> {
             v.into_iter()
                 .map(|s| match (ix.char_to_byte(s.start), ix.char_to_byte(s.end)) {
@@ -456,12 +564,14 @@ impl DocumentsReader {
         };
         let sentences = conv(PairList::spans(c(8)).spans_at(i), "sentence")?;
         let tokens = conv(PairList::spans(c(9)).spans_at(i), "token")?;
-        Ok((Document { id, text, meta, sentences, tokens }, ix))
+        Ok((Document { id, text, meta, sentences, tokens }, stored, ix))
     }
 
-    /// The next document with the offset index of its text.
+    /// The next document (with its text, even when read for its entities only) and the
+    /// offset index of its text.
     pub fn next_indexed(&mut self) -> Option<Result<(Document, OffsetIndex)>> {
-        Some(self.files.next_row(|_, _| Ok(()))?.and_then(|(b, i, path)| Self::row(b, i, path)))
+        let row = self.files.next_row(|_, _| Ok(()))?;
+        Some(row.and_then(|(b, i, path)| Self::row(b, i, path, false).map(|(d, _, ix)| (d, ix))))
     }
 
     /// The rows of the current batch not read yet (reading the next batch when none are
@@ -517,13 +627,14 @@ impl RawAnnotations {
         AnnotationsReader::row(cols, i)
     }
 
-    /// Convert offsets to bytes against `doc` and check the stored texts.
-    pub fn resolve(mut self, doc: &Document, ix: &OffsetIndex, path: &Path) -> Result<DocAnnotations> {
-        let ctx = || format!("{} (document {:?})", path.display(), doc.id);
+    /// Convert offsets to bytes against the text of document `doc_id` (`ix` its offset index)
+    /// and check the stored texts.
+    pub fn resolve(mut self, doc_id: &str, text: &str, ix: &OffsetIndex, path: &Path) -> Result<DocAnnotations> {
+        let ctx = || format!("{} (document {doc_id:?})", path.display());
         units::to_bytes(&mut self.ann, ix, OffsetUnit::Char).map_err(|b| Error::data(ctx(), b.to_string()))?;
         let check = |what: &dyn Fn() -> String, span: Span, stored: Option<&str>| -> Result<()> {
             if let Some(stored) = stored {
-                let actual = span.slice(&doc.text).unwrap_or("");
+                let actual = span.slice(text).unwrap_or("");
                 if actual != stored {
                     return Err(Error::data(
                         ctx(),
@@ -538,13 +649,16 @@ impl RawAnnotations {
         };
         match &self.texts {
             StoredTexts::Row(c, i) => {
-                let (tx, tt, atx) = (c.entities.text.as_ref(), c.events.t_text.as_ref(), c.events.a_text.as_ref());
+                let tx = c.entities.text.as_ref();
                 for (m, k) in self.ann.entities.iter().zip(range(&c.entities.list, *i)) {
                     check(&|| format!("entity {}", m.id), m.span, str_at(tx, k))?;
                 }
-                for (e, k) in self.ann.events.iter().zip(range(&c.events.list, *i)) {
+                // Events read for their shape only have no texts to check.
+                let EventsRead::Full(v) = &c.events else { return Ok(self.ann) };
+                let (tt, atx) = (v.t_text.as_ref(), v.a_text.as_ref());
+                for (e, k) in self.ann.events.iter().zip(range(&v.list, *i)) {
                     check(&|| format!("event {} trigger", e.id), e.trigger.span, str_at(tt, k))?;
-                    for (n, (a, j)) in e.arguments.iter().zip(range(&c.events.args, k)).enumerate() {
+                    for (n, (a, j)) in e.arguments.iter().zip(range(&v.args, k)).enumerate() {
                         let what = || format!("event {} argument {} ({})", e.id, n + 1, a.role);
                         check(&what, a.span, str_at(atx, j))?;
                     }
@@ -663,12 +777,16 @@ fn set_meta(path: &Path, kv: &HashMap<String, String>) -> Result<SetMeta> {
 
 impl AnnotationsReader {
     pub fn open(path: &Path) -> Result<Self> {
-        Self::open_files(std::slice::from_ref(&path.to_path_buf()))
+        Self::open_files(std::slice::from_ref(&path.to_path_buf()), ParquetOptions::default())
     }
 
     /// Read several files of one set as one table, in the order given.
-    pub fn open_files(paths: &[PathBuf]) -> Result<Self> {
-        let (mut files, kv) = TableFiles::open(paths, "annotations", &annotations_schema(), &["doc_id"])?;
+    pub fn open_files(paths: &[PathBuf], opts: ParquetOptions) -> Result<Self> {
+        let (keep, schema) = match opts.entities_only {
+            true => (Some(&ANNOTATIONS_FOR_ENTITIES), Arc::new(event_shape_schema())),
+            false => (None, annotations_schema()),
+        };
+        let (mut files, kv) = TableFiles::open(paths, "annotations", &schema, &["doc_id"], keep)?;
         let meta = set_meta(&files.path, &kv)?;
         let file_schema = arrow::record_batch::RecordBatchReader::schema(&files.reader);
         let has = |n: &str| file_schema.column_with_name(n).is_some();
@@ -708,7 +826,18 @@ impl AnnotationsReader {
             ann.entities.push(m);
         }
 
-        let v = &c.events;
+        let v = match &c.events {
+            EventsRead::Full(v) => v,
+            EventsRead::Shape { list, args } => {
+                // Events read for their shape: as many as stored, each with as many
+                // arguments, their content empty.
+                for k in range(list, i) {
+                    let arguments = vec![Argument::default(); range(args, k).len()];
+                    ann.events.push(Event { arguments, ..Event::default() });
+                }
+                return RawAnnotations { ann, texts: StoredTexts::Row(c.clone(), i) };
+            }
+        };
         let (id, ty, re, sc) = (v.id.as_ref(), v.event_type.as_ref(), v.realis.as_ref(), v.score.as_ref());
         let (ts, te, ths, the) = (v.t_start.as_ref(), v.t_end.as_ref(), v.t_head_start.as_ref(), v.t_head_end.as_ref());
         let (ar, ae, ast, aen, ahs, ahe) = (
@@ -811,6 +940,16 @@ struct EventCols {
     a_head_end: ArrayRef,
 }
 
+/// A batch's events: every field, or only how many there are with how many arguments
+/// ([`event_shape_schema`]).
+#[derive(Debug)]
+// One per batch of rows, inside an `Arc`: the size of the larger variant costs nothing.
+#[allow(clippy::large_enum_variant)]
+enum EventsRead {
+    Full(EventCols),
+    Shape { list: ListArray, args: ListArray },
+}
+
 #[derive(Debug)]
 struct RelationCols {
     list: ListArray,
@@ -823,6 +962,24 @@ struct RelationCols {
     a_ref: ArrayRef,
 }
 
+impl RelationCols {
+    fn new(b: &RecordBatch) -> Self {
+        let rl = b.column(3).as_list::<i32>().clone();
+        let rv = rl.values().as_struct();
+        let ra = child(rv, "args").as_list::<i32>().clone();
+        let rav = ra.values().as_struct();
+        RelationCols {
+            id: child(rv, "id").clone(),
+            label: child(rv, "label").clone(),
+            attrs: PairList::attrs(child(rv, "attrs").as_ref()),
+            a_role: child(rav, "role").clone(),
+            a_ref: child(rav, "ref").clone(),
+            args: ra.clone(),
+            list: rl.clone(),
+        }
+    }
+}
+
 /// The child arrays of a batch of a nested annotation table, looked up by name once per
 /// batch instead of once per row and per mention; what a row read from the batch keeps to
 /// check its stored texts.
@@ -830,7 +987,7 @@ struct RelationCols {
 pub(super) struct AnnCols {
     doc_id: ArrayRef,
     entities: EntityCols,
-    events: EventCols,
+    events: EventsRead,
     relations: RelationCols,
 }
 
@@ -856,6 +1013,12 @@ impl AnnCols {
         let vl = b.column(2).as_list::<i32>().clone();
         let vv = vl.values().as_struct();
         let c = |n: &str| child(vv, n).clone();
+        if vv.column_by_name("trigger").is_none() {
+            // Read for their shape only (see [`event_shape_schema`]).
+            let args = c("arguments").as_list::<i32>().clone();
+            let events = EventsRead::Shape { list: vl.clone(), args };
+            return AnnCols { doc_id: b.column(0).clone(), entities, events, relations: RelationCols::new(b) };
+        }
         let trigger = c("trigger");
         let tr = trigger.as_struct();
         let t = |n: &str| child(tr, n).clone();
@@ -884,20 +1047,12 @@ impl AnnCols {
             args: args.clone(),
             list: vl.clone(),
         };
-        let rl = b.column(3).as_list::<i32>().clone();
-        let rv = rl.values().as_struct();
-        let ra = child(rv, "args").as_list::<i32>().clone();
-        let rav = ra.values().as_struct();
-        let relations = RelationCols {
-            id: child(rv, "id").clone(),
-            label: child(rv, "label").clone(),
-            attrs: PairList::attrs(child(rv, "attrs").as_ref()),
-            a_role: child(rav, "role").clone(),
-            a_ref: child(rav, "ref").clone(),
-            args: ra.clone(),
-            list: rl.clone(),
-        };
-        AnnCols { doc_id: b.column(0).clone(), entities, events, relations }
+        AnnCols {
+            doc_id: b.column(0).clone(),
+            entities,
+            events: EventsRead::Full(events),
+            relations: RelationCols::new(b),
+        }
     }
 
     /// Whether these are the columns of batch `b`. They hold `b`'s `doc_id` array, so no
@@ -963,14 +1118,15 @@ impl SetCursor {
         &self.reader.meta
     }
 
-    /// The annotations of `doc` (empty when the set has no row for it).
-    pub fn take(&mut self, doc: &Document, ix: &OffsetIndex) -> Result<DocAnnotations> {
-        let raw = self.find(&doc.id)?;
+    /// The annotations of document `doc_id` whose text is `text` (`ix` its offset index);
+    /// empty when the set has no row for it.
+    pub fn take(&mut self, doc_id: &str, text: &str, ix: &OffsetIndex) -> Result<DocAnnotations> {
+        let raw = self.find(doc_id)?;
         match raw {
-            Some(r) => r.resolve(doc, ix, self.reader.path()),
+            Some(r) => r.resolve(doc_id, text, ix, self.reader.path()),
             None => {
                 self.missing += 1;
-                Ok(DocAnnotations::new(doc.id.clone()))
+                Ok(DocAnnotations::new(doc_id.to_string()))
             }
         }
     }
