@@ -13,6 +13,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use compact_str::CompactString;
+
 use crate::error::Result;
 use crate::formats::conll::{ChunkDoc, ChunkLabels, ConllSource, SpanChunk};
 use crate::model::Span;
@@ -246,7 +248,7 @@ fn entity_counts(labels: &[(u32, [LabelTally; 4])], names: &[String]) -> EntityC
         let i = m.index();
         ec.modes[i] = ModeCounts {
             overall: overall[i],
-            labels: LabelMap::from_sorted(named.iter().map(|(n, t)| (n.to_string(), t[i])).collect()),
+            labels: LabelMap::from_sorted(named.iter().map(|(n, t)| (CompactString::from(*n), t[i])).collect()),
         };
     }
     ec

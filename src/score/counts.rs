@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::ops::{Add, AddAssign};
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// Matching modes for entities (see the README: "Matching modes").
@@ -111,7 +112,7 @@ impl AddAssign for LabelTally {
 /// few labels and is counted, summed and dropped once per mode; one allocation instead of a
 /// tree node, summed in one merge). Serialized as a JSON object, like the map it replaces.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LabelMap(Vec<(String, LabelTally)>);
+pub struct LabelMap(Vec<(CompactString, LabelTally)>);
 
 impl LabelMap {
     fn find(&self, label: &str) -> std::result::Result<usize, usize> {
@@ -119,7 +120,7 @@ impl LabelMap {
     }
 
     /// From pairs sorted by label, no label twice (checked in debug builds).
-    pub(crate) fn from_sorted(v: Vec<(String, LabelTally)>) -> Self {
+    pub(crate) fn from_sorted(v: Vec<(CompactString, LabelTally)>) -> Self {
         debug_assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
         LabelMap(v)
     }
@@ -135,7 +136,7 @@ impl LabelMap {
     /// `label`'s tally, inserted empty where it is missing (one search).
     pub fn tally_mut(&mut self, label: &str) -> &mut LabelTally {
         let i = self.find(label).unwrap_or_else(|i| {
-            self.0.insert(i, (label.to_string(), LabelTally::default()));
+            self.0.insert(i, (label.into(), LabelTally::default()));
             i
         });
         &mut self.0[i].1
@@ -146,11 +147,11 @@ impl LabelMap {
     }
 
     /// Set `label`'s tally; the one it replaces, if any.
-    pub fn insert(&mut self, label: String, t: LabelTally) -> Option<LabelTally> {
-        match self.find(&label) {
+    pub fn insert(&mut self, label: impl Into<CompactString> + AsRef<str>, t: LabelTally) -> Option<LabelTally> {
+        match self.find(label.as_ref()) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, t)),
             Err(i) => {
-                self.0.insert(i, (label, t));
+                self.0.insert(i, (label.into(), t));
                 None
             }
         }
@@ -165,11 +166,11 @@ impl LabelMap {
     }
 
     /// Labels and tallies, in label order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &LabelTally)> + ExactSizeIterator {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&CompactString, &LabelTally)> + ExactSizeIterator {
         self.into_iter()
     }
 
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &CompactString> + ExactSizeIterator {
         self.0.iter().map(|(k, _)| k)
     }
 
@@ -189,20 +190,22 @@ impl std::ops::Index<&str> for LabelMap {
 }
 
 impl<'a> IntoIterator for &'a LabelMap {
-    type Item = (&'a String, &'a LabelTally);
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (String, LabelTally)>, fn(&'a (String, LabelTally)) -> Self::Item>;
+    type Item = (&'a CompactString, &'a LabelTally);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (CompactString, LabelTally)>,
+        fn(&'a (CompactString, LabelTally)) -> Self::Item,
+    >;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(k, v)| (k, v))
     }
 }
 
 /// As a map collects: a label given twice keeps its last tally.
-impl FromIterator<(String, LabelTally)> for LabelMap {
-    fn from_iter<I: IntoIterator<Item = (String, LabelTally)>>(iter: I) -> Self {
-        let mut v: Vec<(String, LabelTally)> = iter.into_iter().collect();
+impl<K: Into<CompactString>> FromIterator<(K, LabelTally)> for LabelMap {
+    fn from_iter<I: IntoIterator<Item = (K, LabelTally)>>(iter: I) -> Self {
+        let mut v: Vec<(CompactString, LabelTally)> = iter.into_iter().map(|(k, t)| (k.into(), t)).collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, LabelTally)> = Vec::with_capacity(v.len());
+        let mut out: Vec<(CompactString, LabelTally)> = Vec::with_capacity(v.len());
         for (k, t) in v {
             match out.last_mut() {
                 Some(last) if last.0 == k => last.1 = t,
@@ -215,14 +218,14 @@ impl FromIterator<(String, LabelTally)> for LabelMap {
 
 impl Serialize for LabelMap {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_map(self.iter())
+        s.collect_map(self.iter().map(|(k, v)| (k.as_str(), v)))
     }
 }
 
 impl<'de> Deserialize<'de> for LabelMap {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let m: BTreeMap<String, LabelTally> = BTreeMap::deserialize(d)?;
-        Ok(LabelMap(m.into_iter().collect()))
+        Ok(LabelMap(m.into_iter().map(|(k, v)| (k.into(), v)).collect()))
     }
 }
 
@@ -331,7 +334,7 @@ mod tests {
         let m: LabelMap = pairs.iter().map(|&(l, n)| (l.to_string(), t(n))).collect();
         let b: BTreeMap<String, LabelTally> = pairs.iter().map(|&(l, n)| (l.to_string(), t(n))).collect();
         assert_eq!(
-            m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>(),
+            m.iter().map(|(k, v)| (k.to_string(), *v)).collect::<Vec<_>>(),
             b.clone().into_iter().collect::<Vec<_>>()
         );
         assert_eq!(m["LOC"], t(4), "a label given twice keeps its last tally, as a map's collect does");
@@ -339,9 +342,9 @@ mod tests {
         let back: LabelMap = serde_json::from_str(&serde_json::to_string(&b).unwrap_or_default()).unwrap_or_default();
         assert_eq!(back, m);
         let mut m = m;
-        assert_eq!(m.insert("AAA".into(), t(9)), None);
-        assert_eq!(m.insert("PER".into(), t(7)), Some(t(1)));
-        assert_eq!(m.keys().map(String::as_str).collect::<Vec<_>>(), ["AAA", "LOC", "MISC", "ORG", "PER"]);
+        assert_eq!(m.insert("AAA", t(9)), None);
+        assert_eq!(m.insert("PER", t(7)), Some(t(1)));
+        assert_eq!(m.keys().map(CompactString::as_str).collect::<Vec<_>>(), ["AAA", "LOC", "MISC", "ORG", "PER"]);
         assert!(m.contains_key("MISC") && !m.contains_key("MIS") && m.get("ZZZ").is_none());
         *m.get_mut("ORG").unwrap_or_else(|| unreachable!()) += t(1);
         assert_eq!(m.values().map(|v| v.gold.cor).sum::<u64>(), 9 + 4 + 5 + 4 + 7);

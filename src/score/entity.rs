@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use compact_str::CompactString;
+
 use crate::model::{Document, Mention, Span};
 use crate::text::OffsetIndex;
 
@@ -43,7 +45,7 @@ fn tally(
         bump(&mut local[l as usize].pred, c);
     }
     // Every name is some mention's label: each gets its entry; `names` is sorted and distinct.
-    mc.labels = LabelMap::from_sorted(names.iter().zip(local).map(|(l, t)| (l.to_string(), t)).collect());
+    mc.labels = LabelMap::from_sorted(names.iter().zip(local).map(|(l, t)| (CompactString::from(*l), t)).collect());
     mc
 }
 

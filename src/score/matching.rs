@@ -20,6 +20,8 @@
 //! (|Δstart| + |Δend|), earlier position; mentions are processed in (start, end, label, id)
 //! order. The result therefore never depends on the order of the input.
 
+use compact_str::CompactString;
+
 use crate::model::Span;
 
 use super::counts::{LabelMap, LabelTally, Mode, ModeCounts, Tally};
@@ -139,8 +141,8 @@ impl<K: Copy + Eq + std::hash::Hash> Counter<K> {
     /// have under that name in a [`ModeCounts`]); `overall` is what [`Counter::count`]
     /// counted.
     pub fn finish(self, name: impl Fn(K) -> String) -> ModeCounts {
-        let mut named: Vec<(String, LabelTally)> =
-            self.keys.keys.into_iter().zip(self.tallies).map(|(k, t)| (name(k), t)).collect();
+        let mut named: Vec<(CompactString, LabelTally)> =
+            self.keys.keys.into_iter().zip(self.tallies).map(|(k, t)| (name(k).into(), t)).collect();
         named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         named.dedup_by(|later, first| {
             let same = later.0 == first.0;

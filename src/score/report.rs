@@ -158,7 +158,7 @@ pub fn overall_report(
 ) -> ModeReport {
     let zero = profile.zero_for_undefined();
     let labels: BTreeMap<String, Summary> =
-        mc.labels.iter().map(|(l, t)| (l.clone(), summarize(t, half, zero))).collect();
+        mc.labels.iter().map(|(l, t)| (l.to_string(), summarize(t, half, zero))).collect();
     let label_vals: Vec<Summary> = labels.values().copied().collect();
     let documents = document_avg_iter(docs.map(|d| summarize(&d, half, zero)), false);
     ModeReport {

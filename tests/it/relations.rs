@@ -180,7 +180,7 @@ fn meantime_links_against_a_seeded_perturbation() {
         for (g, p) in gold.iter().zip(&pred) {
             let s = score_document(g, p, RelationOptions::default(), false);
             for (l, t) in &s.counts.mode(mode).labels {
-                let e = got.entry(l.clone()).or_default();
+                let e = got.entry(l.to_string()).or_default();
                 e.0 += t.possible();
                 e.1 += t.actual();
                 e.2 += t.gold.cor;

@@ -811,6 +811,7 @@ impl AnnotationsReader {
         let e = &c.entities;
         let (id, st, en, lb) = (e.id.as_ref(), e.start.as_ref(), e.end.as_ref(), e.label.as_ref());
         let (sc, hs, he, cl) = (e.score.as_ref(), e.head_start.as_ref(), e.head_end.as_ref(), e.cluster.as_ref());
+        ann.entities.reserve_exact(range(&e.list, i).len());
         for k in range(&e.list, i) {
             let n = ann.entities.len() + 1;
             let m = Mention {
