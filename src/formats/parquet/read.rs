@@ -44,7 +44,7 @@ struct Projection {
 impl Projection {
     /// Whether leaf column `path` (its parts, list levels included) is decoded.
     fn keeps(&self, path: &[String]) -> bool {
-        if self.roots.contains(&path[0].as_str()) {
+        if path.first().is_some_and(|root| self.roots.contains(&root.as_str())) {
             return true;
         }
         // The levels a list adds: `list`/`item` (arrow-rs), `list`/`element` (pyarrow and
@@ -343,7 +343,7 @@ struct TableFiles {
     /// The file being read.
     path: PathBuf,
     reader: ParquetRecordBatchReader,
-    /// The top-level columns decoded (all when `None`; see [`open`]).
+    /// The columns decoded (all when `None`; see [`open`]).
     keep: Option<&'static Projection>,
     rest: VecDeque<PathBuf>,
     batch: Option<RecordBatch>,
