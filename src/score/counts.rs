@@ -147,8 +147,8 @@ impl LabelMap {
     }
 
     /// Set `label`'s tally; the one it replaces, if any.
-    pub fn insert(&mut self, label: impl Into<CompactString> + AsRef<str>, t: LabelTally) -> Option<LabelTally> {
-        match self.find(label.as_ref()) {
+    pub fn insert(&mut self, label: &str, t: LabelTally) -> Option<LabelTally> {
+        match self.find(label) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, t)),
             Err(i) => {
                 self.0.insert(i, (label.into(), t));
@@ -166,12 +166,12 @@ impl LabelMap {
     }
 
     /// Labels and tallies, in label order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&CompactString, &LabelTally)> + ExactSizeIterator {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &LabelTally)> + ExactSizeIterator {
         self.into_iter()
     }
 
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &CompactString> + ExactSizeIterator {
-        self.0.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
+        self.0.iter().map(|(k, _)| k.as_str())
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &LabelTally> + ExactSizeIterator {
@@ -190,13 +190,13 @@ impl std::ops::Index<&str> for LabelMap {
 }
 
 impl<'a> IntoIterator for &'a LabelMap {
-    type Item = (&'a CompactString, &'a LabelTally);
+    type Item = (&'a str, &'a LabelTally);
     type IntoIter = std::iter::Map<
         std::slice::Iter<'a, (CompactString, LabelTally)>,
         fn(&'a (CompactString, LabelTally)) -> Self::Item,
     >;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
     }
 }
 
@@ -218,7 +218,7 @@ impl<K: Into<CompactString>> FromIterator<(K, LabelTally)> for LabelMap {
 
 impl Serialize for LabelMap {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_map(self.iter().map(|(k, v)| (k.as_str(), v)))
+        s.collect_map(self.iter())
     }
 }
 
@@ -344,7 +344,7 @@ mod tests {
         let mut m = m;
         assert_eq!(m.insert("AAA", t(9)), None);
         assert_eq!(m.insert("PER", t(7)), Some(t(1)));
-        assert_eq!(m.keys().map(CompactString::as_str).collect::<Vec<_>>(), ["AAA", "LOC", "MISC", "ORG", "PER"]);
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["AAA", "LOC", "MISC", "ORG", "PER"]);
         assert!(m.contains_key("MISC") && !m.contains_key("MIS") && m.get("ZZZ").is_none());
         *m.get_mut("ORG").unwrap_or_else(|| unreachable!()) += t(1);
         assert_eq!(m.values().map(|v| v.gold.cor).sum::<u64>(), 9 + 4 + 5 + 4 + 7);

@@ -250,7 +250,7 @@ impl DocScores {
                 let id = r.get() as usize;
                 let t = r.tally();
                 if labels {
-                    mc.labels.insert(self.names.get(id).cloned().unwrap_or_default(), t);
+                    mc.labels.insert(self.names.get(id).map_or("", String::as_str), t);
                 }
             }
         }

@@ -492,8 +492,6 @@ fn event_shape_schema() -> Schema {
 pub struct DocumentsReader {
     files: TableFiles,
     pub provenance: Option<String>,
-    /// Documents are read for their entities only (see [`ParquetOptions::entities_only`]).
-    entities_only: bool,
 }
 
 impl DocumentsReader {
@@ -505,12 +503,12 @@ impl DocumentsReader {
     pub fn open_files(paths: &[PathBuf], opts: ParquetOptions) -> Result<Self> {
         let keep = opts.entities_only.then_some(&DOCUMENTS_FOR_ENTITIES);
         let (files, kv) = TableFiles::open(paths, "documents", &documents_schema(), &["doc_id", "text"], keep)?;
-        Ok(DocumentsReader { files, provenance: kv.get("ieval:source").cloned(), entities_only: opts.entities_only })
+        Ok(DocumentsReader { files, provenance: kv.get("ieval:source").cloned() })
     }
 
     /// Whether documents are read for their entities only ([`ParquetOptions::entities_only`]).
     pub(super) fn entities_only(&self) -> bool {
-        self.entities_only
+        self.files.keep.is_some()
     }
 
     /// The file being read.
@@ -519,8 +517,8 @@ impl DocumentsReader {
     }
 
     /// Row `i` of batch `b` as a document, with its text as the batch holds it and the
-    /// offset index of that text. With `entities_only` the document's own text is left empty
-    /// (see [`ParquetOptions::entities_only`]).
+    /// offset index of that text. With `entities_only` the document is its id alone: no text,
+    /// metadata, tokens or sentences (see [`ParquetOptions::entities_only`]).
     pub(super) fn row<'b>(
         b: &'b RecordBatch,
         i: usize,
@@ -530,7 +528,12 @@ impl DocumentsReader {
         let c = |n: usize| b.column(n).as_ref();
         let id = str_at(c(0), i).unwrap_or("").to_string();
         let stored = str_at(c(1), i).unwrap_or("");
-        let text = if entities_only { String::new() } else { stored.to_string() };
+        let ix = OffsetIndex::new(stored);
+        if entities_only {
+            // Metadata, tokens and sentences were not decoded (their columns are nulls).
+            return Ok((Document::new(id, String::new()), stored, ix));
+        }
+        let text = stored.to_string();
         let opt = |n: usize| str_at(c(n), i).map(str::to_string);
         let published = {
             let p = c(4).as_primitive::<Date32Type>();
@@ -545,7 +548,6 @@ impl DocumentsReader {
             split: opt(7),
             extra: PairList::attrs(c(10)).pairs_at(i).into_iter().collect(),
         };
-        let ix = OffsetIndex::new(stored);
         let conv = |v: Vec<Span>, what: &str| -> Result<Vec<Span>> {
             v.into_iter()
                 .map(|s| match (ix.char_to_byte(s.start), ix.char_to_byte(s.end)) {
